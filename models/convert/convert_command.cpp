@@ -1,0 +1,129 @@
+#include "convert_command.h"
+
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <fstream>
+#include <string>
+
+#include "ct2_import.h"
+#include "xattn_writer.h"
+
+namespace xattn {
+namespace convert {
+namespace {
+
+const char kUsage[] = "usage: convert ct2 DIR -o FILE [--weights f32|int8]";
+
+struct Arguments {
+  std::string format;
+  std::string input;
+  std::string output;
+  WeightType weights = WeightType::kFloat32;
+  bool help = false;
+};
+
+std::string parse_arguments(int argc, char** argv, Arguments* a) {
+  std::string weights;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i] ? argv[i] : "";
+    if (arg == "-h" || arg == "--help") {
+      a->help = true;
+    } else if (arg == "-o" || arg == "--output") {
+      if (i + 1 >= argc) return arg + " needs a file name";
+      a->output = argv[++i];
+    } else if (arg == "--weights") {
+      if (i + 1 >= argc) return "--weights needs f32 or int8";
+      weights = argv[++i];
+    } else if (arg.rfind("--weights=", 0) == 0) {
+      weights = arg.substr(10);
+    } else if (!arg.empty() && arg[0] == '-') {
+      return "unknown option " + arg;
+    } else if (a->format.empty()) {
+      a->format = arg;
+    } else if (a->input.empty()) {
+      a->input = arg;
+    } else {
+      return "unexpected argument " + arg;
+    }
+  }
+  if (a->help) return "";
+  if (a->format.empty()) return "missing the input format (ct2)";
+  if (a->format != "ct2") return "unknown input format '" + a->format + "' (supported: ct2)";
+  if (a->input.empty()) return "missing the input directory";
+  if (a->output.empty()) return "missing -o FILE";
+  if (weights == "int8") {
+    a->weights = WeightType::kInt8;
+  } else if (weights.empty() || weights == "f32" || weights == "float32") {
+    a->weights = WeightType::kFloat32;
+  } else {
+    return "--weights must be f32 or int8, not '" + weights + "'";
+  }
+  return "";
+}
+
+std::string write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
+  // Write beside the target and rename, so a failed run never leaves half a model behind.
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+    if (!file) return "cannot create " + temporary;
+    file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    file.flush();
+    if (!file) {
+      std::remove(temporary.c_str());
+      return "cannot write " + temporary;
+    }
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::remove(temporary.c_str());
+    return "cannot rename " + temporary + " to " + path;
+  }
+  return "";
+}
+
+int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  const auto start = std::chrono::steady_clock::now();
+  Arguments args;
+  const std::string usage_error = parse_arguments(argc, argv, &args);
+  if (args.help) {
+    out << kUsage << "\n";
+    return 0;
+  }
+  if (!usage_error.empty()) {
+    err << "convert: " << usage_error << " (" << kUsage << ")\n";
+    return 2;
+  }
+  ImportResult imported;
+  std::string error = import_ct2_directory(args.input, args.weights, &imported);
+  std::vector<uint8_t> bytes;
+  if (error.empty()) error = write_xattn_model(imported.model, &bytes);
+  if (error.empty()) error = write_file(args.output, bytes);
+  if (!error.empty()) {
+    err << "convert: " << error << "\n";
+    return 1;
+  }
+  for (const std::string& warning : imported.warnings) err << "convert: warning: " << warning << "\n";
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  char time[32];
+  std::snprintf(time, sizeof time, "%.1f ms", ms);
+  out << "converted " << args.input << " -> " << args.output << ": " << imported.model.tensors.size()
+      << " tensors, " << bytes.size() << " bytes, "
+      << (args.weights == WeightType::kInt8 ? "int8" : "f32") << " weights, " << time << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int run_convert(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  try {
+    return run(argc, argv, out, err);
+  } catch (const std::exception& e) {  // e.g. out of memory on a huge model
+    err << "convert: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace convert
+}  // namespace xattn

@@ -1,0 +1,298 @@
+#include "ct2_import.h"
+
+#include <cmath>
+#include <map>
+#include <stdexcept>
+
+#include "quantize.h"
+#include "tensor_layout.h"
+#include "xattn/tensor_id.h"
+
+namespace xattn {
+namespace convert {
+namespace {
+
+// Below any real logit, yet finite: see the <unk> rule in models/FORMAT.md.
+constexpr float kNeverBias = -1e30f;
+
+[[noreturn]] void fail(const std::string& message) { throw std::runtime_error(message); }
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Every tensor name xattn knows (CTranslate2's names), from tensor_name().
+const std::map<std::string, uint32_t>& tensor_ids_by_name() {
+  static const std::map<std::string, uint32_t> ids = [] {
+    std::map<std::string, uint32_t> m;
+    char name[96];
+    for (uint16_t role = 1; role < static_cast<uint16_t>(GlobalRole::kCount); ++role) {
+      const uint32_t id = tensor_id(Section::kGlobal, 0, role);
+      if (tensor_name(id, name, sizeof name)) m[name] = id;
+    }
+    for (uint32_t layer = 0; layer < kMaxLayers; ++layer) {
+      for (uint16_t role = 1; role < static_cast<uint16_t>(LayerRole::kDecoderCount); ++role) {
+        for (Section section : {Section::kEncoderLayer, Section::kDecoderLayer}) {
+          const uint32_t id = tensor_id(section, layer, role);
+          if (tensor_name(id, name, sizeof name)) m[name] = id;
+        }
+      }
+    }
+    return m;
+  }();
+  return ids;
+}
+
+// Recent specs hold a list of source embeddings; one of them is the classic table.
+std::string normalize_name(const std::string& name) {
+  const std::string multi = "encoder/embeddings_0/";
+  if (name.compare(0, multi.size(), multi) == 0) return "encoder/embeddings/" + name.substr(multi.size());
+  return name;
+}
+
+class Importer {
+ public:
+  Importer(const Ct2Model& model, WeightType weights) : model_(model), weights_(weights) {}
+
+  void run(const Vocabulary& source, const Vocabulary& target, const Ct2Options& options, ImportResult* out) {
+    const std::string& spec = model_.spec;
+    if (!spec.empty() && spec != "TransformerBase" && spec != "TransformerBig" && spec != "TransformerSpec")
+      fail("unsupported CTranslate2 spec '" + spec + "' (xattn converts Transformer encoder-decoder models)");
+    index_names();
+    Ct2Architecture arch;
+    std::string error = interpret_ct2_scalars(scalars_, spec, &arch);
+    if (!error.empty()) fail(error);
+
+    std::map<uint32_t, HostTensor> tensors;
+    for (const auto& entry : tensor_names_) tensors[entry.first] = load(entry.first, entry.second);
+    ModelConfig& c = out->model.config;
+    derive_config(tensors, arch, &c);
+    apply_unk_rule(source, global_id(GlobalRole::kSourceEmbedding), nullptr, &c.source_vocab_size, tensors);
+    apply_unk_rule(target, global_id(GlobalRole::kTargetEmbedding), &tensors, &c.target_vocab_size, tensors);
+    set_tokens(source, target, options, arch, &c);
+    c.layer_norm_epsilon = options.layer_norm_epsilon;
+    if (arch.alignment_heads != 1)
+      out->warnings.push_back("the model asks for alignments averaged over " +
+                              (arch.alignment_heads == 0 ? std::string("all") : std::to_string(arch.alignment_heads)) +
+                              " heads; xattn's config cannot say so");
+
+    std::map<uint32_t, bool> may_be_int8;
+    for (const ExpectedTensor& e : expected_tensors(c)) may_be_int8[e.id] = e.may_be_int8;
+    for (auto& entry : tensors) {
+      HostTensor& t = entry.second;
+      if (weights_ == WeightType::kInt8 && may_be_int8[t.id])
+        to_int8(&t);
+      else
+        to_float32(&t);
+      out->model.tensors.push_back(std::move(t));
+    }
+    out->model.source_vocab = source.tokens;
+    out->model.target_vocab = target.tokens;
+  }
+
+ private:
+  // Sorts every name (variables and aliases) into tensors, scales and config scalars.
+  void index_names() {
+    for (const Ct2Variable& v : model_.variables) names_[v.name] = &v;
+    for (const auto& alias : model_.aliases) {
+      const auto target = names_.find(alias.second);
+      if (target == names_.end()) fail("alias " + alias.first + " points to missing variable " + alias.second);
+      names_[alias.first] = target->second;
+      const auto scale = names_.find(alias.second + "_scale");
+      if (scale != names_.end()) names_[alias.first + "_scale"] = scale->second;
+    }
+    const auto& ids = tensor_ids_by_name();
+    for (const auto& entry : names_) {
+      const std::string& name = entry.first;
+      const Ct2Variable& v = *entry.second;
+      const std::string normalized = normalize_name(name);
+      if (ends_with(normalized, "weight_scale") && ids.count(normalized.substr(0, normalized.size() - 6))) continue;
+      if (is_ct2_config_scalar(name)) {
+        double value = 0.0;
+        if (!ct2_scalar_value(v, &value)) fail("config variable " + name + " is not a scalar: " + v.shape_text());
+        scalars_[name] = value;
+        continue;
+      }
+      const auto id = ids.find(normalized);
+      if (id == ids.end())
+        fail("unsupported or unknown CTranslate2 variable " + name + " " + v.shape_text() + " " +
+             ct2_dtype_name(v.dtype));
+      if (!tensor_names_.emplace(id->second, name).second)
+        fail("variables " + tensor_names_[id->second] + " and " + name + " both give " + normalized);
+    }
+  }
+
+  HostTensor load(uint32_t id, const std::string& name) {
+    const Ct2Variable& v = *names_.at(name);
+    HostTensor t;
+    t.id = id;
+    if (v.shape.size() == 2) {
+      t.rows = v.shape[0];
+      t.cols = v.shape[1];
+    } else if (v.shape.size() == 1) {
+      t.rows = v.shape[0];
+      t.cols = 1;
+    } else {
+      fail("variable " + name + " has shape " + v.shape_text() + ", expected a vector or a matrix");
+    }
+    if (t.rows == 0 || t.cols == 0) fail("variable " + name + " is empty: " + v.shape_text());
+    std::vector<float> raw = ct2_values_as_float(v);
+    if (v.dtype == Ct2DType::kInt32) fail("variable " + name + " is int32; expected a float or quantized tensor");
+    if (v.dtype == Ct2DType::kFloat32 || v.dtype == Ct2DType::kFloat16 || v.dtype == Ct2DType::kBFloat16) {
+      t.values = std::move(raw);
+    } else {
+      const std::vector<float> scales = row_scales(name, v, t.rows);
+      if (v.dtype == Ct2DType::kInt8) {  // kept exactly: q and scale copied
+        t.dtype = format::DType::kInt8;
+        t.scales = scales;
+        t.q.assign(reinterpret_cast<const int8_t*>(v.data.data()),
+                   reinterpret_cast<const int8_t*>(v.data.data()) + v.data.size());
+        for (int8_t q : t.q)
+          if (q == -128) fail("variable " + name + " holds -128; int8 weights must lie in [-127, 127]");
+      } else {  // int16: dequantized, w = q / scale
+        t.values.resize(raw.size());
+        for (size_t i = 0; i < raw.size(); ++i) t.values[i] = raw[i] / scales[i / t.cols];
+      }
+    }
+    for (float x : t.values)
+      if (!std::isfinite(x)) fail("variable " + name + " holds a non-finite value");
+    return t;
+  }
+
+  // One scale per row, from NAME_scale: a scalar (int16 files) or one per row.
+  std::vector<float> row_scales(const std::string& name, const Ct2Variable& v, uint32_t rows) {
+    const auto it = names_.find(name + "_scale");
+    std::vector<float> scales;
+    if (it == names_.end()) {
+      if (v.dtype != Ct2DType::kInt16) fail("variable " + name + " is " + ct2_dtype_name(v.dtype) + " but " + name + "_scale is missing");
+      scales.assign(rows, kCt2GlobalInt16Scale);  // version 1 int16 files store no scale
+    } else {
+      const Ct2Variable& s = *it->second;
+      const std::vector<float> values = ct2_values_as_float(s);
+      if (s.is_scalar()) {
+        scales.assign(rows, values[0]);
+      } else if (s.shape.size() == 1 && s.shape[0] == rows) {
+        scales = values;
+      } else {
+        fail("variable " + name + "_scale has shape " + s.shape_text() + ", expected [] or [" + std::to_string(rows) + "]");
+      }
+    }
+    for (float s : scales)
+      if (!(s > 0.0f) || std::isinf(s)) fail("variable " + name + "_scale holds a scale that is not finite and positive");
+    return scales;
+  }
+
+  static const HostTensor& need(const std::map<uint32_t, HostTensor>& tensors, uint32_t id) {
+    const auto it = tensors.find(id);
+    if (it == tensors.end()) fail("model.bin has no " + tensor_display_name(id));
+    return it->second;
+  }
+
+  void derive_config(const std::map<uint32_t, HostTensor>& tensors, const Ct2Architecture& arch, ModelConfig* c) {
+    for (const auto& entry : tensors) {
+      const uint32_t section = entry.first >> 24;
+      const uint32_t layer = (entry.first >> 16) & 0xffu;
+      if (section == static_cast<uint32_t>(Section::kEncoderLayer)) c->encoder_layers = std::max(c->encoder_layers, layer + 1);
+      if (section == static_cast<uint32_t>(Section::kDecoderLayer)) c->decoder_layers = std::max(c->decoder_layers, layer + 1);
+    }
+    if (c->encoder_layers == 0 || c->decoder_layers == 0) fail("model.bin has no encoder or no decoder layers");
+    c->d_model = need(tensors, global_id(GlobalRole::kSourceEmbedding)).cols;
+    c->num_heads = arch.num_heads;
+    c->ffn_dim = need(tensors, layer_id(Section::kEncoderLayer, 0, LayerRole::kFfnInWeight)).rows;
+    c->max_positions = kDefaultMaxPositions;
+    c->activation = arch.activation;
+    c->norm = arch.norm;
+    c->position = PositionEncoding::kSinusoidal;
+    c->text_mode = TextMode::kSpaceSeparated;
+    c->embedding_scale = arch.scale_embeddings ? std::sqrt(static_cast<float>(c->d_model)) : 1.0f;
+    const int layers = static_cast<int>(c->decoder_layers);
+    const int alignment = arch.alignment_layer < 0 ? layers + arch.alignment_layer : arch.alignment_layer;
+    if (alignment < 0 || alignment >= layers)
+      fail("alignment_layer " + std::to_string(arch.alignment_layer) + " is outside the " + std::to_string(layers) + " decoder layers");
+    c->alignment_layer = static_cast<uint32_t>(alignment);
+  }
+
+  // CTranslate2 appends <unk> when the vocabulary file lacks it. When the
+  // embedding (and, on the target side, the projection) then has one row
+  // fewer than the vocabulary, add a zero row (and a bias that never wins).
+  static void apply_unk_rule(const Vocabulary& vocab, uint32_t embedding_id, std::map<uint32_t, HostTensor>* target_side,
+                             uint32_t* vocab_size, std::map<uint32_t, HostTensor>& tensors) {
+    const uint32_t size = static_cast<uint32_t>(vocab.tokens.size());
+    *vocab_size = size;
+    std::vector<uint32_t> ids = {embedding_id};
+    if (target_side) ids.push_back(global_id(GlobalRole::kOutputWeight));
+    if (target_side) ids.push_back(global_id(GlobalRole::kOutputBias));
+    for (uint32_t id : ids) {
+      HostTensor& t = tensors.at(id);
+      if (t.rows == size) continue;
+      if (!(vocab.unk_appended && t.rows + 1 == size))
+        fail(tensor_display_name(id) + " has " + std::to_string(t.rows) + " rows but the vocabulary has " +
+             std::to_string(size) + " tokens");
+      ++t.rows;
+      if (t.dtype == format::DType::kInt8) {
+        t.q.resize(static_cast<size_t>(t.rows) * t.cols, 0);
+        t.scales.push_back(1.0f);
+      } else {
+        t.values.resize(static_cast<size_t>(t.rows) * t.cols, 0.0f);
+        if (id == global_id(GlobalRole::kOutputBias)) t.values.back() = kNeverBias;
+      }
+    }
+  }
+
+  static uint32_t token_id(const Vocabulary& vocab, const std::string& token, const char* side, bool required,
+                           uint32_t fallback) {
+    const long id = vocab.find(token);
+    if (id >= 0) return static_cast<uint32_t>(id);
+    if (required) fail(std::string(side) + " vocabulary has no token '" + token + "'");
+    return fallback;
+  }
+
+  static void set_tokens(const Vocabulary& source, const Vocabulary& target, const Ct2Options& o,
+                         const Ct2Architecture& arch, ModelConfig* c) {
+    // CTranslate2 pads with id 0; the source gets no BOS/EOS, so they fall back to <unk> when absent.
+    const uint32_t source_unk = token_id(source, o.unk_token, "source", true, 0);
+    c->source_tokens = SpecialTokens{0, token_id(source, o.bos_token, "source", false, source_unk),
+                                     token_id(source, o.eos_token, "source", false, source_unk), source_unk};
+    const std::string& start = arch.target_starts_with_eos ? o.eos_token : o.decoder_start_token;
+    c->target_tokens = SpecialTokens{0, token_id(target, start, "target", true, 0),
+                                     token_id(target, o.eos_token, "target", true, 0),
+                                     token_id(target, o.unk_token, "target", true, 0)};
+  }
+
+  const Ct2Model& model_;
+  WeightType weights_;
+  std::map<std::string, const Ct2Variable*> names_;
+  std::map<std::string, double> scalars_;
+  std::map<uint32_t, std::string> tensor_names_;
+};
+
+}  // namespace
+
+std::string import_ct2_model(const Ct2Model& model, const Vocabulary& source, const Vocabulary& target,
+                             const Ct2Options& options, WeightType weights, ImportResult* out) {
+  try {
+    ImportResult result;
+    Importer(model, weights).run(source, target, options, &result);
+    *out = std::move(result);
+    return "";
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+std::string import_ct2_directory(const std::string& dir, WeightType weights, ImportResult* out) {
+  Ct2Options options;
+  std::string error = read_ct2_options(dir, &options);
+  if (!error.empty()) return error;
+  Ct2Model model;
+  error = read_ct2_model(dir + "/model.bin", &model);
+  if (!error.empty()) return error;
+  Vocabulary source, target;
+  error = load_ct2_vocabularies(dir, options.unk_token, &source, &target);
+  if (!error.empty()) return error;
+  error = import_ct2_model(model, source, target, options, weights, out);
+  return error.empty() ? error : dir + "/model.bin: " + error;
+}
+
+}  // namespace convert
+}  // namespace xattn

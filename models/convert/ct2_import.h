@@ -1,0 +1,39 @@
+// CTranslate2 Transformer -> xattn: maps every model.bin variable to an
+// xattn tensor id (or a config value), derives the ModelConfig, applies the
+// <unk> rule and converts the weights to float32 or int8. Any variable it
+// does not understand is an error naming it: nothing is silently dropped.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ct2_config.h"
+#include "ct2_model.h"
+#include "vocabulary.h"
+#include "xattn_writer.h"
+
+namespace xattn {
+namespace convert {
+
+enum class WeightType {
+  kFloat32,  // every tensor float32 (int8/int16/float16 inputs dequantized)
+  kInt8,     // embeddings and weight matrices int8 per row (CTranslate2 int8 kept exactly)
+};
+
+struct ImportResult {
+  XattnModelContents model;
+  std::vector<std::string> warnings;  // conversions that lose something worth telling
+};
+
+// The sinusoidal position table xattn generates covers this many positions.
+constexpr uint32_t kDefaultMaxPositions = 1024;
+
+// Reads DIR/model.bin, its vocabularies and config.json, and imports them.
+std::string import_ct2_directory(const std::string& dir, WeightType weights, ImportResult* out);
+
+// The same from parts already in memory.
+std::string import_ct2_model(const Ct2Model& model, const Vocabulary& source, const Vocabulary& target,
+                             const Ct2Options& options, WeightType weights, ImportResult* out);
+
+}  // namespace convert
+}  // namespace xattn

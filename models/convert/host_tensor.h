@@ -1,0 +1,24 @@
+// HostTensor: one tensor on its way into an xattn model file, held in plain
+// vectors by the host tools (the runtime never sees this type).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "xattn/format.h"
+
+namespace xattn {
+namespace convert {
+
+struct HostTensor {
+  uint32_t id = 0;  // see xattn/tensor_id.h
+  format::DType dtype = format::DType::kFloat32;
+  uint32_t rows = 0;
+  uint32_t cols = 0;             // 1 for vectors
+  std::vector<float> values;     // float32: rows x cols, row-major
+  std::vector<int8_t> q;         // int8: rows x cols, row-major
+  std::vector<float> scales;     // int8: one per row, w = q / scale
+};
+
+}  // namespace convert
+}  // namespace xattn

@@ -1,0 +1,222 @@
+#include "xattn_writer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+
+#include "tensor_layout.h"
+#include "xattn/format.h"
+#include "xattn/model.h"
+
+namespace xattn {
+namespace convert {
+namespace {
+
+namespace hdr = format::header;
+namespace cfg = format::config;
+namespace tns = format::tensor;
+
+void put_u8(std::vector<uint8_t>& b, size_t at, uint8_t v) { b[at] = v; }
+void put_u32(std::vector<uint8_t>& b, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+void put_u64(std::vector<uint8_t>& b, size_t at, uint64_t v) {
+  for (int i = 0; i < 8; ++i) b[at + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+void put_f32(std::vector<uint8_t>& b, size_t at, float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, 4);
+  put_u32(b, at, bits);
+}
+
+size_t align_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
+
+// Grows the buffer (zero-filled) to `alignment` and returns the new end.
+size_t pad_to(std::vector<uint8_t>& b, size_t alignment) {
+  b.resize(align_up(b.size(), alignment), 0);
+  return b.size();
+}
+
+void write_config(std::vector<uint8_t>& b, size_t at, const ModelConfig& c) {
+  put_u32(b, at + cfg::kEncoderLayers, c.encoder_layers);
+  put_u32(b, at + cfg::kDecoderLayers, c.decoder_layers);
+  put_u32(b, at + cfg::kDModel, c.d_model);
+  put_u32(b, at + cfg::kNumHeads, c.num_heads);
+  put_u32(b, at + cfg::kFfnDim, c.ffn_dim);
+  put_u32(b, at + cfg::kSourceVocabSize, c.source_vocab_size);
+  put_u32(b, at + cfg::kTargetVocabSize, c.target_vocab_size);
+  put_u32(b, at + cfg::kMaxPositions, c.max_positions);
+  put_u8(b, at + cfg::kActivation, static_cast<uint8_t>(c.activation));
+  put_u8(b, at + cfg::kNorm, static_cast<uint8_t>(c.norm));
+  put_u8(b, at + cfg::kPosition, static_cast<uint8_t>(c.position));
+  put_u8(b, at + cfg::kTextMode, static_cast<uint8_t>(c.text_mode));
+  put_f32(b, at + cfg::kEmbeddingScale, c.embedding_scale);
+  put_f32(b, at + cfg::kLayerNormEpsilon, c.layer_norm_epsilon);
+  const SpecialTokens* sides[] = {&c.source_tokens, &c.target_tokens};
+  const uint32_t offsets[] = {cfg::kSourceTokens, cfg::kTargetTokens};
+  for (int s = 0; s < 2; ++s) {
+    put_u32(b, at + offsets[s] + 0, sides[s]->pad);
+    put_u32(b, at + offsets[s] + 4, sides[s]->bos);
+    put_u32(b, at + offsets[s] + 8, sides[s]->eos);
+    put_u32(b, at + offsets[s] + 12, sides[s]->unk);
+  }
+  put_u32(b, at + cfg::kAlignmentLayer, c.alignment_layer);
+}
+
+bool token_less(const std::string& a, const std::string& b) {
+  const size_t n = std::min(a.size(), b.size());
+  const int order = n ? std::memcmp(a.data(), b.data(), n) : 0;  // memcmp compares unsigned bytes
+  return order != 0 ? order < 0 : a.size() < b.size();
+}
+
+// Appends a vocabulary block; returns its size (without trailing padding).
+std::string write_vocab(std::vector<uint8_t>& b, const std::vector<std::string>& tokens, TextMode mode,
+                        const char* side, uint32_t* size_out) {
+  const size_t start = b.size();
+  const uint32_t count = static_cast<uint32_t>(tokens.size());
+  uint64_t string_bytes = 0;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i].empty()) return std::string(side) + " vocabulary: token " + std::to_string(i) + " is empty";
+    for (char c : tokens[i])
+      if (c == '\n' || c == '\r' || c == '\0' || (c == ' ' && mode == TextMode::kSpaceSeparated))
+        return std::string(side) + " vocabulary: token " + std::to_string(i) +
+               " holds a separator byte (newline, carriage return, NUL, or a space in space-separated mode)";
+    string_bytes += tokens[i].size();
+  }
+  const uint64_t size = 8 + 4ull * (count + 1) + 4ull * count + string_bytes;
+  if (size > 0xFFFFFFFFull) return std::string(side) + " vocabulary is larger than 4 GiB";
+  std::vector<uint32_t> order(count);
+  for (uint32_t i = 0; i < count; ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return token_less(tokens[x], tokens[y]); });
+  for (uint32_t i = 1; i < count; ++i)
+    if (!token_less(tokens[order[i - 1]], tokens[order[i]]))
+      return std::string(side) + " vocabulary: token '" + tokens[order[i]] + "' appears twice (ids " +
+             std::to_string(order[i - 1]) + " and " + std::to_string(order[i]) + ")";
+  b.resize(start + static_cast<size_t>(size), 0);
+  put_u32(b, start + format::vocab::kCount, count);
+  put_u32(b, start + format::vocab::kStringBytes, static_cast<uint32_t>(string_bytes));
+  const size_t offsets = start + format::vocab::kOffsets;
+  const size_t sorted = offsets + 4ull * (count + 1);
+  const size_t strings = sorted + 4ull * count;
+  uint32_t offset = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    put_u32(b, offsets + 4ull * i, offset);
+    std::memcpy(&b[strings + offset], tokens[i].data(), tokens[i].size());
+    offset += static_cast<uint32_t>(tokens[i].size());
+    put_u32(b, sorted + 4ull * i, order[i]);
+  }
+  put_u32(b, offsets + 4ull * count, offset);
+  *size_out = static_cast<uint32_t>(size);
+  return "";
+}
+
+std::string check_tensors(const XattnModelContents& m, std::vector<const HostTensor*>* sorted) {
+  std::map<uint32_t, const HostTensor*> by_id;
+  for (const HostTensor& t : m.tensors)
+    if (!by_id.emplace(t.id, &t).second) return "tensor " + tensor_display_name(t.id) + " given twice";
+  for (const ExpectedTensor& e : expected_tensors(m.config)) {
+    const auto it = by_id.find(e.id);
+    const std::string name = tensor_display_name(e.id);
+    if (it == by_id.end()) return "tensor " + name + " is missing";
+    const HostTensor& t = *it->second;
+    if (t.rows != e.rows || t.cols != e.cols)
+      return "tensor " + name + ": expected " + std::to_string(e.rows) + "x" + std::to_string(e.cols) + ", got " +
+             std::to_string(t.rows) + "x" + std::to_string(t.cols);
+    const size_t n = static_cast<size_t>(t.rows) * t.cols;
+    if (t.dtype == format::DType::kInt8) {
+      if (!e.may_be_int8) return "tensor " + name + " must be float32";
+      if (t.q.size() != n || t.scales.size() != t.rows) return "tensor " + name + ": data size does not match its shape";
+      for (uint32_t r = 0; r < t.rows; ++r)
+        if (!(t.scales[r] > 0.0f && t.scales[r] < 3.0e38f))
+          return "tensor " + name + ": scale of row " + std::to_string(r) + " is not finite and positive";
+      for (int8_t q : t.q)
+        if (q == -128) return "tensor " + name + ": int8 value -128 (the format allows [-127, 127])";
+    } else if (t.dtype == format::DType::kFloat32) {
+      if (t.values.size() != n) return "tensor " + name + ": data size does not match its shape";
+      for (float v : t.values)
+        if (!std::isfinite(v)) return "tensor " + name + " holds a non-finite value";
+    } else {
+      return "tensor " + name + ": unknown dtype";
+    }
+    sorted->push_back(&t);
+    by_id.erase(it);
+  }
+  if (!by_id.empty()) return "tensor " + tensor_display_name(by_id.begin()->first) + " is not part of this model";
+  return "";
+}
+
+}  // namespace
+
+std::string write_xattn_model(const XattnModelContents& m, std::vector<uint8_t>* out) {
+  std::string error = check_config(m.config);
+  if (!error.empty()) return error;
+  if (m.source_vocab.size() != m.config.source_vocab_size)
+    return "source vocabulary has " + std::to_string(m.source_vocab.size()) + " tokens, config says " +
+           std::to_string(m.config.source_vocab_size);
+  if (m.target_vocab.size() != m.config.target_vocab_size)
+    return "target vocabulary has " + std::to_string(m.target_vocab.size()) + " tokens, config says " +
+           std::to_string(m.config.target_vocab_size);
+  std::vector<const HostTensor*> tensors;
+  error = check_tensors(m, &tensors);
+  if (!error.empty()) return error;
+
+  std::vector<uint8_t> b(hdr::kSize + cfg::kSize, 0);
+  std::memcpy(&b[hdr::kMagic], format::kMagic, sizeof format::kMagic);
+  put_u32(b, hdr::kVersion, format::kVersion);
+  put_u32(b, hdr::kHeaderSize, hdr::kSize);
+  put_u32(b, hdr::kConfigOffset, hdr::kSize);
+  put_u32(b, hdr::kConfigSize, cfg::kSize);
+  write_config(b, hdr::kSize, m.config);
+
+  uint32_t vocab_size = 0;
+  put_u32(b, hdr::kSourceVocabOffset, static_cast<uint32_t>(pad_to(b, 4)));
+  if (!(error = write_vocab(b, m.source_vocab, m.config.text_mode, "source", &vocab_size)).empty()) return error;
+  put_u32(b, hdr::kSourceVocabSize, vocab_size);
+  put_u32(b, hdr::kTargetVocabOffset, static_cast<uint32_t>(pad_to(b, 4)));
+  if (!(error = write_vocab(b, m.target_vocab, m.config.text_mode, "target", &vocab_size)).empty()) return error;
+  put_u32(b, hdr::kTargetVocabSize, vocab_size);
+
+  // The table holds u64 fields: it starts 8-aligned.
+  const size_t table = pad_to(b, 8);
+  if (table > 0xFFFFFFFFull) return "vocabularies are larger than 4 GiB";
+  put_u32(b, hdr::kTensorTableOffset, static_cast<uint32_t>(table));
+  put_u32(b, hdr::kTensorCount, static_cast<uint32_t>(tensors.size()));
+  b.resize(table + tns::kSize * tensors.size(), 0);
+
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const HostTensor& t = *tensors[i];
+    const size_t entry = table + tns::kSize * i;
+    const size_t n = static_cast<size_t>(t.rows) * t.cols;
+    const bool int8 = t.dtype == format::DType::kInt8;
+    const size_t data = pad_to(b, format::kAlignment);
+    const size_t data_bytes = int8 ? n : 4 * n;
+    b.resize(data + data_bytes);
+    if (int8)
+      std::memcpy(&b[data], t.q.data(), n);
+    else
+      for (size_t k = 0; k < n; ++k) put_f32(b, data + 4 * k, t.values[k]);
+    size_t scale = 0;
+    if (int8) {
+      scale = pad_to(b, format::kAlignment);
+      b.resize(scale + 4ull * t.rows);
+      for (uint32_t r = 0; r < t.rows; ++r) put_f32(b, scale + 4ull * r, t.scales[r]);
+    }
+    put_u32(b, entry + tns::kId, t.id);
+    put_u8(b, entry + tns::kDType, static_cast<uint8_t>(t.dtype));
+    put_u8(b, entry + tns::kLayout, format::kLayoutRowMajor);
+    put_u32(b, entry + tns::kRows, t.rows);
+    put_u32(b, entry + tns::kCols, t.cols);
+    put_u64(b, entry + tns::kDataOffset, data);
+    put_u64(b, entry + tns::kDataBytes, data_bytes);
+    put_u64(b, entry + tns::kScaleOffset, scale);
+  }
+
+  put_u64(b, hdr::kFileSize, b.size());
+  put_u32(b, hdr::kChecksum, model_checksum(b.data(), b.size()));
+  *out = std::move(b);
+  return "";
+}
+
+}  // namespace convert
+}  // namespace xattn

@@ -1,0 +1,99 @@
+// xattn inspect FILE: what a model file holds and what a session of it costs.
+#include <cstdio>
+#include <ostream>
+
+#include "cli_args.h"
+#include "commands.h"
+#include "translator.h"
+#include "xattn/tensor_id.h"
+
+namespace xattn {
+namespace posix {
+namespace {
+
+const char* activation_name(Activation a) {
+  switch (a) {
+    case Activation::kRelu: return "relu";
+    case Activation::kGeluTanh: return "gelu-tanh";
+    case Activation::kGeluErf: return "gelu";
+    case Activation::kSwish: return "swish";
+  }
+  return "?";
+}
+
+struct TensorTotals {
+  uint32_t count[2] = {0, 0};
+  uint64_t bytes[2] = {0, 0};
+};
+
+void add_matrix(const MatrixView& m, TensorTotals* t) {
+  const int i = m.dtype == format::DType::kInt8 ? 1 : 0;
+  t->count[i] += 1;
+  t->bytes[i] += static_cast<uint64_t>(m.rows) * m.cols * (i ? 1 : 4) + (i ? m.rows * 4ull : 0);
+}
+
+}  // namespace
+
+int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  Args args(argc, argv, 1);
+  std::string path;
+  Limits limits;
+  const bool has_path = args.positional(&path);
+  args.number("--max-source", 1, kMaxSequence, &limits.max_source_length);
+  args.number("--max-target", 1, kMaxSequence, &limits.max_target_length);
+  args.number("--beam", 1, kMaxBeam, &limits.max_beam);
+  std::string error = args.finish();
+  if (error.empty() && !has_path) error = "usage: xattn inspect FILE [--max-source N --max-target N --beam N]";
+  if (!error.empty()) {
+    err << "xattn inspect: " << error << '\n';
+    return 2;
+  }
+  Translator t;
+  error = t.open_file(path);
+  if (!error.empty()) {
+    err << "xattn inspect: " << error << '\n';
+    return 1;
+  }
+  const ModelView& m = t.model();
+  const ModelConfig& c = m.config;
+  out << "model        " << path << " (" << m.size << " bytes, format v" << format::kVersion << ", checksum ok)\n";
+  out << "layers       " << c.encoder_layers << " encoder + " << c.decoder_layers << " decoder\n";
+  out << "d_model      " << c.d_model << ", heads " << c.num_heads << " (head size " << c.head_dim() << "), ffn "
+      << c.ffn_dim << ", " << activation_name(c.activation) << "\n";
+  out << "norm         " << (c.norm == NormPlacement::kPreNorm ? "pre-norm" : "post-norm") << ", epsilon "
+      << c.layer_norm_epsilon << "\n";
+  out << "positions    " << (c.position == PositionEncoding::kSinusoidal ? "sinusoidal" : "none") << ", max "
+      << c.max_positions << "; embedding scale " << c.embedding_scale << "\n";
+  out << "text         " << (c.text_mode == TextMode::kCharacters ? "characters" : "space-separated tokens") << "\n";
+  out << "vocabulary   source " << c.source_vocab_size << ", target " << c.target_vocab_size << " (bos "
+      << c.target_tokens.bos << ", eos " << c.target_tokens.eos << ", unk " << c.target_tokens.unk << ")\n";
+  out << "alignment    decoder layer " << c.alignment_layer << ", averaged over heads\n";
+
+  TensorTotals totals;
+  add_matrix(m.source_embedding, &totals);
+  add_matrix(m.target_embedding, &totals);
+  add_matrix(m.output.weight, &totals);
+  for (uint32_t l = 0; l < c.encoder_layers; ++l) {
+    const EncoderLayerView& e = m.encoder[l];
+    for (const LinearView* v : {&e.self_qkv, &e.self_out, &e.ffn_in, &e.ffn_out}) add_matrix(v->weight, &totals);
+  }
+  for (uint32_t l = 0; l < c.decoder_layers; ++l) {
+    const DecoderLayerView& d = m.decoder[l];
+    for (const LinearView* v : {&d.self_qkv, &d.self_out, &d.cross_q, &d.cross_kv, &d.cross_out, &d.ffn_in, &d.ffn_out}) {
+      add_matrix(v->weight, &totals);
+    }
+  }
+  out << "tensors      " << m.tensor_count << " in all; matrices: " << totals.count[0] << " float32 ("
+      << totals.bytes[0] << " bytes), " << totals.count[1] << " int8 with per-row scales (" << totals.bytes[1]
+      << " bytes)\n";
+  const ArenaPlan plan = plan_arena(c, limits);
+  out << "limits       source " << limits.max_source_length << ", target " << limits.max_target_length << ", beam "
+      << limits.max_beam << "\n";
+  out << "arena        " << plan.total << " bytes (static encoder KV cache " << plan.cross_cache.bytes
+      << ", self-attention cache " << plan.self_cache.bytes << ")\n";
+  out << "memory       " << (m.size + plan.total) << " bytes = model + arena\n";
+  return 0;
+}
+
+}  // namespace posix
+}  // namespace xattn

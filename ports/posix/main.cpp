@@ -1,0 +1,36 @@
+// xattn: the command-line tool. One executable, subcommands.
+#include <cstring>
+#include <iostream>
+
+#include "commands.h"
+#include "convert_command.h"
+
+namespace {
+
+const char kUsage[] =
+    "usage: xattn <command> [options]\n"
+    "  demo                                   transliterate a few words with the shared test model\n"
+    "  convert ct2 DIR -o FILE --weights f32|int8   CTranslate2 model -> xattn file\n"
+    "  translate --model FILE [--beam N] [--length-penalty X] [--max-length N] [--min-length N]\n"
+    "            [--prefix \"t1 t2\"] [--end-token T] [--suppress \"t1 t2\"]... [--num-hypotheses N]\n"
+    "            [--max-source N] [--truncate] [--scores] [--alignment] [--timing]   < inputs\n"
+    "  inspect FILE [--max-source N --max-target N --beam N]\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    (argc < 2 ? std::cerr : std::cout) << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  const char* command = argv[1];
+  using namespace xattn::posix;
+  if (std::strcmp(command, "translate") == 0) return run_translate(argc - 1, argv + 1, std::cin, std::cout, std::cerr);
+  if (std::strcmp(command, "inspect") == 0) return run_inspect(argc - 1, argv + 1, std::cout, std::cerr);
+  if (std::strcmp(command, "demo") == 0) return run_demo(argc - 1, argv + 1, std::cout, std::cerr);
+  if (std::strcmp(command, "convert") == 0) {
+    return xattn::convert::run_convert(argc - 1, argv + 1, std::cout, std::cerr);
+  }
+  std::cerr << "xattn: unknown command '" << command << "'\n" << kUsage;
+  return 2;
+}

@@ -1,0 +1,131 @@
+#include "translator.h"
+
+#include <chrono>
+#include <cstring>
+
+#include "xattn/text.h"
+
+namespace xattn {
+namespace posix {
+namespace {
+
+double elapsed_ms(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - since).count();
+}
+
+std::string status_text(const Status& s) { return s.message(); }
+
+// Target-side token text -> ids; unknown tokens are an error when `known`.
+std::string target_ids(const ModelView& m, const std::string& text, bool known, std::vector<uint32_t>* ids) {
+  ids->assign(text.size() + 1, 0);
+  size_t count = 0;
+  const Status s = known ? tokenize_known(m, Side::kTarget, text.data(), text.size(), ids->data(), ids->size(), &count)
+                         : tokenize(m, Side::kTarget, text.data(), text.size(), ids->data(), ids->size(), &count);
+  if (!s) return status_text(s);
+  ids->resize(count);
+  return "";
+}
+
+}  // namespace
+
+Translator::Translator() = default;
+Translator::~Translator() = default;
+
+Limits default_limits(const ModelConfig& config, uint32_t beam) {
+  Limits l;
+  l.max_source_length = config.max_positions < 1024 ? config.max_positions : 1024;
+  l.max_target_length = config.max_positions < 256 ? config.max_positions : 256;
+  l.max_beam = beam;
+  l.alignment = true;
+  return l;
+}
+
+std::string Translator::open_view(const uint8_t* data, size_t size) {
+  const Status s = open_model(data, size, &model_);
+  return s ? "" : status_text(s);
+}
+
+std::string Translator::open_file(const std::string& path) {
+  const std::string error = file_.open(path);
+  if (!error.empty()) return error;
+  const std::string e = open_view(file_.data(), file_.size());
+  return e.empty() ? "" : path + ": " + e;
+}
+
+std::string Translator::open_bytes(std::vector<uint8_t> bytes) {
+  owned_.assign(bytes.size() + kArenaAlignment, 0);
+  uint8_t* base = owned_.data();
+  const size_t shift = (kArenaAlignment - reinterpret_cast<uintptr_t>(base) % kArenaAlignment) % kArenaAlignment;
+  std::memcpy(base + shift, bytes.data(), bytes.size());
+  return open_view(base + shift, bytes.size());
+}
+
+std::string Translator::start(const Limits& limits) {
+  arena_size_ = arena_bytes(model_.config, limits);
+  arena_storage_.reset(new uint8_t[arena_size_ + kArenaAlignment]);
+  uint8_t* base = arena_storage_.get();
+  arena_ = base + (kArenaAlignment - reinterpret_cast<uintptr_t>(base) % kArenaAlignment) % kArenaAlignment;
+  const Status s = session_.init(model_, limits, arena_, arena_size_);
+  return s ? "" : status_text(s);
+}
+
+std::string Translator::translate(const std::string& line, const TranslateRequest& r, TranslateOutput* out) {
+  *out = TranslateOutput();
+  std::vector<uint32_t> source(line.size() + 1);
+  size_t count = 0;
+  Status s = tokenize(model_, Side::kSource, line.data(), line.size(), source.data(), source.size(), &count);
+  if (!s) return status_text(s);
+
+  GenerateOptions o;
+  o.beam_size = r.beam_size;
+  o.length_penalty = r.length_penalty;
+  o.max_length = r.max_length;
+  o.min_length = r.min_length;
+  o.num_hypotheses = r.num_hypotheses;
+  o.return_alignment = r.alignment;
+  std::vector<uint32_t> prefix, end;
+  std::string e = target_ids(model_, r.prefix, false, &prefix);
+  if (!e.empty()) return e;
+  o.prefix = TokenSpan{prefix.data(), static_cast<uint32_t>(prefix.size())};
+  if (!r.end_token.empty()) {
+    e = target_ids(model_, r.end_token, true, &end);
+    if (!e.empty()) return "end token: " + e;
+    if (end.size() != 1) return "end token: give exactly one token";
+    o.end_token = end[0];
+  }
+  std::vector<std::vector<uint32_t>> suppress_ids(r.suppress.size());
+  std::vector<TokenSpan> suppress;
+  for (size_t i = 0; i < r.suppress.size(); ++i) {
+    e = target_ids(model_, r.suppress[i], true, &suppress_ids[i]);
+    if (!e.empty()) return "suppressed sequence: " + e;
+    if (suppress_ids[i].empty()) return "suppressed sequence: empty";
+    suppress.push_back(TokenSpan{suppress_ids[i].data(), static_cast<uint32_t>(suppress_ids[i].size())});
+  }
+  o.suppress = suppress.data();
+  o.suppress_count = static_cast<uint32_t>(suppress.size());
+
+  const auto t0 = std::chrono::steady_clock::now();
+  EncodeOptions eo;
+  eo.truncate = r.truncate;
+  s = session_.encode(source.data(), count, eo);
+  if (!s) return status_text(s);
+  out->encode_ms = elapsed_ms(t0);
+  const auto t1 = std::chrono::steady_clock::now();
+  Result result;
+  s = session_.generate(o, &result);
+  if (!s) return status_text(s);
+  out->decode_ms = elapsed_ms(t1);
+
+  const Hypothesis& best = result.hypotheses[0];
+  out->ids.assign(best.tokens, best.tokens + best.length);
+  out->score = best.score;
+  out->source_length = result.source_length;
+  if (best.alignment) out->alignment.assign(best.alignment, best.alignment + best.length * result.source_length);
+  std::vector<char> text(detokenize(model_, Side::kTarget, best.tokens, best.length, nullptr, 0) + 1);
+  detokenize(model_, Side::kTarget, best.tokens, best.length, text.data(), text.size());
+  out->text = text.data();
+  return "";
+}
+
+}  // namespace posix
+}  // namespace xattn

@@ -1,0 +1,70 @@
+// Translator: the host-side convenience around a Session — owns the model
+// bytes (mapped or in memory) and an aligned arena, and turns a line of text
+// into output text, score, alignment and timings. The CLI, the demo and the
+// conformance tests all go through it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mapped_file.h"
+#include "xattn/session.h"
+
+namespace xattn {
+namespace posix {
+
+struct TranslateRequest {
+  uint32_t beam_size = 1;
+  float length_penalty = 1.0f;
+  uint32_t max_length = 0;
+  uint32_t min_length = 1;
+  std::string prefix;                  // target tokens, as text
+  std::string end_token;               // "" = the model's </s>
+  std::vector<std::string> suppress;   // each a sequence of target tokens, as text
+  uint32_t num_hypotheses = 1;
+  bool alignment = false;
+  bool truncate = false;
+};
+
+struct TranslateOutput {
+  std::string text;
+  std::vector<uint32_t> ids;
+  float score = 0.0f;
+  uint32_t source_length = 0;
+  std::vector<float> alignment;  // ids.size() x source_length
+  double encode_ms = 0.0;
+  double decode_ms = 0.0;
+};
+
+class Translator {
+ public:
+  Translator();
+  ~Translator();
+  // Each returns "" or a one-line error.
+  std::string open_file(const std::string& path);
+  std::string open_bytes(std::vector<uint8_t> bytes);
+  std::string start(const Limits& limits);  // sizes the arena and creates the session
+  std::string translate(const std::string& line, const TranslateRequest& request, TranslateOutput* out);
+
+  const ModelView& model() const { return model_; }
+  const Session& session() const { return session_; }
+  size_t arena_size() const { return arena_size_; }
+
+ private:
+  std::string open_view(const uint8_t* data, size_t size);
+  MappedFile file_;
+  std::vector<uint8_t> owned_;  // over-allocated; model bytes start 64-aligned inside
+  ModelView model_;
+  Session session_;
+  std::unique_ptr<uint8_t[]> arena_storage_;
+  uint8_t* arena_ = nullptr;
+  size_t arena_size_ = 0;
+};
+
+// Limits that fit a model: the given ones, capped by its position range.
+Limits default_limits(const ModelConfig& config, uint32_t beam);
+
+}  // namespace posix
+}  // namespace xattn

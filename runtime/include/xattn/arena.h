@@ -1,0 +1,111 @@
+// The arena planner: where every buffer of a session lives inside the one
+// caller-provided arena, and so exactly how many bytes that arena needs.
+//
+// Everything is constexpr, so firmware can write
+//   constexpr xattn::ModelConfig kConfig = {...};
+//   alignas(64) static uint8_t arena[xattn::arena_bytes(kConfig, kLimits)];
+// and a host can ask the same question of a config read from a file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "xattn/config.h"
+
+namespace xattn {
+
+constexpr size_t kArenaAlignment = 64;
+
+// One region of the arena: [offset, offset + bytes).
+struct ArenaRegion {
+  size_t offset = 0;
+  size_t bytes = 0;
+};
+
+struct ArenaPlan {
+  // Scratch shared by the encoder and the decoder (never live at once).
+  ArenaRegion x, normed, wide, context, query, keys, values, probs, quantized, quantized_scales;
+  // The static encoder KV cache: per decoder layer, K then V, head-major
+  // [head][source position][head_dim]; computed once per encode, shared by all beams.
+  ArenaRegion cross_cache;
+  // Decoder self-attention cache: [layer][K|V][beam][head][position][head_dim],
+  // plus room to gather one layer's K or V when beams are reordered.
+  ArenaRegion self_cache, reorder;
+  ArenaRegion logits, step_alignment;
+  // Search state: alive hypotheses (double-buffered for reordering), the
+  // candidates of a step, and the finished hypotheses.
+  ArenaRegion alive_tokens, alive_scores, alive_alignment;
+  ArenaRegion candidate_scores, candidate_ids;
+  ArenaRegion finished_tokens, finished_info, finished_alignment;
+  size_t total = 0;
+};
+
+namespace arena_detail {
+
+constexpr size_t round_up(size_t n) { return (n + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment; }
+constexpr size_t max3(size_t a, size_t b, size_t c) { return a > b ? (a > c ? a : c) : (b > c ? b : c); }
+
+struct Cursor {
+  size_t at = 0;
+  constexpr ArenaRegion take(size_t bytes) {
+    ArenaRegion r{at, bytes};
+    at += round_up(bytes);
+    return r;
+  }
+};
+
+}  // namespace arena_detail
+
+// Bytes per finished-hypothesis record (score, normalized score, length, spare).
+constexpr size_t kFinishedInfoBytes = 16;
+
+constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
+  using arena_detail::max3;
+  const size_t f = sizeof(float);
+  const size_t d = c.d_model;
+  const size_t src = l.max_source_length;
+  const size_t beam = l.max_beam < 1 ? 1 : l.max_beam;
+  const size_t positions = l.max_target_length;  // one per decoding step (the step's input token)
+  const size_t rows = src > beam ? src : beam;  // rows of activations: source tokens or beams
+  const size_t wide_cols = max3(3 * d, c.ffn_dim, 2 * d);
+  const size_t quant_cols = d > c.ffn_dim ? d : c.ffn_dim;
+  const size_t attend_len = src > positions ? src : positions;
+  const size_t align_src = l.alignment ? src : 0;
+
+  ArenaPlan p{};
+  arena_detail::Cursor a;
+  p.x = a.take(rows * d * f);
+  p.normed = a.take(rows * d * f);
+  p.wide = a.take(rows * wide_cols * f);
+  p.context = a.take(rows * d * f);
+  p.query = a.take(beam * d * f);
+  p.keys = a.take(src * d * f);
+  p.values = a.take(src * d * f);
+  p.probs = a.take(attend_len * f);
+  p.quantized = a.take(rows * quant_cols);
+  p.quantized_scales = a.take(rows * f);
+  p.cross_cache = a.take(static_cast<size_t>(c.decoder_layers) * 2 * src * d * f);
+  p.self_cache = a.take(static_cast<size_t>(c.decoder_layers) * 2 * beam * positions * d * f);
+  p.reorder = a.take(beam > 1 ? beam * positions * d * f : 0);
+  p.logits = a.take(beam * c.target_vocab_size * f);
+  p.step_alignment = a.take(beam * align_src * f);
+  p.alive_tokens = a.take(2 * beam * positions * sizeof(uint32_t));
+  p.alive_scores = a.take(2 * beam * f);
+  p.alive_alignment = a.take(2 * beam * positions * align_src * f);
+  p.candidate_scores = a.take(2 * beam * f);
+  p.candidate_ids = a.take(2 * beam * sizeof(uint32_t));
+  // Fewer than `beam` hypotheses are finished before a step, and a step
+  // finishes at most `beam` more: 2 x beam records always suffice.
+  p.finished_tokens = a.take(2 * beam * positions * sizeof(uint32_t));
+  p.finished_info = a.take(2 * beam * kFinishedInfoBytes);
+  p.finished_alignment = a.take(2 * beam * positions * align_src * f);
+  p.total = a.at;
+  return p;
+}
+
+// Exactly the bytes a session with this config and these limits needs.
+constexpr size_t arena_bytes(const ModelConfig& config, const Limits& limits) {
+  return plan_arena(config, limits).total;
+}
+
+}  // namespace xattn

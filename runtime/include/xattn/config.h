@@ -1,0 +1,67 @@
+// ModelConfig and Limits: the two plain-data descriptions everything else is
+// sized from. A ModelConfig is read from a model file (or written out by hand
+// for a known model, so firmware can size its arena at compile time); Limits
+// are the caller's choice of the largest work a session must hold.
+#pragma once
+
+#include <cstdint>
+
+namespace xattn {
+
+enum class Activation : uint8_t { kRelu = 0, kGeluTanh = 1, kGeluErf = 2, kSwish = 3 };
+enum class NormPlacement : uint8_t { kPreNorm = 0, kPostNorm = 1 };
+// kSinusoidal: generated, positions start at 1, channels concat(sin, cos),
+// timescale of pair j is exp(-j * ln(10000) / (d/2 - 1)) (CTranslate2/OpenNMT).
+enum class PositionEncoding : uint8_t { kSinusoidal = 0, kNone = 1 };
+// How text becomes tokens and back: space-separated tokens (the CTranslate2
+// models), or one token per Unicode character (spaces become a token).
+enum class TextMode : uint8_t { kSpaceSeparated = 0, kCharacters = 1 };
+
+struct SpecialTokens {
+  uint32_t pad = 0;
+  uint32_t bos = 1;
+  uint32_t eos = 2;
+  uint32_t unk = 3;
+};
+
+struct ModelConfig {
+  uint32_t encoder_layers = 0;
+  uint32_t decoder_layers = 0;
+  uint32_t d_model = 0;
+  uint32_t num_heads = 0;
+  uint32_t ffn_dim = 0;
+  uint32_t source_vocab_size = 0;  // entries, including <unk>
+  uint32_t target_vocab_size = 0;
+  uint32_t max_positions = 0;      // longest sequence the position encoding covers
+  Activation activation = Activation::kRelu;
+  NormPlacement norm = NormPlacement::kPreNorm;
+  PositionEncoding position = PositionEncoding::kSinusoidal;
+  TextMode text_mode = TextMode::kSpaceSeparated;
+  float embedding_scale = 1.0f;    // embeddings are multiplied by this before positions are added
+  float layer_norm_epsilon = 1e-5f;
+  SpecialTokens source_tokens;
+  SpecialTokens target_tokens;
+  uint32_t alignment_layer = 0;    // decoder layer whose cross-attention is returned
+
+  constexpr uint32_t head_dim() const { return num_heads ? d_model / num_heads : 0; }
+};
+
+// The largest work one session holds. Everything in the arena scales with these.
+struct Limits {
+  uint32_t max_source_length = 64;  // source tokens per encode()
+  uint32_t max_target_length = 64;  // decoding steps per hypothesis (prefix and end token included, as CTranslate2 counts)
+  uint32_t max_beam = 4;            // 1 = greedy only
+  bool alignment = true;            // reserve room to return cross-attention alignments
+};
+
+// Upper bounds the format accepts; they keep every size computation in 32/64
+// bits far from overflow and fixed-size views small.
+constexpr uint32_t kMaxLayers = 64;
+constexpr uint32_t kMaxDModel = 16384;
+constexpr uint32_t kMaxHeads = 256;
+constexpr uint32_t kMaxFfn = 65536;
+constexpr uint32_t kMaxVocab = 1u << 22;
+constexpr uint32_t kMaxSequence = 1u << 14;
+constexpr uint32_t kMaxBeam = 64;
+
+}  // namespace xattn

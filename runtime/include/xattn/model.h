@@ -1,0 +1,116 @@
+// ModelView: a validated, zero-copy view of a model file's bytes.
+//
+// open_model() checks every offset, size, count, alignment, dtype and the
+// checksum before anything is used; afterwards the view points straight into
+// the caller's bytes (an mmap'd file, or a const array in flash), which must
+// outlive it. Nothing here allocates.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "xattn/config.h"
+#include "xattn/format.h"
+#include "xattn/status.h"
+
+namespace xattn {
+
+// A token string inside the model bytes (not NUL-terminated).
+struct TokenText {
+  const char* data = nullptr;
+  uint32_t size = 0;
+};
+
+class VocabView {
+ public:
+  uint32_t size() const { return count_; }
+  // The token's text; an empty TokenText for an id out of range.
+  TokenText token(uint32_t id) const;
+  // The id of a token, or unk_id when absent. Binary search over the file's
+  // sorted index: O(log n), no allocation.
+  uint32_t find(const char* text, size_t length, uint32_t unk_id) const;
+  bool contains(const char* text, size_t length) const;
+
+  // Set by the reader after validation.
+  void bind(const uint8_t* block, uint32_t count);
+
+ private:
+  const uint8_t* offsets_ = nullptr;  // u32[count + 1]
+  const uint8_t* sorted_ = nullptr;   // u32[count]
+  const char* strings_ = nullptr;
+  uint32_t count_ = 0;
+};
+
+// One weight matrix [rows x cols] (out x in), float32 or int8 with one
+// float scale per row: w = q / scale (CTranslate2's convention).
+struct MatrixView {
+  format::DType dtype = format::DType::kFloat32;
+  uint32_t rows = 0;
+  uint32_t cols = 0;
+  const void* data = nullptr;
+  const float* scales = nullptr;  // int8 only
+};
+
+struct LinearView {
+  MatrixView weight;
+  const float* bias = nullptr;  // rows floats
+};
+
+struct NormView {
+  const float* gamma = nullptr;
+  const float* beta = nullptr;
+};
+
+struct EncoderLayerView {
+  NormView self_norm;
+  LinearView self_qkv;
+  LinearView self_out;
+  NormView ffn_norm;
+  LinearView ffn_in;
+  LinearView ffn_out;
+};
+
+struct DecoderLayerView {
+  NormView self_norm;
+  LinearView self_qkv;
+  LinearView self_out;
+  NormView cross_norm;
+  LinearView cross_q;
+  LinearView cross_kv;
+  LinearView cross_out;
+  NormView ffn_norm;
+  LinearView ffn_in;
+  LinearView ffn_out;
+};
+
+struct ModelView {
+  ModelConfig config;
+  VocabView source_vocab;
+  VocabView target_vocab;
+  MatrixView source_embedding;  // [source_vocab_size x d_model]
+  MatrixView target_embedding;  // [target_vocab_size x d_model]
+  EncoderLayerView encoder[kMaxLayers];
+  DecoderLayerView decoder[kMaxLayers];
+  NormView encoder_norm;        // pre-norm models only
+  NormView decoder_norm;
+  LinearView output;            // [target_vocab_size x d_model]
+  const uint8_t* bytes = nullptr;
+  size_t size = 0;
+  uint32_t tensor_count = 0;
+};
+
+struct OpenOptions {
+  bool verify_checksum = true;  // skipping it trades the bit-flip guarantee for load time
+};
+
+// Validates `bytes` and fills `out`. `bytes` must be 64-byte aligned (tensor
+// data is read in place) and stay alive and unchanged while `out` is used.
+Status open_model(const uint8_t* bytes, size_t size, ModelView* out,
+                  const OpenOptions& options = OpenOptions());
+
+// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) as the format uses it.
+uint32_t crc32_update(uint32_t crc, const uint8_t* data, size_t size);
+// The checksum of a whole model file: every byte except the checksum field.
+uint32_t model_checksum(const uint8_t* bytes, size_t size);
+
+}  // namespace xattn

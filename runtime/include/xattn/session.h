@@ -1,0 +1,99 @@
+// Session: one model, one caller-provided arena, one input at a time.
+//
+//   xattn::Session session;
+//   session.init(model, limits, arena, arena_size);   // no allocation from here on
+//   session.encode(source_ids, n);                    // fills the static encoder KV cache
+//   session.generate(options, &result);               // greedy or beam search
+//
+// Results point into the arena and stay valid until the next encode/generate.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "xattn/arena.h"
+#include "xattn/config.h"
+#include "xattn/model.h"
+#include "xattn/status.h"
+
+namespace xattn {
+
+namespace kernels {
+struct KernelTable;
+}
+
+constexpr uint32_t kNoToken = 0xffffffffu;
+
+struct TokenSpan {
+  const uint32_t* ids = nullptr;
+  uint32_t length = 0;
+};
+
+struct GenerateOptions {
+  uint32_t beam_size = 1;          // 1 = greedy; at most Limits::max_beam
+  float length_penalty = 1.0f;     // final score = log-prob sum / length^penalty
+  // Decoding steps, counted as CTranslate2's max_decoding_length: prefix and
+  // end token included. 0 = Limits::max_target_length.
+  uint32_t max_length = 0;
+  uint32_t min_length = 1;         // the end token is forbidden at steps < min_length (CTranslate2's default)
+  TokenSpan prefix;                // forced first target tokens
+  uint32_t end_token = kNoToken;   // kNoToken = the model's </s>
+  const TokenSpan* suppress = nullptr;  // token sequences that must never be generated
+  uint32_t suppress_count = 0;
+  uint32_t num_hypotheses = 1;     // best hypotheses returned, at most beam_size
+  bool return_alignment = false;   // needs Limits::alignment
+};
+
+struct Hypothesis {
+  const uint32_t* tokens = nullptr;  // without the end token
+  uint32_t length = 0;
+  // Sum of the log-probabilities of the generated tokens (end token included,
+  // forced prefix tokens count 0) / length^length_penalty, where length
+  // counts the prefix and the end token, as CTranslate2 4.x does.
+  float score = 0.0f;
+  const float* alignment = nullptr;  // [length x source_length], rows sum to 1; null unless asked
+};
+
+struct Result {
+  Hypothesis hypotheses[kMaxBeam];
+  uint32_t count = 0;
+  uint32_t source_length = 0;
+};
+
+struct EncodeOptions {
+  bool truncate = false;  // cut a source longer than the limit instead of failing
+};
+
+class Session {
+ public:
+  // Places the session in `arena` (64-byte aligned, at least
+  // arena_bytes(model.config, limits) bytes). The model must outlive the session.
+  Status init(const ModelView& model, const Limits& limits, void* arena, size_t arena_size);
+  // As init, with a kernel table chosen by the caller (tests, benchmarks).
+  Status init_with_kernels(const ModelView& model, const Limits& limits, void* arena,
+                           size_t arena_size, const kernels::KernelTable& table);
+
+  Status encode(const uint32_t* source_ids, size_t count, const EncodeOptions& options = EncodeOptions());
+  Status generate(const GenerateOptions& options, Result* result);
+
+  const char* kernel_name() const;
+  const Limits& limits() const { return limits_; }
+  const ModelView* model() const { return model_; }
+  uint32_t source_length() const { return source_length_; }
+
+ private:
+  template <class T>
+  T* region(const ArenaRegion& r) const { return reinterpret_cast<T*>(arena_ + r.offset); }
+
+  const ModelView* model_ = nullptr;
+  const kernels::KernelTable* kernels_ = nullptr;
+  Limits limits_;
+  ArenaPlan plan_;
+  uint8_t* arena_ = nullptr;
+  uint32_t source_length_ = 0;
+  bool encoded_ = false;
+
+  friend struct SessionAccess;
+};
+
+}  // namespace xattn

@@ -1,0 +1,263 @@
+// open_model: bytes -> validated ModelView. Every number read from the file is
+// checked before it is used as an offset, size or count; all arithmetic is in
+// 64 bits on values already bounded, so nothing can wrap.
+#include <cstring>
+
+#include "format/bytes.h"
+#include "format/tensor_slots.h"
+#include "format/vocab_reader.h"
+#include "xattn/model.h"
+#include "xattn/tensor_id.h"
+
+namespace xattn {
+namespace {
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+              "tensor data is read in place: xattn needs a little-endian CPU");
+
+using format::load_f32;
+using format::load_u32;
+using format::load_u64;
+
+Status bad(const char* what) { return Status::error(StatusCode::kBadModel).add("model: ").add(what); }
+
+Status check_header(const uint8_t* b, size_t size, const OpenOptions& options) {
+  namespace h = format::header;
+  if (size < h::kSize) {
+    return bad("truncated: ").add(static_cast<uint64_t>(size)).add(" bytes, smaller than the 64-byte header");
+  }
+  if (std::memcmp(b + h::kMagic, format::kMagic, sizeof format::kMagic) != 0) {
+    return bad("not an xattn model (bad magic)");
+  }
+  const uint32_t version = load_u32(b + h::kVersion);
+  if (version != format::kVersion) {
+    return Status::error(StatusCode::kUnsupported)
+        .add("model: format version ").add(static_cast<uint64_t>(version))
+        .add(" is not supported (this build reads version ").add(static_cast<uint64_t>(format::kVersion)).add(")");
+  }
+  if (load_u32(b + h::kHeaderSize) != h::kSize) return bad("header size field is not 64");
+  const uint64_t file_size = load_u64(b + h::kFileSize);
+  if (file_size != size) {
+    return bad(file_size > size ? "truncated: " : "trailing bytes: ")
+        .add(static_cast<uint64_t>(size)).add(" bytes, header says ").add(file_size);
+  }
+  if (load_u32(b + h::kReserved) != 0) return bad("reserved header field is not zero");
+  if (options.verify_checksum) {
+    const uint32_t stored = load_u32(b + h::kChecksum);
+    if (model_checksum(b, size) != stored) return bad("checksum mismatch: the file is corrupted");
+  }
+  return Status::ok();
+}
+
+template <class Enum>
+bool read_enum(const uint8_t* p, uint8_t limit, Enum* out) {
+  if (*p >= limit) return false;
+  *out = static_cast<Enum>(*p);
+  return true;
+}
+
+SpecialTokens read_tokens(const uint8_t* p) {
+  SpecialTokens t;
+  t.pad = load_u32(p);
+  t.bos = load_u32(p + 4);
+  t.eos = load_u32(p + 8);
+  t.unk = load_u32(p + 12);
+  return t;
+}
+
+Status check_tokens(const SpecialTokens& t, uint32_t vocab, const char* side) {
+  const uint32_t ids[] = {t.pad, t.bos, t.eos, t.unk};
+  for (uint32_t id : ids) {
+    if (id >= vocab) {
+      return bad("config: ").add(side).add(" special token id ").add(static_cast<uint64_t>(id))
+          .add(" is outside the vocabulary of ").add(static_cast<uint64_t>(vocab));
+    }
+  }
+  return Status::ok();
+}
+
+Status read_config(const uint8_t* b, ModelConfig* c) {
+  namespace k = format::config;
+  c->encoder_layers = load_u32(b + k::kEncoderLayers);
+  c->decoder_layers = load_u32(b + k::kDecoderLayers);
+  c->d_model = load_u32(b + k::kDModel);
+  c->num_heads = load_u32(b + k::kNumHeads);
+  c->ffn_dim = load_u32(b + k::kFfnDim);
+  c->source_vocab_size = load_u32(b + k::kSourceVocabSize);
+  c->target_vocab_size = load_u32(b + k::kTargetVocabSize);
+  c->max_positions = load_u32(b + k::kMaxPositions);
+  if (!read_enum(b + k::kActivation, 4, &c->activation)) return bad("config: unknown activation");
+  if (!read_enum(b + k::kNorm, 2, &c->norm)) return bad("config: unknown norm placement");
+  if (!read_enum(b + k::kPosition, 2, &c->position)) return bad("config: unknown position encoding");
+  if (!read_enum(b + k::kTextMode, 2, &c->text_mode)) return bad("config: unknown text mode");
+  c->embedding_scale = load_f32(b + k::kEmbeddingScale);
+  c->layer_norm_epsilon = load_f32(b + k::kLayerNormEpsilon);
+  c->source_tokens = read_tokens(b + k::kSourceTokens);
+  c->target_tokens = read_tokens(b + k::kTargetTokens);
+  c->alignment_layer = load_u32(b + k::kAlignmentLayer);
+  for (uint32_t i = k::kReservedFrom; i < k::kSize; ++i) {
+    if (b[i] != 0) return bad("config: reserved bytes are not zero");
+  }
+
+  if (c->encoder_layers == 0 || c->encoder_layers > kMaxLayers || c->decoder_layers == 0 ||
+      c->decoder_layers > kMaxLayers) {
+    return bad("config: layer counts must be 1..").add(static_cast<uint64_t>(kMaxLayers));
+  }
+  if (c->d_model == 0 || c->d_model > kMaxDModel || c->num_heads == 0 || c->num_heads > kMaxHeads ||
+      c->d_model % c->num_heads != 0) {
+    return bad("config: d_model ").add(static_cast<uint64_t>(c->d_model)).add(" and heads ")
+        .add(static_cast<uint64_t>(c->num_heads)).add(" are out of range or do not divide");
+  }
+  if (c->ffn_dim == 0 || c->ffn_dim > kMaxFfn) return bad("config: ffn size out of range");
+  if (c->source_vocab_size == 0 || c->source_vocab_size > kMaxVocab || c->target_vocab_size == 0 ||
+      c->target_vocab_size > kMaxVocab) {
+    return bad("config: vocabulary sizes out of range");
+  }
+  if (c->max_positions == 0 || c->max_positions > kMaxSequence) return bad("config: max positions out of range");
+  if (!(c->embedding_scale > 0.0f && c->embedding_scale < 1e6f)) return bad("config: embedding scale out of range");
+  if (!(c->layer_norm_epsilon > 0.0f && c->layer_norm_epsilon < 1.0f)) return bad("config: layer norm epsilon out of range");
+  if (c->alignment_layer >= c->decoder_layers) return bad("config: alignment layer beyond the decoder");
+  Status s = check_tokens(c->source_tokens, c->source_vocab_size, "source");
+  if (!s) return s;
+  return check_tokens(c->target_tokens, c->target_vocab_size, "target");
+}
+
+Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* entry, ModelView* view,
+                   uint64_t* data_end) {
+  namespace t = format::tensor;
+  const uint32_t id = load_u32(entry + t::kId);
+  char name[64];
+  if (!tensor_name(id, name, sizeof name)) {
+    return bad("unknown tensor id ").add(static_cast<uint64_t>(id));
+  }
+  format::TensorSlot slot;
+  if (!format::tensor_slot(view->config, id, view, &slot)) {
+    return bad("tensor ").add(name).add(" does not belong in a model with this config");
+  }
+  const uint8_t dtype = entry[t::kDType];
+  const uint32_t rows = load_u32(entry + t::kRows);
+  const uint32_t cols = load_u32(entry + t::kCols);
+  const uint64_t offset = load_u64(entry + t::kDataOffset);
+  const uint64_t nbytes = load_u64(entry + t::kDataBytes);
+  const uint64_t scale_offset = load_u64(entry + t::kScaleOffset);
+  if (entry[t::kLayout] != format::kLayoutRowMajor || format::load_u16(entry + t::kReserved16) != 0 ||
+      load_u64(entry + t::kReserved64) != 0) {
+    return bad("tensor ").add(name).add(": unknown layout or non-zero reserved fields");
+  }
+  if (dtype > static_cast<uint8_t>(format::DType::kInt8)) {
+    return bad("tensor ").add(name).add(": unknown dtype ").add(static_cast<uint64_t>(dtype));
+  }
+  const bool int8 = dtype == static_cast<uint8_t>(format::DType::kInt8);
+  if (int8 && !slot.int8_allowed) return bad("tensor ").add(name).add(": int8 is not allowed here");
+  if (rows != slot.rows || cols != slot.cols) {
+    return bad("tensor ").add(name).add(": expected ").add_dims(slot.rows, slot.cols).add(", got ")
+        .add_dims(rows, cols);
+  }
+  const uint64_t expected_bytes = static_cast<uint64_t>(rows) * cols * (int8 ? 1u : 4u);
+  if (nbytes != expected_bytes) return bad("tensor ").add(name).add(": byte count does not match its shape");
+  if (offset % format::kAlignment != 0 || offset < *data_end || offset > size || nbytes > size - offset) {
+    return bad("tensor ").add(name).add(": data offset misaligned, overlapping or outside the file");
+  }
+  *data_end = offset + nbytes;
+  const float* scales = nullptr;
+  if (int8) {
+    const uint64_t scale_bytes = static_cast<uint64_t>(rows) * 4u;
+    if (scale_offset % format::kAlignment != 0 || scale_offset < *data_end || scale_offset > size ||
+        scale_bytes > size - scale_offset) {
+      return bad("tensor ").add(name).add(": scale offset misaligned, overlapping or outside the file");
+    }
+    *data_end = scale_offset + scale_bytes;
+    scales = reinterpret_cast<const float*>(bytes + scale_offset);
+    for (uint32_t r = 0; r < rows; ++r) {
+      if (!(scales[r] > 0.0f && scales[r] < 3.0e38f)) {
+        return bad("tensor ").add(name).add(": row ").add(static_cast<uint64_t>(r)).add(" has an invalid scale");
+      }
+    }
+  } else if (scale_offset != 0) {
+    return bad("tensor ").add(name).add(": float32 tensor with a scale offset");
+  }
+  if (slot.matrix) {
+    slot.matrix->dtype = static_cast<format::DType>(dtype);
+    slot.matrix->rows = rows;
+    slot.matrix->cols = cols;
+    slot.matrix->data = bytes + offset;
+    slot.matrix->scales = scales;
+  } else {
+    *slot.vector = reinterpret_cast<const float*>(bytes + offset);
+  }
+  return Status::ok();
+}
+
+Status read_tensor_table(const uint8_t* b, size_t size, uint64_t table_offset, uint32_t count,
+                         uint64_t table_floor, ModelView* view) {
+  namespace t = format::tensor;
+  const uint32_t required = format::for_each_required_tensor(view->config, [](uint32_t) {});
+  if (count != required) {
+    return bad("tensor table has ").add(static_cast<uint64_t>(count)).add(" entries, the config needs ")
+        .add(static_cast<uint64_t>(required));
+  }
+  const uint64_t table_bytes = static_cast<uint64_t>(count) * t::kSize;
+  if (table_offset % 8 != 0 || table_offset < table_floor || table_offset > size ||
+      table_bytes > size - table_offset) {
+    return bad("tensor table misplaced or outside the file");
+  }
+  // Entries must list exactly the required ids in increasing order; walking the
+  // required list alongside the table proves that without a "seen" bitmap.
+  uint32_t index = 0;
+  uint64_t data_end = table_offset + table_bytes;
+  Status status;
+  format::for_each_required_tensor(view->config, [&](uint32_t want) {
+    if (!status) return;
+    const uint8_t* entry = b + table_offset + static_cast<uint64_t>(index++) * t::kSize;
+    const uint32_t id = load_u32(entry + t::kId);
+    if (id != want) {
+      char name[64];
+      tensor_name(want, name, sizeof name);
+      status = bad("tensor table: missing or out of order: expected ").add(name);
+      return;
+    }
+    status = read_tensor(b, size, entry, view, &data_end);
+  });
+  return status;
+}
+
+}  // namespace
+
+Status open_model(const uint8_t* bytes, size_t size, ModelView* out, const OpenOptions& options) {
+  namespace h = format::header;
+  if (bytes == nullptr || out == nullptr) return Status::error(StatusCode::kInvalidArgument).add("model: null bytes");
+  if (reinterpret_cast<uintptr_t>(bytes) % format::kAlignment != 0) {
+    return Status::error(StatusCode::kMisaligned).add("model: bytes must be 64-byte aligned");
+  }
+  *out = ModelView();
+  Status s = check_header(bytes, size, options);
+  if (!s) return s;
+
+  const uint32_t config_offset = load_u32(bytes + h::kConfigOffset);
+  if (config_offset != h::kSize || load_u32(bytes + h::kConfigSize) != format::config::kSize ||
+      size < h::kSize + format::config::kSize) {
+    return bad("config block misplaced or truncated");
+  }
+  s = read_config(bytes + config_offset, &out->config);
+  if (!s) return s;
+
+  uint64_t cursor = h::kSize + format::config::kSize;
+  s = format::read_vocab_block(bytes, size, load_u32(bytes + h::kSourceVocabOffset),
+                               load_u32(bytes + h::kSourceVocabSize), out->config.source_vocab_size,
+                               out->config.text_mode, "source", &cursor, &out->source_vocab);
+  if (!s) return s;
+  s = format::read_vocab_block(bytes, size, load_u32(bytes + h::kTargetVocabOffset),
+                               load_u32(bytes + h::kTargetVocabSize), out->config.target_vocab_size,
+                               out->config.text_mode, "target", &cursor, &out->target_vocab);
+  if (!s) return s;
+
+  s = read_tensor_table(bytes, size, load_u32(bytes + h::kTensorTableOffset),
+                        load_u32(bytes + h::kTensorCount), cursor, out);
+  if (!s) return s;
+  out->bytes = bytes;
+  out->size = size;
+  out->tensor_count = load_u32(bytes + h::kTensorCount);
+  return Status::ok();
+}
+
+}  // namespace xattn

@@ -1,0 +1,33 @@
+// The scalar reference kernels, one function per KernelTable entry. They are
+// the oracle for every SIMD table and the whole path on targets without SIMD.
+// Signatures match KernelTable exactly (see kernels.h for the contracts).
+#pragma once
+
+#include "kernels/kernels.h"
+
+namespace xattn {
+namespace kernels {
+namespace ref {
+
+void linear_f32(const float* x, size_t m, size_t k, const float* w,
+                const float* bias, size_t n, float* y);
+void quantize_rows(const float* x, size_t m, size_t k, int8_t* q, float* scales);
+void linear_i8(const int8_t* q, const float* x_scales, size_t m, size_t k,
+               const int8_t* w, const float* w_scales, const float* bias,
+               size_t n, float* y);
+void layer_norm(const float* x, size_t m, size_t d, const float* gamma,
+                const float* beta, float eps, float* y);
+void activation(Activation kind, float* x, size_t n);
+void add(float* y, const float* x, size_t n);
+void attention(const float* q, const float* k, const float* v, size_t len,
+               size_t dh, float scale, float* probs, float* out);
+void log_softmax(float* x, size_t n);
+void embed_f32(const float* row, size_t d, float scale, const float* position,
+               float* out);
+void embed_i8(const int8_t* row, float row_scale, size_t d, float scale,
+              const float* position, float* out);
+void top_k(const float* x, size_t n, size_t k, float* values, uint32_t* indices);
+
+}  // namespace ref
+}  // namespace kernels
+}  // namespace xattn

@@ -1,0 +1,17 @@
+// The scalar reference table.
+#include "kernels/reference/reference.h"
+
+namespace xattn {
+namespace kernels {
+
+const KernelTable& reference_kernels() {
+  static const KernelTable table = {
+      "scalar",        ref::linear_f32, ref::quantize_rows, ref::linear_i8,
+      ref::layer_norm, ref::activation, ref::add,           ref::attention,
+      ref::log_softmax, ref::embed_f32, ref::embed_i8,      ref::top_k,
+  };
+  return table;
+}
+
+}  // namespace kernels
+}  // namespace xattn

@@ -1,0 +1,131 @@
+// The int8 path: per-row activation quantization and the int8 linear layer.
+// Both are bit-identical to the reference: max|x| and the rounding are exact,
+// the dot products accumulate exactly in int32, and the float epilogue is the
+// shared ref::dequant_i8 expression evaluated in scalar.
+//
+// xsimd has no widening int8 multiply, so the dot product is a policy `Dot`:
+//   static void dot4(const int8_t* x, const int8_t* w, size_t k, int32_t* out);
+//     out[c] = sum_e x[e] * w[c * k + e] for the 4 consecutive rows c = 0..3
+//   static int32_t dot1(const int8_t* x, const int8_t* w, size_t k);
+// XsimdDotI8 below is portable xsimd; per-arch files supply intrinsic ones
+// (madd_epi16, vmull_s8 + vpadalq_s16, and later VNNI / SDOT).
+#pragma once
+
+#include "kernels/simd/common.hpp"
+
+namespace xattn {
+namespace kernels {
+namespace simd {
+
+template <class Arch>
+void quantize_rows(const float* x, size_t m, size_t k, int8_t* q, float* scales) {
+  using B = FBatch<Arch>;
+  constexpr size_t W = B::size;
+  for (size_t i = 0; i < m; ++i) {
+    const float* xi = x + i * k;
+    int8_t* qi = q + i * k;
+    B amax_v(0.0f);
+    size_t c = 0;
+    for (; c + W <= k; c += W) {
+      B a = xsimd::abs(B::load_unaligned(xi + c));
+      amax_v = xsimd::select(a > amax_v, a, amax_v);  // NaN never wins, as in ref
+    }
+    float amax = reduce_max<Arch>(amax_v);
+    for (size_t t = c; t < k; ++t) {
+      float a = __builtin_fabsf(xi[t]);
+      amax = a > amax ? a : amax;
+    }
+    const float scale = ref::row_scale(amax);
+    scales[i] = scale;
+    const B s(scale), lo(-127.0f), hi(127.0f);
+    alignas(64) int32_t buf[W];
+    for (c = 0; c + W <= k; c += W) {
+      B r = xsimd::nearbyint(B::load_unaligned(xi + c) * s);
+      r = xsimd::select(r >= lo, r, lo);  // NaN -> -127, like ref::quantize_value
+      r = xsimd::select(r <= hi, r, hi);
+      xsimd::batch_cast<int32_t>(r).store_aligned(buf);  // exact: r is integral
+      for (size_t l = 0; l < W; ++l) qi[c + l] = int8_t(buf[l]);
+    }
+    for (; c < k; ++c) qi[c] = ref::quantize_value(xi[c] * scale);
+  }
+}
+
+// Portable int8 dot products: bytes are sign-extended to int16 by shifts (even
+// bytes: << 8 then arithmetic >> 8; odd bytes: arithmetic >> 8), multiplied in
+// int16 (|product| <= 128 * 128 = 2^14 fits), and each product is widened to
+// int32 the same way before it is summed, so nothing can saturate or wrap.
+template <class Arch>
+struct XsimdDotI8 {
+  using B8 = xsimd::batch<int8_t, Arch>;
+  using B16 = xsimd::batch<int16_t, Arch>;
+  using B32 = xsimd::batch<int32_t, Arch>;
+  static constexpr size_t W = B8::size;
+
+  static inline B32 widen_sum(B16 p) {
+    B32 v = xsimd::bitwise_cast<B32>(p);
+    return ((v << 16) >> 16) + (v >> 16);
+  }
+  static inline void split(const int8_t* p, B16& even, B16& odd) {
+    B16 v = xsimd::bitwise_cast<B16>(B8::load_unaligned(p));
+    even = (v << 8) >> 8;
+    odd = v >> 8;
+  }
+  static inline B32 step(B16 xe, B16 xo, const int8_t* w) {
+    B16 we, wo;
+    split(w, we, wo);
+    return widen_sum(xe * we) + widen_sum(xo * wo);
+  }
+
+  static void dot4(const int8_t* x, const int8_t* w, size_t k, int32_t* out) {
+    B32 a0(0), a1(0), a2(0), a3(0);
+    size_t e = 0;
+    for (; e + W <= k; e += W) {
+      B16 xe, xo;
+      split(x + e, xe, xo);
+      a0 += step(xe, xo, w + e);
+      a1 += step(xe, xo, w + k + e);
+      a2 += step(xe, xo, w + 2 * k + e);
+      a3 += step(xe, xo, w + 3 * k + e);
+    }
+    const B32 acc[4] = {a0, a1, a2, a3};
+    for (size_t c = 0; c < 4; ++c)
+      out[c] = xsimd::hadd(acc[c]) + ref::dot_i8(x + e, w + c * k + e, k - e);
+  }
+
+  static int32_t dot1(const int8_t* x, const int8_t* w, size_t k) {
+    B32 a(0);
+    size_t e = 0;
+    for (; e + W <= k; e += W) {
+      B16 xe, xo;
+      split(x + e, xe, xo);
+      a += step(xe, xo, w + e);
+    }
+    return xsimd::hadd(a) + ref::dot_i8(x + e, w + e, k - e);
+  }
+};
+
+// Weight rows in blocks of 4 outermost (4*k bytes stay in L1 while every
+// activation row passes), the epilogue in scalar so it matches ref exactly.
+template <class Dot>
+void linear_i8(const int8_t* q, const float* x_scales, size_t m, size_t k,
+               const int8_t* w, const float* w_scales, const float* bias,
+               size_t n, float* y) {
+  size_t j = 0;
+  for (; j + 4 <= n; j += 4) {
+    for (size_t i = 0; i < m; ++i) {
+      int32_t acc[4];
+      Dot::dot4(q + i * k, w + j * k, k, acc);
+      for (size_t c = 0; c < 4; ++c)
+        y[i * n + j + c] = ref::dequant_i8(acc[c], x_scales[i], w_scales[j + c], bias, j + c);
+    }
+  }
+  for (; j < n; ++j) {
+    for (size_t i = 0; i < m; ++i)
+      y[i * n + j] = ref::dequant_i8(Dot::dot1(q + i * k, w + j * k, k), x_scales[i],
+                                     w_scales[j], bias, j);
+  }
+}
+
+}  // namespace simd
+}  // namespace kernels
+}  // namespace xattn

@@ -1,0 +1,51 @@
+# Per-ISA kernel tables. Each table_<arch>.cpp is the only file built with its
+# ISA's flags, so nothing else in xattn can use instructions the CPU may lack;
+# dispatch.cpp learns which tables exist from the XATTN_HAVE_* definitions.
+# Included from runtime/CMakeLists.txt (target xattn, XATTN_XSIMD_SHIM,
+# XATTN_X86_LEVELS) when XATTN_SIMD is ON.
+
+target_include_directories(xattn PRIVATE ${XATTN_XSIMD_SHIM})
+set(XATTN_SIMD_DIR ${CMAKE_CURRENT_LIST_DIR})
+
+function(xattn_add_simd_table file definition)
+  set(path ${XATTN_SIMD_DIR}/${file})
+  target_sources(xattn PRIVATE ${path})
+  if(ARGN)
+    set_source_files_properties(${path} PROPERTIES COMPILE_OPTIONS "${ARGN}")
+  endif()
+  target_compile_definitions(xattn PRIVATE ${definition})
+endfunction()
+
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|x86|i[3-6]86)$")
+  foreach(level IN LISTS XATTN_X86_LEVELS)
+    if(level STREQUAL "sse4.2")
+      xattn_add_simd_table(table_sse4_2.cpp XATTN_HAVE_SSE4_2 -msse4.2)
+    elseif(level STREQUAL "avx2")
+      xattn_add_simd_table(table_avx2.cpp XATTN_HAVE_AVX2 -mavx2 -mfma)
+    elseif(level STREQUAL "avx512")
+      # GCC 12's AVX-512 headers warn through xsimd's hadd and shifts.
+      xattn_add_simd_table(table_avx512.cpp XATTN_HAVE_AVX512
+        -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
+        -Wno-uninitialized -Wno-maybe-uninitialized)
+    else()
+      message(FATAL_ERROR "XATTN_X86_LEVELS: unknown level '${level}' (known: sse4.2, avx2, avx512)")
+    endif()
+  endforeach()
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
+  xattn_add_simd_table(table_neon.cpp XATTN_HAVE_NEON)
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^arm" AND CMAKE_SYSTEM_NAME STREQUAL "Linux")
+  # armv7: the toolchain's flags decide (e.g. -mfpu=neon-vfpv4).
+  include(CheckCXXSourceCompiles)
+  check_cxx_source_compiles("
+    #ifndef __ARM_NEON
+    #error no NEON
+    #endif
+    int main() { return 0; }" XATTN_TOOLCHAIN_HAS_NEON)
+  if(XATTN_TOOLCHAIN_HAS_NEON)
+    xattn_add_simd_table(table_neon.cpp XATTN_HAVE_NEON)
+  else()
+    message(STATUS "xattn: toolchain flags do not enable NEON; scalar kernels only")
+  endif()
+else()
+  message(STATUS "xattn: no SIMD kernel table for ${CMAKE_SYSTEM_PROCESSOR}; scalar kernels only")
+endif()

@@ -1,0 +1,29 @@
+// Builds a KernelTable from the xsimd kernel templates for one Arch. Include
+// only from a table_<arch>.cpp compiled with that arch's flags.
+#pragma once
+
+#include "kernels/simd/activation.hpp"
+#include "kernels/simd/attention.hpp"
+#include "kernels/simd/embedding.hpp"
+#include "kernels/simd/linear_f32.hpp"
+#include "kernels/simd/linear_i8.hpp"
+#include "kernels/simd/norm.hpp"
+#include "kernels/simd/softmax.hpp"
+#include "kernels/simd/top_k.hpp"
+
+namespace xattn {
+namespace kernels {
+namespace simd {
+
+// constexpr so each table is constant-initialized (no guard, no init order).
+template <class Arch, class DotI8>
+constexpr KernelTable make_table(const char* name) {
+  return KernelTable{name,           &linear_f32<Arch>, &quantize_rows<Arch>,
+                     &linear_i8<DotI8>, &layer_norm<Arch>, &activation<Arch>,
+                     &add<Arch>,     &attention<Arch>,  &log_softmax<Arch>,
+                     &embed_f32<Arch>, &embed_i8<Arch>,  &top_k<Arch>};
+}
+
+}  // namespace simd
+}  // namespace kernels
+}  // namespace xattn

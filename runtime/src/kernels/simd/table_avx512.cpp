@@ -1,0 +1,77 @@
+// The AVX-512 table (compiled with -mavx512f/bw/dq/vl -mfma only; dispatch
+// requires all four). Float kernels run on xsimd's avx512bw batches.
+#include <immintrin.h>
+
+#include "kernels/simd/table.hpp"
+#include "kernels/simd/tables.h"
+
+namespace xattn {
+namespace kernels {
+namespace {
+
+// int8 dot products: 32 bytes sign-extended to int16, _mm512_madd_epi16 into
+// int32 (exact, see table_avx2.cpp for why not maddubs). The k % 32 tail is a
+// zero-masked load (AVX512BW+VL), so no scalar loop and no over-read.
+//
+// VNNI seam: with avx512vnni, mac() becomes _mm512_dpwssd_epi32(acc, a, b)
+// (the non-saturating form; never dpwssds), or, for 4x fewer widenings,
+// _mm512_dpbusd_epi32 on u8 = q + 128 with a per-row correction of
+// 128 * sum(w). That needs its own table ("avx512vnni") and a dispatch check
+// of __builtin_cpu_supports("avx512vnni"): xsimd does not know the extension.
+struct Avx512DotI8 {
+  static inline __m512i widen(__m256i b) { return _mm512_cvtepi8_epi16(b); }
+  static inline __m256i load(const int8_t* p) {
+    return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  }
+  static inline __m256i load_tail(const int8_t* p, __mmask32 mask) {
+    return _mm256_maskz_loadu_epi8(mask, p);
+  }
+  static inline __m512i mac(__m512i acc, __m512i a, __m512i b) {
+    return _mm512_add_epi32(acc, _mm512_madd_epi16(a, b));
+  }
+
+  static void dot4(const int8_t* x, const int8_t* w, size_t k, int32_t* out) {
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    size_t e = 0;
+    for (; e + 32 <= k; e += 32) {
+      const __m512i xv = widen(load(x + e));
+      a0 = mac(a0, xv, widen(load(w + e)));
+      a1 = mac(a1, xv, widen(load(w + k + e)));
+      a2 = mac(a2, xv, widen(load(w + 2 * k + e)));
+      a3 = mac(a3, xv, widen(load(w + 3 * k + e)));
+    }
+    if (e < k) {
+      const __mmask32 mask = __mmask32((uint32_t(1) << (k - e)) - 1);  // k - e < 32
+      const __m512i xv = widen(load_tail(x + e, mask));
+      a0 = mac(a0, xv, widen(load_tail(w + e, mask)));
+      a1 = mac(a1, xv, widen(load_tail(w + k + e, mask)));
+      a2 = mac(a2, xv, widen(load_tail(w + 2 * k + e, mask)));
+      a3 = mac(a3, xv, widen(load_tail(w + 3 * k + e, mask)));
+    }
+    out[0] = _mm512_reduce_add_epi32(a0);
+    out[1] = _mm512_reduce_add_epi32(a1);
+    out[2] = _mm512_reduce_add_epi32(a2);
+    out[3] = _mm512_reduce_add_epi32(a3);
+  }
+
+  static int32_t dot1(const int8_t* x, const int8_t* w, size_t k) {
+    __m512i a = _mm512_setzero_si512();
+    size_t e = 0;
+    for (; e + 32 <= k; e += 32) a = mac(a, widen(load(x + e)), widen(load(w + e)));
+    if (e < k) {
+      const __mmask32 mask = __mmask32((uint32_t(1) << (k - e)) - 1);
+      a = mac(a, widen(load_tail(x + e, mask)), widen(load_tail(w + e, mask)));
+    }
+    return _mm512_reduce_add_epi32(a);
+  }
+};
+
+constexpr KernelTable kTable =
+    simd::make_table<xsimd::avx512bw, Avx512DotI8>("avx512");
+
+}  // namespace
+
+const KernelTable& avx512_kernels() { return kTable; }
+
+}  // namespace kernels
+}  // namespace xattn

@@ -1,0 +1,72 @@
+// The NEON table: xsimd::neon64 on aarch64, xsimd::neon on armv7 (NEON flags
+// come from the toolchain; dispatch checks HWCAP_NEON at run time).
+#include <arm_neon.h>
+
+#include "kernels/simd/table.hpp"
+#include "kernels/simd/tables.h"
+
+#if XSIMD_WITH_NEON64
+#define XATTN_NEON_ARCH xsimd::neon64
+#elif XSIMD_WITH_NEON
+#define XATTN_NEON_ARCH xsimd::neon
+#else
+#error "table_neon.cpp needs NEON enabled by the toolchain flags"
+#endif
+
+namespace xattn {
+namespace kernels {
+namespace {
+
+// int8 dot products: vmull_s8 forms 8 int16 products, each exact since
+// |a * b| <= 128 * 128 = 2^14 < 2^15 (even -128 * -128, so this does not rely
+// on the [-127, 127] clamp). vpadalq_s16 then adds adjacent product pairs
+// *after widening to int32* into the accumulator, so no int16 sum is ever
+// formed. The trap avoided: vmlal_s8 (smlal) accumulating a second product into
+// the same int16 lane reaches 2 * 2^14 = 32768 and wraps for -128 weights.
+// SDOT seam: on armv8.2-a+dotprod, mac() becomes vdotq_s32 (exact, 4 products
+// per int32 lane), gated by getauxval(AT_HWCAP) & HWCAP_ASIMDDP.
+struct NeonDotI8 {
+  static inline int32x4_t mac(int32x4_t acc, const int8_t* a, const int8_t* b) {
+    const int8x16_t av = vld1q_s8(a), bv = vld1q_s8(b);
+    acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(av), vget_low_s8(bv)));
+    return vpadalq_s16(acc, vmull_s8(vget_high_s8(av), vget_high_s8(bv)));
+  }
+  static inline int32_t hsum(int32x4_t v) {
+#if defined(__aarch64__)
+    return vaddvq_s32(v);
+#else
+    int32x2_t s = vadd_s32(vget_low_s32(v), vget_high_s32(v));
+    return vget_lane_s32(vpadd_s32(s, s), 0);
+#endif
+  }
+
+  static void dot4(const int8_t* x, const int8_t* w, size_t k, int32_t* out) {
+    int32x4_t a0 = vdupq_n_s32(0), a1 = a0, a2 = a0, a3 = a0;
+    size_t e = 0;
+    for (; e + 16 <= k; e += 16) {
+      a0 = mac(a0, x + e, w + e);
+      a1 = mac(a1, x + e, w + k + e);
+      a2 = mac(a2, x + e, w + 2 * k + e);
+      a3 = mac(a3, x + e, w + 3 * k + e);
+    }
+    const int32x4_t acc[4] = {a0, a1, a2, a3};
+    for (size_t c = 0; c < 4; ++c)
+      out[c] = hsum(acc[c]) + ref::dot_i8(x + e, w + c * k + e, k - e);
+  }
+
+  static int32_t dot1(const int8_t* x, const int8_t* w, size_t k) {
+    int32x4_t a = vdupq_n_s32(0);
+    size_t e = 0;
+    for (; e + 16 <= k; e += 16) a = mac(a, x + e, w + e);
+    return hsum(a) + ref::dot_i8(x + e, w + e, k - e);
+  }
+};
+
+constexpr KernelTable kTable = simd::make_table<XATTN_NEON_ARCH, NeonDotI8>("neon");
+
+}  // namespace
+
+const KernelTable& neon_kernels() { return kTable; }
+
+}  // namespace kernels
+}  // namespace xattn

@@ -1,0 +1,16 @@
+// The SSE4.2 table (compiled with -msse4.2 only). It uses the portable xsimd
+// int8 dot product, which keeps that generic path tested on every x86 host.
+#include "kernels/simd/table.hpp"
+#include "kernels/simd/tables.h"
+
+namespace xattn {
+namespace kernels {
+namespace {
+constexpr KernelTable kTable =
+    simd::make_table<xsimd::sse4_2, simd::XsimdDotI8<xsimd::sse4_2>>("sse4.2");
+}  // namespace
+
+const KernelTable& sse4_2_kernels() { return kTable; }
+
+}  // namespace kernels
+}  // namespace xattn

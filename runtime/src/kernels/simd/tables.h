@@ -1,0 +1,25 @@
+// The per-ISA tables compiled into this build (see simd.cmake). Each is
+// defined in its own table_<arch>.cpp; dispatch.cpp calls one only after
+// checking that the CPU supports it.
+#pragma once
+
+#include "kernels/kernels.h"
+
+namespace xattn {
+namespace kernels {
+
+#ifdef XATTN_HAVE_SSE4_2
+const KernelTable& sse4_2_kernels();
+#endif
+#ifdef XATTN_HAVE_AVX2
+const KernelTable& avx2_kernels();
+#endif
+#ifdef XATTN_HAVE_AVX512
+const KernelTable& avx512_kernels();
+#endif
+#ifdef XATTN_HAVE_NEON
+const KernelTable& neon_kernels();
+#endif
+
+}  // namespace kernels
+}  // namespace xattn

@@ -1,0 +1,49 @@
+// Workspace: typed pointers to every region of a session's arena, derived
+// from the plan once at init. The encoder, decoder and search read and write
+// only through it, so the arena layout lives in one place (xattn/arena.h).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/kernels.h"
+#include "xattn/arena.h"
+#include "xattn/model.h"
+
+namespace xattn {
+
+struct Workspace {
+  const ModelView* model = nullptr;
+  const kernels::KernelTable* k = nullptr;
+  Limits limits;
+  size_t positions = 0;  // self-attention cache rows per beam: one per decoding step
+  size_t max_beam = 1;
+
+  float* x = nullptr;
+  float* normed = nullptr;
+  float* wide = nullptr;
+  float* context = nullptr;
+  float* query = nullptr;
+  float* keys = nullptr;
+  float* values = nullptr;
+  float* probs = nullptr;
+  int8_t* quantized = nullptr;
+  float* quantized_scales = nullptr;
+  float* cross_cache = nullptr;
+  float* self_cache = nullptr;
+  float* reorder = nullptr;
+  float* logits = nullptr;
+  float* step_alignment = nullptr;
+
+  uint32_t source_length = 0;
+
+  void bind(const ModelView& m, const kernels::KernelTable& table, const Limits& l, const ArenaPlan& p,
+            uint8_t* arena);
+
+  // Cross-attention K (kv = 0) or V (kv = 1) of one head: [source_length x head_dim].
+  float* cross(size_t layer, size_t kv, size_t head) const;
+  // Self-attention K or V rows of one beam and head: [positions x head_dim].
+  float* self(size_t layer, size_t kv, size_t beam, size_t head) const;
+};
+
+}  // namespace xattn
