@@ -60,12 +60,13 @@ std::string Translator::open_bytes(std::vector<uint8_t> bytes) {
   return open_view(base + shift, bytes.size());
 }
 
-std::string Translator::start(const Limits& limits) {
+std::string Translator::start(const Limits& limits, const kernels::KernelTable* table) {
   arena_size_ = arena_bytes(model_.config, limits);
   arena_storage_.reset(new uint8_t[arena_size_ + kArenaAlignment]);
   uint8_t* base = arena_storage_.get();
   arena_ = base + (kArenaAlignment - reinterpret_cast<uintptr_t>(base) % kArenaAlignment) % kArenaAlignment;
-  const Status s = session_.init(model_, limits, arena_, arena_size_);
+  const Status s = table ? session_.init_with_kernels(model_, limits, arena_, arena_size_, *table)
+                         : session_.init(model_, limits, arena_, arena_size_);
   return s ? "" : status_text(s);
 }
 

@@ -45,7 +45,9 @@ class Translator {
   // Each returns "" or a one-line error.
   std::string open_file(const std::string& path);
   std::string open_bytes(std::vector<uint8_t> bytes);
-  std::string start(const Limits& limits);  // sizes the arena and creates the session
+  // Sizes the arena and creates the session; `table` forces a kernel path
+  // (null: the best this CPU runs).
+  std::string start(const Limits& limits, const kernels::KernelTable* table = nullptr);
   std::string translate(const std::string& line, const TranslateRequest& request, TranslateOutput* out);
 
   const ModelView& model() const { return model_; }

@@ -18,19 +18,25 @@ endfunction()
 
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|x86|i[3-6]86)$")
   foreach(level IN LISTS XATTN_X86_LEVELS)
-    if(level STREQUAL "sse4.2")
-      xattn_add_simd_table(table_sse4_2.cpp XATTN_HAVE_SSE4_2 -msse4.2)
-    elseif(level STREQUAL "avx2")
-      xattn_add_simd_table(table_avx2.cpp XATTN_HAVE_AVX2 -mavx2 -mfma)
-    elseif(level STREQUAL "avx512")
-      # GCC 12's AVX-512 headers warn through xsimd's hadd and shifts.
-      xattn_add_simd_table(table_avx512.cpp XATTN_HAVE_AVX512
-        -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
-        -Wno-uninitialized -Wno-maybe-uninitialized)
-    else()
+    if(NOT level MATCHES "^(sse4\\.2|avx2|avx512)$")
       message(FATAL_ERROR "XATTN_X86_LEVELS: unknown level '${level}' (known: sse4.2, avx2, avx512)")
     endif()
   endforeach()
+  # Oldest ISA first, whatever the list order: in unoptimized builds xsimd's
+  # scalar helpers are emitted as COMDATs in every table, and the linker keeps
+  # the first one it sees; that copy must run on every CPU a table supports.
+  if("sse4.2" IN_LIST XATTN_X86_LEVELS)
+    xattn_add_simd_table(table_sse4_2.cpp XATTN_HAVE_SSE4_2 -msse4.2)
+  endif()
+  if("avx2" IN_LIST XATTN_X86_LEVELS)
+    xattn_add_simd_table(table_avx2.cpp XATTN_HAVE_AVX2 -mavx2 -mfma)
+  endif()
+  if("avx512" IN_LIST XATTN_X86_LEVELS)
+    # GCC 12's AVX-512 headers warn through xsimd's hadd and shifts.
+    xattn_add_simd_table(table_avx512.cpp XATTN_HAVE_AVX512
+      -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
+      -Wno-uninitialized -Wno-maybe-uninitialized)
+  endif()
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
   xattn_add_simd_table(table_neon.cpp XATTN_HAVE_NEON)
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^arm" AND CMAKE_SYSTEM_NAME STREQUAL "Linux")

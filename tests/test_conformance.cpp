@@ -1,0 +1,154 @@
+// Conformance with CTranslate2 on its own test models: every row of the table
+// in shared/data/README.md, for all five variants, converted to float32 and
+// to int8. The expected outputs come from CTranslate2's test suite.
+#include <doctest/doctest.h>
+
+#include <numeric>
+
+#include "kernels/kernels.h"
+#include "test_support.h"
+
+namespace xattn {
+namespace {
+
+const char kAtzmon[] = "آ ت ز م و ن";
+
+struct Row {
+  const char* input;
+  posix::TranslateRequest request;
+  const char* expected;  // null: check the length instead
+  size_t expected_length;
+};
+
+std::vector<Row> table_rows() {
+  std::vector<Row> rows;
+  posix::TranslateRequest greedy;
+  posix::TranslateRequest beam4;
+  beam4.beam_size = 4;
+  rows.push_back({kAtzmon, greedy, "a t z m o n", 0});
+  rows.push_back({kAtzmon, beam4, "a t z m o n", 0});
+  rows.push_back({"آ ز ا", greedy, "a z z a", 0});
+  rows.push_back({"آ ز ا", beam4, "a z z a", 0});
+  posix::TranslateRequest r = greedy;
+  r.prefix = "a t s";
+  rows.push_back({kAtzmon, r, "a t s u m o n", 0});
+  r = greedy;
+  r.prefix = "a t z o";
+  r.beam_size = 2;
+  rows.push_back({kAtzmon, r, "a t z o m o n", 0});
+  r = greedy;
+  r.prefix = "u l i s e";
+  r.beam_size = 5;
+  rows.push_back({"أ و ل ي س س", r, "u l i s e s", 0});
+  r = greedy;
+  r.max_length = 3;
+  rows.push_back({kAtzmon, r, nullptr, 3});
+  r = greedy;
+  r.min_length = 8;
+  rows.push_back({kAtzmon, r, nullptr, 8});
+  r = greedy;
+  r.end_token = "m";
+  rows.push_back({kAtzmon, r, "a t z", 0});
+  r = greedy;
+  r.suppress = {"o", "t z m"};
+  rows.push_back({kAtzmon, r, "a t z u m u n", 0});
+  rows.push_back({"", greedy, "", 0});
+  rows.push_back({"", beam4, "", 0});
+  return rows;
+}
+
+void check_table(const std::string& variant, convert::WeightType weights) {
+  auto t = test::load_variant(variant, weights, test::small_limits());
+  for (const Row& row : table_rows()) {
+    posix::TranslateOutput out;
+    const std::string error = t->translate(row.input, row.request, &out);
+    INFO("variant " << variant << (weights == convert::WeightType::kInt8 ? " int8" : " f32") << ", input '"
+                    << row.input << "', beam " << row.request.beam_size << ", prefix '" << row.request.prefix << "'");
+    REQUIRE(error.empty());
+    if (row.expected) {
+      CHECK(out.text == row.expected);
+    } else {
+      CHECK(out.ids.size() == row.expected_length);
+    }
+    if (std::string(row.input).empty()) CHECK(out.score == 0.0f);
+  }
+}
+
+TEST_CASE("conformance: the CTranslate2 table, every variant converted to float32") {
+  if (!test::have_shared_models()) return;
+  for (const char* const* v = test::variant_names(); *v; ++v) check_table(*v, convert::WeightType::kFloat32);
+}
+
+TEST_CASE("conformance: the CTranslate2 table, every variant converted to int8") {
+  if (!test::have_shared_models()) return;
+  for (const char* const* v = test::variant_names(); *v; ++v) check_table(*v, convert::WeightType::kInt8);
+}
+
+TEST_CASE("conformance: alignment is target x source and each row sums to 1") {
+  if (!test::have_shared_models()) return;
+  auto t = test::load_variant("v2-aren-transliteration", convert::WeightType::kFloat32, test::small_limits());
+  for (uint32_t beam : {1u, 4u}) {
+    posix::TranslateRequest r;
+    r.beam_size = beam;
+    r.alignment = true;
+    posix::TranslateOutput out;
+    REQUIRE(t->translate("آ ز ا", r, &out).empty());
+    REQUIRE(out.text == "a z z a");
+    REQUIRE(out.source_length == 3);
+    REQUIRE(out.alignment.size() == 4 * 3);
+    for (size_t row = 0; row < 4; ++row) {
+      const float sum = std::accumulate(out.alignment.begin() + row * 3, out.alignment.begin() + row * 3 + 3, 0.0f);
+      CHECK(sum == doctest::Approx(1.0f).epsilon(1e-5));
+    }
+    // The first output letter attends most to the first source letter.
+    CHECK(out.alignment[0] > out.alignment[1]);
+  }
+}
+
+TEST_CASE("conformance: scores are length-normalized log-probabilities, beam agrees with greedy here") {
+  if (!test::have_shared_models()) return;
+  auto t = test::load_variant("v2-aren-transliteration", convert::WeightType::kFloat32, test::small_limits());
+  posix::TranslateRequest greedy, beam;
+  beam.beam_size = 4;
+  posix::TranslateOutput a, b, c;
+  REQUIRE(t->translate(kAtzmon, greedy, &a).empty());
+  REQUIRE(t->translate(kAtzmon, beam, &b).empty());
+  CHECK(a.text == b.text);
+  CHECK(a.score < 0.0f);
+  CHECK(a.score == doctest::Approx(b.score).epsilon(1e-5));
+  // Without normalization the score is the sum over 7 steps (6 letters + </s>).
+  posix::TranslateRequest raw = greedy;
+  raw.length_penalty = 0.0f;
+  REQUIRE(t->translate(kAtzmon, raw, &c).empty());
+  CHECK(c.score == doctest::Approx(a.score * 7.0f).epsilon(1e-5));
+}
+
+TEST_CASE("conformance: every kernel path gives the reference path's tokens and scores") {
+  if (!test::have_shared_models()) return;
+  const char* words[] = {kAtzmon, "آ ز ا", "أ و ل ي س س", "م ح م د", "ب ي ر و ت", "ف ا ط م ة"};
+  const kernels::KernelTable* tables[8];
+  const size_t n = kernels::available_kernels(tables, 8);
+  for (const char* variant : {"v2-aren-transliteration", "v2-aren-transliteration-i8"}) {
+    for (auto weights : {convert::WeightType::kFloat32, convert::WeightType::kInt8}) {
+      auto reference = test::load_variant(variant, weights, test::small_limits(), &kernels::reference_kernels());
+      for (size_t i = 0; i < n; ++i) {
+        auto simd = test::load_variant(variant, weights, test::small_limits(), tables[i]);
+        for (const char* w : words) {
+          for (uint32_t beam : {1u, 4u}) {
+            posix::TranslateRequest r;
+            r.beam_size = beam;
+            posix::TranslateOutput a, b;
+            REQUIRE(reference->translate(w, r, &a).empty());
+            REQUIRE(simd->translate(w, r, &b).empty());
+            INFO(variant << ", path " << tables[i]->name << ", beam " << beam << ", input " << w);
+            CHECK(a.text == b.text);
+            CHECK(a.score == doctest::Approx(b.score).epsilon(1e-4));
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace xattn
