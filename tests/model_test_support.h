@@ -1,0 +1,162 @@
+// Helpers shared by test_model_reader.cpp and test_model_corruption.cpp:
+// exact-size 64-byte aligned copies of model bytes (so a read past the end is
+// an ASan error, not a silent read of slack), little-endian field patching,
+// checksum repair, and small synthetic models built with the real writer.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tensor_layout.h"
+#include "xattn/format.h"
+#include "xattn/model.h"
+#include "xattn/tensor_id.h"
+#include "xattn_writer.h"
+
+namespace model_test {
+
+namespace fmt = xattn::format;
+using Bytes = std::vector<uint8_t>;
+
+// Exactly `size` bytes (no slack) at a 64-byte aligned address.
+class AlignedBytes {
+ public:
+  AlignedBytes(const uint8_t* src, size_t size)
+      : size_(size), data_(static_cast<uint8_t*>(::operator new(size ? size : 1, std::align_val_t(64)))) {
+    if (size) std::memcpy(data_, src, size);
+  }
+  explicit AlignedBytes(const Bytes& b) : AlignedBytes(b.data(), b.size()) {}
+  ~AlignedBytes() { ::operator delete(data_, std::align_val_t(64)); }
+  AlignedBytes(const AlignedBytes&) = delete;
+  AlignedBytes& operator=(const AlignedBytes&) = delete;
+  uint8_t* data() { return data_; }
+  size_t size() const { return size_; }
+
+ private:
+  size_t size_;
+  uint8_t* data_;
+};
+
+inline uint32_t get_u32(const uint8_t* p) { return p[0] | (p[1] << 8) | (p[2] << 16) | (uint32_t(p[3]) << 24); }
+inline uint64_t get_u64(const uint8_t* p) { return get_u32(p) | (uint64_t(get_u32(p + 4)) << 32); }
+inline uint32_t get_u32(const Bytes& b, size_t at) { return get_u32(b.data() + at); }
+inline uint64_t get_u64(const Bytes& b, size_t at) { return get_u64(b.data() + at); }
+inline void put_u32(Bytes& b, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; ++i) b.at(at + i) = uint8_t(v >> (8 * i));
+}
+inline void put_u64(Bytes& b, size_t at, uint64_t v) {
+  for (int i = 0; i < 8; ++i) b.at(at + i) = uint8_t(v >> (8 * i));
+}
+inline void put_f32(Bytes& b, size_t at, float v) {
+  uint32_t bits;
+  std::memcpy(&bits, &v, 4);
+  put_u32(b, at, bits);
+}
+inline void fix_checksum(Bytes& b) { put_u32(b, fmt::header::kChecksum, xattn::model_checksum(b.data(), b.size())); }
+
+// A model view on the heap (it holds kMaxLayers layers of views).
+inline std::unique_ptr<xattn::ModelView> new_view() { return std::unique_ptr<xattn::ModelView>(new xattn::ModelView); }
+
+// Opens an aligned exact-size copy of the first `size` bytes of `b`.
+inline xattn::Status open_copy(const Bytes& b, size_t size, xattn::OpenOptions options = {}) {
+  AlignedBytes copy(b.data(), size);
+  auto view = new_view();
+  return xattn::open_model(copy.data(), copy.size(), view.get(), options);
+}
+inline xattn::Status open_copy(const Bytes& b, xattn::OpenOptions options = {}) {
+  return open_copy(b, b.size(), options);
+}
+
+inline std::string tensor_name(uint32_t id) {
+  char name[64];
+  return xattn::tensor_name(id, name, sizeof name) ? std::string(name) : std::string("?");
+}
+
+// Byte offsets of the file's parts, read back from the header.
+struct Layout {
+  uint32_t source_vocab, source_vocab_size, target_vocab, target_vocab_size, table, count;
+  explicit Layout(const Bytes& b)
+      : source_vocab(get_u32(b, fmt::header::kSourceVocabOffset)),
+        source_vocab_size(get_u32(b, fmt::header::kSourceVocabSize)),
+        target_vocab(get_u32(b, fmt::header::kTargetVocabOffset)),
+        target_vocab_size(get_u32(b, fmt::header::kTargetVocabSize)),
+        table(get_u32(b, fmt::header::kTensorTableOffset)),
+        count(get_u32(b, fmt::header::kTensorCount)) {}
+  size_t entry(uint32_t index) const { return table + size_t(index) * fmt::tensor::kSize; }
+  size_t table_end() const { return entry(count); }
+};
+
+// The table entry offset of tensor `id` (REQUIREs that it exists).
+inline size_t entry_of(const Bytes& b, uint32_t id) {
+  const Layout l(b);
+  for (uint32_t i = 0; i < l.count; ++i)
+    if (get_u32(b, l.entry(i) + fmt::tensor::kId) == id) return l.entry(i);
+  FAIL("tensor " << tensor_name(id) << " not in the table");
+  return 0;
+}
+
+struct SyntheticOptions {
+  bool int8 = false;
+  xattn::NormPlacement norm = xattn::NormPlacement::kPreNorm;
+  uint32_t seed = 1;
+};
+
+// 2+2 layers, d_model 16, 2 heads, ffn 32, 10-token vocabularies whose ids are
+// not in sorted order (so the sorted index is a real permutation).
+inline xattn::convert::XattnModelContents synthetic_contents(const SyntheticOptions& o = {}) {
+  xattn::convert::XattnModelContents m;
+  xattn::ModelConfig& c = m.config;
+  c.encoder_layers = 2;
+  c.decoder_layers = 2;
+  c.d_model = 16;
+  c.num_heads = 2;
+  c.ffn_dim = 32;
+  c.source_vocab_size = 10;
+  c.target_vocab_size = 10;
+  c.max_positions = 64;
+  c.activation = xattn::Activation::kGeluTanh;
+  c.norm = o.norm;
+  c.embedding_scale = 4.0f;
+  c.layer_norm_epsilon = 1e-6f;
+  c.target_tokens = xattn::SpecialTokens{0, 1, 2, 9};
+  c.alignment_layer = 1;
+  m.source_vocab = {"<pad>", "<s>", "</s>", "<unk>", "b", "a", "d", "c", "ab", "\xc3\xa9"};
+  m.target_vocab = {"<pad>", "<s>", "</s>", "zz", "x", "y", "z", "xy", "yz", "<unk>"};
+  std::mt19937 rng(o.seed);
+  std::uniform_real_distribution<float> value(-0.5f, 0.5f), scale(1.0f, 100.0f);
+  std::uniform_int_distribution<int> q(-127, 127);
+  for (const xattn::convert::ExpectedTensor& e : xattn::convert::expected_tensors(c)) {
+    xattn::convert::HostTensor t;
+    t.id = e.id;
+    t.rows = e.rows;
+    t.cols = e.cols;
+    const size_t n = size_t(e.rows) * e.cols;
+    if (o.int8 && e.may_be_int8) {
+      t.dtype = fmt::DType::kInt8;
+      for (size_t i = 0; i < n; ++i) t.q.push_back(static_cast<int8_t>(q(rng)));
+      for (uint32_t r = 0; r < e.rows; ++r) t.scales.push_back(scale(rng));
+    } else {
+      for (size_t i = 0; i < n; ++i) t.values.push_back(value(rng));
+    }
+    m.tensors.push_back(std::move(t));
+  }
+  return m;
+}
+
+inline Bytes write_model(const xattn::convert::XattnModelContents& m) {
+  Bytes out;
+  const std::string error = xattn::convert::write_xattn_model(m, &out);
+  REQUIRE_MESSAGE(error.empty(), error);
+  return out;
+}
+
+inline Bytes synthetic_model(const SyntheticOptions& o = {}) { return write_model(synthetic_contents(o)); }
+
+}  // namespace model_test
