@@ -15,6 +15,9 @@
 #include <string>
 #include <vector>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "ct2_import.h"
 #include "ct2_model.h"
 #include "convert_command.h"
@@ -301,6 +304,36 @@ TEST_CASE("convert: a truncated model.bin is an error saying so, at every cut") 
       CHECK(error.find("truncated") != std::string::npos);
     }
   }
+}
+
+TEST_CASE("convert: a newer model directory (config.json, shared_vocabulary.json)") {
+  const std::string dir = "/tmp/xattn-test-convert-json";
+  ::mkdir(dir.c_str(), 0755);
+  std::vector<FakeVariable> vars = tiny_model_variables();
+  for (FakeVariable& v : vars)  // one vocabulary for both sides: 6 tokens, <unk> included
+    if (v.name == "encoder/embeddings/weight") v = float_variable(v.name, {6, 8}, 5);
+  vars.push_back(FakeVariable{"decoder/num_heads", {}, Ct2DType::kInt16, {2, 0}});
+  vars.push_back(FakeVariable{"encoder/num_heads", {}, Ct2DType::kInt16, {2, 0}});
+  vars.push_back(FakeVariable{"decoder/alignment_layer", {}, Ct2DType::kInt16, {0xff, 0xff}});
+  const auto bytes = serialize(6, vars);
+  std::ofstream(dir + "/model.bin", std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                            static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(dir + "/shared_vocabulary.json") << "[\"<pad>\", \"<s>\", \"</s>\", \"\\u00e9\", \"<unk>\", \"b\"]";
+  std::ofstream(dir + "/config.json") << "{\"unk_token\": \"<unk>\", \"bos_token\": \"<s>\", \"eos_token\": \"</s>\", "
+                                         "\"decoder_start_token\": \"</s>\", \"add_source_bos\": false, "
+                                         "\"layer_norm_epsilon\": 1e-6, \"multi_query_attention\": false}";
+  ImportResult result;
+  const std::string error = import_ct2_directory(dir, WeightType::kInt8, &result);
+  for (const char* file : {"/model.bin", "/shared_vocabulary.json", "/config.json"}) std::remove((dir + file).c_str());
+  ::rmdir(dir.c_str());
+  REQUIRE_MESSAGE(error.empty(), error);
+  const ModelConfig& c = result.model.config;
+  CHECK(c.num_heads == 2);
+  CHECK(c.layer_norm_epsilon == 1e-6f);
+  CHECK(c.target_tokens.bos == 2);  // decoding starts from </s>
+  CHECK(c.source_tokens.unk == 4);
+  CHECK(result.model.source_vocab[3] == "\xc3\xa9");
+  CHECK(result.model.target_vocab == result.model.source_vocab);
 }
 
 TEST_CASE("convert: spec revision 1 names map to today's names") {

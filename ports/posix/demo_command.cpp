@@ -25,6 +25,13 @@ bool is_directory(const std::string& path) {
   return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+// Pads to `width` display columns, counting UTF-8 code points, not bytes.
+std::string pad(const std::string& text, size_t width) {
+  size_t columns = 0;
+  for (unsigned char c : text) columns += (c & 0xc0) != 0x80;
+  return text + std::string(columns < width ? width - columns : 1, ' ');
+}
+
 const char* const kWords[] = {"آ ت ز م و ن", "آ ز ا", "أ و ل ي س س", "م ح م د", "ف ا ط م ة", "ب ي ر و ت"};
 
 }  // namespace
@@ -62,19 +69,22 @@ int run_demo(int argc, char** argv, std::ostream& out, std::ostream& err) {
   if (error.empty()) error = convert::write_xattn_model(imported.model, &bytes);
   Translator translator;
   if (error.empty()) error = translator.open_bytes(std::move(bytes));
-  if (error.empty()) error = translator.start(default_limits(translator.model().config, beam));
+  Limits limits;  // names are short: 64 source tokens and 64 decoding steps
+  limits.max_beam = beam;
+  if (error.empty()) error = translator.start(limits);
   if (!error.empty()) {
     err << "xattn demo: " << error << '\n';
     return 1;
   }
   const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   char line[160];
-  std::snprintf(line, sizeof line, "model: %s (%s weights), converted in %.1f ms; arena %zu bytes; kernels %s\n",
-                dir.c_str(), weights.c_str(), load_ms, translator.arena_size(), translator.session().kernel_name());
+  out << "model: " << dir << " (" << weights << " weights)\n";
+  std::snprintf(line, sizeof line, "converted in %.1f ms; arena %zu bytes; kernels %s\n", load_ms,
+                translator.arena_size(), translator.session().kernel_name());
   out << line;
   TranslateRequest request;
   request.beam_size = beam;
-  out << "input -> output (beam " << beam << ")        latency\n";
+  out << "  " << pad("input", 14) << "-> " << pad("output (beam " + std::to_string(beam) + ")", 16) << "latency\n";
   for (const char* word : kWords) {
     TranslateOutput o;
     // Run twice and report the second: the first includes page faults and cache warm-up.
@@ -84,9 +94,9 @@ int run_demo(int argc, char** argv, std::ostream& out, std::ostream& err) {
       err << "xattn demo: " << error << '\n';
       return 1;
     }
-    std::snprintf(line, sizeof line, "  %-16s -> %-18s %8.3f ms (encode %.3f, decode %.3f)\n", word, o.text.c_str(),
-                  o.encode_ms + o.decode_ms, o.encode_ms, o.decode_ms);
-    out << line;
+    std::snprintf(line, sizeof line, "%8.3f ms (encode %.3f, decode %.3f)\n", o.encode_ms + o.decode_ms,
+                  o.encode_ms, o.decode_ms);
+    out << "  " << pad(word, 14) << "-> " << pad(o.text, 16) << line;
   }
   out << "try your own: echo 'ب ي ر و ت' | xattn translate --model FILE  (FILE from: xattn convert ct2 "
       << dir << " -o FILE --weights int8)\n";

@@ -13,7 +13,7 @@ const char kUsage[] =
     "  convert ct2 DIR -o FILE --weights f32|int8   CTranslate2 model -> xattn file\n"
     "  translate --model FILE [--beam N] [--length-penalty X] [--max-length N] [--min-length N]\n"
     "            [--prefix \"t1 t2\"] [--end-token T] [--suppress \"t1 t2\"]... [--num-hypotheses N]\n"
-    "            [--max-source N] [--truncate] [--scores] [--alignment] [--timing]   < inputs\n"
+    "            [--max-source N] [--truncate] [--scores] [--alignment] [--alignment-layer N] [--timing] < inputs\n"
     "  inspect FILE [--max-source N --max-target N --beam N]\n";
 
 }  // namespace

@@ -51,6 +51,7 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
   r.suppress = args.all("--suppress");
   const bool scores = args.flag("--scores");
   r.alignment = args.flag("--alignment");
+  args.number("--alignment-layer", 0, kMaxLayers - 1, &r.alignment_layer);
   r.truncate = args.flag("--truncate");
   const bool timing = args.flag("--timing");
   std::string error = args.finish();

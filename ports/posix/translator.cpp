@@ -84,6 +84,7 @@ std::string Translator::translate(const std::string& line, const TranslateReques
   o.min_length = r.min_length;
   o.num_hypotheses = r.num_hypotheses;
   o.return_alignment = r.alignment;
+  o.alignment_layer = r.alignment_layer;
   std::vector<uint32_t> prefix, end;
   std::string e = target_ids(model_, r.prefix, false, &prefix);
   if (!e.empty()) return e;

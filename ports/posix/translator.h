@@ -25,6 +25,7 @@ struct TranslateRequest {
   std::vector<std::string> suppress;   // each a sequence of target tokens, as text
   uint32_t num_hypotheses = 1;
   bool alignment = false;
+  uint32_t alignment_layer = kNoToken;  // kNoToken: the model's
   bool truncate = false;
 };
 

@@ -42,6 +42,7 @@ struct GenerateOptions {
   uint32_t suppress_count = 0;
   uint32_t num_hypotheses = 1;     // best hypotheses returned, at most beam_size
   bool return_alignment = false;   // needs Limits::alignment
+  uint32_t alignment_layer = kNoToken;  // decoder layer whose cross-attention is returned; kNoToken = the model's
 };
 
 struct Hypothesis {

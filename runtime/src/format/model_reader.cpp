@@ -108,6 +108,10 @@ Status read_config(const uint8_t* b, ModelConfig* c) {
     return bad("config: d_model ").add(static_cast<uint64_t>(c->d_model)).add(" and heads ")
         .add(static_cast<uint64_t>(c->num_heads)).add(" are out of range or do not divide");
   }
+  // The sinusoidal table pairs channels (sin, cos) and divides by d/2 - 1.
+  if (c->position == PositionEncoding::kSinusoidal && (c->d_model % 2 != 0 || c->d_model < 4)) {
+    return bad("config: sinusoidal positions need an even d_model >= 4");
+  }
   if (c->ffn_dim == 0 || c->ffn_dim > kMaxFfn) return bad("config: ffn size out of range");
   if (c->source_vocab_size == 0 || c->source_vocab_size > kMaxVocab || c->target_vocab_size == 0 ||
       c->target_vocab_size > kMaxVocab) {

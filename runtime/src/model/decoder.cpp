@@ -53,7 +53,8 @@ void cross_attention(Workspace& w, const DecoderLayerView& layer, size_t l, cons
 
 }  // namespace
 
-void decoder_step(Workspace& w, const uint32_t* tokens, size_t beams, size_t step, bool alignment) {
+void decoder_step(Workspace& w, const uint32_t* tokens, size_t beams, size_t step, bool alignment,
+                  size_t alignment_layer) {
   const ModelView& m = *w.model;
   const ModelConfig& c = m.config;
   const size_t d = c.d_model;
@@ -62,7 +63,7 @@ void decoder_step(Workspace& w, const uint32_t* tokens, size_t beams, size_t ste
   }
   for (size_t l = 0; l < c.decoder_layers; ++l) {
     const DecoderLayerView& layer = m.decoder[l];
-    const bool align_here = alignment && l == c.alignment_layer;
+    const bool align_here = alignment && l == alignment_layer;
     residual_block(w, layer.self_norm, beams, [&](const float* in, float* out) {
       self_attention(w, layer, l, in, beams, step, out);
     });

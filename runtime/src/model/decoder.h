@@ -12,9 +12,10 @@ namespace xattn {
 
 // tokens[b] is beam b's input at decoding position `step` (0 = <s>). Writes
 // w.logits [beams x target_vocab]. With `alignment`, also writes
-// w.step_alignment [beams x source_length]: the alignment layer's
-// cross-attention, averaged over heads.
-void decoder_step(Workspace& w, const uint32_t* tokens, size_t beams, size_t step, bool alignment);
+// w.step_alignment [beams x source_length]: the cross-attention of decoder
+// layer `alignment_layer`, averaged over heads.
+void decoder_step(Workspace& w, const uint32_t* tokens, size_t beams, size_t step, bool alignment,
+                  size_t alignment_layer);
 
 // Beam b of the self-attention cache becomes a copy of beam parents[b]
 // (parents[b] < sources), for positions 0..step. Uses w.reorder as scratch.

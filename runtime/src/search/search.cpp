@@ -17,6 +17,7 @@ struct Plan {
   uint32_t max_length = 0;
   uint32_t prefix_length = 0;
   bool alignment = false;
+  uint32_t alignment_layer = 0;
 };
 
 // Scores a step's rows: constraints, then log-softmax, in place.
@@ -42,7 +43,7 @@ void greedy(Workspace& w, const GenerateOptions& o, const Plan& p, Hypotheses& h
   uint32_t* tokens = h.tokens(0, 0);
   float score = 0.0f;
   for (size_t step = 0; step < p.max_length; ++step) {
-    decoder_step(w, &input, 1, step, p.alignment);
+    decoder_step(w, &input, 1, step, p.alignment, p.alignment_layer);
     score_rows(w, o, p, h, 0, 1, step);
     uint32_t token;
     float step_score = 0.0f;
@@ -76,7 +77,7 @@ void beam_search(Workspace& w, const GenerateOptions& o, const Plan& p, Hypothes
   int cur = 0;
   bool top_finished = false;
   for (size_t step = 0; step < p.max_length; ++step) {
-    decoder_step(w, inputs, rows, step, p.alignment);
+    decoder_step(w, inputs, rows, step, p.alignment, p.alignment_layer);
     score_rows(w, o, p, h, cur, rows, step);
     if (step > 0) {
       for (size_t b = 0; b < rows; ++b) {
@@ -195,6 +196,9 @@ Status validate_generate_options(const ModelView& model, const Limits& limits, c
   }
   if (o.num_hypotheses == 0 || o.num_hypotheses > o.beam_size) return invalid("num_hypotheses must be 1..beam");
   if (o.return_alignment && !limits.alignment) return invalid("alignment asked, but the session reserved no room for it");
+  if (o.alignment_layer != kNoToken && o.alignment_layer >= model.config.decoder_layers) {
+    return invalid("alignment layer beyond the decoder");
+  }
   if (!(o.length_penalty >= -100.0f && o.length_penalty <= 100.0f)) return invalid("length penalty out of range");
   return Status::ok();
 }
@@ -205,6 +209,7 @@ Status run_search(Workspace& w, const ArenaPlan& plan, uint8_t* arena, const Gen
   p.max_length = o.max_length ? o.max_length : w.limits.max_target_length;
   p.prefix_length = o.prefix.length;
   p.alignment = o.return_alignment && w.source_length > 0;
+  p.alignment_layer = o.alignment_layer != kNoToken ? o.alignment_layer : w.model->config.alignment_layer;
   Hypotheses h;
   h.bind(plan, arena, w, p.alignment);
   if (w.source_length == 0) {
