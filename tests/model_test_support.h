@@ -106,18 +106,31 @@ struct SyntheticOptions {
   bool int8 = false;
   xattn::NormPlacement norm = xattn::NormPlacement::kPreNorm;
   uint32_t seed = 1;
+  uint32_t layers = 2;  // encoder and decoder each
+  uint32_t d_model = 16;
+  uint32_t ffn_dim = 32;
 };
 
-// 2+2 layers, d_model 16, 2 heads, ffn 32, 10-token vocabularies whose ids are
-// not in sorted order (so the sorted index is a real permutation).
+// 1+1 layers, d_model 8, ffn 16 (~10 KB): for sweeps that open it thousands of times.
+inline SyntheticOptions tiny_options() {
+  SyntheticOptions o;
+  o.layers = 1;
+  o.d_model = 8;
+  o.ffn_dim = 16;
+  return o;
+}
+
+// By default 2+2 layers, d_model 16, 2 heads, ffn 32 (~50 KB), 10-token
+// vocabularies whose ids are not in sorted order (so the sorted index is a
+// real permutation).
 inline xattn::convert::XattnModelContents synthetic_contents(const SyntheticOptions& o = {}) {
   xattn::convert::XattnModelContents m;
   xattn::ModelConfig& c = m.config;
-  c.encoder_layers = 2;
-  c.decoder_layers = 2;
-  c.d_model = 16;
+  c.encoder_layers = o.layers;
+  c.decoder_layers = o.layers;
+  c.d_model = o.d_model;
   c.num_heads = 2;
-  c.ffn_dim = 32;
+  c.ffn_dim = o.ffn_dim;
   c.source_vocab_size = 10;
   c.target_vocab_size = 10;
   c.max_positions = 64;
@@ -126,7 +139,7 @@ inline xattn::convert::XattnModelContents synthetic_contents(const SyntheticOpti
   c.embedding_scale = 4.0f;
   c.layer_norm_epsilon = 1e-6f;
   c.target_tokens = xattn::SpecialTokens{0, 1, 2, 9};
-  c.alignment_layer = 1;
+  c.alignment_layer = o.layers - 1;
   m.source_vocab = {"<pad>", "<s>", "</s>", "<unk>", "b", "a", "d", "c", "ab", "\xc3\xa9"};
   m.target_vocab = {"<pad>", "<s>", "</s>", "zz", "x", "y", "z", "xy", "yz", "<unk>"};
   std::mt19937 rng(o.seed);

@@ -140,7 +140,10 @@ TEST_CASE("conformance: every kernel path gives the reference path's tokens and 
             posix::TranslateOutput a, b;
             REQUIRE(reference->translate(w, r, &a).empty());
             REQUIRE(simd->translate(w, r, &b).empty());
-            INFO(variant << ", path " << tables[i]->name << ", beam " << beam << ", input " << w);
+            const std::string where = std::string(variant) +
+                                      (weights == convert::WeightType::kInt8 ? " int8" : " f32") + ", path " +
+                                      tables[i]->name + ", beam " + std::to_string(beam) + ", input " + w;
+            INFO(where);
             CHECK(a.text == b.text);
             CHECK(a.score == doctest::Approx(b.score).epsilon(1e-4));
           }

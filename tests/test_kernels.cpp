@@ -93,11 +93,13 @@ void check_quantize_rows(const KernelTable& t) {
       if (m >= 5) x[4 * k] = inf;
       std::vector<int8_t> q(m * k), qr(m * k);
       std::vector<float> s(m), sr(m);
-      t.quantize_rows(x.data(), m, k, q.data(), s.data());
-      R().quantize_rows(x.data(), m, k, qr.data(), sr.data());
-      INFO("m=" << m << " k=" << k);
-      CHECK(q == qr);
-      CHECK(same_bits(s.data(), sr.data(), m));
+      for (xattn::Rounding rounding : {xattn::Rounding::kNearestEven, xattn::Rounding::kFloor}) {
+        t.quantize_rows(x.data(), m, k, rounding, q.data(), s.data());
+        R().quantize_rows(x.data(), m, k, rounding, qr.data(), sr.data());
+        INFO("m=" << m << " k=" << k << " floor=" << (rounding == xattn::Rounding::kFloor));
+        CHECK(q == qr);
+        CHECK(same_bits(s.data(), sr.data(), m));
+      }
     }
 }
 
@@ -295,18 +297,26 @@ TEST_CASE("reference: quantize_rows rounds ties to even and clamps") {
   const float x[] = {127, 2.5f, -3.5f, 0.5f, -0.5f, 1.5f, 0, 0, 0, 0, 0, 0};
   int8_t q[12];
   float s[2];
-  R().quantize_rows(x, 2, 6, q, s);
+  R().quantize_rows(x, 2, 6, xattn::Rounding::kNearestEven, q, s);
   CHECK(s[0] == 1.0f);
   const int8_t expect[] = {127, 2, -4, 0, 0, 2};
   for (int i = 0; i < 6; ++i) CHECK(q[i] == expect[i]);
   CHECK(s[1] == 1.0f);  // all-zero row
   for (int i = 6; i < 12; ++i) CHECK(q[i] == 0);
   const float h[] = {0.5f, -1.0f, 0.25f};
-  R().quantize_rows(h, 1, 3, q, s);
+  R().quantize_rows(h, 1, 3, xattn::Rounding::kNearestEven, q, s);
   CHECK(s[0] == 127.0f);
   CHECK(q[0] == 64);  // 63.5 -> 64 (even)
   CHECK(q[1] == -127);
   CHECK(q[2] == 32);  // 31.75
+  R().quantize_rows(h, 1, 3, xattn::Rounding::kFloor, q, s);
+  CHECK(q[0] == 63);  // 63.5 -> 63
+  CHECK(q[1] == -127);
+  CHECK(q[2] == 31);  // 31.75 -> 31
+  const float negative[] = {-127.0f, -2.5f, -0.25f};
+  R().quantize_rows(negative, 1, 3, xattn::Rounding::kFloor, q, s);
+  CHECK(q[1] == -3);  // floor, not truncation toward zero
+  CHECK(q[2] == -1);
 }
 
 TEST_CASE("reference: layer_norm, activations, add") {

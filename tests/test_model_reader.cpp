@@ -253,11 +253,16 @@ TEST_CASE("model reader: the converted CTranslate2 v2 aren model opens (float32 
 }
 
 TEST_CASE("model reader: truncation anywhere is rejected as kBadModel, naming what is cut") {
-  SUBCASE("synthetic float32, every length") { check_truncations(synthetic_model(), 1); }
-  SUBCASE("synthetic int8, every 3rd length") {
+  SUBCASE("tiny synthetic float32, every length") { check_truncations(synthetic_model(tiny_options()), 1); }
+  SUBCASE("tiny synthetic int8, every length") {
+    SyntheticOptions o = tiny_options();
+    o.int8 = true;
+    check_truncations(synthetic_model(o), 1);
+  }
+  SUBCASE("synthetic int8 (2+2 layers), every 13th length and every boundary") {
     SyntheticOptions o;
     o.int8 = true;
-    check_truncations(synthetic_model(o), 3);
+    check_truncations(synthetic_model(o), 13);
   }
 }
 

@@ -13,13 +13,15 @@ namespace xattn {
 namespace convert {
 namespace {
 
-const char kUsage[] = "usage: convert ct2 DIR -o FILE [--weights f32|int8]";
+const char kUsage[] =
+    "usage: convert ct2 DIR -o FILE [--weights f32|int8] [--activation-rounding nearest|floor]";
 
 struct Arguments {
   std::string format;
   std::string input;
   std::string output;
   WeightType weights = WeightType::kFloat32;
+  Rounding rounding = Rounding::kNearestEven;
   bool help = false;
 };
 
@@ -37,6 +39,11 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
       weights = argv[++i];
     } else if (arg.rfind("--weights=", 0) == 0) {
       weights = arg.substr(10);
+    } else if (arg == "--activation-rounding") {
+      if (i + 1 >= argc) return "--activation-rounding needs nearest or floor";
+      const std::string mode = argv[++i];
+      if (mode != "nearest" && mode != "floor") return "--activation-rounding must be nearest or floor, not '" + mode + "'";
+      a->rounding = mode == "floor" ? Rounding::kFloor : Rounding::kNearestEven;
     } else if (!arg.empty() && arg[0] == '-') {
       return "unknown option " + arg;
     } else if (a->format.empty()) {
@@ -97,6 +104,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   ImportResult imported;
   std::string error = import_ct2_directory(args.input, args.weights, &imported);
   std::vector<uint8_t> bytes;
+  imported.model.config.activation_rounding = args.rounding;
   if (error.empty()) error = write_xattn_model(imported.model, &bytes);
   if (error.empty()) error = write_file(args.output, bytes);
   if (!error.empty()) {

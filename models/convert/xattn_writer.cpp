@@ -62,6 +62,7 @@ void write_config(std::vector<uint8_t>& b, size_t at, const ModelConfig& c) {
     put_u32(b, at + offsets[s] + 12, sides[s]->unk);
   }
   put_u32(b, at + cfg::kAlignmentLayer, c.alignment_layer);
+  put_u8(b, at + cfg::kActivationRounding, static_cast<uint8_t>(c.activation_rounding));
 }
 
 bool token_less(const std::string& a, const std::string& b) {

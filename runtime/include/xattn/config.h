@@ -16,6 +16,10 @@ enum class PositionEncoding : uint8_t { kSinusoidal = 0, kNone = 1 };
 // How text becomes tokens and back: space-separated tokens (the CTranslate2
 // models), or one token per Unicode character (spaces become a token).
 enum class TextMode : uint8_t { kSpaceSeparated = 0, kCharacters = 1 };
+// How int8 activations are rounded after scaling: to nearest even, or down
+// (what CTranslate2 does on x86 for model files of binary version < 5: it
+// truncates x * scale + 128 before removing the 128 shift).
+enum class Rounding : uint8_t { kNearestEven = 0, kFloor = 1 };
 
 struct SpecialTokens {
   uint32_t pad = 0;
@@ -42,6 +46,7 @@ struct ModelConfig {
   SpecialTokens source_tokens;
   SpecialTokens target_tokens;
   uint32_t alignment_layer = 0;    // decoder layer whose cross-attention is returned
+  Rounding activation_rounding = Rounding::kNearestEven;  // int8 activation quantization
 
   constexpr uint32_t head_dim() const { return num_heads ? d_model / num_heads : 0; }
 };

@@ -50,7 +50,8 @@ constexpr uint32_t kLayerNormEpsilon = 40;  // f32
 constexpr uint32_t kSourceTokens = 44;   // u32 pad, bos, eos, unk
 constexpr uint32_t kTargetTokens = 60;   // u32 pad, bos, eos, unk
 constexpr uint32_t kAlignmentLayer = 76; // u32
-constexpr uint32_t kReservedFrom = 80;   // bytes 80..127 must be 0
+constexpr uint32_t kActivationRounding = 80;  // u8
+constexpr uint32_t kReservedFrom = 81;   // bytes 81..127 must be 0
 constexpr uint32_t kSize = 128;
 }  // namespace config
 

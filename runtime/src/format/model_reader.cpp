@@ -2,6 +2,7 @@
 // checked before it is used as an offset, size or count; all arithmetic is in
 // 64 bits on values already bounded, so nothing can wrap.
 #include <cstring>
+#include <new>
 
 #include "format/bytes.h"
 #include "format/tensor_slots.h"
@@ -90,6 +91,9 @@ Status read_config(const uint8_t* b, ModelConfig* c) {
   if (!read_enum(b + k::kNorm, 2, &c->norm)) return bad("config: unknown norm placement");
   if (!read_enum(b + k::kPosition, 2, &c->position)) return bad("config: unknown position encoding");
   if (!read_enum(b + k::kTextMode, 2, &c->text_mode)) return bad("config: unknown text mode");
+  if (!read_enum(b + k::kActivationRounding, 2, &c->activation_rounding)) {
+    return bad("config: unknown activation rounding");
+  }
   c->embedding_scale = load_f32(b + k::kEmbeddingScale);
   c->layer_norm_epsilon = load_f32(b + k::kLayerNormEpsilon);
   c->source_tokens = read_tokens(b + k::kSourceTokens);
@@ -233,7 +237,7 @@ Status open_model(const uint8_t* bytes, size_t size, ModelView* out, const OpenO
   if (reinterpret_cast<uintptr_t>(bytes) % format::kAlignment != 0) {
     return Status::error(StatusCode::kMisaligned).add("model: bytes must be 64-byte aligned");
   }
-  *out = ModelView();
+  new (out) ModelView();  // reset in place: a ModelView is tens of KiB, too big for a stack temporary
   Status s = check_header(bytes, size, options);
   if (!s) return s;
 

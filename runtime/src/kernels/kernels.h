@@ -24,9 +24,9 @@ struct KernelTable {
 
   // Dynamic per-row symmetric quantization, as CTranslate2 does for its int8
   // GEMMs: scales[i] = 127 / max|x_i| (1 for an all-zero row),
-  // q = round-to-nearest-even(x * scale), clamped to [-127, 127].
-  void (*quantize_rows)(const float* x, size_t m, size_t k, int8_t* q,
-                        float* scales);
+  // q = round(x * scale) (to nearest even, or down), clamped to [-127, 127].
+  void (*quantize_rows)(const float* x, size_t m, size_t k, Rounding rounding,
+                        int8_t* q, float* scales);
 
   // y[i][j] = float(sum_k q[i][k] * w[j][k]) / (x_scales[i] * w_scales[j]) + bias[j]
   // with exact int32 accumulation (no int16 intermediate saturation).

@@ -14,7 +14,7 @@ void self_attention(Workspace& w, const DecoderLayerView& layer, size_t l, const
                     size_t step, float* out) {
   const ModelConfig& c = w.model->config;
   const size_t d = c.d_model, heads = c.num_heads, dh = c.head_dim();
-  apply_linear(*w.k, layer.self_qkv, in, beams, w.wide, w.quantized, w.quantized_scales);
+  apply_linear(*w.k, layer.self_qkv, in, beams, w.wide, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
   const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
   for (size_t b = 0; b < beams; ++b) {
     const float* row = w.wide + b * 3 * d;
@@ -26,7 +26,7 @@ void self_attention(Workspace& w, const DecoderLayerView& layer, size_t l, const
       w.k->attention(row + h * dh, keys, values, step + 1, dh, scale, w.probs, w.context + b * d + h * dh);
     }
   }
-  apply_linear(*w.k, layer.self_out, w.context, beams, out, w.quantized, w.quantized_scales);
+  apply_linear(*w.k, layer.self_out, w.context, beams, out, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
 }
 
 // All beams read the one static cache: it is never copied per beam.
@@ -34,7 +34,7 @@ void cross_attention(Workspace& w, const DecoderLayerView& layer, size_t l, cons
                      bool alignment, float* out) {
   const ModelConfig& c = w.model->config;
   const size_t d = c.d_model, heads = c.num_heads, dh = c.head_dim(), s = w.source_length;
-  apply_linear(*w.k, layer.cross_q, in, beams, w.query, w.quantized, w.quantized_scales);
+  apply_linear(*w.k, layer.cross_q, in, beams, w.query, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
   const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
   const float head_weight = 1.0f / static_cast<float>(heads);
   for (size_t b = 0; b < beams; ++b) {
@@ -48,7 +48,7 @@ void cross_attention(Workspace& w, const DecoderLayerView& layer, size_t l, cons
       }
     }
   }
-  apply_linear(*w.k, layer.cross_out, w.context, beams, out, w.quantized, w.quantized_scales);
+  apply_linear(*w.k, layer.cross_out, w.context, beams, out, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
 }
 
 }  // namespace
@@ -79,7 +79,7 @@ void decoder_step(Workspace& w, const uint32_t* tokens, size_t beams, size_t ste
     w.k->layer_norm(w.x, beams, d, m.decoder_norm.gamma, m.decoder_norm.beta, c.layer_norm_epsilon, w.normed);
     final_states = w.normed;
   }
-  apply_linear(*w.k, m.output, final_states, beams, w.logits, w.quantized, w.quantized_scales);
+  apply_linear(*w.k, m.output, final_states, beams, w.logits, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
 }
 
 void reorder_self_cache(Workspace& w, const uint32_t* parents, size_t beams, size_t sources, size_t step) {

@@ -28,7 +28,7 @@ void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const f
                             float* out) {
   const ModelConfig& c = w.model->config;
   const size_t d = c.d_model, heads = c.num_heads, dh = c.head_dim();
-  apply_linear(*w.k, layer.self_qkv, in, s, w.wide, w.quantized, w.quantized_scales);
+  apply_linear(*w.k, layer.self_qkv, in, s, w.wide, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
   split_heads(w.wide, s, d, heads, w.keys, w.values);
   const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
   for (size_t i = 0; i < s; ++i) {
@@ -37,7 +37,7 @@ void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const f
                      w.probs, w.context + i * d + h * dh);
     }
   }
-  apply_linear(*w.k, layer.self_out, w.context, s, out, w.quantized, w.quantized_scales);
+  apply_linear(*w.k, layer.self_out, w.context, s, out, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
 }
 
 // Fills the static cache: K and V of every decoder layer over the encoder output.
@@ -45,7 +45,7 @@ void fill_cross_cache(Workspace& w, const float* memory, size_t s) {
   const ModelConfig& c = w.model->config;
   const size_t d = c.d_model, heads = c.num_heads, dh = c.head_dim();
   for (size_t l = 0; l < c.decoder_layers; ++l) {
-    apply_linear(*w.k, w.model->decoder[l].cross_kv, memory, s, w.wide, w.quantized, w.quantized_scales);
+    apply_linear(*w.k, w.model->decoder[l].cross_kv, memory, s, w.wide, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
     for (size_t h = 0; h < heads; ++h) {
       float* k = w.cross(l, 0, h);
       float* v = w.cross(l, 1, h);

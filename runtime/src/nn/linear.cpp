@@ -3,10 +3,10 @@
 namespace xattn {
 
 void apply_linear(const kernels::KernelTable& k, const LinearView& layer, const float* x, size_t m,
-                  float* y, int8_t* quantized, float* scales) {
+                  float* y, int8_t* quantized, float* scales, Rounding rounding) {
   const MatrixView& w = layer.weight;
   if (w.dtype == format::DType::kInt8) {
-    k.quantize_rows(x, m, w.cols, quantized, scales);
+    k.quantize_rows(x, m, w.cols, rounding, quantized, scales);
     k.linear_i8(quantized, scales, m, w.cols, static_cast<const int8_t*>(w.data), w.scales, layer.bias,
                 w.rows, y);
   } else {

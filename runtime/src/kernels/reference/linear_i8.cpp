@@ -9,7 +9,7 @@ namespace xattn {
 namespace kernels {
 namespace ref {
 
-void quantize_rows(const float* x, size_t m, size_t k, int8_t* q, float* scales) {
+void quantize_rows(const float* x, size_t m, size_t k, Rounding rounding, int8_t* q, float* scales) {
   for (size_t i = 0; i < m; ++i) {
     const float* xi = x + i * k;
     float amax = 0.0f;
@@ -20,7 +20,7 @@ void quantize_rows(const float* x, size_t m, size_t k, int8_t* q, float* scales)
     float scale = row_scale(amax);
     scales[i] = scale;
     int8_t* qi = q + i * k;
-    for (size_t c = 0; c < k; ++c) qi[c] = quantize_value(xi[c] * scale);
+    for (size_t c = 0; c < k; ++c) qi[c] = quantize_value(xi[c] * scale, rounding);
   }
 }
 

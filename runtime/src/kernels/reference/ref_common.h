@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "xattn/config.h"
+
 namespace xattn {
 namespace kernels {
 namespace ref {
@@ -68,8 +70,8 @@ static inline float dequant_i8(int32_t acc, float x_scale, float w_scale,
 // Quantizes one value already multiplied by the row scale: round to nearest
 // even (default rounding mode), then clamp. NaN maps to -127 (a NaN never
 // passes `>=`), so the SIMD tables can reproduce it with the same selects.
-static inline int8_t quantize_value(float scaled) {
-  float r = __builtin_nearbyintf(scaled);
+static inline int8_t quantize_value(float scaled, Rounding rounding) {
+  float r = rounding == Rounding::kFloor ? __builtin_floorf(scaled) : __builtin_nearbyintf(scaled);
   r = r >= -127.0f ? r : -127.0f;
   r = r <= 127.0f ? r : 127.0f;
   return int8_t(int32_t(r));

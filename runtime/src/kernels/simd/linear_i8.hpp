@@ -18,7 +18,7 @@ namespace kernels {
 namespace simd {
 
 template <class Arch>
-void quantize_rows(const float* x, size_t m, size_t k, int8_t* q, float* scales) {
+void quantize_rows(const float* x, size_t m, size_t k, Rounding rounding, int8_t* q, float* scales) {
   using B = FBatch<Arch>;
   constexpr size_t W = B::size;
   for (size_t i = 0; i < m; ++i) {
@@ -40,13 +40,14 @@ void quantize_rows(const float* x, size_t m, size_t k, int8_t* q, float* scales)
     const B s(scale), lo(-127.0f), hi(127.0f);
     alignas(64) int32_t buf[W];
     for (c = 0; c + W <= k; c += W) {
-      B r = xsimd::nearbyint(B::load_unaligned(xi + c) * s);
+      const B scaled = B::load_unaligned(xi + c) * s;
+      B r = rounding == Rounding::kFloor ? xsimd::floor(scaled) : xsimd::nearbyint(scaled);
       r = xsimd::select(r >= lo, r, lo);  // NaN -> -127, like ref::quantize_value
       r = xsimd::select(r <= hi, r, hi);
       xsimd::batch_cast<int32_t>(r).store_aligned(buf);  // exact: r is integral
       for (size_t l = 0; l < W; ++l) qi[c + l] = int8_t(buf[l]);
     }
-    for (; c < k; ++c) qi[c] = ref::quantize_value(xi[c] * scale);
+    for (; c < k; ++c) qi[c] = ref::quantize_value(xi[c] * scale, rounding);
   }
 }
 
