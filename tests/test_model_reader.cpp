@@ -4,9 +4,10 @@
 // lengths, and buffer alignment. Corruption tests: test_model_corruption.cpp.
 #include <doctest/doctest.h>
 
+#include <string>
+
 #ifdef XATTN_HAVE_CONVERT
 
-#include <cstdio>
 #include <set>
 #include <sys/stat.h>
 

@@ -2,6 +2,8 @@
 // sizing, call order, and option validation.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "test_support.h"
@@ -151,6 +153,50 @@ TEST_CASE("session: the same input gives the same tokens and bit-identical score
     CHECK(first[i].text == second[i].text);
     CHECK(std::memcmp(&first[i].score, &second[i].score, sizeof(float)) == 0);
   }
+}
+
+}  // namespace
+}  // namespace xattn
+
+namespace xattn {
+namespace {
+
+TEST_CASE("session: forced_logits reproduces greedy decoding's steps and score") {
+  if (!test::have_shared_models()) return;
+  Fixture f;
+  posix::TranslateRequest r;
+  r.length_penalty = 0.0f;  // the raw sum of log-probabilities
+  posix::TranslateOutput out;
+  REQUIRE(f.t->translate("آ ت ز م و ن", r, &out).empty());
+  const ModelView& m = f.t->model();
+  std::vector<uint32_t> target = out.ids;
+  target.push_back(m.config.target_tokens.eos);
+  uint32_t ids[16];
+  size_t n = 0;
+  const char text[] = "آ ت ز م و ن";
+  REQUIRE(tokenize(m, Side::kSource, text, std::strlen(text), ids, 16, &n));
+  // A fresh session on the same model: forced decoding needs its own arena.
+  const Limits limits = test::small_limits(1);
+  std::vector<uint8_t> storage(arena_bytes(m.config, limits) + 64);
+  uint8_t* arena = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+  Session s;
+  REQUIRE(s.init(m, limits, arena, storage.size() - 64));
+  REQUIRE(s.encode(ids, n));
+  const size_t vocab = m.config.target_vocab_size;
+  std::vector<float> logits(target.size() * vocab);
+  REQUIRE(s.forced_logits(target.data(), target.size(), logits.data()));
+  double score = 0.0;
+  for (size_t step = 0; step < target.size(); ++step) {
+    const float* row = logits.data() + step * vocab;
+    const size_t best = std::max_element(row, row + vocab) - row;
+    CHECK(best == target[step]);  // greedy picked the argmax at every step
+    double sum = 0.0;
+    const float top = row[best];
+    for (size_t v = 0; v < vocab; ++v) sum += std::exp(double(row[v]) - top);
+    score += double(row[target[step]]) - top - std::log(sum);
+  }
+  CHECK(score == doctest::Approx(out.score).epsilon(1e-4));
+  CHECK(s.forced_logits(target.data(), 0, logits.data()).code() == StatusCode::kLimitExceeded);
 }
 
 }  // namespace

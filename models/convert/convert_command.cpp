@@ -14,7 +14,8 @@ namespace convert {
 namespace {
 
 const char kUsage[] =
-    "usage: convert ct2 DIR -o FILE [--weights f32|int8] [--activation-rounding nearest|floor]";
+    "usage: convert ct2 DIR -o FILE [--weights f32|int8] [--activation-rounding nearest|floor]"
+    " [--text tokens|characters]";
 
 struct Arguments {
   std::string format;
@@ -22,6 +23,7 @@ struct Arguments {
   std::string output;
   WeightType weights = WeightType::kFloat32;
   Rounding rounding = Rounding::kNearestEven;
+  TextMode text = TextMode::kSpaceSeparated;
   bool help = false;
 };
 
@@ -44,6 +46,11 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
       const std::string mode = argv[++i];
       if (mode != "nearest" && mode != "floor") return "--activation-rounding must be nearest or floor, not '" + mode + "'";
       a->rounding = mode == "floor" ? Rounding::kFloor : Rounding::kNearestEven;
+    } else if (arg == "--text") {
+      if (i + 1 >= argc) return "--text needs tokens or characters";
+      const std::string mode = argv[++i];
+      if (mode != "tokens" && mode != "characters") return "--text must be tokens or characters, not '" + mode + "'";
+      a->text = mode == "characters" ? TextMode::kCharacters : TextMode::kSpaceSeparated;
     } else if (!arg.empty() && arg[0] == '-') {
       return "unknown option " + arg;
     } else if (a->format.empty()) {
@@ -105,6 +112,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   std::string error = import_ct2_directory(args.input, args.weights, &imported);
   std::vector<uint8_t> bytes;
   imported.model.config.activation_rounding = args.rounding;
+  imported.model.config.text_mode = args.text;  // how text becomes tokens travels with the model
   if (error.empty()) error = write_xattn_model(imported.model, &bytes);
   if (error.empty()) error = write_file(args.output, bytes);
   if (!error.empty()) {

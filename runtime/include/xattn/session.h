@@ -77,6 +77,12 @@ class Session {
   Status encode(const uint32_t* source_ids, size_t count, const EncodeOptions& options = EncodeOptions());
   Status generate(const GenerateOptions& options, Result* result);
 
+  // Teacher forcing, for scoring and for parity checks against a training
+  // framework: feeds <s>, target[0], ..., target[length - 2] and writes the
+  // raw output logits of each of the `length` steps into
+  // logits[step * target_vocab_size + v]. `logits` holds length x vocab floats.
+  Status forced_logits(const uint32_t* target, size_t length, float* logits);
+
   const char* kernel_name() const;
   const Limits& limits() const { return limits_; }
   const ModelView* model() const { return model_; }

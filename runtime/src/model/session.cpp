@@ -4,6 +4,7 @@
 #include "xattn/session.h"
 
 #include "kernels/kernels.h"
+#include "model/decoder.h"
 #include "model/encoder.h"
 #include "model/workspace.h"
 #include "search/search.h"
@@ -112,6 +113,30 @@ Status Session::generate(const GenerateOptions& options, Result* result) {
   if (!s) return s;
   Workspace w = SessionAccess::workspace(*this);
   return run_search(w, plan_, arena_, options, result);
+}
+
+Status Session::forced_logits(const uint32_t* target, size_t length, float* logits) {
+  if (model_ == nullptr || !encoded_) {
+    return Status::error(StatusCode::kNotReady).add("forced_logits: encode() a source first");
+  }
+  if (source_length_ == 0) return Status::error(StatusCode::kInvalidArgument).add("forced_logits: empty source");
+  if (length == 0 || length > limits_.max_target_length) {
+    return Status::error(StatusCode::kLimitExceeded).add("forced_logits: length must be 1..")
+        .add(static_cast<uint64_t>(limits_.max_target_length));
+  }
+  if (target == nullptr || logits == nullptr) return Status::error(StatusCode::kInvalidArgument).add("forced_logits: null buffer");
+  const uint32_t vocab = model_->config.target_vocab_size;
+  for (size_t i = 0; i + 1 < length; ++i) {
+    if (target[i] >= vocab) return Status::error(StatusCode::kInvalidArgument).add("forced_logits: token id outside the target vocabulary");
+  }
+  Workspace w = SessionAccess::workspace(*this);
+  uint32_t input = model_->config.target_tokens.bos;
+  for (size_t step = 0; step < length; ++step) {
+    decoder_step(w, &input, 1, step, false, 0);
+    for (uint32_t v = 0; v < vocab; ++v) logits[step * vocab + v] = w.logits[v];
+    if (step + 1 < length) input = target[step];
+  }
+  return Status::ok();
 }
 
 }  // namespace xattn
