@@ -140,6 +140,7 @@ inline xattn::convert::XattnModelContents synthetic_contents(const SyntheticOpti
   c.layer_norm_epsilon = 1e-6f;
   c.target_tokens = xattn::SpecialTokens{0, 1, 2, 9};
   c.alignment_layer = o.layers - 1;
+  c.activation_rounding = xattn::Rounding::kFloor;  // not the default: the reader must read it back
   m.source_vocab = {"<pad>", "<s>", "</s>", "<unk>", "b", "a", "d", "c", "ab", "\xc3\xa9"};
   m.target_vocab = {"<pad>", "<s>", "</s>", "zz", "x", "y", "z", "xy", "yz", "<unk>"};
   std::mt19937 rng(o.seed);

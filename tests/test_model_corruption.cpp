@@ -163,6 +163,7 @@ TEST_CASE("model reader corruption: config out of range") {
   bad(b, set_u8(kCfg + cf::kNorm, 2), "config: unknown norm placement");
   bad(b, set_u8(kCfg + cf::kPosition, 2), "config: unknown position encoding");
   bad(b, set_u8(kCfg + cf::kTextMode, 2), "config: unknown text mode");
+  bad(b, set_u8(kCfg + cf::kActivationRounding, 2), "config: unknown activation rounding");
   for (float v : {0.0f, -1.0f, kNaN, kInf, 1e7f}) bad(b, set_f32(kCfg + cf::kEmbeddingScale, v), "config: embedding scale out of range");
   for (float v : {0.0f, -1e-5f, 1.0f, kNaN, kInf}) bad(b, set_f32(kCfg + cf::kLayerNormEpsilon, v), "config: layer norm epsilon out of range");
   bad(b, set_u32(kCfg + cf::kAlignmentLayer, 2), "config: alignment layer beyond the decoder");

@@ -34,6 +34,7 @@ void check_config(const xattn::ModelConfig& got, const xattn::ModelConfig& want)
   CHECK(got.norm == want.norm);
   CHECK(got.position == want.position);
   CHECK(got.text_mode == want.text_mode);
+  CHECK(got.activation_rounding == want.activation_rounding);
   CHECK(got.embedding_scale == want.embedding_scale);
   CHECK(got.layer_norm_epsilon == want.layer_norm_epsilon);
   const xattn::SpecialTokens* g[] = {&got.source_tokens, &got.target_tokens};
