@@ -108,6 +108,10 @@ struct OpenOptions {
 Status open_model(const uint8_t* bytes, size_t size, ModelView* out,
                   const OpenOptions& options = OpenOptions());
 
+// The config checks open_model applies: ranges, divisibility, special token
+// ids inside the vocabularies. Tools call it before writing a file.
+Status validate_config(const ModelConfig& config);
+
 // CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) as the format uses it.
 uint32_t crc32_update(uint32_t crc, const uint8_t* data, size_t size);
 // The checksum of a whole model file: every byte except the checksum field.

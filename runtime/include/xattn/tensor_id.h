@@ -58,6 +58,23 @@ constexpr uint32_t layer_id(Section section, uint32_t layer, LayerRole role) {
   return tensor_id(section, layer, static_cast<uint16_t>(role));
 }
 
+struct ModelConfig;
+
+// The shape a tensor must have in a model with this config: [rows x cols]
+// (vectors have cols = 1), and whether it may be int8 (embeddings and weight
+// matrices; biases and norms are float32).
+struct TensorShape {
+  uint32_t rows = 0;
+  uint32_t cols = 0;
+  bool int8_allowed = false;
+};
+// False when no tensor with this id belongs in such a model.
+bool tensor_shape(const ModelConfig& config, uint32_t id, TensorShape* shape);
+
+// The ids every model with this config holds, in increasing order (the order
+// of the file's tensor table). Writes min(count, capacity) ids; returns count.
+uint32_t required_tensors(const ModelConfig& config, uint32_t* ids, uint32_t capacity);
+
 // Writes the tensor's name ("decoder/layer_3/ffn/linear_0/weight", named as
 // in CTranslate2 files) into out, NUL-terminated; returns false for an id no
 // model uses. out_size >= 64 always suffices.

@@ -77,6 +77,43 @@ Status check_tokens(const SpecialTokens& t, uint32_t vocab, const char* side) {
   return Status::ok();
 }
 
+}  // namespace
+
+Status validate_config(const ModelConfig& c) {
+  if (static_cast<uint8_t>(c.activation) > 3 || static_cast<uint8_t>(c.norm) > 1 ||
+      static_cast<uint8_t>(c.position) > 1 || static_cast<uint8_t>(c.text_mode) > 1 ||
+      static_cast<uint8_t>(c.activation_rounding) > 1) {
+    return bad("config: unknown activation, norm, position, text mode or rounding");
+  }
+  if (c.encoder_layers == 0 || c.encoder_layers > kMaxLayers || c.decoder_layers == 0 ||
+      c.decoder_layers > kMaxLayers) {
+    return bad("config: layer counts must be 1..").add(static_cast<uint64_t>(kMaxLayers));
+  }
+  if (c.d_model == 0 || c.d_model > kMaxDModel || c.num_heads == 0 || c.num_heads > kMaxHeads ||
+      c.d_model % c.num_heads != 0) {
+    return bad("config: d_model ").add(static_cast<uint64_t>(c.d_model)).add(" and heads ")
+        .add(static_cast<uint64_t>(c.num_heads)).add(" are out of range or do not divide");
+  }
+  // The sinusoidal table pairs channels (sin, cos) and divides by d/2 - 1.
+  if (c.position == PositionEncoding::kSinusoidal && (c.d_model % 2 != 0 || c.d_model < 4)) {
+    return bad("config: sinusoidal positions need an even d_model >= 4");
+  }
+  if (c.ffn_dim == 0 || c.ffn_dim > kMaxFfn) return bad("config: ffn size out of range");
+  if (c.source_vocab_size == 0 || c.source_vocab_size > kMaxVocab || c.target_vocab_size == 0 ||
+      c.target_vocab_size > kMaxVocab) {
+    return bad("config: vocabulary sizes out of range");
+  }
+  if (c.max_positions == 0 || c.max_positions > kMaxSequence) return bad("config: max positions out of range");
+  if (!(c.embedding_scale > 0.0f && c.embedding_scale < 1e6f)) return bad("config: embedding scale out of range");
+  if (!(c.layer_norm_epsilon > 0.0f && c.layer_norm_epsilon < 1.0f)) return bad("config: layer norm epsilon out of range");
+  if (c.alignment_layer >= c.decoder_layers) return bad("config: alignment layer beyond the decoder");
+  Status s = check_tokens(c.source_tokens, c.source_vocab_size, "source");
+  if (!s) return s;
+  return check_tokens(c.target_tokens, c.target_vocab_size, "target");
+}
+
+namespace {
+
 Status read_config(const uint8_t* b, ModelConfig* c) {
   namespace k = format::config;
   c->encoder_layers = load_u32(b + k::kEncoderLayers);
@@ -103,31 +140,7 @@ Status read_config(const uint8_t* b, ModelConfig* c) {
     if (b[i] != 0) return bad("config: reserved bytes are not zero");
   }
 
-  if (c->encoder_layers == 0 || c->encoder_layers > kMaxLayers || c->decoder_layers == 0 ||
-      c->decoder_layers > kMaxLayers) {
-    return bad("config: layer counts must be 1..").add(static_cast<uint64_t>(kMaxLayers));
-  }
-  if (c->d_model == 0 || c->d_model > kMaxDModel || c->num_heads == 0 || c->num_heads > kMaxHeads ||
-      c->d_model % c->num_heads != 0) {
-    return bad("config: d_model ").add(static_cast<uint64_t>(c->d_model)).add(" and heads ")
-        .add(static_cast<uint64_t>(c->num_heads)).add(" are out of range or do not divide");
-  }
-  // The sinusoidal table pairs channels (sin, cos) and divides by d/2 - 1.
-  if (c->position == PositionEncoding::kSinusoidal && (c->d_model % 2 != 0 || c->d_model < 4)) {
-    return bad("config: sinusoidal positions need an even d_model >= 4");
-  }
-  if (c->ffn_dim == 0 || c->ffn_dim > kMaxFfn) return bad("config: ffn size out of range");
-  if (c->source_vocab_size == 0 || c->source_vocab_size > kMaxVocab || c->target_vocab_size == 0 ||
-      c->target_vocab_size > kMaxVocab) {
-    return bad("config: vocabulary sizes out of range");
-  }
-  if (c->max_positions == 0 || c->max_positions > kMaxSequence) return bad("config: max positions out of range");
-  if (!(c->embedding_scale > 0.0f && c->embedding_scale < 1e6f)) return bad("config: embedding scale out of range");
-  if (!(c->layer_norm_epsilon > 0.0f && c->layer_norm_epsilon < 1.0f)) return bad("config: layer norm epsilon out of range");
-  if (c->alignment_layer >= c->decoder_layers) return bad("config: alignment layer beyond the decoder");
-  Status s = check_tokens(c->source_tokens, c->source_vocab_size, "source");
-  if (!s) return s;
-  return check_tokens(c->target_tokens, c->target_vocab_size, "target");
+  return validate_config(*c);
 }
 
 Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* entry, ModelView* view,

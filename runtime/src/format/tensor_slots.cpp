@@ -4,98 +4,159 @@ namespace xattn {
 namespace format {
 namespace {
 
-void matrix(TensorSlot* s, MatrixView* m, uint32_t rows, uint32_t cols) {
-  s->rows = rows;
-  s->cols = cols;
-  s->int8_allowed = true;
-  s->matrix = m;
-}
-
-void vector(TensorSlot* s, const float** v, uint32_t n) {
-  s->rows = n;
-  s->cols = 1;
-  s->vector = v;
-}
-
-// Roles shared by encoder and decoder layers.
-bool common_layer_slot(LayerRole role, const ModelConfig& c, NormView* self_norm, LinearView* qkv,
-                       LinearView* out, NormView* ffn_norm, LinearView* ffn_in, LinearView* ffn_out,
-                       TensorSlot* s) {
+// The shape of a tensor in a layer: `k` is d_model or ffn_dim as the role needs.
+bool layer_shape(LayerRole role, bool decoder, const ModelConfig& c, TensorShape* s) {
   const uint32_t d = c.d_model, f = c.ffn_dim;
+  auto vector = [s](uint32_t n) { *s = TensorShape{n, 1, false}; };
+  auto matrix = [s](uint32_t rows, uint32_t cols) { *s = TensorShape{rows, cols, true}; };
   switch (role) {
-    case LayerRole::kSelfNormGamma: vector(s, &self_norm->gamma, d); return true;
-    case LayerRole::kSelfNormBeta: vector(s, &self_norm->beta, d); return true;
-    case LayerRole::kSelfQkvWeight: matrix(s, &qkv->weight, 3 * d, d); return true;
-    case LayerRole::kSelfQkvBias: vector(s, &qkv->bias, 3 * d); return true;
-    case LayerRole::kSelfOutWeight: matrix(s, &out->weight, d, d); return true;
-    case LayerRole::kSelfOutBias: vector(s, &out->bias, d); return true;
-    case LayerRole::kFfnNormGamma: vector(s, &ffn_norm->gamma, d); return true;
-    case LayerRole::kFfnNormBeta: vector(s, &ffn_norm->beta, d); return true;
-    case LayerRole::kFfnInWeight: matrix(s, &ffn_in->weight, f, d); return true;
-    case LayerRole::kFfnInBias: vector(s, &ffn_in->bias, f); return true;
-    case LayerRole::kFfnOutWeight: matrix(s, &ffn_out->weight, d, f); return true;
-    case LayerRole::kFfnOutBias: vector(s, &ffn_out->bias, d); return true;
+    case LayerRole::kSelfNormGamma: case LayerRole::kSelfNormBeta: vector(d); return true;
+    case LayerRole::kSelfQkvWeight: matrix(3 * d, d); return true;
+    case LayerRole::kSelfQkvBias: vector(3 * d); return true;
+    case LayerRole::kSelfOutWeight: matrix(d, d); return true;
+    case LayerRole::kSelfOutBias: vector(d); return true;
+    case LayerRole::kFfnNormGamma: case LayerRole::kFfnNormBeta: vector(d); return true;
+    case LayerRole::kFfnInWeight: matrix(f, d); return true;
+    case LayerRole::kFfnInBias: vector(f); return true;
+    case LayerRole::kFfnOutWeight: matrix(d, f); return true;
+    case LayerRole::kFfnOutBias: vector(d); return true;
+    default: break;
+  }
+  if (!decoder) return false;
+  switch (role) {
+    case LayerRole::kCrossNormGamma: case LayerRole::kCrossNormBeta: vector(d); return true;
+    case LayerRole::kCrossQWeight: matrix(d, d); return true;
+    case LayerRole::kCrossQBias: vector(d); return true;
+    case LayerRole::kCrossKvWeight: matrix(2 * d, d); return true;
+    case LayerRole::kCrossKvBias: vector(2 * d); return true;
+    case LayerRole::kCrossOutWeight: matrix(d, d); return true;
+    case LayerRole::kCrossOutBias: vector(d); return true;
     default: return false;
   }
 }
 
-bool cross_slot(LayerRole role, const ModelConfig& c, DecoderLayerView* l, TensorSlot* s) {
-  const uint32_t d = c.d_model;
-  switch (role) {
-    case LayerRole::kCrossNormGamma: vector(s, &l->cross_norm.gamma, d); return true;
-    case LayerRole::kCrossNormBeta: vector(s, &l->cross_norm.beta, d); return true;
-    case LayerRole::kCrossQWeight: matrix(s, &l->cross_q.weight, d, d); return true;
-    case LayerRole::kCrossQBias: vector(s, &l->cross_q.bias, d); return true;
-    case LayerRole::kCrossKvWeight: matrix(s, &l->cross_kv.weight, 2 * d, d); return true;
-    case LayerRole::kCrossKvBias: vector(s, &l->cross_kv.bias, 2 * d); return true;
-    case LayerRole::kCrossOutWeight: matrix(s, &l->cross_out.weight, d, d); return true;
-    case LayerRole::kCrossOutBias: vector(s, &l->cross_out.bias, d); return true;
-    default: return false;
-  }
-}
-
-bool global_slot(GlobalRole role, const ModelConfig& c, ModelView* v, TensorSlot* s) {
+bool global_shape(GlobalRole role, const ModelConfig& c, TensorShape* s) {
   const uint32_t d = c.d_model;
   const bool pre_norm = c.norm == NormPlacement::kPreNorm;
   switch (role) {
-    case GlobalRole::kSourceEmbedding: matrix(s, &v->source_embedding, c.source_vocab_size, d); return true;
-    case GlobalRole::kTargetEmbedding: matrix(s, &v->target_embedding, c.target_vocab_size, d); return true;
-    case GlobalRole::kEncoderNormGamma: vector(s, &v->encoder_norm.gamma, d); return pre_norm;
-    case GlobalRole::kEncoderNormBeta: vector(s, &v->encoder_norm.beta, d); return pre_norm;
-    case GlobalRole::kDecoderNormGamma: vector(s, &v->decoder_norm.gamma, d); return pre_norm;
-    case GlobalRole::kDecoderNormBeta: vector(s, &v->decoder_norm.beta, d); return pre_norm;
-    case GlobalRole::kOutputWeight: matrix(s, &v->output.weight, c.target_vocab_size, d); return true;
-    case GlobalRole::kOutputBias: vector(s, &v->output.bias, c.target_vocab_size); return true;
+    case GlobalRole::kSourceEmbedding: *s = TensorShape{c.source_vocab_size, d, true}; return true;
+    case GlobalRole::kTargetEmbedding: *s = TensorShape{c.target_vocab_size, d, true}; return true;
+    case GlobalRole::kEncoderNormGamma: case GlobalRole::kEncoderNormBeta:
+    case GlobalRole::kDecoderNormGamma: case GlobalRole::kDecoderNormBeta:
+      *s = TensorShape{d, 1, false};
+      return pre_norm;
+    case GlobalRole::kOutputWeight: *s = TensorShape{c.target_vocab_size, d, true}; return true;
+    case GlobalRole::kOutputBias: *s = TensorShape{c.target_vocab_size, 1, false}; return true;
     default: return false;
   }
+}
+
+// Where a tensor's data goes in the view: the matrix, or the float vector.
+struct Binding {
+  MatrixView* matrix = nullptr;
+  const float** vector = nullptr;
+};
+
+Binding bind_common(LayerRole role, NormView& self_norm, LinearView& qkv, LinearView& out, NormView& ffn_norm,
+                    LinearView& ffn_in, LinearView& ffn_out) {
+  switch (role) {
+    case LayerRole::kSelfNormGamma: return {nullptr, &self_norm.gamma};
+    case LayerRole::kSelfNormBeta: return {nullptr, &self_norm.beta};
+    case LayerRole::kSelfQkvWeight: return {&qkv.weight, nullptr};
+    case LayerRole::kSelfQkvBias: return {nullptr, &qkv.bias};
+    case LayerRole::kSelfOutWeight: return {&out.weight, nullptr};
+    case LayerRole::kSelfOutBias: return {nullptr, &out.bias};
+    case LayerRole::kFfnNormGamma: return {nullptr, &ffn_norm.gamma};
+    case LayerRole::kFfnNormBeta: return {nullptr, &ffn_norm.beta};
+    case LayerRole::kFfnInWeight: return {&ffn_in.weight, nullptr};
+    case LayerRole::kFfnInBias: return {nullptr, &ffn_in.bias};
+    case LayerRole::kFfnOutWeight: return {&ffn_out.weight, nullptr};
+    case LayerRole::kFfnOutBias: return {nullptr, &ffn_out.bias};
+    default: return {};
+  }
+}
+
+Binding bind_cross(LayerRole role, DecoderLayerView& l) {
+  switch (role) {
+    case LayerRole::kCrossNormGamma: return {nullptr, &l.cross_norm.gamma};
+    case LayerRole::kCrossNormBeta: return {nullptr, &l.cross_norm.beta};
+    case LayerRole::kCrossQWeight: return {&l.cross_q.weight, nullptr};
+    case LayerRole::kCrossQBias: return {nullptr, &l.cross_q.bias};
+    case LayerRole::kCrossKvWeight: return {&l.cross_kv.weight, nullptr};
+    case LayerRole::kCrossKvBias: return {nullptr, &l.cross_kv.bias};
+    case LayerRole::kCrossOutWeight: return {&l.cross_out.weight, nullptr};
+    case LayerRole::kCrossOutBias: return {nullptr, &l.cross_out.bias};
+    default: return {};
+  }
+}
+
+Binding bind_global(GlobalRole role, ModelView& v) {
+  switch (role) {
+    case GlobalRole::kSourceEmbedding: return {&v.source_embedding, nullptr};
+    case GlobalRole::kTargetEmbedding: return {&v.target_embedding, nullptr};
+    case GlobalRole::kEncoderNormGamma: return {nullptr, &v.encoder_norm.gamma};
+    case GlobalRole::kEncoderNormBeta: return {nullptr, &v.encoder_norm.beta};
+    case GlobalRole::kDecoderNormGamma: return {nullptr, &v.decoder_norm.gamma};
+    case GlobalRole::kDecoderNormBeta: return {nullptr, &v.decoder_norm.beta};
+    case GlobalRole::kOutputWeight: return {&v.output.weight, nullptr};
+    case GlobalRole::kOutputBias: return {nullptr, &v.output.bias};
+    default: return {};
+  }
+}
+
+Binding bind(uint32_t id, ModelView& v) {
+  const uint32_t section = id >> 24, layer = (id >> 16) & 0xffu;
+  const uint16_t role = static_cast<uint16_t>(id & 0xffffu);
+  if (section == static_cast<uint32_t>(Section::kGlobal)) return bind_global(static_cast<GlobalRole>(role), v);
+  const LayerRole r = static_cast<LayerRole>(role);
+  if (section == static_cast<uint32_t>(Section::kEncoderLayer)) {
+    EncoderLayerView& l = v.encoder[layer];
+    return bind_common(r, l.self_norm, l.self_qkv, l.self_out, l.ffn_norm, l.ffn_in, l.ffn_out);
+  }
+  DecoderLayerView& l = v.decoder[layer];
+  const Binding b = bind_common(r, l.self_norm, l.self_qkv, l.self_out, l.ffn_norm, l.ffn_in, l.ffn_out);
+  return (b.matrix || b.vector) ? b : bind_cross(r, l);
 }
 
 }  // namespace
 
 bool tensor_slot(const ModelConfig& config, uint32_t id, ModelView* view, TensorSlot* slot) {
   *slot = TensorSlot();
-  const uint32_t section = id >> 24;
-  const uint32_t layer = (id >> 16) & 0xffu;
-  const uint32_t role = id & 0xffffu;
+  TensorShape shape;
+  if (!tensor_shape(config, id, &shape)) return false;
+  const Binding b = bind(id, *view);
+  slot->rows = shape.rows;
+  slot->cols = shape.cols;
+  slot->int8_allowed = shape.int8_allowed;
+  slot->matrix = b.matrix;
+  slot->vector = b.vector;
+  return b.matrix || b.vector;
+}
+
+}  // namespace format
+
+bool tensor_shape(const ModelConfig& config, uint32_t id, TensorShape* shape) {
+  const uint32_t section = id >> 24, layer = (id >> 16) & 0xffu;
+  const uint16_t role = static_cast<uint16_t>(id & 0xffffu);
   if (section == static_cast<uint32_t>(Section::kGlobal)) {
-    return layer == 0 && global_slot(static_cast<GlobalRole>(role), config, view, slot);
+    return layer == 0 && format::global_shape(static_cast<GlobalRole>(role), config, shape);
   }
-  const LayerRole r = static_cast<LayerRole>(role);
   if (section == static_cast<uint32_t>(Section::kEncoderLayer)) {
-    if (layer >= config.encoder_layers) return false;
-    EncoderLayerView* l = &view->encoder[layer];
-    return common_layer_slot(r, config, &l->self_norm, &l->self_qkv, &l->self_out, &l->ffn_norm,
-                             &l->ffn_in, &l->ffn_out, slot);
+    return layer < config.encoder_layers && format::layer_shape(static_cast<LayerRole>(role), false, config, shape);
   }
   if (section == static_cast<uint32_t>(Section::kDecoderLayer)) {
-    if (layer >= config.decoder_layers) return false;
-    DecoderLayerView* l = &view->decoder[layer];
-    return common_layer_slot(r, config, &l->self_norm, &l->self_qkv, &l->self_out, &l->ffn_norm,
-                             &l->ffn_in, &l->ffn_out, slot) ||
-           cross_slot(r, config, l, slot);
+    return layer < config.decoder_layers && format::layer_shape(static_cast<LayerRole>(role), true, config, shape);
   }
   return false;
 }
 
-}  // namespace format
+uint32_t required_tensors(const ModelConfig& config, uint32_t* ids, uint32_t capacity) {
+  uint32_t n = 0;
+  format::for_each_required_tensor(config, [&](uint32_t id) {
+    if (n < capacity) ids[n] = id;
+    ++n;
+  });
+  return n;
+}
+
 }  // namespace xattn

@@ -10,11 +10,13 @@
 namespace xattn {
 namespace format {
 
+// A tensor's required shape (see tensor_shape in xattn/tensor_id.h) and
+// where its data goes in the view.
 struct TensorSlot {
   uint32_t rows = 0;
   uint32_t cols = 0;
-  bool int8_allowed = false;  // weights and embeddings; biases and norms are float32
-  MatrixView* matrix = nullptr;  // for matrices
+  bool int8_allowed = false;
+  MatrixView* matrix = nullptr;    // for matrices
   const float** vector = nullptr;  // for float vectors (bias, gamma, beta)
 };
 
