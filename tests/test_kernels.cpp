@@ -425,6 +425,7 @@ TEST_CASE("kernels: tables under test and dispatch") {
 XATTN_KERNEL_TESTS("sse4.2")
 XATTN_KERNEL_TESTS("avx2")
 XATTN_KERNEL_TESTS("avx512")
+XATTN_KERNEL_TESTS("avx512-vnni")
 #elif defined(__aarch64__) || defined(__arm__)
 XATTN_KERNEL_TESTS("neon")
 #endif

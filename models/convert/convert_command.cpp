@@ -7,6 +7,8 @@
 #include <string>
 
 #include "ct2_import.h"
+#include "embed_command.h"
+#include "synth_command.h"
 #include "xattn_writer.h"
 
 namespace xattn {
@@ -15,13 +17,14 @@ namespace {
 
 const char kUsage[] =
     "usage: convert ct2 DIR -o FILE [--weights f32|int8] [--activation-rounding nearest|floor]"
-    " [--text tokens|characters]";
+    " [--text tokens|characters]\n       convert synth --preset P [--weights f32|int8] [--seed S] -o FILE";
 
 struct Arguments {
   std::string format;
   std::string input;
   std::string output;
   WeightType weights = WeightType::kFloat32;
+  bool set_rounding = false;  // default: as CTranslate2 runs the file (see ct2_import.cpp)
   Rounding rounding = Rounding::kNearestEven;
   TextMode text = TextMode::kSpaceSeparated;
   bool help = false;
@@ -46,6 +49,7 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
       const std::string mode = argv[++i];
       if (mode != "nearest" && mode != "floor") return "--activation-rounding must be nearest or floor, not '" + mode + "'";
       a->rounding = mode == "floor" ? Rounding::kFloor : Rounding::kNearestEven;
+      a->set_rounding = true;
     } else if (arg == "--text") {
       if (i + 1 >= argc) return "--text needs tokens or characters";
       const std::string mode = argv[++i];
@@ -105,13 +109,13 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     return 0;
   }
   if (!usage_error.empty()) {
-    err << "convert: " << usage_error << " (" << kUsage << ")\n";
+    err << "convert: " << usage_error << " (see xattn convert --help)\n";  // one line, always
     return 2;
   }
   ImportResult imported;
   std::string error = import_ct2_directory(args.input, args.weights, &imported);
   std::vector<uint8_t> bytes;
-  imported.model.config.activation_rounding = args.rounding;
+  if (args.set_rounding) imported.model.config.activation_rounding = args.rounding;
   imported.model.config.text_mode = args.text;  // how text becomes tokens travels with the model
   if (error.empty()) error = write_xattn_model(imported.model, &bytes);
   if (error.empty()) error = write_file(args.output, bytes);
@@ -134,6 +138,8 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
 
 int run_convert(int argc, char** argv, std::ostream& out, std::ostream& err) {
   try {
+    if (argc > 1 && argv[1] && std::string(argv[1]) == "synth") return run_synth(argc, argv, out, err);
+    if (argc > 1 && argv[1] && std::string(argv[1]) == "embed") return run_embed(argc, argv, out, err);
     return run(argc, argv, out, err);
   } catch (const std::exception& e) {  // e.g. out of memory on a huge model
     err << "convert: " << e.what() << "\n";

@@ -71,12 +71,10 @@ class Importer {
     apply_unk_rule(target, global_id(GlobalRole::kTargetEmbedding), &tensors, &c.target_vocab_size, tensors);
     set_tokens(source, target, options, arch, &c);
     c.layer_norm_epsilon = options.layer_norm_epsilon;
-    // Unbiased rounding, as CTranslate2 does for files of binary version >= 5.
-    // (For older files its x86 backends floor: trunc(x * s + 128) - 128, and
-    // its ARM backend truncates; `convert --activation-rounding floor` asks
-    // for the x86 behaviour. Floor makes each row's largest element a coin
-    // flip between 126 and 127 on the last bit of its float value.)
-    c.activation_rounding = Rounding::kNearestEven;
+    // Run int8 layers as CTranslate2 runs this file on x86: binary versions
+    // below 5 quantize activations as trunc(x * s + 128) - 128 (floor), newer
+    // ones round to nearest even. `convert --activation-rounding` overrides.
+    c.activation_rounding = model_.binary_version < 5 ? Rounding::kFloor : Rounding::kNearestEven;
     if (arch.alignment_heads != 1)
       out->warnings.push_back("the model asks for alignments averaged over " +
                               (arch.alignment_heads == 0 ? std::string("all") : std::to_string(arch.alignment_heads)) +

@@ -180,7 +180,7 @@ std::string write_xattn_model(const XattnModelContents& m, std::vector<uint8_t>*
 
   // The table holds u64 fields: it starts 8-aligned.
   const size_t table = pad_to(b, 8);
-  if (table > 0xFFFFFFFFull) return "vocabularies are larger than 4 GiB";
+  if (table != static_cast<uint32_t>(table)) return "vocabularies are larger than 4 GiB";
   put_u32(b, hdr::kTensorTableOffset, static_cast<uint32_t>(table));
   put_u32(b, hdr::kTensorCount, static_cast<uint32_t>(tensors.size()));
   b.resize(table + tns::kSize * tensors.size(), 0);

@@ -1,5 +1,6 @@
 // xattn: the command-line tool. One executable, subcommands.
 #include <cstring>
+#include <exception>
 #include <iostream>
 
 #include "commands.h"
@@ -9,11 +10,14 @@ namespace {
 
 const char kUsage[] =
     "usage: xattn <command> [options]\n"
-    "  demo                                   transliterate a few words with the shared test model\n"
+    "  demo [--model FILE]                    normalize a few dates with the project's own model\n"
+    "  demo --aren [--data DIR]               transliterate a few words with CTranslate2's test model\n"
     "  convert ct2 DIR -o FILE --weights f32|int8   CTranslate2 model -> xattn file\n"
+    "  convert synth --preset P --weights f32|int8 [--seed S] -o FILE   synthetic benchmark model\n"
     "  translate --model FILE [--beam N] [--length-penalty X] [--max-length N] [--min-length N]\n"
     "            [--prefix \"t1 t2\"] [--end-token T] [--suppress \"t1 t2\"]... [--num-hypotheses N]\n"
-    "            [--max-source N] [--truncate] [--scores] [--alignment] [--alignment-layer N] [--timing] < inputs\n"
+    "            [--max-source N] [--truncate] [--scores] [--alignment] [--alignment-layer N] [--timing]\n"
+    "            [--alignment-svg FILE] [--kernels scalar|sse4.2|avx2|avx512|neon]   < inputs\n"
     "  inspect FILE [--max-source N --max-target N --beam N]\n";
 
 }  // namespace
@@ -25,11 +29,17 @@ int main(int argc, char** argv) {
   }
   const char* command = argv[1];
   using namespace xattn::posix;
+  // Host-side code may throw (std::bad_alloc on a huge input line): one line, not an abort.
+  try {
   if (std::strcmp(command, "translate") == 0) return run_translate(argc - 1, argv + 1, std::cin, std::cout, std::cerr);
   if (std::strcmp(command, "inspect") == 0) return run_inspect(argc - 1, argv + 1, std::cout, std::cerr);
   if (std::strcmp(command, "demo") == 0) return run_demo(argc - 1, argv + 1, std::cout, std::cerr);
   if (std::strcmp(command, "convert") == 0) {
     return xattn::convert::run_convert(argc - 1, argv + 1, std::cout, std::cerr);
+  }
+  } catch (const std::exception& e) {
+    std::cerr << "xattn " << command << ": " << e.what() << '\n';
+    return 1;
   }
   std::cerr << "xattn: unknown command '" << command << "'\n" << kUsage;
   return 2;

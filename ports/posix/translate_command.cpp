@@ -1,12 +1,16 @@
 // xattn translate --model FILE [options] < inputs: one input per line in,
-// one output line per input out, in order.
+// one output line per input out, in order. --alignment-svg FILE writes one
+// heatmap per input line: FILE for the first, FILE-2.svg, FILE-3.svg, ... after.
 #include <cstdio>
+#include <fstream>
 #include <istream>
 #include <ostream>
 
+#include "alignment_svg.h"
 #include "cli_args.h"
 #include "commands.h"
 #include "translator.h"
+#include "xattn/text.h"
 
 namespace xattn {
 namespace posix {
@@ -32,6 +36,27 @@ void write_alignment(const TranslateOutput& o, std::ostream& out) {
   }
 }
 
+// One token's text on `side`, for the SVG's labels.
+std::string token_text(const ModelView& model, Side side, uint32_t id) {
+  char text[64];
+  detokenize(model, side, &id, 1, text, sizeof text);
+  return text;
+}
+
+std::string write_svg(const std::string& path, const ModelView& model, const std::string& line,
+                      const TranslateOutput& o, uint32_t layer) {
+  AlignmentPlot plot;
+  plot.title = "\"" + line + "\" -> " + o.text + "  (cross-attention, decoder layer " + std::to_string(layer) +
+               ", mean of heads)";
+  for (uint32_t id : o.source_ids) plot.source.push_back(token_text(model, Side::kSource, id));
+  for (uint32_t id : o.ids) plot.target.push_back(token_text(model, Side::kTarget, id));
+  plot.weights = o.alignment;
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file << alignment_svg(plot);
+  file.flush();
+  return file ? "" : "cannot write " + path;
+}
+
 }  // namespace
 
 int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err) {
@@ -50,10 +75,15 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
   args.text("--end-token", &r.end_token);
   r.suppress = args.all("--suppress");
   const bool scores = args.flag("--scores");
-  r.alignment = args.flag("--alignment");
+  const bool print_alignment = args.flag("--alignment");
+  std::string svg_path;
+  const bool svg = args.text("--alignment-svg", &svg_path);
+  r.alignment = print_alignment || svg;
   args.number("--alignment-layer", 0, kMaxLayers - 1, &r.alignment_layer);
   r.truncate = args.flag("--truncate");
   const bool timing = args.flag("--timing");
+  std::string kernel_path;
+  args.text("--kernels", &kernel_path);
   std::string error = args.finish();
   if (error.empty() && !has_model) error = "--model FILE is required";
   if (!error.empty()) {
@@ -69,7 +99,7 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
   Limits limits = default_limits(translator.model().config, r.beam_size);
   if (r.max_length > limits.max_target_length) limits.max_target_length = r.max_length;
   if (max_source) limits.max_source_length = max_source;
-  error = translator.start(limits);
+  error = translator.start(limits, kernel_path);
   if (!error.empty()) {
     err << "xattn translate: " << error << '\n';
     return 1;
@@ -87,7 +117,15 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
     out << o.text;
     if (scores) out << '\t' << format_score(o.score);
     out << '\n';
-    if (r.alignment) write_alignment(o, out);
+    if (print_alignment) write_alignment(o, out);
+    if (svg) {
+      const uint32_t layer = r.alignment_layer == kNoToken ? translator.model().config.alignment_layer : r.alignment_layer;
+      error = write_svg(numbered_path(svg_path, number), translator.model(), line, o, layer);
+      if (!error.empty()) {
+        err << "xattn translate: " << error << '\n';
+        return 1;
+      }
+    }
     if (timing) {
       err << "line " << number << ": encode " << o.encode_ms << " ms, decode " << o.decode_ms << " ms, "
           << o.ids.size() << " tokens\n";

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <new>
 
 #include "xattn/text.h"
 
@@ -62,11 +63,24 @@ std::string Translator::open_bytes(std::vector<uint8_t> bytes) {
 
 std::string Translator::start(const Limits& limits, const kernels::KernelTable* table) {
   arena_size_ = arena_bytes(model_.config, limits);
-  arena_storage_.reset(new uint8_t[arena_size_ + kArenaAlignment]);
+  // Limits from the command line can ask for more than the machine has: an error, not an abort.
+  arena_storage_.reset(new (std::nothrow) uint8_t[arena_size_ + kArenaAlignment]);
+  if (!arena_storage_) {
+    return "cannot allocate the session arena of " + std::to_string(arena_size_) +
+           " bytes (see xattn inspect; lower the beam, max source or max length)";
+  }
   uint8_t* base = arena_storage_.get();
   arena_ = base + (kArenaAlignment - reinterpret_cast<uintptr_t>(base) % kArenaAlignment) % kArenaAlignment;
   const Status s = table ? session_.init_with_kernels(model_, limits, arena_, arena_size_, *table)
                          : session_.init(model_, limits, arena_, arena_size_);
+  return s ? "" : status_text(s);
+}
+
+std::string Translator::start(const Limits& limits, const std::string& kernel_path) {
+  if (kernel_path.empty()) return start(limits);
+  const std::string error = start(limits);
+  if (!error.empty()) return error;
+  const Status s = session_.init_with_kernel_path(model_, limits, arena_, arena_size_, kernel_path.c_str());
   return s ? "" : status_text(s);
 }
 
@@ -122,6 +136,7 @@ std::string Translator::translate(const std::string& line, const TranslateReques
   out->ids.assign(best.tokens, best.tokens + best.length);
   out->score = best.score;
   out->source_length = result.source_length;
+  out->source_ids.assign(source.begin(), source.begin() + result.source_length);
   if (best.alignment) out->alignment.assign(best.alignment, best.alignment + best.length * result.source_length);
   std::vector<char> text(detokenize(model_, Side::kTarget, best.tokens, best.length, nullptr, 0) + 1);
   detokenize(model_, Side::kTarget, best.tokens, best.length, text.data(), text.size());

@@ -32,6 +32,7 @@ struct TranslateRequest {
 struct TranslateOutput {
   std::string text;
   std::vector<uint32_t> ids;
+  std::vector<uint32_t> source_ids;  // the input's tokens, as encoded
   float score = 0.0f;
   uint32_t source_length = 0;
   std::vector<float> alignment;  // ids.size() x source_length
@@ -49,6 +50,7 @@ class Translator {
   // Sizes the arena and creates the session; `table` forces a kernel path
   // (null: the best this CPU runs).
   std::string start(const Limits& limits, const kernels::KernelTable* table = nullptr);
+  std::string start(const Limits& limits, const std::string& kernel_path);  // "" = the best
   std::string translate(const std::string& line, const TranslateRequest& request, TranslateOutput* out);
 
   const ModelView& model() const { return model_; }

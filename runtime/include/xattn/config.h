@@ -16,9 +16,11 @@ enum class PositionEncoding : uint8_t { kSinusoidal = 0, kNone = 1 };
 // How text becomes tokens and back: space-separated tokens (the CTranslate2
 // models), or one token per Unicode character (spaces become a token).
 enum class TextMode : uint8_t { kSpaceSeparated = 0, kCharacters = 1 };
-// How int8 activations are rounded after scaling: to nearest even, or down
-// (what CTranslate2 does on x86 for model files of binary version < 5: it
-// truncates x * scale + 128 before removing the 128 shift).
+// How int8 activations are rounded after scaling. kNearestEven: unbiased.
+// kFloor: CTranslate2's x86 int8 for model files of binary version < 5, which
+// computes trunc(x * scale + 128) - 128 in float; the + 128 also lifts values
+// within half an ulp below an integer (a row's largest element, 126.99999)
+// up to it, and that is reproduced exactly.
 enum class Rounding : uint8_t { kNearestEven = 0, kFloor = 1 };
 
 struct SpecialTokens {
@@ -60,8 +62,14 @@ struct Limits {
 };
 
 // Upper bounds the format accepts; they keep every size computation in 32/64
-// bits far from overflow and fixed-size views small.
-constexpr uint32_t kMaxLayers = 64;
+// bits far from overflow and fixed-size views small. A ModelView holds
+// kMaxLayers layer views (tens of KiB): firmware may lower it with
+// -DXATTN_MAX_LAYERS=N (every translation unit must agree; CMake's
+// XATTN_MAX_LAYERS option makes it a public definition of the library).
+#ifndef XATTN_MAX_LAYERS
+#define XATTN_MAX_LAYERS 64
+#endif
+constexpr uint32_t kMaxLayers = XATTN_MAX_LAYERS;
 constexpr uint32_t kMaxDModel = 16384;
 constexpr uint32_t kMaxHeads = 256;
 constexpr uint32_t kMaxFfn = 65536;

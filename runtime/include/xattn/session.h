@@ -83,6 +83,11 @@ class Session {
   // logits[step * target_vocab_size + v]. `logits` holds length x vocab floats.
   Status forced_logits(const uint32_t* target, size_t length, float* logits);
 
+  // As init, on the kernel path named `path` ("scalar", "sse4.2", "avx2",
+  // "avx512", "neon"); kUnsupported when this build or CPU lacks it.
+  Status init_with_kernel_path(const ModelView& model, const Limits& limits, void* arena, size_t arena_size,
+                               const char* path);
+
   const char* kernel_name() const;
   const Limits& limits() const { return limits_; }
   const ModelView* model() const { return model_; }

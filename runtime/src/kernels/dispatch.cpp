@@ -39,6 +39,10 @@ bool has_avx2() { return cpu_has(1); }
 #ifdef XATTN_HAVE_AVX512
 bool has_avx512() { return cpu_has(2); }
 #endif
+#ifdef XATTN_HAVE_AVX512_VNNI
+// xsimd's dispatcher does not know VNNI; libgcc's check does.
+bool has_avx512_vnni() { return cpu_has(2) && __builtin_cpu_supports("avx512vnni"); }
+#endif
 #ifdef XATTN_HAVE_NEON
 bool has_neon() {
 #if defined(__aarch64__)
@@ -59,6 +63,9 @@ struct Candidate {
 
 // Best first; the reference always closes the list.
 constexpr Candidate kCandidates[] = {
+#ifdef XATTN_HAVE_AVX512_VNNI
+    {avx512_vnni_kernels, has_avx512_vnni},
+#endif
 #ifdef XATTN_HAVE_AVX512
     {avx512_kernels, has_avx512},
 #endif

@@ -76,6 +76,17 @@ Status Session::init_with_kernels(const ModelView& model, const Limits& limits, 
   return Status::ok();
 }
 
+Status Session::init_with_kernel_path(const ModelView& model, const Limits& limits, void* arena,
+                                      size_t arena_size, const char* path) {
+  const kernels::KernelTable* table = path ? kernels::kernels_by_name(path) : nullptr;
+  if (table == nullptr) {
+    model_ = nullptr;
+    return Status::error(StatusCode::kUnsupported).add("session: kernel path '").add(path ? path : "")
+        .add("' is not in this build or not supported by this CPU");
+  }
+  return init_with_kernels(model, limits, arena, arena_size, *table);
+}
+
 const char* Session::kernel_name() const { return kernels_ ? kernels_->name : "none"; }
 
 Status Session::encode(const uint32_t* ids, size_t count, const EncodeOptions& options) {

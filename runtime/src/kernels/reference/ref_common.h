@@ -10,6 +10,10 @@
 
 #include "xattn/config.h"
 
+#if defined(__ARM_FEATURE_MVE) && !defined(XATTN_NO_MVE)
+#include <arm_mve.h>
+#endif
+
 namespace xattn {
 namespace kernels {
 namespace ref {
@@ -55,7 +59,17 @@ static inline float max_f32(const float* a, size_t n) {
 // int32 is exact for k < 2^17; the model format bounds k far below that.
 static inline int32_t dot_i8(const int8_t* a, const int8_t* b, size_t n) {
   int32_t acc = 0;
+#if defined(__ARM_FEATURE_MVE) && !defined(XATTN_NO_MVE)
+  // Cortex-M55 (Helium): GCC 12 cannot vectorize the widening loop below for
+  // MVE (no int8 -> int16 widening pattern), so say it directly: 16 lanes of
+  // multiply-accumulate into one int32, the tail predicated. Still exact.
+  for (; n > 0; a += 16, b += 16, n = n > 16 ? n - 16 : 0) {
+    const mve_pred16_t p = vctp8q(static_cast<uint32_t>(n));
+    acc = vmladavaq_p_s8(acc, vldrbq_z_s8(a, p), vldrbq_z_s8(b, p), p);
+  }
+#else
   for (size_t i = 0; i < n; ++i) acc += int32_t(a[i]) * int32_t(b[i]);
+#endif
   return acc;
 }
 
@@ -71,7 +85,8 @@ static inline float dequant_i8(int32_t acc, float x_scale, float w_scale,
 // even (default rounding mode), then clamp. NaN maps to -127 (a NaN never
 // passes `>=`), so the SIMD tables can reproduce it with the same selects.
 static inline int8_t quantize_value(float scaled, Rounding rounding) {
-  float r = rounding == Rounding::kFloor ? __builtin_floorf(scaled) : __builtin_nearbyintf(scaled);
+  // floor(scaled + 128) - 128 is exact in float for |scaled| <= 2^15.
+  float r = rounding == Rounding::kFloor ? __builtin_floorf(scaled + 128.0f) - 128.0f : __builtin_nearbyintf(scaled);
   r = r >= -127.0f ? r : -127.0f;
   r = r <= 127.0f ? r : 127.0f;
   return int8_t(int32_t(r));

@@ -41,7 +41,7 @@ void quantize_rows(const float* x, size_t m, size_t k, Rounding rounding, int8_t
     alignas(64) int32_t buf[W];
     for (c = 0; c + W <= k; c += W) {
       const B scaled = B::load_unaligned(xi + c) * s;
-      B r = rounding == Rounding::kFloor ? xsimd::floor(scaled) : xsimd::nearbyint(scaled);
+      B r = rounding == Rounding::kFloor ? xsimd::floor(scaled + B(128.0f)) - B(128.0f) : xsimd::nearbyint(scaled);
       r = xsimd::select(r >= lo, r, lo);  // NaN -> -127, like ref::quantize_value
       r = xsimd::select(r <= hi, r, hi);
       xsimd::batch_cast<int32_t>(r).store_aligned(buf);  // exact: r is integral

@@ -32,10 +32,18 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|x86|i[3-6]86)$")
     xattn_add_simd_table(table_avx2.cpp XATTN_HAVE_AVX2 -mavx2 -mfma)
   endif()
   if("avx512" IN_LIST XATTN_X86_LEVELS)
-    # GCC 12's AVX-512 headers warn through xsimd's hadd and shifts.
+    # GCC 12's AVX-512 headers warn through xsimd's hadd and shifts (clang
+    # knows no -Wmaybe-uninitialized, and -Werror rejects unknown options).
+    set(xattn_avx512_quiet -Wno-uninitialized)
+    if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+      list(APPEND xattn_avx512_quiet -Wno-maybe-uninitialized)
+    endif()
     xattn_add_simd_table(table_avx512.cpp XATTN_HAVE_AVX512
-      -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
-      -Wno-uninitialized -Wno-maybe-uninitialized)
+      -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma ${xattn_avx512_quiet})
+    # vpdpbusd: its own file, the only one built with -mavx512vnni; it joins
+    # the avx512 table as "avx512-vnni" (dispatch checks the CPU has VNNI).
+    xattn_add_simd_table(linear_i8_vnni.cpp XATTN_HAVE_AVX512_VNNI
+      -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni -mfma ${xattn_avx512_quiet})
   endif()
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
   xattn_add_simd_table(table_neon.cpp XATTN_HAVE_NEON)

@@ -4,6 +4,9 @@
 
 #include "kernels/simd/table.hpp"
 #include "kernels/simd/tables.h"
+#ifdef XATTN_HAVE_AVX512_VNNI
+#include "kernels/simd/linear_i8_vnni.h"
+#endif
 
 namespace xattn {
 namespace kernels {
@@ -13,11 +16,8 @@ namespace {
 // int32 (exact, see table_avx2.cpp for why not maddubs). The k % 32 tail is a
 // zero-masked load (AVX512BW+VL), so no scalar loop and no over-read.
 //
-// VNNI seam: with avx512vnni, mac() becomes _mm512_dpwssd_epi32(acc, a, b)
-// (the non-saturating form; never dpwssds), or, for 4x fewer widenings,
-// _mm512_dpbusd_epi32 on u8 = q + 128 with a per-row correction of
-// 128 * sum(w). That needs its own table ("avx512vnni") and a dispatch check
-// of __builtin_cpu_supports("avx512vnni"): xsimd does not know the extension.
+// CPUs with VNNI get the "avx512-vnni" table below instead: vpdpbusd on
+// u8 = q + 128 with a per-row correction of 128 * sum(w) (linear_i8_vnni.cpp).
 struct Avx512DotI8 {
   static inline __m512i widen(__m256i b) { return _mm512_cvtepi8_epi16(b); }
   static inline __m256i load(const int8_t* p) {
@@ -69,9 +69,23 @@ struct Avx512DotI8 {
 constexpr KernelTable kTable =
     simd::make_table<xsimd::avx512bw, Avx512DotI8>("avx512");
 
+#ifdef XATTN_HAVE_AVX512_VNNI
+// The same table with the vpdpbusd linear layer (linear_i8_vnni.cpp, the only
+// file built with -mavx512vnni); dispatch checks the CPU has VNNI.
+constexpr KernelTable with_vnni(KernelTable t) {
+  t.name = "avx512-vnni";
+  t.linear_i8 = &linear_i8_avx512_vnni;
+  return t;
+}
+constexpr KernelTable kVnniTable = with_vnni(kTable);
+#endif
+
 }  // namespace
 
 const KernelTable& avx512_kernels() { return kTable; }
+#ifdef XATTN_HAVE_AVX512_VNNI
+const KernelTable& avx512_vnni_kernels() { return kVnniTable; }
+#endif
 
 }  // namespace kernels
 }  // namespace xattn

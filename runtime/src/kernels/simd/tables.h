@@ -17,6 +17,9 @@ const KernelTable& avx2_kernels();
 #ifdef XATTN_HAVE_AVX512
 const KernelTable& avx512_kernels();
 #endif
+#ifdef XATTN_HAVE_AVX512_VNNI
+const KernelTable& avx512_vnni_kernels();  // avx512 with the vpdpbusd linear layer
+#endif
 #ifdef XATTN_HAVE_NEON
 const KernelTable& neon_kernels();
 #endif

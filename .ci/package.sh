@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# CI: `cmake --install` the runtime, then build a consumer project that knows
+# only find_package(xattn) + xattn::xattn, and run it on the shared aren model.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends g++ make cmake libxsimd-dev doctest-dev >/dev/null
+
+start=$SECONDS
+prefix=$PWD/build/package/install
+rm -rf build/package
+echo "== install the runtime (library, headers, CMake package) to $prefix"
+cmake -S . -B build/package/xattn -DXATTN_BUILD_TESTS=OFF -DXATTN_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
+cmake --build build/package/xattn -j2
+cmake --install build/package/xattn
+find "$prefix" -type f | sort
+
+echo "== a consumer project against the installed tree"
+cmake -S tests/package -B build/package/consumer -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
+cmake --build build/package/consumer -j2
+build/package/consumer/consumer_cpp
+
+data=../shared/data/ct2-aren-transliteration/v2-aren-transliteration-i8
+if [ -d "$data" ]; then
+  build/package/xattn/ports/posix/xattn convert ct2 "$data" -o build/package/aren.xattn --weights int8 >/dev/null
+  out=$(build/package/consumer/consumer_c build/package/aren.xattn "آ ز ا")
+  echo "consumer_c: $out"
+  [ "$out" = "a z z a" ] || { echo "FAIL: expected 'a z z a'"; exit 1; }
+else
+  echo "SKIP: consumer_c run: the shared model is absent at $data"
+fi
+echo "package: ok in $((SECONDS - start)) s"

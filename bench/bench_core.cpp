@@ -1,0 +1,135 @@
+#include "bench_core.h"
+
+#include <algorithm>
+
+namespace xattn {
+namespace bench {
+namespace {
+
+uint64_t splitmix(uint64_t* state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+double ms(uint64_t ticks, const Clock& c) { return static_cast<double>(ticks) * 1000.0 / c.ticks_per_second; }
+
+uint64_t matrix_bytes(const MatrixView& m) {
+  const uint64_t n = static_cast<uint64_t>(m.rows) * m.cols;
+  return m.dtype == format::DType::kInt8 ? n + 4ull * m.rows : 4ull * n;
+}
+uint64_t linear_bytes(const LinearView& l) { return matrix_bytes(l.weight) + (l.bias ? 4ull * l.weight.rows : 0); }
+
+}  // namespace
+
+void generate_inputs(const ModelConfig& config, const Plan& plan, uint32_t* ids, uint32_t* offsets) {
+  uint64_t state = plan.seed;
+  const uint32_t first = 4, vocab = config.source_vocab_size;
+  for (uint32_t s = 0; s < plan.sentences; ++s) {
+    offsets[s] = s * plan.source_length;
+    for (uint32_t i = 0; i < plan.source_length; ++i) {
+      const uint32_t span = vocab > first ? vocab - first : 1;
+      ids[s * plan.source_length + i] = (vocab > first ? first : 0) + static_cast<uint32_t>(splitmix(&state) % span);
+    }
+  }
+  offsets[plan.sentences] = plan.sentences * plan.source_length;
+}
+
+Stats summarize(double* values, size_t count) {
+  Stats s;
+  if (count == 0) return s;
+  std::sort(values, values + count);
+  auto rank = [&](double p) {  // nearest rank: ceil(p * n) - 1
+    size_t r = static_cast<size_t>(p * static_cast<double>(count) + 0.999999);
+    return values[(r ? r - 1 : 0) < count ? (r ? r - 1 : 0) : count - 1];
+  };
+  s.p50 = rank(0.50);
+  s.p90 = rank(0.90);
+  s.p99 = rank(0.99);
+  double sum = 0;
+  for (size_t i = 0; i < count; ++i) sum += values[i];
+  s.mean = sum / static_cast<double>(count);
+  return s;
+}
+
+Status run(Session& session, const Plan& plan, const Inputs& inputs, const Clock& clock, Samples samples,
+           Measurement* out) {
+  const size_t needed = static_cast<size_t>(plan.iterations) * inputs.sentences;
+  if (needed > samples.capacity) return Status::error(StatusCode::kLimitExceeded).add("bench: too few sample slots");
+  GenerateOptions options;
+  options.beam_size = plan.beam;
+  options.max_length = plan.max_length;
+  if (plan.forced_length) options.min_length = plan.max_length;  // the end token never wins before the last step
+  Result result;
+  size_t n = 0;
+  uint64_t tokens = 0, steps = 0, total_ticks = 0;
+  for (uint32_t it = 0; it < plan.warmup + plan.iterations; ++it) {
+    const bool measured = it >= plan.warmup;
+    for (uint32_t s = 0; s < inputs.sentences; ++s) {
+      const uint32_t* src = inputs.ids + inputs.offsets[s];
+      const size_t len = inputs.offsets[s + 1] - inputs.offsets[s];
+      const uint64_t t0 = clock.now();
+      Status st = session.encode(src, len);
+      const uint64_t t1 = clock.now();
+      if (st.is_ok()) st = session.generate(options, &result);
+      const uint64_t t2 = clock.now();
+      if (!st.is_ok()) return st;
+      if (!measured) continue;
+      const uint32_t length = result.count ? result.hypotheses[0].length : 0;
+      // Steps run: the tokens plus the end token, unless the limit cut it off.
+      uint32_t taken = plan.forced_length ? plan.max_length : length + 1;
+      if (taken > plan.max_length) taken = plan.max_length;
+      if (taken == 0) taken = 1;
+      samples.encode_ms[n] = ms(t1 - t0, clock);
+      samples.step_ms[n] = ms(t2 - t1, clock) / taken;
+      samples.sentence_ms[n] = ms(t2 - t0, clock);
+      ++n;
+      tokens += length;
+      steps += taken;
+      total_ticks += t2 - t0;
+    }
+  }
+  out->encode_ms = summarize(samples.encode_ms, n);
+  out->step_ms = summarize(samples.step_ms, n);
+  out->sentence_ms = summarize(samples.sentence_ms, n);
+  out->tokens = tokens;
+  out->steps = steps;
+  out->samples = static_cast<uint32_t>(n);
+  out->tokens_per_second = total_ticks ? static_cast<double>(tokens) * clock.ticks_per_second / total_ticks : 0;
+  return Status();
+}
+
+uint64_t decoder_step_weight_bytes(const ModelView& m) {
+  uint64_t total = linear_bytes(m.output);
+  for (uint32_t l = 0; l < m.config.decoder_layers; ++l) {
+    const DecoderLayerView& d = m.decoder[l];
+    total += linear_bytes(d.self_qkv) + linear_bytes(d.self_out) + linear_bytes(d.cross_q) +
+             linear_bytes(d.cross_out) + linear_bytes(d.ffn_in) + linear_bytes(d.ffn_out);
+  }
+  return total;
+}
+
+double measure_read_bandwidth(const uint8_t* bytes, size_t size, const Clock& clock, uint32_t repeats) {
+  // Eight independent 64-bit lanes: the compiler vectorizes the loads, and no
+  // dependency chain limits the rate below what memory delivers.
+  const size_t words = size / 8;
+  const uint64_t* p = reinterpret_cast<const uint64_t*>(bytes);
+  double best = 0;
+  volatile uint64_t sink = 0;
+  for (uint32_t r = 0; r <= repeats; ++r) {  // pass 0 warms caches and TLB
+    uint64_t a[8] = {};
+    const uint64_t t0 = clock.now();
+    for (size_t i = 0; i + 8 <= words; i += 8)
+      for (size_t l = 0; l < 8; ++l) a[l] ^= p[i + l];
+    const uint64_t t1 = clock.now();
+    sink = sink + (a[0] ^ a[1] ^ a[2] ^ a[3] ^ a[4] ^ a[5] ^ a[6] ^ a[7]);
+    const double seconds = static_cast<double>(t1 - t0) / clock.ticks_per_second;
+    const double gbps = seconds > 0 ? static_cast<double>(words * 8) / seconds / 1e9 : 0;
+    if (r > 0 && gbps > best) best = gbps;
+  }
+  return best;
+}
+
+}  // namespace bench
+}  // namespace xattn

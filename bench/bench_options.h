@@ -1,0 +1,34 @@
+// Command-line options of xattn-bench (posix driver).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "bench_core.h"
+
+namespace xattn {
+namespace bench {
+
+extern const char kUsage[];
+
+struct Options {
+  std::string model;               // a model file, or
+  std::string preset;              // a synthetic model built in memory
+  std::string weights = "int8";    // synthetic: f32 | int8
+  uint64_t model_seed = 1;
+  std::string input;               // one source sentence per line (tokens as text)
+  std::string kernels;             // force a kernel path by name
+  Plan plan;
+  uint32_t alloc_iterations = 1000;
+  int cpu = -1;                    // pin to this CPU
+  bool json = false;
+  bool roofline = false;
+  bool kernel_figures = false;
+  bool help = false;
+};
+
+// "" or a one-line error.
+std::string parse_options(int argc, char** argv, Options* out);
+
+}  // namespace bench
+}  // namespace xattn

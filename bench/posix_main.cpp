@@ -1,0 +1,198 @@
+// xattn-bench on a posix host: parses options, loads a model file (or
+// synthesizes one in memory), prepares inputs, and hands the measuring to
+// bench_core; adds what only an OS offers (peak RSS, heap counting, pinning).
+#include <sched.h>
+#include <time.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "alloc_count.h"
+#include "bench_core.h"
+#include "bench_options.h"
+#include "kernel_figures.h"
+#include "kernels/kernels.h"
+#include "mapped_file.h"
+#include "synth.h"
+#include "xattn/text.h"
+#include "xattn_writer.h"
+
+namespace xb = xattn::bench;
+
+namespace {
+
+uint64_t now_ns() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<uint64_t>(t.tv_sec) * 1000000000ull + static_cast<uint64_t>(t.tv_nsec);
+}
+constexpr xb::Clock kClock{now_ns, 1e9};
+
+void print_stdout(const char* text) { std::fputs(text, stdout); }
+
+int64_t peak_rss_bytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::atoll(line.c_str() + 6) * 1024;
+  }
+  return -1;
+}
+
+struct AlignedFree {
+  void operator()(uint8_t* p) const { std::free(p); }
+};
+using Buffer = std::unique_ptr<uint8_t, AlignedFree>;
+Buffer aligned_buffer(size_t bytes) {
+  return Buffer(static_cast<uint8_t*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
+}
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "xattn-bench: %s\n", message.c_str());
+  return 1;
+}
+
+const char* weight_kind(const xattn::ModelView& m) {
+  bool i8 = false, f32 = false;
+  const xattn::MatrixView* all[] = {&m.output.weight, &m.decoder[0].ffn_in.weight, &m.encoder[0].ffn_in.weight};
+  for (const xattn::MatrixView* v : all) (v->dtype == xattn::format::DType::kInt8 ? i8 : f32) = true;
+  return i8 && f32 ? "mixed" : i8 ? "int8" : "f32";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  xb::Options o;
+  const std::string usage_error = xb::parse_options(argc, argv, &o);
+  if (o.help) {
+    std::fputs(xb::kUsage, stdout);
+    return 0;
+  }
+  if (!usage_error.empty()) return fail(usage_error + "\n" + xb::kUsage);
+  if (o.cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(o.cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) return fail("cannot pin to CPU " + std::to_string(o.cpu));
+  }
+
+  const xattn::kernels::KernelTable* table = &xattn::kernels::best_kernels();
+  if (!o.kernels.empty() && !(table = xattn::kernels::kernels_by_name(o.kernels.c_str())))
+    return fail("kernel path '" + o.kernels + "' is not compiled in or not supported by this CPU");
+  if (o.kernel_figures) return xb::print_kernel_figures(*table, print_stdout);
+
+  // The model: a mapped file, or a synthetic one built here.
+  xattn::posix::MappedFile file;
+  Buffer synthesized;
+  const uint8_t* bytes = nullptr;
+  size_t size = 0;
+  std::string name = o.model;
+  if (!o.model.empty()) {
+    const std::string error = file.open(o.model);
+    if (!error.empty()) return fail(error);
+    bytes = file.data();
+    size = file.size();
+  } else {
+    xattn::convert::XattnModelContents contents;
+    std::vector<uint8_t> out;
+    const auto type = o.weights == "int8" ? xattn::convert::WeightType::kInt8 : xattn::convert::WeightType::kFloat32;
+    std::string error = xattn::convert::synth_model(o.preset, type, o.model_seed, &contents);
+    if (error.empty()) error = xattn::convert::write_xattn_model(contents, &out);
+    if (!error.empty()) return fail(error);
+    synthesized = aligned_buffer(out.size());
+    std::memcpy(synthesized.get(), out.data(), out.size());
+    bytes = synthesized.get();
+    size = out.size();
+    name = "synth:" + o.preset;
+  }
+  static xattn::ModelView model;  // large (fixed-size layer arrays): not on the stack
+  xattn::Status st = xattn::open_model(bytes, size, &model);
+  if (!st.is_ok()) return fail(st.message());
+
+  // Inputs: lines of source tokens, or generated ones.
+  std::vector<uint32_t> ids, offsets{0};
+  if (!o.input.empty()) {
+    std::ifstream in(o.input);
+    if (!in) return fail("cannot read " + o.input);
+    std::string line;
+    std::vector<uint32_t> buf(xattn::kMaxSequence);
+    while (std::getline(in, line)) {
+      size_t count = 0;
+      st = xattn::tokenize(model, xattn::Side::kSource, line.data(), line.size(), buf.data(), buf.size(), &count);
+      if (!st.is_ok()) return fail(st.message());
+      if (count == 0) continue;
+      ids.insert(ids.end(), buf.begin(), buf.begin() + count);
+      offsets.push_back(static_cast<uint32_t>(ids.size()));
+    }
+    o.plan.sentences = static_cast<uint32_t>(offsets.size() - 1);
+    if (o.plan.sentences == 0) return fail(o.input + " holds no input");
+  } else {
+    ids.resize(static_cast<size_t>(o.plan.sentences) * o.plan.source_length);
+    offsets.resize(o.plan.sentences + 1);
+    xb::generate_inputs(model.config, o.plan, ids.data(), offsets.data());
+  }
+  uint32_t longest = 1;
+  for (size_t s = 0; s + 1 < offsets.size(); ++s) longest = std::max(longest, offsets[s + 1] - offsets[s]);
+  const xb::Inputs inputs{ids.data(), offsets.data(), o.plan.sentences};
+
+  xattn::Limits limits;
+  limits.max_source_length = longest;
+  limits.max_target_length = o.plan.max_length;
+  limits.max_beam = o.plan.beam;
+  limits.alignment = false;
+  const size_t arena_size = xattn::arena_bytes(model.config, limits);
+  Buffer arena = aligned_buffer(arena_size);
+  static xattn::Session session;
+  st = session.init_with_kernels(model, limits, arena.get(), arena_size, *table);
+  if (!st.is_ok()) return fail(st.message());
+
+  xb::Report report;
+  report.model = name.c_str();
+  report.weights = weight_kind(model);
+  report.kernels = session.kernel_name();
+  report.model_bytes = size;
+  report.arena_bytes = arena_size;
+  report.plan = o.plan;
+  const size_t slots = static_cast<size_t>(o.plan.iterations) * o.plan.sentences;
+  std::vector<double> samples(3 * (slots > 0 ? slots : 1));
+  xb::Samples sample_view{samples.data(), samples.data() + slots, samples.data() + 2 * slots, slots};
+  st = xb::run(session, o.plan, inputs, kClock, sample_view, &report.measured);
+  if (!st.is_ok()) return fail(st.message());
+
+  // The heap proof: one sentence, 1 iteration, then N; same count expected.
+  if (o.alloc_iterations > 0) {
+    xb::Plan proof = o.plan;
+    proof.warmup = 0;
+    const xb::Inputs one{ids.data(), offsets.data(), 1};
+    std::vector<double> proof_samples(3 * static_cast<size_t>(o.alloc_iterations));
+    const size_t n = o.alloc_iterations;
+    xb::Samples view{proof_samples.data(), proof_samples.data() + n, proof_samples.data() + 2 * n, n};
+    xb::Measurement ignored;
+    proof.iterations = 1;
+    xb::allocation_window_open();
+    st = xb::run(session, proof, one, kClock, view, &ignored);
+    report.allocations_one = xb::allocation_window_close();
+    proof.iterations = o.alloc_iterations;
+    xb::allocation_window_open();
+    if (st.is_ok()) st = xb::run(session, proof, one, kClock, view, &ignored);
+    report.allocations_many = xb::allocation_window_close();
+    report.allocation_iterations = o.alloc_iterations;
+    if (!st.is_ok()) return fail(st.message());
+  }
+
+  if (o.roofline) {
+    report.roofline = true;
+    report.step_weight_bytes = xb::decoder_step_weight_bytes(model);
+    Buffer probe = aligned_buffer(report.step_weight_bytes);
+    for (size_t i = 0; i < report.step_weight_bytes; ++i) probe.get()[i] = static_cast<uint8_t>(i * 131);
+    report.bandwidth_gbps = xb::measure_read_bandwidth(probe.get(), report.step_weight_bytes, kClock, 10);
+  }
+  report.peak_rss_bytes = peak_rss_bytes();
+  (o.json ? xb::print_json : xb::print_table)(report, print_stdout);
+  return 0;
+}

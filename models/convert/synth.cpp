@@ -1,0 +1,123 @@
+#include "synth.h"
+
+#include <cmath>
+
+#include "quantize.h"
+#include "tensor_layout.h"
+#include "xattn/tensor_id.h"
+
+namespace xattn {
+namespace convert {
+namespace {
+
+// splitmix64: tiny, fast, and the same sequence everywhere.
+struct Rng {
+  uint64_t state;
+  uint64_t next() {
+    uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  // Uniform in [-1, 1), 24 bits of mantissa.
+  float symmetric() { return static_cast<float>(next() >> 40) * (2.0f / 16777216.0f) - 1.0f; }
+};
+
+struct Preset {
+  const char* name;
+  uint32_t encoder_layers, decoder_layers, d_model, heads, ffn, source_vocab, target_vocab;
+};
+
+constexpr Preset kPresets[] = {
+    {"transformer-base", 6, 6, 512, 8, 2048, 32000, 32000},
+    {"transformer-tiny", 6, 2, 256, 8, 1536, 32000, 32000},
+    {"aren", 6, 6, 32, 8, 128, 51, 43},
+};
+
+std::vector<std::string> vocabulary(uint32_t size) {
+  std::vector<std::string> tokens = {"<blank>", "<s>", "</s>", "<unk>"};
+  for (uint32_t i = static_cast<uint32_t>(tokens.size()); i < size; ++i) tokens.push_back("t" + std::to_string(i));
+  tokens.resize(size);
+  return tokens;
+}
+
+// The role decides the scale: matrices 1/sqrt(cols) (unit-variance outputs),
+// embeddings 1/sqrt(d) (times the sqrt(d) embedding scale = unit), LayerNorm
+// gains near 1, biases and norm offsets small.
+float amplitude(uint32_t id, const ExpectedTensor& t, const ModelConfig& c) {
+  const bool embedding = id == global_id(GlobalRole::kSourceEmbedding) ||
+                         id == global_id(GlobalRole::kTargetEmbedding);
+  if (embedding) return std::sqrt(3.0f / static_cast<float>(c.d_model));
+  if (t.may_be_int8) return std::sqrt(3.0f / static_cast<float>(t.cols));
+  return 0.05f;
+}
+
+bool is_gamma(uint32_t id) {
+  if (id == global_id(GlobalRole::kEncoderNormGamma) || id == global_id(GlobalRole::kDecoderNormGamma)) return true;
+  if ((id >> 24) == static_cast<uint32_t>(Section::kGlobal)) return false;
+  const uint16_t role = static_cast<uint16_t>(id & 0xffffu);
+  return role == static_cast<uint16_t>(LayerRole::kSelfNormGamma) ||
+         role == static_cast<uint16_t>(LayerRole::kFfnNormGamma) ||
+         role == static_cast<uint16_t>(LayerRole::kCrossNormGamma);
+}
+
+}  // namespace
+
+std::vector<std::string> synth_presets() {
+  std::vector<std::string> names;
+  for (const Preset& p : kPresets) names.push_back(p.name);
+  return names;
+}
+
+std::string synth_config(const std::string& preset, ModelConfig* out) {
+  for (const Preset& p : kPresets) {
+    if (preset != p.name) continue;
+    ModelConfig c;
+    c.encoder_layers = p.encoder_layers;
+    c.decoder_layers = p.decoder_layers;
+    c.d_model = p.d_model;
+    c.num_heads = p.heads;
+    c.ffn_dim = p.ffn;
+    c.source_vocab_size = p.source_vocab;
+    c.target_vocab_size = p.target_vocab;
+    c.max_positions = kDefaultMaxPositions;
+    c.activation = Activation::kRelu;
+    c.norm = NormPlacement::kPreNorm;
+    c.position = PositionEncoding::kSinusoidal;
+    c.embedding_scale = std::sqrt(static_cast<float>(p.d_model));
+    c.alignment_layer = p.decoder_layers - 1;
+    *out = c;
+    return "";
+  }
+  std::string known;
+  for (const Preset& p : kPresets) known += std::string(known.empty() ? "" : ", ") + p.name;
+  return "unknown preset '" + preset + "' (known: " + known + ")";
+}
+
+std::string synth_model(const std::string& preset, WeightType weights, uint64_t seed, XattnModelContents* out) {
+  ModelConfig c;
+  std::string error = synth_config(preset, &c);
+  if (!error.empty()) return error;
+  if (!(error = check_config(c)).empty()) return error;
+  out->config = c;
+  out->source_vocab = vocabulary(c.source_vocab_size);
+  out->target_vocab = vocabulary(c.target_vocab_size);
+  out->tensors.clear();
+  Rng rng{seed};
+  for (const ExpectedTensor& e : expected_tensors(c)) {
+    HostTensor t;
+    t.id = e.id;
+    t.rows = e.rows;
+    t.cols = e.cols;
+    t.values.resize(static_cast<size_t>(e.rows) * e.cols);
+    const float a = amplitude(e.id, e, c);
+    const float base = is_gamma(e.id) ? 1.0f : 0.0f;
+    for (float& v : t.values) v = base + a * rng.symmetric();
+    if (weights == WeightType::kInt8 && e.may_be_int8) to_int8(&t);
+    out->tensors.push_back(std::move(t));
+  }
+  return "";
+}
+
+}  // namespace convert
+}  // namespace xattn

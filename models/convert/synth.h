@@ -1,0 +1,39 @@
+// Synthetic benchmark models: the shape of a known Transformer with random
+// but deterministic weights, so the benchmark can measure a model of any
+// size without downloading one. The same (preset, weights, seed) always gives
+// the same bytes, on every host (a fixed PRNG and no library distributions).
+//
+//   transformer-base   d_model 512, 8 heads, ffn 2048, 6+6 layers, vocab 32000
+//   transformer-tiny   d_model 256, 8 heads, ffn 1536, 6+2 layers, vocab 32000
+//   aren               the shared test model's shape: d_model 32, 8 heads,
+//                      ffn 128, 6+6 layers, vocab 51 -> 43
+//
+// All are pre-norm, ReLU, sinusoidal positions, embeddings scaled by
+// sqrt(d_model). Weights are uniform with the variance of a Xavier-style
+// init (1/cols), so activations stay O(1) through the stack and the output
+// distribution is far from flat: decoding produces varied tokens.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ct2_import.h"
+#include "xattn_writer.h"
+
+namespace xattn {
+namespace convert {
+
+// The preset names, in the order --help lists them.
+std::vector<std::string> synth_presets();
+
+// The config of a preset; "" or an error naming the known presets.
+std::string synth_config(const std::string& preset, ModelConfig* out);
+
+// Builds the whole model (config, vocabularies "<blank> <s> </s> <unk> t4 t5
+// ...", every tensor) in memory.
+std::string synth_model(const std::string& preset, WeightType weights, uint64_t seed,
+                        XattnModelContents* out);
+
+}  // namespace convert
+}  // namespace xattn

@@ -1,0 +1,31 @@
+// A cross-attention alignment as a self-contained SVG heatmap: output tokens
+// down the left, source tokens across the top, one cell per (output, source)
+// pair shaded by its weight on a viridis scale, and a colour bar. No plotting
+// dependency: the file is written by hand, so `xattn translate
+// --alignment-svg` works anywhere the tool does.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace xattn {
+namespace posix {
+
+struct AlignmentPlot {
+  std::string title;                   // e.g. the input and the output
+  std::vector<std::string> source;     // column labels, one per source token
+  std::vector<std::string> target;     // row labels, one per output token
+  std::vector<float> weights;          // target.size() x source.size(), row-major
+};
+
+// The SVG document. Cells carry class="cell", labels class="src" / "tgt"
+// (a test counts them); labels are XML-escaped and a space token is drawn
+// as U+2423 (open box) so it stays visible.
+std::string alignment_svg(const AlignmentPlot& plot);
+
+// FILE for the first input line, FILE's stem + "-N" + extension for line N > 1
+// (out.svg, out-2.svg, out-3.svg, ...).
+std::string numbered_path(const std::string& path, size_t line);
+
+}  // namespace posix
+}  // namespace xattn

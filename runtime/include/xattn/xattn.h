@@ -1,0 +1,146 @@
+/* The C API: the C++ API (xattn.hpp) for C programs and firmware.
+ *
+ * Nothing here allocates. The caller owns every byte: the model bytes (a file
+ * in memory or a const array in flash), the storage of the model handle (an
+ * xattn_model_storage, e.g. a static), and the session buffer (its size comes
+ * from xattn_session_buffer_bytes(), or at compile time from the header that
+ * `xattn convert embed` writes). Handles are opaque pointers into that
+ * storage. Every call returns an xattn_status; the session keeps a specific
+ * message for its last failure.
+ *
+ *   static xattn_model_storage storage;
+ *   static uint8_t buffer[N] __attribute__((aligned(64)));
+ *   xattn_model* model; xattn_session* session;
+ *   xattn_model_open(bytes, size, &storage, &model, NULL);
+ *   xattn_session_create(model, &limits, buffer, sizeof buffer, &session, NULL);
+ *   xattn_tokenize(model, XATTN_SOURCE, "آ ز ا", len, ids, 64, &count);
+ *   xattn_encode(session, ids, count);
+ *   xattn_generate(session, &options);
+ *   xattn_get_hypothesis(session, 0, &best);   // tokens, length, score
+ */
+#ifndef XATTN_XATTN_H_
+#define XATTN_XATTN_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum xattn_status {
+  XATTN_OK = 0,
+  XATTN_INVALID_ARGUMENT = 1, /* a caller-supplied value is out of range */
+  XATTN_BAD_MODEL = 2,        /* the model bytes are malformed, corrupted or inconsistent */
+  XATTN_UNSUPPORTED = 3,      /* well-formed, but a feature this build does not run */
+  XATTN_ARENA_TOO_SMALL = 4,  /* the session buffer cannot hold the session */
+  XATTN_MISALIGNED = 5,       /* a buffer lacks the 64-byte alignment the runtime needs */
+  XATTN_LIMIT_EXCEEDED = 6,   /* input or option beyond the session limits */
+  XATTN_NOT_READY = 7         /* call order: e.g. generate before encode */
+} xattn_status;
+
+typedef enum xattn_side { XATTN_SOURCE = 0, XATTN_TARGET = 1 } xattn_side;
+
+#define XATTN_NO_TOKEN 0xffffffffu
+#define XATTN_MESSAGE_BYTES 160
+/* Bytes at the start of a session buffer that hold the session handle; the
+ * rest is the arena. The same on every target, so a host tool can size a
+ * firmware's buffer. */
+#define XATTN_SESSION_HANDLE_BYTES 4096u
+
+#ifndef XATTN_MAX_LAYERS
+#define XATTN_MAX_LAYERS 64
+#endif
+/* Room for a model handle (a ModelView: a view per layer), for any target. */
+#define XATTN_MODEL_STORAGE_BYTES (1024u + 512u * (XATTN_MAX_LAYERS))
+
+typedef struct xattn_model xattn_model;
+typedef struct xattn_session xattn_session;
+
+/* Storage for one model handle, suitably aligned; its content is private. */
+typedef union xattn_model_storage {
+  unsigned char bytes[XATTN_MODEL_STORAGE_BYTES];
+  uint64_t align_u64;
+  double align_double;
+  void* align_pointer;
+} xattn_model_storage;
+
+/* Where open/create say why they failed (may be NULL). */
+typedef struct xattn_error {
+  char message[XATTN_MESSAGE_BYTES];
+} xattn_error;
+
+typedef struct xattn_limits {
+  uint32_t max_source_length; /* source tokens per encode */
+  uint32_t max_target_length; /* decoding steps, prefix and end token included */
+  uint32_t max_beam;          /* 1 = greedy only */
+  int alignment;              /* non-zero: reserve room to return alignments */
+} xattn_limits;
+
+typedef struct xattn_token_span {
+  const uint32_t* ids;
+  uint32_t length;
+} xattn_token_span;
+
+typedef struct xattn_generate_options {
+  uint32_t beam_size;      /* 1 = greedy */
+  float length_penalty;
+  uint32_t max_length;     /* 0 = the session's max_target_length */
+  uint32_t min_length;
+  xattn_token_span prefix; /* forced first target tokens */
+  uint32_t end_token;      /* XATTN_NO_TOKEN = the model's </s> */
+  const xattn_token_span* suppress; /* sequences never generated */
+  uint32_t suppress_count;
+  uint32_t num_hypotheses;
+  int return_alignment;
+  uint32_t alignment_layer; /* XATTN_NO_TOKEN = the model's */
+} xattn_generate_options;
+
+typedef struct xattn_hypothesis {
+  const uint32_t* tokens;  /* without the end token; valid until the next encode/generate */
+  uint32_t length;
+  float score;
+  const float* alignment;  /* [length x source_length] or NULL */
+} xattn_hypothesis;
+
+/* Defaults: limits 64/64/beam 4 with alignment; options greedy, as CTranslate2. */
+xattn_limits xattn_default_limits(void);
+xattn_generate_options xattn_default_options(void);
+const char* xattn_status_name(xattn_status status);
+
+/* Validates `bytes` (64-byte aligned, alive and unchanged while the model is
+ * used) and builds the handle in `storage`. */
+xattn_status xattn_model_open(const void* bytes, size_t size, xattn_model_storage* storage,
+                              xattn_model** model, xattn_error* error);
+uint32_t xattn_model_vocab_size(const xattn_model* model, xattn_side side);
+
+/* Bytes a session buffer needs for these limits: XATTN_SESSION_HANDLE_BYTES
+ * plus the arena the planner computes. 0 for invalid arguments. */
+size_t xattn_session_buffer_bytes(const xattn_model* model, const xattn_limits* limits);
+/* Places a session in `buffer` (64-byte aligned). The model must outlive it. */
+xattn_status xattn_session_create(const xattn_model* model, const xattn_limits* limits, void* buffer,
+                                  size_t size, xattn_session** session, xattn_error* error);
+const char* xattn_session_kernel_name(const xattn_session* session);
+/* The message of the session's last failure ("ok" when the last call succeeded). */
+const char* xattn_session_message(const xattn_session* session);
+
+/* Text <-> ids through the model's vocabularies. tokenize maps unknown
+ * tokens to <unk>; tokenize_known fails on them. detokenize returns the
+ * length the full text needs; the output is cut (still NUL-terminated) to fit. */
+xattn_status xattn_tokenize(const xattn_model* model, xattn_side side, const char* text, size_t length,
+                            uint32_t* ids, size_t capacity, size_t* count);
+xattn_status xattn_tokenize_known(const xattn_model* model, xattn_side side, const char* text,
+                                  size_t length, uint32_t* ids, size_t capacity, size_t* count);
+size_t xattn_detokenize(const xattn_model* model, xattn_side side, const uint32_t* ids, size_t count,
+                        char* out, size_t capacity);
+
+xattn_status xattn_encode(xattn_session* session, const uint32_t* ids, size_t count);
+xattn_status xattn_generate(xattn_session* session, const xattn_generate_options* options);
+uint32_t xattn_hypothesis_count(const xattn_session* session);
+xattn_status xattn_get_hypothesis(const xattn_session* session, uint32_t index, xattn_hypothesis* out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* XATTN_XATTN_H_ */

@@ -1,0 +1,211 @@
+// The C API (xattn/xattn.h) over the C++ one: handles are C++ objects
+// placement-constructed in caller storage; nothing allocates or throws.
+#include "xattn/xattn.h"
+
+#include <cstddef>
+#include <new>
+
+#include "xattn/xattn.hpp"
+
+struct xattn_model {
+  xattn::ModelView view;
+};
+
+struct xattn_session {
+  xattn::Session session;
+  xattn::Result result;
+  char message[XATTN_MESSAGE_BYTES];
+};
+
+namespace {
+
+using xattn::Status;
+using xattn::StatusCode;
+
+static_assert(sizeof(xattn_model) <= XATTN_MODEL_STORAGE_BYTES, "XATTN_MODEL_STORAGE_BYTES too small");
+static_assert(alignof(xattn_model) <= alignof(xattn_model_storage), "model storage under-aligned");
+static_assert(sizeof(xattn_session) <= XATTN_SESSION_HANDLE_BYTES, "XATTN_SESSION_HANDLE_BYTES too small");
+static_assert(XATTN_SESSION_HANDLE_BYTES % xattn::kArenaAlignment == 0, "the arena must stay aligned");
+static_assert(XATTN_MESSAGE_BYTES >= Status::kMaxMessage, "messages would be cut");
+static_assert(static_cast<int>(StatusCode::kNotReady) == XATTN_NOT_READY, "status codes out of step");
+static_assert(static_cast<int>(StatusCode::kLimitExceeded) == XATTN_LIMIT_EXCEEDED, "status codes out of step");
+// The suppress list is passed through as is.
+static_assert(sizeof(xattn_token_span) == sizeof(xattn::TokenSpan) &&
+                  offsetof(xattn_token_span, ids) == offsetof(xattn::TokenSpan, ids) &&
+                  offsetof(xattn_token_span, length) == offsetof(xattn::TokenSpan, length),
+              "xattn_token_span must match xattn::TokenSpan");
+
+void copy_message(const char* text, char* out) {
+  size_t i = 0;
+  while (text && text[i] && i + 1 < XATTN_MESSAGE_BYTES) out[i] = text[i], ++i;
+  out[i] = '\0';
+}
+
+xattn_status report(const Status& s, char* message) {
+  if (message) copy_message(s.message(), message);
+  return static_cast<xattn_status>(s.code());
+}
+
+xattn_status fail(xattn_status code, const char* text, char* message) {
+  if (message) copy_message(text, message);
+  return code;
+}
+
+xattn::Limits to_limits(const xattn_limits& l) {
+  xattn::Limits out;
+  out.max_source_length = l.max_source_length;
+  out.max_target_length = l.max_target_length;
+  out.max_beam = l.max_beam;
+  out.alignment = l.alignment != 0;
+  return out;
+}
+
+xattn::Side to_side(xattn_side side) { return side == XATTN_TARGET ? xattn::Side::kTarget : xattn::Side::kSource; }
+
+}  // namespace
+
+extern "C" {
+
+xattn_limits xattn_default_limits(void) {
+  const xattn::Limits l;
+  return xattn_limits{l.max_source_length, l.max_target_length, l.max_beam, l.alignment ? 1 : 0};
+}
+
+xattn_generate_options xattn_default_options(void) {
+  const xattn::GenerateOptions o;
+  xattn_generate_options c;
+  c.beam_size = o.beam_size;
+  c.length_penalty = o.length_penalty;
+  c.max_length = o.max_length;
+  c.min_length = o.min_length;
+  c.prefix.ids = nullptr;
+  c.prefix.length = 0;
+  c.end_token = XATTN_NO_TOKEN;
+  c.suppress = nullptr;
+  c.suppress_count = 0;
+  c.num_hypotheses = o.num_hypotheses;
+  c.return_alignment = 0;
+  c.alignment_layer = XATTN_NO_TOKEN;
+  return c;
+}
+
+const char* xattn_status_name(xattn_status status) {
+  if (status < XATTN_OK || status > XATTN_NOT_READY) return "unknown status";
+  return xattn::status_code_name(static_cast<StatusCode>(status));
+}
+
+xattn_status xattn_model_open(const void* bytes, size_t size, xattn_model_storage* storage,
+                              xattn_model** model, xattn_error* error) {
+  char* message = error ? error->message : nullptr;
+  if (model) *model = nullptr;
+  if (!storage || !model) return fail(XATTN_INVALID_ARGUMENT, "model_open: null storage or handle", message);
+  xattn_model* m = new (storage->bytes) xattn_model();
+  const Status s = xattn::open_model(static_cast<const uint8_t*>(bytes), size, &m->view);
+  if (s) *model = m;
+  return report(s, message);
+}
+
+uint32_t xattn_model_vocab_size(const xattn_model* model, xattn_side side) {
+  if (!model) return 0;
+  return side == XATTN_TARGET ? model->view.config.target_vocab_size : model->view.config.source_vocab_size;
+}
+
+size_t xattn_session_buffer_bytes(const xattn_model* model, const xattn_limits* limits) {
+  if (!model || !limits) return 0;
+  return XATTN_SESSION_HANDLE_BYTES + xattn::arena_bytes(model->view.config, to_limits(*limits));
+}
+
+xattn_status xattn_session_create(const xattn_model* model, const xattn_limits* limits, void* buffer,
+                                  size_t size, xattn_session** session, xattn_error* error) {
+  char* message = error ? error->message : nullptr;
+  if (session) *session = nullptr;
+  if (!model || !limits || !buffer || !session) {
+    return fail(XATTN_INVALID_ARGUMENT, "session_create: null model, limits, buffer or handle", message);
+  }
+  if (reinterpret_cast<uintptr_t>(buffer) % xattn::kArenaAlignment != 0) {
+    return fail(XATTN_MISALIGNED, "session_create: the buffer must be 64-byte aligned", message);
+  }
+  if (size < XATTN_SESSION_HANDLE_BYTES) {
+    return fail(XATTN_ARENA_TOO_SMALL, "session_create: the buffer cannot hold the session handle", message);
+  }
+  xattn_session* s = new (buffer) xattn_session();
+  uint8_t* arena = static_cast<uint8_t*>(buffer) + XATTN_SESSION_HANDLE_BYTES;
+  const Status status =
+      s->session.init(model->view, to_limits(*limits), arena, size - XATTN_SESSION_HANDLE_BYTES);
+  report(status, s->message);
+  if (status) *session = s;
+  return report(status, message);
+}
+
+const char* xattn_session_kernel_name(const xattn_session* session) {
+  return session ? session->session.kernel_name() : "";
+}
+
+const char* xattn_session_message(const xattn_session* session) {
+  return session ? session->message : "null session";
+}
+
+xattn_status xattn_tokenize(const xattn_model* model, xattn_side side, const char* text, size_t length,
+                            uint32_t* ids, size_t capacity, size_t* count) {
+  if (!model || !count) return XATTN_INVALID_ARGUMENT;
+  return report(xattn::tokenize(model->view, to_side(side), text, length, ids, capacity, count), nullptr);
+}
+
+xattn_status xattn_tokenize_known(const xattn_model* model, xattn_side side, const char* text,
+                                  size_t length, uint32_t* ids, size_t capacity, size_t* count) {
+  if (!model || !count) return XATTN_INVALID_ARGUMENT;
+  return report(xattn::tokenize_known(model->view, to_side(side), text, length, ids, capacity, count),
+                nullptr);
+}
+
+size_t xattn_detokenize(const xattn_model* model, xattn_side side, const uint32_t* ids, size_t count,
+                        char* out, size_t capacity) {
+  if (!model) {
+    if (out && capacity) out[0] = '\0';
+    return 0;
+  }
+  return xattn::detokenize(model->view, to_side(side), ids, count, out, capacity);
+}
+
+xattn_status xattn_encode(xattn_session* session, const uint32_t* ids, size_t count) {
+  if (!session) return XATTN_INVALID_ARGUMENT;
+  session->result = xattn::Result();
+  return report(session->session.encode(ids, count), session->message);
+}
+
+xattn_status xattn_generate(xattn_session* session, const xattn_generate_options* options) {
+  if (!session) return XATTN_INVALID_ARGUMENT;
+  session->result = xattn::Result();
+  if (!options) return fail(XATTN_INVALID_ARGUMENT, "generate: null options", session->message);
+  xattn::GenerateOptions o;
+  o.beam_size = options->beam_size;
+  o.length_penalty = options->length_penalty;
+  o.max_length = options->max_length;
+  o.min_length = options->min_length;
+  o.prefix.ids = options->prefix.ids;
+  o.prefix.length = options->prefix.length;
+  o.end_token = options->end_token;
+  o.suppress = reinterpret_cast<const xattn::TokenSpan*>(options->suppress);
+  o.suppress_count = options->suppress_count;
+  o.num_hypotheses = options->num_hypotheses;
+  o.return_alignment = options->return_alignment != 0;
+  o.alignment_layer = options->alignment_layer;
+  const Status s = session->session.generate(o, &session->result);
+  if (!s) session->result = xattn::Result();
+  return report(s, session->message);
+}
+
+uint32_t xattn_hypothesis_count(const xattn_session* session) { return session ? session->result.count : 0; }
+
+xattn_status xattn_get_hypothesis(const xattn_session* session, uint32_t index, xattn_hypothesis* out) {
+  if (!session || !out) return XATTN_INVALID_ARGUMENT;
+  if (index >= session->result.count) return XATTN_LIMIT_EXCEEDED;
+  const xattn::Hypothesis& h = session->result.hypotheses[index];
+  out->tokens = h.tokens;
+  out->length = h.length;
+  out->score = h.score;
+  out->alignment = h.alignment;
+  return XATTN_OK;
+}
+
+}  // extern "C"

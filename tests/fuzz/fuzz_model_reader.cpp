@@ -1,0 +1,64 @@
+// Fuzz target: bytes -> open_model -> ModelView, and whatever opened is used.
+//
+// The input is the model file. It is opened twice, with and without the
+// checksum (the fuzzer can rarely forge a CRC, so most of the structural
+// checks are only reachable with it off). Invariants: a file accepted with the
+// checksum is accepted without it; every error has a code and a message; an
+// accepted model's vocabularies look up every token to its own id and
+// detokenize within bounds; and a small session (encode, greedy and beam 2,
+// alignment on) runs on it without a crash, UB or leak.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "fuzz_support.h"
+#include "xattn/text.h"
+
+using namespace xattn;
+
+namespace {
+
+void check_vocab(const ModelView& m, Side side) {
+  const VocabView& v = side == Side::kSource ? m.source_vocab : m.target_vocab;
+  const uint32_t n = v.size() < 512 ? v.size() : 512;
+  uint32_t ids[512];
+  for (uint32_t id = 0; id < n; ++id) {
+    const TokenText t = v.token(id);
+    XATTN_FUZZ_ASSERT(t.size > 0 && t.data != nullptr, "accepted vocabularies hold no empty token");
+    XATTN_FUZZ_ASSERT(v.find(t.data, t.size, 0xffffffffu) == id, "every token finds its own id");
+    ids[id] = id;
+  }
+  XATTN_FUZZ_ASSERT(v.token(v.size()).size == 0, "an id out of range has no text");
+  // Detokenize into a buffer that is too small, then into one that fits.
+  char small[7];
+  const size_t need = detokenize(m, side, ids, n, small, sizeof small);
+  XATTN_FUZZ_ASSERT(std::memchr(small, '\0', sizeof small) != nullptr, "detokenize always terminates");
+  std::vector<char> text(need + 1);
+  XATTN_FUZZ_ASSERT(detokenize(m, side, ids, n, text.data(), text.size()) == need, "detokenize length is stable");
+  XATTN_FUZZ_ASSERT(text[need] == '\0', "detokenize terminates at the length it returns");
+  // And back: tokenize never writes past its capacity, whatever the text.
+  uint32_t back[16];
+  size_t count = 0;
+  tokenize(m, side, text.data(), need, back, 16, &count);
+  tokenize_known(m, side, text.data(), need, back, 16, &count);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  fuzz::AlignedCopy bytes(data, size);
+  static ModelView* const checked = new ModelView;  // tens of KiB: never on the stack
+  static ModelView* const view = new ModelView;
+  const Status with_crc = open_model(bytes.data(), size, checked);
+  const Status s = open_model(bytes.data(), size, view, OpenOptions{false});
+  XATTN_FUZZ_ASSERT(!with_crc.is_ok() || s.is_ok(), "a file that passes the checksum passes without it");
+  if (!s) {
+    XATTN_FUZZ_ASSERT(s.code() != StatusCode::kOk && std::strlen(s.message()) > 0, "errors carry a message");
+    return 0;
+  }
+  XATTN_FUZZ_ASSERT(view->bytes == bytes.data() && view->size == size, "the view covers the bytes");
+  check_vocab(*view, Side::kSource);
+  check_vocab(*view, Side::kTarget);
+  fuzz::run_small_session(*view);
+  return 0;
+}

@@ -1,0 +1,260 @@
+// Helpers shared by the fuzz targets and the seed writer: exact-size aligned
+// copies (so a read one byte past the input is an ASan report, not a read of
+// slack), a small synthetic xattn model, a synthetic CTranslate2 model.bin,
+// a bounded run of a session on any model that opened, and where the shared
+// models are. Host-only code: it uses the standard library freely.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "ct2_model.h"
+#include "tensor_layout.h"
+#include "xattn/model.h"
+#include "xattn/session.h"
+#include "xattn/tensor_id.h"
+#include "xattn_writer.h"
+
+namespace xattn {
+namespace fuzz {
+
+// Crashes loudly (libFuzzer records the input) when an invariant fails.
+#define XATTN_FUZZ_ASSERT(cond, what)                                              \
+  do {                                                                             \
+    if (!(cond)) {                                                                 \
+      std::fprintf(stderr, "xattn fuzz invariant failed: %s (%s)\n", what, #cond); \
+      std::abort();                                                                \
+    }                                                                              \
+  } while (0)
+
+// Exactly `size` bytes at a 64-byte aligned address.
+class AlignedCopy {
+ public:
+  AlignedCopy(const uint8_t* src, size_t size)
+      : size_(size), data_(static_cast<uint8_t*>(::operator new(size ? size : 1, std::align_val_t(64)))) {
+    if (size && src) std::memcpy(data_, src, size);
+  }
+  ~AlignedCopy() { ::operator delete(data_, std::align_val_t(64)); }
+  AlignedCopy(const AlignedCopy&) = delete;
+  AlignedCopy& operator=(const AlignedCopy&) = delete;
+  uint8_t* data() { return data_; }
+  size_t size() const { return size_; }
+
+ private:
+  size_t size_;
+  uint8_t* data_;
+};
+
+inline std::string data_dir() {
+  const char* env = std::getenv("XATTN_DATA_DIR");
+#ifdef XATTN_DATA_DIR
+  const char* built_in = XATTN_DATA_DIR;
+#else
+  const char* built_in = "../shared/data";
+#endif
+  return std::string(env && *env ? env : built_in) + "/ct2-aren-transliteration";
+}
+
+// A small synthetic model: `layers` + `layers`, d_model 8, 2 heads, ffn 16,
+// 10-token vocabularies (ids deliberately not in sorted order).
+inline convert::XattnModelContents synthetic_contents(bool int8, TextMode mode, uint32_t layers = 1,
+                                                      uint32_t seed = 1) {
+  convert::XattnModelContents m;
+  ModelConfig& c = m.config;
+  c.encoder_layers = layers;
+  c.decoder_layers = layers;
+  c.d_model = 8;
+  c.num_heads = 2;
+  c.ffn_dim = 16;
+  c.source_vocab_size = 10;
+  c.target_vocab_size = 10;
+  c.max_positions = 64;
+  c.activation = Activation::kGeluTanh;
+  c.embedding_scale = 2.0f;
+  c.layer_norm_epsilon = 1e-6f;
+  c.text_mode = mode;
+  c.target_tokens = SpecialTokens{0, 1, 2, 9};
+  c.alignment_layer = layers - 1;
+  m.source_vocab = {"<pad>", "<s>", "</s>", "<unk>", "b", "a", "d", "c", "ab", "\xc3\xa9"};
+  m.target_vocab = {"<pad>", "<s>", "</s>", "zz", "x", "y", "z", "xy", "yz", "<unk>"};
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> value(-0.5f, 0.5f), scale(1.0f, 100.0f);
+  std::uniform_int_distribution<int> q(-127, 127);
+  for (const convert::ExpectedTensor& e : convert::expected_tensors(c)) {
+    convert::HostTensor t;
+    t.id = e.id;
+    t.rows = e.rows;
+    t.cols = e.cols;
+    const size_t n = size_t(e.rows) * e.cols;
+    if (int8 && e.may_be_int8) {
+      t.dtype = format::DType::kInt8;
+      for (size_t i = 0; i < n; ++i) t.q.push_back(static_cast<int8_t>(q(rng)));
+      for (uint32_t r = 0; r < e.rows; ++r) t.scales.push_back(scale(rng));
+    } else {
+      for (size_t i = 0; i < n; ++i) t.values.push_back(value(rng));
+    }
+    m.tensors.push_back(std::move(t));
+  }
+  return m;
+}
+
+inline std::vector<uint8_t> synthetic_model(bool int8, TextMode mode, uint32_t layers = 1, uint32_t seed = 1) {
+  std::vector<uint8_t> out;
+  const std::string error = convert::write_xattn_model(synthetic_contents(int8, mode, layers, seed), &out);
+  XATTN_FUZZ_ASSERT(error.empty(), "the synthetic model must be writable");
+  return out;
+}
+
+// A CTranslate2 model.bin (binary version 1..6) of a 1+1 layer Transformer,
+// d_model 8 (TransformerBase: 8 heads), ffn 16, source embedding of
+// `source_rows` rows, target 6. Version >= 4 stores the weight matrices as
+// int8 with a per-row `weight_scale`, and version 5 the biases as float16.
+inline std::vector<uint8_t> synthetic_ct2_model(uint32_t version, uint32_t source_rows = 5) {
+  std::vector<uint8_t> b;
+  auto u32 = [&b](uint32_t v) {
+    for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  };
+  auto str = [&b](const std::string& s) {
+    const size_t n = s.size() + 1;
+    b.push_back(static_cast<uint8_t>(n));
+    b.push_back(static_cast<uint8_t>(n >> 8));
+    b.insert(b.end(), s.begin(), s.end());
+    b.push_back(0);
+  };
+  // (name, shape, dtype, data)
+  struct Var {
+    std::string name;
+    std::vector<uint32_t> shape;
+    convert::Ct2DType dtype;
+    std::vector<uint8_t> data;
+  };
+  ModelConfig c;
+  c.encoder_layers = c.decoder_layers = 1;
+  c.d_model = 8;
+  c.num_heads = 8;
+  c.ffn_dim = 16;
+  c.source_vocab_size = source_rows;
+  c.target_vocab_size = 6;
+  std::vector<Var> vars;
+  uint32_t seed = 1;
+  for (const convert::ExpectedTensor& e : convert::expected_tensors(c)) {
+    const std::string name = convert::tensor_display_name(e.id);
+    const bool vector = e.cols == 1 && !e.may_be_int8;
+    const size_t n = size_t(e.rows) * e.cols;
+    Var v{name, vector ? std::vector<uint32_t>{e.rows} : std::vector<uint32_t>{e.rows, e.cols},
+          convert::Ct2DType::kFloat32, {}};
+    if (version >= 4 && e.may_be_int8) {
+      v.dtype = convert::Ct2DType::kInt8;
+      for (size_t i = 0; i < n; ++i) v.data.push_back(static_cast<uint8_t>(static_cast<int8_t>((i * 37 + seed) % 255 - 127)));
+      Var s{name + "_scale", {e.rows}, convert::Ct2DType::kFloat32, {}};
+      for (uint32_t r = 0; r < e.rows; ++r) {
+        const float x = 100.0f + r;
+        s.data.insert(s.data.end(), reinterpret_cast<const uint8_t*>(&x), reinterpret_cast<const uint8_t*>(&x) + 4);
+      }
+      vars.push_back(std::move(v));
+      vars.push_back(std::move(s));
+      ++seed;
+      continue;
+    }
+    if (version == 5 && vector) {
+      v.dtype = convert::Ct2DType::kFloat16;
+      for (size_t i = 0; i < n; ++i) {
+        const uint16_t half = static_cast<uint16_t>(0x3800 + (i * 7 + seed) % 64);  // about 0.5
+        v.data.push_back(static_cast<uint8_t>(half));
+        v.data.push_back(static_cast<uint8_t>(half >> 8));
+      }
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        const float x = std::sin(static_cast<float>(seed * 131 + i) * 0.37f) * 0.5f;
+        v.data.insert(v.data.end(), reinterpret_cast<const uint8_t*>(&x), reinterpret_cast<const uint8_t*>(&x) + 4);
+      }
+    }
+    vars.push_back(std::move(v));
+    ++seed;
+  }
+  if (version >= 3) {  // the target embedding becomes an alias of the projection, as CTranslate2 writes shared ones
+    const std::string shared = "decoder/embeddings/weight";
+    std::vector<Var> kept;
+    for (Var& v : vars)
+      if (v.name != shared && v.name != shared + "_scale") kept.push_back(std::move(v));
+    vars = std::move(kept);
+  }
+  u32(version);
+  if (version >= 2) {
+    str("TransformerBase");
+    u32(2);
+  }
+  u32(static_cast<uint32_t>(vars.size()));
+  for (const Var& v : vars) {
+    str(v.name);
+    b.push_back(static_cast<uint8_t>(v.shape.size()));
+    for (uint32_t d : v.shape) u32(d);
+    const size_t item = convert::ct2_dtype_size(v.dtype);
+    if (version >= 4) {
+      b.push_back(static_cast<uint8_t>(v.dtype));
+      u32(static_cast<uint32_t>(v.data.size()));
+    } else {
+      b.push_back(static_cast<uint8_t>(item));
+      u32(static_cast<uint32_t>(v.data.size() / item));
+    }
+    b.insert(b.end(), v.data.begin(), v.data.end());
+  }
+  if (version >= 3) {
+    u32(1);
+    str("decoder/embeddings/weight");
+    str("decoder/projection/weight");
+  }
+  return b;
+}
+
+// Checks what must hold for any successful result.
+inline void check_result(const ModelView& m, const GenerateOptions& o, uint32_t max_length, const Result& r) {
+  XATTN_FUZZ_ASSERT(r.count >= 1 && r.count <= o.num_hypotheses, "result count within 1..num_hypotheses");
+  for (uint32_t i = 0; i < r.count; ++i) {
+    const Hypothesis& h = r.hypotheses[i];
+    XATTN_FUZZ_ASSERT(h.length <= max_length, "hypothesis no longer than max length");
+    XATTN_FUZZ_ASSERT(h.length == 0 || h.tokens != nullptr, "tokens present");
+    for (uint32_t t = 0; t < h.length; ++t) {
+      XATTN_FUZZ_ASSERT(h.tokens[t] < m.config.target_vocab_size, "token inside the target vocabulary");
+    }
+    XATTN_FUZZ_ASSERT(!o.return_alignment || r.source_length == 0 || h.alignment != nullptr, "alignment present");
+  }
+}
+
+// Runs a bounded session (a few source tokens, a few steps, greedy and beam
+// 2) on a model that opened: any model the reader accepts must run without
+// a crash. Skips models whose arena would exceed `max_arena` bytes.
+inline void run_small_session(const ModelView& m, size_t max_arena = size_t(64) << 20) {
+  Limits limits;
+  limits.max_source_length = m.config.max_positions < 4 ? m.config.max_positions : 4;
+  limits.max_target_length = m.config.max_positions < 5 ? m.config.max_positions : 5;
+  limits.max_beam = m.config.target_vocab_size >= 4 ? 2 : 1;
+  limits.alignment = true;
+  const size_t need = arena_bytes(m.config, limits);
+  if (need > max_arena) return;
+  AlignedCopy arena(nullptr, need);
+  Session session;
+  const Status s = session.init(m, limits, arena.data(), need);
+  XATTN_FUZZ_ASSERT(s.is_ok(), "a session on an opened model with fitting limits must start");
+  uint32_t ids[4];
+  for (uint32_t i = 0; i < 4; ++i) ids[i] = (i * 7 + 1) % m.config.source_vocab_size;
+  XATTN_FUZZ_ASSERT(session.encode(ids, limits.max_source_length).is_ok(), "encode of in-range ids");
+  for (uint32_t beam = 1; beam <= limits.max_beam; ++beam) {
+    GenerateOptions o;
+    o.beam_size = beam;
+    o.num_hypotheses = beam;
+    o.return_alignment = true;
+    Result r;
+    XATTN_FUZZ_ASSERT(session.generate(o, &r).is_ok(), "generate with default options");
+    check_result(m, o, limits.max_target_length, r);
+  }
+}
+
+}  // namespace fuzz
+}  // namespace xattn

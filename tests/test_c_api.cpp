@@ -1,0 +1,164 @@
+// The C API (xattn/xattn.h): the whole flow on the shared aren model, from
+// C++ and from a C translation unit, and every error path a C caller meets.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <string>
+
+#include "test_support.h"
+#include "xattn/xattn.h"
+
+extern "C" int xattn_c_smoke(const void* bytes, size_t size, void* buffer, size_t buffer_size,
+                             const char* input, char* out, size_t capacity);
+
+namespace xattn {
+namespace {
+
+// 64-byte aligned storage for model bytes and session buffers.
+struct alignas(64) Block {
+  uint8_t bytes[64];
+};
+
+struct Aligned {
+  std::vector<Block> blocks;
+  explicit Aligned(size_t size) : blocks((size + 63) / 64) {}
+  Aligned(const std::vector<uint8_t>& data) : blocks((data.size() + 63) / 64) {
+    std::memcpy(data_(), data.data(), data.size());
+  }
+  uint8_t* data_() { return blocks.empty() ? nullptr : blocks[0].bytes; }
+};
+
+struct CModel {
+  std::vector<uint8_t> raw;
+  Aligned bytes;
+  xattn_model_storage storage;
+  xattn_model* model = nullptr;
+  explicit CModel(const std::vector<uint8_t>& data) : raw(data), bytes(data) {
+    xattn_error error;
+    const xattn_status s = xattn_model_open(bytes.data_(), raw.size(), &storage, &model, &error);
+    REQUIRE_MESSAGE(s == XATTN_OK, std::string(error.message));
+  }
+};
+
+std::string run(xattn_session* session, const xattn_model* model, const char* input,
+                const xattn_generate_options& options, float* score = nullptr) {
+  uint32_t ids[64];
+  size_t count = 0;
+  REQUIRE(xattn_tokenize(model, XATTN_SOURCE, input, std::strlen(input), ids, 64, &count) == XATTN_OK);
+  REQUIRE_MESSAGE(xattn_encode(session, ids, count) == XATTN_OK, std::string(xattn_session_message(session)));
+  REQUIRE_MESSAGE(xattn_generate(session, &options) == XATTN_OK, std::string(xattn_session_message(session)));
+  REQUIRE(xattn_hypothesis_count(session) >= 1);
+  xattn_hypothesis best;
+  REQUIRE(xattn_get_hypothesis(session, 0, &best) == XATTN_OK);
+  if (score) *score = best.score;
+  char text[256];
+  xattn_detokenize(model, XATTN_TARGET, best.tokens, best.length, text, sizeof text);
+  return text;
+}
+
+TEST_CASE("c api: the aren model transliterates through the C API (float32 and int8)") {
+  if (!test::have_shared_models()) return;
+  for (convert::WeightType weights : {convert::WeightType::kFloat32, convert::WeightType::kInt8}) {
+    CModel m(test::convert_variant("v2-aren-transliteration", weights));
+    xattn_limits limits = xattn_default_limits();
+    limits.max_beam = 5;
+    const size_t need = xattn_session_buffer_bytes(m.model, &limits);
+    Limits cpp;
+    cpp.max_beam = 5;
+    CHECK(need == XATTN_SESSION_HANDLE_BYTES + arena_bytes(m.model ? reinterpret_cast<const ModelView*>(m.model)->config
+                                                                 : ModelConfig(), cpp));
+    Aligned buffer(need);
+    xattn_session* session = nullptr;
+    xattn_error error;
+    REQUIRE_MESSAGE(xattn_session_create(m.model, &limits, buffer.data_(), need, &session, &error) == XATTN_OK,
+                    std::string(error.message));
+    CHECK(std::string(xattn_session_kernel_name(session)).size() > 0);
+
+    xattn_generate_options options = xattn_default_options();
+    float score = 0;
+    CHECK(run(session, m.model, "آ ت ز م و ن", options, &score) == "a t z m o n");
+    CHECK(score < 0.0f);
+    options.beam_size = 4;
+    CHECK(run(session, m.model, "آ ز ا", options) == "a z z a");
+
+    uint32_t prefix[8];
+    size_t prefix_count = 0;
+    REQUIRE(xattn_tokenize_known(m.model, XATTN_TARGET, "u l i s e", 9, prefix, 8, &prefix_count) == XATTN_OK);
+    options.beam_size = 5;
+    options.prefix.ids = prefix;
+    options.prefix.length = static_cast<uint32_t>(prefix_count);
+    CHECK(run(session, m.model, "أ و ل ي س س", options) == "u l i s e s");
+
+    options = xattn_default_options();
+    uint32_t o_id[1], tzm[3];
+    size_t n1 = 0, n3 = 0;
+    REQUIRE(xattn_tokenize_known(m.model, XATTN_TARGET, "o", 1, o_id, 1, &n1) == XATTN_OK);
+    REQUIRE(xattn_tokenize_known(m.model, XATTN_TARGET, "t z m", 5, tzm, 3, &n3) == XATTN_OK);
+    const xattn_token_span suppress[2] = {{o_id, 1}, {tzm, 3}};
+    options.suppress = suppress;
+    options.suppress_count = 2;
+    CHECK(run(session, m.model, "آ ت ز م و ن", options) == "a t z u m u n");
+
+    options = xattn_default_options();
+    REQUIRE(xattn_tokenize_known(m.model, XATTN_TARGET, "m", 1, &options.end_token, 1, &n1) == XATTN_OK);
+    CHECK(run(session, m.model, "آ ت ز م و ن", options) == "a t z");
+    CHECK(std::string(xattn_session_message(session)) == "ok");
+  }
+}
+
+TEST_CASE("c api: a C translation unit runs the whole flow") {
+  if (!test::have_shared_models()) return;
+  CModel m(test::convert_variant("v2-aren-transliteration-i8", convert::WeightType::kInt8));
+  const xattn_limits limits = xattn_default_limits();
+  const size_t need = xattn_session_buffer_bytes(m.model, &limits);
+  Aligned buffer(need);
+  char out[128] = {};
+  CHECK(xattn_c_smoke(m.bytes.data_(), m.raw.size(), buffer.data_(), need, "آ ز ا", out, sizeof out) == 0);
+  CHECK(std::string(out) == "a z z a");
+}
+
+TEST_CASE("c api: errors come back as status codes with specific messages") {
+  CHECK(std::string(xattn_status_name(XATTN_BAD_MODEL)).size() > 0);
+  CHECK(std::string(xattn_status_name(static_cast<xattn_status>(99))) == "unknown status");
+
+  Aligned junk(256);
+  std::memset(junk.data_(), 0x5a, 256);
+  xattn_model_storage storage;
+  xattn_model* model = reinterpret_cast<xattn_model*>(&storage);
+  xattn_error error;
+  CHECK(xattn_model_open(junk.data_(), 256, &storage, &model, &error) == XATTN_BAD_MODEL);
+  CHECK(model == nullptr);
+  CHECK(std::strlen(error.message) > 0);
+  CHECK(xattn_model_open(junk.data_(), 256, nullptr, &model, nullptr) == XATTN_INVALID_ARGUMENT);
+  CHECK(xattn_session_buffer_bytes(nullptr, nullptr) == 0);
+  CHECK(xattn_encode(nullptr, nullptr, 0) == XATTN_INVALID_ARGUMENT);
+  CHECK(xattn_hypothesis_count(nullptr) == 0);
+
+  if (!test::have_shared_models()) return;
+  CModel m(test::convert_variant("v2-aren-transliteration-i8", convert::WeightType::kInt8));
+  const xattn_limits limits = xattn_default_limits();
+  const size_t need = xattn_session_buffer_bytes(m.model, &limits);
+  Aligned buffer(need + 64);
+  xattn_session* session = nullptr;
+  CHECK(xattn_session_create(m.model, &limits, buffer.data_() + 8, need, &session, &error) == XATTN_MISALIGNED);
+  CHECK(session == nullptr);
+  CHECK(xattn_session_create(m.model, &limits, buffer.data_(), 1024, &session, &error) == XATTN_ARENA_TOO_SMALL);
+  CHECK(xattn_session_create(m.model, &limits, buffer.data_(), need - 64, &session, &error) ==
+        XATTN_ARENA_TOO_SMALL);
+  CHECK(std::strlen(error.message) > 0);
+  REQUIRE(xattn_session_create(m.model, &limits, buffer.data_(), need, &session, &error) == XATTN_OK);
+
+  const xattn_generate_options options = xattn_default_options();
+  CHECK(xattn_generate(session, &options) == XATTN_NOT_READY);
+  CHECK(std::string(xattn_session_message(session)) != "ok");
+  CHECK(xattn_hypothesis_count(session) == 0);
+  xattn_hypothesis h;
+  CHECK(xattn_get_hypothesis(session, 0, &h) == XATTN_LIMIT_EXCEEDED);
+  uint32_t ids[65] = {};
+  for (uint32_t& id : ids) id = 4;
+  CHECK(xattn_encode(session, ids, 65) == XATTN_LIMIT_EXCEEDED);
+  CHECK(xattn_generate(session, nullptr) == XATTN_INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace xattn
