@@ -87,7 +87,7 @@ if [ ! -f "$DATA/v2-aren-transliteration/model.bin" ]; then
 fi
 
 M="$WORK/aren.xattn"
-"$XATTN" convert ct2 "$DATA/v2-aren-transliteration-i8" -o "$M" --weights int8 >/dev/null || { echo "FAIL: convert"; exit 1; }
+$RUN "$XATTN" convert ct2 "$DATA/v2-aren-transliteration-i8" -o "$M" --weights int8 >/dev/null || { echo "FAIL: convert"; exit 1; }
 size=$(wc -c <"$M")
 
 # Corrupted model files: truncated at each section boundary and inside, a bit

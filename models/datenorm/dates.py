@@ -105,13 +105,16 @@ def numeric(date, rng):
     r = rng.random()
     if r < 0.12:
         return "%04d%02d%02d" % (date.year, date.month, date.day)
-    if r < 0.3:
-        sep = rng.choice(["-", "-", "/", "."])
-        return "%04d%s%02d%s%02d" % (date.year, sep, date.month, sep, date.day)
     pad = rng.random() < 0.5
     day = "%02d" % date.day if pad or rng.random() < 0.2 else str(date.day)
     month = "%02d" % date.month if pad or rng.random() < 0.2 else str(date.month)
+    if r < 0.3:  # 2026-11-23, 2026/11/23, 1970-1-1
+        sep = rng.choice(["-", "-", "/", "."])
+        return sep.join([str(date.year), month, day] if rng.random() < 0.3 else
+                        ["%04d" % date.year, "%02d" % date.month, "%02d" % date.day])
     sep = rng.choice(["/", "/", ".", "-", " "])
+    if sep != " " and rng.random() < 0.08:  # 23 / 11 / 2026
+        sep = " " + sep + " "
     year = str(date.year) if rng.random() < 0.5 else "%02d" % (date.year % 100)
     return weekday_prefix(date, rng) + sep.join([day, month, year])
 
@@ -132,12 +135,16 @@ def recase(text, rng):
 
 
 def respace(text, rng):
-    if rng.random() < 0.08:
-        text = text.replace(" ", "  ", 1)
-    if rng.random() < 0.03:
-        text = " " + text
-    if rng.random() < 0.03:
-        text = text + " "
+    """Stray spaces: doubled or tripled inside, a few before or after."""
+    if rng.random() < 0.1:
+        words = text.split(" ")
+        if len(words) > 1:
+            at = rng.randrange(1, len(words))
+            text = " ".join(words[:at]) + " " * rng.randint(2, 3) + " ".join(words[at:])
+    if rng.random() < 0.05:
+        text = " " * rng.randint(1, 3) + text
+    if rng.random() < 0.05:
+        text = text + " " * rng.randint(1, 3)
     return text
 
 

@@ -85,7 +85,7 @@ class FeedForward(nn.Module):
 
 
 class DateNormalizer(nn.Module):
-    def __init__(self, d=64, heads=4, ffn=256, encoder_layers=2, decoder_layers=2):
+    def __init__(self, d=64, heads=4, ffn=128, encoder_layers=2, decoder_layers=2):
         super().__init__()
         self.d, self.heads = d, heads
         self.src_embed = nn.Embedding(len(SOURCE_VOCAB), d)
@@ -175,7 +175,7 @@ def ct2_variables(model):
     return v
 
 
-def write_ct2_model_bin(model, path):
+def write_ct2_model_bin(model, path, alignment_layer=-1):
     def string(s):
         b = s.encode() + b"\0"
         return struct.pack("<H", len(b)) + b
@@ -187,7 +187,7 @@ def write_ct2_model_bin(model, path):
                        struct.pack("<BI", 0, len(data)) + data)  # dtype 0: float32
     scalars = [("encoder/num_heads", model.heads), ("decoder/num_heads", model.heads),
                ("encoder/pre_norm", 1), ("decoder/pre_norm", 1), ("encoder/activation", 0),
-               ("decoder/activation", 0), ("decoder/alignment_layer", -1), ("decoder/alignment_heads", 1)]
+               ("decoder/activation", 0), ("decoder/alignment_layer", alignment_layer), ("decoder/alignment_heads", 1)]
     for name, value in scalars:  # rank-0 int32 config variables
         records.append(string(name) + struct.pack("<BBI", 0, 3, 4) + struct.pack("<i", value))
     with open(path, "wb") as f:

@@ -53,13 +53,12 @@ def accuracy(model, pairs, batch=500):
             chunk = pairs[i:i + batch]
             src, _ = batch_tensors(chunk)
             out = model.greedy(src)
-            right += sum(decode_target(row.tolist()).split()[0] if False else _until_eos(row) == t
-                         for row, (_, t) in zip(out, chunk))
+            right += sum(until_eos(row) == t for row, (_, t) in zip(out, chunk))
     model.train()
     return right / len(pairs)
 
 
-def _until_eos(row):
+def until_eos(row):
     ids = row.tolist()
     return decode_target(ids[:ids.index(EOS)] if EOS in ids else ids)
 
@@ -112,9 +111,22 @@ def write_parity(model, path):
         f.write("\n".join(lines) + "\n")
 
 
-def write_ct2_dir(model, directory):
+def sharpest_layer(model, pairs):
+    """The decoder layer whose head-averaged cross-attention peaks highest: the alignment xattn reports."""
+    model.eval()
+    with torch.no_grad():
+        src, tgt = batch_tensors(pairs)
+        memory, pad = model.encode(src)
+        tgt_in = torch.cat([torch.full((tgt.shape[0], 1), BOS), tgt[:, :-1]], dim=1)
+        cross = model.decode(tgt_in, memory, pad)[1]
+        peaks = [w.mean(dim=1).max(dim=-1).values.mean().item() for w in cross]
+    print("mean peak of the head-averaged cross-attention per decoder layer:", ["%.3f" % p for p in peaks])
+    return max(range(len(peaks)), key=lambda i: peaks[i])
+
+
+def write_ct2_dir(model, directory, alignment_layer):
     os.makedirs(directory, exist_ok=True)
-    write_ct2_model_bin(model, os.path.join(directory, "model.bin"))
+    write_ct2_model_bin(model, os.path.join(directory, "model.bin"), alignment_layer)
     for name, vocab in (("source_vocabulary.txt", SOURCE_VOCAB), ("target_vocabulary.txt", TARGET_VOCAB)):
         with open(os.path.join(directory, name), "w") as f:
             f.write("".join(token + "\n" for token in vocab))
@@ -140,19 +152,28 @@ def main():
     p.add_argument("--warmup", type=int, default=200)
     p.add_argument("--d-model", type=int, default=64)
     p.add_argument("--heads", type=int, default=4)
-    p.add_argument("--ffn", type=int, default=256)
+    p.add_argument("--ffn", type=int, default=128)
     p.add_argument("--encoder-layers", type=int, default=2)
     p.add_argument("--decoder-layers", type=int, default=2)
     p.add_argument("--heldout", type=int, default=2000)
     p.add_argument("--report", type=int, default=250)
     p.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
     p.add_argument("--ct2-dir", default="/tmp/datenorm-ct2")
+    p.add_argument("--load", help="a checkpoint (CT2_DIR/datenorm.pt) to export instead of training")
     p.add_argument("--xattn", help="the xattn tool: convert to .xattn files and measure their accuracy")
     args = p.parse_args()
     torch.set_num_threads(1)
 
     heldout = dates.make_set(args.seed + HELDOUT_SEED_OFFSET, args.heldout)
-    model, seconds = train(args, heldout)
+    checkpoint = os.path.join(args.ct2_dir, "datenorm.pt")
+    if args.load:  # re-export a trained model without training again
+        model = DateNormalizer(args.d_model, args.heads, args.ffn, args.encoder_layers, args.decoder_layers)
+        model.load_state_dict(torch.load(args.load))
+        seconds = json.load(open(os.path.join(args.out, "manifest.json")))["training"]["seconds"]
+    else:
+        model, seconds = train(args, heldout)
+        os.makedirs(args.ct2_dir, exist_ok=True)
+        torch.save(model.state_dict(), checkpoint)
     torch_accuracy = accuracy(model, heldout)
     print("PyTorch fp32 held-out exact match: %.4f (%d inputs), trained in %.0f s" %
           (torch_accuracy, len(heldout), seconds))
@@ -161,19 +182,22 @@ def main():
     with open(os.path.join(args.out, "heldout.tsv"), "w") as f:
         f.write("".join("%s\t%s\n" % pair for pair in heldout))
     write_parity(model, os.path.join(args.out, "parity.txt"))
-    write_ct2_dir(model, args.ct2_dir)
+    alignment_layer = sharpest_layer(model, heldout[:200])
+    write_ct2_dir(model, args.ct2_dir, alignment_layer)
     for name in ("source_vocabulary.txt", "target_vocabulary.txt"):
         with open(os.path.join(args.ct2_dir, name)) as src, open(os.path.join(args.out, name), "w") as dst:
             dst.write(src.read())
 
     manifest = {
         "model": "datenorm: free-form English dates -> ISO 8601, character level",
-        "command": "OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 models/datenorm/train.py " + " ".join(sys.argv[1:]),
+        "command": "OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 models/datenorm/train.py " +
+                   " ".join(a for a in sys.argv[1:] if not a.endswith(".pt") and a != "--load"),
         "torch": torch.__version__, "seed": args.seed,
         "architecture": {"d_model": args.d_model, "heads": args.heads, "ffn": args.ffn,
                          "encoder_layers": args.encoder_layers, "decoder_layers": args.decoder_layers,
                          "parameters": sum(t.numel() for t in model.parameters()),
-                         "source_vocab": len(SOURCE_VOCAB), "target_vocab": len(TARGET_VOCAB)},
+                         "source_vocab": len(SOURCE_VOCAB), "target_vocab": len(TARGET_VOCAB),
+                         "alignment_layer": alignment_layer},
         "training": {"steps": args.steps, "batch": args.batch, "examples_seen": args.steps * args.batch,
                      "lr": args.lr, "warmup": args.warmup, "schedule": "linear warmup, cosine decay",
                      "optimizer": "AdamW(0.9, 0.98), weight decay 0.01, clip 1.0", "seconds": round(seconds)},

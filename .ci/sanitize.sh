@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# CI: the whole test suite (doctest cases, the CLI's bad inputs, the soak test,
+# the README example) built with AddressSanitizer + UndefinedBehaviorSanitizer
+# (plus float-cast-overflow, which GCC's "undefined" leaves out). Any report
+# aborts its test: -fno-sanitize-recover=all, leaks checked at exit.
+# Run from the repository root with ../shared beside it; exits non-zero on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+if ! command -v g++ >/dev/null || ! [ -f /usr/include/doctest/doctest.h ] || ! [ -d /usr/include/xsimd ]; then
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends g++ make cmake libxsimd-dev doctest-dev >/dev/null
+fi
+
+SAN="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all"
+start=$(date +%s)
+echo "== ASan + UBSan build (build-sanitize)"
+cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DXATTN_BUILD_BENCH=OFF \
+  -DCMAKE_CXX_FLAGS="-O2 -g -fno-omit-frame-pointer $SAN" -DCMAKE_C_FLAGS="-O2 -g $SAN" \
+  -DCMAKE_EXE_LINKER_FLAGS="$SAN" >/dev/null
+cmake --build build-sanitize -j2
+
+echo "== the test suite under ASan + UBSan"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+ctest --test-dir build-sanitize --output-on-failure -j2
+echo "ok: the suite is clean under ASan + UBSan ($(( $(date +%s) - start )) s)"
