@@ -276,6 +276,16 @@ TEST_CASE("bad inputs: text — unknown end or suppressed tokens, too many token
   char one[1] = {'#'};
   detokenize(*view, Side::kTarget, out, 5, one, 1);
   CHECK(one[0] == '\0');
+  // Null buffers with non-zero sizes (the C API passes them straight through): errors, never crashes.
+  expect(tokenize(*view, Side::kSource, nullptr, 5, ids, 4, &n), StatusCode::kInvalidArgument, "tokenize: null");
+  CHECK(n == 0);
+  expect(tokenize(*view, Side::kSource, "a b", 3, nullptr, 4, &n), StatusCode::kInvalidArgument, "tokenize: null");
+  expect(tokenize_known(*view, Side::kTarget, "x", 1, ids, 4, nullptr), StatusCode::kInvalidArgument, "tokenize: null");
+  REQUIRE(tokenize(*view, Side::kSource, nullptr, 0, nullptr, 0, &n));
+  CHECK(n == 0);
+  CHECK(detokenize(*view, Side::kTarget, nullptr, 5, text, sizeof text) == 0);
+  CHECK(text[0] == '\0');
+  CHECK(detokenize(*view, Side::kTarget, out, 5, nullptr, 100) == std::strlen("x  y  z"));
 }
 
 #endif  // XATTN_HAVE_CONVERT

@@ -201,3 +201,34 @@ TEST_CASE("session: forced_logits reproduces greedy decoding's steps and score")
 
 }  // namespace
 }  // namespace xattn
+
+namespace xattn {
+namespace {
+
+TEST_CASE("session: the planner computes in 64 bits and flags arenas beyond the address space") {
+  ModelConfig c;
+  c.encoder_layers = kMaxLayers;
+  c.decoder_layers = kMaxLayers;
+  c.d_model = kMaxDModel;
+  c.num_heads = 1;
+  c.ffn_dim = kMaxFfn;
+  c.source_vocab_size = kMaxVocab;
+  c.target_vocab_size = kMaxVocab;
+  c.max_positions = kMaxSequence;
+  Limits l;
+  l.max_source_length = kMaxSequence;
+  l.max_target_length = kMaxSequence;
+  l.max_beam = kMaxBeam;
+  const size_t bytes = arena_bytes(c, l);
+  if (sizeof(size_t) >= 8) {
+    // The self-attention cache alone: layers x K,V x beams x positions x d floats.
+    const uint64_t cache = uint64_t(kMaxLayers) * 2 * kMaxBeam * kMaxSequence * kMaxDModel * 4;
+    CHECK(bytes > cache);
+    CHECK(bytes != kArenaTooLarge);
+  } else {
+    CHECK(bytes == kArenaTooLarge);
+  }
+}
+
+}  // namespace
+}  // namespace xattn

@@ -90,7 +90,11 @@ def textual(date, rng):
         of = " of " if day.startswith("the") or (day[-1].isalpha() and rng.random() < 0.3) else " "
         comma = rng.choice([" ", ", ", ","]) if rng.random() < 0.4 else " "
         return weekday_prefix(date, rng) + day + of + month + comma + year_text(date.year, rng)
-    if order < 0.9:  # November 23rd, 2026, nov 23 '26, sat, nov 23 2026
+    if order < 0.9:  # November 23rd, 2026, nov 23 '26, sat, nov 23 2026, Nov-23-2026
+        if rng.random() < 0.12:
+            sep = rng.choice(["-", "/", ".", " "])
+            day = str(date.day) if rng.random() < 0.6 else "%02d" % date.day
+            return weekday_prefix(date, rng) + sep.join([month.rstrip("."), day, year_text(date.year, rng)])
         if day.startswith("the"):
             day = day[4:]
         comma = rng.choice([", ", ",", " "])

@@ -112,7 +112,9 @@ uint32_t xattn_model_vocab_size(const xattn_model* model, xattn_side side) {
 
 size_t xattn_session_buffer_bytes(const xattn_model* model, const xattn_limits* limits) {
   if (!model || !limits) return 0;
-  return XATTN_SESSION_HANDLE_BYTES + xattn::arena_bytes(model->view.config, to_limits(*limits));
+  const size_t arena = xattn::arena_bytes(model->view.config, to_limits(*limits));
+  if (arena > xattn::kArenaTooLarge - XATTN_SESSION_HANDLE_BYTES) return 0;  // beyond the address space
+  return XATTN_SESSION_HANDLE_BYTES + arena;
 }
 
 xattn_status xattn_session_create(const xattn_model* model, const xattn_limits* limits, void* buffer,

@@ -50,6 +50,11 @@ void split(const ModelView& m, const char* text, size_t length, Emit emit) {
 
 Status tokenize_impl(const ModelView& m, Side side, const char* text, size_t length, uint32_t* ids,
                      size_t capacity, size_t* count, bool known_only) {
+  // Null buffers with a non-zero size (from C callers too) are errors, not crashes.
+  if (count == nullptr || (text == nullptr && length > 0) || (ids == nullptr && capacity > 0)) {
+    if (count) *count = 0;
+    return Status::error(StatusCode::kInvalidArgument).add("tokenize: null text, ids or count");
+  }
   const VocabView& vocab = vocab_of(m, side);
   const uint32_t unk = unk_of(m, side);
   size_t n = 0;
@@ -91,6 +96,8 @@ Status tokenize_known(const ModelView& m, Side side, const char* text, size_t le
 }
 
 size_t detokenize(const ModelView& m, Side side, const uint32_t* ids, size_t count, char* out, size_t capacity) {
+  if (ids == nullptr) count = 0;     // null buffers read and write nothing
+  if (out == nullptr) capacity = 0;
   const VocabView& vocab = vocab_of(m, side);
   const bool spaced = m.config.text_mode == TextMode::kSpaceSeparated;
   size_t need = 0;

@@ -15,6 +15,8 @@
 namespace xattn {
 
 constexpr size_t kArenaAlignment = 64;
+// arena_bytes() for limits whose arena would not fit this target's address space.
+constexpr size_t kArenaTooLarge = ~static_cast<size_t>(0);
 
 // One region of the arena: [offset, offset + bytes).
 struct ArenaRegion {
@@ -42,13 +44,15 @@ struct ArenaPlan {
 
 namespace arena_detail {
 
-constexpr size_t round_up(size_t n) { return (n + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment; }
-constexpr size_t max3(size_t a, size_t b, size_t c) { return a > b ? (a > c ? a : c) : (b > c ? b : c); }
+// Sizes are computed in 64 bits whatever the target, so a 32-bit build
+// cannot wrap; a plan beyond the address space has total = kArenaTooLarge.
+constexpr uint64_t round_up(uint64_t n) { return (n + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment; }
+constexpr uint64_t max3(uint64_t a, uint64_t b, uint64_t c) { return a > b ? (a > c ? a : c) : (b > c ? b : c); }
 
 struct Cursor {
-  size_t at = 0;
-  constexpr ArenaRegion take(size_t bytes) {
-    ArenaRegion r{at, bytes};
+  uint64_t at = 0;
+  constexpr ArenaRegion take(uint64_t bytes) {
+    ArenaRegion r{static_cast<size_t>(at), static_cast<size_t>(bytes)};
     at += round_up(bytes);
     return r;
   }
@@ -61,16 +65,16 @@ constexpr size_t kFinishedInfoBytes = 16;
 
 constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   using arena_detail::max3;
-  const size_t f = sizeof(float);
-  const size_t d = c.d_model;
-  const size_t src = l.max_source_length;
-  const size_t beam = l.max_beam < 1 ? 1 : l.max_beam;
-  const size_t positions = l.max_target_length;  // one per decoding step (the step's input token)
-  const size_t rows = src > beam ? src : beam;  // rows of activations: source tokens or beams
-  const size_t wide_cols = max3(3 * d, c.ffn_dim, 2 * d);
-  const size_t quant_cols = d > c.ffn_dim ? d : c.ffn_dim;
-  const size_t attend_len = src > positions ? src : positions;
-  const size_t align_src = l.alignment ? src : 0;
+  const uint64_t f = sizeof(float);
+  const uint64_t d = c.d_model;
+  const uint64_t src = l.max_source_length;
+  const uint64_t beam = l.max_beam < 1 ? 1 : l.max_beam;
+  const uint64_t positions = l.max_target_length;  // one per decoding step (the step's input token)
+  const uint64_t rows = src > beam ? src : beam;  // rows of activations: source tokens or beams
+  const uint64_t wide_cols = max3(3 * d, c.ffn_dim, 2 * d);
+  const uint64_t quant_cols = d > c.ffn_dim ? d : c.ffn_dim;
+  const uint64_t attend_len = src > positions ? src : positions;
+  const uint64_t align_src = l.alignment ? src : 0;
 
   ArenaPlan p{};
   arena_detail::Cursor a;
@@ -99,11 +103,12 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   p.finished_tokens = a.take(2 * beam * positions * sizeof(uint32_t));
   p.finished_info = a.take(2 * beam * kFinishedInfoBytes);
   p.finished_alignment = a.take(2 * beam * positions * align_src * f);
-  p.total = a.at;
+  p.total = a.at > static_cast<uint64_t>(kArenaTooLarge) ? kArenaTooLarge : static_cast<size_t>(a.at);
   return p;
 }
 
-// Exactly the bytes a session with this config and these limits needs.
+// Exactly the bytes a session with this config and these limits needs
+// (kArenaTooLarge when that exceeds the address space).
 constexpr size_t arena_bytes(const ModelConfig& config, const Limits& limits) {
   return plan_arena(config, limits).total;
 }

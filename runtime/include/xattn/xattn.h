@@ -115,7 +115,8 @@ xattn_status xattn_model_open(const void* bytes, size_t size, xattn_model_storag
 uint32_t xattn_model_vocab_size(const xattn_model* model, xattn_side side);
 
 /* Bytes a session buffer needs for these limits: XATTN_SESSION_HANDLE_BYTES
- * plus the arena the planner computes. 0 for invalid arguments. */
+ * plus the arena the planner computes. 0 for invalid arguments, or limits
+ * whose buffer would exceed the address space. */
 size_t xattn_session_buffer_bytes(const xattn_model* model, const xattn_limits* limits);
 /* Places a session in `buffer` (64-byte aligned). The model must outlive it. */
 xattn_status xattn_session_create(const xattn_model* model, const xattn_limits* limits, void* buffer,

@@ -63,6 +63,9 @@ Status Session::init_with_kernels(const ModelView& model, const Limits& limits, 
     return Status::error(StatusCode::kMisaligned).add("session: arena must be 64-byte aligned");
   }
   const ArenaPlan plan = plan_arena(model.config, limits);
+  if (plan.total == kArenaTooLarge) {
+    return Status::error(StatusCode::kLimitExceeded).add("session: these limits need more memory than this target can address");
+  }
   if (arena_size < plan.total) {
     return Status::error(StatusCode::kArenaTooSmall).add("session: arena holds ")
         .add(static_cast<uint64_t>(arena_size)).add(" bytes, needs ").add(static_cast<uint64_t>(plan.total));
