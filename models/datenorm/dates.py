@@ -152,6 +152,24 @@ def respace(text, rng):
     return text
 
 
+# Phones type typographic marks: ’ for ', – for -. Other characters outside
+# the vocabulary (é, °, ...) become <unk>; a few examples carry one, so a
+# stray symbol is ignored rather than derailing the output.
+STRAYS = "\u00e9\u00b0\u00b7\u00a7\u00fc\u2022"
+
+
+def typographic(text, rng):
+    if "'" in text and rng.random() < 0.3:
+        text = text.replace("'", "\u2019")
+    if "-" in text and rng.random() < 0.1:
+        text = text.replace("-", "\u2013")
+    if rng.random() < 0.02:
+        stray = rng.choice(STRAYS)
+        r = rng.random()
+        text = stray + text if r < 0.3 else text + stray if r < 0.6 else text.replace(" ", " " + stray + " ", 1)
+    return text
+
+
 def random_date(rng):
     return datetime.date(FIRST_YEAR, 1, 1) + datetime.timedelta(days=rng.randrange(_DAY_COUNT))
 
@@ -160,7 +178,7 @@ def make_example(rng):
     while True:
         date = random_date(rng)
         text = textual(date, rng) if rng.random() < 0.7 else numeric(date, rng)
-        text = respace(recase(text, rng), rng)
+        text = typographic(respace(recase(text, rng), rng), rng)
         if len(text) <= MAX_CHARS:
             return text, date.isoformat()
 

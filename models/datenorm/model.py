@@ -17,7 +17,8 @@ import torch.nn.functional as F
 
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
 SPECIALS = ["<blank>", "<s>", "</s>", "<unk>"]
-SOURCE_VOCAB = SPECIALS + [chr(c) for c in range(0x20, 0x7F)]  # printable ASCII, space included
+# Printable ASCII (space included), the typographic apostrophe and en dash.
+SOURCE_VOCAB = SPECIALS + [chr(c) for c in range(0x20, 0x7F)] + ["\u2019", "\u2013"]
 TARGET_VOCAB = SPECIALS + list("0123456789-")
 
 

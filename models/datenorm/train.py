@@ -34,7 +34,7 @@ HELDOUT_SEED_OFFSET = 1000  # the held-out stream is seeded with seed + this
 PARITY_INPUTS = ["sat 23 nov 2026", "Saturday, 23 November 2026", "November 23rd, 2026", "nov 23, 2026",
                  "23rd november 2026", "23/11/26", "20261123", "1 jan 1950", "31.12.2049", "29 Feb 2000",
                  "THU, 4 JULY '76", "the 2nd of march, 49", "2026-11-23", "Mon 7/6/99", "sept 9 1999",
-                 "12 Oct 50"]
+                 "12 Oct 50", "nov 23 \u201926", "23 nov 2026 \u00e9"]
 
 
 def batch_tensors(pairs):
@@ -107,7 +107,7 @@ def write_parity(model, path):
             logits = model(src, torch.tensor([[BOS] + steps[:-1]]))[0]
             lines.append("case\t%s\t%s" % (text, decode_target(steps)))
             lines.extend(" ".join("%.9g" % x for x in row.tolist()) for row in logits)
-    with open(path, "w") as f:
+    with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
 
 
@@ -128,9 +128,9 @@ def write_ct2_dir(model, directory, alignment_layer):
     os.makedirs(directory, exist_ok=True)
     write_ct2_model_bin(model, os.path.join(directory, "model.bin"), alignment_layer)
     for name, vocab in (("source_vocabulary.txt", SOURCE_VOCAB), ("target_vocabulary.txt", TARGET_VOCAB)):
-        with open(os.path.join(directory, name), "w") as f:
+        with open(os.path.join(directory, name), "w", encoding="utf-8") as f:
             f.write("".join(token + "\n" for token in vocab))
-    with open(os.path.join(directory, "config.json"), "w") as f:
+    with open(os.path.join(directory, "config.json"), "w", encoding="utf-8") as f:
         json.dump({"unk_token": "<unk>", "bos_token": "<s>", "eos_token": "</s>", "decoder_start_token": "<s>",
                    "add_source_bos": False, "add_source_eos": False, "layer_norm_epsilon": 1e-5}, f, indent=1)
 
@@ -138,7 +138,7 @@ def write_ct2_dir(model, directory, alignment_layer):
 def xattn_accuracy(xattn, model_file, heldout):
     inputs = "".join(s + "\n" for s, _ in heldout)
     run = subprocess.run([xattn, "translate", "--model", model_file], input=inputs, capture_output=True,
-                         text=True, check=True)
+                         encoding="utf-8", check=True)
     outputs = run.stdout.split("\n")
     return sum(o == t for o, (_, t) in zip(outputs, heldout)) / len(heldout)
 
@@ -179,13 +179,14 @@ def main():
           (torch_accuracy, len(heldout), seconds))
 
     os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "heldout.tsv"), "w") as f:
+    with open(os.path.join(args.out, "heldout.tsv"), "w", encoding="utf-8") as f:
         f.write("".join("%s\t%s\n" % pair for pair in heldout))
     write_parity(model, os.path.join(args.out, "parity.txt"))
     alignment_layer = sharpest_layer(model, heldout[:200])
     write_ct2_dir(model, args.ct2_dir, alignment_layer)
     for name in ("source_vocabulary.txt", "target_vocabulary.txt"):
-        with open(os.path.join(args.ct2_dir, name)) as src, open(os.path.join(args.out, name), "w") as dst:
+        with open(os.path.join(args.ct2_dir, name), encoding="utf-8") as src, \
+                open(os.path.join(args.out, name), "w", encoding="utf-8") as dst:
             dst.write(src.read())
 
     manifest = {
@@ -213,7 +214,7 @@ def main():
             manifest["accuracy"]["xattn_" + weights] = xattn_accuracy(args.xattn, target, heldout)
             manifest[weights + "_bytes"] = os.path.getsize(target)
     print(json.dumps(manifest["accuracy"]))
-    with open(os.path.join(args.out, "manifest.json"), "w") as f:
+    with open(os.path.join(args.out, "manifest.json"), "w", encoding="utf-8") as f:
         json.dump(manifest, f, indent=1)
         f.write("\n")
 

@@ -65,7 +65,7 @@ std::string alignment_svg(const AlignmentPlot& plot) {
   const int top = 56 + (rotate ? static_cast<int>(source_width) * 8 : 18);
   const int grid_w = static_cast<int>(cols) * kCell, grid_h = static_cast<int>(rows) * kCell;
   const int bar_x = left + grid_w + 24;
-  const int width = std::max(bar_x + kBarWidth + 48, static_cast<int>(columns(plot.title)) * 10 + 24);
+  const int width = std::max(bar_x + kBarWidth + 48, static_cast<int>(columns(plot.title)) * 9 + 24);
   const int height = top + std::max(grid_h, 80) + 44;
 
   std::string svg = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";

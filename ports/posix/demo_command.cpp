@@ -50,6 +50,7 @@ const Example kDates[] = {
     {"23rd november 2026", "2026-11-23"},     {"23/11/26", "2026-11-23"},
     {"20261123", "2026-11-23"},               {"THU 4 JULY '76", "1976-07-04"},
     {"the 1st of march, 49", "2049-03-01"},   {"31.12.1999", "1999-12-31"},
+    {"Mar-01-2020", "2020-03-01"},            {"feb 17, ’53", "1953-02-17"},
 };
 
 std::string own_path() {  // for the "try your own" line
@@ -69,6 +70,7 @@ int run_datenorm_demo(Args& args, std::ostream& out, std::ostream& err) {
   const auto t0 = std::chrono::steady_clock::now();
   Translator translator;
   error = translator.open_file(model);
+  if (!error.empty()) error += " (the model is committed as models/datenorm/datenorm-int8.xattn; pass --model FILE)";
   Limits limits;  // dates are short: 64 characters in, 64 decoding steps out
   limits.max_beam = 1;
   if (error.empty()) error = translator.start(limits);
