@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "alloc_count.h"
+#include "allocation_counter.h"
 #include "bench_core.h"
 #include "bench_options.h"
 #include "kernel_figures.h"
@@ -174,13 +174,13 @@ int main(int argc, char** argv) {
     xb::Samples view{proof_samples.data(), proof_samples.data() + n, proof_samples.data() + 2 * n, n};
     xb::Measurement ignored;
     proof.iterations = 1;
-    xb::allocation_window_open();
+    xattn::posix::allocation_window_open();
     st = xb::run(session, proof, one, kClock, view, &ignored);
-    report.allocations_one = xb::allocation_window_close();
+    report.allocations_one = xattn::posix::allocation_window_close();
     proof.iterations = o.alloc_iterations;
-    xb::allocation_window_open();
+    xattn::posix::allocation_window_open();
     if (st.is_ok()) st = xb::run(session, proof, one, kClock, view, &ignored);
-    report.allocations_many = xb::allocation_window_close();
+    report.allocations_many = xattn::posix::allocation_window_close();
     report.allocation_iterations = o.alloc_iterations;
     if (!st.is_ok()) return fail(st.message());
   }

@@ -4,87 +4,37 @@
 // while a window is open.
 #include <doctest/doctest.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 
+#include "allocation_counter.h"
 #include "test_support.h"
 #include "xattn/session.h"
 #include "xattn/text.h"
-
-// The replacement operators pair malloc with free by design.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define XATTN_COUNT_MALLOC 0  // the sanitizer owns malloc
-#else
-#define XATTN_COUNT_MALLOC 1
-#endif
-
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<long> g_allocations{0};
-
-void note_allocation() {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
-
-#if XATTN_COUNT_MALLOC
-extern "C" void* __libc_malloc(size_t);
-extern "C" void* __libc_calloc(size_t, size_t);
-extern "C" void* __libc_realloc(void*, size_t);
-extern "C" void* malloc(size_t n) {
-  note_allocation();
-  return __libc_malloc(n);
-}
-extern "C" void* calloc(size_t n, size_t size) {
-  note_allocation();
-  return __libc_calloc(n, size);
-}
-extern "C" void* realloc(void* p, size_t n) {
-  note_allocation();
-  return __libc_realloc(p, n);
-}
-#endif
-
-void* operator new(size_t n) {
-  note_allocation();
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](size_t n) { return operator new(n); }
-void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  note_allocation();
-  return std::malloc(n ? n : 1);
-}
-void* operator new[](size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
-void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace xattn {
 namespace {
 
 struct CountingWindow {
-  CountingWindow() {
-    g_allocations = 0;
-    g_counting = true;
-  }
-  ~CountingWindow() { g_counting = false; }
-  long count() const { return g_allocations.load(); }
+  CountingWindow() { posix::allocation_window_open(); }
+  ~CountingWindow() { posix::allocation_window_close(); }
+  long count() const { return posix::allocation_window_close(); }
 };
+
+// Pointers stored here escape, so the compiler cannot elide the pairs below.
+void* volatile g_escape[2];
 
 TEST_CASE("no allocation: the counter itself sees allocations") {
   CountingWindow window;
   int* p = new int(3);
   void* q = std::malloc(16);
+  g_escape[0] = p;
+  g_escape[1] = q;
   const long seen = window.count();
   delete p;
   std::free(q);
-  CHECK(seen == (XATTN_COUNT_MALLOC ? 3 : 1));  // new (which mallocs), and malloc
+  CHECK(seen == (posix::allocation_counter_sees_malloc() ? 3 : 1));  // new (which mallocs), and malloc
 }
 
 TEST_CASE("no allocation: session creation, encode and generate (greedy and beam 4) allocate nothing") {

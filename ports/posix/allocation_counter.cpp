@@ -1,4 +1,4 @@
-#include "alloc_count.h"
+#include "allocation_counter.h"
 
 #include <atomic>
 #include <cstdlib>
@@ -50,7 +50,15 @@ void operator delete(void* p, size_t) noexcept { std::free(p); }
 void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 namespace xattn {
-namespace bench {
+namespace posix {
+
+bool allocation_counter_sees_malloc() {
+#if defined(__SANITIZE_ADDRESS__)
+  return false;
+#else
+  return true;
+#endif
+}
 
 void allocation_window_open() {
   g_allocations = 0;
@@ -62,5 +70,5 @@ long allocation_window_close() {
   return g_allocations.load();
 }
 
-}  // namespace bench
+}  // namespace posix
 }  // namespace xattn
