@@ -9,12 +9,8 @@
 # (`bash .ci/arm-linux.sh aarch64`, `... armhf`) to run them as separate steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends g++ make cmake libxsimd-dev doctest-dev \
-  g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user >/dev/null
+bash .ci/install-packages.sh g++ make cmake libxsimd-dev doctest-dev \
+  g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user
 
 presets=("$@")
 if [ ${#presets[@]} -eq 0 ]; then presets=(aarch64 armhf); fi

@@ -7,12 +7,8 @@
 # exception or RTTI symbol.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends g++ make cmake libxsimd-dev \
-  gcc-arm-none-eabi picolibc-arm-none-eabi libstdc++-arm-none-eabi-picolibc qemu-system-arm >/dev/null
+bash .ci/install-packages.sh g++ make cmake libxsimd-dev \
+  gcc-arm-none-eabi picolibc-arm-none-eabi libstdc++-arm-none-eabi-picolibc qemu-system-arm
 
 start=$SECONDS
 echo "== the host xattn tool (converts and embeds the model), built once for the three boards"

@@ -9,13 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
 if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \
    || ! [ -d /usr/include/xsimd ]; then
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends clang libclang-rt-dev make cmake libxsimd-dev >/dev/null
+  bash .ci/install-packages.sh clang libclang-rt-dev make cmake libxsimd-dev
 fi
 
 SECONDS_EACH=${XATTN_FUZZ_SECONDS:-60}

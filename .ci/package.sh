@@ -3,11 +3,7 @@
 # only find_package(xattn) + xattn::xattn, and run it on the shared aren model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends g++ make cmake libxsimd-dev doctest-dev >/dev/null
+bash .ci/install-packages.sh g++ make cmake libxsimd-dev doctest-dev
 
 start=$SECONDS
 prefix=$PWD/build/package/install

@@ -7,12 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
 if ! command -v g++ >/dev/null || ! [ -f /usr/include/doctest/doctest.h ] || ! [ -d /usr/include/xsimd ]; then
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends g++ make cmake libxsimd-dev doctest-dev >/dev/null
+  bash .ci/install-packages.sh g++ make cmake libxsimd-dev doctest-dev
 fi
 
 SAN="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all"

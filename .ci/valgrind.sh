@@ -9,12 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
 if ! command -v valgrind >/dev/null || ! command -v g++ >/dev/null || ! [ -d /usr/include/xsimd ]; then
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends valgrind g++ make cmake libxsimd-dev >/dev/null
+  bash .ci/install-packages.sh valgrind g++ make cmake libxsimd-dev
 fi
 DATA=${XATTN_DATA_DIR:-../shared/data}/ct2-aren-transliteration
 if [ ! -f "$DATA/v2-aren-transliteration/model.bin" ]; then

@@ -6,11 +6,7 @@
 # AVX-512: the x86-avx512 preset runs natively, as the default build does.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends g++ make cmake libxsimd-dev doctest-dev qemu-user >/dev/null
+bash .ci/install-packages.sh g++ make cmake libxsimd-dev doctest-dev qemu-user
 
 for preset in x86-sse4.2 x86-avx2; do
   start=$SECONDS
