@@ -78,9 +78,15 @@ Status run(Session& session, const Plan& plan, const Inputs& inputs, const Clock
 // the cross-attention K/V projection, which runs once per input).
 uint64_t decoder_step_weight_bytes(const ModelView& model);
 
+// A function that reads every byte of a buffer, e.g. the session kernel
+// table's stream_read (the widest loads the kernels themselves use).
+using ReadFn = uint64_t (*)(const uint8_t* bytes, size_t size);
+
 // Read bandwidth over `bytes` (the caller's buffer, e.g. as large as the
-// decoder's weight working set): the best of `repeats` passes, in GB/s.
-double measure_read_bandwidth(const uint8_t* bytes, size_t size, const Clock& clock, uint32_t repeats);
+// decoder's weight working set) with `read`: the best of `repeats` passes
+// after one warm pass, in GB/s.
+double measure_read_bandwidth(const uint8_t* bytes, size_t size, const Clock& clock, uint32_t repeats,
+                              ReadFn read);
 
 struct Report {
   const char* model = "";

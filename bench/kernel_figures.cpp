@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "xattn/format.h"
+
 namespace xattn {
 namespace bench {
 namespace {
@@ -29,6 +31,16 @@ double median_time(F f, int reps) {
   }
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
+}
+
+// The weights are random bytes taken as a format layout-1 matrix (the
+// converter's default); these are its row sums, which VNNI needs.
+std::vector<int32_t> packed_row_sums(const std::vector<int8_t>& w, size_t n, size_t k) {
+  std::vector<int32_t> sums(n, 0);
+  for (uint32_t r = 0; r < n; ++r)
+    for (uint32_t c = 0; c < k; ++c)
+      sums[r] += w[format::packed_offset(uint32_t(n), uint32_t(k), r, c)];
+  return sums;
 }
 
 struct Shape {
@@ -60,16 +72,18 @@ int print_kernel_figures(const kernels::KernelTable& k, PrintFn print) {
     std::vector<int8_t> w(s.n * s.k), q(s.m * s.k);
     std::vector<float> x(s.m * s.k), xs(s.m), ws(s.n, 50.0f), bias(s.n, 0.5f), y(s.m * s.n);
     for (int8_t& v : w) v = static_cast<int8_t>(next() >> 24);
+    const std::vector<int32_t> sums = packed_row_sums(w, s.n, s.k);
     for (float& v : x) v = static_cast<float>(static_cast<int32_t>(next() >> 16) - 32768) / 32768.0f;
     const double t = median_time(
         [&] {
           k.quantize_rows(x.data(), s.m, s.k, Rounding::kNearestEven, q.data(), xs.data());
-          k.linear_i8(q.data(), xs.data(), s.m, s.k, w.data(), ws.data(), bias.data(), s.n, y.data());
+          k.linear_i8_packed(q.data(), xs.data(), s.m, s.k, w.data(), sums.data(), ws.data(), bias.data(), s.n,
+                             y.data());
         },
         s.n * s.k > 4000000 ? 31 : 301);
     const double bytes = static_cast<double>(s.n * s.k + 8 * s.n);
     const double peak = measure_read_bandwidth(reinterpret_cast<const uint8_t*>(w.data()), w.size(),
-                                               Clock{ticks, 1e9}, 10);
+                                               Clock{ticks, 1e9}, 10, k.stream_read);
     line(print, "%-26s %3zu %6zu %6zu %10.2f %14.1f %16.1f\n", s.what, s.m, s.k, s.n, t * 1e6, bytes / t / 1e9,
          peak);
   }
@@ -85,6 +99,7 @@ int print_kernel_figures(const kernels::KernelTable& k, PrintFn print) {
     std::vector<float> wf(f32 ? s.n * s.k : 0), x(s.m * s.k), xs(s.m), ws(s.n, 50.0f), bias(s.n, 0.5f),
         y(s.m * s.n);
     for (int8_t& v : w) v = static_cast<int8_t>(next() >> 24);
+    const std::vector<int32_t> sums = packed_row_sums(w, s.n, s.k);
     for (float& v : wf) v = static_cast<float>(static_cast<int32_t>(next() >> 16) - 32768) / 1e6f;
     for (float& v : x) v = static_cast<float>(static_cast<int32_t>(next() >> 16) - 32768) / 32768.0f;
     const double t = median_time(
@@ -93,7 +108,8 @@ int print_kernel_figures(const kernels::KernelTable& k, PrintFn print) {
             k.linear_f32(x.data(), s.m, s.k, wf.data(), bias.data(), s.n, y.data());
           } else {
             k.quantize_rows(x.data(), s.m, s.k, Rounding::kNearestEven, q.data(), xs.data());
-            k.linear_i8(q.data(), xs.data(), s.m, s.k, w.data(), ws.data(), bias.data(), s.n, y.data());
+            k.linear_i8_packed(q.data(), xs.data(), s.m, s.k, w.data(), sums.data(), ws.data(), bias.data(), s.n,
+                               y.data());
           }
         },
         51);

@@ -249,9 +249,11 @@ TEST_CASE("model reader corruption: tensor table entries") {
   bad(b, set_u8(qkv_bias + tn::kDType, 1), "tensor encoder/layer_0/self_attention/linear_0/bias: int8 is not allowed here");
   bad(b, set_u8(l.entry(2) + tn::kDType, 1), "tensor encoder/layer_norm/gamma: int8 is not allowed here");
   bad(b, set_u8(ffn_in + tn::kDType, 1), "tensor encoder/layer_1/ffn/linear_0/weight: byte count does not match its shape");
-  bad(b, set_u8(ffn_in + tn::kLayout, 1), "unknown layout or non-zero reserved fields");
+  bad(b, set_u8(ffn_in + tn::kLayout, 2), "unknown layout or non-zero reserved fields");
+  bad(b, set_u8(ffn_in + tn::kLayout, 1),
+      "tensor encoder/layer_1/ffn/linear_0/weight: packed layout needs an int8 linear weight with columns % 4 == 0");
   bad(b, set_u8(ffn_in + tn::kReserved16 + 1, 1), "unknown layout or non-zero reserved fields");
-  bad(b, set_u64(ffn_in + tn::kReserved64, 1ull << 63), "unknown layout or non-zero reserved fields");
+  bad(b, set_u64(ffn_in + tn::kRowSumsOffset, 1ull << 63), "tensor encoder/layer_1/ffn/linear_0/weight: row sums on an unpacked tensor");
   bad(b, set_u64(ffn_in + tn::kDataBytes, 32 * 16 * 4 + 4), "byte count does not match its shape");
   const std::string placement = "tensor encoder/layer_1/ffn/linear_0/weight: data offset misaligned, overlapping or outside the file";
   const uint64_t ffn_in_data = get_u64(b, ffn_in + tn::kDataOffset);
@@ -287,6 +289,72 @@ TEST_CASE("model reader corruption: int8 scales") {
   put_f32(tiny, scales, 1e-40f);
   fix_checksum(tiny);
   CHECK(open_copy(tiny).is_ok());
+}
+
+TEST_CASE("model reader corruption: packed int8 weights (layout 1) and their row sums") {
+  SyntheticOptions o;
+  o.int8 = true;
+  const Bytes b = synthetic_model(o);
+  const size_t qkv = entry_of(b, xattn::layer_id(xattn::Section::kDecoderLayer, 1, xattn::LayerRole::kSelfQkvWeight));
+  const size_t out = entry_of(b, xattn::global_id(xattn::GlobalRole::kOutputWeight));
+  const size_t embedding = entry_of(b, xattn::global_id(xattn::GlobalRole::kTargetEmbedding));
+  REQUIRE(b[qkv + tn::kLayout] == fmt::kLayoutPacked16x4);
+  REQUIRE(b[out + tn::kLayout] == fmt::kLayoutPacked16x4);  // 10 rows: one narrow block
+  REQUIRE(b[embedding + tn::kLayout] == fmt::kLayoutRowMajor);  // read by row, never packed
+  const std::string name = "tensor decoder/layer_1/self_attention/linear_0/weight";
+  const uint64_t sums = get_u64(b, qkv + tn::kRowSumsOffset);
+  const uint64_t data = get_u64(b, qkv + tn::kDataOffset);
+  REQUIRE(sums != 0);
+  // A stored sum off by one, and a weight byte changed under a correct sum.
+  bad(b, set_u32(sums + 4 * 5, get_u32(b, sums + 4 * 5) + 1), name + ": row 5 has a wrong row sum");
+  bad(b, set_u32(sums + 4 * 47, get_u32(b, sums + 4 * 47) - 1), name + ": row 47 has a wrong row sum");
+  // Byte 4 * 16 + 4 * 3 + 1 of a packed block is row 3, column 5 (column group 1).
+  bad(b, [&](Bytes& x) { x[data + 4 * 16 + 4 * 3 + 1] = static_cast<uint8_t>(x[data + 4 * 16 + 4 * 3 + 1] ^ 1); },
+      name + ": row 3 has a wrong row sum");
+  const uint64_t out_sums = get_u64(b, out + tn::kRowSumsOffset);
+  bad(b, set_u32(out_sums + 4 * 9, get_u32(b, out_sums + 4 * 9) + 7),
+      "tensor decoder/projection/weight: row 9 has a wrong row sum");
+  const std::string placement = name + ": row sums offset misaligned, overlapping or outside the file";
+  bad(b, set_u64(qkv + tn::kRowSumsOffset, sums + 4), placement);
+  bad(b, set_u64(qkv + tn::kRowSumsOffset, 0), placement);
+  bad(b, set_u64(qkv + tn::kRowSumsOffset, get_u64(b, qkv + tn::kScaleOffset)), placement);
+  bad(b, set_u64(qkv + tn::kRowSumsOffset, (b.size() + 63) / 64 * 64), placement);
+  bad(b, set_u64(qkv + tn::kRowSumsOffset, 0xffffffffffffffc0ull), placement);
+  bad(b, set_u8(qkv + tn::kLayout, fmt::kLayoutRowMajor), name + ": row sums on an unpacked tensor");
+  bad(b, set_u8(embedding + tn::kLayout, fmt::kLayoutPacked16x4),
+      "tensor decoder/embeddings/weight: packed layout needs an int8 linear weight with columns % 4 == 0");
+}
+
+TEST_CASE("model reader: packed and row-major int8 files open to the same weights") {
+  SyntheticOptions o;
+  o.int8 = true;
+  const Bytes packed_bytes = synthetic_model(o);
+  o.pack_int8 = false;
+  const Bytes row_major_bytes = synthetic_model(o);
+  AlignedBytes packed(packed_bytes.data(), packed_bytes.size());
+  AlignedBytes row_major(row_major_bytes.data(), row_major_bytes.size());
+  auto p = new_view();
+  auto r = new_view();
+  REQUIRE(xattn::open_model(packed.data(), packed.size(), p.get()).is_ok());
+  REQUIRE(xattn::open_model(row_major.data(), row_major.size(), r.get()).is_ok());
+  const xattn::MatrixView& pw = p->decoder[0].ffn_in.weight;
+  const xattn::MatrixView& rw = r->decoder[0].ffn_in.weight;
+  REQUIRE(pw.layout == fmt::kLayoutPacked16x4);
+  REQUIRE(rw.layout == fmt::kLayoutRowMajor);
+  REQUIRE(rw.row_sums == nullptr);
+  const auto* pq = static_cast<const int8_t*>(pw.data);
+  const auto* rq = static_cast<const int8_t*>(rw.data);
+  size_t mismatches = 0;
+  for (uint32_t row = 0; row < rw.rows; ++row) {
+    int32_t sum = 0;
+    for (uint32_t col = 0; col < rw.cols; ++col) {
+      const int8_t v = rq[size_t(row) * rw.cols + col];
+      sum += v;
+      mismatches += pq[fmt::packed_offset(pw.rows, pw.cols, row, col)] != v;
+    }
+    CHECK(pw.row_sums[row] == sum);
+  }
+  CHECK(mismatches == 0);
 }
 
 #endif  // XATTN_HAVE_CONVERT

@@ -82,7 +82,26 @@ void check_tensors(ModelView* view, const xattn::convert::XattnModelContents& m)
       CHECK(reinterpret_cast<uintptr_t>(mv.data) % 64 == 0);
       if (t.dtype == xattn::format::DType::kInt8) {
         REQUIRE(mv.scales != nullptr);
-        CHECK(std::memcmp(mv.data, t.q.data(), n) == 0);
+        if (mv.layout == fmt::kLayoutPacked16x4) {
+          // Layout 1 holds the same values, each at packed_offset, and exact row sums.
+          REQUIRE(mv.row_sums != nullptr);
+          const auto* q = static_cast<const int8_t*>(mv.data);
+          size_t moved = 0, wrong_sums = 0;
+          for (uint32_t r = 0; r < t.rows; ++r) {
+            int32_t sum = 0;
+            for (uint32_t c = 0; c < t.cols; ++c) {
+              const int8_t v = t.q[size_t(r) * t.cols + c];
+              sum += v;
+              moved += q[fmt::packed_offset(t.rows, t.cols, r, c)] != v;
+            }
+            wrong_sums += mv.row_sums[r] != sum;
+          }
+          CHECK(moved == 0);
+          CHECK(wrong_sums == 0);
+        } else {
+          CHECK(mv.row_sums == nullptr);
+          CHECK(std::memcmp(mv.data, t.q.data(), n) == 0);
+        }
         CHECK(std::memcmp(mv.scales, t.scales.data(), 4 * t.rows) == 0);
       } else {
         CHECK(mv.scales == nullptr);
@@ -126,6 +145,9 @@ std::string consistent_truncation_error(const Bytes& b, size_t n) {
     const uint64_t scales = get_u64(b, e + fmt::tensor::kScaleOffset);
     if (scales && scales + 4ull * get_u32(b, e + fmt::tensor::kRows) > n)
       return name + ": scale offset misaligned, overlapping or outside the file";
+    const uint64_t sums = get_u64(b, e + fmt::tensor::kRowSumsOffset);
+    if (sums && sums + 4ull * get_u32(b, e + fmt::tensor::kRows) > n)
+      return name + ": row sums offset misaligned, overlapping or outside the file";
   }
   return "";
 }
@@ -141,6 +163,7 @@ std::set<size_t> truncation_lengths(const Bytes& b, size_t step) {
     cuts.insert(l.entry(i) + 20);
     cuts.insert(get_u64(b, l.entry(i) + fmt::tensor::kDataOffset));
     if (uint64_t s = get_u64(b, l.entry(i) + fmt::tensor::kScaleOffset)) cuts.insert(s);
+    if (uint64_t s = get_u64(b, l.entry(i) + fmt::tensor::kRowSumsOffset)) cuts.insert(s);
   }
   std::set<size_t> out;
   for (size_t c : cuts)

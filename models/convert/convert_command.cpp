@@ -17,7 +17,8 @@ namespace {
 
 const char kUsage[] =
     "usage: convert ct2 DIR -o FILE [--weights f32|int8] [--activation-rounding nearest|floor]"
-    " [--text tokens|characters]\n       convert synth --preset P [--weights f32|int8] [--seed S] -o FILE";
+    " [--text tokens|characters] [--layout packed|row-major]\n"
+    "       convert synth --preset P [--weights f32|int8] [--seed S] [--layout packed|row-major] -o FILE";
 
 struct Arguments {
   std::string format;
@@ -27,6 +28,7 @@ struct Arguments {
   bool set_rounding = false;  // default: as CTranslate2 runs the file (see ct2_import.cpp)
   Rounding rounding = Rounding::kNearestEven;
   TextMode text = TextMode::kSpaceSeparated;
+  bool pack_int8 = true;  // int8 linear weights in format layout 1
   bool help = false;
 };
 
@@ -55,6 +57,11 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
       const std::string mode = argv[++i];
       if (mode != "tokens" && mode != "characters") return "--text must be tokens or characters, not '" + mode + "'";
       a->text = mode == "characters" ? TextMode::kCharacters : TextMode::kSpaceSeparated;
+    } else if (arg == "--layout") {
+      if (i + 1 >= argc) return "--layout needs packed or row-major";
+      const std::string layout = argv[++i];
+      if (layout != "packed" && layout != "row-major") return "--layout must be packed or row-major, not '" + layout + "'";
+      a->pack_int8 = layout == "packed";
     } else if (!arg.empty() && arg[0] == '-') {
       return "unknown option " + arg;
     } else if (a->format.empty()) {
@@ -117,6 +124,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   std::vector<uint8_t> bytes;
   if (args.set_rounding) imported.model.config.activation_rounding = args.rounding;
   imported.model.config.text_mode = args.text;  // how text becomes tokens travels with the model
+  imported.model.pack_int8 = args.pack_int8;
   if (error.empty()) error = write_xattn_model(imported.model, &bytes);
   if (error.empty()) error = write_file(args.output, bytes);
   if (!error.empty()) {

@@ -15,14 +15,14 @@ namespace {
 std::string usage() {
   std::string presets;
   for (const std::string& p : synth_presets()) presets += (presets.empty() ? "" : "|") + p;
-  return "usage: convert synth --preset " + presets + " [--weights f32|int8] [--seed S] -o FILE";
+  return "usage: convert synth --preset " + presets + " [--weights f32|int8] [--seed S] [--layout packed|row-major] -o FILE";
 }
 
 }  // namespace
 
 int run_synth(int argc, char** argv, std::ostream& out, std::ostream& err) {
   const auto start = std::chrono::steady_clock::now();
-  std::string preset, output, weights = "f32";
+  std::string preset, output, weights = "f32", layout = "packed";
   uint64_t seed = 1;
   for (int i = 2; i < argc; ++i) {  // argv[1] is "synth"
     const std::string arg = argv[i] ? argv[i] : "";
@@ -36,6 +36,8 @@ int run_synth(int argc, char** argv, std::ostream& out, std::ostream& err) {
       preset = argv[++i];
     } else if (arg == "--weights" && has_value) {
       weights = argv[++i];
+    } else if (arg == "--layout" && has_value) {
+      layout = argv[++i];
     } else if (arg == "--seed" && has_value) {
       const std::string text = argv[++i];
       char* end = nullptr;
@@ -53,9 +55,14 @@ int run_synth(int argc, char** argv, std::ostream& out, std::ostream& err) {
     err << "convert: synth needs --preset, -o and --weights f32|int8 (" << usage() << ")\n";
     return 2;
   }
+  if (layout != "packed" && layout != "row-major") {
+    err << "convert: --layout must be packed or row-major, not '" << layout << "' (" << usage() << ")\n";
+    return 2;
+  }
   const WeightType type = weights == "int8" ? WeightType::kInt8 : WeightType::kFloat32;
   XattnModelContents model;
   std::string error = synth_model(preset, type, seed, &model);
+  model.pack_int8 = layout == "packed";
   std::vector<uint8_t> bytes;
   if (error.empty()) error = write_xattn_model(model, &bytes);
   if (error.empty()) {

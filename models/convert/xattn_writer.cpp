@@ -112,7 +112,22 @@ std::string write_vocab(std::vector<uint8_t>& b, const std::vector<std::string>&
   return "";
 }
 
-std::string check_tensors(const XattnModelContents& m, std::vector<const HostTensor*>* sorted) {
+// Layout 1 of a row-major int8 matrix (xattn/format.h), and its row sums.
+std::vector<int8_t> pack_16x4(const HostTensor& t, std::vector<int32_t>* row_sums) {
+  std::vector<int8_t> packed(t.q.size());
+  row_sums->assign(t.rows, 0);
+  for (uint32_t r = 0; r < t.rows; ++r) {
+    for (uint32_t c = 0; c < t.cols; ++c) {
+      const int8_t v = t.q[static_cast<size_t>(r) * t.cols + c];
+      packed[format::packed_offset(t.rows, t.cols, r, c)] = v;
+      (*row_sums)[r] += v;
+    }
+  }
+  return packed;
+}
+
+std::string check_tensors(const XattnModelContents& m, std::vector<const HostTensor*>* sorted,
+                          std::vector<bool>* packed) {
   std::map<uint32_t, const HostTensor*> by_id;
   for (const HostTensor& t : m.tensors)
     if (!by_id.emplace(t.id, &t).second) return "tensor " + tensor_display_name(t.id) + " given twice";
@@ -141,6 +156,8 @@ std::string check_tensors(const XattnModelContents& m, std::vector<const HostTen
       return "tensor " + name + ": unknown dtype";
     }
     sorted->push_back(&t);
+    packed->push_back(m.pack_int8 && e.packable && t.dtype == format::DType::kInt8 &&
+                      t.cols % format::kPackCols == 0);
     by_id.erase(it);
   }
   if (!by_id.empty()) return "tensor " + tensor_display_name(by_id.begin()->first) + " is not part of this model";
@@ -159,7 +176,8 @@ std::string write_xattn_model(const XattnModelContents& m, std::vector<uint8_t>*
     return "target vocabulary has " + std::to_string(m.target_vocab.size()) + " tokens, config says " +
            std::to_string(m.config.target_vocab_size);
   std::vector<const HostTensor*> tensors;
-  error = check_tensors(m, &tensors);
+  std::vector<bool> packed;
+  error = check_tensors(m, &tensors, &packed);
   if (!error.empty()) return error;
 
   std::vector<uint8_t> b(hdr::kSize + cfg::kSize, 0);
@@ -193,7 +211,10 @@ std::string write_xattn_model(const XattnModelContents& m, std::vector<uint8_t>*
     const size_t data = pad_to(b, format::kAlignment);
     const size_t data_bytes = int8 ? n : 4 * n;
     b.resize(data + data_bytes);
-    if (int8)
+    std::vector<int32_t> row_sums;
+    if (packed[i])
+      std::memcpy(&b[data], pack_16x4(t, &row_sums).data(), n);
+    else if (int8)
       std::memcpy(&b[data], t.q.data(), n);
     else
       for (size_t k = 0; k < n; ++k) put_f32(b, data + 4 * k, t.values[k]);
@@ -203,14 +224,21 @@ std::string write_xattn_model(const XattnModelContents& m, std::vector<uint8_t>*
       b.resize(scale + 4ull * t.rows);
       for (uint32_t r = 0; r < t.rows; ++r) put_f32(b, scale + 4ull * r, t.scales[r]);
     }
+    size_t sums = 0;
+    if (packed[i]) {
+      sums = pad_to(b, format::kAlignment);
+      b.resize(sums + 4ull * t.rows);
+      for (uint32_t r = 0; r < t.rows; ++r) put_u32(b, sums + 4ull * r, static_cast<uint32_t>(row_sums[r]));
+    }
     put_u32(b, entry + tns::kId, t.id);
     put_u8(b, entry + tns::kDType, static_cast<uint8_t>(t.dtype));
-    put_u8(b, entry + tns::kLayout, format::kLayoutRowMajor);
+    put_u8(b, entry + tns::kLayout, packed[i] ? format::kLayoutPacked16x4 : format::kLayoutRowMajor);
     put_u32(b, entry + tns::kRows, t.rows);
     put_u32(b, entry + tns::kCols, t.cols);
     put_u64(b, entry + tns::kDataOffset, data);
     put_u64(b, entry + tns::kDataBytes, data_bytes);
     put_u64(b, entry + tns::kScaleOffset, scale);
+    put_u64(b, entry + tns::kRowSumsOffset, sums);
   }
 
   put_u64(b, hdr::kFileSize, b.size());

@@ -19,6 +19,10 @@ struct XattnModelContents {
   std::vector<std::string> source_vocab;  // index = id
   std::vector<std::string> target_vocab;
   std::vector<HostTensor> tensors;        // any order; written sorted by id
+  // int8 linear weights with cols % 4 == 0 are written in format layout 1
+  // (16 x 4 blocks, with row sums), the layout the int8 kernels stream;
+  // false keeps every tensor row-major.
+  bool pack_int8 = true;
 };
 
 // Serializes `model` into `out`. Returns "" or a one-line error (a missing,

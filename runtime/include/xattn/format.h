@@ -67,19 +67,42 @@ constexpr uint32_t kOffsets = 8;
 namespace tensor {
 constexpr uint32_t kId = 0;           // u32, see tensor_id.h
 constexpr uint32_t kDType = 4;        // u8
-constexpr uint32_t kLayout = 5;       // u8, 0 = row-major [rows x cols]
+constexpr uint32_t kLayout = 5;       // u8, kLayoutRowMajor or kLayoutPacked16x4
 constexpr uint32_t kReserved16 = 6;   // u16, must be 0
 constexpr uint32_t kRows = 8;         // u32
 constexpr uint32_t kCols = 12;        // u32 (1 for vectors)
 constexpr uint32_t kDataOffset = 16;  // u64, absolute, 64-aligned
 constexpr uint32_t kDataBytes = 24;   // u64
 constexpr uint32_t kScaleOffset = 32; // u64, absolute, 64-aligned; int8 only, else 0
-constexpr uint32_t kReserved64 = 40;  // u64, must be 0
+constexpr uint32_t kRowSumsOffset = 40;  // u64, absolute, 64-aligned; packed int8 only, else 0
 constexpr uint32_t kSize = 48;
 }  // namespace tensor
 
 enum class DType : uint8_t { kFloat32 = 0, kInt8 = 1 };
+
+// Layout 0: row-major [rows x cols].
 constexpr uint8_t kLayoutRowMajor = 0;
+
+// Layout 1, int8 linear weights only (cols % 4 == 0): rows in blocks of 16
+// (the last block may be narrower), and inside a block of width r the 4
+// consecutive columns of each row side by side, row after row:
+//   block b (rows 16b .. 16b + r), column group g, row o, column c:
+//   byte 16b * cols + (g * r + o) * 4 + c
+// A dot-product kernel then streams the matrix once, front to back: one
+// 64-byte load is 16 rows x 4 columns, exactly what vpdpbusd (or 4 NEON sdot)
+// consumes against 4 broadcast activation bytes, with no horizontal sums.
+// Packed tensors carry int32 row sums (for VNNI's unsigned-offset correction).
+constexpr uint8_t kLayoutPacked16x4 = 1;
+constexpr uint32_t kPackRows = 16;
+constexpr uint32_t kPackCols = 4;
+
+// The byte offset of element (row, col) of a [rows x cols] layout-1 matrix.
+constexpr uint64_t packed_offset(uint32_t rows, uint32_t cols, uint32_t row, uint32_t col) {
+  const uint32_t base = row - row % kPackRows;
+  const uint32_t width = rows - base < kPackRows ? rows - base : kPackRows;
+  return static_cast<uint64_t>(base) * cols +
+         (static_cast<uint64_t>(col / kPackCols) * width + (row - base)) * kPackCols + col % kPackCols;
+}
 
 }  // namespace format
 }  // namespace xattn

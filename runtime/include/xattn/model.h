@@ -45,10 +45,12 @@ class VocabView {
 // float scale per row: w = q / scale (CTranslate2's convention).
 struct MatrixView {
   format::DType dtype = format::DType::kFloat32;
+  uint8_t layout = 0;             // format::kLayoutRowMajor or kLayoutPacked16x4
   uint32_t rows = 0;
   uint32_t cols = 0;
   const void* data = nullptr;
   const float* scales = nullptr;  // int8 only
+  const int32_t* row_sums = nullptr;  // packed int8 only: sum of each row's weights
 };
 
 struct LinearView {

@@ -67,6 +67,7 @@ struct TensorShape {
   uint32_t rows = 0;
   uint32_t cols = 0;
   bool int8_allowed = false;
+  bool packable = false;  // a linear layer's weight: int8 may use format layout 1
 };
 // False when no tensor with this id belongs in such a model.
 bool tensor_shape(const ModelConfig& config, uint32_t id, TensorShape* shape);

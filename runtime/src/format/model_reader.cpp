@@ -143,6 +143,31 @@ Status read_config(const uint8_t* b, ModelConfig* c) {
   return validate_config(*c);
 }
 
+// Claims [offset, offset + count) for one tensor part: 64-aligned, after
+// everything placed before it, inside the file. Advances *end.
+bool place(uint64_t offset, uint64_t count, size_t size, uint64_t* end) {
+  if (offset % format::kAlignment != 0 || offset < *end || offset > size || count > size - offset) return false;
+  *end = offset + count;
+  return true;
+}
+
+// The first row of a layout-1 matrix whose stored sum differs from the sum
+// of its weights, or `rows` when all agree. Walks the blocks in file order.
+uint32_t first_wrong_row_sum(const int8_t* w, uint32_t rows, uint32_t cols, const int32_t* sums) {
+  for (uint32_t base = 0; base < rows; base += format::kPackRows) {
+    const uint32_t width = rows - base < format::kPackRows ? rows - base : format::kPackRows;
+    int32_t block[format::kPackRows] = {};
+    const int8_t* p = w + static_cast<uint64_t>(base) * cols;
+    for (uint32_t g = 0; g < cols / format::kPackCols; ++g) {
+      for (uint32_t o = 0; o < width; ++o, p += format::kPackCols) block[o] += p[0] + p[1] + p[2] + p[3];
+    }
+    for (uint32_t o = 0; o < width; ++o) {
+      if (block[o] != sums[base + o]) return base + o;
+    }
+  }
+  return rows;
+}
+
 Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* entry, ModelView* view,
                    uint64_t* data_end) {
   namespace t = format::tensor;
@@ -161,8 +186,9 @@ Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* entry, Mode
   const uint64_t offset = load_u64(entry + t::kDataOffset);
   const uint64_t nbytes = load_u64(entry + t::kDataBytes);
   const uint64_t scale_offset = load_u64(entry + t::kScaleOffset);
-  if (entry[t::kLayout] != format::kLayoutRowMajor || format::load_u16(entry + t::kReserved16) != 0 ||
-      load_u64(entry + t::kReserved64) != 0) {
+  const uint64_t sums_offset = load_u64(entry + t::kRowSumsOffset);
+  const uint8_t layout = entry[t::kLayout];
+  if (layout > format::kLayoutPacked16x4 || format::load_u16(entry + t::kReserved16) != 0) {
     return bad("tensor ").add(name).add(": unknown layout or non-zero reserved fields");
   }
   if (dtype > static_cast<uint8_t>(format::DType::kInt8)) {
@@ -174,20 +200,21 @@ Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* entry, Mode
     return bad("tensor ").add(name).add(": expected ").add_dims(slot.rows, slot.cols).add(", got ")
         .add_dims(rows, cols);
   }
+  const bool packed = layout == format::kLayoutPacked16x4;
+  if (packed && !(int8 && slot.packable && cols % format::kPackCols == 0)) {
+    return bad("tensor ").add(name).add(": packed layout needs an int8 linear weight with columns % 4 == 0");
+  }
+  if (!packed && sums_offset != 0) return bad("tensor ").add(name).add(": row sums on an unpacked tensor");
   const uint64_t expected_bytes = static_cast<uint64_t>(rows) * cols * (int8 ? 1u : 4u);
   if (nbytes != expected_bytes) return bad("tensor ").add(name).add(": byte count does not match its shape");
-  if (offset % format::kAlignment != 0 || offset < *data_end || offset > size || nbytes > size - offset) {
+  if (!place(offset, nbytes, size, data_end)) {
     return bad("tensor ").add(name).add(": data offset misaligned, overlapping or outside the file");
   }
-  *data_end = offset + nbytes;
   const float* scales = nullptr;
   if (int8) {
-    const uint64_t scale_bytes = static_cast<uint64_t>(rows) * 4u;
-    if (scale_offset % format::kAlignment != 0 || scale_offset < *data_end || scale_offset > size ||
-        scale_bytes > size - scale_offset) {
+    if (!place(scale_offset, static_cast<uint64_t>(rows) * 4u, size, data_end)) {
       return bad("tensor ").add(name).add(": scale offset misaligned, overlapping or outside the file");
     }
-    *data_end = scale_offset + scale_bytes;
     scales = reinterpret_cast<const float*>(bytes + scale_offset);
     for (uint32_t r = 0; r < rows; ++r) {
       if (!(scales[r] > 0.0f && scales[r] < 3.0e38f)) {
@@ -197,12 +224,27 @@ Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* entry, Mode
   } else if (scale_offset != 0) {
     return bad("tensor ").add(name).add(": float32 tensor with a scale offset");
   }
+  const int32_t* row_sums = nullptr;
+  if (packed) {
+    if (!place(sums_offset, static_cast<uint64_t>(rows) * 4u, size, data_end)) {
+      return bad("tensor ").add(name).add(": row sums offset misaligned, overlapping or outside the file");
+    }
+    row_sums = reinterpret_cast<const int32_t*>(bytes + sums_offset);
+    // The sums feed VNNI's offset correction and nothing else, so a wrong one
+    // would corrupt results on some CPUs only: check them all once, here.
+    const uint32_t bad_row = first_wrong_row_sum(reinterpret_cast<const int8_t*>(bytes + offset), rows, cols, row_sums);
+    if (bad_row < rows) {
+      return bad("tensor ").add(name).add(": row ").add(static_cast<uint64_t>(bad_row)).add(" has a wrong row sum");
+    }
+  }
   if (slot.matrix) {
     slot.matrix->dtype = static_cast<format::DType>(dtype);
     slot.matrix->rows = rows;
     slot.matrix->cols = cols;
     slot.matrix->data = bytes + offset;
     slot.matrix->scales = scales;
+    slot.matrix->layout = layout;
+    slot.matrix->row_sums = row_sums;
   } else {
     *slot.vector = reinterpret_cast<const float*>(bytes + offset);
   }

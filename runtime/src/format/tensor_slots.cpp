@@ -8,7 +8,7 @@ namespace {
 bool layer_shape(LayerRole role, bool decoder, const ModelConfig& c, TensorShape* s) {
   const uint32_t d = c.d_model, f = c.ffn_dim;
   auto vector = [s](uint32_t n) { *s = TensorShape{n, 1, false}; };
-  auto matrix = [s](uint32_t rows, uint32_t cols) { *s = TensorShape{rows, cols, true}; };
+  auto matrix = [s](uint32_t rows, uint32_t cols) { *s = TensorShape{rows, cols, true, true}; };
   switch (role) {
     case LayerRole::kSelfNormGamma: case LayerRole::kSelfNormBeta: vector(d); return true;
     case LayerRole::kSelfQkvWeight: matrix(3 * d, d); return true;
@@ -45,7 +45,7 @@ bool global_shape(GlobalRole role, const ModelConfig& c, TensorShape* s) {
     case GlobalRole::kDecoderNormGamma: case GlobalRole::kDecoderNormBeta:
       *s = TensorShape{d, 1, false};
       return pre_norm;
-    case GlobalRole::kOutputWeight: *s = TensorShape{c.target_vocab_size, d, true}; return true;
+    case GlobalRole::kOutputWeight: *s = TensorShape{c.target_vocab_size, d, true, true}; return true;
     case GlobalRole::kOutputBias: *s = TensorShape{c.target_vocab_size, 1, false}; return true;
     default: return false;
   }
@@ -128,6 +128,7 @@ bool tensor_slot(const ModelConfig& config, uint32_t id, ModelView* view, Tensor
   slot->rows = shape.rows;
   slot->cols = shape.cols;
   slot->int8_allowed = shape.int8_allowed;
+  slot->packable = shape.packable;
   slot->matrix = b.matrix;
   slot->vector = b.vector;
   return b.matrix || b.vector;

@@ -16,6 +16,7 @@ struct TensorSlot {
   uint32_t rows = 0;
   uint32_t cols = 0;
   bool int8_allowed = false;
+  bool packable = false;           // int8 may use layout 1 (linear weights)
   MatrixView* matrix = nullptr;    // for matrices
   const float** vector = nullptr;  // for float vectors (bias, gamma, beta)
 };

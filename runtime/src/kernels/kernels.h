@@ -34,6 +34,14 @@ struct KernelTable {
                     const int8_t* w, const float* w_scales, const float* bias,
                     size_t n, float* y);
 
+  // The same product with w in format layout 1 (kLayoutPacked16x4, k % 4 ==
+  // 0) and row_sums[j] = sum_k w[j][k]. Bit-identical to linear_i8 on the
+  // row-major matrix. q is scratch: a kernel may overwrite it (VNNI shifts it
+  // to unsigned bytes in place).
+  void (*linear_i8_packed)(int8_t* q, const float* x_scales, size_t m, size_t k,
+                           const int8_t* w, const int32_t* row_sums,
+                           const float* w_scales, const float* bias, size_t n, float* y);
+
   // Row-wise LayerNorm over d: y = (x - mean) / sqrt(var + eps) * gamma + beta
   // (biased variance). y may alias x.
   void (*layer_norm)(const float* x, size_t m, size_t d, const float* gamma,
@@ -65,6 +73,11 @@ struct KernelTable {
   // k <= n.
   void (*top_k)(const float* x, size_t n, size_t k, float* values,
                 uint32_t* indices);
+
+  // Reads bytes[0..n) as fast as this ISA loads (widest vectors, independent
+  // accumulators) and returns their xor-fold, so no load can be elided: the
+  // roofline's read-bandwidth probe, measured with the loads the kernels use.
+  uint64_t (*stream_read)(const uint8_t* bytes, size_t n);
 };
 
 // The portable scalar table: the oracle, and the path on targets without SIMD.

@@ -15,6 +15,8 @@ void quantize_rows(const float* x, size_t m, size_t k, Rounding rounding, int8_t
 void linear_i8(const int8_t* q, const float* x_scales, size_t m, size_t k,
                const int8_t* w, const float* w_scales, const float* bias,
                size_t n, float* y);
+void linear_i8_packed(int8_t* q, const float* x_scales, size_t m, size_t k, const int8_t* w,
+                      const int32_t* row_sums, const float* w_scales, const float* bias, size_t n, float* y);
 void layer_norm(const float* x, size_t m, size_t d, const float* gamma,
                 const float* beta, float eps, float* y);
 void activation(Activation kind, float* x, size_t n);
@@ -27,6 +29,7 @@ void embed_f32(const float* row, size_t d, float scale, const float* position,
 void embed_i8(const int8_t* row, float row_scale, size_t d, float scale,
               const float* position, float* out);
 void top_k(const float* x, size_t n, size_t k, float* values, uint32_t* indices);
+uint64_t stream_read(const uint8_t* bytes, size_t n);
 
 }  // namespace ref
 }  // namespace kernels

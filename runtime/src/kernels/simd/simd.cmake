@@ -40,10 +40,12 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|x86|i[3-6]86)$")
     endif()
     xattn_add_simd_table(table_avx512.cpp XATTN_HAVE_AVX512
       -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma ${xattn_avx512_quiet})
-    # vpdpbusd: its own file, the only one built with -mavx512vnni; it joins
+    # vpdpbusd: its own files, the only ones built with -mavx512vnni; they join
     # the avx512 table as "avx512-vnni" (dispatch checks the CPU has VNNI).
-    xattn_add_simd_table(linear_i8_vnni.cpp XATTN_HAVE_AVX512_VNNI
-      -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni -mfma ${xattn_avx512_quiet})
+    foreach(vnni_file linear_i8_vnni.cpp linear_i8_packed_vnni.cpp)
+      xattn_add_simd_table(${vnni_file} XATTN_HAVE_AVX512_VNNI
+        -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni -mfma ${xattn_avx512_quiet})
+    endforeach()
   endif()
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
   xattn_add_simd_table(table_neon.cpp XATTN_HAVE_NEON)

@@ -7,8 +7,10 @@
 #include "kernels/simd/embedding.hpp"
 #include "kernels/simd/linear_f32.hpp"
 #include "kernels/simd/linear_i8.hpp"
+#include "kernels/simd/linear_i8_packed.hpp"
 #include "kernels/simd/norm.hpp"
 #include "kernels/simd/softmax.hpp"
+#include "kernels/simd/stream_read.hpp"
 #include "kernels/simd/top_k.hpp"
 
 namespace xattn {
@@ -16,12 +18,14 @@ namespace kernels {
 namespace simd {
 
 // constexpr so each table is constant-initialized (no guard, no init order).
-template <class Arch, class DotI8>
+template <class Arch, class DotI8, class PackedI8 = PortablePackedI8>
 constexpr KernelTable make_table(const char* name) {
   return KernelTable{name,           &linear_f32<Arch>, &quantize_rows<Arch>,
-                     &linear_i8<DotI8>, &layer_norm<Arch>, &activation<Arch>,
+                     &linear_i8<DotI8>, &linear_i8_packed<PackedI8>,
+                     &layer_norm<Arch>, &activation<Arch>,
                      &add<Arch>,     &attention<Arch>,  &log_softmax<Arch>,
-                     &embed_f32<Arch>, &embed_i8<Arch>,  &top_k<Arch>};
+                     &embed_f32<Arch>, &embed_i8<Arch>,  &top_k<Arch>,
+                     &stream_read<Arch>};
 }
 
 }  // namespace simd

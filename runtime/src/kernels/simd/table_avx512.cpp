@@ -66,8 +66,28 @@ struct Avx512DotI8 {
   }
 };
 
+// Layout-1 blocks without VNNI: 32 bytes = 8 rows x 4 columns widened to
+// int16, madd against the row's 4 activations broadcast as int16 (2 partial
+// sums per row), even and odd lanes added at the end.
+struct Avx512PackedI8 {
+  static void rows16(const int8_t* x, size_t k, const int8_t* w, int32_t* out) {
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0;
+    for (size_t g = 0; g < k / 4; ++g, w += 64) {
+      int32_t x4;
+      __builtin_memcpy(&x4, x + 4 * g, 4);
+      const __m512i xv = _mm512_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(x4)));
+      a0 = Avx512DotI8::mac(a0, Avx512DotI8::widen(Avx512DotI8::load(w)), xv);
+      a1 = Avx512DotI8::mac(a1, Avx512DotI8::widen(Avx512DotI8::load(w + 32)), xv);
+    }
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    _mm512_storeu_si512(out, _mm512_add_epi32(_mm512_permutex2var_epi32(a0, even, a1),
+                                              _mm512_permutex2var_epi32(a0, odd, a1)));
+  }
+};
+
 constexpr KernelTable kTable =
-    simd::make_table<xsimd::avx512bw, Avx512DotI8>("avx512");
+    simd::make_table<xsimd::avx512bw, Avx512DotI8, Avx512PackedI8>("avx512");
 
 #ifdef XATTN_HAVE_AVX512_VNNI
 // The same table with the vpdpbusd linear layer (linear_i8_vnni.cpp, the only
@@ -75,6 +95,7 @@ constexpr KernelTable kTable =
 constexpr KernelTable with_vnni(KernelTable t) {
   t.name = "avx512-vnni";
   t.linear_i8 = &linear_i8_avx512_vnni;
+  t.linear_i8_packed = &linear_i8_packed_avx512_vnni;
   return t;
 }
 constexpr KernelTable kVnniTable = with_vnni(kTable);
