@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# CI: the Cortex-M example firmware (ports/baremetal) for M4F, M7 and M55,
-# built with arm-none-eabi-gcc + picolibc and run under qemu-system-arm on the
-# boards' models (mps2-an386, mps2-an500, mps3-an547). Each run must print
-# PASS and exit 0, print exactly the host's int8 outputs from
-# tests/golden/aren.txt, and the linked firmware must hold no heap,
-# exception or RTTI symbol.
+# CI: the Cortex-M firmwares (ports/baremetal) for M4F, M7 and M55, built
+# with arm-none-eabi-gcc + picolibc and run under qemu-system-arm on the
+# boards' models (mps2-an386, mps2-an500, mps3-an547). The example firmware
+# must print PASS and exit 0 and print exactly the host's int8 outputs from
+# tests/golden/aren.txt; the benchmark firmware must exit 0 and print a
+# well-formed xattn-bench table (bench/check_table.sh, itself shown to reject
+# broken tables); neither may link a heap, exception or RTTI symbol.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install-packages.sh g++ make cmake libxsimd-dev \
@@ -29,11 +30,34 @@ for preset in cortex-m4f:mps2-an386 cortex-m7:mps2-an500 cortex-m55:mps3-an547; 
   qemu-system-arm -M "$board" -nographic -monitor none -serial none \
     -semihosting-config enable=on,target=native -kernel "$elf" > "build/$preset/firmware.out" 2>&1
   grep -P '^v2-aren-transliteration-i8/int8\t' "build/$preset/firmware.out" | diff build/host-tools/golden-int8.txt -
-  if arm-none-eabi-nm -C "$elf" | grep -E ' (malloc|calloc|realloc|free|operator new.*|operator delete.*|__cxa_throw|__cxa_allocate_exception|__gxx_personality_v0|typeinfo for .*)$'; then
-    echo "FAIL: $elf links the symbols above"
+  tail -2 "build/$preset/firmware.out"
+  # The benchmark: its exit status, then the shape of its table.
+  bench_elf=build/$preset/ports/baremetal/xattn_bench_firmware.elf
+  qemu-system-arm -M "$board" -nographic -monitor none -serial none \
+    -semihosting-config enable=on,target=native -kernel "$bench_elf" > "build/$preset/bench.out" 2>&1
+  sh bench/check_table.sh --bare-metal "build/$preset/bench.out"
+  cat "build/$preset/bench.out"
+  for e in "$elf" "$bench_elf"; do
+    if arm-none-eabi-nm -C "$e" | grep -E ' (malloc|calloc|realloc|free|operator new.*|operator delete.*|__cxa_throw|__cxa_allocate_exception|__gxx_personality_v0|typeinfo for .*)$'; then
+      echo "FAIL: $e links the symbols above"
+      exit 1
+    fi
+  done
+  arm-none-eabi-size "$elf" "$bench_elf"
+  last_bench=build/$preset/bench.out
+done
+
+echo "== the table check rejects broken tables"
+rejects() {  # rejects WHAT SED-SCRIPT: the checker must fail on the edited table
+  if sed "$2" "$last_bench" | sh bench/check_table.sh --bare-metal 2>/dev/null; then
+    echo "FAIL: bench/check_table.sh accepted a table with $1"
     exit 1
   fi
-  tail -2 "build/$preset/firmware.out"
-  arm-none-eabi-size "$elf"
-done
+}
+rejects "p50 > p90" 's/^\(decoder per token *\)[0-9.]*/\199999.0/'
+rejects "a nan" 's/^\(encoder *\)[0-9.]*/\1nan/'
+rejects "zero tokens/s" 's/^\(tokens\/s *\)[0-9.]*/\10.0/'
+rejects "no per-sentence row" '/^end-to-end per sentence/d'
+rejects "a peak RSS line" '$a peak RSS       1.0 MiB'
+echo "ok: 5 broken tables rejected"
 echo "baremetal: ok in $((SECONDS - start)) s"

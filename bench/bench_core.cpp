@@ -100,6 +100,13 @@ Status run(Session& session, const Plan& plan, const Inputs& inputs, const Clock
   return Status();
 }
 
+const char* weight_kind(const ModelView& m) {
+  bool i8 = false, f32 = false;
+  const MatrixView* all[] = {&m.output.weight, &m.decoder[0].ffn_in.weight, &m.encoder[0].ffn_in.weight};
+  for (const MatrixView* v : all) (v->dtype == format::DType::kInt8 ? i8 : f32) = true;
+  return i8 && f32 ? "mixed" : i8 ? "int8" : "f32";
+}
+
 uint64_t decoder_step_weight_bytes(const ModelView& m) {
   uint64_t total = linear_bytes(m.output);
   for (uint32_t l = 0; l < m.config.decoder_layers; ++l) {

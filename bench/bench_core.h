@@ -73,6 +73,10 @@ struct Measurement {
 Status run(Session& session, const Plan& plan, const Inputs& inputs, const Clock& clock, Samples samples,
            Measurement* out);
 
+// "int8", "f32" or "mixed": the dtype of the model's largest matrices (the
+// output projection, the first encoder and decoder feed-forward).
+const char* weight_kind(const ModelView& model);
+
 // Bytes of weights one decoder step reads (every decoder matrix that runs on
 // the step's token, their scales and biases, and the output projection; not
 // the cross-attention K/V projection, which runs once per input).

@@ -57,13 +57,6 @@ int fail(const std::string& message) {
   return 1;
 }
 
-const char* weight_kind(const xattn::ModelView& m) {
-  bool i8 = false, f32 = false;
-  const xattn::MatrixView* all[] = {&m.output.weight, &m.decoder[0].ffn_in.weight, &m.encoder[0].ffn_in.weight};
-  for (const xattn::MatrixView* v : all) (v->dtype == xattn::format::DType::kInt8 ? i8 : f32) = true;
-  return i8 && f32 ? "mixed" : i8 ? "int8" : "f32";
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -153,7 +146,7 @@ int main(int argc, char** argv) {
 
   xb::Report report;
   report.model = name.c_str();
-  report.weights = weight_kind(model);
+  report.weights = xb::weight_kind(model);
   report.kernels = session.kernel_name();
   report.model_bytes = size;
   report.arena_bytes = arena_size;

@@ -67,8 +67,8 @@ int main(void) {
            (unsigned)row->beam, cycles, known ? "" : ", not the known output", golden ? "" : ", not the host's output");
     failures += !(known && golden);
   }
-  printf("%u rows, %d failed, %" PRIu64 " cycles in all (SysTick, emulated time under QEMU)\n",
-         (unsigned)xattn_aren_row_count, failures, total);
+  printf("%u rows, %d failed, %" PRIu64 " cycles in all (%s; emulated time under QEMU)\n",
+         (unsigned)xattn_aren_row_count, failures, total, clock_source());
   printf(failures ? "FAIL\n" : "PASS\n");
   return failures ? 1 : 0;
 }
