@@ -11,11 +11,50 @@
 // (madd_epi16, vmull_s8 + vpadalq_s16, and later VNNI / SDOT).
 #pragma once
 
+#include <type_traits>
+
+#if defined(__AVX2__) || defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+#if defined(__ARM_NEON)
+#include <arm_neon.h>
+#endif
+
 #include "kernels/simd/common.hpp"
 
 namespace xattn {
 namespace kernels {
 namespace simd {
+
+// Stores W int32 lanes, each already in [-127, 127], as W bytes: one
+// narrowing instruction where the ISA has it (xsimd has none), else a loop.
+template <class Arch>
+inline void store_narrow_i8(xsimd::batch<int32_t, Arch> v, int8_t* out) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_base_of<xsimd::avx512f, Arch>::value) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm512_cvtepi32_epi8(v));
+    return;
+  }
+#endif
+#if defined(__AVX2__)
+  if constexpr (std::is_base_of<xsimd::avx2, Arch>::value) {
+    const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(out), _mm_packs_epi16(words, words));
+    return;
+  }
+#endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+  if constexpr (std::is_base_of<xsimd::neon64, Arch>::value) {
+    const int16x4_t words = vmovn_s32(v);
+    vst1_lane_s32(reinterpret_cast<int32_t*>(out), vreinterpret_s32_s8(vmovn_s16(vcombine_s16(words, words))), 0);
+    return;
+  }
+#endif
+  constexpr size_t W = xsimd::batch<int32_t, Arch>::size;
+  alignas(64) int32_t buf[W];
+  v.store_aligned(buf);
+  for (size_t l = 0; l < W; ++l) out[l] = int8_t(buf[l]);
+}
 
 template <class Arch>
 void quantize_rows(const float* x, size_t m, size_t k, Rounding rounding, int8_t* q, float* scales) {
@@ -38,14 +77,12 @@ void quantize_rows(const float* x, size_t m, size_t k, Rounding rounding, int8_t
     const float scale = ref::row_scale(amax);
     scales[i] = scale;
     const B s(scale), lo(-127.0f), hi(127.0f);
-    alignas(64) int32_t buf[W];
     for (c = 0; c + W <= k; c += W) {
       const B scaled = B::load_unaligned(xi + c) * s;
       B r = rounding == Rounding::kFloor ? xsimd::floor(scaled + B(128.0f)) - B(128.0f) : xsimd::nearbyint(scaled);
       r = xsimd::select(r >= lo, r, lo);  // NaN -> -127, like ref::quantize_value
       r = xsimd::select(r <= hi, r, hi);
-      xsimd::batch_cast<int32_t>(r).store_aligned(buf);  // exact: r is integral
-      for (size_t l = 0; l < W; ++l) qi[c + l] = int8_t(buf[l]);
+      store_narrow_i8<Arch>(xsimd::batch_cast<int32_t>(r), qi + c);  // exact: r is integral
     }
     for (; c < k; ++c) qi[c] = ref::quantize_value(xi[c] * scale, rounding);
   }
