@@ -43,10 +43,12 @@ inline const char* const* variant_names() {
   return names;
 }
 
-inline std::vector<uint8_t> convert_variant(const std::string& variant, convert::WeightType weights) {
+inline std::vector<uint8_t> convert_variant(const std::string& variant, convert::WeightType weights,
+                                            bool pack_int8 = true) {
   convert::ImportResult imported;
   std::string error = convert::import_ct2_directory(data_dir() + "/" + variant, weights, &imported);
   REQUIRE_MESSAGE(error.empty(), error);
+  imported.model.pack_int8 = pack_int8;
   std::vector<uint8_t> bytes;
   error = convert::write_xattn_model(imported.model, &bytes);
   REQUIRE_MESSAGE(error.empty(), error);
