@@ -9,6 +9,7 @@ const KernelTable& reference_kernels() {
       "scalar",        ref::linear_f32, ref::quantize_rows, ref::linear_i8,
       ref::layer_norm, ref::activation, ref::add,           ref::attention,
       ref::log_softmax, ref::embed_f32, ref::embed_i8,      ref::top_k,
+      ref::store_kv,
   };
   return table;
 }

@@ -9,6 +9,7 @@
 #include "kernels/simd/linear_i8.hpp"
 #include "kernels/simd/norm.hpp"
 #include "kernels/simd/softmax.hpp"
+#include "kernels/simd/store_kv.hpp"
 #include "kernels/simd/top_k.hpp"
 
 namespace xattn {
@@ -21,7 +22,8 @@ constexpr KernelTable make_table(const char* name) {
   return KernelTable{name,           &linear_f32<Arch>, &quantize_rows<Arch>,
                      &linear_i8<DotI8>, &layer_norm<Arch>, &activation<Arch>,
                      &add<Arch>,     &attention<Arch>,  &log_softmax<Arch>,
-                     &embed_f32<Arch>, &embed_i8<Arch>,  &top_k<Arch>};
+                     &embed_f32<Arch>, &embed_i8<Arch>,  &top_k<Arch>,
+                     &store_kv<Arch>};
 }
 
 }  // namespace simd
