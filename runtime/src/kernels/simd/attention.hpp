@@ -5,9 +5,10 @@
 // added into every query's output the same way. No intermediate beyond one
 // probability row per query.
 //
-// Head sizes 4 and 8 get compile-time loops: at those sizes a vector loop is
-// all scalar tail, and the per-head call overhead of a generic kernel was
-// most of the cost of attention in small models.
+// Head sizes 4 and 8 get compile-time loops (a vector loop would be all
+// scalar tail) and, over short rows, a softmax vectorized across heads
+// (attend_small): per-head calls and padded per-head vector exps were most
+// of the cost of attention in small models.
 #pragma once
 
 #include "kernels/reference/half.h"
@@ -52,7 +53,7 @@ static inline float dot(const float* a, const float* b, size_t n) {
 
 // y += p * x over n = DH or n values.
 template <class Arch, size_t DH>
-static inline void axpy(float p, const float* x, size_t n, float* y) {
+static inline void axpy(float p, const float* __restrict x, size_t n, float* __restrict y) {
   if (DH != 0) {
     for (size_t i = 0; i < DH; ++i) y[i] += p * x[i];
     return;
@@ -130,11 +131,80 @@ void attend(const Attention& a) {
   }
 }
 
+// Small heads (DH 4 or 8) over short rows: the scores of every head sit side
+// by side, [query][row][head] padded to whole vectors, so the softmax runs
+// across heads (one vector exp per row for up to W heads) instead of one
+// mostly-padding vector exp per head. Needs nq x len x padded heads <= kSmall.
+constexpr size_t kSmall = 1024;
+
+template <class Arch>
+static inline size_t padded_heads(size_t heads) {
+  constexpr size_t W = FBatch<Arch>::size;
+  return (heads + W - 1) / W * W;
+}
+
+template <class Arch, class T, size_t DH>
+void attend_small(const Attention& a) {
+  using B = FBatch<Arch>;
+  constexpr size_t W = B::size;
+  const size_t len = a.len, nq = a.nq, heads = a.heads, hp = padded_heads<Arch>(heads);
+  alignas(64) float s[kSmall];
+  alignas(64) float buf[DH];
+  const T* keys = static_cast<const T*>(a.k.data);
+  const T* values = static_cast<const T*>(a.v.data);
+  for (size_t i = 0; i < nq * len * hp; ++i) s[i] = 0.0f;  // padding lanes: exp(0 - 0), never read
+  for (size_t j = 0; j < len; ++j) {
+    for (size_t h = 0; h < heads; ++h) {
+      const float* kr = as_floats(keys + j * a.k.stride + h * DH, DH, buf);
+      const float factor = a.scale * row_factor(a.k, j, heads, h);
+      for (size_t b = 0; b < nq; ++b) s[(b * len + j) * hp + h] = factor * dot<Arch, DH>(a.q + b * a.q_stride + h * DH, kr, DH);
+    }
+  }
+  for (size_t b = 0; b < nq; ++b) {
+    float* sb = s + b * len * hp;
+    for (size_t hb = 0; hb < hp; hb += W) {
+      B m = B::load_aligned(sb + hb);
+      for (size_t j = 1; j < len; ++j) {
+        const B v = B::load_aligned(sb + j * hp + hb);
+        m = xsimd::select(v > m, v, m);  // NaN-skipping, as ref::max_f32
+      }
+      B sum(0.0f);
+      for (size_t j = 0; j < len; ++j) {
+        const B e = xsimd::exp(B::load_aligned(sb + j * hp + hb) - m);
+        e.store_aligned(sb + j * hp + hb);
+        sum += e;
+      }
+      const B inv = B(1.0f) / sum;
+      for (size_t j = 0; j < len; ++j) (B::load_aligned(sb + j * hp + hb) * inv).store_aligned(sb + j * hp + hb);
+    }
+    if (a.align) {
+      const float head_weight = 1.0f / static_cast<float>(heads);
+      for (size_t j = 0; j < len; ++j) {
+        float acc = 0.0f;
+        for (size_t h = 0; h < heads; ++h) acc += sb[j * hp + h] * head_weight;
+        a.align[b * len + j] = acc;
+      }
+    }
+    float* o = a.out + b * a.out_stride;
+    for (size_t c = 0; c < heads * DH; ++c) o[c] = 0.0f;
+  }
+  for (size_t j = 0; j < len; ++j) {
+    for (size_t h = 0; h < heads; ++h) {
+      const float* vr = as_floats(values + j * a.v.stride + h * DH, DH, buf);
+      const float factor = row_factor(a.v, j, heads, h);
+      for (size_t b = 0; b < nq; ++b) {
+        axpy<Arch, DH>(s[(b * len + j) * hp + h] * factor, vr, DH, a.out + b * a.out_stride + h * DH);
+      }
+    }
+  }
+}
+
 template <class Arch, class T>
 void attend_heads(const Attention& a) {
+  const bool small = a.nq * a.len * padded_heads<Arch>(a.heads) <= kSmall;
   switch (a.dh) {
-    case 4: return attend<Arch, T, 4>(a);
-    case 8: return attend<Arch, T, 8>(a);
+    case 4: return small ? attend_small<Arch, T, 4>(a) : attend<Arch, T, 4>(a);
+    case 8: return small ? attend_small<Arch, T, 8>(a) : attend<Arch, T, 8>(a);
     default: return attend<Arch, T, 0>(a);
   }
 }
