@@ -18,6 +18,7 @@ struct Options {
   uint64_t model_seed = 1;
   std::string input;               // one source sentence per line (tokens as text)
   std::string kernels;             // force a kernel path by name
+  KvPrecision kv_cache = KvPrecision::kFloat32;  // storage of the static encoder KV cache
   Plan plan;
   uint32_t alloc_iterations = 1000;
   int cpu = -1;                    // pin to this CPU

@@ -138,6 +138,7 @@ int main(int argc, char** argv) {
   limits.max_target_length = o.plan.max_length;
   limits.max_beam = o.plan.beam;
   limits.alignment = false;
+  limits.kv_cache = o.kv_cache;
   const size_t arena_size = xattn::arena_bytes(model.config, limits);
   Buffer arena = aligned_buffer(arena_size);
   static xattn::Session session;
@@ -148,6 +149,7 @@ int main(int argc, char** argv) {
   report.model = name.c_str();
   report.weights = xb::weight_kind(model);
   report.kernels = session.kernel_name();
+  report.kv_cache = xattn::kv_precision_name(o.kv_cache);
   report.model_bytes = size;
   report.arena_bytes = arena_size;
   report.plan = o.plan;

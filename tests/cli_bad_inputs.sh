@@ -70,6 +70,8 @@ check "inspect: model missing" "$WORK/empty" inspect "$WORK/missing.xattn"
 check "translate: no --model" "$WORK/word" translate
 check "translate: unknown option" "$WORK/word" translate --model "$WORK/text.xattn" --frobnicate
 check "translate: --beam 0" "$WORK/word" translate --model "$WORK/text.xattn" --beam 0
+check "translate: --kv-cache f8" "$WORK/word" translate --model "$WORK/text.xattn" --kv-cache f8
+check "inspect: --kv-cache int4" "$WORK/empty" inspect "$WORK/text.xattn" --kv-cache int4
 check "translate: --beam 65" "$WORK/word" translate --model "$WORK/text.xattn" --beam 65
 check "translate: --beam -1" "$WORK/word" translate --model "$WORK/text.xattn" --beam -1
 check "translate: --beam 99999999999999999999" "$WORK/word" translate --model "$WORK/text.xattn" --beam 99999999999999999999

@@ -160,5 +160,29 @@ TEST_CASE("c api: errors come back as status codes with specific messages") {
   CHECK(xattn_generate(session, nullptr) == XATTN_INVALID_ARGUMENT);
 }
 
+TEST_CASE("c api: the KV-cache precision shrinks the buffer, and an unknown one is refused") {
+  if (!test::have_shared_models()) return;
+  CModel m(test::convert_variant("v2-aren-transliteration-i8", convert::WeightType::kInt8));
+  xattn_limits limits = xattn_default_limits();
+  const size_t f32 = xattn_session_buffer_bytes(m.model, &limits);
+  limits.kv_cache = XATTN_KV_F16;
+  const size_t f16 = xattn_session_buffer_bytes(m.model, &limits);
+  limits.kv_cache = XATTN_KV_INT8;
+  const size_t i8 = xattn_session_buffer_bytes(m.model, &limits);
+  CHECK(f16 < f32);
+  CHECK(i8 <= f16);  // equal for heads of 4: an int8 row's scale costs its 4 bytes
+  Aligned buffer(f32);
+  xattn_session* session = nullptr;
+  xattn_error error;
+  REQUIRE_MESSAGE(xattn_session_create(m.model, &limits, buffer.data_(), i8, &session, &error) == XATTN_OK,
+                  std::string(error.message));
+  float score = 0;
+  CHECK(run(session, m.model, "آ ت ز م و ن", xattn_default_options(), &score) == "a t z m o n");
+  limits.kv_cache = static_cast<xattn_kv_precision>(3);
+  CHECK(xattn_session_buffer_bytes(m.model, &limits) == 0);
+  CHECK(xattn_session_create(m.model, &limits, buffer.data_(), f32, &session, &error) == XATTN_INVALID_ARGUMENT);
+  CHECK(std::string(error.message).find("KV-cache precision") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace xattn

@@ -57,6 +57,9 @@ xattn::Limits to_limits(const xattn_limits& l) {
   out.max_target_length = l.max_target_length;
   out.max_beam = l.max_beam;
   out.alignment = l.alignment != 0;
+  // An unknown value stays unknown (not truncated into a valid one): session_create rejects it.
+  const unsigned kv = static_cast<unsigned>(l.kv_cache);
+  out.kv_cache = static_cast<xattn::KvPrecision>(kv <= XATTN_KV_INT8 ? kv : 0xffu);
   return out;
 }
 
@@ -68,7 +71,8 @@ extern "C" {
 
 xattn_limits xattn_default_limits(void) {
   const xattn::Limits l;
-  return xattn_limits{l.max_source_length, l.max_target_length, l.max_beam, l.alignment ? 1 : 0};
+  return xattn_limits{l.max_source_length, l.max_target_length, l.max_beam, l.alignment ? 1 : 0,
+                      static_cast<xattn_kv_precision>(l.kv_cache)};
 }
 
 xattn_generate_options xattn_default_options(void) {
@@ -111,7 +115,7 @@ uint32_t xattn_model_vocab_size(const xattn_model* model, xattn_side side) {
 }
 
 size_t xattn_session_buffer_bytes(const xattn_model* model, const xattn_limits* limits) {
-  if (!model || !limits) return 0;
+  if (!model || !limits || static_cast<unsigned>(limits->kv_cache) > XATTN_KV_INT8) return 0;
   const size_t arena = xattn::arena_bytes(model->view.config, to_limits(*limits));
   if (arena > xattn::kArenaTooLarge - XATTN_SESSION_HANDLE_BYTES) return 0;  // beyond the address space
   return XATTN_SESSION_HANDLE_BYTES + arena;

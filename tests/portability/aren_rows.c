@@ -36,6 +36,7 @@ xattn_limits xattn_aren_row_limits(void) {
   l.max_target_length = 16;
   l.max_beam = 5;
   l.alignment = 0;
+  l.kv_cache = XATTN_KV_F32;
   return l;
 }
 

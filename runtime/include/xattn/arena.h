@@ -26,11 +26,13 @@ struct ArenaRegion {
 
 struct ArenaPlan {
   // Scratch shared by the encoder and the decoder (never live at once).
-  ArenaRegion x, normed, wide, context, query, keys, values, probs, quantized, quantized_scales;
-  // The static encoder KV cache: per decoder layer, K then V, head-major
-  // [head][source position][head_dim]; computed once per encode, shared by all beams.
-  ArenaRegion cross_cache;
-  // Decoder self-attention cache: [layer][K|V][beam][head][position][head_dim],
+  ArenaRegion x, normed, wide, context, query, probs, quantized, quantized_scales;
+  // The static encoder KV cache: per decoder layer, K then V, position-major
+  // [source position][d_model] (heads side by side) in Limits::kv_cache
+  // precision; for int8, cross_scales holds [layer][K|V][position][head].
+  // Computed once per encode, shared by all beams.
+  ArenaRegion cross_cache, cross_scales;
+  // Decoder self-attention cache (float32): [layer][K|V][beam][position][d_model],
   // plus room to gather one layer's K or V when beams are reordered.
   ArenaRegion self_cache, reorder;
   ArenaRegion logits, step_alignment;
@@ -63,6 +65,11 @@ struct Cursor {
 // Bytes per finished-hypothesis record (score, normalized score, length, spare).
 constexpr size_t kFinishedInfoBytes = 16;
 
+// Bytes of one cached K or V element at a precision.
+constexpr size_t kv_element_bytes(KvPrecision p) {
+  return p == KvPrecision::kInt8 ? 1 : p == KvPrecision::kFloat16 ? 2 : 4;
+}
+
 constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   using arena_detail::max3;
   const uint64_t f = sizeof(float);
@@ -73,7 +80,11 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   const uint64_t rows = src > beam ? src : beam;  // rows of activations: source tokens or beams
   const uint64_t wide_cols = max3(3 * d, c.ffn_dim, 2 * d);
   const uint64_t quant_cols = d > c.ffn_dim ? d : c.ffn_dim;
-  const uint64_t attend_len = src > positions ? src : positions;
+  // Attention probabilities: one row per query of a call (up to `beam`
+  // queries over the source, or one over the self-attention positions).
+  const uint64_t probs_len = beam * src > positions ? beam * src : positions;
+  const uint64_t layers = c.decoder_layers;
+  const uint64_t kv_rows = layers * 2 * src;  // cached K and V rows of the static cache
   const uint64_t align_src = l.alignment ? src : 0;
 
   ArenaPlan p{};
@@ -83,13 +94,12 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   p.wide = a.take(rows * wide_cols * f);
   p.context = a.take(rows * d * f);
   p.query = a.take(beam * d * f);
-  p.keys = a.take(src * d * f);
-  p.values = a.take(src * d * f);
-  p.probs = a.take(attend_len * f);
+  p.probs = a.take(probs_len * f);
   p.quantized = a.take(rows * quant_cols);
   p.quantized_scales = a.take(rows * f);
-  p.cross_cache = a.take(static_cast<size_t>(c.decoder_layers) * 2 * src * d * f);
-  p.self_cache = a.take(static_cast<size_t>(c.decoder_layers) * 2 * beam * positions * d * f);
+  p.cross_cache = a.take(kv_rows * d * kv_element_bytes(l.kv_cache));
+  p.cross_scales = a.take(l.kv_cache == KvPrecision::kInt8 ? kv_rows * c.num_heads * f : 0);
+  p.self_cache = a.take(layers * 2 * beam * positions * d * f);
   p.reorder = a.take(beam > 1 ? beam * positions * d * f : 0);
   p.logits = a.take(beam * c.target_vocab_size * f);
   p.step_alignment = a.take(beam * align_src * f);

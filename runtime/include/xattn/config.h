@@ -22,6 +22,29 @@ enum class TextMode : uint8_t { kSpaceSeparated = 0, kCharacters = 1 };
 // within half an ulp below an integer (a row's largest element, 126.99999)
 // up to it, and that is reproduced exactly.
 enum class Rounding : uint8_t { kNearestEven = 0, kFloor = 1 };
+// How the static encoder KV cache (cross-attention K and V) is stored. kFloat16:
+// IEEE binary16, rounded to nearest even. kInt8: symmetric, one scale per row
+// of one head (a key or value vector): scale = 127 / max|row|, value = q / scale.
+enum class KvPrecision : uint8_t { kFloat32 = 0, kFloat16 = 1, kInt8 = 2 };
+
+// The tools' spellings: "f32", "f16", "int8".
+constexpr const char* kv_precision_name(KvPrecision p) {
+  return p == KvPrecision::kInt8 ? "int8" : p == KvPrecision::kFloat16 ? "f16" : "f32";
+}
+// Sets *out and returns true when `name` is one of those spellings.
+inline bool parse_kv_precision(const char* name, KvPrecision* out) {
+  for (uint8_t i = 0; i <= static_cast<uint8_t>(KvPrecision::kInt8); ++i) {
+    const KvPrecision p = static_cast<KvPrecision>(i);
+    const char* a = kv_precision_name(p);
+    const char* b = name;
+    while (*a && *a == *b) ++a, ++b;
+    if (*a == 0 && *b == 0) {
+      *out = p;
+      return true;
+    }
+  }
+  return false;
+}
 
 struct SpecialTokens {
   uint32_t pad = 0;
@@ -59,6 +82,7 @@ struct Limits {
   uint32_t max_target_length = 64;  // decoding steps per hypothesis (prefix and end token included, as CTranslate2 counts)
   uint32_t max_beam = 4;            // 1 = greedy only
   bool alignment = true;            // reserve room to return cross-attention alignments
+  KvPrecision kv_cache = KvPrecision::kFloat32;  // storage of the static encoder KV cache
 };
 
 // Upper bounds the format accepts; they keep every size computation in 32/64

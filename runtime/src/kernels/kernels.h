@@ -15,6 +15,36 @@
 namespace xattn {
 namespace kernels {
 
+// Cached K or V rows for attention: row i (heads x dh values, heads side by
+// side) starts at element i * stride of `data`, stored as `precision`
+// (float32, IEEE half as uint16_t, or int8). int8 rows of one head dequantize
+// as value = q / scales[i * heads + h] (scale = 127 / max|row|, as quantize_rows).
+struct KvRows {
+  const void* data = nullptr;
+  const float* scales = nullptr;  // int8 only
+  size_t stride = 0;              // elements from one row to the next
+  KvPrecision precision = KvPrecision::kFloat32;
+};
+
+// Multi-head attention of nq queries over `len` cached rows. For each head h
+// and query b: s_j = scale * dot(q_bh, k_jh), p = softmax(s),
+// out_bh = sum_j p_j * v_jh. Each K and V row of a head is read once for all
+// queries (the beams of a decoder step share the static cache). K and V
+// have the same precision.
+struct Attention {
+  const float* q = nullptr;  // nq rows of heads x dh floats, q_stride apart
+  size_t q_stride = 0;
+  size_t nq = 0;
+  KvRows k, v;
+  size_t len = 0;            // >= 1
+  size_t heads = 0, dh = 0;
+  float scale = 1.0f;
+  float* probs = nullptr;    // scratch, nq x len floats
+  float* align = nullptr;    // null, or nq x len: the probabilities averaged over heads
+  float* out = nullptr;      // nq rows of heads x dh floats, out_stride apart
+  size_t out_stride = 0;
+};
+
 struct KernelTable {
   const char* name;  // "scalar", "sse4.2", "avx2", "avx512", "avx512-vnni", "neon"
 
@@ -53,11 +83,8 @@ struct KernelTable {
   // y[i] += x[i]
   void (*add)(float* y, const float* x, size_t n);
 
-  // One query against `len` keys and values, each row-major [len x dh]:
-  // probs[j] = softmax_j(scale * dot(q, k_j)); out = sum_j probs[j] * v_j.
-  // probs has room for len floats and is left holding the probabilities.
-  void (*attention)(const float* q, const float* k, const float* v, size_t len,
-                    size_t dh, float scale, float* probs, float* out);
+  // See Attention. One call covers every head and query of a sublayer.
+  void (*attention)(const Attention& a);
 
   // In-place log-softmax over n values.
   void (*log_softmax)(float* x, size_t n);
@@ -78,6 +105,13 @@ struct KernelTable {
   // accumulators) and returns their xor-fold, so no load can be elided: the
   // roofline's read-bandwidth probe, measured with the loads the kernels use.
   uint64_t (*stream_read)(const uint8_t* bytes, size_t n);
+
+  // Stores `rows` rows of heads x dh floats (x_stride apart) into a KV cache
+  // at `precision`: dst holds rows x heads x dh elements; int8 also writes
+  // scales[rows x heads] (quantize_rows per head, rounding to nearest even).
+  // float16 rounds to nearest even (ref/half.h). Bit-identical in every table.
+  void (*store_kv)(const float* x, size_t rows, size_t x_stride, size_t heads,
+                   size_t dh, KvPrecision precision, void* dst, float* scales);
 };
 
 // The portable scalar table: the oracle, and the path on targets without SIMD.

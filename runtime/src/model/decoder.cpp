@@ -10,44 +10,57 @@
 namespace xattn {
 namespace {
 
+kernels::Attention attention_shape(const ModelConfig& c, float* probs, float* out) {
+  kernels::Attention a;
+  a.heads = c.num_heads;
+  a.dh = c.head_dim();
+  a.scale = 1.0f / std::sqrt(static_cast<float>(a.dh));
+  a.probs = probs;
+  a.out = out;
+  a.out_stride = c.d_model;
+  return a;
+}
+
+// Each beam attends over its own rows of the self-attention cache.
 void self_attention(Workspace& w, const DecoderLayerView& layer, size_t l, const float* in, size_t beams,
                     size_t step, float* out) {
   const ModelConfig& c = w.model->config;
-  const size_t d = c.d_model, heads = c.num_heads, dh = c.head_dim();
+  const size_t d = c.d_model;
   apply_linear(*w.k, layer.self_qkv, in, beams, w.wide, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
-  const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
+  kernels::Attention a = attention_shape(c, w.probs, nullptr);
+  a.nq = 1;
+  a.len = step + 1;
+  a.k.stride = a.v.stride = d;
   for (size_t b = 0; b < beams; ++b) {
     const float* row = w.wide + b * 3 * d;
-    for (size_t h = 0; h < heads; ++h) {
-      float* keys = w.self(l, 0, b, h);
-      float* values = w.self(l, 1, b, h);
-      std::memcpy(keys + step * dh, row + d + h * dh, dh * sizeof(float));
-      std::memcpy(values + step * dh, row + 2 * d + h * dh, dh * sizeof(float));
-      w.k->attention(row + h * dh, keys, values, step + 1, dh, scale, w.probs, w.context + b * d + h * dh);
-    }
+    float* keys = w.self(l, 0, b);
+    float* values = w.self(l, 1, b);
+    std::memcpy(keys + step * d, row + d, d * sizeof(float));
+    std::memcpy(values + step * d, row + 2 * d, d * sizeof(float));
+    a.q = row;
+    a.k.data = keys;
+    a.v.data = values;
+    a.out = w.context + b * d;
+    w.k->attention(a);
   }
   apply_linear(*w.k, layer.self_out, w.context, beams, out, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
 }
 
-// All beams read the one static cache: it is never copied per beam.
+// All beams read the one static cache, in one kernel call per layer: it is
+// never copied per beam, and each of its rows is read once per step.
 void cross_attention(Workspace& w, const DecoderLayerView& layer, size_t l, const float* in, size_t beams,
                      bool alignment, float* out) {
   const ModelConfig& c = w.model->config;
-  const size_t d = c.d_model, heads = c.num_heads, dh = c.head_dim(), s = w.source_length;
   apply_linear(*w.k, layer.cross_q, in, beams, w.query, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
-  const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
-  const float head_weight = 1.0f / static_cast<float>(heads);
-  for (size_t b = 0; b < beams; ++b) {
-    float* align = w.step_alignment + b * s;
-    if (alignment) std::memset(align, 0, s * sizeof(float));
-    for (size_t h = 0; h < heads; ++h) {
-      w.k->attention(w.query + b * d + h * dh, w.cross(l, 0, h), w.cross(l, 1, h), s, dh, scale, w.probs,
-                     w.context + b * d + h * dh);
-      if (alignment) {
-        for (size_t j = 0; j < s; ++j) align[j] += w.probs[j] * head_weight;
-      }
-    }
-  }
+  kernels::Attention a = attention_shape(c, w.probs, w.context);
+  a.q = w.query;
+  a.q_stride = c.d_model;
+  a.nq = beams;
+  a.k = w.cross_rows(l, 0);
+  a.v = w.cross_rows(l, 1);
+  a.len = w.source_length;
+  a.align = alignment ? w.step_alignment : nullptr;
+  w.k->attention(a);
   apply_linear(*w.k, layer.cross_out, w.context, beams, out, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
 }
 
@@ -87,19 +100,12 @@ void reorder_self_cache(Workspace& w, const uint32_t* parents, size_t beams, siz
   for (size_t b = 0; b < beams; ++b) identity = identity && parents[b] == b;
   if (identity) return;
   const ModelConfig& c = w.model->config;
-  const size_t heads = c.num_heads, dh = c.head_dim();
-  const size_t rows = (step + 1) * dh;  // only the positions written so far
+  const size_t rows = (step + 1) * c.d_model;  // only the positions written so far
   for (size_t l = 0; l < c.decoder_layers; ++l) {
     for (size_t kv = 0; kv < 2; ++kv) {
-      for (size_t b = 0; b < sources; ++b) {
-        for (size_t h = 0; h < heads; ++h) {
-          std::memcpy(w.reorder + (b * heads + h) * rows, w.self(l, kv, b, h), rows * sizeof(float));
-        }
-      }
+      for (size_t b = 0; b < sources; ++b) std::memcpy(w.reorder + b * rows, w.self(l, kv, b), rows * sizeof(float));
       for (size_t b = 0; b < beams; ++b) {
-        for (size_t h = 0; h < heads; ++h) {
-          std::memcpy(w.self(l, kv, b, h), w.reorder + (parents[b] * heads + h) * rows, rows * sizeof(float));
-        }
+        std::memcpy(w.self(l, kv, b), w.reorder + parents[b] * rows, rows * sizeof(float));
       }
     }
   }

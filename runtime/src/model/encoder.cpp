@@ -9,52 +9,45 @@
 namespace xattn {
 namespace {
 
-// Splits K and V out of the fused [S x 3d] projection into head-major
-// [head][S][head_dim] blocks, the layout the attention kernel streams.
-void split_heads(const float* qkv, size_t s, size_t d, size_t heads, float* keys, float* values) {
-  const size_t dh = d / heads;
-  for (size_t i = 0; i < s; ++i) {
-    const float* row = qkv + i * 3 * d;
-    for (size_t h = 0; h < heads; ++h) {
-      for (size_t c = 0; c < dh; ++c) {
-        keys[(h * s + i) * dh + c] = row[d + h * dh + c];
-        values[(h * s + i) * dh + c] = row[2 * d + h * dh + c];
-      }
-    }
-  }
-}
-
+// Self-attention reads K and V in place from the fused [S x 3d] projection
+// (rows 3d apart); queries go to the kernel in groups of up to max_beam rows,
+// the probability rows the arena holds.
 void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const float* in, size_t s,
                             float* out) {
   const ModelConfig& c = w.model->config;
-  const size_t d = c.d_model, heads = c.num_heads, dh = c.head_dim();
+  const size_t d = c.d_model;
   apply_linear(*w.k, layer.self_qkv, in, s, w.wide, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
-  split_heads(w.wide, s, d, heads, w.keys, w.values);
-  const float scale = 1.0f / std::sqrt(static_cast<float>(dh));
-  for (size_t i = 0; i < s; ++i) {
-    for (size_t h = 0; h < heads; ++h) {
-      w.k->attention(w.wide + i * 3 * d + h * dh, w.keys + h * s * dh, w.values + h * s * dh, s, dh, scale,
-                     w.probs, w.context + i * d + h * dh);
-    }
+  kernels::Attention a;
+  a.q_stride = 3 * d;
+  a.k.data = w.wide + d;
+  a.k.stride = 3 * d;
+  a.v.data = w.wide + 2 * d;
+  a.v.stride = 3 * d;
+  a.len = s;
+  a.heads = c.num_heads;
+  a.dh = c.head_dim();
+  a.scale = 1.0f / std::sqrt(static_cast<float>(a.dh));
+  a.probs = w.probs;
+  a.out_stride = d;
+  for (size_t i = 0; i < s; i += w.max_beam) {
+    a.q = w.wide + i * 3 * d;
+    a.nq = s - i < w.max_beam ? s - i : w.max_beam;
+    a.out = w.context + i * d;
+    w.k->attention(a);
   }
   apply_linear(*w.k, layer.self_out, w.context, s, out, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
 }
 
-// Fills the static cache: K and V of every decoder layer over the encoder output.
+// Fills the static cache: K and V of every decoder layer over the encoder
+// output, stored at the session's KV precision.
 void fill_cross_cache(Workspace& w, const float* memory, size_t s) {
   const ModelConfig& c = w.model->config;
-  const size_t d = c.d_model, heads = c.num_heads, dh = c.head_dim();
+  const size_t d = c.d_model;
   for (size_t l = 0; l < c.decoder_layers; ++l) {
     apply_linear(*w.k, w.model->decoder[l].cross_kv, memory, s, w.wide, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
-    for (size_t h = 0; h < heads; ++h) {
-      float* k = w.cross(l, 0, h);
-      float* v = w.cross(l, 1, h);
-      for (size_t i = 0; i < s; ++i) {
-        for (size_t j = 0; j < dh; ++j) {
-          k[i * dh + j] = w.wide[i * 2 * d + h * dh + j];
-          v[i * dh + j] = w.wide[i * 2 * d + d + h * dh + j];
-        }
-      }
+    for (size_t kv = 0; kv < 2; ++kv) {
+      w.k->store_kv(w.wide + kv * d, s, 2 * d, c.num_heads, c.head_dim(), w.limits.kv_cache, w.cross(l, kv),
+                    w.cross_scale_rows(l, kv));
     }
   }
 }

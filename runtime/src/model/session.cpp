@@ -38,6 +38,10 @@ Status check_limits(const ModelConfig& c, const Limits& l) {
     return Status::error(StatusCode::kInvalidArgument).add("limits: max beam must be 1..")
         .add(static_cast<uint64_t>(kMaxBeam));
   }
+  if (l.kv_cache != KvPrecision::kFloat32 && l.kv_cache != KvPrecision::kFloat16 &&
+      l.kv_cache != KvPrecision::kInt8) {
+    return Status::error(StatusCode::kInvalidArgument).add("limits: unknown KV-cache precision");
+  }
   if (c.position == PositionEncoding::kSinusoidal &&
       (l.max_source_length > c.max_positions || l.max_target_length > c.max_positions)) {
     return Status::error(StatusCode::kInvalidArgument).add("limits: lengths exceed the model's ")

@@ -12,7 +12,7 @@ namespace xattn {
 // x = x + f(LayerNorm(x)) for pre-norm, x = LayerNorm(x + f(x)) for post-norm,
 // over `rows` rows of w.x. f(in, out) must read `in` completely before it
 // writes `out`: the two may be the same buffer (w.normed). Sublayers use
-// w.wide, w.context, w.query, w.keys and w.values as scratch.
+// w.wide, w.context, w.query and w.probs as scratch.
 template <class Sublayer>
 void residual_block(Workspace& w, const NormView& norm, size_t rows, Sublayer f) {
   const ModelConfig& c = w.model->config;

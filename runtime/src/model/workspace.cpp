@@ -15,12 +15,11 @@ void Workspace::bind(const ModelView& m, const kernels::KernelTable& table, cons
   wide = f(p.wide);
   context = f(p.context);
   query = f(p.query);
-  keys = f(p.keys);
-  values = f(p.values);
   probs = f(p.probs);
   quantized = reinterpret_cast<int8_t*>(arena + p.quantized.offset);
   quantized_scales = f(p.quantized_scales);
-  cross_cache = f(p.cross_cache);
+  cross_cache = arena + p.cross_cache.offset;
+  cross_scales = f(p.cross_scales);
   self_cache = f(p.self_cache);
   reorder = f(p.reorder);
   logits = f(p.logits);
@@ -28,15 +27,27 @@ void Workspace::bind(const ModelView& m, const kernels::KernelTable& table, cons
   source_length = 0;
 }
 
-float* Workspace::cross(size_t layer, size_t kv, size_t head) const {
-  const size_t d = model->config.d_model, dh = model->config.head_dim(), s = limits.max_source_length;
-  return cross_cache + (layer * 2 + kv) * s * d + head * s * dh;
+uint8_t* Workspace::cross(size_t layer, size_t kv) const {
+  const size_t d = model->config.d_model, s = limits.max_source_length;
+  return cross_cache + (layer * 2 + kv) * s * d * kv_element_bytes(limits.kv_cache);
 }
 
-float* Workspace::self(size_t layer, size_t kv, size_t beam, size_t head) const {
-  const size_t d = model->config.d_model, dh = model->config.head_dim();
-  const size_t per_beam = positions * d;
-  return self_cache + ((layer * 2 + kv) * max_beam + beam) * per_beam + head * positions * dh;
+float* Workspace::cross_scale_rows(size_t layer, size_t kv) const {
+  return cross_scales + (layer * 2 + kv) * limits.max_source_length * model->config.num_heads;
+}
+
+kernels::KvRows Workspace::cross_rows(size_t layer, size_t kv) const {
+  kernels::KvRows r;
+  r.data = cross(layer, kv);
+  r.scales = cross_scale_rows(layer, kv);
+  r.stride = model->config.d_model;
+  r.precision = limits.kv_cache;
+  return r;
+}
+
+float* Workspace::self(size_t layer, size_t kv, size_t beam) const {
+  const size_t per_beam = positions * model->config.d_model;
+  return self_cache + ((layer * 2 + kv) * max_beam + beam) * per_beam;
 }
 
 }  // namespace xattn

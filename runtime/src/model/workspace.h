@@ -24,12 +24,11 @@ struct Workspace {
   float* wide = nullptr;
   float* context = nullptr;
   float* query = nullptr;
-  float* keys = nullptr;
-  float* values = nullptr;
   float* probs = nullptr;
   int8_t* quantized = nullptr;
   float* quantized_scales = nullptr;
-  float* cross_cache = nullptr;
+  uint8_t* cross_cache = nullptr;  // Limits::kv_cache precision
+  float* cross_scales = nullptr;   // int8 cache only
   float* self_cache = nullptr;
   float* reorder = nullptr;
   float* logits = nullptr;
@@ -40,10 +39,12 @@ struct Workspace {
   void bind(const ModelView& m, const kernels::KernelTable& table, const Limits& l, const ArenaPlan& p,
             uint8_t* arena);
 
-  // Cross-attention K (kv = 0) or V (kv = 1) of one head: [source_length x head_dim].
-  float* cross(size_t layer, size_t kv, size_t head) const;
-  // Self-attention K or V rows of one beam and head: [positions x head_dim].
-  float* self(size_t layer, size_t kv, size_t beam, size_t head) const;
+  // Cross-attention K (kv = 0) or V (kv = 1) of a decoder layer: source rows of d_model.
+  uint8_t* cross(size_t layer, size_t kv) const;
+  float* cross_scale_rows(size_t layer, size_t kv) const;  // [source position][head], int8 only
+  kernels::KvRows cross_rows(size_t layer, size_t kv) const;
+  // Self-attention K or V rows of one beam: [positions x d_model].
+  float* self(size_t layer, size_t kv, size_t beam) const;
 };
 
 }  // namespace xattn

@@ -21,8 +21,7 @@ void layer_norm(const float* x, size_t m, size_t d, const float* gamma,
                 const float* beta, float eps, float* y);
 void activation(Activation kind, float* x, size_t n);
 void add(float* y, const float* x, size_t n);
-void attention(const float* q, const float* k, const float* v, size_t len,
-               size_t dh, float scale, float* probs, float* out);
+void attention(const Attention& a);
 void log_softmax(float* x, size_t n);
 void embed_f32(const float* row, size_t d, float scale, const float* position,
                float* out);
@@ -30,6 +29,8 @@ void embed_i8(const int8_t* row, float row_scale, size_t d, float scale,
               const float* position, float* out);
 void top_k(const float* x, size_t n, size_t k, float* values, uint32_t* indices);
 uint64_t stream_read(const uint8_t* bytes, size_t n);
+void store_kv(const float* x, size_t rows, size_t x_stride, size_t heads, size_t dh, KvPrecision precision,
+              void* dst, float* scales);
 
 }  // namespace ref
 }  // namespace kernels

@@ -1,55 +1,223 @@
-// Single-query attention over `len` cached keys/values (decoder steps and
-// cross-attention). Scores are 4 keys at a time (one q load feeds 4 FMAs);
-// the weighted sum keeps a width-wide slice of `out` in a register across all
-// j, so each value element is loaded once.
+// Multi-head attention over a KV cache (kernels.h, Attention): one call per
+// sublayer covers every head and every query. Per head, each K row is made
+// float once (read in place for float32; float16/int8 converted into a stack
+// chunk) and dotted with every query while it is at hand; then each V row is
+// added into every query's output the same way. No intermediate beyond one
+// probability row per query.
+//
+// Head sizes 4 and 8 get compile-time loops (a vector loop would be all
+// scalar tail) and, over short rows, a softmax vectorized across heads
+// (attend_small): per-head calls and padded per-head vector exps were most
+// of the cost of attention in small models.
 #pragma once
 
+#include "kernels/reference/half.h"
 #include "kernels/simd/common.hpp"
-#include "kernels/simd/linear_f32.hpp"
 #include "kernels/simd/softmax.hpp"
 
 namespace xattn {
 namespace kernels {
 namespace simd {
+namespace attention_detail {
 
-template <class Arch>
-void attention(const float* q, const float* k, const float* v, size_t len,
-               size_t dh, float scale, float* probs, float* out) {
+constexpr size_t kChunk = 128;  // floats of a converted K/V row held on the stack
+
+// The float view of n stored values: float32 in place, others into buf.
+static inline const float* as_floats(const float* src, size_t, float*) { return src; }
+static inline const float* as_floats(const uint16_t* src, size_t n, float* buf) {
+  for (size_t i = 0; i < n; ++i) buf[i] = ref::half_to_float(src[i]);
+  return buf;
+}
+static inline const float* as_floats(const int8_t* src, size_t n, float* buf) {
+  for (size_t i = 0; i < n; ++i) buf[i] = float(src[i]);
+  return buf;
+}
+
+// dot(a, b) over n = DH (compile time, when DH > 0) or n values.
+template <class Arch, size_t DH>
+static inline float dot(const float* a, const float* b, size_t n) {
+  if (DH != 0) {
+    float s = 0.0f;
+    for (size_t i = 0; i < DH; ++i) s += a[i] * b[i];
+    return s;
+  }
   using B = FBatch<Arch>;
   constexpr size_t W = B::size;
-  for (size_t d = 0; d < dh; ++d) out[d] = 0.0f;
-  if (len == 0) return;
+  B acc(0.0f);
+  size_t i = 0;
+  for (; i + W <= n; i += W) acc = xsimd::fma(B::load_unaligned(a + i), B::load_unaligned(b + i), acc);
+  float s = xsimd::hadd(acc);
+  for (; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
 
-  const float* qr[1] = {q};
-  size_t j = 0;
-  for (; j + 4 <= len; j += 4) {
-    const float* kr[4] = {k + j * dh, k + (j + 1) * dh, k + (j + 2) * dh, k + (j + 3) * dh};
-    float s[1][4];
-    dot_block_f32<Arch, 1, 4>(qr, kr, dh, s);
-    for (size_t c = 0; c < 4; ++c) probs[j + c] = scale * s[0][c];
+// y += p * x over n = DH or n values.
+template <class Arch, size_t DH>
+static inline void axpy(float p, const float* __restrict x, size_t n, float* __restrict y) {
+  if (DH != 0) {
+    for (size_t i = 0; i < DH; ++i) y[i] += p * x[i];
+    return;
   }
-  for (; j < len; ++j) {
-    const float* kr[1] = {k + j * dh};
-    float s[1][1];
-    dot_block_f32<Arch, 1, 1>(qr, kr, dh, s);
-    probs[j] = scale * s[0][0];
-  }
+  using B = FBatch<Arch>;
+  constexpr size_t W = B::size;
+  const B pb(p);
+  size_t i = 0;
+  for (; i + W <= n; i += W) xsimd::fma(pb, B::load_unaligned(x + i), B::load_unaligned(y + i)).store_unaligned(y + i);
+  for (; i < n; ++i) y[i] += p * x[i];
+}
 
-  const float mx = max_f32<Arch>(probs, len);
-  const float inv = 1.0f / exp_shifted_sum<Arch>(probs, len, mx, true);
-  const B ib(inv);
-  map_inplace<Arch>(probs, len, [ib](B p) { return p * ib; });
+// int8 rows: value = q / scale, applied once per (row, head) outside the dot.
+static inline float row_factor(const KvRows& r, size_t i, size_t heads, size_t h) {
+  return r.precision == KvPrecision::kInt8 ? 1.0f / r.scales[i * heads + h] : 1.0f;
+}
 
-  size_t d = 0;
-  for (; d + W <= dh; d += W) {
-    B acc(0.0f);
-    for (j = 0; j < len; ++j) acc = xsimd::fma(B(probs[j]), B::load_unaligned(v + j * dh + d), acc);
-    acc.store_unaligned(out + d);
+template <class Arch>
+static inline void softmax_row(float* p, size_t n) {
+  const float mx = max_f32<Arch>(p, n);
+  const float inv = 1.0f / exp_shifted_sum<Arch>(p, n, mx, true);
+  for (size_t j = 0; j < n; ++j) p[j] *= inv;
+}
+
+template <class Arch, class T, size_t DH>
+void attend(const Attention& a) {
+  const size_t len = a.len, nq = a.nq, heads = a.heads;
+  const size_t dh = DH ? DH : a.dh;
+  // float32 rows need no conversion buffer, so no chunking.
+  const size_t chunk = sizeof(T) == sizeof(float) || dh < kChunk ? dh : kChunk;
+  alignas(64) float buf[kChunk];
+  const T* keys = static_cast<const T*>(a.k.data);
+  const T* values = static_cast<const T*>(a.v.data);
+  const float head_weight = 1.0f / static_cast<float>(heads);
+  if (a.align) {
+    for (size_t i = 0; i < nq * len; ++i) a.align[i] = 0.0f;
   }
-  for (; d < dh; ++d) {
-    float acc = 0.0f;
-    for (j = 0; j < len; ++j) acc += probs[j] * v[j * dh + d];
-    out[d] = acc;
+  for (size_t h = 0; h < heads; ++h) {
+    const size_t col = h * dh;
+    for (size_t j = 0; j < len; ++j) {
+      const T* kj = keys + j * a.k.stride + col;
+      float* pj = a.probs + j;
+      for (size_t c0 = 0; c0 < dh; c0 += chunk) {
+        const size_t n = dh - c0 < chunk ? dh - c0 : chunk;
+        const float* kr = as_floats(kj + c0, n, buf);
+        for (size_t b = 0; b < nq; ++b) {
+          const float s = dot<Arch, DH>(a.q + b * a.q_stride + col + c0, kr, n);
+          pj[b * len] = c0 == 0 ? s : pj[b * len] + s;
+        }
+      }
+      const float factor = a.scale * row_factor(a.k, j, heads, h);
+      for (size_t b = 0; b < nq; ++b) pj[b * len] *= factor;
+    }
+    for (size_t b = 0; b < nq; ++b) {
+      float* p = a.probs + b * len;
+      softmax_row<Arch>(p, len);
+      if (a.align) {
+        float* al = a.align + b * len;
+        for (size_t j = 0; j < len; ++j) al[j] += p[j] * head_weight;
+      }
+      float* o = a.out + b * a.out_stride + col;
+      for (size_t c = 0; c < dh; ++c) o[c] = 0.0f;
+    }
+    for (size_t j = 0; j < len; ++j) {
+      const T* vj = values + j * a.v.stride + col;
+      const float factor = row_factor(a.v, j, heads, h);
+      for (size_t c0 = 0; c0 < dh; c0 += chunk) {
+        const size_t n = dh - c0 < chunk ? dh - c0 : chunk;
+        const float* vr = as_floats(vj + c0, n, buf);
+        for (size_t b = 0; b < nq; ++b) {
+          axpy<Arch, DH>(a.probs[b * len + j] * factor, vr, n, a.out + b * a.out_stride + col + c0);
+        }
+      }
+    }
+  }
+}
+
+// Small heads (DH 4 or 8) over short rows: the scores of every head sit side
+// by side, [query][row][head] padded to whole vectors, so the softmax runs
+// across heads (one vector exp per row for up to W heads) instead of one
+// mostly-padding vector exp per head. Needs nq x len x padded heads <= kSmall.
+constexpr size_t kSmall = 1024;
+
+template <class Arch>
+static inline size_t padded_heads(size_t heads) {
+  constexpr size_t W = FBatch<Arch>::size;
+  return (heads + W - 1) / W * W;
+}
+
+template <class Arch, class T, size_t DH>
+void attend_small(const Attention& a) {
+  using B = FBatch<Arch>;
+  constexpr size_t W = B::size;
+  const size_t len = a.len, nq = a.nq, heads = a.heads, hp = padded_heads<Arch>(heads);
+  alignas(64) float s[kSmall];
+  alignas(64) float buf[DH];
+  const T* keys = static_cast<const T*>(a.k.data);
+  const T* values = static_cast<const T*>(a.v.data);
+  for (size_t i = 0; i < nq * len * hp; ++i) s[i] = 0.0f;  // padding lanes: exp(0 - 0), never read
+  for (size_t j = 0; j < len; ++j) {
+    for (size_t h = 0; h < heads; ++h) {
+      const float* kr = as_floats(keys + j * a.k.stride + h * DH, DH, buf);
+      const float factor = a.scale * row_factor(a.k, j, heads, h);
+      for (size_t b = 0; b < nq; ++b) s[(b * len + j) * hp + h] = factor * dot<Arch, DH>(a.q + b * a.q_stride + h * DH, kr, DH);
+    }
+  }
+  for (size_t b = 0; b < nq; ++b) {
+    float* sb = s + b * len * hp;
+    for (size_t hb = 0; hb < hp; hb += W) {
+      B m = B::load_aligned(sb + hb);
+      for (size_t j = 1; j < len; ++j) {
+        const B v = B::load_aligned(sb + j * hp + hb);
+        m = xsimd::select(v > m, v, m);  // NaN-skipping, as ref::max_f32
+      }
+      B sum(0.0f);
+      for (size_t j = 0; j < len; ++j) {
+        const B e = xsimd::exp(B::load_aligned(sb + j * hp + hb) - m);
+        e.store_aligned(sb + j * hp + hb);
+        sum += e;
+      }
+      const B inv = B(1.0f) / sum;
+      for (size_t j = 0; j < len; ++j) (B::load_aligned(sb + j * hp + hb) * inv).store_aligned(sb + j * hp + hb);
+    }
+    if (a.align) {
+      const float head_weight = 1.0f / static_cast<float>(heads);
+      for (size_t j = 0; j < len; ++j) {
+        float acc = 0.0f;
+        for (size_t h = 0; h < heads; ++h) acc += sb[j * hp + h] * head_weight;
+        a.align[b * len + j] = acc;
+      }
+    }
+    float* o = a.out + b * a.out_stride;
+    for (size_t c = 0; c < heads * DH; ++c) o[c] = 0.0f;
+  }
+  for (size_t j = 0; j < len; ++j) {
+    for (size_t h = 0; h < heads; ++h) {
+      const float* vr = as_floats(values + j * a.v.stride + h * DH, DH, buf);
+      const float factor = row_factor(a.v, j, heads, h);
+      for (size_t b = 0; b < nq; ++b) {
+        axpy<Arch, DH>(s[(b * len + j) * hp + h] * factor, vr, DH, a.out + b * a.out_stride + h * DH);
+      }
+    }
+  }
+}
+
+template <class Arch, class T>
+void attend_heads(const Attention& a) {
+  const bool small = a.nq * a.len * padded_heads<Arch>(a.heads) <= kSmall;
+  switch (a.dh) {
+    case 4: return small ? attend_small<Arch, T, 4>(a) : attend<Arch, T, 4>(a);
+    case 8: return small ? attend_small<Arch, T, 8>(a) : attend<Arch, T, 8>(a);
+    default: return attend<Arch, T, 0>(a);
+  }
+}
+
+}  // namespace attention_detail
+
+template <class Arch>
+void attention(const Attention& a) {
+  using namespace attention_detail;
+  switch (a.k.precision) {
+    case KvPrecision::kFloat16: return attend_heads<Arch, uint16_t>(a);
+    case KvPrecision::kInt8: return attend_heads<Arch, int8_t>(a);
+    default: return attend_heads<Arch, float>(a);
   }
 }
 

@@ -10,6 +10,7 @@
 #include "kernels/simd/linear_i8_packed.hpp"
 #include "kernels/simd/norm.hpp"
 #include "kernels/simd/softmax.hpp"
+#include "kernels/simd/store_kv.hpp"
 #include "kernels/simd/stream_read.hpp"
 #include "kernels/simd/top_k.hpp"
 
@@ -25,7 +26,7 @@ constexpr KernelTable make_table(const char* name) {
                      &layer_norm<Arch>, &activation<Arch>,
                      &add<Arch>,     &attention<Arch>,  &log_softmax<Arch>,
                      &embed_f32<Arch>, &embed_i8<Arch>,  &top_k<Arch>,
-                     &stream_read<Arch>};
+                     &stream_read<Arch>, &store_kv<Arch>};
 }
 
 }  // namespace simd
