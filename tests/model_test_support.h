@@ -109,7 +109,7 @@ struct SyntheticOptions {
   uint32_t layers = 2;  // encoder and decoder each
   uint32_t d_model = 16;
   uint32_t ffn_dim = 32;
-  bool pack_int8 = true;  // int8 linear weights in format layout 1, as the converter writes them
+  bool pack_weights = true;  // linear weights in format layouts 1 and 2, as the converter writes them
 };
 
 // 1+1 layers, d_model 8, ffn 16 (~10 KB): for sweeps that open it thousands of times.
@@ -142,7 +142,7 @@ inline xattn::convert::XattnModelContents synthetic_contents(const SyntheticOpti
   c.target_tokens = xattn::SpecialTokens{0, 1, 2, 9};
   c.alignment_layer = o.layers - 1;
   c.activation_rounding = xattn::Rounding::kFloor;  // not the default: the reader must read it back
-  m.pack_int8 = o.pack_int8;
+  m.pack_weights = o.pack_weights;
   m.source_vocab = {"<pad>", "<s>", "</s>", "<unk>", "b", "a", "d", "c", "ab", "\xc3\xa9"};
   m.target_vocab = {"<pad>", "<s>", "</s>", "zz", "x", "y", "z", "xy", "yz", "<unk>"};
   std::mt19937 rng(o.seed);

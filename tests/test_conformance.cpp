@@ -3,6 +3,7 @@
 // to int8. The expected outputs come from CTranslate2's test suite.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstring>
 #include <numeric>
 #include <random>
@@ -160,10 +161,11 @@ TEST_CASE("conformance: every kernel path gives the reference path's tokens and 
   }
 }
 
-// The converter packs int8 weights (format layout 1) by default; a
-// row-major file of the same model must translate identically, scores bit
-// for bit, on every kernel path (both layouts' kernels sum exactly in int32).
-TEST_CASE("conformance: packed and row-major int8 files give bit-identical results on every path") {
+// The converter writes linear weights in the blocked layouts by default
+// (int8: layout 1, float32: layout 2); a row-major file of the same model
+// must translate identically on every kernel path: int8 scores bit for bit
+// (both layouts' kernels sum exactly in int32), float32 scores to rounding.
+TEST_CASE("conformance: packed and row-major files give the same results on every path") {
   if (!test::have_shared_models()) return;
   const char* letters[] = {"ا", "ي", "و", "ر", "ن", "ل", "س", "ت", "ب", "ك", "م", "د", "ف", "ه", "ح", "ع"};
   std::mt19937 rng(5);
@@ -174,31 +176,36 @@ TEST_CASE("conformance: packed and row-major int8 files give bit-identical resul
     for (int j = 0; j < n; ++j) w += std::string(j ? " " : "") + letters[rng() % 16];
     words.push_back(w);
   }
-  const std::vector<uint8_t> packed = test::convert_variant("v2-aren-transliteration-i8", convert::WeightType::kInt8);
-  const std::vector<uint8_t> row_major =
-      test::convert_variant("v2-aren-transliteration-i8", convert::WeightType::kInt8, false);
-  REQUIRE(packed != row_major);
   const kernels::KernelTable* tables[8];
   const size_t n = kernels::available_kernels(tables, 8);
-  for (size_t i = 0; i < n; ++i) {
-    posix::Translator p, r;
-    REQUIRE(p.open_bytes(packed).empty());
-    REQUIRE(r.open_bytes(row_major).empty());
-    REQUIRE(p.start(test::small_limits(), tables[i]).empty());
-    REQUIRE(r.start(test::small_limits(), tables[i]).empty());
-    size_t differences = 0;
-    for (const std::string& w : words) {
-      for (uint32_t beam : {1u, 4u}) {
-        posix::TranslateRequest request;
-        request.beam_size = beam;
-        posix::TranslateOutput a, b;
-        REQUIRE(p.translate(w, request, &a).empty());
-        REQUIRE(r.translate(w, request, &b).empty());
-        differences += a.text != b.text || std::memcmp(&a.score, &b.score, sizeof a.score) != 0;
+  for (auto weights : {convert::WeightType::kInt8, convert::WeightType::kFloat32}) {
+    const bool int8 = weights == convert::WeightType::kInt8;
+    const std::vector<uint8_t> packed = test::convert_variant("v2-aren-transliteration-i8", weights);
+    const std::vector<uint8_t> row_major = test::convert_variant("v2-aren-transliteration-i8", weights, false);
+    REQUIRE(packed != row_major);
+    for (size_t i = 0; i < n; ++i) {
+      posix::Translator p, r;
+      REQUIRE(p.open_bytes(packed).empty());
+      REQUIRE(r.open_bytes(row_major).empty());
+      REQUIRE(p.start(test::small_limits(), tables[i]).empty());
+      REQUIRE(r.start(test::small_limits(), tables[i]).empty());
+      size_t text_differences = 0, score_differences = 0;
+      for (const std::string& w : words) {
+        for (uint32_t beam : {1u, 4u}) {
+          posix::TranslateRequest request;
+          request.beam_size = beam;
+          posix::TranslateOutput a, b;
+          REQUIRE(p.translate(w, request, &a).empty());
+          REQUIRE(r.translate(w, request, &b).empty());
+          text_differences += a.text != b.text;
+          score_differences += int8 ? std::memcmp(&a.score, &b.score, sizeof a.score) != 0
+                                    : !(std::fabs(a.score - b.score) <= 1e-5f * std::fabs(b.score));
+        }
       }
+      INFO((int8 ? "int8" : "float32") << ", path " << tables[i]->name);
+      CHECK(text_differences == 0);
+      CHECK(score_differences == 0);
     }
-    INFO("path " << tables[i]->name);
-    CHECK(differences == 0);
   }
 }
 

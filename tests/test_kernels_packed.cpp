@@ -1,11 +1,13 @@
-// int8 linear layers over weights in format layout 1 (16 rows x 4 columns
-// per 64 bytes): the layout's definition checked by hand, then every table's
-// linear_i8_packed against the reference linear_i8 on the row-major matrix,
-// bit for bit, at the decoder's GEMV and the encoder's GEMM shapes, narrow
-// last blocks, and extreme values.
+// Linear layers over weights in the blocked layouts: the layouts' definitions
+// checked by hand; every table's linear_i8_packed (layout 1, 16 rows x 4
+// columns per 64 bytes) against the reference linear_i8 on the row-major
+// matrix, bit for bit, at the decoder's GEMV and the encoder's GEMM shapes,
+// narrow last blocks and extreme values; and linear_f32_packed (layout 2,
+// 16 rows x 1 column) against the reference linear_f32 to rounding.
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <set>
@@ -83,6 +85,40 @@ void check_table(const KernelTable& t) {
   }
 }
 
+void check_f32_table(const KernelTable& t) {
+  const KernelTable& ref = xattn::kernels::reference_kernels();
+  std::mt19937 rng(29);
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  struct Shape { size_t m, k, n; };
+  const Shape shapes[] = {{1, 512, 2048}, {1, 7, 16},  {1, 33, 51},  {2, 64, 33}, {3, 9, 47},
+                          {4, 512, 100},  {5, 20, 31}, {8, 128, 64}, {9, 60, 17}, {64, 512, 67}};
+  for (const Shape& s : shapes) {
+    std::vector<float> x(s.m * s.k), w(s.n * s.k), bias(s.n);
+    for (float& v : x) v = value(rng);
+    for (float& v : w) v = value(rng);
+    for (float& v : bias) v = value(rng);
+    std::vector<float> packed(w.size());
+    for (uint32_t r = 0; r < s.n; ++r)
+      for (uint32_t c = 0; c < s.k; ++c)
+        packed[fmt::packed_f32_offset(uint32_t(s.n), uint32_t(s.k), r, c)] = w[r * s.k + c];
+    for (const float* b : {static_cast<const float*>(nullptr), static_cast<const float*>(bias.data())}) {
+      std::vector<float> y(s.m * s.n), yr(s.m * s.n);
+      t.linear_f32_packed(x.data(), s.m, s.k, packed.data(), b, s.n, y.data());
+      ref.linear_f32(x.data(), s.m, s.k, w.data(), b, s.n, yr.data());
+      // Summation order differs: within 1e-5 of the sum of |terms|.
+      size_t bad = 0;
+      for (size_t i = 0; i < s.m; ++i)
+        for (size_t j = 0; j < s.n; ++j) {
+          double magnitude = b ? std::fabs(b[j]) : 0.0;
+          for (size_t c = 0; c < s.k; ++c) magnitude += std::fabs(double(x[i * s.k + c]) * w[j * s.k + c]);
+          bad += !(std::fabs(double(y[i * s.n + j]) - yr[i * s.n + j]) <= 1e-5 * magnitude + 1e-30);
+        }
+      INFO(t.name << " f32 m=" << s.m << " k=" << s.k << " n=" << s.n << (b ? " bias" : ""));
+      CHECK(bad == 0);
+    }
+  }
+}
+
 }  // namespace
 
 TEST_CASE("packed layout: offsets by hand, and a bijection onto rows x cols bytes") {
@@ -102,6 +138,22 @@ TEST_CASE("packed layout: offsets by hand, and a bijection onto rows x cols byte
     CHECK(seen.size() == size_t(rows) * cols);
     CHECK(*seen.rbegin() == uint64_t(rows) * cols - 1);
   }
+}
+
+TEST_CASE("packed float layout: offsets by hand") {
+  // 18 x 3 floats: a full block of 16 rows (one column per 16 floats), then 2.
+  CHECK(fmt::packed_f32_offset(18, 3, 0, 0) == 0);
+  CHECK(fmt::packed_f32_offset(18, 3, 15, 0) == 15);
+  CHECK(fmt::packed_f32_offset(18, 3, 0, 1) == 16);
+  CHECK(fmt::packed_f32_offset(18, 3, 15, 2) == 47);
+  CHECK(fmt::packed_f32_offset(18, 3, 16, 0) == 48);
+  CHECK(fmt::packed_f32_offset(18, 3, 17, 2) == 48 + 2 * 2 + 1);
+}
+
+TEST_CASE("linear_f32_packed: every table agrees with the row-major reference") {
+  const KernelTable* tables[8];
+  const size_t count = xattn::kernels::available_kernels(tables, 8);
+  for (size_t i = 0; i < count; ++i) check_f32_table(*tables[i]);
 }
 
 TEST_CASE("linear_i8_packed: every table is bit-identical to the row-major reference") {

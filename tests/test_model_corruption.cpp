@@ -248,8 +248,13 @@ TEST_CASE("model reader corruption: tensor table entries") {
   bad(b, set_u8(ffn_in + tn::kDType, 255), "unknown dtype 255");
   bad(b, set_u8(qkv_bias + tn::kDType, 1), "tensor encoder/layer_0/self_attention/linear_0/bias: int8 is not allowed here");
   bad(b, set_u8(l.entry(2) + tn::kDType, 1), "tensor encoder/layer_norm/gamma: int8 is not allowed here");
-  bad(b, set_u8(ffn_in + tn::kDType, 1), "tensor encoder/layer_1/ffn/linear_0/weight: byte count does not match its shape");
-  bad(b, set_u8(ffn_in + tn::kLayout, 2), "unknown layout or non-zero reserved fields");
+  bad(b, set_u8(ffn_in + tn::kDType, 1), "tensor encoder/layer_1/ffn/linear_0/weight: packed float layout needs a float32 linear weight");
+  bad(b, [&](Bytes& x) { x[ffn_in + tn::kDType] = 1; x[ffn_in + tn::kLayout] = fmt::kLayoutRowMajor; },
+      "tensor encoder/layer_1/ffn/linear_0/weight: byte count does not match its shape");
+  REQUIRE(b[ffn_in + tn::kLayout] == fmt::kLayoutPacked16x1);  // float32 linear weights are written packed
+  bad(b, set_u8(ffn_in + tn::kLayout, 3), "unknown layout or non-zero reserved fields");
+  bad(b, set_u8(l.entry(0) + tn::kLayout, fmt::kLayoutPacked16x1),
+      "tensor encoder/embeddings/weight: packed float layout needs a float32 linear weight");
   bad(b, set_u8(ffn_in + tn::kLayout, 1),
       "tensor encoder/layer_1/ffn/linear_0/weight: packed layout needs an int8 linear weight with columns % 4 == 0");
   bad(b, set_u8(ffn_in + tn::kReserved16 + 1, 1), "unknown layout or non-zero reserved fields");
@@ -323,13 +328,16 @@ TEST_CASE("model reader corruption: packed int8 weights (layout 1) and their row
   bad(b, set_u8(qkv + tn::kLayout, fmt::kLayoutRowMajor), name + ": row sums on an unpacked tensor");
   bad(b, set_u8(embedding + tn::kLayout, fmt::kLayoutPacked16x4),
       "tensor decoder/embeddings/weight: packed layout needs an int8 linear weight with columns % 4 == 0");
+  bad(b, set_u8(qkv + tn::kLayout, fmt::kLayoutPacked16x1), name + ": row sums on an unpacked tensor");
+  bad(b, [&](Bytes& x) { x[qkv + tn::kLayout] = fmt::kLayoutPacked16x1; put_u64(x, qkv + tn::kRowSumsOffset, 0); },
+      name + ": packed float layout needs a float32 linear weight");
 }
 
 TEST_CASE("model reader: packed and row-major int8 files open to the same weights") {
   SyntheticOptions o;
   o.int8 = true;
   const Bytes packed_bytes = synthetic_model(o);
-  o.pack_int8 = false;
+  o.pack_weights = false;
   const Bytes row_major_bytes = synthetic_model(o);
   AlignedBytes packed(packed_bytes.data(), packed_bytes.size());
   AlignedBytes row_major(row_major_bytes.data(), row_major_bytes.size());

@@ -103,6 +103,15 @@ void check_tensors(ModelView* view, const xattn::convert::XattnModelContents& m)
           CHECK(std::memcmp(mv.data, t.q.data(), n) == 0);
         }
         CHECK(std::memcmp(mv.scales, t.scales.data(), 4 * t.rows) == 0);
+      } else if (mv.layout == fmt::kLayoutPacked16x1) {
+        CHECK(mv.scales == nullptr);
+        const auto* w = static_cast<const float*>(mv.data);
+        size_t moved = 0;
+        for (uint32_t r = 0; r < t.rows; ++r)
+          for (uint32_t c = 0; c < t.cols; ++c)
+            moved += std::memcmp(&w[fmt::packed_f32_offset(t.rows, t.cols, r, c)], &t.values[size_t(r) * t.cols + c],
+                                 4) != 0;
+        CHECK(moved == 0);
       } else {
         CHECK(mv.scales == nullptr);
         CHECK(std::memcmp(mv.data, t.values.data(), 4 * n) == 0);

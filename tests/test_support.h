@@ -44,11 +44,11 @@ inline const char* const* variant_names() {
 }
 
 inline std::vector<uint8_t> convert_variant(const std::string& variant, convert::WeightType weights,
-                                            bool pack_int8 = true) {
+                                            bool pack_weights = true) {
   convert::ImportResult imported;
   std::string error = convert::import_ct2_directory(data_dir() + "/" + variant, weights, &imported);
   REQUIRE_MESSAGE(error.empty(), error);
-  imported.model.pack_int8 = pack_int8;
+  imported.model.pack_weights = pack_weights;
   std::vector<uint8_t> bytes;
   error = convert::write_xattn_model(imported.model, &bytes);
   REQUIRE_MESSAGE(error.empty(), error);

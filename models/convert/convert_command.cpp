@@ -28,7 +28,7 @@ struct Arguments {
   bool set_rounding = false;  // default: as CTranslate2 runs the file (see ct2_import.cpp)
   Rounding rounding = Rounding::kNearestEven;
   TextMode text = TextMode::kSpaceSeparated;
-  bool pack_int8 = true;  // int8 linear weights in format layout 1
+  bool pack_weights = true;  // linear weights in format layouts 1 (int8) and 2 (float32)
   bool help = false;
 };
 
@@ -61,7 +61,7 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
       if (i + 1 >= argc) return "--layout needs packed or row-major";
       const std::string layout = argv[++i];
       if (layout != "packed" && layout != "row-major") return "--layout must be packed or row-major, not '" + layout + "'";
-      a->pack_int8 = layout == "packed";
+      a->pack_weights = layout == "packed";
     } else if (!arg.empty() && arg[0] == '-') {
       return "unknown option " + arg;
     } else if (a->format.empty()) {
@@ -124,7 +124,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   std::vector<uint8_t> bytes;
   if (args.set_rounding) imported.model.config.activation_rounding = args.rounding;
   imported.model.config.text_mode = args.text;  // how text becomes tokens travels with the model
-  imported.model.pack_int8 = args.pack_int8;
+  imported.model.pack_weights = args.pack_weights;
   if (error.empty()) error = write_xattn_model(imported.model, &bytes);
   if (error.empty()) error = write_file(args.output, bytes);
   if (!error.empty()) {

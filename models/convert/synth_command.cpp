@@ -62,7 +62,7 @@ int run_synth(int argc, char** argv, std::ostream& out, std::ostream& err) {
   const WeightType type = weights == "int8" ? WeightType::kInt8 : WeightType::kFloat32;
   XattnModelContents model;
   std::string error = synth_model(preset, type, seed, &model);
-  model.pack_int8 = layout == "packed";
+  model.pack_weights = layout == "packed";
   std::vector<uint8_t> bytes;
   if (error.empty()) error = write_xattn_model(model, &bytes);
   if (error.empty()) {

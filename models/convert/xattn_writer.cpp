@@ -126,8 +126,24 @@ std::vector<int8_t> pack_16x4(const HostTensor& t, std::vector<int32_t>* row_sum
   return packed;
 }
 
+// Layout 2 of a row-major float32 matrix (xattn/format.h).
+std::vector<float> pack_16x1(const HostTensor& t) {
+  std::vector<float> packed(t.values.size());
+  for (uint32_t r = 0; r < t.rows; ++r)
+    for (uint32_t c = 0; c < t.cols; ++c)
+      packed[format::packed_f32_offset(t.rows, t.cols, r, c)] = t.values[static_cast<size_t>(r) * t.cols + c];
+  return packed;
+}
+
+// The layout a tensor is written in.
+uint8_t layout_of(const XattnModelContents& m, const ExpectedTensor& e, const HostTensor& t) {
+  if (!m.pack_weights || !e.packable) return format::kLayoutRowMajor;
+  if (t.dtype == format::DType::kFloat32) return format::kLayoutPacked16x1;
+  return t.cols % format::kPackCols == 0 ? format::kLayoutPacked16x4 : format::kLayoutRowMajor;
+}
+
 std::string check_tensors(const XattnModelContents& m, std::vector<const HostTensor*>* sorted,
-                          std::vector<bool>* packed) {
+                          std::vector<uint8_t>* layouts) {
   std::map<uint32_t, const HostTensor*> by_id;
   for (const HostTensor& t : m.tensors)
     if (!by_id.emplace(t.id, &t).second) return "tensor " + tensor_display_name(t.id) + " given twice";
@@ -156,8 +172,7 @@ std::string check_tensors(const XattnModelContents& m, std::vector<const HostTen
       return "tensor " + name + ": unknown dtype";
     }
     sorted->push_back(&t);
-    packed->push_back(m.pack_int8 && e.packable && t.dtype == format::DType::kInt8 &&
-                      t.cols % format::kPackCols == 0);
+    layouts->push_back(layout_of(m, e, t));
     by_id.erase(it);
   }
   if (!by_id.empty()) return "tensor " + tensor_display_name(by_id.begin()->first) + " is not part of this model";
@@ -176,8 +191,8 @@ std::string write_xattn_model(const XattnModelContents& m, std::vector<uint8_t>*
     return "target vocabulary has " + std::to_string(m.target_vocab.size()) + " tokens, config says " +
            std::to_string(m.config.target_vocab_size);
   std::vector<const HostTensor*> tensors;
-  std::vector<bool> packed;
-  error = check_tensors(m, &tensors, &packed);
+  std::vector<uint8_t> layouts;
+  error = check_tensors(m, &tensors, &layouts);
   if (!error.empty()) return error;
 
   std::vector<uint8_t> b(hdr::kSize + cfg::kSize, 0);
@@ -211,13 +226,16 @@ std::string write_xattn_model(const XattnModelContents& m, std::vector<uint8_t>*
     const size_t data = pad_to(b, format::kAlignment);
     const size_t data_bytes = int8 ? n : 4 * n;
     b.resize(data + data_bytes);
+    const bool packed_i8 = layouts[i] == format::kLayoutPacked16x4;
     std::vector<int32_t> row_sums;
-    if (packed[i])
+    if (packed_i8) {
       std::memcpy(&b[data], pack_16x4(t, &row_sums).data(), n);
-    else if (int8)
+    } else if (int8) {
       std::memcpy(&b[data], t.q.data(), n);
-    else
-      for (size_t k = 0; k < n; ++k) put_f32(b, data + 4 * k, t.values[k]);
+    } else {
+      const std::vector<float> values = layouts[i] == format::kLayoutPacked16x1 ? pack_16x1(t) : t.values;
+      for (size_t k = 0; k < n; ++k) put_f32(b, data + 4 * k, values[k]);
+    }
     size_t scale = 0;
     if (int8) {
       scale = pad_to(b, format::kAlignment);
@@ -225,14 +243,14 @@ std::string write_xattn_model(const XattnModelContents& m, std::vector<uint8_t>*
       for (uint32_t r = 0; r < t.rows; ++r) put_f32(b, scale + 4ull * r, t.scales[r]);
     }
     size_t sums = 0;
-    if (packed[i]) {
+    if (packed_i8) {
       sums = pad_to(b, format::kAlignment);
       b.resize(sums + 4ull * t.rows);
       for (uint32_t r = 0; r < t.rows; ++r) put_u32(b, sums + 4ull * r, static_cast<uint32_t>(row_sums[r]));
     }
     put_u32(b, entry + tns::kId, t.id);
     put_u8(b, entry + tns::kDType, static_cast<uint8_t>(t.dtype));
-    put_u8(b, entry + tns::kLayout, packed[i] ? format::kLayoutPacked16x4 : format::kLayoutRowMajor);
+    put_u8(b, entry + tns::kLayout, layouts[i]);
     put_u32(b, entry + tns::kRows, t.rows);
     put_u32(b, entry + tns::kCols, t.cols);
     put_u64(b, entry + tns::kDataOffset, data);

@@ -19,10 +19,11 @@ struct XattnModelContents {
   std::vector<std::string> source_vocab;  // index = id
   std::vector<std::string> target_vocab;
   std::vector<HostTensor> tensors;        // any order; written sorted by id
-  // int8 linear weights with cols % 4 == 0 are written in format layout 1
-  // (16 x 4 blocks, with row sums), the layout the int8 kernels stream;
-  // false keeps every tensor row-major.
-  bool pack_int8 = true;
+  // Linear layers' weights are written in the blocked layouts the kernels
+  // stream (xattn/format.h): int8 with cols % 4 == 0 in layout 1 (16 x 4
+  // blocks, with row sums), float32 in layout 2 (16 x 1 blocks). false keeps
+  // every tensor row-major.
+  bool pack_weights = true;
 };
 
 // Serializes `model` into `out`. Returns "" or a one-line error (a missing,

@@ -24,16 +24,16 @@ const char* activation_name(Activation a) {
 struct TensorTotals {
   uint32_t count[2] = {0, 0};
   uint64_t bytes[2] = {0, 0};
-  uint32_t packed = 0;  // int8 matrices in layout 1 (16 x 4 blocks)
+  uint32_t packed = 0;  // matrices in layouts 1 and 2 (16 x 4 and 16 x 1 blocks)
 };
 
 void add_matrix(const MatrixView& m, TensorTotals* t) {
   const int i = m.dtype == format::DType::kInt8 ? 1 : 0;
   t->count[i] += 1;
-  const bool packed = m.layout == format::kLayoutPacked16x4;
-  t->packed += packed;
+  const bool sums = m.layout == format::kLayoutPacked16x4;  // layout 1 carries row sums
+  t->packed += m.layout != format::kLayoutRowMajor;
   t->bytes[i] += static_cast<uint64_t>(m.rows) * m.cols * (i ? 1 : 4) + (i ? m.rows * 4ull : 0) +
-                 (packed ? m.rows * 4ull : 0);
+                 (sums ? m.rows * 4ull : 0);
 }
 
 }  // namespace
@@ -96,7 +96,7 @@ int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err) {
   }
   out << "tensors      " << m.tensor_count << " in all; matrices: " << totals.count[0] << " float32 ("
       << totals.bytes[0] << " bytes), " << totals.count[1] << " int8 with per-row scales (" << totals.bytes[1]
-      << " bytes; " << totals.packed << " packed in 16x4 blocks)\n";
+      << " bytes); " << totals.packed << " packed in the kernels' blocked layouts\n";
   const ArenaPlan plan = plan_arena(c, limits);
   out << "limits       source " << limits.max_source_length << ", target " << limits.max_target_length << ", beam "
       << limits.max_beam << "\n";

@@ -96,12 +96,31 @@ constexpr uint8_t kLayoutPacked16x4 = 1;
 constexpr uint32_t kPackRows = 16;
 constexpr uint32_t kPackCols = 4;
 
-// The byte offset of element (row, col) of a [rows x cols] layout-1 matrix.
-constexpr uint64_t packed_offset(uint32_t rows, uint32_t cols, uint32_t row, uint32_t col) {
+// Layout 2, float32 linear weights only: the same blocks of 16 rows, one
+// column per group: inside a block of width r, column after column, each
+// column's r values side by side:
+//   block b, column c, row o:  element 16b * cols + c * r + o
+// One 64-byte line is 16 rows of one column: one broadcast multiply-add per
+// input value, and again no horizontal sums.
+constexpr uint8_t kLayoutPacked16x1 = 2;
+
+// Element offset of (row, col) in a [rows x cols] matrix cut into blocks of
+// 16 rows with `group` consecutive columns of a row side by side.
+constexpr uint64_t blocked_offset(uint32_t rows, uint32_t cols, uint32_t row, uint32_t col, uint32_t group) {
   const uint32_t base = row - row % kPackRows;
   const uint32_t width = rows - base < kPackRows ? rows - base : kPackRows;
   return static_cast<uint64_t>(base) * cols +
-         (static_cast<uint64_t>(col / kPackCols) * width + (row - base)) * kPackCols + col % kPackCols;
+         (static_cast<uint64_t>(col / group) * width + (row - base)) * group + col % group;
+}
+
+// The byte offset of element (row, col) of a [rows x cols] layout-1 matrix.
+constexpr uint64_t packed_offset(uint32_t rows, uint32_t cols, uint32_t row, uint32_t col) {
+  return blocked_offset(rows, cols, row, col, kPackCols);
+}
+
+// The element (float) offset of (row, col) of a [rows x cols] layout-2 matrix.
+constexpr uint64_t packed_f32_offset(uint32_t rows, uint32_t cols, uint32_t row, uint32_t col) {
+  return blocked_offset(rows, cols, row, col, 1);
 }
 
 }  // namespace format

@@ -188,7 +188,7 @@ Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* entry, Mode
   const uint64_t scale_offset = load_u64(entry + t::kScaleOffset);
   const uint64_t sums_offset = load_u64(entry + t::kRowSumsOffset);
   const uint8_t layout = entry[t::kLayout];
-  if (layout > format::kLayoutPacked16x4 || format::load_u16(entry + t::kReserved16) != 0) {
+  if (layout > format::kLayoutPacked16x1 || format::load_u16(entry + t::kReserved16) != 0) {
     return bad("tensor ").add(name).add(": unknown layout or non-zero reserved fields");
   }
   if (dtype > static_cast<uint8_t>(format::DType::kInt8)) {
@@ -205,6 +205,9 @@ Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* entry, Mode
     return bad("tensor ").add(name).add(": packed layout needs an int8 linear weight with columns % 4 == 0");
   }
   if (!packed && sums_offset != 0) return bad("tensor ").add(name).add(": row sums on an unpacked tensor");
+  if (layout == format::kLayoutPacked16x1 && !(!int8 && slot.packable)) {
+    return bad("tensor ").add(name).add(": packed float layout needs a float32 linear weight");
+  }
   const uint64_t expected_bytes = static_cast<uint64_t>(rows) * cols * (int8 ? 1u : 4u);
   if (nbytes != expected_bytes) return bad("tensor ").add(name).add(": byte count does not match its shape");
   if (!place(offset, nbytes, size, data_end)) {

@@ -52,6 +52,11 @@ struct KernelTable {
   void (*linear_f32)(const float* x, size_t m, size_t k, const float* w,
                      const float* bias, size_t n, float* y);
 
+  // The same with w in format layout 2 (kLayoutPacked16x1: blocks of 16
+  // rows, a column of a block per line). Agrees with linear_f32 to rounding.
+  void (*linear_f32_packed)(const float* x, size_t m, size_t k, const float* w,
+                            const float* bias, size_t n, float* y);
+
   // Dynamic per-row symmetric quantization, as CTranslate2 does for its int8
   // GEMMs: scales[i] = 127 / max|x_i| (1 for an all-zero row),
   // q = round(x * scale) (to nearest even, or down), clamped to [-127, 127].

@@ -12,6 +12,8 @@ void apply_linear(const kernels::KernelTable& k, const LinearView& layer, const 
       k.linear_i8_packed(quantized, scales, m, w.cols, weights, w.row_sums, w.scales, layer.bias, w.rows, y);
     else
       k.linear_i8(quantized, scales, m, w.cols, weights, w.scales, layer.bias, w.rows, y);
+  } else if (w.layout == format::kLayoutPacked16x1) {
+    k.linear_f32_packed(x, m, w.cols, static_cast<const float*>(w.data), layer.bias, w.rows, y);
   } else {
     k.linear_f32(x, m, w.cols, static_cast<const float*>(w.data), layer.bias, w.rows, y);
   }

@@ -11,6 +11,7 @@ namespace ref {
 
 void linear_f32(const float* x, size_t m, size_t k, const float* w,
                 const float* bias, size_t n, float* y);
+void linear_f32_packed(const float* x, size_t m, size_t k, const float* w, const float* bias, size_t n, float* y);
 void quantize_rows(const float* x, size_t m, size_t k, Rounding rounding, int8_t* q, float* scales);
 void linear_i8(const int8_t* q, const float* x_scales, size_t m, size_t k,
                const int8_t* w, const float* w_scales, const float* bias,

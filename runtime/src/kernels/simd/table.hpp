@@ -6,6 +6,7 @@
 #include "kernels/simd/attention.hpp"
 #include "kernels/simd/embedding.hpp"
 #include "kernels/simd/linear_f32.hpp"
+#include "kernels/simd/linear_f32_packed.hpp"
 #include "kernels/simd/linear_i8.hpp"
 #include "kernels/simd/linear_i8_packed.hpp"
 #include "kernels/simd/norm.hpp"
@@ -21,7 +22,7 @@ namespace simd {
 // constexpr so each table is constant-initialized (no guard, no init order).
 template <class Arch, class DotI8, class PackedI8 = PortablePackedI8>
 constexpr KernelTable make_table(const char* name) {
-  return KernelTable{name,           &linear_f32<Arch>, &quantize_rows<Arch>,
+  return KernelTable{name,           &linear_f32<Arch>, &linear_f32_packed<Arch>, &quantize_rows<Arch>,
                      &linear_i8<DotI8>, &linear_i8_packed<PackedI8>,
                      &layer_norm<Arch>, &activation<Arch>,
                      &add<Arch>,     &attention<Arch>,  &log_softmax<Arch>,
