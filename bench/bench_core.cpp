@@ -15,11 +15,27 @@ uint64_t splitmix(uint64_t* state) {
 
 double ms(uint64_t ticks, const Clock& c) { return static_cast<double>(ticks) * 1000.0 / c.ticks_per_second; }
 
-uint64_t matrix_bytes(const MatrixView& m) {
-  const uint64_t n = static_cast<uint64_t>(m.rows) * m.cols;
-  return m.dtype == format::DType::kInt8 ? n + 4ull * m.rows : 4ull * n;
+// Calls visit(bytes, size) for every block of memory one decoder step reads
+// from the model, in the order the step reads them: each linear layer's
+// weights, scales, row sums and bias (the output projection last). Not the
+// cross-attention K/V projection, which runs once per input.
+template <class Visit>
+void for_each_step_region(const ModelView& m, Visit visit) {
+  auto linear = [&](const LinearView& l) {
+    const MatrixView& w = l.weight;
+    const uint64_t n = static_cast<uint64_t>(w.rows) * w.cols;
+    const bool int8 = w.dtype == format::DType::kInt8;
+    visit(static_cast<const uint8_t*>(w.data), int8 ? n : 4 * n);
+    if (w.scales) visit(reinterpret_cast<const uint8_t*>(w.scales), 4ull * w.rows);
+    if (w.row_sums) visit(reinterpret_cast<const uint8_t*>(w.row_sums), 4ull * w.rows);
+    if (l.bias) visit(reinterpret_cast<const uint8_t*>(l.bias), 4ull * w.rows);
+  };
+  for (uint32_t l = 0; l < m.config.decoder_layers; ++l) {
+    const DecoderLayerView& d = m.decoder[l];
+    for (const LinearView* v : {&d.self_qkv, &d.self_out, &d.cross_q, &d.cross_out, &d.ffn_in, &d.ffn_out}) linear(*v);
+  }
+  linear(m.output);
 }
-uint64_t linear_bytes(const LinearView& l) { return matrix_bytes(l.weight) + (l.bias ? 4ull * l.weight.rows : 0); }
 
 }  // namespace
 
@@ -108,13 +124,26 @@ const char* weight_kind(const ModelView& m) {
 }
 
 uint64_t decoder_step_weight_bytes(const ModelView& m) {
-  uint64_t total = linear_bytes(m.output);
-  for (uint32_t l = 0; l < m.config.decoder_layers; ++l) {
-    const DecoderLayerView& d = m.decoder[l];
-    total += linear_bytes(d.self_qkv) + linear_bytes(d.self_out) + linear_bytes(d.cross_q) +
-             linear_bytes(d.cross_out) + linear_bytes(d.ffn_in) + linear_bytes(d.ffn_out);
-  }
+  uint64_t total = 0;
+  for_each_step_region(m, [&](const uint8_t*, uint64_t size) { total += size; });
   return total;
+}
+
+double measure_step_read_bandwidth(const ModelView& m, const Clock& clock, uint32_t repeats, ReadFn read) {
+  const uint64_t bytes = decoder_step_weight_bytes(m);
+  double best = 0;
+  volatile uint64_t sink = 0;  // the folds are used, so no read can be dropped
+  for (uint32_t r = 0; r <= repeats; ++r) {  // pass 0 warms caches and TLB, as a first step would
+    uint64_t fold = 0;
+    const uint64_t t0 = clock.now();
+    for_each_step_region(m, [&](const uint8_t* p, uint64_t size) { fold ^= read(p, static_cast<size_t>(size)); });
+    const uint64_t t1 = clock.now();
+    sink = sink ^ fold;
+    const double seconds = static_cast<double>(t1 - t0) / clock.ticks_per_second;
+    const double gbps = seconds > 0 ? static_cast<double>(bytes) / seconds / 1e9 : 0;
+    if (r > 0 && gbps > best) best = gbps;
+  }
+  return best;
 }
 
 double measure_read_bandwidth(const uint8_t* bytes, size_t size, const Clock& clock, uint32_t repeats,

@@ -78,8 +78,9 @@ Status run(Session& session, const Plan& plan, const Inputs& inputs, const Clock
 const char* weight_kind(const ModelView& model);
 
 // Bytes of weights one decoder step reads (every decoder matrix that runs on
-// the step's token, their scales and biases, and the output projection; not
-// the cross-attention K/V projection, which runs once per input).
+// the step's token, their scales, row sums and biases, and the output
+// projection; not the cross-attention K/V projection, which runs once per
+// input).
 uint64_t decoder_step_weight_bytes(const ModelView& model);
 
 // A function that reads every byte of a buffer, e.g. the session kernel
@@ -91,6 +92,12 @@ using ReadFn = uint64_t (*)(const uint8_t* bytes, size_t size);
 // after one warm pass, in GB/s.
 double measure_read_bandwidth(const uint8_t* bytes, size_t size, const Clock& clock, uint32_t repeats,
                               ReadFn read);
+
+// The roofline's bandwidth: reads the very bytes one decoder step reads (the
+// model's own weight working set, where it lives, in the step's order) with
+// `read`, and returns decoder_step_weight_bytes / time of the best of
+// `repeats` passes after one warm pass, in GB/s.
+double measure_step_read_bandwidth(const ModelView& model, const Clock& clock, uint32_t repeats, ReadFn read);
 
 struct Report {
   const char* model = "";

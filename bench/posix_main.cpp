@@ -183,10 +183,7 @@ int main(int argc, char** argv) {
   if (o.roofline) {
     report.roofline = true;
     report.step_weight_bytes = xb::decoder_step_weight_bytes(model);
-    Buffer probe = aligned_buffer(report.step_weight_bytes);
-    for (size_t i = 0; i < report.step_weight_bytes; ++i) probe.get()[i] = static_cast<uint8_t>(i * 131);
-    report.bandwidth_gbps =
-        xb::measure_read_bandwidth(probe.get(), report.step_weight_bytes, kClock, 10, table->stream_read);
+    report.bandwidth_gbps = xb::measure_step_read_bandwidth(model, kClock, 10, table->stream_read);
   }
   report.peak_rss_bytes = peak_rss_bytes();
   (o.json ? xb::print_json : xb::print_table)(report, print_stdout);
