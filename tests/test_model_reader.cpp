@@ -324,3 +324,24 @@ TEST_CASE("model reader: skipped") {
 }
 
 #endif  // XATTN_HAVE_CONVERT
+
+TEST_CASE("crc32: the standard check value, and bit-by-bit agreement at every length and split") {
+  const char* check = "123456789";
+  CHECK(xattn::crc32_update(0, reinterpret_cast<const uint8_t*>(check), 9) == 0xCBF43926u);
+  std::vector<uint8_t> data(300);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<uint8_t>(i * 97 + 13);
+  size_t mismatches = 0;
+  for (size_t n = 0; n <= data.size(); n += (n < 40 ? 1 : 37)) {
+    uint32_t bitwise = 0xffffffffu;  // the definition, one bit at a time
+    for (size_t i = 0; i < n; ++i) {
+      bitwise ^= data[i];
+      for (int b = 0; b < 8; ++b) bitwise = (bitwise & 1u) ? 0xEDB88320u ^ (bitwise >> 1) : bitwise >> 1;
+    }
+    bitwise = ~bitwise;
+    mismatches += xattn::crc32_update(0, data.data(), n) != bitwise;
+    for (size_t split = 0; split <= n; split += 3)  // and in two pieces, at any offset
+      mismatches += xattn::crc32_update(xattn::crc32_update(0, data.data(), split), data.data() + split, n - split) !=
+                    bitwise;
+  }
+  CHECK(mismatches == 0);
+}
