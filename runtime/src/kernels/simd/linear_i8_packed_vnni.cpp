@@ -45,12 +45,12 @@ inline void epilogue(__m512i acc, __m512i corr, float x_scale, const float* w_sc
 }
 
 // R activation rows against one full block of 16 weight rows. C chains per
-// row over interleaved column groups keep at least 4 vpdpbusd in flight to
+// row over interleaved column groups keep 4 to 8 vpdpbusd in flight to
 // hide its latency; R and C are compile-time constants, so GCC keeps the
 // fully unrolled accumulator arrays in registers.
 template <int R>
 inline void block_rows(const uint8_t* u, size_t k, const int8_t* w, __m512i* acc) {
-  constexpr int C = R >= 4 ? 1 : (R == 1 ? 4 : 2);
+  constexpr int C = R >= 5 ? 1 : (R >= 3 ? 2 : 4);
   __m512i a[C][R];
   for (int c = 0; c < C; ++c)
     for (int r = 0; r < R; ++r) a[c][r] = _mm512_setzero_si512();
