@@ -20,17 +20,21 @@ void linear_f32(const float* x, size_t m, size_t k, const float* w,
   }
 }
 
-// Layout 2 read element by element through format::packed_f32_offset (the
-// layout's definition), summed in the same lane order as dot_f32.
+// Layout 2, streamed in file order: for each block of up to 16 rows and each
+// activation row, 16 running sums, one column of the block at a time (the
+// production path on cores without SIMD, so no per-element index math; the
+// tests check it against linear_f32 on the row-major matrix).
 void linear_f32_packed(const float* x, size_t m, size_t k, const float* w, const float* bias, size_t n, float* y) {
-  const uint32_t rows = static_cast<uint32_t>(n), cols = static_cast<uint32_t>(k);
-  for (size_t i = 0; i < m; ++i) {
-    const float* xi = x + i * k;
-    for (uint32_t j = 0; j < rows; ++j) {
-      float acc[kLanes] = {};
-      for (uint32_t c = 0; c < cols; ++c) acc[c % kLanes] += xi[c] * w[format::packed_f32_offset(rows, cols, j, c)];
-      const float sum = combine_lanes(acc);
-      y[i * n + j] = bias ? sum + bias[j] : sum;
+  for (size_t j = 0; j < n; j += format::kPackRows) {
+    const size_t width = n - j < format::kPackRows ? n - j : format::kPackRows;
+    const float* block = w + j * k;
+    for (size_t i = 0; i < m; ++i) {
+      const float* xi = x + i * k;
+      float acc[format::kPackRows] = {};
+      const float* p = block;
+      for (size_t c = 0; c < k; ++c, p += width)
+        for (size_t o = 0; o < width; ++o) acc[o] += xi[c] * p[o];
+      for (size_t o = 0; o < width; ++o) y[i * n + j + o] = bias ? acc[o] + bias[j + o] : acc[o];
     }
   }
 }

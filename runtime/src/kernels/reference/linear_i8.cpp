@@ -37,17 +37,26 @@ void linear_i8(const int8_t* q, const float* x_scales, size_t m, size_t k,
   }
 }
 
-// Layout 1 read element by element through format::packed_offset: the
-// definition of the layout, kept obvious (row_sums are for VNNI only).
+// Layout 1, streamed in file order: for each block of up to 16 rows and each
+// activation row, 16 running sums over the block's column groups. This is
+// the production path on cores without SIMD (Cortex-M), so it reads each
+// block front to back like the SIMD kernels rather than jumping through
+// format::packed_offset; the tests check it against linear_i8 on the
+// row-major matrix, which packed_offset defines. (row_sums are for VNNI.)
 void linear_i8_packed(int8_t* q, const float* x_scales, size_t m, size_t k, const int8_t* w,
                       const int32_t* /*row_sums*/, const float* w_scales, const float* bias, size_t n, float* y) {
-  const uint32_t rows = static_cast<uint32_t>(n), cols = static_cast<uint32_t>(k);
-  for (size_t i = 0; i < m; ++i) {
-    const int8_t* qi = q + i * k;
-    for (uint32_t j = 0; j < rows; ++j) {
-      int32_t acc = 0;
-      for (uint32_t c = 0; c < cols; ++c) acc += int32_t(qi[c]) * w[format::packed_offset(rows, cols, j, c)];
-      y[i * n + j] = dequant_i8(acc, x_scales[i], w_scales[j], bias, j);
+  for (size_t j = 0; j < n; j += format::kPackRows) {
+    const size_t width = n - j < format::kPackRows ? n - j : format::kPackRows;
+    const int8_t* block = w + j * k;
+    for (size_t i = 0; i < m; ++i) {
+      const int8_t* qi = q + i * k;
+      int32_t acc[format::kPackRows] = {};
+      const int8_t* p = block;
+      for (size_t g = 0; g < k; g += format::kPackCols) {
+        const int32_t x0 = qi[g], x1 = qi[g + 1], x2 = qi[g + 2], x3 = qi[g + 3];
+        for (size_t o = 0; o < width; ++o, p += format::kPackCols) acc[o] += x0 * p[0] + x1 * p[1] + x2 * p[2] + x3 * p[3];
+      }
+      for (size_t o = 0; o < width; ++o) y[i * n + j + o] = dequant_i8(acc[o], x_scales[i], w_scales[j + o], bias, j + o);
     }
   }
 }
