@@ -450,7 +450,7 @@ TEST_CASE("stream_read: the bandwidth probe reads every byte, in every table") {
         const uint64_t before = tables[t]->stream_read(b.data(), n);
         CHECK(before == xattn::kernels::reference_kernels().stream_read(b.data(), n));
         b[flip] ^= 0x40;  // any byte changed changes the fold: none is skipped
-        INFO(tables[t]->name << " n=" << n << " flipped " << flip);
+        INFO(std::string(tables[t]->name) << " n=" << n << " flipped " << flip);
         CHECK(tables[t]->stream_read(b.data(), n) != before);
       }
     }
