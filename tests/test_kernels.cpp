@@ -426,7 +426,10 @@ XATTN_KERNEL_TESTS("sse4.2")
 XATTN_KERNEL_TESTS("avx2")
 XATTN_KERNEL_TESTS("avx512")
 XATTN_KERNEL_TESTS("avx512-vnni")
-#elif defined(__aarch64__) || defined(__arm__)
+#elif defined(__aarch64__)
+XATTN_KERNEL_TESTS("neon-dotprod")
+XATTN_KERNEL_TESTS("neon")
+#elif defined(__arm__)
 XATTN_KERNEL_TESTS("neon")
 #endif
 // The reference against itself: keeps the checkers exercised everywhere,

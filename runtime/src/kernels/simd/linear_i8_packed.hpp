@@ -8,7 +8,8 @@
 // (exact: products of int8 fit int16, pairs are summed in int32);
 // PortablePackedI8 below is plain C that any compiler can vectorize. The
 // last, narrower block and the float epilogue are shared scalar code, so
-// every table is bit-identical to the reference.
+// every table is bit-identical to the reference. VNNI and SDOT have their own
+// drivers (linear_i8_packed_vnni.cpp, linear_i8_dotprod.cpp).
 #pragma once
 
 #include "kernels/reference/ref_common.h"

@@ -1,9 +1,15 @@
-// The NEON table: xsimd::neon64 on aarch64, xsimd::neon on armv7 (NEON flags
-// come from the toolchain; dispatch checks HWCAP_NEON at run time).
+// The NEON tables: "neon" is xsimd::neon64 on aarch64, xsimd::neon on armv7
+// (NEON flags come from the toolchain; dispatch checks HWCAP_NEON at run
+// time). "neon-dotprod" (aarch64) is the same table with the int8 linear
+// layers of linear_i8_dotprod.cpp, the only file built with
+// -march=armv8.2-a+dotprod; dispatch picks it when HWCAP_ASIMDDP is set.
 #include <arm_neon.h>
 
 #include "kernels/simd/table.hpp"
 #include "kernels/simd/tables.h"
+#ifdef XATTN_HAVE_NEON_DOTPROD
+#include "kernels/simd/linear_i8_dotprod.h"
+#endif
 
 #if XSIMD_WITH_NEON64
 #define XATTN_NEON_ARCH xsimd::neon64
@@ -23,8 +29,8 @@ namespace {
 // *after widening to int32* into the accumulator, so no int16 sum is ever
 // formed. The trap avoided: vmlal_s8 (smlal) accumulating a second product into
 // the same int16 lane reaches 2 * 2^14 = 32768 and wraps for -128 weights.
-// SDOT seam: on armv8.2-a+dotprod, mac() becomes vdotq_s32 (exact, 4 products
-// per int32 lane), gated by getauxval(AT_HWCAP) & HWCAP_ASIMDDP.
+// CPUs with the dot-product extension get the "neon-dotprod" table instead
+// (vdotq_s32: 4 exact products per int32 lane, linear_i8_dotprod.cpp).
 struct NeonDotI8 {
   static inline int32x4_t mac(int32x4_t acc, const int8_t* a, const int8_t* b) {
     const int8x16_t av = vld1q_s8(a), bv = vld1q_s8(b);
@@ -101,9 +107,22 @@ struct NeonPackedI8 {
 
 constexpr KernelTable kTable = simd::make_table<XATTN_NEON_ARCH, NeonDotI8, NeonPackedI8>("neon");
 
+#ifdef XATTN_HAVE_NEON_DOTPROD
+constexpr KernelTable with_dotprod(KernelTable t) {
+  t.name = "neon-dotprod";
+  t.linear_i8 = &linear_i8_neon_dotprod;
+  t.linear_i8_packed = &linear_i8_packed_neon_dotprod;
+  return t;
+}
+constexpr KernelTable kDotprodTable = with_dotprod(kTable);
+#endif
+
 }  // namespace
 
 const KernelTable& neon_kernels() { return kTable; }
+#ifdef XATTN_HAVE_NEON_DOTPROD
+const KernelTable& neon_dotprod_kernels() { return kDotprodTable; }
+#endif
 
 }  // namespace kernels
 }  // namespace xattn
