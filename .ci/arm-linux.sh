@@ -2,8 +2,9 @@
 # CI: the whole doctest suite cross-compiled for aarch64 (ARMv8-A NEON) and
 # armhf (ARMv7-A NEON-VFPv4, hard float), run under qemu-user through
 # CMAKE_CROSSCOMPILING_EMULATOR (toolchains/*.cmake, CMakePresets.json).
-# Includes the conformance table, "dispatch: NEON is the path chosen on ARM"
-# and "portability: outputs equal the host's golden file". Nothing is excluded:
+# Includes the conformance table, the dispatch tests (aarch64: neon-dotprod on
+# qemu's default CPU, neon under QEMU_CPU=cortex-a53) and "portability:
+# outputs equal the host's golden file". Nothing is excluded:
 # the suite takes about 1.5 minutes per target under qemu on 2 cores, the build
 # about 2.5. Each target takes ~4.5 minutes from scratch: pass one
 # (`bash .ci/arm-linux.sh aarch64`, `... armhf`) to run them as separate steps.

@@ -392,7 +392,10 @@ XATTN_KERNEL_TESTS("sse4.2")
 XATTN_KERNEL_TESTS("avx2")
 XATTN_KERNEL_TESTS("avx512")
 XATTN_KERNEL_TESTS("avx512-vnni")
-#elif defined(__aarch64__) || defined(__arm__)
+#elif defined(__aarch64__)
+XATTN_KERNEL_TESTS("neon-dotprod")
+XATTN_KERNEL_TESTS("neon")
+#elif defined(__arm__)
 XATTN_KERNEL_TESTS("neon")
 #endif
 // The reference against itself: keeps the checkers exercised everywhere,
@@ -416,7 +419,7 @@ TEST_CASE("stream_read: the bandwidth probe reads every byte, in every table") {
         const uint64_t before = tables[t]->stream_read(b.data(), n);
         CHECK(before == xattn::kernels::reference_kernels().stream_read(b.data(), n));
         b[flip] ^= 0x40;  // any byte changed changes the fold: none is skipped
-        INFO(tables[t]->name << " n=" << n << " flipped " << flip);
+        INFO(std::string(tables[t]->name) << " n=" << n << " flipped " << flip);
         CHECK(tables[t]->stream_read(b.data(), n) != before);
       }
     }

@@ -35,7 +35,7 @@ void check_shapes(const KernelTable& t) {
     for (const float* b : {static_cast<const float*>(nullptr), static_cast<const float*>(bias.data())}) {
       t.linear_i8(q.data(), xs.data(), s.m, s.k, w.data(), ws.data(), b, s.n, y.data());
       r.linear_i8(q.data(), xs.data(), s.m, s.k, w.data(), ws.data(), b, s.n, yr.data());
-      INFO(t.name << " m=" << s.m << " k=" << s.k << " n=" << s.n << (b ? " bias" : ""));
+      INFO(std::string(t.name) << " m=" << s.m << " k=" << s.k << " n=" << s.n << std::string(b ? " bias" : ""));
       CHECK(std::memcmp(y.data(), yr.data(), y.size() * sizeof(float)) == 0);
     }
   }

@@ -48,7 +48,7 @@ void expect_same(const KernelTable& t, const std::vector<int8_t>& q, size_t m, s
   r.linear_i8(q.data(), xs.data(), m, k, w.data(), ws.data(), bias, n, yr.data());
   std::vector<int8_t> scratch = q;
   t.linear_i8_packed(scratch.data(), xs.data(), m, k, p.bytes.data(), p.sums.data(), ws.data(), bias, n, y.data());
-  INFO(t.name << " m=" << m << " k=" << k << " n=" << n << (bias ? " bias" : ""));
+  INFO(std::string(t.name) << " m=" << m << " k=" << k << " n=" << n << std::string(bias ? " bias" : ""));
   CHECK(std::memcmp(y.data(), yr.data(), y.size() * sizeof(float)) == 0);
 }
 

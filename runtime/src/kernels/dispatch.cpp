@@ -11,6 +11,12 @@
 #define HWCAP_NEON (1 << 12)  // arch/arm/include/uapi/asm/hwcap.h
 #endif
 #endif
+#if defined(XATTN_HAVE_NEON_DOTPROD) && defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1 << 20)  // arch/arm64/include/uapi/asm/hwcap.h
+#endif
+#endif
 
 namespace xattn {
 namespace kernels {
@@ -54,6 +60,18 @@ bool has_neon() {
 #endif
 }
 #endif
+#ifdef XATTN_HAVE_NEON_DOTPROD
+// The dot-product extension is optional (ARMv8.2+); xsimd does not check it.
+bool has_neon_dotprod() {
+#if defined(__linux__)
+  return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+#elif defined(__ARM_FEATURE_DOTPROD)
+  return true;  // no HWCAP to ask, but the whole build targets dotprod
+#else
+  return false;
+#endif
+}
+#endif
 bool always() { return true; }
 
 struct Candidate {
@@ -74,6 +92,9 @@ constexpr Candidate kCandidates[] = {
 #endif
 #ifdef XATTN_HAVE_SSE4_2
     {sse4_2_kernels, has_sse4_2},
+#endif
+#ifdef XATTN_HAVE_NEON_DOTPROD
+    {neon_dotprod_kernels, has_neon_dotprod},
 #endif
 #ifdef XATTN_HAVE_NEON
     {neon_kernels, has_neon},

@@ -46,7 +46,7 @@ struct Attention {
 };
 
 struct KernelTable {
-  const char* name;  // "scalar", "sse4.2", "avx2", "avx512", "avx512-vnni", "neon"
+  const char* name;  // "scalar", "sse4.2", "avx2", "avx512", "avx512-vnni", "neon", "neon-dotprod"
 
   // y[m x n] = x[m x k] . w^T + bias; w is row-major [n x k]; bias may be null.
   void (*linear_f32)(const float* x, size_t m, size_t k, const float* w,

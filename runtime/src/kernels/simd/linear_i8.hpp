@@ -8,7 +8,7 @@
 //     out[c] = sum_e x[e] * w[c * k + e] for the 4 consecutive rows c = 0..3
 //   static int32_t dot1(const int8_t* x, const int8_t* w, size_t k);
 // XsimdDotI8 below is portable xsimd; per-arch files supply intrinsic ones
-// (madd_epi16, vmull_s8 + vpadalq_s16, and later VNNI / SDOT).
+// (madd_epi16, vmull_s8 + vpadalq_s16); VNNI and SDOT have their own files.
 #pragma once
 
 #include <type_traits>

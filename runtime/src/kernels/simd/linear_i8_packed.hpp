@@ -4,10 +4,12 @@
 // The per-ISA work is a policy `Block`:
 //   static void rows16(const int8_t* x, size_t k, const int8_t* w, int32_t* out);
 //     out[o] = sum_c x[c] * W[o][c] for the 16 rows of one full block at w
-// x86 tables supply int16 madd versions (exact: products of int8 fit int16,
-// pairs are summed in int32); PortablePackedI8 below is plain C that any
-// compiler can vectorize. The last, narrower block and the float epilogue
-// are shared scalar code, so every table is bit-identical to the reference.
+// x86 tables supply int16 madd versions and the neon table smull + sadalp
+// (exact: products of int8 fit int16, pairs are summed in int32);
+// PortablePackedI8 below is plain C that any compiler can vectorize. The
+// last, narrower block and the float epilogue are shared scalar code, so
+// every table is bit-identical to the reference. VNNI and SDOT have their own
+// drivers (linear_i8_packed_vnni.cpp, linear_i8_dotprod.cpp).
 #pragma once
 
 #include "kernels/reference/ref_common.h"

@@ -49,6 +49,13 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|x86|i[3-6]86)$")
   endif()
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
   xattn_add_simd_table(table_neon.cpp XATTN_HAVE_NEON)
+  # sdot: its own file, the only one built with +dotprod; it joins the neon
+  # table as "neon-dotprod" (dispatch checks HWCAP_ASIMDDP).
+  include(CheckCXXCompilerFlag)
+  check_cxx_compiler_flag(-march=armv8.2-a+dotprod XATTN_COMPILER_HAS_DOTPROD)
+  if(XATTN_COMPILER_HAS_DOTPROD)
+    xattn_add_simd_table(linear_i8_dotprod.cpp XATTN_HAVE_NEON_DOTPROD -march=armv8.2-a+dotprod)
+  endif()
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^arm" AND CMAKE_SYSTEM_NAME STREQUAL "Linux")
   # armv7: the toolchain's flags decide (e.g. -mfpu=neon-vfpv4).
   include(CheckCXXSourceCompiles)

@@ -1,9 +1,15 @@
-// The NEON table: xsimd::neon64 on aarch64, xsimd::neon on armv7 (NEON flags
-// come from the toolchain; dispatch checks HWCAP_NEON at run time).
+// The NEON tables: "neon" is xsimd::neon64 on aarch64, xsimd::neon on armv7
+// (NEON flags come from the toolchain; dispatch checks HWCAP_NEON at run
+// time). "neon-dotprod" (aarch64) is the same table with the int8 linear
+// layers of linear_i8_dotprod.cpp, the only file built with
+// -march=armv8.2-a+dotprod; dispatch picks it when HWCAP_ASIMDDP is set.
 #include <arm_neon.h>
 
 #include "kernels/simd/table.hpp"
 #include "kernels/simd/tables.h"
+#ifdef XATTN_HAVE_NEON_DOTPROD
+#include "kernels/simd/linear_i8_dotprod.h"
+#endif
 
 #if XSIMD_WITH_NEON64
 #define XATTN_NEON_ARCH xsimd::neon64
@@ -23,8 +29,8 @@ namespace {
 // *after widening to int32* into the accumulator, so no int16 sum is ever
 // formed. The trap avoided: vmlal_s8 (smlal) accumulating a second product into
 // the same int16 lane reaches 2 * 2^14 = 32768 and wraps for -128 weights.
-// SDOT seam: on armv8.2-a+dotprod, mac() becomes vdotq_s32 (exact, 4 products
-// per int32 lane), gated by getauxval(AT_HWCAP) & HWCAP_ASIMDDP.
+// CPUs with the dot-product extension get the "neon-dotprod" table instead
+// (vdotq_s32: 4 exact products per int32 lane, linear_i8_dotprod.cpp).
 struct NeonDotI8 {
   static inline int32x4_t mac(int32x4_t acc, const int8_t* a, const int8_t* b) {
     const int8x16_t av = vld1q_s8(a), bv = vld1q_s8(b);
@@ -62,11 +68,61 @@ struct NeonDotI8 {
   }
 };
 
-constexpr KernelTable kTable = simd::make_table<XATTN_NEON_ARCH, NeonDotI8>("neon");
+// (a0 + a1, a2 + a3, b0 + b1, b2 + b3): adjacent int32 halves of a row summed.
+inline int32x4_t pairwise_add(int32x4_t a, int32x4_t b) {
+#if defined(__aarch64__)
+  return vpaddq_s32(a, b);
+#else
+  return vcombine_s32(vpadd_s32(vget_low_s32(a), vget_high_s32(a)), vpadd_s32(vget_low_s32(b), vget_high_s32(b)));
+#endif
+}
+
+// Layout-1 blocks without sdot: one 16-byte load is 4 rows x 4 columns.
+// vmull_s8 of each half (2 rows) against the group's 4 activation bytes
+// replicated ({x0..x3, x0..x3}) gives 8 exact int16 products, vpadalq_s16
+// adds adjacent pairs into int32 as in NeonDotI8 (no int16 sum, so -128 * -128
+// is fine), and a final pairwise add folds each row's two int32 halves.
+struct NeonPackedI8 {
+  static void rows16(const int8_t* x, size_t k, const int8_t* w, int32_t* out) {
+    int32x4_t acc[8];  // acc[2t], acc[2t + 1]: rows 4t, 4t+1 and 4t+2, 4t+3, in halves
+    for (int32x4_t& a : acc) a = vdupq_n_s32(0);
+    for (size_t g = 0; g < k / 4; ++g, w += 64) {
+      uint32_t x4;
+      __builtin_memcpy(&x4, x + 4 * g, 4);
+      const int8x16_t xv = vreinterpretq_s8_u32(vdupq_n_u32(x4));
+#pragma GCC unroll 4
+      for (int t = 0; t < 4; ++t) {
+        const int8x16_t wv = vld1q_s8(w + 16 * t);
+        acc[2 * t] = vpadalq_s16(acc[2 * t], vmull_s8(vget_low_s8(wv), vget_low_s8(xv)));
+#if defined(__aarch64__)
+        acc[2 * t + 1] = vpadalq_s16(acc[2 * t + 1], vmull_high_s8(wv, xv));  // smull2: no half extract
+#else
+        acc[2 * t + 1] = vpadalq_s16(acc[2 * t + 1], vmull_s8(vget_high_s8(wv), vget_high_s8(xv)));
+#endif
+      }
+    }
+    for (int t = 0; t < 4; ++t) vst1q_s32(out + 4 * t, pairwise_add(acc[2 * t], acc[2 * t + 1]));
+  }
+};
+
+constexpr KernelTable kTable = simd::make_table<XATTN_NEON_ARCH, NeonDotI8, NeonPackedI8>("neon");
+
+#ifdef XATTN_HAVE_NEON_DOTPROD
+constexpr KernelTable with_dotprod(KernelTable t) {
+  t.name = "neon-dotprod";
+  t.linear_i8 = &linear_i8_neon_dotprod;
+  t.linear_i8_packed = &linear_i8_packed_neon_dotprod;
+  return t;
+}
+constexpr KernelTable kDotprodTable = with_dotprod(kTable);
+#endif
 
 }  // namespace
 
 const KernelTable& neon_kernels() { return kTable; }
+#ifdef XATTN_HAVE_NEON_DOTPROD
+const KernelTable& neon_dotprod_kernels() { return kDotprodTable; }
+#endif
 
 }  // namespace kernels
 }  // namespace xattn

@@ -23,6 +23,9 @@ const KernelTable& avx512_vnni_kernels();  // avx512 with the vpdpbusd linear la
 #ifdef XATTN_HAVE_NEON
 const KernelTable& neon_kernels();
 #endif
+#ifdef XATTN_HAVE_NEON_DOTPROD
+const KernelTable& neon_dotprod_kernels();  // neon with the sdot linear layers
+#endif
 
 }  // namespace kernels
 }  // namespace xattn
