@@ -37,6 +37,7 @@ double median_time(F f, int reps) {
 // converter's default); these are its row sums, which VNNI needs.
 std::vector<int32_t> packed_row_sums(const std::vector<int8_t>& w, size_t n, size_t k) {
   std::vector<int32_t> sums(n, 0);
+  if (w.empty()) return sums;  // a float32 shape
   for (uint32_t r = 0; r < n; ++r)
     for (uint32_t c = 0; c < k; ++c)
       sums[r] += w[format::packed_offset(uint32_t(n), uint32_t(k), r, c)];
@@ -66,31 +67,41 @@ int print_kernel_figures(const kernels::KernelTable& k, PrintFn print) {
   const Shape gemv[] = {{"GEMV int8 output layer", 1, 512, 32000},
                         {"GEMV int8 ffn_in (base)", 1, 512, 2048},
                         {"GEMV int8 ffn_out (base)", 1, 2048, 512},
-                        {"GEMV int8 beam 4, output", 4, 512, 32000}};
+                        {"GEMV int8 beam 4, output", 4, 512, 32000},
+                        {"GEMV f32 output layer", 1, 512, 32000},
+                        {"GEMV f32 ffn_in (base)", 1, 512, 2048}};
   print("shape                        m      k      n    time us    weight GB/s   read-peak GB/s\n");
   for (const Shape& s : gemv) {
-    std::vector<int8_t> w(s.n * s.k), q(s.m * s.k);
-    std::vector<float> x(s.m * s.k), xs(s.m), ws(s.n, 50.0f), bias(s.n, 0.5f), y(s.m * s.n);
+    const bool f32 = s.what[5] == 'f';
+    std::vector<int8_t> w(f32 ? 0 : s.n * s.k), q(s.m * s.k);
+    std::vector<float> wf(f32 ? s.n * s.k : 0), x(s.m * s.k), xs(s.m), ws(s.n, 50.0f), bias(s.n, 0.5f),
+        y(s.m * s.n);
     for (int8_t& v : w) v = static_cast<int8_t>(next() >> 24);
+    for (float& v : wf) v = static_cast<float>(static_cast<int32_t>(next() >> 16) - 32768) / 1e6f;
     const std::vector<int32_t> sums = packed_row_sums(w, s.n, s.k);
     for (float& v : x) v = static_cast<float>(static_cast<int32_t>(next() >> 16) - 32768) / 32768.0f;
     const double t = median_time(
         [&] {
-          k.quantize_rows(x.data(), s.m, s.k, Rounding::kNearestEven, q.data(), xs.data());
-          k.linear_i8_packed(q.data(), xs.data(), s.m, s.k, w.data(), sums.data(), ws.data(), bias.data(), s.n,
-                             y.data());
+          if (f32) {
+            k.linear_f32_packed(x.data(), s.m, s.k, wf.data(), bias.data(), s.n, y.data());
+          } else {
+            k.quantize_rows(x.data(), s.m, s.k, Rounding::kNearestEven, q.data(), xs.data());
+            k.linear_i8_packed(q.data(), xs.data(), s.m, s.k, w.data(), sums.data(), ws.data(), bias.data(), s.n,
+                               y.data());
+          }
         },
         s.n * s.k > 4000000 ? 31 : 301);
-    const double bytes = static_cast<double>(s.n * s.k + 8 * s.n);
-    const double peak = measure_read_bandwidth(reinterpret_cast<const uint8_t*>(w.data()), w.size(),
-                                               Clock{ticks, 1e9}, 10, k.stream_read);
+    // Weights plus what each output row carries (int8: scale, row sum, bias; f32: bias).
+    const double bytes = f32 ? 4.0 * s.n * s.k + 4.0 * s.n : static_cast<double>(s.n * s.k + 12 * s.n);
+    const uint8_t* raw = f32 ? reinterpret_cast<const uint8_t*>(wf.data()) : reinterpret_cast<const uint8_t*>(w.data());
+    const double peak = measure_read_bandwidth(raw, f32 ? 4 * wf.size() : w.size(), Clock{ticks, 1e9}, 10, k.stream_read);
     line(print, "%-26s %3zu %6zu %6zu %10.2f %14.1f %16.1f\n", s.what, s.m, s.k, s.n, t * 1e6, bytes / t / 1e9,
          peak);
   }
   const Shape gemm[] = {{"GEMM int8 qkv (base)", 64, 512, 1536},
                         {"GEMM int8 ffn_in (base)", 64, 512, 2048},
                         {"GEMM int8 ffn_out (base)", 64, 2048, 512},
-                        {"GEMM f32 ffn_in (base)", 64, 512, 2048}};
+                        {"GEMM f32 ffn_in (base)", 64, 512, 2048}};  // float GOPS = GFLOPS
   const double peak = vnni_peak_gops(seconds);
   print("shape                        m      k      n    time us           GOPS   vpdpbusd-peak GOPS\n");
   for (const Shape& s : gemm) {
@@ -105,7 +116,7 @@ int print_kernel_figures(const kernels::KernelTable& k, PrintFn print) {
     const double t = median_time(
         [&] {
           if (f32) {
-            k.linear_f32(x.data(), s.m, s.k, wf.data(), bias.data(), s.n, y.data());
+            k.linear_f32_packed(x.data(), s.m, s.k, wf.data(), bias.data(), s.n, y.data());
           } else {
             k.quantize_rows(x.data(), s.m, s.k, Rounding::kNearestEven, q.data(), xs.data());
             k.linear_i8_packed(q.data(), xs.data(), s.m, s.k, w.data(), sums.data(), ws.data(), bias.data(), s.n,
