@@ -20,8 +20,9 @@ void Workspace::bind(const ModelView& m, const kernels::KernelTable& table, cons
   quantized_scales = f(p.quantized_scales);
   cross_cache = arena + p.cross_cache.offset;
   cross_scales = f(p.cross_scales);
-  self_cache = f(p.self_cache);
-  reorder = f(p.reorder);
+  self_cache = arena + p.self_cache.offset;
+  self_scales = f(p.self_scales);
+  reorder = arena + p.reorder.offset;
   logits = f(p.logits);
   step_alignment = f(p.step_alignment);
   source_length = 0;
@@ -45,9 +46,24 @@ kernels::KvRows Workspace::cross_rows(size_t layer, size_t kv) const {
   return r;
 }
 
-float* Workspace::self(size_t layer, size_t kv, size_t beam) const {
-  const size_t per_beam = positions * model->config.d_model;
+uint8_t* Workspace::self(size_t layer, size_t kv, size_t beam) const {
+  const size_t per_beam = positions * model->config.d_model * kv_element_bytes(limits.self_kv_cache);
   return self_cache + ((layer * 2 + kv) * max_beam + beam) * per_beam;
+}
+
+float* Workspace::self_scale_rows(size_t layer, size_t kv, size_t beam, size_t position) const {
+  if (limits.self_kv_cache != KvPrecision::kInt8) return nullptr;  // the region is empty: point nowhere
+  const size_t heads = model->config.num_heads;
+  return self_scales + (((layer * 2 + kv) * max_beam + beam) * positions + position) * heads;
+}
+
+kernels::KvRows Workspace::self_rows(size_t layer, size_t kv, size_t beam) const {
+  kernels::KvRows r;
+  r.data = self(layer, kv, beam);
+  r.scales = self_scale_rows(layer, kv, beam);
+  r.stride = model->config.d_model;
+  r.precision = limits.self_kv_cache;
+  return r;
 }
 
 }  // namespace xattn

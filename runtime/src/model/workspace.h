@@ -29,8 +29,9 @@ struct Workspace {
   float* quantized_scales = nullptr;
   uint8_t* cross_cache = nullptr;  // Limits::kv_cache precision
   float* cross_scales = nullptr;   // int8 cache only
-  float* self_cache = nullptr;
-  float* reorder = nullptr;
+  uint8_t* self_cache = nullptr;   // Limits::self_kv_cache precision
+  float* self_scales = nullptr;    // int8 cache only
+  uint8_t* reorder = nullptr;
   float* logits = nullptr;
   float* step_alignment = nullptr;
 
@@ -44,7 +45,10 @@ struct Workspace {
   float* cross_scale_rows(size_t layer, size_t kv) const;  // [source position][head], int8 only
   kernels::KvRows cross_rows(size_t layer, size_t kv) const;
   // Self-attention K or V rows of one beam: [positions x d_model].
-  float* self(size_t layer, size_t kv, size_t beam) const;
+  uint8_t* self(size_t layer, size_t kv, size_t beam) const;
+  // Scales of those rows from `position` on, [position][head]; null unless int8.
+  float* self_scale_rows(size_t layer, size_t kv, size_t beam, size_t position = 0) const;
+  kernels::KvRows self_rows(size_t layer, size_t kv, size_t beam) const;
 };
 
 }  // namespace xattn
