@@ -9,6 +9,7 @@ void Workspace::bind(const ModelView& m, const kernels::KernelTable& table, cons
   limits = l;
   positions = l.max_target_length;
   max_beam = l.max_beam < 1 ? 1 : l.max_beam;
+  self_beam_bytes = positions * m.config.d_model * kv_element_bytes(l.self_kv_cache);
   auto f = [arena](const ArenaRegion& r) { return reinterpret_cast<float*>(arena + r.offset); };
   x = f(p.x);
   normed = f(p.normed);
@@ -43,26 +44,6 @@ kernels::KvRows Workspace::cross_rows(size_t layer, size_t kv) const {
   r.scales = cross_scale_rows(layer, kv);
   r.stride = model->config.d_model;
   r.precision = limits.kv_cache;
-  return r;
-}
-
-uint8_t* Workspace::self(size_t layer, size_t kv, size_t beam) const {
-  const size_t per_beam = positions * model->config.d_model * kv_element_bytes(limits.self_kv_cache);
-  return self_cache + ((layer * 2 + kv) * max_beam + beam) * per_beam;
-}
-
-float* Workspace::self_scale_rows(size_t layer, size_t kv, size_t beam, size_t position) const {
-  if (limits.self_kv_cache != KvPrecision::kInt8) return nullptr;  // the region is empty: point nowhere
-  const size_t heads = model->config.num_heads;
-  return self_scales + (((layer * 2 + kv) * max_beam + beam) * positions + position) * heads;
-}
-
-kernels::KvRows Workspace::self_rows(size_t layer, size_t kv, size_t beam) const {
-  kernels::KvRows r;
-  r.data = self(layer, kv, beam);
-  r.scales = self_scale_rows(layer, kv, beam);
-  r.stride = model->config.d_model;
-  r.precision = limits.self_kv_cache;
   return r;
 }
 
