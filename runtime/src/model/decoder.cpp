@@ -32,7 +32,7 @@ void store_self_row(const Workspace& w, const float* x, size_t l, size_t kv, siz
   uint8_t* data = w.self(l, kv, b);
   if (precision == KvPrecision::kFloat32) {
     // What store_kv does for float32, without a kernel call per row: those
-    // calls cost ~3% of aren's decoder step.
+    // calls (with their layout arithmetic) cost 1-3% of aren's decoder step.
     std::memcpy(data + step * row_bytes, x, row_bytes);
   } else {
     w.k->store_kv(x, 1, c.d_model, c.num_heads, c.head_dim(), precision, data + step * row_bytes,
