@@ -20,6 +20,7 @@ const char kUsage[] =
     "  --alloc-iterations N  heap-allocation proof: count allocations in 1 and in N iterations (1000; 0 = off)\n"
     "  --kernels NAME        force a kernel path (scalar, sse4.2, avx2, avx512, avx512-vnni, neon, ...)\n"
     "  --kv-cache P          static encoder KV cache precision: f32 (default), f16, int8\n"
+    "  --self-kv-cache P     decoder self-attention cache precision: f32 (default), f16, int8\n"
     "  --cpu N               pin the process to CPU N\n"
     "  --roofline            measure read bandwidth and print the decoder step's lower bound\n"
     "  --kernel-figures      GEMV GB/s, GEMM GOPS and the machine's peaks, then exit\n"
@@ -71,6 +72,8 @@ std::string parse_options(int argc, char** argv, Options* o) {
       o->kernels = argv[++i];
     } else if (a == "--kv-cache") {
       if (!parse_kv_precision(argv[++i], &o->kv_cache)) return "--kv-cache must be f32, f16 or int8";
+    } else if (a == "--self-kv-cache") {
+      if (!parse_kv_precision(argv[++i], &o->self_kv_cache)) return "--self-kv-cache must be f32, f16 or int8";
     } else if (a == "--model-seed") {
       if ((e = need_number(0, ~0ull)).empty()) o->model_seed = n;
     } else if (a == "--seed") {

@@ -18,7 +18,8 @@ struct Options {
   uint64_t model_seed = 1;
   std::string input;               // one source sentence per line (tokens as text)
   std::string kernels;             // force a kernel path by name
-  KvPrecision kv_cache = KvPrecision::kFloat32;  // storage of the static encoder KV cache
+  KvPrecision kv_cache = KvPrecision::kFloat32;       // storage of the static encoder KV cache
+  KvPrecision self_kv_cache = KvPrecision::kFloat32;  // and of the decoder self-attention cache
   Plan plan;
   uint32_t alloc_iterations = 1000;
   int cpu = -1;                    // pin to this CPU

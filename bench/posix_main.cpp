@@ -139,6 +139,7 @@ int main(int argc, char** argv) {
   limits.max_beam = o.plan.beam;
   limits.alignment = false;
   limits.kv_cache = o.kv_cache;
+  limits.self_kv_cache = o.self_kv_cache;
   const size_t arena_size = xattn::arena_bytes(model.config, limits);
   Buffer arena = aligned_buffer(arena_size);
   static xattn::Session session;
@@ -150,6 +151,7 @@ int main(int argc, char** argv) {
   report.weights = xb::weight_kind(model);
   report.kernels = session.kernel_name();
   report.kv_cache = xattn::kv_precision_name(o.kv_cache);
+  report.self_kv_cache = xattn::kv_precision_name(o.self_kv_cache);
   report.model_bytes = size;
   report.arena_bytes = arena_size;
   report.plan = o.plan;

@@ -72,6 +72,9 @@ check "translate: unknown option" "$WORK/word" translate --model "$WORK/text.xat
 check "translate: --beam 0" "$WORK/word" translate --model "$WORK/text.xattn" --beam 0
 check "translate: --kv-cache f8" "$WORK/word" translate --model "$WORK/text.xattn" --kv-cache f8
 check "inspect: --kv-cache int4" "$WORK/empty" inspect "$WORK/text.xattn" --kv-cache int4
+check "translate: --self-kv-cache f64" "$WORK/word" translate --model "$WORK/text.xattn" --self-kv-cache f64
+check "translate: --self-kv-cache without value" "$WORK/word" translate --model "$WORK/text.xattn" --self-kv-cache
+check "inspect: --self-kv-cache F16" "$WORK/empty" inspect "$WORK/text.xattn" --self-kv-cache F16
 check "translate: --beam 65" "$WORK/word" translate --model "$WORK/text.xattn" --beam 65
 check "translate: --beam -1" "$WORK/word" translate --model "$WORK/text.xattn" --beam -1
 check "translate: --beam 99999999999999999999" "$WORK/word" translate --model "$WORK/text.xattn" --beam 99999999999999999999

@@ -184,5 +184,32 @@ TEST_CASE("c api: the KV-cache precision shrinks the buffer, and an unknown one 
   CHECK(std::string(error.message).find("KV-cache precision") != std::string::npos);
 }
 
+TEST_CASE("c api: the self-attention cache precision shrinks the buffer, and an unknown one is refused") {
+  if (!test::have_shared_models()) return;
+  CModel m(test::convert_variant("v2-aren-transliteration-i8", convert::WeightType::kInt8));
+  xattn_limits limits = xattn_default_limits();
+  CHECK(limits.self_kv_cache == XATTN_KV_F32);
+  const size_t f32 = xattn_session_buffer_bytes(m.model, &limits);
+  limits.self_kv_cache = XATTN_KV_F16;
+  const size_t f16 = xattn_session_buffer_bytes(m.model, &limits);
+  limits.self_kv_cache = XATTN_KV_INT8;
+  const size_t i8 = xattn_session_buffer_bytes(m.model, &limits);
+  CHECK(f16 < f32);
+  CHECK(i8 < f32);
+  Aligned buffer(f32);
+  xattn_session* session = nullptr;
+  xattn_error error;
+  REQUIRE_MESSAGE(xattn_session_create(m.model, &limits, buffer.data_(), i8, &session, &error) == XATTN_OK,
+                  std::string(error.message));
+  xattn_generate_options beam = xattn_default_options();
+  beam.beam_size = 4;  // reorders the int8 rows and their scales
+  float score = 0;
+  CHECK(run(session, m.model, "آ ت ز م و ن", beam, &score) == "a t z m o n");
+  limits.self_kv_cache = static_cast<xattn_kv_precision>(3);
+  CHECK(xattn_session_buffer_bytes(m.model, &limits) == 0);
+  CHECK(xattn_session_create(m.model, &limits, buffer.data_(), f32, &session, &error) == XATTN_INVALID_ARGUMENT);
+  CHECK(std::string(error.message).find("self-attention KV-cache precision") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace xattn

@@ -57,9 +57,11 @@ TEST_CASE("no allocation: session creation, encode and generate (greedy and beam
       Limits limits = test::small_limits(4);
       REQUIRE(arena_bytes(model.config, limits) <= arena_capacity);
       Session session;
-      REQUIRE(session.init(model, limits, arena, arena_capacity));
       uint32_t ids[64];
-      for (int round = 0; round < 3; ++round) {
+      // One round per KV-cache precision (both caches), the session placed anew.
+      for (KvPrecision precision : {KvPrecision::kFloat32, KvPrecision::kFloat16, KvPrecision::kInt8}) {
+        limits.kv_cache = limits.self_kv_cache = precision;
+        REQUIRE(session.init(model, limits, arena, arena_capacity));
         for (const char* text : inputs) {
           size_t n = 0;
           REQUIRE(tokenize(model, Side::kSource, text, std::strlen(text), ids, 64, &n));

@@ -66,6 +66,16 @@ bool Args::real(const std::string& name, float* out) {
   return true;
 }
 
+bool Args::kv_precision(const std::string& name, KvPrecision* out) {
+  std::string value;
+  if (!text(name, &value)) return false;
+  if (!parse_kv_precision(value.c_str(), out)) {
+    if (error_.empty()) error_ = name + " must be f32, f16 or int8, not '" + value + "'";
+    return false;
+  }
+  return true;
+}
+
 std::vector<std::string> Args::all(const std::string& name) {
   std::vector<std::string> values;
   std::string v;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "xattn/config.h"
+
 namespace xattn {
 namespace posix {
 
@@ -18,6 +20,7 @@ class Args {
   bool text(const std::string& name, std::string* out);
   bool number(const std::string& name, uint32_t min, uint32_t max, uint32_t* out);
   bool real(const std::string& name, float* out);
+  bool kv_precision(const std::string& name, KvPrecision* out);  // f32, f16 or int8
   std::vector<std::string> all(const std::string& name);  // repeated option
   bool positional(std::string* out);
 

@@ -46,14 +46,12 @@ int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err) {
   args.number("--max-source", 1, kMaxSequence, &limits.max_source_length);
   args.number("--max-target", 1, kMaxSequence, &limits.max_target_length);
   args.number("--beam", 1, kMaxBeam, &limits.max_beam);
-  std::string kv_cache = "f32";
-  args.text("--kv-cache", &kv_cache);
+  args.kv_precision("--kv-cache", &limits.kv_cache);
+  args.kv_precision("--self-kv-cache", &limits.self_kv_cache);
   std::string error = args.finish();
-  if (error.empty() && !parse_kv_precision(kv_cache.c_str(), &limits.kv_cache)) {
-    error = "--kv-cache must be f32, f16 or int8, not '" + kv_cache + "'";
-  }
   if (error.empty() && !has_path) {
-    error = "usage: xattn inspect FILE [--max-source N --max-target N --beam N --kv-cache f32|f16|int8]";
+    error = "usage: xattn inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P]"
+            " (P: f32|f16|int8)";
   }
   if (!error.empty()) {
     err << "xattn inspect: " << error << '\n';
@@ -101,7 +99,8 @@ int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err) {
   out << "limits       source " << limits.max_source_length << ", target " << limits.max_target_length << ", beam "
       << limits.max_beam << "\n";
   out << "arena        " << plan.total << " bytes (static encoder KV cache " << kv_precision_name(limits.kv_cache) << ' '
-      << plan.cross_cache.bytes + plan.cross_scales.bytes << ", self-attention cache " << plan.self_cache.bytes << ")\n";
+      << plan.cross_cache.bytes + plan.cross_scales.bytes << ", self-attention cache "
+      << kv_precision_name(limits.self_kv_cache) << ' ' << plan.self_cache.bytes + plan.self_scales.bytes << ")\n";
   out << "memory       " << (m.size + plan.total) << " bytes = model + arena\n";
   return 0;
 }

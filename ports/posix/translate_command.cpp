@@ -84,13 +84,10 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
   const bool timing = args.flag("--timing");
   std::string kernel_path;
   args.text("--kernels", &kernel_path);
-  std::string kv_cache = "f32";
-  args.text("--kv-cache", &kv_cache);
+  KvPrecision kv_cache = KvPrecision::kFloat32, self_kv_cache = KvPrecision::kFloat32;
+  args.kv_precision("--kv-cache", &kv_cache);
+  args.kv_precision("--self-kv-cache", &self_kv_cache);
   std::string error = args.finish();
-  KvPrecision kv_precision = KvPrecision::kFloat32;
-  if (error.empty() && !parse_kv_precision(kv_cache.c_str(), &kv_precision)) {
-    error = "--kv-cache must be f32, f16 or int8, not '" + kv_cache + "'";
-  }
   if (error.empty() && !has_model) error = "--model FILE is required";
   if (!error.empty()) {
     err << "xattn translate: " << error << '\n';
@@ -105,7 +102,8 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
   Limits limits = default_limits(translator.model().config, r.beam_size);
   if (r.max_length > limits.max_target_length) limits.max_target_length = r.max_length;
   if (max_source) limits.max_source_length = max_source;
-  limits.kv_cache = kv_precision;
+  limits.kv_cache = kv_cache;
+  limits.self_kv_cache = self_kv_cache;
   error = translator.start(limits, kernel_path);
   if (!error.empty()) {
     err << "xattn translate: " << error << '\n';

@@ -51,15 +51,21 @@ xattn_status fail(xattn_status code, const char* text, char* message) {
   return code;
 }
 
+bool known(xattn_kv_precision p) { return static_cast<unsigned>(p) <= XATTN_KV_INT8; }
+
+// An unknown value stays unknown (not truncated into a valid one): session_create rejects it.
+xattn::KvPrecision to_precision(xattn_kv_precision p) {
+  return static_cast<xattn::KvPrecision>(known(p) ? static_cast<unsigned>(p) : 0xffu);
+}
+
 xattn::Limits to_limits(const xattn_limits& l) {
   xattn::Limits out;
   out.max_source_length = l.max_source_length;
   out.max_target_length = l.max_target_length;
   out.max_beam = l.max_beam;
   out.alignment = l.alignment != 0;
-  // An unknown value stays unknown (not truncated into a valid one): session_create rejects it.
-  const unsigned kv = static_cast<unsigned>(l.kv_cache);
-  out.kv_cache = static_cast<xattn::KvPrecision>(kv <= XATTN_KV_INT8 ? kv : 0xffu);
+  out.kv_cache = to_precision(l.kv_cache);
+  out.self_kv_cache = to_precision(l.self_kv_cache);
   return out;
 }
 
@@ -72,7 +78,7 @@ extern "C" {
 xattn_limits xattn_default_limits(void) {
   const xattn::Limits l;
   return xattn_limits{l.max_source_length, l.max_target_length, l.max_beam, l.alignment ? 1 : 0,
-                      static_cast<xattn_kv_precision>(l.kv_cache)};
+                      static_cast<xattn_kv_precision>(l.kv_cache), static_cast<xattn_kv_precision>(l.self_kv_cache)};
 }
 
 xattn_generate_options xattn_default_options(void) {
@@ -115,7 +121,7 @@ uint32_t xattn_model_vocab_size(const xattn_model* model, xattn_side side) {
 }
 
 size_t xattn_session_buffer_bytes(const xattn_model* model, const xattn_limits* limits) {
-  if (!model || !limits || static_cast<unsigned>(limits->kv_cache) > XATTN_KV_INT8) return 0;
+  if (!model || !limits || !known(limits->kv_cache) || !known(limits->self_kv_cache)) return 0;
   const size_t arena = xattn::arena_bytes(model->view.config, to_limits(*limits));
   if (arena > xattn::kArenaTooLarge - XATTN_SESSION_HANDLE_BYTES) return 0;  // beyond the address space
   return XATTN_SESSION_HANDLE_BYTES + arena;

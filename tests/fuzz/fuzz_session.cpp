@@ -51,9 +51,9 @@ struct Loaded {
 
 void poison_padding(uint8_t* arena, const ArenaPlan& p) {
   const ArenaRegion regions[] = {p.x, p.normed, p.wide, p.context, p.query, p.probs,
-                                 p.quantized, p.quantized_scales, p.cross_cache, p.cross_scales, p.self_cache, p.reorder,
-                                 p.logits, p.step_alignment, p.alive_tokens, p.alive_scores, p.alive_alignment,
-                                 p.candidate_scores, p.candidate_ids, p.finished_tokens, p.finished_info,
+                                 p.quantized, p.quantized_scales, p.cross_cache, p.cross_scales, p.self_cache,
+                                 p.self_scales, p.reorder, p.logits, p.step_alignment, p.alive_tokens, p.alive_scores,
+                                 p.alive_alignment, p.candidate_scores, p.candidate_ids, p.finished_tokens, p.finished_info,
                                  p.finished_alignment};
   for (const ArenaRegion& r : regions) {
     const size_t padded = arena_detail::round_up(r.bytes);

@@ -37,6 +37,7 @@ xattn_limits xattn_aren_row_limits(void) {
   l.max_beam = 5;
   l.alignment = 0;
   l.kv_cache = XATTN_KV_F32;
+  l.self_kv_cache = XATTN_KV_F32;
   return l;
 }
 

@@ -32,9 +32,12 @@ struct ArenaPlan {
   // precision; for int8, cross_scales holds [layer][K|V][position][head].
   // Computed once per encode, shared by all beams.
   ArenaRegion cross_cache, cross_scales;
-  // Decoder self-attention cache (float32): [layer][K|V][beam][position][d_model],
-  // plus room to gather one layer's K or V when beams are reordered.
-  ArenaRegion self_cache, reorder;
+  // Decoder self-attention cache in Limits::self_kv_cache precision:
+  // [layer][K|V][beam][position][d_model]; for int8, self_scales holds
+  // [layer][K|V][beam][position][head]. reorder has room to gather one
+  // layer's K or V values (then their scales) of every beam when beams are
+  // reordered.
+  ArenaRegion self_cache, self_scales, reorder;
   ArenaRegion logits, step_alignment;
   // Search state: alive hypotheses (double-buffered for reordering), the
   // candidates of a step, and the finished hypotheses.
@@ -69,6 +72,10 @@ constexpr size_t kFinishedInfoBytes = 16;
 constexpr size_t kv_element_bytes(KvPrecision p) {
   return p == KvPrecision::kInt8 ? 1 : p == KvPrecision::kFloat16 ? 2 : 4;
 }
+// Bytes of the scales of one cached row (one float per head, int8 only).
+constexpr size_t kv_scale_bytes(KvPrecision p, size_t heads) {
+  return p == KvPrecision::kInt8 ? heads * sizeof(float) : 0;
+}
 
 constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   using arena_detail::max3;
@@ -85,6 +92,9 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   const uint64_t probs_len = beam * src > positions ? beam * src : positions;
   const uint64_t layers = c.decoder_layers;
   const uint64_t kv_rows = layers * 2 * src;  // cached K and V rows of the static cache
+  const uint64_t self_rows = layers * 2 * beam * positions;  // and of the self-attention cache
+  const uint64_t self_row_bytes = d * kv_element_bytes(l.self_kv_cache);
+  const uint64_t self_scale_bytes = kv_scale_bytes(l.self_kv_cache, c.num_heads);
   const uint64_t align_src = l.alignment ? src : 0;
 
   ArenaPlan p{};
@@ -98,9 +108,11 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   p.quantized = a.take(rows * quant_cols);
   p.quantized_scales = a.take(rows * f);
   p.cross_cache = a.take(kv_rows * d * kv_element_bytes(l.kv_cache));
-  p.cross_scales = a.take(l.kv_cache == KvPrecision::kInt8 ? kv_rows * c.num_heads * f : 0);
-  p.self_cache = a.take(layers * 2 * beam * positions * d * f);
-  p.reorder = a.take(beam > 1 ? beam * positions * d * f : 0);
+  p.cross_scales = a.take(kv_rows * kv_scale_bytes(l.kv_cache, c.num_heads));
+  p.self_cache = a.take(self_rows * self_row_bytes);
+  p.self_scales = a.take(self_rows * self_scale_bytes);
+  const uint64_t reorder_row = self_row_bytes > self_scale_bytes ? self_row_bytes : self_scale_bytes;
+  p.reorder = a.take(beam > 1 ? beam * positions * reorder_row : 0);
   p.logits = a.take(beam * c.target_vocab_size * f);
   p.step_alignment = a.take(beam * align_src * f);
   p.alive_tokens = a.take(2 * beam * positions * sizeof(uint32_t));

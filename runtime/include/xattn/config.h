@@ -22,7 +22,7 @@ enum class TextMode : uint8_t { kSpaceSeparated = 0, kCharacters = 1 };
 // within half an ulp below an integer (a row's largest element, 126.99999)
 // up to it, and that is reproduced exactly.
 enum class Rounding : uint8_t { kNearestEven = 0, kFloor = 1 };
-// How the static encoder KV cache (cross-attention K and V) is stored. kFloat16:
+// How a KV cache (Limits::kv_cache, Limits::self_kv_cache) is stored. kFloat16:
 // IEEE binary16, rounded to nearest even. kInt8: symmetric, one scale per row
 // of one head (a key or value vector): scale = 127 / max|row|, value = q / scale.
 enum class KvPrecision : uint8_t { kFloat32 = 0, kFloat16 = 1, kInt8 = 2 };
@@ -82,7 +82,15 @@ struct Limits {
   uint32_t max_target_length = 64;  // decoding steps per hypothesis (prefix and end token included, as CTranslate2 counts)
   uint32_t max_beam = 4;            // 1 = greedy only
   bool alignment = true;            // reserve room to return cross-attention alignments
-  KvPrecision kv_cache = KvPrecision::kFloat32;  // storage of the static encoder KV cache
+  // The two KV caches get a precision each, not one for both. Their sizes
+  // follow different limits (the static encoder cache the source length, the
+  // self-attention cache beam x target length), and rounding both moves
+  // outputs the most (README, "KV-cache precision", has each and both
+  // measured): a caller short of memory shrinks the one that is large at its
+  // limits and keeps the other exact. kv_cache keeps the meaning (and the
+  // outputs) it had before the self-attention cache had a choice.
+  KvPrecision kv_cache = KvPrecision::kFloat32;       // the static encoder (cross-attention) cache
+  KvPrecision self_kv_cache = KvPrecision::kFloat32;  // the decoder self-attention cache
 };
 
 // Upper bounds the format accepts; they keep every size computation in 32/64

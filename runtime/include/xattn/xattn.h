@@ -70,8 +70,8 @@ typedef struct xattn_error {
   char message[XATTN_MESSAGE_BYTES];
 } xattn_error;
 
-/* Storage of the static encoder KV cache (xattn::KvPrecision): float32,
- * IEEE half, or int8 with one scale per row of one head. */
+/* Storage of a KV cache (xattn::KvPrecision): float32, IEEE half, or int8
+ * with one scale per row of one head. */
 typedef enum xattn_kv_precision { XATTN_KV_F32 = 0, XATTN_KV_F16 = 1, XATTN_KV_INT8 = 2 } xattn_kv_precision;
 
 typedef struct xattn_limits {
@@ -79,7 +79,9 @@ typedef struct xattn_limits {
   uint32_t max_target_length; /* decoding steps, prefix and end token included */
   uint32_t max_beam;          /* 1 = greedy only */
   int alignment;              /* non-zero: reserve room to return alignments */
-  xattn_kv_precision kv_cache; /* smaller caches: a smaller buffer, outputs close to float32's */
+  /* Smaller caches: a smaller buffer, outputs close to float32's. */
+  xattn_kv_precision kv_cache;      /* the static encoder (cross-attention) cache */
+  xattn_kv_precision self_kv_cache; /* the decoder self-attention cache */
 } xattn_limits;
 
 typedef struct xattn_token_span {
@@ -108,7 +110,7 @@ typedef struct xattn_hypothesis {
   const float* alignment;  /* [length x source_length] or NULL */
 } xattn_hypothesis;
 
-/* Defaults: limits 64/64/beam 4 with alignment, float32 KV cache; options greedy, as CTranslate2. */
+/* Defaults: limits 64/64/beam 4 with alignment, float32 KV caches; options greedy, as CTranslate2. */
 xattn_limits xattn_default_limits(void);
 xattn_generate_options xattn_default_options(void);
 const char* xattn_status_name(xattn_status status);

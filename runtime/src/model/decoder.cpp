@@ -21,6 +21,29 @@ kernels::Attention attention_shape(const ModelConfig& c, float* probs, float* ou
   return a;
 }
 
+// Stores x (d_model floats) as position `step` of beam b's K or V rows of
+// the self-attention cache, at the cache's precision (so the step attends
+// over its own row as later steps will read it), and points `rows` at them.
+void store_self_row(const Workspace& w, const float* x, size_t l, size_t kv, size_t b, size_t step,
+                    kernels::KvRows* rows) {
+  const ModelConfig& c = w.model->config;
+  const KvPrecision precision = w.limits.self_kv_cache;
+  const size_t row_bytes = c.d_model * kv_element_bytes(precision);
+  uint8_t* data = w.self(l, kv, b);
+  if (precision == KvPrecision::kFloat32) {
+    // What store_kv does for float32, without a kernel call per row: those
+    // calls (with their layout arithmetic) cost 1-3% of aren's decoder step.
+    std::memcpy(data + step * row_bytes, x, row_bytes);
+  } else {
+    w.k->store_kv(x, 1, c.d_model, c.num_heads, c.head_dim(), precision, data + step * row_bytes,
+                  w.self_scale_rows(l, kv, b, step));
+  }
+  rows->data = data;
+  rows->scales = w.self_scale_rows(l, kv, b);
+  rows->stride = c.d_model;
+  rows->precision = precision;
+}
+
 // Each beam attends over its own rows of the self-attention cache.
 void self_attention(Workspace& w, const DecoderLayerView& layer, size_t l, const float* in, size_t beams,
                     size_t step, float* out) {
@@ -30,16 +53,11 @@ void self_attention(Workspace& w, const DecoderLayerView& layer, size_t l, const
   kernels::Attention a = attention_shape(c, w.probs, nullptr);
   a.nq = 1;
   a.len = step + 1;
-  a.k.stride = a.v.stride = d;
   for (size_t b = 0; b < beams; ++b) {
-    const float* row = w.wide + b * 3 * d;
-    float* keys = w.self(l, 0, b);
-    float* values = w.self(l, 1, b);
-    std::memcpy(keys + step * d, row + d, d * sizeof(float));
-    std::memcpy(values + step * d, row + 2 * d, d * sizeof(float));
+    const float* row = w.wide + b * 3 * d;  // q, k, v side by side
+    store_self_row(w, row + d, l, 0, b, step, &a.k);
+    store_self_row(w, row + 2 * d, l, 1, b, step, &a.v);
     a.q = row;
-    a.k.data = keys;
-    a.v.data = values;
     a.out = w.context + b * d;
     w.k->attention(a);
   }
@@ -95,18 +113,34 @@ void decoder_step(Workspace& w, const uint32_t* tokens, size_t beams, size_t ste
   apply_linear(*w.k, m.output, final_states, beams, w.logits, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
 }
 
+namespace {
+
+// The first `bytes` of beam b's block (block(b)) become a copy of beam
+// parents[b]'s, through `scratch`, which holds `sources` blocks.
+template <class Block>
+void gather_beams(uint8_t* scratch, const uint32_t* parents, size_t beams, size_t sources, size_t bytes,
+                  Block block) {
+  for (size_t b = 0; b < sources; ++b) std::memcpy(scratch + b * bytes, block(b), bytes);
+  for (size_t b = 0; b < beams; ++b) std::memcpy(block(b), scratch + parents[b] * bytes, bytes);
+}
+
+}  // namespace
+
 void reorder_self_cache(Workspace& w, const uint32_t* parents, size_t beams, size_t sources, size_t step) {
   bool identity = beams == sources;
   for (size_t b = 0; b < beams; ++b) identity = identity && parents[b] == b;
   if (identity) return;
   const ModelConfig& c = w.model->config;
-  const size_t rows = (step + 1) * c.d_model;  // only the positions written so far
+  const KvPrecision precision = w.limits.self_kv_cache;
+  const size_t rows = step + 1;  // only the positions written so far
+  const size_t value_bytes = rows * c.d_model * kv_element_bytes(precision);
+  const size_t scale_bytes = rows * kv_scale_bytes(precision, c.num_heads);  // int8 scales move with their rows
   for (size_t l = 0; l < c.decoder_layers; ++l) {
     for (size_t kv = 0; kv < 2; ++kv) {
-      for (size_t b = 0; b < sources; ++b) std::memcpy(w.reorder + b * rows, w.self(l, kv, b), rows * sizeof(float));
-      for (size_t b = 0; b < beams; ++b) {
-        std::memcpy(w.self(l, kv, b), w.reorder + parents[b] * rows, rows * sizeof(float));
-      }
+      gather_beams(w.reorder, parents, beams, sources, value_bytes, [&](size_t b) { return w.self(l, kv, b); });
+      if (scale_bytes == 0) continue;
+      gather_beams(w.reorder, parents, beams, sources, scale_bytes,
+                   [&](size_t b) { return reinterpret_cast<uint8_t*>(w.self_scale_rows(l, kv, b)); });
     }
   }
 }

@@ -18,7 +18,8 @@ void decoder_step(Workspace& w, const uint32_t* tokens, size_t beams, size_t ste
                   size_t alignment_layer);
 
 // Beam b of the self-attention cache becomes a copy of beam parents[b]
-// (parents[b] < sources), for positions 0..step. Uses w.reorder as scratch.
+// (parents[b] < sources), for positions 0..step, values and int8 scales.
+// Uses w.reorder as scratch.
 void reorder_self_cache(Workspace& w, const uint32_t* parents, size_t beams, size_t sources, size_t step);
 
 }  // namespace xattn

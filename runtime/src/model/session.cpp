@@ -28,6 +28,10 @@ Status limit_error(const char* what) {
   return Status::error(StatusCode::kLimitExceeded).add(what);
 }
 
+bool known(KvPrecision p) {
+  return p == KvPrecision::kFloat32 || p == KvPrecision::kFloat16 || p == KvPrecision::kInt8;
+}
+
 Status check_limits(const ModelConfig& c, const Limits& l) {
   if (l.max_source_length == 0 || l.max_source_length > kMaxSequence || l.max_target_length == 0 ||
       l.max_target_length > kMaxSequence) {
@@ -38,9 +42,9 @@ Status check_limits(const ModelConfig& c, const Limits& l) {
     return Status::error(StatusCode::kInvalidArgument).add("limits: max beam must be 1..")
         .add(static_cast<uint64_t>(kMaxBeam));
   }
-  if (l.kv_cache != KvPrecision::kFloat32 && l.kv_cache != KvPrecision::kFloat16 &&
-      l.kv_cache != KvPrecision::kInt8) {
-    return Status::error(StatusCode::kInvalidArgument).add("limits: unknown KV-cache precision");
+  if (!known(l.kv_cache)) return Status::error(StatusCode::kInvalidArgument).add("limits: unknown KV-cache precision");
+  if (!known(l.self_kv_cache)) {
+    return Status::error(StatusCode::kInvalidArgument).add("limits: unknown self-attention KV-cache precision");
   }
   if (c.position == PositionEncoding::kSinusoidal &&
       (l.max_source_length > c.max_positions || l.max_target_length > c.max_positions)) {

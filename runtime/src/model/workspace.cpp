@@ -9,6 +9,7 @@ void Workspace::bind(const ModelView& m, const kernels::KernelTable& table, cons
   limits = l;
   positions = l.max_target_length;
   max_beam = l.max_beam < 1 ? 1 : l.max_beam;
+  self_beam_bytes = positions * m.config.d_model * kv_element_bytes(l.self_kv_cache);
   auto f = [arena](const ArenaRegion& r) { return reinterpret_cast<float*>(arena + r.offset); };
   x = f(p.x);
   normed = f(p.normed);
@@ -20,8 +21,9 @@ void Workspace::bind(const ModelView& m, const kernels::KernelTable& table, cons
   quantized_scales = f(p.quantized_scales);
   cross_cache = arena + p.cross_cache.offset;
   cross_scales = f(p.cross_scales);
-  self_cache = f(p.self_cache);
-  reorder = f(p.reorder);
+  self_cache = arena + p.self_cache.offset;
+  self_scales = f(p.self_scales);
+  reorder = arena + p.reorder.offset;
   logits = f(p.logits);
   step_alignment = f(p.step_alignment);
   source_length = 0;
@@ -43,11 +45,6 @@ kernels::KvRows Workspace::cross_rows(size_t layer, size_t kv) const {
   r.stride = model->config.d_model;
   r.precision = limits.kv_cache;
   return r;
-}
-
-float* Workspace::self(size_t layer, size_t kv, size_t beam) const {
-  const size_t per_beam = positions * model->config.d_model;
-  return self_cache + ((layer * 2 + kv) * max_beam + beam) * per_beam;
 }
 
 }  // namespace xattn

@@ -18,6 +18,7 @@ struct Workspace {
   Limits limits;
   size_t positions = 0;  // self-attention cache rows per beam: one per decoding step
   size_t max_beam = 1;
+  size_t self_beam_bytes = 0;  // one beam's K or V rows of the self-attention cache
 
   float* x = nullptr;
   float* normed = nullptr;
@@ -29,8 +30,9 @@ struct Workspace {
   float* quantized_scales = nullptr;
   uint8_t* cross_cache = nullptr;  // Limits::kv_cache precision
   float* cross_scales = nullptr;   // int8 cache only
-  float* self_cache = nullptr;
-  float* reorder = nullptr;
+  uint8_t* self_cache = nullptr;   // Limits::self_kv_cache precision
+  float* self_scales = nullptr;    // int8 cache only
+  uint8_t* reorder = nullptr;
   float* logits = nullptr;
   float* step_alignment = nullptr;
 
@@ -44,7 +46,20 @@ struct Workspace {
   float* cross_scale_rows(size_t layer, size_t kv) const;  // [source position][head], int8 only
   kernels::KvRows cross_rows(size_t layer, size_t kv) const;
   // Self-attention K or V rows of one beam: [positions x d_model].
-  float* self(size_t layer, size_t kv, size_t beam) const;
+  uint8_t* self(size_t layer, size_t kv, size_t beam) const;
+  // Scales of those rows from `position` on, [position][head]; null unless int8.
+  float* self_scale_rows(size_t layer, size_t kv, size_t beam, size_t position = 0) const;
 };
+
+// Inline: the decoder calls these for every beam, layer and step.
+inline uint8_t* Workspace::self(size_t layer, size_t kv, size_t beam) const {
+  return self_cache + ((layer * 2 + kv) * max_beam + beam) * self_beam_bytes;
+}
+
+inline float* Workspace::self_scale_rows(size_t layer, size_t kv, size_t beam, size_t position) const {
+  if (limits.self_kv_cache != KvPrecision::kInt8) return nullptr;  // the region is empty: point nowhere
+  const size_t heads = model->config.num_heads;
+  return self_scales + (((layer * 2 + kv) * max_beam + beam) * positions + position) * heads;
+}
 
 }  // namespace xattn
