@@ -18,6 +18,10 @@
 #include "kernels/simd/linear_i8_vnni.h"
 #include "xattn/format.h"
 
+#ifndef XATTN_PF
+#define XATTN_PF 1024
+#endif
+
 namespace xattn {
 namespace kernels {
 namespace {
@@ -98,30 +102,6 @@ inline void block_pair_rows8(const uint8_t* u, size_t k, const int8_t* w, __m512
   acc[8] = b0, acc[9] = b1, acc[10] = b2, acc[11] = b3, acc[12] = b4, acc[13] = b5, acc[14] = b6, acc[15] = b7;
 }
 #undef XATTN_ROW
-
-// The decoder's GEMV (one activation row): two adjacent blocks at once, two
-// chains each, so every broadcast feeds two vpdpbusd and the loop and
-// epilogue overhead is paid once per 32 outputs instead of 16.
-inline void gemv_block_pair(const uint8_t* u, size_t k, const int8_t* w, __m512i* acc) {
-  __m512i a0 = _mm512_setzero_si512(), a1 = a0, b0 = a0, b1 = a0;
-  const int8_t* w2 = w + kBlock * k;
-  const size_t groups = k / 4;
-  size_t g = 0;
-  for (; g + 2 <= groups; g += 2) {
-    const __m512i x0 = bcast(u + 4 * g), x1 = bcast(u + 4 * g + 4);
-    a0 = _mm512_dpbusd_epi32(a0, x0, _mm512_loadu_si512(w + g * 64));
-    a1 = _mm512_dpbusd_epi32(a1, x1, _mm512_loadu_si512(w + g * 64 + 64));
-    b0 = _mm512_dpbusd_epi32(b0, x0, _mm512_loadu_si512(w2 + g * 64));
-    b1 = _mm512_dpbusd_epi32(b1, x1, _mm512_loadu_si512(w2 + g * 64 + 64));
-  }
-  if (g < groups) {
-    const __m512i x0 = bcast(u + 4 * g);
-    a0 = _mm512_dpbusd_epi32(a0, x0, _mm512_loadu_si512(w + g * 64));
-    b0 = _mm512_dpbusd_epi32(b0, x0, _mm512_loadu_si512(w2 + g * 64));
-  }
-  acc[0] = _mm512_add_epi32(a0, a1);
-  acc[1] = _mm512_add_epi32(b0, b1);
-}
 
 // The last block when rows % 16 != 0: `width` rows, 4 * width bytes per
 // column group; masked loads read only those.
@@ -204,16 +184,6 @@ void linear_i8_packed_avx512_vnni(int8_t* q, const float* x_scales, size_t m, si
   shift_to_unsigned(q, m * k);
   const uint8_t* u = reinterpret_cast<const uint8_t*>(q);
   size_t j = 0;
-  if (m == 1) {
-    for (; j + 2 * kBlock <= n; j += 2 * kBlock) {
-      __m512i acc[2];
-      gemv_block_pair(u, k, w + j * k, acc);
-      epilogue(acc[0], correction(row_sums + j, 0xffff), x_scales[0], w_scales + j, bias ? bias + j : nullptr,
-               0xffff, y + j);
-      epilogue(acc[1], correction(row_sums + j + kBlock, 0xffff), x_scales[0], w_scales + j + kBlock,
-               bias ? bias + j + kBlock : nullptr, 0xffff, y + j + kBlock);
-    }
-  }
   if (m >= 8) {
     for (; j + 2 * kBlock <= n; j += 2 * kBlock) {
       full_block_pair(u, x_scales, m, k, w + j * k, correction(row_sums + j, 0xffff),
