@@ -16,8 +16,14 @@ double vnni_peak_gops(double (*seconds)()) {
   const long rounds = 4000000;
   double best = 0;
   for (int r = 0; r < 5; ++r) {
-    __m512i c0 = _mm512_setzero_si512(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
-    __m512i c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+    // Different, opaque starting values: identical accumulators would be one
+    // chain to the compiler (GCC -O3 merged them into a single vpdpbusd).
+    __m512i c0 = _mm512_set1_epi32(0), c1 = _mm512_set1_epi32(1), c2 = _mm512_set1_epi32(2),
+            c3 = _mm512_set1_epi32(3), c4 = _mm512_set1_epi32(4), c5 = _mm512_set1_epi32(5),
+            c6 = _mm512_set1_epi32(6), c7 = _mm512_set1_epi32(7), c8 = _mm512_set1_epi32(8),
+            c9 = _mm512_set1_epi32(9), c10 = _mm512_set1_epi32(10), c11 = _mm512_set1_epi32(11);
+    __asm__ volatile("" : "+v"(c0), "+v"(c1), "+v"(c2), "+v"(c3), "+v"(c4), "+v"(c5), "+v"(c6), "+v"(c7),
+                     "+v"(c8), "+v"(c9), "+v"(c10), "+v"(c11));
     const double t0 = seconds();
     for (long i = 0; i < rounds; ++i) {
       c0 = _mm512_dpbusd_epi32(c0, a, b);
