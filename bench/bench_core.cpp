@@ -37,6 +37,24 @@ void for_each_step_region(const ModelView& m, Visit visit) {
   linear(m.output);
 }
 
+// GB/s of the fastest of `repeats` timed calls of pass() (which reads
+// `bytes` and returns a fold of them), after one warm-up call.
+template <class Pass>
+double best_gbps(const Clock& clock, uint32_t repeats, uint64_t bytes, Pass pass) {
+  double best = 0;
+  volatile uint64_t sink = 0;  // the folds are used, so no pass can be dropped
+  for (uint32_t r = 0; r <= repeats; ++r) {  // pass 0 warms caches and TLB
+    const uint64_t t0 = clock.now();
+    const uint64_t fold = pass();
+    const uint64_t t1 = clock.now();
+    sink = sink ^ fold;
+    const double seconds = static_cast<double>(t1 - t0) / clock.ticks_per_second;
+    const double gbps = seconds > 0 ? static_cast<double>(bytes) / seconds / 1e9 : 0;
+    if (r > 0 && gbps > best) best = gbps;
+  }
+  return best;
+}
+
 }  // namespace
 
 void generate_inputs(const ModelConfig& config, const Plan& plan, uint32_t* ids, uint32_t* offsets) {
@@ -130,36 +148,16 @@ uint64_t decoder_step_weight_bytes(const ModelView& m) {
 }
 
 double measure_step_read_bandwidth(const ModelView& m, const Clock& clock, uint32_t repeats, ReadFn read) {
-  const uint64_t bytes = decoder_step_weight_bytes(m);
-  double best = 0;
-  volatile uint64_t sink = 0;  // the folds are used, so no read can be dropped
-  for (uint32_t r = 0; r <= repeats; ++r) {  // pass 0 warms caches and TLB, as a first step would
+  return best_gbps(clock, repeats, decoder_step_weight_bytes(m), [&] {
     uint64_t fold = 0;
-    const uint64_t t0 = clock.now();
     for_each_step_region(m, [&](const uint8_t* p, uint64_t size) { fold ^= read(p, static_cast<size_t>(size)); });
-    const uint64_t t1 = clock.now();
-    sink = sink ^ fold;
-    const double seconds = static_cast<double>(t1 - t0) / clock.ticks_per_second;
-    const double gbps = seconds > 0 ? static_cast<double>(bytes) / seconds / 1e9 : 0;
-    if (r > 0 && gbps > best) best = gbps;
-  }
-  return best;
+    return fold;
+  });
 }
 
 double measure_read_bandwidth(const uint8_t* bytes, size_t size, const Clock& clock, uint32_t repeats,
                               ReadFn read) {
-  double best = 0;
-  volatile uint64_t sink = 0;  // the folds are used, so no pass can be dropped
-  for (uint32_t r = 0; r <= repeats; ++r) {  // pass 0 warms caches and TLB
-    const uint64_t t0 = clock.now();
-    const uint64_t fold = read(bytes, size);
-    const uint64_t t1 = clock.now();
-    sink = sink ^ fold;
-    const double seconds = static_cast<double>(t1 - t0) / clock.ticks_per_second;
-    const double gbps = seconds > 0 ? static_cast<double>(size) / seconds / 1e9 : 0;
-    if (r > 0 && gbps > best) best = gbps;
-  }
-  return best;
+  return best_gbps(clock, repeats, size, [&] { return read(bytes, size); });
 }
 
 }  // namespace bench

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "aligned_bytes.h"
 #include "tensor_layout.h"
 #include "xattn/format.h"
 #include "xattn/model.h"
@@ -25,24 +26,7 @@ namespace model_test {
 namespace fmt = xattn::format;
 using Bytes = std::vector<uint8_t>;
 
-// Exactly `size` bytes (no slack) at a 64-byte aligned address.
-class AlignedBytes {
- public:
-  AlignedBytes(const uint8_t* src, size_t size)
-      : size_(size), data_(static_cast<uint8_t*>(::operator new(size ? size : 1, std::align_val_t(64)))) {
-    if (size) std::memcpy(data_, src, size);
-  }
-  explicit AlignedBytes(const Bytes& b) : AlignedBytes(b.data(), b.size()) {}
-  ~AlignedBytes() { ::operator delete(data_, std::align_val_t(64)); }
-  AlignedBytes(const AlignedBytes&) = delete;
-  AlignedBytes& operator=(const AlignedBytes&) = delete;
-  uint8_t* data() { return data_; }
-  size_t size() const { return size_; }
-
- private:
-  size_t size_;
-  uint8_t* data_;
-};
+using xattn_test::AlignedBytes;
 
 inline uint32_t get_u32(const uint8_t* p) { return p[0] | (p[1] << 8) | (p[2] << 16) | (uint32_t(p[3]) << 24); }
 inline uint64_t get_u64(const uint8_t* p) { return get_u32(p) | (uint64_t(get_u32(p + 4)) << 32); }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../aligned_bytes.h"
 #include "ct2_model.h"
 #include "tensor_layout.h"
 #include "xattn/model.h"
@@ -33,23 +34,7 @@ namespace fuzz {
     }                                                                              \
   } while (0)
 
-// Exactly `size` bytes at a 64-byte aligned address.
-class AlignedCopy {
- public:
-  AlignedCopy(const uint8_t* src, size_t size)
-      : size_(size), data_(static_cast<uint8_t*>(::operator new(size ? size : 1, std::align_val_t(64)))) {
-    if (size && src) std::memcpy(data_, src, size);
-  }
-  ~AlignedCopy() { ::operator delete(data_, std::align_val_t(64)); }
-  AlignedCopy(const AlignedCopy&) = delete;
-  AlignedCopy& operator=(const AlignedCopy&) = delete;
-  uint8_t* data() { return data_; }
-  size_t size() const { return size_; }
-
- private:
-  size_t size_;
-  uint8_t* data_;
-};
+using AlignedCopy = xattn_test::AlignedBytes;
 
 inline std::string data_dir() {
   const char* env = std::getenv("XATTN_DATA_DIR");
