@@ -45,8 +45,53 @@ std::vector<int32_t> packed_row_sums(const std::vector<int8_t>& w, size_t n, siz
 }
 
 struct Shape {
-  const char* what;
+  const char* what;  // "GEMV f32 ..." / "GEMM int8 ...": the 6th character says float
   size_t m, k, n;
+};
+
+// Deterministic operands: a linear congruential generator.
+struct Lcg {
+  uint32_t state = 12345;
+  uint32_t next() { return state = state * 1664525u + 1013904223u; }
+};
+
+// Random operands for one shape, as a model file holds them: int8 weights
+// in layout 1 (with their row sums) or float32 weights in layout 2, and
+// activations; run() is one call of the layer (int8: quantize, then multiply).
+class LinearCase {
+ public:
+  LinearCase(const kernels::KernelTable& k, const Shape& s, Lcg& rng)
+      : k_(k), s_(s), f32_(s.what[5] == 'f'), w_(f32_ ? 0 : s.n * s.k), q_(s.m * s.k),
+        wf_(f32_ ? s.n * s.k : 0), x_(s.m * s.k), xs_(s.m), ws_(s.n, 50.0f), bias_(s.n, 0.5f), y_(s.m * s.n) {
+    for (int8_t& v : w_) v = static_cast<int8_t>(rng.next() >> 24);
+    for (float& v : wf_) v = static_cast<float>(static_cast<int32_t>(rng.next() >> 16) - 32768) / 1e6f;
+    for (float& v : x_) v = static_cast<float>(static_cast<int32_t>(rng.next() >> 16) - 32768) / 32768.0f;
+    sums_ = packed_row_sums(w_, s.n, s.k);
+  }
+  void run() {
+    if (f32_) {
+      k_.linear_f32_packed(x_.data(), s_.m, s_.k, wf_.data(), bias_.data(), s_.n, y_.data());
+    } else {
+      k_.quantize_rows(x_.data(), s_.m, s_.k, Rounding::kNearestEven, q_.data(), xs_.data());
+      k_.linear_i8_packed(q_.data(), xs_.data(), s_.m, s_.k, w_.data(), sums_.data(), ws_.data(), bias_.data(),
+                          s_.n, y_.data());
+    }
+  }
+  // Bytes one call reads: weights plus what each output row carries (int8:
+  // scale, row sum, bias; f32: bias).
+  double bytes_read() const { return f32_ ? 4.0 * s_.n * s_.k + 4.0 * s_.n : double(s_.n * s_.k + 12 * s_.n); }
+  const uint8_t* weights() const {
+    return f32_ ? reinterpret_cast<const uint8_t*>(wf_.data()) : reinterpret_cast<const uint8_t*>(w_.data());
+  }
+  size_t weight_bytes() const { return f32_ ? 4 * wf_.size() : w_.size(); }
+
+ private:
+  const kernels::KernelTable& k_;
+  Shape s_;
+  bool f32_;
+  std::vector<int8_t> w_, q_;
+  std::vector<float> wf_, x_, xs_, ws_, bias_, y_;
+  std::vector<int32_t> sums_;
 };
 
 void line(PrintFn print, const char* format, const char* what, size_t m, size_t k, size_t n, double a, double b,
@@ -62,8 +107,7 @@ int print_kernel_figures(const kernels::KernelTable& k, PrintFn print) {
   char text[200];
   std::snprintf(text, sizeof text, "kernel path %s (single thread; medians)\n", k.name);
   print(text);
-  uint32_t state = 12345;
-  auto next = [&state]() { return state = state * 1664525u + 1013904223u; };
+  Lcg rng;
   const Shape gemv[] = {{"GEMV int8 output layer", 1, 512, 32000},
                         {"GEMV int8 ffn_in (base)", 1, 512, 2048},
                         {"GEMV int8 ffn_out (base)", 1, 2048, 512},
@@ -72,31 +116,11 @@ int print_kernel_figures(const kernels::KernelTable& k, PrintFn print) {
                         {"GEMV f32 ffn_in (base)", 1, 512, 2048}};
   print("shape                        m      k      n    time us    weight GB/s   read-peak GB/s\n");
   for (const Shape& s : gemv) {
-    const bool f32 = s.what[5] == 'f';
-    std::vector<int8_t> w(f32 ? 0 : s.n * s.k), q(s.m * s.k);
-    std::vector<float> wf(f32 ? s.n * s.k : 0), x(s.m * s.k), xs(s.m), ws(s.n, 50.0f), bias(s.n, 0.5f),
-        y(s.m * s.n);
-    for (int8_t& v : w) v = static_cast<int8_t>(next() >> 24);
-    for (float& v : wf) v = static_cast<float>(static_cast<int32_t>(next() >> 16) - 32768) / 1e6f;
-    const std::vector<int32_t> sums = packed_row_sums(w, s.n, s.k);
-    for (float& v : x) v = static_cast<float>(static_cast<int32_t>(next() >> 16) - 32768) / 32768.0f;
-    const double t = median_time(
-        [&] {
-          if (f32) {
-            k.linear_f32_packed(x.data(), s.m, s.k, wf.data(), bias.data(), s.n, y.data());
-          } else {
-            k.quantize_rows(x.data(), s.m, s.k, Rounding::kNearestEven, q.data(), xs.data());
-            k.linear_i8_packed(q.data(), xs.data(), s.m, s.k, w.data(), sums.data(), ws.data(), bias.data(), s.n,
-                               y.data());
-          }
-        },
-        s.n * s.k > 4000000 ? 31 : 301);
-    // Weights plus what each output row carries (int8: scale, row sum, bias; f32: bias).
-    const double bytes = f32 ? 4.0 * s.n * s.k + 4.0 * s.n : static_cast<double>(s.n * s.k + 12 * s.n);
-    const uint8_t* raw = f32 ? reinterpret_cast<const uint8_t*>(wf.data()) : reinterpret_cast<const uint8_t*>(w.data());
-    const double peak = measure_read_bandwidth(raw, f32 ? 4 * wf.size() : w.size(), Clock{ticks, 1e9}, 10, k.stream_read);
-    line(print, "%-26s %3zu %6zu %6zu %10.2f %14.1f %16.1f\n", s.what, s.m, s.k, s.n, t * 1e6, bytes / t / 1e9,
-         peak);
+    LinearCase c(k, s, rng);
+    const double t = median_time([&] { c.run(); }, s.n * s.k > 4000000 ? 31 : 301);
+    const double peak = measure_read_bandwidth(c.weights(), c.weight_bytes(), Clock{ticks, 1e9}, 10, k.stream_read);
+    line(print, "%-26s %3zu %6zu %6zu %10.2f %14.1f %16.1f\n", s.what, s.m, s.k, s.n, t * 1e6,
+         c.bytes_read() / t / 1e9, peak);
   }
   const Shape gemm[] = {{"GEMM int8 qkv (base)", 64, 512, 1536},
                         {"GEMM int8 ffn_in (base)", 64, 512, 2048},
@@ -105,25 +129,8 @@ int print_kernel_figures(const kernels::KernelTable& k, PrintFn print) {
   const double peak = vnni_peak_gops(seconds);
   print("shape                        m      k      n    time us           GOPS   vpdpbusd-peak GOPS\n");
   for (const Shape& s : gemm) {
-    const bool f32 = s.what[5] == 'f';
-    std::vector<int8_t> w(s.n * s.k), q(s.m * s.k);
-    std::vector<float> wf(f32 ? s.n * s.k : 0), x(s.m * s.k), xs(s.m), ws(s.n, 50.0f), bias(s.n, 0.5f),
-        y(s.m * s.n);
-    for (int8_t& v : w) v = static_cast<int8_t>(next() >> 24);
-    const std::vector<int32_t> sums = packed_row_sums(w, s.n, s.k);
-    for (float& v : wf) v = static_cast<float>(static_cast<int32_t>(next() >> 16) - 32768) / 1e6f;
-    for (float& v : x) v = static_cast<float>(static_cast<int32_t>(next() >> 16) - 32768) / 32768.0f;
-    const double t = median_time(
-        [&] {
-          if (f32) {
-            k.linear_f32_packed(x.data(), s.m, s.k, wf.data(), bias.data(), s.n, y.data());
-          } else {
-            k.quantize_rows(x.data(), s.m, s.k, Rounding::kNearestEven, q.data(), xs.data());
-            k.linear_i8_packed(q.data(), xs.data(), s.m, s.k, w.data(), sums.data(), ws.data(), bias.data(), s.n,
-                               y.data());
-          }
-        },
-        51);
+    LinearCase c(k, s, rng);
+    const double t = median_time([&] { c.run(); }, 51);
     line(print, "%-26s %3zu %6zu %6zu %10.2f %14.1f %20.1f\n", s.what, s.m, s.k, s.n, t * 1e6,
          2.0 * s.m * s.k * s.n / t / 1e9, peak);
   }
