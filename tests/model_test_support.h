@@ -10,11 +10,11 @@
 #include <cstring>
 #include <memory>
 #include <new>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "aligned_bytes.h"
+#include "synthetic_tensors.h"
 #include "tensor_layout.h"
 #include "xattn/format.h"
 #include "xattn/model.h"
@@ -127,26 +127,8 @@ inline xattn::convert::XattnModelContents synthetic_contents(const SyntheticOpti
   c.alignment_layer = o.layers - 1;
   c.activation_rounding = xattn::Rounding::kFloor;  // not the default: the reader must read it back
   m.pack_weights = o.pack_weights;
-  m.source_vocab = {"<pad>", "<s>", "</s>", "<unk>", "b", "a", "d", "c", "ab", "\xc3\xa9"};
-  m.target_vocab = {"<pad>", "<s>", "</s>", "zz", "x", "y", "z", "xy", "yz", "<unk>"};
-  std::mt19937 rng(o.seed);
-  std::uniform_real_distribution<float> value(-0.5f, 0.5f), scale(1.0f, 100.0f);
-  std::uniform_int_distribution<int> q(-127, 127);
-  for (const xattn::convert::ExpectedTensor& e : xattn::convert::expected_tensors(c)) {
-    xattn::convert::HostTensor t;
-    t.id = e.id;
-    t.rows = e.rows;
-    t.cols = e.cols;
-    const size_t n = size_t(e.rows) * e.cols;
-    if (o.int8 && e.may_be_int8) {
-      t.dtype = fmt::DType::kInt8;
-      for (size_t i = 0; i < n; ++i) t.q.push_back(static_cast<int8_t>(q(rng)));
-      for (uint32_t r = 0; r < e.rows; ++r) t.scales.push_back(scale(rng));
-    } else {
-      for (size_t i = 0; i < n; ++i) t.values.push_back(value(rng));
-    }
-    m.tensors.push_back(std::move(t));
-  }
+  xattn_test::set_test_vocabularies(&m);
+  xattn_test::add_random_tensors(&m, o.int8, o.seed);
   return m;
 }
 

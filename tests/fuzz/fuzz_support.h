@@ -10,11 +10,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "../aligned_bytes.h"
+#include "../synthetic_tensors.h"
 #include "ct2_model.h"
 #include "tensor_layout.h"
 #include "xattn/model.h"
@@ -66,26 +66,8 @@ inline convert::XattnModelContents synthetic_contents(bool int8, TextMode mode, 
   c.text_mode = mode;
   c.target_tokens = SpecialTokens{0, 1, 2, 9};
   c.alignment_layer = layers - 1;
-  m.source_vocab = {"<pad>", "<s>", "</s>", "<unk>", "b", "a", "d", "c", "ab", "\xc3\xa9"};
-  m.target_vocab = {"<pad>", "<s>", "</s>", "zz", "x", "y", "z", "xy", "yz", "<unk>"};
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> value(-0.5f, 0.5f), scale(1.0f, 100.0f);
-  std::uniform_int_distribution<int> q(-127, 127);
-  for (const convert::ExpectedTensor& e : convert::expected_tensors(c)) {
-    convert::HostTensor t;
-    t.id = e.id;
-    t.rows = e.rows;
-    t.cols = e.cols;
-    const size_t n = size_t(e.rows) * e.cols;
-    if (int8 && e.may_be_int8) {
-      t.dtype = format::DType::kInt8;
-      for (size_t i = 0; i < n; ++i) t.q.push_back(static_cast<int8_t>(q(rng)));
-      for (uint32_t r = 0; r < e.rows; ++r) t.scales.push_back(scale(rng));
-    } else {
-      for (size_t i = 0; i < n; ++i) t.values.push_back(value(rng));
-    }
-    m.tensors.push_back(std::move(t));
-  }
+  xattn_test::set_test_vocabularies(&m);
+  xattn_test::add_random_tensors(&m, int8, seed);
   return m;
 }
 
