@@ -5,11 +5,12 @@
 //   static void rows16(const int8_t* x, size_t k, const int8_t* w, int32_t* out);
 //     out[o] = sum_c x[c] * W[o][c] for the 16 rows of one full block at w
 // x86 tables supply int16 madd versions and the neon table smull + sadalp
-// (exact: products of int8 fit int16, pairs are summed in int32);
-// PortablePackedI8 below is plain C that any compiler can vectorize. The
-// last, narrower block and the float epilogue are shared scalar code, so
-// every table is bit-identical to the reference. VNNI and SDOT have their own
-// drivers (linear_i8_packed_vnni.cpp, linear_i8_dotprod.cpp).
+// (exact: products of int8 fit int16, pairs are summed in int32). A table
+// without a policy (sse4.2) uses ref::linear_i8_packed, which is plain C in
+// the same block order. The last, narrower block and the float epilogue are
+// shared scalar code, so every table is bit-identical to the reference. VNNI
+// and SDOT have their own drivers (linear_i8_packed_vnni.cpp,
+// linear_i8_dotprod.cpp).
 #pragma once
 
 #include "kernels/reference/ref_common.h"
@@ -18,18 +19,6 @@
 namespace xattn {
 namespace kernels {
 namespace simd {
-
-struct PortablePackedI8 {
-  static void rows16(const int8_t* x, size_t k, const int8_t* w, int32_t* out) {
-    int32_t acc[format::kPackRows] = {};
-    for (size_t g = 0; g < k / 4; ++g, w += 64) {
-      for (size_t o = 0; o < format::kPackRows; ++o) {
-        for (size_t c = 0; c < 4; ++c) acc[o] += int32_t(x[4 * g + c]) * w[4 * o + c];
-      }
-    }
-    for (size_t o = 0; o < format::kPackRows; ++o) out[o] = acc[o];
-  }
-};
 
 // Blocks outermost (16 x k bytes, read once per call, in L1 while every
 // activation row passes), then the narrow last block in scalar.

@@ -2,6 +2,7 @@
 // only from a table_<arch>.cpp compiled with that arch's flags.
 #pragma once
 
+#include "kernels/reference/reference.h"
 #include "kernels/simd/activation.hpp"
 #include "kernels/simd/attention.hpp"
 #include "kernels/simd/embedding.hpp"
@@ -19,11 +20,18 @@ namespace xattn {
 namespace kernels {
 namespace simd {
 
+// The layout-1 int8 kernel: the driver over a table's Block policy, or the
+// reference (plain C, same block order) for a table without one.
+template <class PackedI8>
+constexpr auto packed_i8_kernel() { return &linear_i8_packed<PackedI8>; }
+template <>
+constexpr auto packed_i8_kernel<void>() { return &ref::linear_i8_packed; }
+
 // constexpr so each table is constant-initialized (no guard, no init order).
-template <class Arch, class DotI8, class PackedI8 = PortablePackedI8>
+template <class Arch, class DotI8, class PackedI8 = void>
 constexpr KernelTable make_table(const char* name) {
   return KernelTable{name,           &linear_f32<Arch>, &linear_f32_packed<Arch>, &quantize_rows<Arch>,
-                     &linear_i8<DotI8>, &linear_i8_packed<PackedI8>,
+                     &linear_i8<DotI8>, packed_i8_kernel<PackedI8>(),
                      &layer_norm<Arch>, &activation<Arch>,
                      &add<Arch>,     &attention<Arch>,  &log_softmax<Arch>,
                      &embed_f32<Arch>, &embed_i8<Arch>,  &top_k<Arch>,

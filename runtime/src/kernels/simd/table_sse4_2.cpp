@@ -1,5 +1,6 @@
 // The SSE4.2 table (compiled with -msse4.2 only). It uses the portable xsimd
-// int8 dot product, which keeps that generic path tested on every x86 host.
+// int8 dot product, which keeps that generic path tested on every x86 host,
+// and the reference's layout-1 int8 kernel (no SSE policy of its own).
 #include "kernels/simd/table.hpp"
 #include "kernels/simd/tables.h"
 
