@@ -5,7 +5,7 @@
 #include <new>
 
 #include "format/bytes.h"
-#include "format/tensor_slots.h"
+#include "format/tensor_table.h"
 #include "format/vocab_reader.h"
 #include "xattn/model.h"
 #include "xattn/tensor_id.h"
