@@ -65,7 +65,7 @@ struct Cursor {
 
 }  // namespace arena_detail
 
-// Bytes per finished-hypothesis record (score, normalized score, length, spare).
+// Bytes per finished-hypothesis record (score, normalized score, length, storage slot).
 constexpr size_t kFinishedInfoBytes = 16;
 
 // Bytes of one cached K or V element at a precision.

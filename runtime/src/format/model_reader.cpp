@@ -248,6 +248,9 @@ Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* entry, Mode
     slot.matrix->scales = scales;
     slot.matrix->layout = layout;
     slot.matrix->row_sums = row_sums;
+    slot.matrix->kernel = int8 ? (packed ? LinearKernel::kInt8Packed : LinearKernel::kInt8)
+                               : (layout == format::kLayoutPacked16x1 ? LinearKernel::kFloat32Packed
+                                                                      : LinearKernel::kFloat32);
   } else {
     *slot.vector = reinterpret_cast<const float*>(bytes + offset);
   }

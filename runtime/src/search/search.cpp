@@ -27,7 +27,7 @@ void score_rows(Workspace& w, const GenerateOptions& o, const Plan& p, const Hyp
   for (size_t b = 0; b < rows; ++b) {
     float* logits = w.logits + b * vocab;
     disable_tokens(logits, o, p.end, step, h.tokens(buffer, b), step);
-    w.k->log_softmax(logits, vocab);
+    w.kernels->log_softmax(logits, vocab);
   }
 }
 
@@ -50,7 +50,7 @@ void greedy(Workspace& w, const GenerateOptions& o, const Plan& p, Hypotheses& h
     if (step < p.prefix_length) {
       token = o.prefix.ids[step];
     } else {
-      w.k->top_k(w.logits, w.model->config.target_vocab_size, 1, &step_score, &token);
+      w.kernels->top_k(w.logits, w.model->config.target_vocab_size, 1, &step_score, &token);
     }
     tokens[step] = token;
     append_alignment(w, h, 0, 0, 0, step);
@@ -88,7 +88,7 @@ void beam_search(Workspace& w, const GenerateOptions& o, const Plan& p, Hypothes
     }
     float* scores = h.candidate_scores;
     uint32_t* ids = h.candidate_ids;
-    w.k->top_k(w.logits, rows * vocab, candidates, scores, ids);
+    w.kernels->top_k(w.logits, rows * vocab, candidates, scores, ids);
     if (step < p.prefix_length) {
       // Forced: every candidate is the prefix token from beam 0; only the first counts.
       for (size_t k = 0; k < candidates; ++k) {
@@ -203,7 +203,7 @@ Status validate_generate_options(const ModelView& model, const Limits& limits, c
   return Status::ok();
 }
 
-Status run_search(Workspace& w, const ArenaPlan& plan, uint8_t* arena, const GenerateOptions& o, Result* result) {
+Status run_search(Workspace& w, const GenerateOptions& o, Result* result) {
   Plan p;
   p.end = o.end_token != kNoToken ? o.end_token : w.model->config.target_tokens.eos;
   p.max_length = o.max_length ? o.max_length : w.limits.max_target_length;
@@ -211,7 +211,7 @@ Status run_search(Workspace& w, const ArenaPlan& plan, uint8_t* arena, const Gen
   p.alignment = o.return_alignment && w.source_length > 0;
   p.alignment_layer = o.alignment_layer != kNoToken ? o.alignment_layer : w.model->config.alignment_layer;
   Hypotheses h;
-  h.bind(plan, arena, w, p.alignment);
+  h.bind(w, p.alignment);
   if (w.source_length == 0) {
     empty_source(o, p, h);
   } else if (o.beam_size == 1) {
