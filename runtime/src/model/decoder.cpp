@@ -1,5 +1,6 @@
 #include "model/decoder.h"
 
+#include <cassert>
 #include <cstring>
 
 #include "model/sublayers.h"
@@ -78,6 +79,8 @@ void decoder_step(Workspace& w, const uint32_t* tokens, size_t beams, size_t ste
   const ModelView& m = *w.model;
   const ModelConfig& c = m.config;
   const size_t d = c.d_model;
+  assert(beams >= 1 && beams <= w.max_beam && step < w.positions && w.source_length <= w.limits.max_source_length);
+  assert(!alignment || (w.limits.alignment && alignment_layer < c.decoder_layers));
   for (size_t b = 0; b < beams; ++b) {
     embed_token(*w.kernels, c, m.target_embedding, tokens[b], step + 1, w.query, w.x + b * d);
   }
@@ -119,6 +122,7 @@ void reorder_self_cache(Workspace& w, const uint32_t* parents, size_t beams, siz
   bool identity = beams == sources;
   for (size_t b = 0; b < beams; ++b) identity = identity && parents[b] == b;
   if (identity) return;
+  assert(beams <= w.max_beam && sources <= w.max_beam && step < w.positions);
   const ModelConfig& c = w.model->config;
   const KvPrecision precision = w.limits.self_kv_cache;
   const size_t rows = step + 1;  // only the positions written so far

@@ -1,5 +1,7 @@
 #include "model/encoder.h"
 
+#include <cassert>
+
 #include "model/sublayers.h"
 #include "nn/embedding.h"
 #include "nn/linear.h"
@@ -50,6 +52,7 @@ void run_encoder(Workspace& w, const uint32_t* ids, size_t count) {
   const ModelView& m = *w.model;
   const ModelConfig& c = m.config;
   const size_t d = c.d_model, s = count;
+  assert(s >= 1 && s <= w.limits.max_source_length);
   for (size_t i = 0; i < s; ++i) {
     embed_token(*w.kernels, c, m.source_embedding, ids[i], i + 1, w.query, w.x + i * d);
   }
