@@ -240,6 +240,55 @@ TEST_CASE("bad inputs: session limits, arenas and models that cannot start are n
   expect(s.generate(o, &r), StatusCode::kInvalidArgument, "alignment asked, but the session reserved no room for it");
 }
 
+TEST_CASE("bad inputs: constraints that leave no token allowed are a named error, never junk hypotheses") {
+  Bench b;
+  const std::vector<float> before = b.reference_run();
+  const uint32_t vocab = b.view->config.target_vocab_size;
+  std::vector<uint32_t> ids(vocab);
+  std::vector<TokenSpan> every(vocab);
+  for (uint32_t t = 0; t < vocab; ++t) ids[t] = t, every[t] = TokenSpan{&ids[t], 1};
+  Result r;
+  for (uint32_t beam : {1u, 2u, 4u}) {
+    CAPTURE(beam);
+    REQUIRE(b.session.encode(b.source, 3));
+    GenerateOptions o;
+    o.beam_size = beam;
+    o.suppress = every.data();
+    o.suppress_count = vocab;
+    expect(b.session.generate(o, &r), StatusCode::kInvalidArgument, "generate: no token allowed");
+    CHECK(r.count == 0);
+    // All but the end token, which min length forbids at step 0.
+    const uint32_t eos = b.view->config.target_tokens.eos;
+    std::vector<TokenSpan> but_end;
+    for (uint32_t t = 0; t < vocab; ++t)
+      if (t != eos) but_end.push_back(every[t]);
+    o.suppress = but_end.data();
+    o.suppress_count = static_cast<uint32_t>(but_end.size());
+    o.min_length = 1;
+    expect(b.session.generate(o, &r), StatusCode::kInvalidArgument, "generate: no token allowed");
+    // With min length 0 the end token is the one answer: an empty hypothesis of log-probability 0.
+    o.min_length = 0;
+    REQUIRE(b.session.generate(o, &r));
+    REQUIRE(r.count >= 1);
+    CHECK(r.hypotheses[0].length == 0);
+    CHECK(r.hypotheses[0].score == 0.0f);
+    // One token besides the end token allowed: every hypothesis returned uses only those two, with a real score.
+    std::vector<TokenSpan> one_left;
+    for (uint32_t t = 0; t < vocab; ++t)
+      if (t != eos && t != 5) one_left.push_back(every[t]);
+    o.suppress = one_left.data();
+    o.suppress_count = static_cast<uint32_t>(one_left.size());
+    o.min_length = 1;
+    o.num_hypotheses = 1;
+    REQUIRE(b.session.generate(o, &r));
+    for (uint32_t i = 0; i < r.count; ++i) {
+      CHECK(r.hypotheses[i].score > -1e6f);
+      for (uint32_t k = 0; k < r.hypotheses[i].length; ++k) CHECK(r.hypotheses[i].tokens[k] == 5);
+    }
+  }
+  CHECK(same_bits(b.reference_run(), before));
+}
+
 TEST_CASE("bad inputs: text — unknown end or suppressed tokens, too many tokens, tiny buffers") {
   const Bytes file = synthetic_model();
   AlignedBytes bytes(file);

@@ -6,6 +6,25 @@
 
 namespace xattn {
 namespace posix {
+namespace {
+
+// An argument as it may appear in a one-line message: control bytes as \xNN.
+std::string printable(const std::string& arg) {
+  std::string out;
+  for (unsigned char c : arg) {
+    if (c < 0x20 || c == 0x7f) {
+      const char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 Args::Args(int argc, char** argv, int first, std::initializer_list<OptionSpec> options) : specs_(options) {
   auto spec_of = [&](const std::string& name) -> const OptionSpec* {
@@ -32,7 +51,7 @@ Args::Args(int argc, char** argv, int first, std::initializer_list<OptionSpec> o
     const std::string name = arg.substr(0, equals);
     const OptionSpec* spec = spec_of(name);
     if (!spec) {
-      fail("unknown option '" + name + "'");
+      fail("unknown option '" + printable(name) + "'");
       continue;
     }
     std::string value;
@@ -43,7 +62,7 @@ Args::Args(int argc, char** argv, int first, std::initializer_list<OptionSpec> o
     } else if (i + 1 < argc && argv[i + 1] && !spec_of(std::string(argv[i + 1]).substr(0, std::string(argv[i + 1]).find('=')))) {
       value = argv[++i];
     } else {
-      fail(i + 1 < argc ? name + " needs a value, got the option '" + argv[i + 1] + "'" : name + " needs a value");
+      fail(i + 1 < argc ? name + " needs a value, got the option '" + printable(argv[i + 1]) + "'" : name + " needs a value");
       continue;
     }
     Given* g = given(name);
@@ -88,7 +107,7 @@ bool Args::number(const std::string& name, uint32_t min, uint32_t max, uint32_t*
   const unsigned long long v = std::strtoull(value.c_str(), &end, 10);
   if (value.empty() || *end != '\0' || errno != 0 || value[0] == '-' || value[0] == '+' || value[0] == ' ' ||
       v < min || v > max) {
-    fail(name + ": expected an integer in " + std::to_string(min) + ".." + std::to_string(max) + ", got '" + value + "'");
+    fail(name + ": expected an integer in " + std::to_string(min) + ".." + std::to_string(max) + ", got '" + printable(value) + "'");
     return false;
   }
   *out = static_cast<uint32_t>(v);
@@ -101,7 +120,7 @@ bool Args::real(const std::string& name, float* out) {
   char* end = nullptr;
   const float v = std::strtof(value.c_str(), &end);
   if (value.empty() || *end != '\0' || !std::isfinite(v)) {
-    fail(name + ": expected a finite number, got '" + value + "'");
+    fail(name + ": expected a finite number, got '" + printable(value) + "'");
     return false;
   }
   *out = v;
@@ -112,7 +131,7 @@ bool Args::kv_precision(const std::string& name, KvPrecision* out) {
   std::string value;
   if (!text(name, &value)) return false;
   if (!parse_kv_precision(value.c_str(), out)) {
-    fail(name + " must be f32, f16 or int8, not '" + value + "'");
+    fail(name + " must be f32, f16 or int8, not '" + printable(value) + "'");
     return false;
   }
   return true;
@@ -136,7 +155,9 @@ std::string Args::finish() {
   for (const Given& g : given_) {
     if (!g.used) return g.name + " does not apply here";
   }
-  if (next_positional_ < positionals_.size()) return "unexpected argument '" + positionals_[next_positional_] + "'";
+  if (next_positional_ < positionals_.size()) {
+    return "unexpected argument '" + printable(positionals_[next_positional_]) + "'";
+  }
   return "";
 }
 
