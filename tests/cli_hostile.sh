@@ -118,6 +118,10 @@ for kind in cr crlf cr-only; do
   works "$kind input" "$WORK/$kind" translate --model "$DN" && same "$kind input gives the LF outputs" "$WORK/lf.out" "$WORK/out"
 done
 
+printf '\357\273\277sat 23 nov 2026\r\n' >"$WORK/bom"
+works "a BOM before the first input" "$WORK/bom" translate --model "$DN" && cp "$WORK/out" "$WORK/bom.out"
+works "the same input without" "$WORK/date" translate --model "$DN" && same "a BOM changes nothing" "$WORK/bom.out" "$WORK/out"
+
 # 4. Failed writes are errors (/dev/full: every write fails with ENOSPC).
 if [ -c /dev/full ]; then
   STDOUT=/dev/full refused "translate > /dev/full" "cannot write the output" "$WORK/date" translate --model "$DN"
@@ -198,6 +202,10 @@ for command in translate inspect demo convert "convert synth" "convert embed"; d
   # shellcheck disable=SC2086
   works "$command --help" "$WORK/empty" $command --help && holds "$command --help prints its usage" grep -q "usage" "$WORK/out"
 done
+refused "an empty --kernels" "--kernels needs a name" "$WORK/date" translate --model "$DN" --kernels=
+refused "an empty --end-token" "--end-token needs a token" "$WORK/date" translate --model "$DN" --end-token ""
+refused "an empty command" "unknown command ''" "$WORK/empty" ""
+refused "an unknown --kernels name" "available here" "$WORK/date" translate --model "$DN" --kernels neon9
 refused "--kernels with an unknown name lists the valid ones" "available here: .*scalar" "$WORK/date" \
   translate --model "$DN" --kernels avx9000
 

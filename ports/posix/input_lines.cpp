@@ -14,15 +14,21 @@ bool InputLines::next(std::string* line) {
   Traits::int_type c = buffer->sbumpc();
   if (Traits::eq_int_type(c, Traits::eof())) return false;
   while (!Traits::eq_int_type(c, Traits::eof())) {
-    if (c == '\n') return true;
-    if (c == '\r') {
-      if (buffer->sgetc() == '\n') buffer->sbumpc();  // CRLF is one break
+    if (c == '\n' || c == '\r') {
+      if (c == '\r' && buffer->sgetc() == '\n') buffer->sbumpc();  // CRLF is one break
+      drop_bom(line);
       return true;
     }
     line->push_back(Traits::to_char_type(c));
     c = buffer->sbumpc();
   }
+  drop_bom(line);
   return true;
+}
+
+void InputLines::drop_bom(std::string* line) {
+  if (first_ && line->compare(0, 3, "\xEF\xBB\xBF") == 0) line->erase(0, 3);
+  first_ = false;
 }
 
 bool InputLines::failed() const {

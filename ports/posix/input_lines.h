@@ -2,7 +2,9 @@
 // at LF, CRLF or a lone CR (classic Mac files), so a stray carriage return
 // never hides inside a line: in character-mode models a CR would otherwise
 // cut the input, in token-mode models it is only whitespace. The last line
-// needs no terminator. A read error is reported, not taken for the end.
+// needs no terminator. A UTF-8 byte order mark at the very start of the
+// input is dropped (it is not part of the first input). A read error is
+// reported, not taken for the end.
 #pragma once
 
 #include <istream>
@@ -19,7 +21,9 @@ class InputLines {
   std::string failure() const;   // why, when failed()
 
  private:
+  void drop_bom(std::string* line);
   std::istream& in_;
+  bool first_ = true;
 };
 
 }  // namespace posix

@@ -139,6 +139,10 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
   std::string error = args.finish();
   if (error.empty() && !has_model) error = "--model FILE is required";
   if (error.empty() && svg && svg_path.empty()) error = "--alignment-svg needs a file name";
+  if (error.empty() && args.text("--kernels", &kernel_path) && kernel_path.empty()) error = "--kernels needs a name";
+  if (error.empty() && args.text("--end-token", &r.end_token) && r.end_token.empty()) {
+    error = "--end-token needs a token";
+  }
   if (!error.empty()) {
     err << "xattn translate: " << error << " (see xattn translate --help)\n";
     return 2;
