@@ -20,7 +20,8 @@ echo "== build the fuzz targets (build-fuzz)"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXATTN_BUILD_FUZZERS=ON \
   -DXATTN_BUILD_TESTS=OFF -DXATTN_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" >/dev/null
-cmake --build build-fuzz -j2 --target fuzz_model_reader fuzz_ct2_import fuzz_session xattn_fuzz_seeds
+cmake --build build-fuzz -j2 --target fuzz_model_reader fuzz_ct2_import fuzz_session xattn_fuzz_seeds \
+  fuzz_cli_args fuzz_alignment_svg
 
 echo "== seed corpora"
 F=build-fuzz/tests/fuzz
@@ -54,6 +55,21 @@ for t in model_reader ct2_import session; do
     ls -la "build-fuzz/artifacts/$t/" | sed 's/^/    /'
   else
     echo "ok   fuzz_$t: ${execs:-?} executions (${rate:-?}/s), corpus $(ls "build-fuzz/corpus/$t" | wc -l) files, peak RSS ${rss:-?} MB"
+  fi
+done
+# The command-line parser and the SVG writer: small, fast targets, a short run each (no seeds needed).
+SHORT_SECONDS=${XATTN_FUZZ_SHORT_SECONDS:-20}
+for t in cli_args alignment_svg; do
+  mkdir -p "build-fuzz/corpus/$t" "build-fuzz/artifacts/$t"
+  code=0
+  "$F/fuzz_$t" -max_total_time="$SHORT_SECONDS" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -max_len=1024 \
+    -artifact_prefix="build-fuzz/artifacts/$t/" "build-fuzz/corpus/$t" >"build-fuzz/fuzz-$t.log" 2>&1 || code=$?
+  if [ "$code" -ne 0 ] || ls "build-fuzz/artifacts/$t/"* >/dev/null 2>&1; then
+    failed=1
+    echo "FAIL fuzz_$t (exit $code):"
+    grep -vE "^#[0-9]+ +(NEW|REDUCE|pulse|RELOAD)|NEW_FUNC" "build-fuzz/fuzz-$t.log" | tail -40 | sed 's/^/    /'
+  else
+    echo "ok   fuzz_$t: $(sed -n 's/^stat::number_of_executed_units: *//p' "build-fuzz/fuzz-$t.log" | tail -1) executions"
   fi
 done
 [ "$failed" -eq 0 ] || { echo "FAIL: a fuzz target found a problem (inputs in build-fuzz/artifacts/)"; exit 1; }

@@ -13,13 +13,15 @@ const char kUsage[] =
     "  demo [--model FILE]                    normalize a few dates with the project's own model\n"
     "  demo --aren [--data DIR]               transliterate a few words with CTranslate2's test model\n"
     "  convert ct2 DIR -o FILE --weights f32|int8   CTranslate2 model -> xattn file\n"
+    "  convert embed MODEL.xattn -o OUT.c [--max-source N --max-target N --beam N]   model -> C array\n"
     "  convert synth --preset P --weights f32|int8 [--seed S] -o FILE   synthetic benchmark model\n"
     "  translate --model FILE [--beam N] [--length-penalty X] [--max-length N] [--min-length N]\n"
     "            [--prefix \"t1 t2\"] [--end-token T] [--suppress \"t1 t2\"]... [--num-hypotheses N]\n"
     "            [--max-source N] [--truncate] [--scores] [--alignment] [--alignment-layer N] [--timing]\n"
-    "            [--alignment-svg FILE] [--kernels scalar|sse4.2|avx2|avx512|neon]\n"
+    "            [--alignment-svg FILE] [--kernels scalar|sse4.2|avx2|avx512|avx512-vnni|neon|neon-dotprod]\n"
     "            [--kv-cache f32|f16|int8] [--self-kv-cache f32|f16|int8]   < inputs\n"
-    "  inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P]\n";
+    "  inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P]\n"
+    "Each command takes --help; options are given once each, as --opt VALUE or --opt=VALUE.\n";
 
 }  // namespace
 
@@ -42,6 +44,6 @@ int main(int argc, char** argv) {
     std::cerr << "xattn " << command << ": " << e.what() << '\n';
     return 1;
   }
-  std::cerr << "xattn: unknown command '" << command << "'\n" << kUsage;
+  std::cerr << "xattn: unknown command '" << command << "' (commands: demo, convert, translate, inspect; see xattn --help)\n";
   return 2;
 }
