@@ -3,7 +3,7 @@
 // on jfk.flac and synthetic signals and writes its outputs; here the runtime
 // computes the same spectrograms, for 80 and 128 mel bins, with the filter
 // banks both as mel_filters.npz stores them and as the converter computes
-// them. Skipped, saying why, when python3 with torch or the reference
+// them; and the CLI's WAV reader reads the WAV file sox made. Skipped, saying why, when python3 with torch or the reference
 // package is absent.
 #include <doctest/doctest.h>
 
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "mel_filters.h"
+#include "wav_reader.h"
 #include "xattn/audio.h"
 
 using namespace xattn;
@@ -124,4 +125,9 @@ TEST_CASE("audio: log-mel matches openai-whisper on jfk.flac and synthetic signa
     }
     CHECK(cases == 7);
   }
+
+  // The CLI's WAV reader on the file sox wrote: the samples whisper was given.
+  posix::WavAudio wav;
+  REQUIRE(posix::read_wav_file(dir + "/jfk.wav", &wav) == "");
+  CHECK(wav.s16 == read_raw<int16_t>(dir + "/jfk.pcm"));
 }
