@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "audio/reference_script.h"
 #include "mel_filters.h"
 #include "wav_reader.h"
 #include "xattn/audio.h"
@@ -22,41 +23,6 @@
 using namespace xattn;
 
 namespace {
-
-std::string env_or(const char* name, const char* fallback) {
-  const char* v = std::getenv(name);
-  return v && *v ? v : fallback;
-}
-
-template <typename T>
-std::vector<T> read_raw(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  REQUIRE_MESSAGE(in.good(), "cannot read " << path);
-  const std::streamsize bytes = in.tellg();
-  std::vector<T> v(static_cast<size_t>(bytes) / sizeof(T));
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(T)));
-  return v;
-}
-
-// Runs the reference script; returns its output folder, or "" after printing
-// the skip marker (the script prints its own when torch etc. are missing).
-std::string make_reference() {
-  const std::string out = "audio-whisper-reference";
-  const std::string command = env_or("XATTN_PYTHON", XATTN_PYTHON) + " '" + XATTN_AUDIO_REFERENCE_SCRIPT + "' '" +
-                              env_or("XATTN_REFERENCE_DIR", XATTN_REFERENCE_DIR) + "' " + out + " > " + out +
-                              ".log 2>&1";
-  const int rc = std::system(command.c_str());
-  std::ifstream log(out + ".log");
-  std::stringstream text;
-  text << log.rdbuf();
-  if (text.str().find("XATTN-SKIP") != std::string::npos) {
-    MESSAGE(text.str());
-    return "";
-  }
-  REQUIRE_MESSAGE(rc == 0, "reference script failed: " << command << "\n" << text.str());
-  return out;
-}
 
 double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
   REQUIRE(a.size() == b.size());
@@ -68,13 +34,13 @@ double max_abs_diff(const std::vector<float>& a, const std::vector<float>& b) {
 }  // namespace
 
 TEST_CASE("audio: log-mel matches openai-whisper on jfk.flac and synthetic signals") {
-  const std::string dir = make_reference();
+  const std::string dir = test::run_reference_script(XATTN_AUDIO_REFERENCE_SCRIPT, "audio-whisper-reference");
   if (dir.empty()) return;
 
   for (uint32_t n_mels : {80u, 128u}) {
     // The converter's filters are librosa's, as the npz stores them: equal
     // up to the last float bit (double rounding in a different order).
-    const std::vector<float> npz = read_raw<float>(dir + "/mel_" + std::to_string(n_mels) + ".f32");
+    const std::vector<float> npz = test::read_raw<float>(dir + "/mel_" + std::to_string(n_mels) + ".f32");
     const std::vector<float> computed = convert::whisper_mel_filters(n_mels);
     REQUIRE(npz.size() == computed.size());
     double worst_relative = 0.0;
@@ -101,16 +67,16 @@ TEST_CASE("audio: log-mel matches openai-whisper on jfk.flac and synthetic signa
       std::vector<int16_t> s16;
       std::vector<float> f32;
       if (format == "s16") {
-        s16 = read_raw<int16_t>(dir + "/" + name + ".pcm");
+        s16 = test::read_raw<int16_t>(dir + "/" + name + ".pcm");
         pcm.s16 = s16.data();
         REQUIRE(s16.size() == count);
       } else {
-        f32 = read_raw<float>(dir + "/" + name + ".pcm");
+        f32 = test::read_raw<float>(dir + "/" + name + ".pcm");
         pcm.f32 = f32.data();
         REQUIRE(f32.size() == count);
       }
       const std::vector<float> expected =
-          read_raw<float>(dir + "/" + name + ".mel" + std::to_string(n_mels) + ".f32");
+          test::read_raw<float>(dir + "/" + name + ".mel" + std::to_string(n_mels) + ".f32");
       REQUIRE(expected.size() == n_mels * frames);
       REQUIRE(frames <= log_mel_frame_count(pcm));
       for (const MelFilterBank* bank : {&from_npz, &from_formula}) {
@@ -129,5 +95,5 @@ TEST_CASE("audio: log-mel matches openai-whisper on jfk.flac and synthetic signa
   // The CLI's WAV reader on the file sox wrote: the samples whisper was given.
   posix::WavAudio wav;
   REQUIRE(posix::read_wav_file(dir + "/jfk.wav", &wav) == "");
-  CHECK(wav.s16 == read_raw<int16_t>(dir + "/jfk.pcm"));
+  CHECK(wav.s16 == test::read_raw<int16_t>(dir + "/jfk.pcm"));
 }

@@ -1,6 +1,7 @@
-# The audio front end's parity test runs openai-whisper (PyTorch) through
-# tests/audio/whisper_mel_reference.py at test time; it skips, saying why,
-# when python3, torch or the reference package is absent.
+# The audio tests run references nobody here wrote at test time: openai-
+# whisper's log-mel (tests/audio/whisper_mel_reference.py) and whisper.cpp's
+# ggml converter (tests/audio/make_ggml_model.py); they skip, saying why,
+# when python3, torch or the reference folder is absent.
 set(XATTN_REFERENCE_DIR "${PROJECT_SOURCE_DIR}/../shared/reference" CACHE PATH
     "Folder holding openai-whisper/ and whisper.cpp/ (tests skip, saying so, when absent)")
 if(NOT XATTN_PYTHON_EXECUTABLE)
@@ -22,4 +23,5 @@ endif()
 target_compile_definitions(xattn_tests PRIVATE
   XATTN_REFERENCE_DIR="${XATTN_REFERENCE_DIR}"
   XATTN_PYTHON="${XATTN_PYTHON_EXECUTABLE}"
-  XATTN_AUDIO_REFERENCE_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/whisper_mel_reference.py")
+  XATTN_AUDIO_REFERENCE_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/whisper_mel_reference.py"
+  XATTN_GGML_REFERENCE_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/make_ggml_model.py")

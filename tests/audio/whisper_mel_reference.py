@@ -65,7 +65,7 @@ def main():
     os.makedirs(out_dir, exist_ok=True)
     jfk_wav = os.path.join(out_dir, "jfk.wav")
     # whisper's load_audio asks ffmpeg for 16 kHz mono s16; sox does the same here.
-    subprocess.run(["sox", flac, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", jfk_wav],
+    subprocess.run(["sox", "-D", flac, "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", jfk_wav],
                    check=True)
     jfk = read_wav_s16(jfk_wav)
 
