@@ -25,3 +25,9 @@ target_compile_definitions(xattn_tests PRIVATE
   XATTN_PYTHON="${XATTN_PYTHON_EXECUTABLE}"
   XATTN_AUDIO_REFERENCE_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/whisper_mel_reference.py"
   XATTN_GGML_REFERENCE_SCRIPT="${CMAKE_CURRENT_LIST_DIR}/make_ggml_model.py")
+
+# xattn mel end to end (the CLI's WAV reader and front end against whisper).
+add_test(NAME cli_mel_matches_whisper
+  COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/cli_mel.sh $<TARGET_FILE:xattn_cli> ${XATTN_PYTHON_EXECUTABLE}
+          ${XATTN_REFERENCE_DIR} ${CMAKE_CROSSCOMPILING_EMULATOR})
+set_tests_properties(cli_mel_matches_whisper PROPERTIES SKIP_REGULAR_EXPRESSION "XATTN-SKIP" LABELS cli)
