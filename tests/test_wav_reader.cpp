@@ -211,6 +211,10 @@ TEST_CASE("wav: malformed files give a one-line error") {
   c.clear();
   c.insert(c.end(), {'L', 'I', 'S', 'T', 0xF0, 0xFF, 0xFF, 0xFF, 0, 0});
   CHECK(parse(riff(c), &audio) == "WAV: LIST chunk of 4294967280 bytes, only 2 present (truncated file)");
+  // A hostile chunk id is escaped: the error stays one line.
+  c.clear();
+  c.insert(c.end(), {'a', '\n', 0, 0x7F, 0xF0, 0xFF, 0xFF, 0xFF, 0, 0});
+  CHECK(parse(riff(c), &audio) == "WAV: a\\x0A\\x00\\x7F chunk of 4294967280 bytes, only 2 present (truncated file)");
   std::vector<uint8_t> full = simple_wav(Fmt(), pcm16_body({1, 2, 3, 4}));
   full[40] = 200;
   CHECK(parse(full, &audio) == "WAV: data chunk of 200 bytes, only 8 present (truncated file)");

@@ -38,6 +38,22 @@ std::string format_name(uint16_t tag, uint16_t bits) {
   }
 }
 
+// A chunk id for a message: printable ASCII as is, other bytes as \xNN, so
+// hostile ids cannot break the one-line error.
+std::string chunk_name(const uint8_t* id) {
+  std::string name;
+  for (int i = 0; i < 4; ++i) {
+    if (id[i] >= 0x20 && id[i] < 0x7F) {
+      name.push_back(static_cast<char>(id[i]));
+    } else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02X", id[i]);
+      name += hex;
+    }
+  }
+  return name;
+}
+
 struct Format {
   uint16_t tag = 0, channels = 0, block_align = 0, bits = 0;
   uint32_t rate = 0;
@@ -119,7 +135,7 @@ std::string parse_wav(const uint8_t* bytes, size_t size, WavAudio* out) {
       return "";
     }
     if (chunk_size > present)
-      return "WAV: " + std::string(reinterpret_cast<const char*>(header), 4) + " chunk of " +
+      return "WAV: " + chunk_name(header) + " chunk of " +
              std::to_string(chunk_size) + " bytes, only " + std::to_string(present) + " present (truncated file)";
     if (std::memcmp(header, "fmt ", 4) == 0) {
       if (have_format) return "WAV: two fmt chunks";
