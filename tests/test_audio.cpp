@@ -11,6 +11,7 @@
 #include <random>
 #include <vector>
 
+#include "allocation_counter.h"
 #include "audio/real_dft.h"
 #include "mel_filters.h"
 #include "xattn/audio.h"
@@ -248,4 +249,24 @@ TEST_CASE("audio: int16 samples are scaled by 1/32768 and reflect padding mirror
   REQUIRE(log_mel_frame(bank, c, 2, scratch.data(), log_mel_scratch_bytes(), mirrored_first, 1, &max_c).is_ok());
   for (int m = 0; m < 80; ++m) CHECK(first[m] == mirrored_first[m]);
   CHECK(max_a == max_c);
+}
+
+TEST_CASE("audio: a spectrogram allocates nothing") {
+  std::vector<float> filters = convert::whisper_mel_filters(128);
+  std::vector<float> x(16000);
+  for (size_t n = 0; n < x.size(); ++n) x[n] = static_cast<float>(std::sin(0.05 * static_cast<double>(n)));
+  PcmView pcm;
+  pcm.f32 = x.data();
+  pcm.count = x.size();
+  pcm.trailing_zeros = 480000;
+  std::vector<float> out(128 * 3000);
+  std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal));
+  MelFilterBank bank;
+  posix::allocation_window_open();
+  const Status init = bank.init(filters.data(), 128);
+  const Status s = log_mel_spectrogram(bank, pcm, 3000, scratch.data(), log_mel_scratch_bytes(), out.data());
+  const long allocations = posix::allocation_window_close();
+  CHECK(init.is_ok());
+  CHECK(s.is_ok());
+  CHECK(allocations == 0);
 }
