@@ -4,7 +4,7 @@
 # each for a bounded time; any crash, sanitizer report, leak, timeout (an
 # input taking over 10 s) or out-of-memory fails. See tests/fuzz/README.md
 # for long runs. XATTN_FUZZ_SECONDS sets the time per target (default 60);
-# the three targets run side by side.
+# the four targets run side by side.
 # Run from the repository root with ../shared beside it; exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,29 +20,34 @@ echo "== build the fuzz targets (build-fuzz)"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXATTN_BUILD_FUZZERS=ON \
   -DXATTN_BUILD_TESTS=OFF -DXATTN_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" >/dev/null
-cmake --build build-fuzz -j2 --target fuzz_model_reader fuzz_ct2_import fuzz_session xattn_fuzz_seeds \
-  fuzz_cli_args fuzz_alignment_svg
+cmake --build build-fuzz -j2 --target fuzz_model_reader fuzz_ct2_import fuzz_session fuzz_wav_reader \
+  xattn_fuzz_seeds fuzz_cli_args fuzz_alignment_svg
 
 echo "== seed corpora"
 F=build-fuzz/tests/fuzz
 rm -rf build-fuzz/seeds build-fuzz/artifacts
 build-fuzz/tests/fuzz/xattn_fuzz_seeds build-fuzz/seeds
+# One valid WAV file (16 kHz mono PCM16, four samples); tests/fuzz/wav.dict does the rest.
+mkdir -p build-fuzz/seeds/wav_reader
+printf 'RIFF\x2c\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\x3e\x00\x00\x00\x7d\x00\x00\x02\x00\x10\x00data\x08\x00\x00\x00\x01\x00\xff\xff\x00\x40\x00\xc0' \
+  >build-fuzz/seeds/wav_reader/pcm16.wav
 
 echo "== fuzzing, ${SECONDS_EACH} s per target"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 declare -A pids
-for t in model_reader ct2_import session; do
+for t in model_reader ct2_import session wav_reader; do
   mkdir -p "build-fuzz/corpus/$t" "build-fuzz/artifacts/$t"
   extra=()
   if [ "$t" = session ]; then extra=(-max_len=512); fi
+  if [ "$t" = wav_reader ]; then extra=(-dict=tests/fuzz/wav.dict); fi
   "$F/fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="build-fuzz/artifacts/$t/" "${extra[@]}" "build-fuzz/corpus/$t" "build-fuzz/seeds/$t" \
     >"build-fuzz/fuzz-$t.log" 2>&1 &
   pids[$t]=$!
 done
 failed=0
-for t in model_reader ct2_import session; do
+for t in model_reader ct2_import session wav_reader; do
   code=0
   wait "${pids[$t]}" || code=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "build-fuzz/fuzz-$t.log" | tail -1)

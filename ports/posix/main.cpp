@@ -21,6 +21,7 @@ const char kUsage[] =
     "            [--alignment-svg FILE] [--kernels scalar|sse4.2|avx2|avx512|avx512-vnni|neon|neon-dotprod]\n"
     "            [--kv-cache f32|f16|int8] [--self-kv-cache f32|f16|int8]   < inputs\n"
     "  inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P]\n"
+    "  mel AUDIO.wav [--mels 80|128 | --filters-from MODEL.bin] [--pad] [-o FILE.f32]   Whisper log-mel\n"
     "Each command takes --help; options are given once each, as --opt VALUE or --opt=VALUE.\n";
 
 }  // namespace
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   if (std::strcmp(command, "translate") == 0) return run_translate(argc - 1, argv + 1, std::cin, std::cout, std::cerr);
   if (std::strcmp(command, "inspect") == 0) return run_inspect(argc - 1, argv + 1, std::cout, std::cerr);
   if (std::strcmp(command, "demo") == 0) return run_demo(argc - 1, argv + 1, std::cout, std::cerr);
+  if (std::strcmp(command, "mel") == 0) return run_mel(argc - 1, argv + 1, std::cout, std::cerr);
   if (std::strcmp(command, "convert") == 0) {
     return xattn::convert::run_convert(argc - 1, argv + 1, std::cout, std::cerr);
   }
