@@ -46,6 +46,6 @@ int main(int argc, char** argv) {
     std::cerr << "xattn " << command << ": " << e.what() << '\n';
     return 1;
   }
-  std::cerr << "xattn: unknown command '" << command << "' (commands: demo, convert, translate, inspect; see xattn --help)\n";
+  std::cerr << "xattn: unknown command '" << command << "' (commands: demo, convert, translate, inspect, mel; see xattn --help)\n";
   return 2;
 }

@@ -25,7 +25,16 @@ constexpr size_t kWindowSamples = 30 * kAudioSampleRate;
 }  // namespace
 
 int run_mel(int argc, char** argv, std::ostream& out, std::ostream& err) {
-  Args args(argc, argv, 1);
+  Args args(argc, argv, 1, {{"--mels", true}, {"--filters-from", true}, {"--pad", false}, {"-o", true}});
+  if (args.help()) {
+    out << kUsage << '\n';
+    out.flush();
+    if (!out) {
+      err << "xattn mel: cannot write the help text\n";
+      return 1;
+    }
+    return 0;
+  }
   std::string wav_path, output, ggml_path;
   uint32_t n_mels = 80;
   const bool has_path = args.positional(&wav_path);
@@ -72,6 +81,7 @@ int run_mel(int argc, char** argv, std::ostream& out, std::ostream& err) {
   if (error.empty() && !output.empty()) {
     std::ofstream file(output, std::ios::binary);
     file.write(reinterpret_cast<const char*>(mel.data()), static_cast<std::streamsize>(mel.size() * sizeof(float)));
+    file.close();
     if (!file) error = output + ": cannot write";
   }
   if (!error.empty()) {
@@ -83,6 +93,11 @@ int run_mel(int argc, char** argv, std::ostream& out, std::ostream& err) {
   for (float v : mel) sum += v;
   out << wav_path << ": " << audio.samples() << " samples, " << n_mels << " mels x " << frames
       << " frames, min " << *range.first << ", max " << *range.second << ", mean " << sum / mel.size() << '\n';
+  out.flush();
+  if (!out) {
+    err << "xattn mel: cannot write the summary (standard output)\n";
+    return 1;
+  }
   return 0;
 }
 
