@@ -17,7 +17,7 @@ fi
 SECONDS_EACH=${XATTN_FUZZ_SECONDS:-60}
 start=$(date +%s)
 echo "== build the fuzz targets (build-fuzz)"
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXATTN_BUILD_FUZZERS=ON \
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXATTN_WARNINGS_AS_ERRORS=ON -DXATTN_BUILD_FUZZERS=ON \
   -DXATTN_BUILD_TESTS=OFF -DXATTN_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" >/dev/null
 cmake --build build-fuzz -j2 --target fuzz_model_reader fuzz_ct2_import fuzz_session xattn_fuzz_seeds
