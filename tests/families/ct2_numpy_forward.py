@@ -24,7 +24,11 @@ import os
 import struct
 import sys
 
-import numpy as np
+# One BLAS thread: the matrices are tiny and threads only contend on a shared machine.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 # CTranslate2 DataType ids (model.bin binary version >= 4).
 DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
