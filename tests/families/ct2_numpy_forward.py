@@ -16,12 +16,13 @@ CTranslate2's sources it comes from.
 Usage:
   ct2_numpy_forward.py MODEL_DIR INPUTS [--prefix TARGET_PREFIX_FILE]
                        [--golden GOLDEN --margin MARGIN] [--max-length 40]
+  ct2_numpy_forward.py --family FAMILY_DIR      (model-f32 and model-i8 vs goldens)
+  ct2_numpy_forward.py --family FAMILY_DIR --dump LINE OUT_DIR
 """
 import argparse
 import json
 import math
 import os
-import struct
 import sys
 
 # One BLAS thread: the matrices are tiny and threads only contend on a shared machine.
@@ -30,95 +31,10 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-# CTranslate2 DataType ids (model.bin binary version >= 4).
-DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
+from ct2_model_dir import Weights, load_vocabulary, read_model_bin, token_ids  # noqa: E402
+
 # ops::ActivationType enum order.
 RELU, GELU_TANH, SWISH, GELU, GELU_SIGMOID, TANH, SIGMOID = range(7)
-# Spec options this oracle does not implement: present in model.bin => refuse.
-UNSUPPORTED_SUFFIXES = ("rotary_dim", "num_heads_kv", "relative_position_keys",
-                        "relative_asymmetric_position_keys", "q_norm", "k_norm", "v_norm",
-                        "input_layer_norm", "shared_layer_norm", "project_in", "memory_kv",
-                        "sliding_window", "final_logit_softcapping", "layer_norm_use_residual",
-                        "head_dim", "multi_query", "embeddings_1/weight")
-
-
-def read_model_bin(path):
-    """Returns (spec, revision, {name: ndarray}, {alias: target})."""
-    data = open(path, "rb").read()
-    pos = 0
-
-    def take(fmt):
-        nonlocal pos
-        value = struct.unpack_from(fmt, data, pos)
-        pos += struct.calcsize(fmt)
-        return value[0]
-
-    def string():
-        nonlocal pos
-        n = take("<H")
-        text = data[pos:pos + n].split(b"\0")[0].decode()
-        pos += n
-        return text
-
-    version = take("<I")
-    if version < 4:
-        raise SystemExit("binary version %d: this oracle reads versions >= 4" % version)
-    spec, revision = string(), take("<I")
-    variables = {}
-    for _ in range(take("<I")):
-        name = string()
-        shape = [take("<I") for _ in range(take("<B"))]
-        dtype = DTYPES[take("<B")]
-        nbytes = take("<I")
-        variables[name] = np.frombuffer(data, dtype, nbytes // np.dtype(dtype).itemsize,
-                                        pos).reshape(shape)
-        pos += nbytes
-    aliases = {}
-    for _ in range(take("<I")):
-        alias = string()
-        aliases[alias] = string()
-    if pos != len(data):
-        raise SystemExit("trailing bytes in " + path)
-    return spec, revision, variables, aliases
-
-
-class Weights:
-    """Variable lookup with aliases resolved and int8/float16 converted to float32."""
-
-    def __init__(self, variables, aliases):
-        self.raw = dict(variables)
-        for alias, target in aliases.items():
-            self.raw[alias] = variables[target]
-            # CTranslate2 aliases the scale of an aliased quantized weight too.
-            if target + "_scale" in variables:
-                self.raw[alias + "_scale"] = variables[target + "_scale"]
-        for name in self.raw:
-            for suffix in UNSUPPORTED_SUFFIXES:
-                if name.endswith(suffix) and not self._is_false_flag(name):
-                    raise SystemExit("unsupported spec option: " + name)
-
-    def _is_false_flag(self, name):
-        value = self.raw[name]
-        return value.ndim == 0 and value.dtype == np.int8 and int(value) == 0
-
-    def has(self, name):
-        return name in self.raw
-
-    def scalar(self, name, default=None):
-        if name not in self.raw:
-            return default
-        return self.raw[name].reshape(()).item()
-
-    def get(self, name):
-        value = self.raw[name]
-        scale = self.raw.get(name + "_scale")
-        if value.dtype in (np.int8, np.int16) and scale is not None:
-            scale = np.asarray(scale, np.float32)
-            return (value.astype(np.float32) / scale.reshape(-1, 1)).astype(np.float32)
-        return value.astype(np.float32)
-
-    def opt(self, name):
-        return self.get(name) if name in self.raw else None
 
 
 def activation(kind, x):
@@ -377,25 +293,6 @@ class Decoder(Stack):
             x = x * np.float32(self.outputs_scale)
         return self.projection(x)[0].astype(np.float32)
 
-
-def load_vocabulary(model_dir, kind):
-    for name in (kind + "_vocabulary.json", "shared_vocabulary.json", kind + "_vocabulary.txt",
-                 "shared_vocabulary.txt", "vocabulary.json", "vocabulary.txt"):
-        path = os.path.join(model_dir, name)
-        if os.path.exists(path):
-            if name.endswith(".json"):
-                return json.load(open(path, encoding="utf-8"))
-            return [line.rstrip("\n") for line in open(path, encoding="utf-8")]
-    raise SystemExit("no %s vocabulary in %s" % (kind, model_dir))
-
-
-def token_ids(vocabulary):
-    ids = {}
-    for i, token in enumerate(vocabulary):
-        ids.setdefault(token, i)  # duplicated names (T5 extra ids): the first id wins
-    return ids
-
-
 class Model:
     def __init__(self, model_dir):
         spec, revision, variables, aliases = read_model_bin(os.path.join(model_dir, "model.bin"))
@@ -414,7 +311,7 @@ class Model:
         self.target_vocab = load_vocabulary(model_dir, "target")
         self.source_ids, self.target_ids = token_ids(self.source_vocab), token_ids(self.target_vocab)
 
-    def translate(self, source_tokens, prefix_tokens=(), max_length=40, min_length=1):
+    def translate(self, source_tokens, prefix_tokens=(), max_length=40, min_length=1, trace=None):
         """Greedy decoding; returns (tokens, score) as translate_batch does with return_scores."""
         unk = self.config.get("unk_token", "<unk>")
         src = [self.source_ids.get(t, self.source_ids[unk]) for t in source_tokens]
@@ -425,10 +322,13 @@ class Model:
         start_id, prefix = ids[0], ids[1:]
         eos = self.target_ids[self.config.get("eos_token", "</s>")]
         memory = self.encoder(np.array(src))
+        self.last_memory = memory
         caches = [{"self": {}, "cross": {}} for _ in self.decoder.layers]
         hypothesis, score, token, margins = [], 0.0, start_id, []
         for step in range(max_length):  # return_prefix: max_length bounds prefix + generated
             logits = self.decoder.step(token, step, memory, caches).astype(np.float32)
+            if trace is not None:
+                trace.append(logits.copy())
             if step < min_length:
                 logits[eos] = -np.inf
             shifted = logits - logits.max()
@@ -450,35 +350,24 @@ class Model:
         return [self.target_vocab[i] for i in hypothesis], score, min(margins) if margins else 1e9
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("model_dir")
-    parser.add_argument("inputs")
-    parser.add_argument("--prefix")
-    parser.add_argument("--golden")
-    parser.add_argument("--margin")
-    parser.add_argument("--max-length", type=int, default=40)
-    parser.add_argument("--limit", type=int, default=0)
-    args = parser.parse_args()
-    model = Model(args.model_dir)
-    sources = [line.split() for line in open(args.inputs, encoding="utf-8")]
-    prefixes = [line.split() for line in open(args.prefix, encoding="utf-8")] if args.prefix else [[]] * len(sources)
-    golden = [line.rstrip("\n").split("\t") for line in open(args.golden, encoding="utf-8")] if args.golden else None
-    margins = [float(line.split("\t")[0]) for line in open(args.margin)] if args.margin else None
-    if args.limit:
-        sources = sources[:args.limit]
+def read_lines(path):
+    return [line.rstrip("\n") for line in open(path, encoding="utf-8")] if path else None
+
+
+def check(model, sources, prefixes, golden, margins, max_length, label):
+    """Greedy-decodes every source; compares with a golden file if given."""
     same = excused = differ = 0
     worst = 0.0
     for n, (source, prefix) in enumerate(zip(sources, prefixes)):
-        tokens, score, _ = model.translate(source, prefix, args.max_length)
+        tokens, score, _ = model.translate(source, prefix, max_length)
         if golden is None:
             print("%s\t%.9g" % (" ".join(tokens), score))
             continue
-        want_tokens, want_score = golden[n][0].split(), float(golden[n][1])
+        want_tokens, want_score = golden[n].split("\t")[0].split(), float(golden[n].split("\t")[1])
         if tokens == want_tokens:
             same += 1
             worst = max(worst, abs(score - want_score))
-        elif margins is not None and margins[n] < 1e-3:
+        elif margins is not None and float(margins[n].split("\t")[0]) < 1e-3:
             excused += 1
         else:
             differ += 1
@@ -486,9 +375,65 @@ def main():
                                                                       " ".join(want_tokens), want_score))
     if golden is not None:
         print("%s: identical %d / %d, excused (margin < 1e-3) %d, differ %d, max score diff %.3g"
-              % (args.model_dir, same, len(sources), excused, differ, worst))
-        return 1 if differ else 0
-    return 0
+              % (label, same, len(sources), excused, differ, worst))
+    return differ
+
+
+def dump(model, source, prefix, max_length, out_dir):
+    """Writes the encoder output and every step's logits (float32, little-endian) for one line."""
+    os.makedirs(out_dir, exist_ok=True)
+    steps = []
+    tokens, score, _ = model.translate(source, prefix, max_length, trace=steps)
+    model.last_memory.astype("<f4").tofile(os.path.join(out_dir, "encoder-out.f32"))
+    np.stack(steps).astype("<f4").tofile(os.path.join(out_dir, "logits.f32"))
+    print("encoder-out.f32 %s, logits.f32 %s (raw decoder logits per step, before masking)"
+          % (model.last_memory.shape, (len(steps), steps[0].shape[0])))
+    print("%s\t%.9g" % (" ".join(tokens), score))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("model_dir", help="a CTranslate2 model directory, or with --family a family folder")
+    parser.add_argument("inputs", nargs="?", help="source lines (default with --family: inputs.txt)")
+    parser.add_argument("--family", action="store_true",
+                        help="model_dir is a folder with model-f32/, model-i8/, inputs.txt and goldens: "
+                             "check fp32-greedy and i8w-fp32-greedy")
+    parser.add_argument("--prefix", help="target prefix lines")
+    parser.add_argument("--golden", help="golden lines: tokens TAB score")
+    parser.add_argument("--margin", help="the golden's margin file (lines under 1e-3 may differ)")
+    parser.add_argument("--max-length", type=int, default=40)
+    parser.add_argument("--limit", type=int, default=0, help="only the first N lines")
+    parser.add_argument("--dump", nargs=2, metavar=("LINE", "DIR"),
+                        help="write encoder output and per-step logits of one line to DIR")
+    args = parser.parse_args()
+    if args.family:
+        folder = args.model_dir
+        inputs = os.path.join(folder, "inputs.txt")
+        prefix = os.path.join(folder, "target_prefix.txt")
+        runs = [("model-f32", "fp32-greedy"), ("model-i8", "i8w-fp32-greedy")]
+    else:
+        folder, inputs, prefix = "", args.inputs, args.prefix
+        runs = [(args.model_dir, None)]
+    sources = [line.split() for line in read_lines(inputs)]
+    prefix_lines = read_lines(prefix if prefix and os.path.exists(prefix) else None)
+    prefixes = [line.split() for line in prefix_lines] if prefix_lines else [[]] * len(sources)
+    if args.limit:
+        sources = sources[:args.limit]
+    failures = 0
+    for model_dir, golden_name in runs:
+        model = Model(os.path.join(folder, model_dir))
+        if args.dump:
+            n = int(args.dump[0])
+            dump(model, sources[n], prefixes[n], args.max_length, args.dump[1])
+            return 0
+        if golden_name:
+            golden = read_lines(os.path.join(folder, golden_name + ".txt"))
+            margins = read_lines(os.path.join(folder, golden_name + ".margin.txt"))
+        else:
+            golden, margins = read_lines(args.golden), read_lines(args.margin)
+        failures += check(model, sources, prefixes, golden, margins, args.max_length,
+                          os.path.join(folder, model_dir))
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
