@@ -19,7 +19,8 @@ const char kUsage[] =
     "            [--max-source N] [--truncate] [--scores] [--alignment] [--alignment-layer N] [--timing]\n"
     "            [--alignment-svg FILE] [--kernels scalar|sse4.2|avx2|avx512|neon]\n"
     "            [--kv-cache f32|f16|int8] [--self-kv-cache f32|f16|int8]   < inputs\n"
-    "  inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P]\n";
+    "  inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P]\n"
+    "  tokenize (--spm FILE.model | --tiktoken FILE | --bpe vocab.json merges.txt) [--pieces] [--decode]\n";
 
 }  // namespace
 
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   try {
   if (std::strcmp(command, "translate") == 0) return run_translate(argc - 1, argv + 1, std::cin, std::cout, std::cerr);
   if (std::strcmp(command, "inspect") == 0) return run_inspect(argc - 1, argv + 1, std::cout, std::cerr);
+  if (std::strcmp(command, "tokenize") == 0) return run_tokenize(argc - 1, argv + 1, std::cin, std::cout, std::cerr);
   if (std::strcmp(command, "demo") == 0) return run_demo(argc - 1, argv + 1, std::cout, std::cerr);
   if (std::strcmp(command, "convert") == 0) {
     return xattn::convert::run_convert(argc - 1, argv + 1, std::cout, std::cerr);
