@@ -13,6 +13,7 @@
 #include "allocation_counter.h"
 #include "protobuf_reader.h"
 #include "spm_model.h"
+#include "text/gpt2_pretokenizer.h"
 #include "tokenizer_blob_writer.h"
 #include "xattn/tokenizer.h"
 
@@ -155,6 +156,54 @@ TEST_CASE("tokenizer: SentencePiece BPE merges the best-scoring pair first") {
   // A user-defined symbol stays whole and never merges with its neighbours.
   CHECK(encode(t, "a<x>b").ids == std::vector<uint32_t>{1, 6, 2});
   CHECK(encode(t, "zz").ids == std::vector<uint32_t>{0});
+}
+
+std::vector<std::string> pretokens(const std::string& text) {
+  std::vector<std::string> out;
+  for (size_t at = 0; at < text.size();) {
+    const size_t n = text::gpt2_pretoken_length(text.data() + at, text.size() - at);
+    REQUIRE(n > 0);
+    out.push_back(text.substr(at, n));
+    at += n;
+  }
+  return out;
+}
+
+TEST_CASE("tokenizer: GPT-2 pre-tokenization follows the pattern's alternatives in order") {
+  using V = std::vector<std::string>;
+  CHECK(pretokens("Hello world's end") == V{"Hello", " world", "'s", " end"});
+  // Contractions are lower-case only; other apostrophes join the symbol run.
+  CHECK(pretokens("it'S ''s") == V{"it", "'", "S", " ''", "s"});
+  // A space run before a word gives its last space to the word; at the end it stays whole.
+  CHECK(pretokens("a   b  ") == V{"a", "  ", " b", "  "});
+  // Tabs and newlines are not the optional space: one whitespace token each side.
+  CHECK(pretokens("a\t\tb\nc") == V{"a", "\t", "\t", "b", "\n", "c"});
+  CHECK(pretokens(" 123abc ,.!") == V{" 123", "abc", " ,.!"});
+  // Letters and numbers beyond ASCII: Cyrillic, Devanagari digits, U+3000 is white space.
+  CHECK(pretokens("Привет\xe3\x80\x80\xe0\xa5\xa7\xe0\xa5\xa8") ==
+        V{"Привет", "\xe3\x80\x80", "\xe0\xa5\xa7\xe0\xa5\xa8"});
+}
+
+TEST_CASE("tokenizer: byte-level BPE joins the lowest-ranked pair first") {
+  TokenizerSpec spec;
+  spec.model = 3;
+  for (int b = 0; b < 256; ++b) spec.pieces.push_back(TokenizerPiece{std::string(1, static_cast<char>(b)), 0.0f, 1});
+  spec.pieces.push_back(TokenizerPiece{"ab", 0.0f, 1});   // 256
+  spec.pieces.push_back(TokenizerPiece{"bc", 0.0f, 1});   // 257
+  spec.pieces.push_back(TokenizerPiece{"abc", 0.0f, 1});  // 258
+  spec.pieces.push_back(TokenizerPiece{" x", 0.0f, 1});   // 259
+  const Blob blob = make_blob(spec);
+  const Tokenizer t = open_ok(blob);
+  CHECK(t.model() == TokenizerModel::kByteLevelBpe);
+  // ab (256) before bc (257); then ab + c is abc (258); d stays a byte.
+  CHECK(encode(t, "abcd").ids == std::vector<uint32_t>{258, 'd'});
+  // "bcab": bc and ab both apply; ab ranks lower, so it joins first, then bc.
+  CHECK(encode(t, "bcab").ids == std::vector<uint32_t>{257, 256});
+  CHECK(encode(t, "abc x").ids == std::vector<uint32_t>{258, 259});
+  // Bytes of a character outside every merge: one id per byte.
+  CHECK(encode(t, "\xc3\xa9").ids == std::vector<uint32_t>{0xc3, 0xa9});
+  CHECK(decode(t, {258, 259, 0xc3, 0xa9}) == "abc x\xc3\xa9");
+  CHECK(encode(t, "\xc3").status.code() == StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("tokenizer: invalid UTF-8 is a named error") {

@@ -37,20 +37,20 @@ bool base64_decode(const std::string& in, std::string* out) {
   for (; i < in.size(); ++i) {
     if (in[i] != '=') return false;
   }
-  return !out->empty();
+  return true;
 }
 
 // Pieces sorted by rank, rank as the model id; every single byte must be a piece.
-std::string finish(std::map<uint32_t, std::string> by_rank, const std::string& what, TokenizerSpec* spec) {
+std::string finish(std::map<uint32_t, std::string> by_rank, const std::string& what, TokenizerSpec* spec,
+                   uint32_t vocab_size = 0) {
   *spec = TokenizerSpec{};
   spec->model = 3;
-  uint32_t vocab_size = 0;
   std::unordered_map<std::string, uint32_t> seen;
   for (const auto& entry : by_rank) {
     if (!seen.emplace(entry.second, entry.first).second) return what + ": a token appears twice";
     spec->pieces.push_back(TokenizerPiece{entry.second, -static_cast<float>(entry.first), 1});
     spec->model_ids.push_back(entry.first);
-    vocab_size = entry.first + 1;
+    if (entry.first + 1 > vocab_size) vocab_size = entry.first + 1;
   }
   for (int b = 0; b < 256; ++b) {
     if (!seen.count(std::string(1, static_cast<char>(b)))) return what + ": no token for byte " + std::to_string(b);
@@ -98,6 +98,7 @@ std::string read_tiktoken_file(const std::string& path, TokenizerSpec* spec) {
   std::map<uint32_t, std::string> by_rank;
   std::string line, bytes;
   size_t number = 0;
+  uint32_t vocab_size = 0;
   while (std::getline(in, line)) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -109,9 +110,13 @@ std::string read_tiktoken_file(const std::string& path, TokenizerSpec* spec) {
     char* end = nullptr;
     const unsigned long rank = std::strtoul(line.c_str() + space + 1, &end, 10);
     if (*end != '\0' || rank >= kNone) return where + "bad rank";
+    if (rank + 1 > vocab_size) vocab_size = static_cast<uint32_t>(rank + 1);
+    // Whisper's multilingual file has an empty token ("="): text never
+    // produces it, so it gets no piece (its id still counts in the vocabulary).
+    if (bytes.empty()) continue;
     if (!by_rank.emplace(static_cast<uint32_t>(rank), bytes).second) return where + "rank given twice";
   }
-  return finish(std::move(by_rank), path, spec);
+  return finish(std::move(by_rank), path, spec, vocab_size);
 }
 
 std::string read_bpe_vocab(const std::string& vocab_json, const std::string& merges_txt, TokenizerSpec* spec) {
