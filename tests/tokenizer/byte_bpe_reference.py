@@ -10,9 +10,11 @@ usage: byte_bpe_reference.py XATTN_CLI ASSETS_DIR [--lines N]
 Prints XATTN-SKIP when the rank files, the regex module or the text are missing.
 """
 import base64
+import json
 import os
 import subprocess
 import sys
+import tempfile
 
 import corpus
 
@@ -50,6 +52,49 @@ def encode(text, ranks, pattern):
         data = piece.encode("utf-8")
         ids.extend([ranks[data]] if data in ranks else merge(data, ranks))
     return ids
+
+
+def gpt2_byte_chars():
+    """GPT-2's printable stand-in for each byte (vocab.json and merges.txt spell tokens with it)."""
+    printable = list(range(33, 127)) + list(range(161, 173)) + list(range(174, 256))
+    chars, extra = {}, 0
+    for b in range(256):
+        if b in printable:
+            chars[b] = chr(b)
+        else:
+            chars[b] = chr(256 + extra)
+            extra += 1
+    return chars
+
+
+def write_vocab_and_merges(ranks, directory):
+    """vocab.json + merges.txt equivalent to a rank file: each multi-byte token's
+    merge is the split the lower-ranked tokens produce for its bytes."""
+    chars = gpt2_byte_chars()
+    spell = lambda data: "".join(chars[b] for b in data)
+    vocab = {spell(token): rank for token, rank in ranks.items() if token}
+    merges = []
+    for token, rank in sorted(ranks.items(), key=lambda kv: kv[1]):
+        if len(token) < 2:
+            continue
+        parts = [token[i:i + 1] for i in range(len(token))]
+        while len(parts) > 2:
+            best = None
+            for i in range(len(parts) - 1):
+                r = ranks.get(parts[i] + parts[i + 1])
+                if r is not None and r < rank and (best is None or r < best[0]):
+                    best = (r, i)
+            if best is None:
+                break
+            i = best[1]
+            parts[i:i + 2] = [parts[i] + parts[i + 1]]
+        if len(parts) == 2:
+            merges.append(spell(parts[0]) + " " + spell(parts[1]))
+    with open(os.path.join(directory, "vocab.json"), "w", encoding="utf-8") as f:
+        json.dump(vocab, f, ensure_ascii=False)
+    with open(os.path.join(directory, "merges.txt"), "w", encoding="utf-8") as f:
+        f.write("#version: 0.2\n" + "\n".join(merges) + "\n")
+    return len(merges)
 
 
 def run_cli(cli, args, lines):
@@ -96,6 +141,19 @@ def main():
         for i in decode_mismatches[:3]:
             print("  text: %r\n  got:  %r" % (lines[i], decoded[i]))
         failures += len(mismatches) + len(decode_mismatches) + (code != 0) + (code2 != 0)
+    # The same ranks as GPT-2/BART ship them: vocab.json + merges.txt (written
+    # from gpt2.tiktoken) must give the same ids as the rank file.
+    with tempfile.TemporaryDirectory() as directory:
+        ranks = load_ranks(files[1])
+        count = write_vocab_and_merges(ranks, directory)
+        expected = [encode(line, ranks, pattern) for line in lines]
+        got, code = run_cli(cli, ["--bpe", os.path.join(directory, "vocab.json"),
+                                  os.path.join(directory, "merges.txt")], lines)
+        mismatches = [i for i in range(len(lines)) if got[i] != " ".join(map(str, expected[i]))]
+        print("%-22s %d lines: %d id mismatches (%d merges)" % ("gpt2 vocab+merges", len(lines), len(mismatches), count))
+        for i in mismatches[:3]:
+            print("  text:     %r\n  expected: %s\n  got:      %s" % (lines[i], expected[i], got[i]))
+        failures += len(mismatches) + (code != 0)
     print("all rank files identical" if failures == 0 else "FAILED")
     return 0 if failures == 0 else 1
 
