@@ -4,7 +4,7 @@
 # each for a bounded time; any crash, sanitizer report, leak, timeout (an
 # input taking over 10 s) or out-of-memory fails. See tests/fuzz/README.md
 # for long runs. XATTN_FUZZ_SECONDS sets the time per target (default 60);
-# the three targets run side by side.
+# the five targets run side by side.
 # Run from the repository root with ../shared beside it; exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,8 @@ echo "== build the fuzz targets (build-fuzz)"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXATTN_BUILD_FUZZERS=ON \
   -DXATTN_BUILD_TESTS=OFF -DXATTN_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" >/dev/null
-cmake --build build-fuzz -j2 --target fuzz_model_reader fuzz_ct2_import fuzz_session xattn_fuzz_seeds
+cmake --build build-fuzz -j2 --target fuzz_model_reader fuzz_ct2_import fuzz_session fuzz_tokenizer fuzz_spm_model \
+  xattn_fuzz_seeds
 
 echo "== seed corpora"
 F=build-fuzz/tests/fuzz
@@ -31,8 +32,8 @@ echo "== fuzzing, ${SECONDS_EACH} s per target"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 declare -A pids
-for t in model_reader ct2_import session; do
-  mkdir -p "build-fuzz/corpus/$t" "build-fuzz/artifacts/$t"
+for t in model_reader ct2_import session tokenizer spm_model; do
+  mkdir -p "build-fuzz/corpus/$t" "build-fuzz/artifacts/$t" "build-fuzz/seeds/$t"
   extra=()
   if [ "$t" = session ]; then extra=(-max_len=512); fi
   "$F/fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
@@ -41,7 +42,7 @@ for t in model_reader ct2_import session; do
   pids[$t]=$!
 done
 failed=0
-for t in model_reader ct2_import session; do
+for t in model_reader ct2_import session tokenizer spm_model; do
   code=0
   wait "${pids[$t]}" || code=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "build-fuzz/fuzz-$t.log" | tail -1)

@@ -1,5 +1,6 @@
 #include "tokenizer_blob_writer.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <unordered_map>
@@ -57,28 +58,41 @@ uint32_t unit_offset(uint32_t u) { return (u >> 10) << ((u & (1u << 9)) >> 6); }
 
 // Largest bytes-out per byte-in of any charsmap rule, with spaces escaped to
 // three bytes (and at least 3: a plain space, or U+FFFD's quirk, triples).
-uint32_t charsmap_expansion(const Charsmap& m, uint32_t node, uint32_t depth, uint32_t worst) {
-  if (depth > 64) return worst;
-  const uint32_t base = node ^ unit_offset(m.units[node]);
-  for (uint32_t c = 0; c < 256; ++c) {
-    const uint32_t child = base ^ c;
-    if (child >= m.units.size()) continue;
-    const uint32_t u = m.units[child];
-    if ((u & (0x80000000u | 0xffu)) != c || c == 0) continue;
-    if ((u >> 8) & 1) {
-      const uint32_t leaf = child ^ unit_offset(u);
-      if (leaf < m.units.size()) {
-        const uint32_t value = m.units[leaf] & 0x7fffffffu;
-        uint32_t out = 0;
-        for (size_t i = value; i < m.strings.size() && m.strings[i] != '\0'; ++i) out += m.strings[i] == ' ' ? 3 : 1;
-        const uint32_t ratio = (out + depth) / (depth + 1);
-        if (ratio > worst) worst = ratio;
+// darts-clone shares nodes between keys (it builds from a DAWG), so a node
+// is walked again only when reached by a shorter key (a larger ratio is then
+// possible); a budget bounds the walk on a corrupt array.
+struct ExpansionWalk {
+  const Charsmap& m;
+  std::vector<uint32_t> shortest;  // shortest key length that reached each node
+  uint64_t budget = uint64_t{1} << 26;
+  uint32_t worst = 3;
+
+  bool walk(uint32_t node, uint32_t depth) {
+    if (depth > 256) return false;
+    if (shortest[node] <= depth) return true;
+    shortest[node] = depth;
+    const uint32_t base = node ^ unit_offset(m.units[node]);
+    for (uint32_t c = 1; c < 256; ++c) {
+      if (budget-- == 0) return false;
+      const uint32_t child = base ^ c;
+      if (child >= m.units.size()) continue;
+      const uint32_t u = m.units[child];
+      if ((u & (0x80000000u | 0xffu)) != c) continue;
+      if ((u >> 8) & 1) {
+        const uint32_t leaf = child ^ unit_offset(u);
+        if (leaf < m.units.size()) {
+          const uint32_t value = m.units[leaf] & 0x7fffffffu;
+          uint32_t out = 0;
+          for (size_t i = value; i < m.strings.size() && m.strings[i] != '\0'; ++i) out += m.strings[i] == ' ' ? 3 : 1;
+          const uint32_t ratio = (out + depth) / (depth + 1);
+          if (ratio > worst) worst = ratio;
+        }
       }
+      if (!walk(child, depth + 1)) return false;
     }
-    worst = charsmap_expansion(m, child, depth + 1, worst);
+    return true;
   }
-  return worst;
-}
+};
 
 }  // namespace
 
@@ -112,10 +126,14 @@ std::string build_tokenizer_blob(const TokenizerSpec& spec, std::vector<uint8_t>
     for (uint32_t i = 0; i < n; ++i) model_ids.push_back(i);
     vocab_size = n;
   }
+  if (model_ids.size() != n) return "model ids: one per piece expected";
+  if (spec.model == 3 && (spec.flags != 0 || !spec.charsmap.empty())) return "byte-level BPE takes no normalizer";
+  if (spec.flags > 15) return "unknown tokenizer flags";
   std::vector<uint32_t> by_model_id(vocab_size, kNone);
   for (uint32_t i = 0; i < n; ++i) {
     if (model_ids[i] == kNone) continue;
-    if (by_model_id.at(model_ids[i]) != kNone) {
+    if (model_ids[i] >= vocab_size) return "piece '" + spec.pieces[i].text + "': model id beyond the vocabulary";
+    if (by_model_id[model_ids[i]] != kNone) {
       return "pieces '" + spec.pieces[by_model_id[model_ids[i]]].text + "' and '" + spec.pieces[i].text +
              "' map to the same model id";
     }
@@ -130,6 +148,8 @@ std::string build_tokenizer_blob(const TokenizerSpec& spec, std::vector<uint8_t>
   for (uint32_t i = 0; i < n; ++i) {
     const TokenizerPiece& p = spec.pieces[i];
     if (p.text.empty()) return "piece " + std::to_string(i) + " is empty";
+    if (!std::isfinite(p.score)) return "piece '" + p.text + "' has a score that is not finite";
+    if (p.type < 1 || p.type > 6) return "piece '" + p.text + "' has an unknown type";
     if (!seen.emplace(p.text, i).second) return "piece '" + p.text + "' appears twice";
     uint32_t slot = fnv1a(p.text) & (slots - 1);
     while (hash[slot] != 0) slot = (slot + 1) & (slots - 1);
@@ -148,7 +168,36 @@ std::string build_tokenizer_blob(const TokenizerSpec& spec, std::vector<uint8_t>
       byte_pieces[value] = i;
     }
   }
-  const uint32_t expansion = charsmap.units.empty() ? 3 : charsmap_expansion(charsmap, 0, 0, 3);
+  uint32_t expansion = 3;
+  if (!charsmap.units.empty()) {
+    ExpansionWalk walk{charsmap, std::vector<uint32_t>(charsmap.units.size(), 0xffffffffu)};
+    if (!walk.walk(0, 0)) return "precompiled_charsmap: trie too deep or corrupt";
+    expansion = walk.worst;
+    if (expansion > 64) return "precompiled_charsmap: a rule expands more than 64 times";
+  }
+  if (spec.model != 3 && unk < 0) return "SentencePiece model without an unknown piece";
+  if (spec.model < 1 || spec.model > 3) return "unknown tokenizer model type";
+  if (spec.model == 3) {
+    for (uint32_t b = 0; b < 256; ++b) {
+      if (byte_pieces[b] == kNone) return "byte-level BPE without a token for byte " + std::to_string(b);
+    }
+  }
+  // Prefix filter (unigram): ~8 bits per distinct prefix, every prefix's bit set.
+  std::vector<uint32_t> prefix_filter;
+  if (spec.model == 1) {
+    std::unordered_map<uint32_t, bool> prefixes;
+    for (const auto& p : spec.pieces) {
+      uint32_t h = 2166136261u;
+      for (unsigned char c : p.text) prefixes[h = (h ^ c) * 16777619u] = true;
+    }
+    uint32_t bits = 1024;
+    while (bits < 8 * prefixes.size()) bits <<= 1;
+    prefix_filter.assign(bits / 32, 0);
+    for (const auto& entry : prefixes) {
+      const uint32_t bit = entry.first & (bits - 1);
+      prefix_filter[bit >> 5] |= 1u << (bit & 31);
+    }
+  }
   std::string strings;
   std::vector<uint32_t> offsets{0};
   for (const auto& p : spec.pieces) {
@@ -174,7 +223,7 @@ std::string build_tokenizer_blob(const TokenizerSpec& spec, std::vector<uint8_t>
   put_u32(&out, static_cast<uint32_t>(charsmap.strings.size()));
   put_u32(&out, static_cast<uint32_t>(strings.size()));
   put_u32(&out, spec.model == 3 ? 1 : expansion);
-  put_u32(&out, 0);  // reserved
+  put_u32(&out, static_cast<uint32_t>(prefix_filter.size()));
   for (uint32_t v : offsets) put_u32(&out, v);
   for (const auto& p : spec.pieces) {
     uint32_t bits;
@@ -184,6 +233,7 @@ std::string build_tokenizer_blob(const TokenizerSpec& spec, std::vector<uint8_t>
   for (uint32_t v : model_ids) put_u32(&out, v);
   for (uint32_t v : by_model_id) put_u32(&out, v);
   for (uint32_t v : hash) put_u32(&out, v);
+  for (uint32_t v : prefix_filter) put_u32(&out, v);
   for (uint32_t v : byte_pieces) put_u32(&out, v);
   for (uint32_t v : user_defined) put_u32(&out, v);
   for (uint32_t v : charsmap.units) put_u32(&out, v);

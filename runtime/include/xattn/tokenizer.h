@@ -66,6 +66,7 @@ class Tokenizer {
     const uint32_t* model_ids = nullptr;      // piece index -> model id
     const uint32_t* pieces_by_model_id = nullptr;  // model id -> piece index (or ~0u)
     const uint32_t* hash_slots = nullptr;     // piece index + 1, 0 = empty
+    const uint32_t* prefix_filter = nullptr;  // bit set: hashes of every piece's prefixes
     const uint32_t* byte_pieces = nullptr;    // 256 piece indices (~0u = none)
     const uint32_t* user_defined = nullptr;   // piece indices of user-defined symbols
     const uint32_t* charsmap_units = nullptr; // darts-clone double array
@@ -74,6 +75,7 @@ class Tokenizer {
   const Sections& sections() const { return s_; }
   uint32_t flags() const { return flags_; }
   uint32_t hash_slot_count() const { return hash_slots_; }
+  uint32_t prefix_filter_words() const { return prefix_filter_words_; }
   uint32_t user_defined_count() const { return user_defined_count_; }
   uint32_t max_user_defined_bytes() const { return max_user_defined_bytes_; }
   uint32_t charsmap_unit_count() const { return charsmap_units_; }
@@ -91,6 +93,7 @@ class Tokenizer {
   uint32_t flags_ = 0;
   uint32_t piece_count_ = 0;
   uint32_t hash_slots_ = 0;
+  uint32_t prefix_filter_words_ = 0;
   uint32_t user_defined_count_ = 0;
   uint32_t max_user_defined_bytes_ = 0;
   uint32_t charsmap_units_ = 0;

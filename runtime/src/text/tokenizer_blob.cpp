@@ -54,7 +54,7 @@ Status Tokenizer::open(const void* blob, size_t size, Tokenizer* out) {
   t.model_ = static_cast<TokenizerModel>(model);
   t.flags_ = b[21];
   if (t.flags_ > 15) return bad("unknown flag bits");
-  if (b[22] != 0 || b[23] != 0 || read_u32(b + 60) != 0) return bad("reserved header bytes not zero");
+  if (b[22] != 0 || b[23] != 0) return bad("reserved header bytes not zero");
   t.piece_count_ = read_u32(b + 24);
   t.unk_piece_ = static_cast<int32_t>(read_u32(b + 28));
   t.model_vocab_size_ = read_u32(b + 32);
@@ -64,10 +64,14 @@ Status Tokenizer::open(const void* blob, size_t size, Tokenizer* out) {
   t.charsmap_strings_size_ = read_u32(b + 48);
   const uint32_t strings_size = read_u32(b + 52);
   t.expansion_ = read_u32(b + 56);
+  t.prefix_filter_words_ = read_u32(b + 60);
   const uint32_t n = t.piece_count_;
   if (n == 0) return bad("no pieces");
   if (t.hash_slots_ <= n || (t.hash_slots_ & (t.hash_slots_ - 1)) != 0) {
     return bad("hash_slot_count must be a power of two above piece_count");
+  }
+  if ((t.prefix_filter_words_ & (t.prefix_filter_words_ - 1)) != 0 || t.prefix_filter_words_ > (1u << 26)) {
+    return bad("prefix_filter_words must be 0 or a power of two up to 2^26");
   }
   if (t.expansion_ < 1 || t.expansion_ > text::kMaxExpansion) return bad("expansion outside 1..64");
 
@@ -78,6 +82,7 @@ Status Tokenizer::open(const void* blob, size_t size, Tokenizer* out) {
   s.model_ids = reinterpret_cast<const uint32_t*>(c.take(4ull * n));
   s.pieces_by_model_id = reinterpret_cast<const uint32_t*>(c.take(4ull * t.model_vocab_size_));
   s.hash_slots = reinterpret_cast<const uint32_t*>(c.take(4ull * t.hash_slots_));
+  s.prefix_filter = reinterpret_cast<const uint32_t*>(c.take(4ull * t.prefix_filter_words_));
   s.byte_pieces = reinterpret_cast<const uint32_t*>(c.take(4ull * 256));
   s.user_defined = reinterpret_cast<const uint32_t*>(c.take(4ull * t.user_defined_count_));
   s.charsmap_units = reinterpret_cast<const uint32_t*>(c.take(4ull * t.charsmap_units_));

@@ -40,11 +40,21 @@ constexpr char kSpaceSymbol[] = "\xe2\x96\x81";
 // FNV-1a, 32 bits: the blob's hash of piece bytes (the converter uses the same).
 inline uint32_t hash_bytes(const char* data, size_t size) {
   uint32_t h = 2166136261u;
-  for (size_t i = 0; i < size; ++i) {
-    h ^= static_cast<unsigned char>(data[i]);
-    h *= 16777619u;
-  }
+  for (size_t i = 0; i < size; ++i) h = (h ^ static_cast<unsigned char>(data[i])) * 16777619u;
   return h;
+}
+
+// One FNV-1a step: the hash of bytes + c from the hash of bytes.
+inline uint32_t hash_step(uint32_t h, char c) { return (h ^ static_cast<unsigned char>(c)) * 16777619u; }
+constexpr uint32_t kHashSeed = 2166136261u;
+
+// False when no piece starts with the bytes of hash h (no false negatives:
+// the converter sets the bit of every prefix of every piece). True without a filter.
+inline bool maybe_prefix(const Tokenizer& t, uint32_t h) {
+  const uint32_t words = t.prefix_filter_words();
+  if (words == 0) return true;
+  const uint32_t bit = h & (words * 32 - 1);
+  return (t.sections().prefix_filter[bit >> 5] >> (bit & 31)) & 1;
 }
 
 inline PieceText piece_text(const Tokenizer& t, uint32_t piece) {
@@ -57,15 +67,19 @@ inline PieceText piece_text(const Tokenizer& t, uint32_t piece) {
 
 // The piece whose text is exactly these bytes, or kNoPiece. open() checked
 // that the table has an empty slot, so the probe ends.
-inline uint32_t find_piece(const Tokenizer& t, const char* data, size_t size) {
+inline uint32_t find_piece_hashed(const Tokenizer& t, const char* data, size_t size, uint32_t hash) {
   const auto& s = t.sections();
   const uint32_t mask = t.hash_slot_count() - 1;
-  for (uint32_t slot = hash_bytes(data, size) & mask;; slot = (slot + 1) & mask) {
+  for (uint32_t slot = hash & mask;; slot = (slot + 1) & mask) {
     const uint32_t entry = s.hash_slots[slot];
     if (entry == 0) return kNoPiece;
     const PieceText p = piece_text(t, entry - 1);
     if (p.size == size && std::memcmp(p.data, data, size) == 0) return entry - 1;
   }
+}
+
+inline uint32_t find_piece(const Tokenizer& t, const char* data, size_t size) {
+  return find_piece_hashed(t, data, size, hash_bytes(data, size));
 }
 
 // Length of the UTF-8 character at `s` as SentencePiece's OneCharLen reads

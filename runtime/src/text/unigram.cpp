@@ -36,8 +36,11 @@ Status unigram_encode(const Tokenizer& t, const char* text, size_t size, void* s
     if (char_length > size - start) char_length = size - start;
     bool has_single_char_piece = false;
     const size_t most = size - start < longest ? size - start : longest;
+    uint32_t hash = kHashSeed;
     for (size_t length = 1; length <= most; ++length) {
-      const uint32_t p = find_piece(t, text + start, length);
+      hash = hash_step(hash, text[start + length - 1]);
+      if (!maybe_prefix(t, hash)) break;  // no longer piece starts with these bytes
+      const uint32_t p = find_piece_hashed(t, text + start, length, hash);
       if (p == kNoPiece || !in_lattice(s.types[p]) || s.types[p] == kUnused) continue;
       // User-defined symbols get a bonus so that they always win (double, as SentencePiece).
       const double score = s.types[p] == kUserDefined
