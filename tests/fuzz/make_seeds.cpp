@@ -1,4 +1,4 @@
-// xattn_fuzz_seeds OUTDIR: writes the seed corpora of the three fuzz targets.
+// xattn_fuzz_seeds OUTDIR: writes the seed corpora of the fuzz targets.
 //
 //   OUTDIR/model_reader/  synthetic xattn files (float32 and int8, token and
 //                         character text, 1 and 2 layers) and, when the shared
@@ -7,6 +7,8 @@
 //                         shared model.bin files, and config.json / vocabulary
 //                         JSON documents
 //   OUTDIR/session/       a few fixed pseudo-random inputs
+//   OUTDIR/tokenizer/     a SentencePiece-style blob (mode byte 0) and texts (mode byte 1)
+//   OUTDIR/spm_model/     a hand-written ModelProto (see tokenizer_seeds.h)
 //
 // Seeds are generated (at CI time) rather than committed: the real ones are
 // hundreds of KB, and the converter that makes them is the code under test.
@@ -19,6 +21,7 @@
 
 #include "ct2_import.h"
 #include "fuzz_support.h"
+#include "tokenizer_seeds.h"
 
 using namespace xattn;
 
@@ -47,7 +50,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string out = argv[1];
-  for (const char* sub : {"", "/model_reader", "/ct2_import", "/session"}) mkdir((out + sub).c_str(), 0755);
+  for (const char* sub : {"", "/model_reader", "/ct2_import", "/session", "/tokenizer", "/spm_model"}) mkdir((out + sub).c_str(), 0755);
   bool ok = true;
   int files = 0;
   auto put = [&](const std::string& path, const std::vector<uint8_t>& bytes) {
@@ -112,6 +115,8 @@ int main(int argc, char** argv) {
     for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
     put(out + "/session/seed-" + std::to_string(i), bytes);
   }
+
+  files += write_tokenizer_seeds(out, &ok);
 
   std::printf("xattn_fuzz_seeds: %d files in %s (%s)\n", files, out.c_str(),
               shared ? "with the shared models" : "synthetic only: shared models absent");

@@ -85,8 +85,14 @@ def split(lines, held_out_share=5):
 
 
 if __name__ == "__main__":
+    import sys
     lines = decorate(collect_lines())
     train, held = split(lines)
+    if "--write-held-out" in sys.argv:  # FILE N: the first N held-out lines, for bench/
+        path, count = sys.argv[sys.argv.index("--write-held-out") + 1], int(sys.argv[-1])
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("".join(line + "\n" for line in held[:count]))
+        sys.exit(0)
     print(len(lines), "lines;", len(train), "train;", len(held), "held out")
     import unicodedata
     scripts = {}
