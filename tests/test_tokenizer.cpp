@@ -138,6 +138,15 @@ TEST_CASE("tokenizer: byte fallback spells unknown characters as byte pieces") {
   CHECK(decode(t, {5, base + 0xc3, base + 0xa9}) == "ab\xc3\xa9");
   // A lone byte piece that is not UTF-8 decodes as U+FFFD.
   CHECK(decode(t, {5, base + 0xc3}) == "ab\xef\xbf\xbd");
+  // Runs of byte pieces longer than decode's 64-byte buffer keep characters whole.
+  std::vector<uint32_t> run{5};
+  std::string expected = "ab";
+  for (int i = 0; i < 45; ++i) {
+    run.push_back(base + 0xc3);
+    run.push_back(base + 0xa9);
+    expected += "\xc3\xa9";
+  }
+  CHECK(decode(t, run) == expected);
 }
 
 TEST_CASE("tokenizer: SentencePiece BPE merges the best-scoring pair first") {
@@ -220,6 +229,9 @@ TEST_CASE("tokenizer: invalid UTF-8 is a named error") {
 TEST_CASE("tokenizer: scratch and output limits") {
   const Blob blob = make_blob(unigram_spec());
   const Tokenizer t = open_ok(blob);
+  // The header alone gives the same scratch size (expansion 3 without a charsmap).
+  CHECK(t.scratch_bytes(100) == tokenizer_scratch_bytes(TokenizerModel::kUnigram, 3, 100));
+  CHECK(t.scratch_bytes(100) == 304 + 12 * 304);
   const std::string text = "ab ab ab";
   std::vector<uint64_t> scratch((t.scratch_bytes(text.size()) + 7) / 8);
   uint32_t ids[8];

@@ -51,7 +51,7 @@ def main():
     if len(held) < lines_wanted or len(train) < 20000:
         print("XATTN-SKIP: too little translated text under /usr/share/locale (%d held-out lines)" % len(held))
         return 0
-    train, held = train[:60000], held[:lines_wanted]
+    train, held = train[:40000], held[:lines_wanted]
     failures = 0
     for name, options in MODELS:
         prefix = os.path.join(work, name)
@@ -65,13 +65,25 @@ def main():
         decode_in = [" ".join(map(str, ids)) for ids in expected]
         decoded, code2 = run_cli(cli, ["--spm", prefix + ".model", "--decode"], decode_in)
         decode_mismatches = [i for i in range(len(held)) if decoded[i] != sp.decode(expected[i])]
-        print("%-26s %d lines: %d id mismatches, %d decode mismatches" %
-              (name, len(held), len(mismatches), len(decode_mismatches)))
+        pieces, code3 = run_cli(cli, ["--spm", prefix + ".model", "--pieces"], held)
+        piece_mismatches = [i for i in range(len(held))
+                            if pieces[i] != " ".join(sp.id_to_piece(id) for id in expected[i])]
+        print("%-26s %d lines: %d id mismatches, %d decode mismatches, %d piece mismatches" %
+              (name, len(held), len(mismatches), len(decode_mismatches), len(piece_mismatches)))
         for i in mismatches[:3]:
             print("  text:     %r\n  expected: %s\n  got:      %s" % (held[i], expected[i], got[i]))
         for i in decode_mismatches[:3]:
             print("  ids: %s\n  expected: %r\n  got:      %r" % (expected[i], sp.decode(expected[i]), decoded[i]))
-        failures += len(mismatches) + len(decode_mismatches) + (code != 0) + (code2 != 0)
+        failures += len(mismatches) + len(decode_mismatches) + len(piece_mismatches) + (code != 0) + (code2 != 0) + (code3 != 0)
+    # Invalid UTF-8 is a one-line error naming the line, and the next line still encodes.
+    result = subprocess.run([cli, "tokenize", "--spm", prefix + ".model"], input=b"ok\n\xff\xfe\nok\n",
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    outputs = result.stdout.decode().split("\n")
+    if result.returncode != 1 or b"line 2: tokenizer: invalid UTF-8 at byte 0" not in result.stderr or \
+            outputs[0] != outputs[2] or outputs[1] != "":
+        print("invalid UTF-8: expected exit 1, an error for line 2 and the other lines encoded; got %d, %r, %r" %
+              (result.returncode, result.stderr, outputs))
+        failures += 1
     print("all models identical" if failures == 0 else "FAILED")
     return 0 if failures == 0 else 1
 

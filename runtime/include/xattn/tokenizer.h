@@ -28,6 +28,20 @@ struct PieceText {
   size_t size = 0;
 };
 
+// Scratch bytes encode() needs, from what the blob's header says (model
+// byte and expansion) and the longest input: the same number as
+// Tokenizer::scratch_bytes, computable before opening (e.g. by a planner).
+// SentencePiece: N = max_input_bytes * expansion + 3 normalized bytes, then
+// 12 bytes per lattice node (unigram) or 20 per symbol and 3 x 16 per merge
+// candidate (BPE); byte-level BPE: 8 bytes per input byte + 8.
+constexpr size_t tokenizer_scratch_bytes(TokenizerModel model, uint32_t expansion, size_t max_input_bytes) {
+  const size_t normalized = max_input_bytes * expansion + 3;
+  const size_t text = (normalized + 7) & ~size_t{7};
+  return model == TokenizerModel::kUnigram          ? text + 12 * (normalized + 1)
+         : model == TokenizerModel::kSentencePieceBpe ? text + 20 * normalized + 48 * normalized
+                                                      : 8 * (max_input_bytes + 1);
+}
+
 class Tokenizer {
  public:
   // Validates `size` bytes at `blob` (4-byte aligned) and keeps pointers into

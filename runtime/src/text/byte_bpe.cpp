@@ -15,6 +15,8 @@ struct Part {
   uint32_t rank;   // rank of this part joined with the next one (kNoPiece: none)
 };
 
+static_assert(sizeof(Part) == 8, "tokenizer_scratch_bytes counts 8 bytes per part");
+
 // The rank of bytes [parts[i].start, parts[i + skip].start), if that is a token.
 uint32_t joined_rank(const Tokenizer& t, const char* piece, const Part* parts, size_t count, size_t i,
                      size_t skip) {
@@ -48,8 +50,6 @@ void merge(const Tokenizer& t, const char* piece, size_t size, Part* parts, IdSi
 }
 
 }  // namespace
-
-size_t byte_bpe_scratch(size_t input_bytes) { return (input_bytes + 1) * sizeof(Part); }
 
 Status byte_bpe_encode(const Tokenizer& t, const char* text, size_t length, void* scratch, IdSink* sink) {
   Part* parts = static_cast<Part*>(scratch);

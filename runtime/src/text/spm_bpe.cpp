@@ -23,6 +23,8 @@ struct Candidate {
   uint32_t size;
 };
 
+static_assert(sizeof(Symbol) == 20 && sizeof(Candidate) == 16, "tokenizer_scratch_bytes counts these sizes");
+
 // Agenda order: higher score first, then smaller left index.
 bool before(const Candidate& a, const Candidate& b) {
   return a.score > b.score || (a.score == b.score && a.left < b.left);
@@ -63,11 +65,6 @@ struct Agenda {
 bool mergeable(uint8_t type) { return type == kNormal || type == kUserDefined || type == kUnused; }
 
 }  // namespace
-
-size_t spm_bpe_scratch(const Tokenizer&, size_t normalized_bytes) {
-  // Each merge pushes at most two candidates after the first n - 1.
-  return normalized_bytes * sizeof(Symbol) + 3 * normalized_bytes * sizeof(Candidate);
-}
 
 Status spm_bpe_encode(const Tokenizer& t, const char* text, size_t size, void* scratch, IdSink* sink) {
   const auto& s = t.sections();

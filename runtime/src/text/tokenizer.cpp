@@ -42,11 +42,7 @@ void flush_bytes(const uint8_t* bytes, size_t n, TextSink* sink) {
 }  // namespace
 
 size_t Tokenizer::scratch_bytes(size_t max_input_bytes) const {
-  if (!spm(*this)) return byte_bpe_scratch(max_input_bytes);
-  const size_t normalized = normalized_capacity(*this, max_input_bytes);
-  const size_t model = model_ == TokenizerModel::kUnigram ? unigram_scratch(*this, normalized)
-                                                          : spm_bpe_scratch(*this, normalized);
-  return align8(normalized) + model;
+  return tokenizer_scratch_bytes(model_, expansion_, max_input_bytes);
 }
 
 size_t Tokenizer::max_ids(size_t max_input_bytes) const {

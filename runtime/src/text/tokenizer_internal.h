@@ -109,6 +109,8 @@ size_t match_user_defined(const Tokenizer& t, const char* text, size_t length);
 // SentencePiece's PieceToId: reserved pieces first, then normal ones, else <unk>.
 uint32_t piece_to_id(const Tokenizer& t, const char* data, size_t size);
 
+// The encoders below work in the scratch tokenizer_scratch_bytes() sizes.
+
 // Output helper: appends one model id, counting past capacity.
 struct IdSink {
   uint32_t* ids;
@@ -125,15 +127,12 @@ struct IdSink {
 // else a run of <unk> pieces becomes one.
 void emit_piece(const Tokenizer& t, uint32_t piece, const char* text, size_t size, IdSink* sink);
 
-size_t unigram_scratch(const Tokenizer& t, size_t normalized_bytes);
 Status unigram_encode(const Tokenizer& t, const char* normalized, size_t length, void* scratch,
                       IdSink* sink);
 
-size_t spm_bpe_scratch(const Tokenizer& t, size_t normalized_bytes);
 Status spm_bpe_encode(const Tokenizer& t, const char* normalized, size_t length, void* scratch,
                       IdSink* sink);
 
-size_t byte_bpe_scratch(size_t input_bytes);
 Status byte_bpe_encode(const Tokenizer& t, const char* text, size_t length, void* scratch,
                        IdSink* sink);
 

@@ -15,14 +15,12 @@ struct BestPath {
   int32_t starts_at; // where its last piece starts (-1: no path yet)
   uint32_t piece;
 };
+static_assert(sizeof(BestPath) == 12, "tokenizer_scratch_bytes counts 12 bytes per lattice node");
 
-bool in_lattice(uint8_t type) { return type == kNormal || type == kUserDefined || type == kUnused; }
+// SentencePiece's lattice: normal and user-defined pieces (unused ones are skipped).
+bool in_lattice(uint8_t type) { return type == kNormal || type == kUserDefined; }
 
 }  // namespace
-
-size_t unigram_scratch(const Tokenizer&, size_t normalized_bytes) {
-  return (normalized_bytes + 1) * sizeof(BestPath);
-}
 
 Status unigram_encode(const Tokenizer& t, const char* text, size_t size, void* scratch, IdSink* sink) {
   const auto& s = t.sections();
@@ -41,7 +39,7 @@ Status unigram_encode(const Tokenizer& t, const char* text, size_t size, void* s
       hash = hash_step(hash, text[start + length - 1]);
       if (!maybe_prefix(t, hash)) break;  // no longer piece starts with these bytes
       const uint32_t p = find_piece_hashed(t, text + start, length, hash);
-      if (p == kNoPiece || !in_lattice(s.types[p]) || s.types[p] == kUnused) continue;
+      if (p == kNoPiece || !in_lattice(s.types[p])) continue;
       // User-defined symbols get a bonus so that they always win (double, as SentencePiece).
       const double score = s.types[p] == kUserDefined
                                ? static_cast<double>(static_cast<float>(length) * t.max_score()) - 0.1
