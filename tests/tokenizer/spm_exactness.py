@@ -21,6 +21,8 @@ MODELS = [
                                     byte_fallback=True)),
     ("unigram-nfkc_cf-user", dict(model_type="unigram", vocab_size=6000, normalization_rule_name="nmt_nfkc_cf",
                                   user_defined_symbols=["<sep>", "%s", "http://", "\U0001F642", "..."])),
+    ("unigram-nfkc-spaces-kept", dict(model_type="unigram", vocab_size=4000, normalization_rule_name="nmt_nfkc",
+                                      add_dummy_prefix=False, remove_extra_whitespaces=False)),
     ("bpe-nfkc", dict(model_type="bpe", vocab_size=8000, normalization_rule_name="nmt_nfkc")),
     ("bpe-identity-bytes-user", dict(model_type="bpe", vocab_size=4000, normalization_rule_name="identity",
                                      byte_fallback=True, user_defined_symbols=["<sep>", "%s", "\U0001F642"])),
