@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 
 #include "ct2_import.h"
-#include "format/tensor_slots.h"
+#include "format/tensor_table.h"
 #include "model_test_support.h"
 
 using namespace model_test;

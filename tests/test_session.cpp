@@ -89,7 +89,22 @@ TEST_CASE("session: arena_bytes is a compile-time constant for a known config") 
   }();
   alignas(64) static uint8_t arena[arena_bytes(config, limits)];
   static_assert(arena_bytes(config, limits) % kArenaAlignment == 0, "regions are 64-byte multiples");
-  CHECK(sizeof arena == plan_arena(config, limits).total);
+  // The regions lie in order, 64-aligned, inside the total, the last ending
+  // at it (up to its alignment padding).
+  const ArenaPlan plan = plan_arena(config, limits);
+  const ArenaRegion regions[] = {plan.x, plan.normed, plan.wide, plan.context, plan.query, plan.probs,
+                                 plan.quantized, plan.quantized_scales, plan.cross_cache, plan.cross_scales,
+                                 plan.self_cache, plan.self_scales, plan.reorder, plan.logits, plan.step_alignment,
+                                 plan.alive_tokens, plan.alive_scores, plan.alive_alignment, plan.candidate_scores,
+                                 plan.candidate_ids, plan.finished_tokens, plan.finished_info, plan.finished_alignment};
+  size_t end = 0;
+  for (const ArenaRegion& r : regions) {
+    CHECK(r.offset % kArenaAlignment == 0);
+    CHECK(r.offset >= end);
+    end = r.offset + r.bytes;
+  }
+  CHECK(end <= plan.total);
+  CHECK(plan.total - end < kArenaAlignment);
   // Bigger limits always need more.
   Limits more = limits;
   more.max_beam = 4;

@@ -21,28 +21,6 @@ bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Every tensor name xattn knows (CTranslate2's names), from tensor_name().
-const std::map<std::string, uint32_t>& tensor_ids_by_name() {
-  static const std::map<std::string, uint32_t> ids = [] {
-    std::map<std::string, uint32_t> m;
-    char name[96];
-    for (uint16_t role = 1; role < static_cast<uint16_t>(GlobalRole::kCount); ++role) {
-      const uint32_t id = tensor_id(Section::kGlobal, 0, role);
-      if (tensor_name(id, name, sizeof name)) m[name] = id;
-    }
-    for (uint32_t layer = 0; layer < kMaxLayers; ++layer) {
-      for (uint16_t role = 1; role < static_cast<uint16_t>(LayerRole::kDecoderCount); ++role) {
-        for (Section section : {Section::kEncoderLayer, Section::kDecoderLayer}) {
-          const uint32_t id = tensor_id(section, layer, role);
-          if (tensor_name(id, name, sizeof name)) m[name] = id;
-        }
-      }
-    }
-    return m;
-  }();
-  return ids;
-}
-
 // Recent specs hold a list of source embeddings; one of them is the classic table.
 std::string normalize_name(const std::string& name) {
   const std::string multi = "encoder/embeddings_0/";
@@ -105,24 +83,23 @@ class Importer {
       const auto scale = names_.find(alias.second + "_scale");
       if (scale != names_.end()) names_[alias.first + "_scale"] = scale->second;
     }
-    const auto& ids = tensor_ids_by_name();
     for (const auto& entry : names_) {
       const std::string& name = entry.first;
       const Ct2Variable& v = *entry.second;
       const std::string normalized = normalize_name(name);
-      if (ends_with(normalized, "weight_scale") && ids.count(normalized.substr(0, normalized.size() - 6))) continue;
+      uint32_t id = 0;
+      if (ends_with(normalized, "weight_scale") && tensor_id_from_name(normalized.substr(0, normalized.size() - 6).c_str(), &id)) continue;
       if (is_ct2_config_scalar(name)) {
         double value = 0.0;
         if (!ct2_scalar_value(v, &value)) fail("config variable " + name + " is not a scalar: " + v.shape_text());
         scalars_[name] = value;
         continue;
       }
-      const auto id = ids.find(normalized);
-      if (id == ids.end())
+      if (!tensor_id_from_name(normalized.c_str(), &id))
         fail("unsupported or unknown CTranslate2 variable " + name + " " + v.shape_text() + " " +
              ct2_dtype_name(v.dtype));
-      if (!tensor_names_.emplace(id->second, name).second)
-        fail("variables " + tensor_names_[id->second] + " and " + name + " both give " + normalized);
+      if (!tensor_names_.emplace(id, name).second)
+        fail("variables " + tensor_names_[id] + " and " + name + " both give " + normalized);
     }
   }
 

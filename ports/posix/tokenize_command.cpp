@@ -24,7 +24,12 @@ const char kUsage[] =
 }  // namespace
 
 int run_tokenize(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err) {
-  Args args(argc, argv, 1);
+  Args args(argc, argv, 1,
+            {{"--spm", true}, {"--tiktoken", true}, {"--bpe", true}, {"--pieces", false}, {"--decode", false}});
+  if (args.help()) {
+    out << kUsage << '\n';
+    return 0;
+  }
   std::string spm, tiktoken, vocab, merges;
   const bool has_spm = args.text("--spm", &spm);
   const bool has_tiktoken = args.text("--tiktoken", &tiktoken);
@@ -120,6 +125,11 @@ int run_tokenize(int argc, char** argv, std::istream& in, std::ostream& out, std
       }
     }
     out << '\n';
+  }
+  out.flush();
+  if (!out) {
+    err << "xattn tokenize: cannot write the output\n";
+    return 1;
   }
   return status_code;
 }

@@ -41,11 +41,17 @@ class VocabView {
   uint32_t count_ = 0;
 };
 
+// The linear kernel a weight runs on: its dtype x layout, fixed by
+// open_model so no forward pass decides it again (nn/linear.cpp).
+enum class LinearKernel : uint8_t { kFloat32 = 0, kFloat32Packed = 1, kInt8 = 2, kInt8Packed = 3 };
+constexpr uint8_t kLinearKernelCount = 4;
+
 // One weight matrix [rows x cols] (out x in), float32 or int8 with one
 // float scale per row: w = q / scale (CTranslate2's convention).
 struct MatrixView {
   format::DType dtype = format::DType::kFloat32;
-  uint8_t layout = 0;             // format::kLayoutRowMajor or kLayoutPacked16x4
+  uint8_t layout = 0;             // format::kLayoutRowMajor, kLayoutPacked16x4 or kLayoutPacked16x1
+  LinearKernel kernel = LinearKernel::kFloat32;  // from dtype and layout
   uint32_t rows = 0;
   uint32_t cols = 0;
   const void* data = nullptr;

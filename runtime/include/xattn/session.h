@@ -21,6 +21,7 @@ namespace xattn {
 namespace kernels {
 struct KernelTable;
 }
+struct Workspace;
 
 constexpr uint32_t kNoToken = 0xffffffffu;
 
@@ -84,28 +85,30 @@ class Session {
   Status forced_logits(const uint32_t* target, size_t length, float* logits);
 
   // As init, on the kernel path named `path` ("scalar", "sse4.2", "avx2",
-  // "avx512", "neon"); kUnsupported when this build or CPU lacks it.
+  // "avx512", "avx512-vnni", "neon", "neon-dotprod"); kUnsupported when this
+  // build or CPU lacks it.
   Status init_with_kernel_path(const ModelView& model, const Limits& limits, void* arena, size_t arena_size,
                                const char* path);
 
   const char* kernel_name() const;
-  const Limits& limits() const { return limits_; }
-  const ModelView* model() const { return model_; }
-  uint32_t source_length() const { return source_length_; }
+  const Limits& limits() const;
+  const ModelView* model() const;  // null until init succeeds
+  uint32_t source_length() const;
+
+  // Words of the session's workspace (see below); session.cpp checks it fits.
+  static constexpr size_t kWorkspaceWords = 96;
 
  private:
-  template <class T>
-  T* region(const ArenaRegion& r) const { return reinterpret_cast<T*>(arena_ + r.offset); }
+  Workspace& workspace();
+  const Workspace& workspace() const;
 
-  const ModelView* model_ = nullptr;
-  const kernels::KernelTable* kernels_ = nullptr;
-  Limits limits_;
-  ArenaPlan plan_;
-  uint8_t* arena_ = nullptr;
-  uint32_t source_length_ = 0;
+  // The Workspace (runtime/src/model/workspace.h), built by init: typed
+  // pointers to every arena region and the choices made once per session
+  // (kernel table, linear and attention set-up). Opaque words here, so no
+  // internal type reaches this header.
+  void* workspace_[kWorkspaceWords] = {};
+  bool ready_ = false;
   bool encoded_ = false;
-
-  friend struct SessionAccess;
 };
 
 }  // namespace xattn

@@ -1,6 +1,12 @@
-// Tensor ids: the well-defined numbers the model file's tensor table uses
-// instead of names. id = (section << 24) | (layer << 16) | role. Names (for
-// messages and tools) are derived from ids, so nothing parses strings.
+// Tensor ids and the tensor table.
+//
+// A model file's tensor table names tensors by number, never by string:
+// id = (section << 24) | (layer << 16) | role. The rows below are the one
+// place a tensor is described: its role number, its CTranslate2 name, its
+// shape, the dtypes and layouts it may use, when a model holds it, and the
+// view member the reader binds it to. The role enums here, and names,
+// shapes, required lists and binders (format/tensor_table.cpp), all expand
+// from these rows; models/FORMAT.md, "How to add a tensor", says how to add one.
 #pragma once
 
 #include <cstddef>
@@ -8,45 +14,65 @@
 
 namespace xattn {
 
+// Columns of a row:
+//   role     the enum constant code uses (GlobalRole:: / LayerRole::)
+//   number   the role field of the id: file format, never renumber or reuse;
+//            rows are listed by increasing number (the file's table order)
+//   name     the CTranslate2 name; a layer row's follows "encoder/layer_N/"
+//            or "decoder/layer_N/"
+//   scope    layer rows only: kEveryLayer (encoder and decoder layers) or
+//            kDecoderLayer (decoder layers only)
+//   rows, cols  the shape in config units: kOne, kD / k2D / k3D (d_model
+//            times 1, 2, 3), kF (ffn_dim), kVs / kVt (source / target vocabulary)
+//   kind     kVector: float32 [n x 1] (biases, norm parameters);
+//            kEmbedding: float32 or int8, read one row at a time;
+//            kLinear: a linear layer's weight: float32 or int8, row-major or packed
+//   present  when a model holds it: always, or a predicate over its config
+//            (format/tensor_table.cpp defines them, e.g. pre_norm)
+//   member   the field it binds: of ModelView (global rows) or of the layer view
+#define XATTN_GLOBAL_TENSORS(X)                                                                          \
+  X(kSourceEmbedding, 1, "encoder/embeddings/weight", kVs, kD, kEmbedding, always, source_embedding)    \
+  X(kTargetEmbedding, 2, "decoder/embeddings/weight", kVt, kD, kEmbedding, always, target_embedding)    \
+  X(kEncoderNormGamma, 3, "encoder/layer_norm/gamma", kD, kOne, kVector, pre_norm, encoder_norm.gamma)  \
+  X(kEncoderNormBeta, 4, "encoder/layer_norm/beta", kD, kOne, kVector, pre_norm, encoder_norm.beta)     \
+  X(kDecoderNormGamma, 5, "decoder/layer_norm/gamma", kD, kOne, kVector, pre_norm, decoder_norm.gamma)  \
+  X(kDecoderNormBeta, 6, "decoder/layer_norm/beta", kD, kOne, kVector, pre_norm, decoder_norm.beta)     \
+  X(kOutputWeight, 7, "decoder/projection/weight", kVt, kD, kLinear, always, output.weight)             \
+  X(kOutputBias, 8, "decoder/projection/bias", kVt, kOne, kVector, always, output.bias)
+
+// kSelfQkvWeight is fused: rows Q, then K, then V. kCrossKvWeight is fused
+// (rows K, then V) and applied to the encoder output.
+#define XATTN_LAYER_TENSORS(X)                                                                                    \
+  X(kSelfNormGamma, 1, "self_attention/layer_norm/gamma", kEveryLayer, kD, kOne, kVector, always, self_norm.gamma) \
+  X(kSelfNormBeta, 2, "self_attention/layer_norm/beta", kEveryLayer, kD, kOne, kVector, always, self_norm.beta)   \
+  X(kSelfQkvWeight, 3, "self_attention/linear_0/weight", kEveryLayer, k3D, kD, kLinear, always, self_qkv.weight)  \
+  X(kSelfQkvBias, 4, "self_attention/linear_0/bias", kEveryLayer, k3D, kOne, kVector, always, self_qkv.bias)      \
+  X(kSelfOutWeight, 5, "self_attention/linear_1/weight", kEveryLayer, kD, kD, kLinear, always, self_out.weight)   \
+  X(kSelfOutBias, 6, "self_attention/linear_1/bias", kEveryLayer, kD, kOne, kVector, always, self_out.bias)       \
+  X(kFfnNormGamma, 7, "ffn/layer_norm/gamma", kEveryLayer, kD, kOne, kVector, always, ffn_norm.gamma)             \
+  X(kFfnNormBeta, 8, "ffn/layer_norm/beta", kEveryLayer, kD, kOne, kVector, always, ffn_norm.beta)                \
+  X(kFfnInWeight, 9, "ffn/linear_0/weight", kEveryLayer, kF, kD, kLinear, always, ffn_in.weight)                  \
+  X(kFfnInBias, 10, "ffn/linear_0/bias", kEveryLayer, kF, kOne, kVector, always, ffn_in.bias)                     \
+  X(kFfnOutWeight, 11, "ffn/linear_1/weight", kEveryLayer, kD, kF, kLinear, always, ffn_out.weight)               \
+  X(kFfnOutBias, 12, "ffn/linear_1/bias", kEveryLayer, kD, kOne, kVector, always, ffn_out.bias)                  \
+  X(kCrossNormGamma, 13, "attention/layer_norm/gamma", kDecoderLayer, kD, kOne, kVector, always, cross_norm.gamma) \
+  X(kCrossNormBeta, 14, "attention/layer_norm/beta", kDecoderLayer, kD, kOne, kVector, always, cross_norm.beta)   \
+  X(kCrossQWeight, 15, "attention/linear_0/weight", kDecoderLayer, kD, kD, kLinear, always, cross_q.weight)       \
+  X(kCrossQBias, 16, "attention/linear_0/bias", kDecoderLayer, kD, kOne, kVector, always, cross_q.bias)           \
+  X(kCrossKvWeight, 17, "attention/linear_1/weight", kDecoderLayer, k2D, kD, kLinear, always, cross_kv.weight)    \
+  X(kCrossKvBias, 18, "attention/linear_1/bias", kDecoderLayer, k2D, kOne, kVector, always, cross_kv.bias)        \
+  X(kCrossOutWeight, 19, "attention/linear_2/weight", kDecoderLayer, kD, kD, kLinear, always, cross_out.weight)   \
+  X(kCrossOutBias, 20, "attention/linear_2/bias", kDecoderLayer, kD, kOne, kVector, always, cross_out.bias)
+
 enum class Section : uint8_t { kGlobal = 0, kEncoderLayer = 1, kDecoderLayer = 2 };
 
-enum class GlobalRole : uint16_t {
-  kSourceEmbedding = 1,
-  kTargetEmbedding = 2,
-  kEncoderNormGamma = 3,
-  kEncoderNormBeta = 4,
-  kDecoderNormGamma = 5,
-  kDecoderNormBeta = 6,
-  kOutputWeight = 7,
-  kOutputBias = 8,
-  kCount = 9,
-};
+#define XATTN_ROLE_ENUM_GLOBAL(role, number, ...) role = number,
+enum class GlobalRole : uint16_t { XATTN_GLOBAL_TENSORS(XATTN_ROLE_ENUM_GLOBAL) };
+#undef XATTN_ROLE_ENUM_GLOBAL
 
-// Roles inside one layer. Encoder layers use 1..12; decoder layers 1..20.
-enum class LayerRole : uint16_t {
-  kSelfNormGamma = 1,
-  kSelfNormBeta = 2,
-  kSelfQkvWeight = 3,   // fused, rows Q then K then V
-  kSelfQkvBias = 4,
-  kSelfOutWeight = 5,
-  kSelfOutBias = 6,
-  kFfnNormGamma = 7,
-  kFfnNormBeta = 8,
-  kFfnInWeight = 9,
-  kFfnInBias = 10,
-  kFfnOutWeight = 11,
-  kFfnOutBias = 12,
-  kCrossNormGamma = 13,
-  kCrossNormBeta = 14,
-  kCrossQWeight = 15,
-  kCrossQBias = 16,
-  kCrossKvWeight = 17,  // fused, rows K then V; applied to the encoder output
-  kCrossKvBias = 18,
-  kCrossOutWeight = 19,
-  kCrossOutBias = 20,
-  kEncoderCount = 13,
-  kDecoderCount = 21,
-};
+#define XATTN_ROLE_ENUM_LAYER(role, number, ...) role = number,
+enum class LayerRole : uint16_t { XATTN_LAYER_TENSORS(XATTN_ROLE_ENUM_LAYER) };
+#undef XATTN_ROLE_ENUM_LAYER
 
 constexpr uint32_t tensor_id(Section section, uint32_t layer, uint16_t role) {
   return (static_cast<uint32_t>(section) << 24) | ((layer & 0xffu) << 16) | role;
@@ -67,7 +93,7 @@ struct TensorShape {
   uint32_t rows = 0;
   uint32_t cols = 0;
   bool int8_allowed = false;
-  bool packable = false;  // a linear layer's weight: int8 may use format layout 1
+  bool packable = false;  // a linear layer's weight: may use format layouts 1 (int8) and 2 (float32)
 };
 // False when no tensor with this id belongs in such a model.
 bool tensor_shape(const ModelConfig& config, uint32_t id, TensorShape* shape);
@@ -80,5 +106,10 @@ uint32_t required_tensors(const ModelConfig& config, uint32_t* ids, uint32_t cap
 // in CTranslate2 files) into out, NUL-terminated; returns false for an id no
 // model uses. out_size >= 64 always suffices.
 bool tensor_name(uint32_t id, char* out, size_t out_size);
+
+// The inverse of tensor_name: the id of a name tensor_name writes (layers
+// below kMaxLayers), for tools that read named tensors. False for any other
+// string.
+bool tensor_id_from_name(const char* name, uint32_t* id);
 
 }  // namespace xattn

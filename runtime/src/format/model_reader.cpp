@@ -5,7 +5,7 @@
 #include <new>
 
 #include "format/bytes.h"
-#include "format/tensor_slots.h"
+#include "format/tensor_table.h"
 #include "format/vocab_reader.h"
 #include "xattn/model.h"
 #include "xattn/tensor_id.h"
@@ -248,6 +248,9 @@ Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* entry, Mode
     slot.matrix->scales = scales;
     slot.matrix->layout = layout;
     slot.matrix->row_sums = row_sums;
+    slot.matrix->kernel = int8 ? (packed ? LinearKernel::kInt8Packed : LinearKernel::kInt8)
+                               : (layout == format::kLayoutPacked16x1 ? LinearKernel::kFloat32Packed
+                                                                      : LinearKernel::kFloat32);
   } else {
     *slot.vector = reinterpret_cast<const float*>(bytes + offset);
   }

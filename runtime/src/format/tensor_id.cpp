@@ -1,44 +1,12 @@
+// Tensor names, both ways, from the rows of the tensor table.
 #include "xattn/tensor_id.h"
+
+#include <cstring>
+
+#include "format/tensor_table.h"
 
 namespace xattn {
 namespace {
-
-const char* const kGlobalNames[] = {
-    nullptr,
-    "encoder/embeddings/weight",
-    "decoder/embeddings/weight",
-    "encoder/layer_norm/gamma",
-    "encoder/layer_norm/beta",
-    "decoder/layer_norm/gamma",
-    "decoder/layer_norm/beta",
-    "decoder/projection/weight",
-    "decoder/projection/bias",
-};
-
-// Indexed by LayerRole; the same paths CTranslate2 uses inside a layer.
-const char* const kLayerNames[] = {
-    nullptr,
-    "self_attention/layer_norm/gamma",
-    "self_attention/layer_norm/beta",
-    "self_attention/linear_0/weight",
-    "self_attention/linear_0/bias",
-    "self_attention/linear_1/weight",
-    "self_attention/linear_1/bias",
-    "ffn/layer_norm/gamma",
-    "ffn/layer_norm/beta",
-    "ffn/linear_0/weight",
-    "ffn/linear_0/bias",
-    "ffn/linear_1/weight",
-    "ffn/linear_1/bias",
-    "attention/layer_norm/gamma",
-    "attention/layer_norm/beta",
-    "attention/linear_0/weight",
-    "attention/linear_0/bias",
-    "attention/linear_1/weight",
-    "attention/linear_1/bias",
-    "attention/linear_2/weight",
-    "attention/linear_2/bias",
-};
 
 struct Writer {
   char* out;
@@ -69,22 +37,45 @@ bool tensor_name(uint32_t id, char* out, size_t out_size) {
   out[0] = '\0';
   const uint32_t section = id >> 24;
   const uint32_t layer = (id >> 16) & 0xffu;
-  const uint32_t role = id & 0xffffu;
+  const format::TensorRow* row = format::find_row(id);
+  if (row == nullptr || (section == static_cast<uint32_t>(Section::kGlobal) && layer != 0)) return false;
   Writer w{out, out_size};
-  if (section == static_cast<uint32_t>(Section::kGlobal)) {
-    if (layer != 0 || role == 0 || role >= static_cast<uint32_t>(GlobalRole::kCount)) return false;
-    w.put(kGlobalNames[role]);
+  if (section != static_cast<uint32_t>(Section::kGlobal)) {
+    w.put(section == static_cast<uint32_t>(Section::kEncoderLayer) ? "encoder/layer_" : "decoder/layer_");
+    w.put(layer);
+    w.put("/");
+  }
+  w.put(row->name);
+  return true;
+}
+
+bool tensor_id_from_name(const char* name, uint32_t* id) {
+  if (name == nullptr || id == nullptr) return false;
+  Section section = Section::kGlobal;
+  uint32_t layer = 0;
+  const char* rest = name;
+  const Section layer_sections[] = {Section::kEncoderLayer, Section::kDecoderLayer};
+  for (Section s : layer_sections) {
+    const char* prefix = s == Section::kEncoderLayer ? "encoder/layer_" : "decoder/layer_";
+    const size_t n = std::strlen(prefix);
+    // "encoder/layer_norm/gamma" is a global that shares the prefix.
+    if (std::strncmp(name, prefix, n) != 0 || name[n] < '0' || name[n] > '9') continue;
+    section = s;
+    rest = name + n;
+    while (*rest >= '0' && *rest <= '9' && layer < kMaxLayers) layer = layer * 10 + static_cast<uint32_t>(*rest++ - '0');
+    if (layer >= kMaxLayers || *rest++ != '/') return false;
+  }
+  for (const format::TensorRow* r = format::rows_begin(); r != format::rows_end(); ++r) {
+    if (std::strcmp(r->name, rest) != 0) continue;
+    const uint32_t candidate = tensor_id(section, layer, r->role);
+    if (format::find_row(candidate) != r) continue;  // a name of another section ("encoder/layer_0/attention/...")
+    // Only the spelling tensor_name writes ("layer_03" is not it).
+    char canonical[96];
+    if (!tensor_name(candidate, canonical, sizeof canonical) || std::strcmp(canonical, name) != 0) return false;
+    *id = candidate;
     return true;
   }
-  const bool encoder = section == static_cast<uint32_t>(Section::kEncoderLayer);
-  const bool decoder = section == static_cast<uint32_t>(Section::kDecoderLayer);
-  const uint32_t limit = static_cast<uint32_t>(encoder ? LayerRole::kEncoderCount : LayerRole::kDecoderCount);
-  if ((!encoder && !decoder) || role == 0 || role >= limit) return false;
-  w.put(encoder ? "encoder/layer_" : "decoder/layer_");
-  w.put(layer);
-  w.put("/");
-  w.put(kLayerNames[role]);
-  return true;
+  return false;
 }
 
 }  // namespace xattn

@@ -1,6 +1,6 @@
 #include "model/decoder.h"
 
-#include <cmath>
+#include <cassert>
 #include <cstring>
 
 #include "model/sublayers.h"
@@ -9,17 +9,6 @@
 
 namespace xattn {
 namespace {
-
-kernels::Attention attention_shape(const ModelConfig& c, float* probs, float* out) {
-  kernels::Attention a;
-  a.heads = c.num_heads;
-  a.dh = c.head_dim();
-  a.scale = 1.0f / std::sqrt(static_cast<float>(a.dh));
-  a.probs = probs;
-  a.out = out;
-  a.out_stride = c.d_model;
-  return a;
-}
 
 // Stores x (d_model floats) as position `step` of beam b's K or V rows of
 // the self-attention cache, at the cache's precision (so the step attends
@@ -35,8 +24,8 @@ void store_self_row(const Workspace& w, const float* x, size_t l, size_t kv, siz
     // calls (with their layout arithmetic) cost 1-3% of aren's decoder step.
     std::memcpy(data + step * row_bytes, x, row_bytes);
   } else {
-    w.k->store_kv(x, 1, c.d_model, c.num_heads, c.head_dim(), precision, data + step * row_bytes,
-                  w.self_scale_rows(l, kv, b, step));
+    w.kernels->store_kv(x, 1, c.d_model, c.num_heads, c.head_dim(), precision, data + step * row_bytes,
+                        w.self_scale_rows(l, kv, b, step));
   }
   rows->data = data;
   rows->scales = w.self_scale_rows(l, kv, b);
@@ -49,8 +38,8 @@ void self_attention(Workspace& w, const DecoderLayerView& layer, size_t l, const
                     size_t step, float* out) {
   const ModelConfig& c = w.model->config;
   const size_t d = c.d_model;
-  apply_linear(*w.k, layer.self_qkv, in, beams, w.wide, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
-  kernels::Attention a = attention_shape(c, w.probs, nullptr);
+  w.linear(layer.self_qkv, in, beams, w.wide);
+  kernels::Attention a = w.attention;
   a.nq = 1;
   a.len = step + 1;
   for (size_t b = 0; b < beams; ++b) {
@@ -59,9 +48,9 @@ void self_attention(Workspace& w, const DecoderLayerView& layer, size_t l, const
     store_self_row(w, row + 2 * d, l, 1, b, step, &a.v);
     a.q = row;
     a.out = w.context + b * d;
-    w.k->attention(a);
+    w.kernels->attention(a);
   }
-  apply_linear(*w.k, layer.self_out, w.context, beams, out, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
+  w.linear(layer.self_out, w.context, beams, out);
 }
 
 // All beams read the one static cache, in one kernel call per layer: it is
@@ -69,8 +58,9 @@ void self_attention(Workspace& w, const DecoderLayerView& layer, size_t l, const
 void cross_attention(Workspace& w, const DecoderLayerView& layer, size_t l, const float* in, size_t beams,
                      bool alignment, float* out) {
   const ModelConfig& c = w.model->config;
-  apply_linear(*w.k, layer.cross_q, in, beams, w.query, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
-  kernels::Attention a = attention_shape(c, w.probs, w.context);
+  w.linear(layer.cross_q, in, beams, w.query);
+  kernels::Attention a = w.attention;
+  a.out = w.context;
   a.q = w.query;
   a.q_stride = c.d_model;
   a.nq = beams;
@@ -78,8 +68,8 @@ void cross_attention(Workspace& w, const DecoderLayerView& layer, size_t l, cons
   a.v = w.cross_rows(l, 1);
   a.len = w.source_length;
   a.align = alignment ? w.step_alignment : nullptr;
-  w.k->attention(a);
-  apply_linear(*w.k, layer.cross_out, w.context, beams, out, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
+  w.kernels->attention(a);
+  w.linear(layer.cross_out, w.context, beams, out);
 }
 
 }  // namespace
@@ -89,8 +79,10 @@ void decoder_step(Workspace& w, const uint32_t* tokens, size_t beams, size_t ste
   const ModelView& m = *w.model;
   const ModelConfig& c = m.config;
   const size_t d = c.d_model;
+  assert(beams >= 1 && beams <= w.max_beam && step < w.positions && w.source_length <= w.limits.max_source_length);
+  assert(!alignment || (w.limits.alignment && alignment_layer < c.decoder_layers));
   for (size_t b = 0; b < beams; ++b) {
-    embed_token(*w.k, c, m.target_embedding, tokens[b], step + 1, w.query, w.x + b * d);
+    embed_token(*w.kernels, c, m.target_embedding, tokens[b], step + 1, w.query, w.x + b * d);
   }
   for (size_t l = 0; l < c.decoder_layers; ++l) {
     const DecoderLayerView& layer = m.decoder[l];
@@ -107,10 +99,10 @@ void decoder_step(Workspace& w, const uint32_t* tokens, size_t beams, size_t ste
   }
   const float* final_states = w.x;
   if (c.norm == NormPlacement::kPreNorm) {
-    w.k->layer_norm(w.x, beams, d, m.decoder_norm.gamma, m.decoder_norm.beta, c.layer_norm_epsilon, w.normed);
+    w.kernels->layer_norm(w.x, beams, d, m.decoder_norm.gamma, m.decoder_norm.beta, c.layer_norm_epsilon, w.normed);
     final_states = w.normed;
   }
-  apply_linear(*w.k, m.output, final_states, beams, w.logits, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
+  w.linear(m.output, final_states, beams, w.logits);
 }
 
 namespace {
@@ -130,6 +122,7 @@ void reorder_self_cache(Workspace& w, const uint32_t* parents, size_t beams, siz
   bool identity = beams == sources;
   for (size_t b = 0; b < beams; ++b) identity = identity && parents[b] == b;
   if (identity) return;
+  assert(beams <= w.max_beam && sources <= w.max_beam && step < w.positions);
   const ModelConfig& c = w.model->config;
   const KvPrecision precision = w.limits.self_kv_cache;
   const size_t rows = step + 1;  // only the positions written so far

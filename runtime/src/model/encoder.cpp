@@ -1,6 +1,6 @@
 #include "model/encoder.h"
 
-#include <cmath>
+#include <cassert>
 
 #include "model/sublayers.h"
 #include "nn/embedding.h"
@@ -14,28 +14,22 @@ namespace {
 // the probability rows the arena holds.
 void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const float* in, size_t s,
                             float* out) {
-  const ModelConfig& c = w.model->config;
-  const size_t d = c.d_model;
-  apply_linear(*w.k, layer.self_qkv, in, s, w.wide, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
-  kernels::Attention a;
+  const size_t d = w.model->config.d_model;
+  w.linear(layer.self_qkv, in, s, w.wide);
+  kernels::Attention a = w.attention;
   a.q_stride = 3 * d;
   a.k.data = w.wide + d;
   a.k.stride = 3 * d;
   a.v.data = w.wide + 2 * d;
   a.v.stride = 3 * d;
   a.len = s;
-  a.heads = c.num_heads;
-  a.dh = c.head_dim();
-  a.scale = 1.0f / std::sqrt(static_cast<float>(a.dh));
-  a.probs = w.probs;
-  a.out_stride = d;
   for (size_t i = 0; i < s; i += w.max_beam) {
     a.q = w.wide + i * 3 * d;
     a.nq = s - i < w.max_beam ? s - i : w.max_beam;
     a.out = w.context + i * d;
-    w.k->attention(a);
+    w.kernels->attention(a);
   }
-  apply_linear(*w.k, layer.self_out, w.context, s, out, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
+  w.linear(layer.self_out, w.context, s, out);
 }
 
 // Fills the static cache: K and V of every decoder layer over the encoder
@@ -44,9 +38,9 @@ void fill_cross_cache(Workspace& w, const float* memory, size_t s) {
   const ModelConfig& c = w.model->config;
   const size_t d = c.d_model;
   for (size_t l = 0; l < c.decoder_layers; ++l) {
-    apply_linear(*w.k, w.model->decoder[l].cross_kv, memory, s, w.wide, w.quantized, w.quantized_scales, w.model->config.activation_rounding);
+    w.linear(w.model->decoder[l].cross_kv, memory, s, w.wide);
     for (size_t kv = 0; kv < 2; ++kv) {
-      w.k->store_kv(w.wide + kv * d, s, 2 * d, c.num_heads, c.head_dim(), w.limits.kv_cache, w.cross(l, kv),
+      w.kernels->store_kv(w.wide + kv * d, s, 2 * d, c.num_heads, c.head_dim(), w.limits.kv_cache, w.cross(l, kv),
                     w.cross_scale_rows(l, kv));
     }
   }
@@ -58,8 +52,9 @@ void run_encoder(Workspace& w, const uint32_t* ids, size_t count) {
   const ModelView& m = *w.model;
   const ModelConfig& c = m.config;
   const size_t d = c.d_model, s = count;
+  assert(s >= 1 && s <= w.limits.max_source_length);
   for (size_t i = 0; i < s; ++i) {
-    embed_token(*w.k, c, m.source_embedding, ids[i], i + 1, w.query, w.x + i * d);
+    embed_token(*w.kernels, c, m.source_embedding, ids[i], i + 1, w.query, w.x + i * d);
   }
   for (size_t l = 0; l < c.encoder_layers; ++l) {
     const EncoderLayerView& layer = m.encoder[l];
@@ -71,7 +66,7 @@ void run_encoder(Workspace& w, const uint32_t* ids, size_t count) {
     });
   }
   if (c.norm == NormPlacement::kPreNorm) {
-    w.k->layer_norm(w.x, s, d, m.encoder_norm.gamma, m.encoder_norm.beta, c.layer_norm_epsilon, w.x);
+    w.kernels->layer_norm(w.x, s, d, m.encoder_norm.gamma, m.encoder_norm.beta, c.layer_norm_epsilon, w.x);
   }
   fill_cross_cache(w, w.x, s);
   w.source_length = static_cast<uint32_t>(s);

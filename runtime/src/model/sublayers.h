@@ -18,14 +18,14 @@ void residual_block(Workspace& w, const NormView& norm, size_t rows, Sublayer f)
   const ModelConfig& c = w.model->config;
   const size_t n = rows * c.d_model;
   if (c.norm == NormPlacement::kPreNorm) {
-    w.k->layer_norm(w.x, rows, c.d_model, norm.gamma, norm.beta, c.layer_norm_epsilon, w.normed);
+    w.kernels->layer_norm(w.x, rows, c.d_model, norm.gamma, norm.beta, c.layer_norm_epsilon, w.normed);
     f(w.normed, w.normed);
   } else {
     f(w.x, w.normed);
   }
-  w.k->add(w.x, w.normed, n);
+  w.kernels->add(w.x, w.normed, n);
   if (c.norm == NormPlacement::kPostNorm) {
-    w.k->layer_norm(w.x, rows, c.d_model, norm.gamma, norm.beta, c.layer_norm_epsilon, w.x);
+    w.kernels->layer_norm(w.x, rows, c.d_model, norm.gamma, norm.beta, c.layer_norm_epsilon, w.x);
   }
 }
 

@@ -1,16 +1,20 @@
 #include "model/workspace.h"
 
+#include <cmath>
+
 namespace xattn {
 
-void Workspace::bind(const ModelView& m, const kernels::KernelTable& table, const Limits& l,
-                     const ArenaPlan& p, uint8_t* arena) {
+void Workspace::init(const ModelView& m, const kernels::KernelTable& table, const Limits& l, uint8_t* arena) {
+  const ArenaPlan p = plan_arena(m.config, l);
+  const ModelConfig& c = m.config;
   model = &m;
-  k = &table;
+  kernels = &table;
   limits = l;
   positions = l.max_target_length;
   max_beam = l.max_beam < 1 ? 1 : l.max_beam;
-  self_beam_bytes = positions * m.config.d_model * kv_element_bytes(l.self_kv_cache);
+  self_beam_bytes = positions * c.d_model * kv_element_bytes(l.self_kv_cache);
   auto f = [arena](const ArenaRegion& r) { return reinterpret_cast<float*>(arena + r.offset); };
+  auto u = [arena](const ArenaRegion& r) { return reinterpret_cast<uint32_t*>(arena + r.offset); };
   x = f(p.x);
   normed = f(p.normed);
   wide = f(p.wide);
@@ -26,7 +30,26 @@ void Workspace::bind(const ModelView& m, const kernels::KernelTable& table, cons
   reorder = arena + p.reorder.offset;
   logits = f(p.logits);
   step_alignment = f(p.step_alignment);
+  search.alive_tokens = u(p.alive_tokens);
+  search.alive_scores = f(p.alive_scores);
+  search.alive_alignment = f(p.alive_alignment);
+  search.candidate_scores = f(p.candidate_scores);
+  search.candidate_ids = u(p.candidate_ids);
+  search.finished_tokens = u(p.finished_tokens);
+  search.finished_info = arena + p.finished_info.offset;
+  search.finished_alignment = f(p.finished_alignment);
   source_length = 0;
+
+  linear_context.kernels = &table;
+  linear_context.quantized = quantized;
+  linear_context.quantized_scales = quantized_scales;
+  linear_context.rounding = c.activation_rounding;
+  attention = kernels::Attention();
+  attention.heads = c.num_heads;
+  attention.dh = c.head_dim();
+  attention.scale = 1.0f / std::sqrt(static_cast<float>(attention.dh));
+  attention.probs = probs;
+  attention.out_stride = c.d_model;
 }
 
 uint8_t* Workspace::cross(size_t layer, size_t kv) const {

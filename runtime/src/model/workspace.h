@@ -1,24 +1,45 @@
-// Workspace: typed pointers to every region of a session's arena, derived
-// from the plan once at init. The encoder, decoder and search read and write
-// only through it, so the arena layout lives in one place (xattn/arena.h).
+// Workspace: everything a session's forward passes and search need, set up
+// once by Session::init and kept in the Session: typed pointers to every
+// region of the arena (activations, both KV caches, logits, the search's
+// hypotheses), derived from the plan (xattn/arena.h) in one place, and the
+// choices made once per session (the kernel table, the linear context, the
+// attention shape). The encoder, decoder and search read and write only
+// through it.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
 #include "kernels/kernels.h"
+#include "nn/linear.h"
 #include "xattn/arena.h"
 #include "xattn/model.h"
 
 namespace xattn {
 
+// The search's regions (search/hypotheses.h gives them their types).
+struct SearchRegions {
+  uint32_t* alive_tokens = nullptr;     // [2][beam][positions]
+  float* alive_scores = nullptr;        // [2][beam]
+  float* alive_alignment = nullptr;     // [2][beam][positions][max source]
+  float* candidate_scores = nullptr;    // [2 beam]
+  uint32_t* candidate_ids = nullptr;    // [2 beam]
+  uint32_t* finished_tokens = nullptr;  // [2 beam][positions]
+  uint8_t* finished_info = nullptr;     // [2 beam] records of kFinishedInfoBytes
+  float* finished_alignment = nullptr;  // [2 beam][positions][max source]
+};
+
 struct Workspace {
   const ModelView* model = nullptr;
-  const kernels::KernelTable* k = nullptr;
+  const kernels::KernelTable* kernels = nullptr;
   Limits limits;
   size_t positions = 0;  // self-attention cache rows per beam: one per decoding step
   size_t max_beam = 1;
   size_t self_beam_bytes = 0;  // one beam's K or V rows of the self-attention cache
+  LinearContext linear_context;
+  // Heads, head size, score scale, probability scratch and output stride of
+  // every attention call; each call fills in its queries, keys and values.
+  kernels::Attention attention;
 
   float* x = nullptr;
   float* normed = nullptr;
@@ -35,11 +56,17 @@ struct Workspace {
   uint8_t* reorder = nullptr;
   float* logits = nullptr;
   float* step_alignment = nullptr;
+  SearchRegions search;
 
   uint32_t source_length = 0;
 
-  void bind(const ModelView& m, const kernels::KernelTable& table, const Limits& l, const ArenaPlan& p,
-            uint8_t* arena);
+  // Places every region in `arena` (at least arena_bytes(m.config, l) bytes).
+  void init(const ModelView& m, const kernels::KernelTable& table, const Limits& l, uint8_t* arena);
+
+  // y = x . W^T + bias for `rows` rows, on the layer's prepared kernel.
+  void linear(const LinearView& layer, const float* in, size_t rows, float* out) const {
+    xattn::linear(linear_context, layer, in, rows, out);
+  }
 
   // Cross-attention K (kv = 0) or V (kv = 1) of a decoder layer: source rows of d_model.
   uint8_t* cross(size_t layer, size_t kv) const;

@@ -1,22 +1,48 @@
 #include "nn/linear.h"
 
-namespace xattn {
+#include <cassert>
 
-void apply_linear(const kernels::KernelTable& k, const LinearView& layer, const float* x, size_t m,
-                  float* y, int8_t* quantized, float* scales, Rounding rounding) {
+namespace xattn {
+namespace {
+
+using Kernel = void (*)(const LinearContext&, const LinearView&, const float*, size_t, float*);
+
+void float32(const LinearContext& c, const LinearView& l, const float* x, size_t m, float* y) {
+  const MatrixView& w = l.weight;
+  c.kernels->linear_f32(x, m, w.cols, static_cast<const float*>(w.data), l.bias, w.rows, y);
+}
+
+void float32_packed(const LinearContext& c, const LinearView& l, const float* x, size_t m, float* y) {
+  const MatrixView& w = l.weight;
+  c.kernels->linear_f32_packed(x, m, w.cols, static_cast<const float*>(w.data), l.bias, w.rows, y);
+}
+
+void int8(const LinearContext& c, const LinearView& l, const float* x, size_t m, float* y) {
+  const MatrixView& w = l.weight;
+  c.kernels->quantize_rows(x, m, w.cols, c.rounding, c.quantized, c.quantized_scales);
+  c.kernels->linear_i8(c.quantized, c.quantized_scales, m, w.cols, static_cast<const int8_t*>(w.data), w.scales,
+                       l.bias, w.rows, y);
+}
+
+void int8_packed(const LinearContext& c, const LinearView& l, const float* x, size_t m, float* y) {
+  const MatrixView& w = l.weight;
+  c.kernels->quantize_rows(x, m, w.cols, c.rounding, c.quantized, c.quantized_scales);
+  c.kernels->linear_i8_packed(c.quantized, c.quantized_scales, m, w.cols, static_cast<const int8_t*>(w.data),
+                              w.row_sums, w.scales, l.bias, w.rows, y);
+}
+
+// Indexed by LinearKernel.
+constexpr Kernel kKernels[kLinearKernelCount] = {float32, float32_packed, int8, int8_packed};
+
+}  // namespace
+
+void linear(const LinearContext& context, const LinearView& layer, const float* x, size_t rows, float* y) {
   const MatrixView& w = layer.weight;
-  if (w.dtype == format::DType::kInt8) {
-    k.quantize_rows(x, m, w.cols, rounding, quantized, scales);
-    const int8_t* weights = static_cast<const int8_t*>(w.data);
-    if (w.layout == format::kLayoutPacked16x4)
-      k.linear_i8_packed(quantized, scales, m, w.cols, weights, w.row_sums, w.scales, layer.bias, w.rows, y);
-    else
-      k.linear_i8(quantized, scales, m, w.cols, weights, w.scales, layer.bias, w.rows, y);
-  } else if (w.layout == format::kLayoutPacked16x1) {
-    k.linear_f32_packed(x, m, w.cols, static_cast<const float*>(w.data), layer.bias, w.rows, y);
-  } else {
-    k.linear_f32(x, m, w.cols, static_cast<const float*>(w.data), layer.bias, w.rows, y);
-  }
+  assert(w.data != nullptr && static_cast<uint8_t>(w.kernel) < kLinearKernelCount);
+  assert(x != y && rows > 0);
+  assert(w.kernel < LinearKernel::kInt8 || (w.scales != nullptr && context.quantized != nullptr));
+  assert(w.kernel != LinearKernel::kInt8Packed || (w.row_sums != nullptr && w.cols % format::kPackCols == 0));
+  kKernels[static_cast<uint8_t>(w.kernel)](context, layer, x, rows, y);
 }
 
 }  // namespace xattn

@@ -1,5 +1,6 @@
 // A linear layer, float32 or int8 (with CTranslate2's dynamic per-row
-// activation quantization), through the session's kernel table.
+// activation quantization), on the kernel open_model chose for its weight
+// (MatrixView::kernel) from the session's kernel table.
 #pragma once
 
 #include <cstddef>
@@ -9,9 +10,17 @@
 
 namespace xattn {
 
-// y[m x rows] = x[m x cols] . W^T + bias. `quantized`/`scales` are scratch
-// for int8 weights (m x cols bytes, m floats). y must not alias x.
-void apply_linear(const kernels::KernelTable& k, const LinearView& layer, const float* x, size_t m,
-                  float* y, int8_t* quantized, float* scales, Rounding rounding);
+// What every linear layer of a session shares, fixed at init: the kernel
+// table, the int8 activation scratch (rows x cols bytes, rows floats, sized
+// by the arena plan) and the model's activation rounding.
+struct LinearContext {
+  const kernels::KernelTable* kernels = nullptr;
+  int8_t* quantized = nullptr;
+  float* quantized_scales = nullptr;
+  Rounding rounding = Rounding::kNearestEven;
+};
+
+// y[rows x out] = x[rows x in] . W^T + bias. y must not alias x.
+void linear(const LinearContext& context, const LinearView& layer, const float* x, size_t rows, float* y);
 
 }  // namespace xattn

@@ -3,28 +3,29 @@
 #include <cmath>
 #include <cstring>
 
+#include "search/constraints.h"
+
 namespace xattn {
 
-void Hypotheses::bind(const ArenaPlan& plan, uint8_t* arena, const Workspace& w, bool with_alignment) {
+void Hypotheses::bind(const Workspace& w, bool with_alignment) {
   positions = w.positions;
   source_length = w.source_length;
   alignment = with_alignment;
   const size_t beams = w.max_beam;
-  auto f = [arena](const ArenaRegion& r) { return reinterpret_cast<float*>(arena + r.offset); };
-  auto u = [arena](const ArenaRegion& r) { return reinterpret_cast<uint32_t*>(arena + r.offset); };
-  alive_tokens[0] = u(plan.alive_tokens);
+  const SearchRegions& r = w.search;
+  alive_tokens[0] = r.alive_tokens;
   alive_tokens[1] = alive_tokens[0] + beams * positions;
-  alive_scores[0] = f(plan.alive_scores);
+  alive_scores[0] = r.alive_scores;
   alive_scores[1] = alive_scores[0] + beams;
   // The planned alignment room is per source-length limit; rows here use the
   // actual source length, which is no larger.
-  alive_alignment[0] = f(plan.alive_alignment);
+  alive_alignment[0] = r.alive_alignment;
   alive_alignment[1] = alive_alignment[0] + beams * positions * w.limits.max_source_length;
-  candidate_scores = f(plan.candidate_scores);
-  candidate_ids = u(plan.candidate_ids);
-  finished_tokens = u(plan.finished_tokens);
-  finished = reinterpret_cast<FinishedInfo*>(arena + plan.finished_info.offset);
-  finished_alignment = f(plan.finished_alignment);
+  candidate_scores = r.candidate_scores;
+  candidate_ids = r.candidate_ids;
+  finished_tokens = r.finished_tokens;
+  finished = reinterpret_cast<FinishedInfo*>(r.finished_info);
+  finished_alignment = r.finished_alignment;
   finished_count = 0;
 }
 
@@ -39,6 +40,12 @@ void Hypotheses::finish(int buffer, size_t beam, size_t length, float raw_score)
 }
 
 void Hypotheses::finalize(float length_penalty, uint32_t end_token, uint32_t count, Result* result) {
+  // Hypotheses through a disabled token are not results (search.cpp, score_rows).
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < finished_count; ++i) {
+    if (finished[i].raw_score >= kDisabledScore) finished[kept++] = finished[i];
+  }
+  finished_count = kept;
   for (uint32_t i = 0; i < finished_count; ++i) {
     FinishedInfo& h = finished[i];
     if (length_penalty != 0.0f && h.length > 0) {
@@ -60,14 +67,14 @@ void Hypotheses::finalize(float length_penalty, uint32_t end_token, uint32_t cou
   result->source_length = static_cast<uint32_t>(source_length);
   for (uint32_t i = 0; i < result->count; ++i) {
     const FinishedInfo& h = finished[i];
-    const uint32_t* toks = finished_tokens + h.spare * positions;
+    const uint32_t* toks = finished_tokens + h.slot * positions;
     uint32_t length = h.length;
     while (length > 0 && toks[length - 1] == end_token) --length;
     Hypothesis& out = result->hypotheses[i];
     out.tokens = toks;
     out.length = length;
     out.score = h.score;
-    out.alignment = alignment ? finished_alignment + h.spare * positions * source_length : nullptr;
+    out.alignment = alignment ? finished_alignment + h.slot * positions * source_length : nullptr;
   }
 }
 

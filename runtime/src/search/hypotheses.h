@@ -15,7 +15,7 @@ struct FinishedInfo {
   float raw_score;
   float score;
   uint32_t length;  // tokens, end token included
-  uint32_t spare;
+  uint32_t slot;    // where its tokens and alignment rows are stored (finish order)
 };
 static_assert(sizeof(FinishedInfo) == kFinishedInfoBytes, "arena plan sizes finished records");
 
@@ -33,7 +33,8 @@ struct Hypotheses {
   float* finished_alignment = nullptr;
   uint32_t finished_count = 0;
 
-  void bind(const ArenaPlan& plan, uint8_t* arena, const Workspace& w, bool with_alignment);
+  // Points at the workspace's search regions; no finished hypotheses yet.
+  void bind(const Workspace& w, bool with_alignment);
 
   uint32_t* tokens(int buffer, size_t beam) const { return alive_tokens[buffer] + beam * positions; }
   float* align_rows(int buffer, size_t beam) const {

@@ -20,14 +20,17 @@ struct Plan {
   uint32_t alignment_layer = 0;
 };
 
-// Scores a step's rows: constraints, then log-softmax, in place.
+// Scores a step's rows: constraints, then log-softmax, in place. A row the
+// constraints disable entirely keeps the disabled value everywhere (a
+// log-softmax would make it uniform): whatever continues it scores below
+// kDisabledScore and is dropped from the results.
 void score_rows(Workspace& w, const GenerateOptions& o, const Plan& p, const Hypotheses& h, int buffer,
                 size_t rows, size_t step) {
   const size_t vocab = w.model->config.target_vocab_size;
   for (size_t b = 0; b < rows; ++b) {
     float* logits = w.logits + b * vocab;
-    disable_tokens(logits, o, p.end, step, h.tokens(buffer, b), step);
-    w.k->log_softmax(logits, vocab);
+    if (disable_tokens(logits, o, p.end, step, h.tokens(buffer, b), step) && !any_allowed(logits, vocab)) continue;
+    w.kernels->log_softmax(logits, vocab);
   }
 }
 
@@ -50,7 +53,7 @@ void greedy(Workspace& w, const GenerateOptions& o, const Plan& p, Hypotheses& h
     if (step < p.prefix_length) {
       token = o.prefix.ids[step];
     } else {
-      w.k->top_k(w.logits, w.model->config.target_vocab_size, 1, &step_score, &token);
+      w.kernels->top_k(w.logits, w.model->config.target_vocab_size, 1, &step_score, &token);
     }
     tokens[step] = token;
     append_alignment(w, h, 0, 0, 0, step);
@@ -88,7 +91,7 @@ void beam_search(Workspace& w, const GenerateOptions& o, const Plan& p, Hypothes
     }
     float* scores = h.candidate_scores;
     uint32_t* ids = h.candidate_ids;
-    w.k->top_k(w.logits, rows * vocab, candidates, scores, ids);
+    w.kernels->top_k(w.logits, rows * vocab, candidates, scores, ids);
     if (step < p.prefix_length) {
       // Forced: every candidate is the prefix token from beam 0; only the first counts.
       for (size_t k = 0; k < candidates; ++k) {
@@ -170,13 +173,19 @@ Status validate_generate_options(const ModelView& model, const Limits& limits, c
     return Status::error(StatusCode::kLimitExceeded).add("generate: beam ").add(static_cast<uint64_t>(o.beam_size))
         .add(" is outside 1..").add(static_cast<uint64_t>(limits.max_beam)).add(" (the session's max beam)");
   }
-  if (o.beam_size > 1 && 2ull * o.beam_size > vocab) return invalid("beam larger than half the vocabulary");
+  if (o.beam_size > 1 && 2ull * o.beam_size > vocab) {
+    return invalid("beam ").add(static_cast<uint64_t>(o.beam_size)).add(" exceeds ")
+        .add(static_cast<uint64_t>(vocab / 2)).add(", half the target vocabulary");
+  }
   const uint32_t max_length = o.max_length ? o.max_length : limits.max_target_length;
   if (max_length > limits.max_target_length) {
     return Status::error(StatusCode::kLimitExceeded).add("generate: max length ").add(static_cast<uint64_t>(max_length))
         .add(" exceeds the session's ").add(static_cast<uint64_t>(limits.max_target_length));
   }
-  if (o.min_length > max_length) return invalid("min length exceeds max length");
+  if (o.min_length > max_length) {
+    return invalid("min length ").add(static_cast<uint64_t>(o.min_length)).add(" exceeds max length ")
+        .add(static_cast<uint64_t>(max_length));
+  }
   if (o.prefix.length > 0 && o.prefix.ids == nullptr) return invalid("null prefix");
   if (o.prefix.length > max_length) {
     return Status::error(StatusCode::kLimitExceeded).add("generate: prefix of ").add(static_cast<uint64_t>(o.prefix.length))
@@ -194,16 +203,20 @@ Status validate_generate_options(const ModelView& model, const Limits& limits, c
       if (s.ids[j] >= vocab) return invalid("suppressed token id outside the target vocabulary");
     }
   }
-  if (o.num_hypotheses == 0 || o.num_hypotheses > o.beam_size) return invalid("num_hypotheses must be 1..beam");
+  if (o.num_hypotheses == 0 || o.num_hypotheses > o.beam_size) {
+    return invalid("num_hypotheses ").add(static_cast<uint64_t>(o.num_hypotheses)).add(" is outside 1..")
+        .add(static_cast<uint64_t>(o.beam_size)).add(" (the beam)");
+  }
   if (o.return_alignment && !limits.alignment) return invalid("alignment asked, but the session reserved no room for it");
   if (o.alignment_layer != kNoToken && o.alignment_layer >= model.config.decoder_layers) {
-    return invalid("alignment layer beyond the decoder");
+    return invalid("alignment layer ").add(static_cast<uint64_t>(o.alignment_layer)).add(" is beyond the decoder's ")
+        .add(static_cast<uint64_t>(model.config.decoder_layers)).add(" layers");
   }
   if (!(o.length_penalty >= -100.0f && o.length_penalty <= 100.0f)) return invalid("length penalty out of range");
   return Status::ok();
 }
 
-Status run_search(Workspace& w, const ArenaPlan& plan, uint8_t* arena, const GenerateOptions& o, Result* result) {
+Status run_search(Workspace& w, const GenerateOptions& o, Result* result) {
   Plan p;
   p.end = o.end_token != kNoToken ? o.end_token : w.model->config.target_tokens.eos;
   p.max_length = o.max_length ? o.max_length : w.limits.max_target_length;
@@ -211,7 +224,7 @@ Status run_search(Workspace& w, const ArenaPlan& plan, uint8_t* arena, const Gen
   p.alignment = o.return_alignment && w.source_length > 0;
   p.alignment_layer = o.alignment_layer != kNoToken ? o.alignment_layer : w.model->config.alignment_layer;
   Hypotheses h;
-  h.bind(plan, arena, w, p.alignment);
+  h.bind(w, p.alignment);
   if (w.source_length == 0) {
     empty_source(o, p, h);
   } else if (o.beam_size == 1) {
@@ -220,6 +233,10 @@ Status run_search(Workspace& w, const ArenaPlan& plan, uint8_t* arena, const Gen
     beam_search(w, o, p, h);
   }
   h.finalize(o.length_penalty, p.end, o.num_hypotheses, result);
+  if (result->count == 0) {
+    return Status::error(StatusCode::kInvalidArgument)
+        .add("generate: no token allowed: the suppressed tokens, end token and min length exclude every hypothesis");
+  }
   return Status::ok();
 }
 

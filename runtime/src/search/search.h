@@ -10,7 +10,7 @@ namespace xattn {
 
 Status validate_generate_options(const ModelView& model, const Limits& limits, const GenerateOptions& options);
 
-Status run_search(Workspace& w, const ArenaPlan& plan, uint8_t* arena, const GenerateOptions& options,
-                  Result* result);
+// Runs on the session's workspace, search regions included; `options` are validated.
+Status run_search(Workspace& w, const GenerateOptions& options, Result* result);
 
 }  // namespace xattn
