@@ -22,6 +22,7 @@ const char kUsage[] =
     "            [--kv-cache f32|f16|int8] [--self-kv-cache f32|f16|int8]   < inputs\n"
     "  inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P]\n"
     "  mel AUDIO.wav [--mels 80|128 | --filters-from MODEL.bin] [--pad] [-o FILE.f32]   Whisper log-mel\n"
+    "  tokenize (--spm FILE.model | --tiktoken FILE | --bpe vocab.json merges.txt) [--pieces] [--decode]\n"
     "Each command takes --help; options are given once each, as --opt VALUE or --opt=VALUE.\n";
 
 }  // namespace
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   try {
   if (std::strcmp(command, "translate") == 0) return run_translate(argc - 1, argv + 1, std::cin, std::cout, std::cerr);
   if (std::strcmp(command, "inspect") == 0) return run_inspect(argc - 1, argv + 1, std::cout, std::cerr);
+  if (std::strcmp(command, "tokenize") == 0) return run_tokenize(argc - 1, argv + 1, std::cin, std::cout, std::cerr);
   if (std::strcmp(command, "demo") == 0) return run_demo(argc - 1, argv + 1, std::cout, std::cerr);
   if (std::strcmp(command, "mel") == 0) return run_mel(argc - 1, argv + 1, std::cout, std::cerr);
   if (std::strcmp(command, "convert") == 0) {
@@ -46,6 +48,6 @@ int main(int argc, char** argv) {
     std::cerr << "xattn " << command << ": " << e.what() << '\n';
     return 1;
   }
-  std::cerr << "xattn: unknown command '" << command << "' (commands: demo, convert, translate, inspect, mel; see xattn --help)\n";
+  std::cerr << "xattn: unknown command '" << command << "' (commands: demo, convert, translate, inspect, mel, tokenize; see xattn --help)\n";
   return 2;
 }

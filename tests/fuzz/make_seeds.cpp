@@ -7,6 +7,8 @@
 //                         (and int16 ones in versions 1 and 2; 5 to 9 KB each),
 //                         and config.json / vocabulary JSON documents
 //   OUTDIR/session/       a few fixed pseudo-random inputs
+//   OUTDIR/tokenizer/     a SentencePiece-style blob (mode byte 0) and texts (mode byte 1)
+//   OUTDIR/spm_model/     a hand-written ModelProto (see tokenizer_seeds.h)
 //
 // Seeds are generated (at CI time) rather than committed: the converter that
 // makes them is the code under test. None needs the shared models: the real
@@ -19,6 +21,7 @@
 
 #include "ct2_model.h"
 #include "fuzz_support.h"
+#include "tokenizer_seeds.h"
 
 using namespace xattn;
 
@@ -42,7 +45,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string out = argv[1];
-  for (const char* sub : {"", "/model_reader", "/ct2_import", "/session"}) mkdir((out + sub).c_str(), 0755);
+  for (const char* sub : {"", "/model_reader", "/ct2_import", "/session", "/tokenizer", "/spm_model"}) mkdir((out + sub).c_str(), 0755);
   bool ok = true;
   int files = 0;
   auto put = [&](const std::string& path, const std::vector<uint8_t>& bytes) {
@@ -88,6 +91,8 @@ int main(int argc, char** argv) {
     for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng());
     put(out + "/session/seed-" + std::to_string(i), bytes);
   }
+
+  files += write_tokenizer_seeds(out, &ok);
 
   std::printf("xattn_fuzz_seeds: %d files in %s\n", files, out.c_str());
   return ok ? 0 : 1;
