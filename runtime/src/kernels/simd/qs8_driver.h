@@ -44,18 +44,36 @@ namespace qs8 {
 constexpr size_t kBlock = format::kPackRows;  // output rows per layout-1 block
 constexpr size_t kGroup = format::kPackCols;  // columns per group
 
-// y[o] = float(acc[o] - corr[o]) / (x_scale * w_scales[o]) + bias[o] for
-// `width` outputs: ref::dequant_i8 exactly (IEEE division, no reciprocal),
-// written as plain loops the ISA flags of the including file vectorize.
+// y[o] = float(acc[o] - 128 * row_sums[o]) / (x_scale * w_scales[o]) + bias[o]
+// (no row sums unless shifted) for `width` outputs: ref::dequant_i8 exactly
+// (IEEE division, no reciprocal, no contraction possible), 8 lanes at a time
+// in GCC's generic vectors, which the including file's ISA flags lower to
+// its widest registers (GCC left the plain loop scalar: y may alias).
+typedef float Qs8F8 __attribute__((vector_size(32)));
+typedef int32_t Qs8I8 __attribute__((vector_size(32)));
+
 static inline void dequantize(const int32_t* acc, const int32_t* row_sums, bool shifted, float x_scale,
                               const float* w_scales, const float* bias, size_t width, float* y) {
-  int32_t sums[kBlock * 2];
-  for (size_t o = 0; o < width; ++o) sums[o] = shifted ? acc[o] - 128 * row_sums[o] : acc[o];
-  if (bias) {
-    for (size_t o = 0; o < width; ++o) y[o] = float(sums[o]) / (x_scale * w_scales[o]) + bias[o];
-  } else {
-    for (size_t o = 0; o < width; ++o) y[o] = float(sums[o]) / (x_scale * w_scales[o]);
+  const Qs8F8 xs = Qs8F8{} + x_scale;
+  size_t o = 0;
+  for (; o + 8 <= width; o += 8) {
+    Qs8I8 a, sums;
+    Qs8F8 ws, b;
+    __builtin_memcpy(&a, acc + o, sizeof a);
+    if (shifted) {
+      __builtin_memcpy(&sums, row_sums + o, sizeof sums);
+      a -= sums * 128;
+    }
+    __builtin_memcpy(&ws, w_scales + o, sizeof ws);
+    Qs8F8 v = __builtin_convertvector(a, Qs8F8) / (xs * ws);
+    if (bias) {
+      __builtin_memcpy(&b, bias + o, sizeof b);
+      v += b;
+    }
+    __builtin_memcpy(y + o, &v, sizeof v);
   }
+  for (; o < width; ++o)
+    y[o] = ref::dequant_i8(shifted ? acc[o] - 128 * row_sums[o] : acc[o], x_scale, w_scales[o], bias, o);
 }
 
 // Calls P::tile<R> for a run-time R in [1, P::kMr].

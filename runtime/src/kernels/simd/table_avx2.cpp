@@ -1,6 +1,6 @@
 // The AVX2 + FMA table (compiled with -mavx2 -mfma only). The int8 layers
 // are the driver over the maddubs microkernels of qs8_avx2.hpp
-// (qs8_gemm_4x16c4__avx2, qs8_gemv_1x16c4__avx2, qs8_dot_1x4__avx2).
+// (qs8_gemm_rx16c4__avx2 with r <= 4, qs8_gemv_1x16c4__avx2, qs8_dot_1x4__avx2).
 #include "kernels/simd/qs8_avx2.hpp"
 #include "kernels/simd/table.hpp"
 #include "kernels/simd/tables.h"
