@@ -4,9 +4,10 @@
 // the k tail, the narrow last block of format layout 1, and the
 // dequantization epilogue (ref::dequant_i8's expression, so every table is
 // bit-identical to the reference). It includes no xsimd, so the translation
-// units built with extra ISA flags (VNNI, dotprod) use it too. Everything it
-// instantiates is internal: the policies live in anonymous namespaces, and
-// the non-template helpers are static.
+// units built with extra ISA flags (VNNI, dotprod) use it too. Nothing it
+// instantiates can be shared between tables built with different flags: the
+// policies live in anonymous namespaces (or, for the portable xsimd one, are
+// templates on the one table's Arch), and the non-template helpers are static.
 //
 // Layout 1 (16 rows x 4 columns per 64 bytes, xattn/format.h) policy:
 //   static constexpr size_t kMr;        // rows of the widest tile
