@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "kernel_tables.h"
 #include "kernels/kernels.h"
 
 #if defined(__aarch64__) && defined(__linux__)
@@ -45,6 +46,48 @@ TEST_CASE("dispatch: NEON is the path chosen on ARMv7") {
   CHECK(kernels::kernels_by_name("neon-dotprod") == nullptr);  // AArch64 only
 }
 #endif
+
+#if defined(__x86_64__) || defined(__i386__)
+// The table dispatch picks is the best one the CPU's flags allow, asked of
+// libgcc directly (which also checks the OS saves the wider registers).
+TEST_CASE("dispatch: on x86 the chosen table matches the CPU's flags") {
+  __builtin_cpu_init();
+  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
+                      __builtin_cpu_supports("fma");
+  const bool flags[] = {avx512 && __builtin_cpu_supports("avx512vnni"), avx512,
+                        __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"),
+                        __builtin_cpu_supports("sse4.2") != 0};
+  const char* const names[] = {"avx512-vnni", "avx512", "avx2", "sse4.2"};
+  std::string expected = "scalar", have;
+  for (size_t i = 0; i < 4; ++i) {
+    INFO((std::string(names[i]) + (flags[i] ? ": CPU has it" : ": CPU lacks it")));
+    const bool offered = kernels::kernels_by_name(names[i]) != nullptr;
+    if (!flags[i]) CHECK_FALSE(offered);  // never a table the CPU cannot run
+    if (flags[i]) have += std::string(have.empty() ? "" : ", ") + names[i];
+    // With the flags, a table is offered unless the build left it out
+    // (XATTN_X86_LEVELS); the best offered one must be chosen.
+    if (offered && expected == "scalar") expected = names[i];
+  }
+  MESSAGE(("CPU flags allow: " + (have.empty() ? std::string("none") : have) + "; chosen: " +
+           kernels::best_kernels().name));
+  CHECK(std::string(kernels::best_kernels().name) == expected);
+}
+#endif
+
+// Cases for tables this CPU cannot run are skipped by doctest (kernel_tables.h)
+// and so never reach ctest's list; this case names them and is reported as
+// skipped when there are any, so a run on a smaller CPU says what it missed.
+TEST_CASE("dispatch: kernel tables this CPU cannot run are named, and their cases skipped") {
+  std::string missing, running;
+  for (const char* const* name = test::simd_table_names(); *name; ++name) {
+    std::string& list = test::table_runs_here(*name) ? running : missing;
+    list += std::string(list.empty() ? "" : ", ") + *name;
+  }
+  CHECK(kernels::kernels_by_name("scalar") == &kernels::reference_kernels());
+  MESSAGE(("tables tested: " + (running.empty() ? std::string("none") : running) + ", scalar"));
+  if (!missing.empty()) MESSAGE(("XATTN-SKIP: kernel cases skipped for tables this CPU cannot run: " + missing));
+}
 
 // Set by the tests that rerun this file on a chosen emulated CPU
 // (tests/CMakeLists.txt): the table that CPU must get. Unset: nothing to check.

@@ -64,7 +64,9 @@ struct KernelTable {
                         int8_t* q, float* scales);
 
   // y[i][j] = float(sum_k q[i][k] * w[j][k]) / (x_scales[i] * w_scales[j]) + bias[j]
-  // with exact int32 accumulation (no int16 intermediate saturation).
+  // with exact int32 accumulation (no int16 intermediate saturation). The
+  // activations q lie in [-127, 127], as quantize_rows writes them (the AVX2
+  // kernels rely on it); w may hold any byte.
   void (*linear_i8)(const int8_t* q, const float* x_scales, size_t m, size_t k,
                     const int8_t* w, const float* w_scales, const float* bias,
                     size_t n, float* y);

@@ -6,6 +6,7 @@
 // single-query results the earlier per-head kernel gave.
 #include <cmath>
 
+#include "kernels/check.h"
 #include "kernels/reference/half.h"
 #include "kernels/reference/ref_common.h"
 #include "kernels/reference/reference.h"
@@ -78,6 +79,7 @@ void attend(const Attention& a) {
 }  // namespace
 
 void attention(const Attention& a) {
+  XATTN_KERNEL_EXPECT(attention_bounds_hold(a));
   switch (a.k.precision) {
     case KvPrecision::kFloat16: return attend<uint16_t>(a);
     case KvPrecision::kInt8: return attend<int8_t>(a);

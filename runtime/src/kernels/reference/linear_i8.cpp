@@ -2,6 +2,7 @@
 // int8 x int8 -> int32 linear layer. Integer accumulation is exact, and the
 // float epilogue is the shared dequant_i8 expression, so SIMD tables match
 // these bit for bit.
+#include "kernels/check.h"
 #include "kernels/reference/ref_common.h"
 #include "kernels/reference/reference.h"
 #include "xattn/format.h"
@@ -45,6 +46,7 @@ void linear_i8(const int8_t* q, const float* x_scales, size_t m, size_t k,
 // row-major matrix, which packed_offset defines. (row_sums are for VNNI.)
 void linear_i8_packed(int8_t* q, const float* x_scales, size_t m, size_t k, const int8_t* w,
                       const int32_t* /*row_sums*/, const float* w_scales, const float* bias, size_t n, float* y) {
+  XATTN_KERNEL_EXPECT(k % format::kPackCols == 0);
   for (size_t j = 0; j < n; j += format::kPackRows) {
     const size_t width = n - j < format::kPackRows ? n - j : format::kPackRows;
     const int8_t* block = w + j * k;

@@ -15,6 +15,7 @@
 
 #include <type_traits>
 
+#include "kernels/check.h"
 #include "kernels/reference/half.h"
 #include "kernels/simd/common.hpp"
 #include "kernels/simd/softmax.hpp"
@@ -157,6 +158,7 @@ void attend_small(const Attention& a) {
   constexpr size_t W = B::size;
   const size_t len = a.len, nq = a.nq, heads = a.heads, hp = padded_heads<Arch>(heads);
   const size_t dh = DH ? DH : a.dh;  // DH 0: float32 rows, read in place (buf unused)
+  XATTN_KERNEL_EXPECT(nq * len * hp <= kSmall && (DH == 0 || a.dh == DH));
   alignas(64) float s[kSmall];
   alignas(64) float buf[DH ? DH : 1];
   const T* keys = static_cast<const T*>(a.k.data);
@@ -227,6 +229,7 @@ void attend_heads(const Attention& a) {
 template <class Arch>
 void attention(const Attention& a) {
   using namespace attention_detail;
+  XATTN_KERNEL_EXPECT(attention_bounds_hold(a));
   switch (a.k.precision) {
     case KvPrecision::kFloat16: return attend_heads<Arch, uint16_t>(a);
     case KvPrecision::kInt8: return attend_heads<Arch, int8_t>(a);

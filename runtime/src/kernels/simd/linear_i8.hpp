@@ -1,14 +1,8 @@
-// The int8 path: per-row activation quantization and the int8 linear layer.
-// Both are bit-identical to the reference: max|x| and the rounding are exact,
-// the dot products accumulate exactly in int32, and the float epilogue is the
-// shared ref::dequant_i8 expression evaluated in scalar.
-//
-// xsimd has no widening int8 multiply, so the dot product is a policy `Dot`:
-//   static void dot4(const int8_t* x, const int8_t* w, size_t k, int32_t* out);
-//     out[c] = sum_e x[e] * w[c * k + e] for the 4 consecutive rows c = 0..3
-//   static int32_t dot1(const int8_t* x, const int8_t* w, size_t k);
-// XsimdDotI8 below is portable xsimd; per-arch files supply intrinsic ones
-// (madd_epi16, vmull_s8 + vpadalq_s16); VNNI and SDOT have their own files.
+// The int8 path: per-row activation quantization (bit-identical to the
+// reference: max|x| and the rounding are exact) and the portable xsimd
+// microkernel for row-major int8 weights, a policy of the one int8 driver
+// (qs8_driver.h). Per-arch files supply intrinsic microkernels (qs8_avx2.hpp,
+// table_avx512.cpp, table_neon.cpp, linear_i8_vnni.cpp, linear_i8_dotprod.cpp).
 #pragma once
 
 #include <type_traits>
@@ -88,16 +82,17 @@ void quantize_rows(const float* x, size_t m, size_t k, Rounding rounding, int8_t
   }
 }
 
-// Portable int8 dot products: bytes are sign-extended to int16 by shifts (even
-// bytes: << 8 then arithmetic >> 8; odd bytes: arithmetic >> 8), multiplied in
-// int16 (|product| <= 128 * 128 = 2^14 fits), and each product is widened to
-// int32 the same way before it is summed, so nothing can saturate or wrap.
+// Portable int8 dot products (qs8_dot_1x4__xsimd): bytes are sign-extended
+// to int16 by shifts (even bytes: << 8 then arithmetic >> 8; odd bytes:
+// arithmetic >> 8), multiplied in int16 (|product| <= 128 * 128 = 2^14
+// fits), and each product is widened to int32 the same way before it is
+// summed, so nothing can saturate or wrap. k is a multiple of the width kK.
 template <class Arch>
-struct XsimdDotI8 {
+struct Qs8RowMajorXsimd {
   using B8 = xsimd::batch<int8_t, Arch>;
   using B16 = xsimd::batch<int16_t, Arch>;
   using B32 = xsimd::batch<int32_t, Arch>;
-  static constexpr size_t W = B8::size;
+  static constexpr size_t kK = B8::size, kMr = 1;
 
   static inline B32 widen_sum(B16 p) {
     B32 v = xsimd::bitwise_cast<B32>(p);
@@ -114,55 +109,30 @@ struct XsimdDotI8 {
     return widen_sum(xe * we) + widen_sum(xo * wo);
   }
 
-  static void dot4(const int8_t* x, const int8_t* w, size_t k, int32_t* out) {
+  template <size_t R>
+  static void dot(const int8_t* x, size_t, size_t k, const int8_t* w, size_t ldw, int32_t* out) {
     B32 a0(0), a1(0), a2(0), a3(0);
-    size_t e = 0;
-    for (; e + W <= k; e += W) {
+    for (size_t e = 0; e < k; e += kK) {
       B16 xe, xo;
       split(x + e, xe, xo);
       a0 += step(xe, xo, w + e);
-      a1 += step(xe, xo, w + k + e);
-      a2 += step(xe, xo, w + 2 * k + e);
-      a3 += step(xe, xo, w + 3 * k + e);
+      a1 += step(xe, xo, w + ldw + e);
+      a2 += step(xe, xo, w + 2 * ldw + e);
+      a3 += step(xe, xo, w + 3 * ldw + e);
     }
-    const B32 acc[4] = {a0, a1, a2, a3};
-    for (size_t c = 0; c < 4; ++c)
-      out[c] = xsimd::hadd(acc[c]) + ref::dot_i8(x + e, w + c * k + e, k - e);
+    out[0] = xsimd::hadd(a0), out[1] = xsimd::hadd(a1), out[2] = xsimd::hadd(a2), out[3] = xsimd::hadd(a3);
   }
 
   static int32_t dot1(const int8_t* x, const int8_t* w, size_t k) {
     B32 a(0);
-    size_t e = 0;
-    for (; e + W <= k; e += W) {
+    for (size_t e = 0; e < k; e += kK) {
       B16 xe, xo;
       split(x + e, xe, xo);
       a += step(xe, xo, w + e);
     }
-    return xsimd::hadd(a) + ref::dot_i8(x + e, w + e, k - e);
+    return xsimd::hadd(a);
   }
 };
-
-// Weight rows in blocks of 4 outermost (4*k bytes stay in L1 while every
-// activation row passes), the epilogue in scalar so it matches ref exactly.
-template <class Dot>
-void linear_i8(const int8_t* q, const float* x_scales, size_t m, size_t k,
-               const int8_t* w, const float* w_scales, const float* bias,
-               size_t n, float* y) {
-  size_t j = 0;
-  for (; j + 4 <= n; j += 4) {
-    for (size_t i = 0; i < m; ++i) {
-      int32_t acc[4];
-      Dot::dot4(q + i * k, w + j * k, k, acc);
-      for (size_t c = 0; c < 4; ++c)
-        y[i * n + j + c] = ref::dequant_i8(acc[c], x_scales[i], w_scales[j + c], bias, j + c);
-    }
-  }
-  for (; j < n; ++j) {
-    for (size_t i = 0; i < m; ++i)
-      y[i * n + j] = ref::dequant_i8(Dot::dot1(q + i * k, w + j * k, k), x_scales[i],
-                                     w_scales[j], bias, j);
-  }
-}
 
 }  // namespace simd
 }  // namespace kernels

@@ -9,8 +9,8 @@
 #include "kernels/simd/linear_f32.hpp"
 #include "kernels/simd/linear_f32_packed.hpp"
 #include "kernels/simd/linear_i8.hpp"
-#include "kernels/simd/linear_i8_packed.hpp"
 #include "kernels/simd/norm.hpp"
+#include "kernels/simd/qs8_driver.h"
 #include "kernels/simd/softmax.hpp"
 #include "kernels/simd/store_kv.hpp"
 #include "kernels/simd/stream_read.hpp"
@@ -20,18 +20,18 @@ namespace xattn {
 namespace kernels {
 namespace simd {
 
-// The layout-1 int8 kernel: the driver over a table's Block policy, or the
-// reference (plain C, same block order) for a table without one.
+// The layout-1 int8 kernel: the driver over a table's microkernel policy, or
+// the reference (plain C, same block order) for a table without one.
 template <class PackedI8>
-constexpr auto packed_i8_kernel() { return &linear_i8_packed<PackedI8>; }
+constexpr auto packed_i8_kernel() { return &qs8::linear_i8_packed<PackedI8>; }
 template <>
 constexpr auto packed_i8_kernel<void>() { return &ref::linear_i8_packed; }
 
 // constexpr so each table is constant-initialized (no guard, no init order).
-template <class Arch, class DotI8, class PackedI8 = void>
+template <class Arch, class RowMajorI8, class PackedI8 = void>
 constexpr KernelTable make_table(const char* name) {
   return KernelTable{name,           &linear_f32<Arch>, &linear_f32_packed<Arch>, &quantize_rows<Arch>,
-                     &linear_i8<DotI8>, packed_i8_kernel<PackedI8>(),
+                     &qs8::linear_i8<RowMajorI8>, packed_i8_kernel<PackedI8>(),
                      &layer_norm<Arch>, &activation<Arch>,
                      &add<Arch>,     &attention<Arch>,  &log_softmax<Arch>,
                      &embed_f32<Arch>, &embed_i8<Arch>,  &top_k<Arch>,

@@ -23,48 +23,50 @@ namespace xattn {
 namespace kernels {
 namespace {
 
-// int8 dot products: vmull_s8 forms 8 int16 products, each exact since
-// |a * b| <= 128 * 128 = 2^14 < 2^15 (even -128 * -128, so this does not rely
-// on the [-127, 127] clamp). vpadalq_s16 then adds adjacent product pairs
-// *after widening to int32* into the accumulator, so no int16 sum is ever
-// formed. The trap avoided: vmlal_s8 (smlal) accumulating a second product into
-// the same int16 lane reaches 2 * 2^14 = 32768 and wraps for -128 weights.
-// CPUs with the dot-product extension get the "neon-dotprod" table instead
-// (vdotq_s32: 4 exact products per int32 lane, linear_i8_dotprod.cpp).
-struct NeonDotI8 {
-  static inline int32x4_t mac(int32x4_t acc, const int8_t* a, const int8_t* b) {
-    const int8x16_t av = vld1q_s8(a), bv = vld1q_s8(b);
-    acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(av), vget_low_s8(bv)));
-    return vpadalq_s16(acc, vmull_s8(vget_high_s8(av), vget_high_s8(bv)));
-  }
-  static inline int32_t hsum(int32x4_t v) {
+// Row-major int8 (qs8_dot_1x4__neon): vmull_s8 forms 8 int16 products,
+// each exact since |a * b| <= 128 * 128 = 2^14 < 2^15 (even -128 * -128).
+// vpadalq_s16 then adds adjacent product pairs *after widening to int32*
+// into the accumulator, so no int16 sum is ever formed. The trap avoided:
+// vmlal_s8 (smlal) accumulating a second product into the same int16 lane
+// reaches 2 * 2^14 = 32768 and wraps for -128 weights. CPUs with the
+// dot-product extension get the "neon-dotprod" table instead (vdotq_s32: 4
+// exact products per int32 lane, linear_i8_dotprod.cpp).
+inline int32x4_t mac(int32x4_t acc, int8x16_t av, const int8_t* b) {
+  const int8x16_t bv = vld1q_s8(b);
+  acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(av), vget_low_s8(bv)));
+  return vpadalq_s16(acc, vmull_s8(vget_high_s8(av), vget_high_s8(bv)));
+}
+inline int32_t hsum(int32x4_t v) {
 #if defined(__aarch64__)
-    return vaddvq_s32(v);
+  return vaddvq_s32(v);
 #else
-    int32x2_t s = vadd_s32(vget_low_s32(v), vget_high_s32(v));
-    return vget_lane_s32(vpadd_s32(s, s), 0);
+  int32x2_t s = vadd_s32(vget_low_s32(v), vget_high_s32(v));
+  return vget_lane_s32(vpadd_s32(s, s), 0);
 #endif
-  }
+}
 
-  static void dot4(const int8_t* x, const int8_t* w, size_t k, int32_t* out) {
-    int32x4_t a0 = vdupq_n_s32(0), a1 = a0, a2 = a0, a3 = a0;
-    size_t e = 0;
-    for (; e + 16 <= k; e += 16) {
-      a0 = mac(a0, x + e, w + e);
-      a1 = mac(a1, x + e, w + k + e);
-      a2 = mac(a2, x + e, w + 2 * k + e);
-      a3 = mac(a3, x + e, w + 3 * k + e);
-    }
-    const int32x4_t acc[4] = {a0, a1, a2, a3};
-    for (size_t c = 0; c < 4; ++c)
-      out[c] = hsum(acc[c]) + ref::dot_i8(x + e, w + c * k + e, k - e);
+void qs8_dot_1x4__neon(const int8_t* x, size_t k, const int8_t* w, size_t ldw, int32_t* out) {
+  int32x4_t a0 = vdupq_n_s32(0), a1 = a0, a2 = a0, a3 = a0;
+  for (size_t e = 0; e < k; e += 16) {
+    const int8x16_t xv = vld1q_s8(x + e);
+    a0 = mac(a0, xv, w + e);
+    a1 = mac(a1, xv, w + ldw + e);
+    a2 = mac(a2, xv, w + 2 * ldw + e);
+    a3 = mac(a3, xv, w + 3 * ldw + e);
   }
+  out[0] = hsum(a0), out[1] = hsum(a1), out[2] = hsum(a2), out[3] = hsum(a3);
+}
 
+struct Qs8RowMajorNeon {
+  static constexpr size_t kK = 16, kMr = 1;
+  template <size_t R>
+  static void dot(const int8_t* x, size_t, size_t k, const int8_t* w, size_t ldw, int32_t* acc) {
+    qs8_dot_1x4__neon(x, k, w, ldw, acc);
+  }
   static int32_t dot1(const int8_t* x, const int8_t* w, size_t k) {
     int32x4_t a = vdupq_n_s32(0);
-    size_t e = 0;
-    for (; e + 16 <= k; e += 16) a = mac(a, x + e, w + e);
-    return hsum(a) + ref::dot_i8(x + e, w + e, k - e);
+    for (size_t e = 0; e < k; e += 16) a = mac(a, vld1q_s8(x + e), w + e);
+    return hsum(a);
   }
 };
 
@@ -80,32 +82,52 @@ inline int32x4_t pairwise_add(int32x4_t a, int32x4_t b) {
 // Layout-1 blocks without sdot: one 16-byte load is 4 rows x 4 columns.
 // vmull_s8 of each half (2 rows) against the group's 4 activation bytes
 // replicated ({x0..x3, x0..x3}) gives 8 exact int16 products, vpadalq_s16
-// adds adjacent pairs into int32 as in NeonDotI8 (no int16 sum, so -128 * -128
-// is fine), and a final pairwise add folds each row's two int32 halves.
-struct NeonPackedI8 {
-  static void rows16(const int8_t* x, size_t k, const int8_t* w, int32_t* out) {
-    int32x4_t acc[8];  // acc[2t], acc[2t + 1]: rows 4t, 4t+1 and 4t+2, 4t+3, in halves
-    for (int32x4_t& a : acc) a = vdupq_n_s32(0);
-    for (size_t g = 0; g < k / 4; ++g, w += 64) {
+// adds adjacent pairs into int32 as above (no int16 sum, so -128 * -128 is
+// fine), and a final pairwise add folds each row's two int32 halves. R
+// activation rows share each weight load (8R accumulators: R <= 2 keeps
+// them, 4 weights and the activations within armv7's 16 q registers).
+template <size_t R>
+void qs8_gemm_rx16c4__neon(const int8_t* x, size_t ldx, size_t k, const int8_t* w, int32_t* out) {
+  int32x4_t acc[R][8];  // acc[r][2t], acc[r][2t + 1]: rows 4t, 4t+1 and 4t+2, 4t+3, in halves
+  for (size_t r = 0; r < R; ++r)
+    for (int32x4_t& a : acc[r]) a = vdupq_n_s32(0);
+  for (size_t g = 0; g < k / 4; ++g, w += 64) {
+    int8x16_t xv[R];
+    for (size_t r = 0; r < R; ++r) {
       uint32_t x4;
-      __builtin_memcpy(&x4, x + 4 * g, 4);
-      const int8x16_t xv = vreinterpretq_s8_u32(vdupq_n_u32(x4));
+      __builtin_memcpy(&x4, x + r * ldx + 4 * g, 4);
+      xv[r] = vreinterpretq_s8_u32(vdupq_n_u32(x4));
+    }
 #pragma GCC unroll 4
-      for (int t = 0; t < 4; ++t) {
-        const int8x16_t wv = vld1q_s8(w + 16 * t);
-        acc[2 * t] = vpadalq_s16(acc[2 * t], vmull_s8(vget_low_s8(wv), vget_low_s8(xv)));
+    for (int t = 0; t < 4; ++t) {
+      const int8x16_t wv = vld1q_s8(w + 16 * t);
+#pragma GCC unroll 2
+      for (size_t r = 0; r < R; ++r) {
+        acc[r][2 * t] = vpadalq_s16(acc[r][2 * t], vmull_s8(vget_low_s8(wv), vget_low_s8(xv[r])));
 #if defined(__aarch64__)
-        acc[2 * t + 1] = vpadalq_s16(acc[2 * t + 1], vmull_high_s8(wv, xv));  // smull2: no half extract
+        acc[r][2 * t + 1] = vpadalq_s16(acc[r][2 * t + 1], vmull_high_s8(wv, xv[r]));  // smull2: no half extract
 #else
-        acc[2 * t + 1] = vpadalq_s16(acc[2 * t + 1], vmull_s8(vget_high_s8(wv), vget_high_s8(xv)));
+        acc[r][2 * t + 1] = vpadalq_s16(acc[r][2 * t + 1], vmull_s8(vget_high_s8(wv), vget_high_s8(xv[r])));
 #endif
       }
     }
-    for (int t = 0; t < 4; ++t) vst1q_s32(out + 4 * t, pairwise_add(acc[2 * t], acc[2 * t + 1]));
   }
+  for (size_t r = 0; r < R; ++r)
+    for (int t = 0; t < 4; ++t) vst1q_s32(out + 16 * r + 4 * t, pairwise_add(acc[r][2 * t], acc[r][2 * t + 1]));
+}
+
+struct Qs8PackedNeon {
+  static constexpr size_t kMr = 2, kBlocks = 1;
+  static constexpr bool kUnsigned = false;
+  static void prepare(int8_t*, size_t) {}
+  template <size_t R>
+  static void tile(const int8_t* x, size_t ldx, size_t k, const int8_t* w, int32_t* acc) {
+    qs8_gemm_rx16c4__neon<R>(x, ldx, k, w, acc);
+  }
+  static void wide(const int8_t*, size_t, size_t, const int8_t*, size_t, int32_t*) {}
 };
 
-constexpr KernelTable kTable = simd::make_table<XATTN_NEON_ARCH, NeonDotI8, NeonPackedI8>("neon");
+constexpr KernelTable kTable = simd::make_table<XATTN_NEON_ARCH, Qs8RowMajorNeon, Qs8PackedNeon>("neon");
 
 #ifdef XATTN_HAVE_NEON_DOTPROD
 constexpr KernelTable with_dotprod(KernelTable t) {

@@ -1,5 +1,5 @@
 // The SSE4.2 table (compiled with -msse4.2 only). It uses the portable xsimd
-// int8 dot product, which keeps that generic path tested on every x86 host,
+// int8 microkernel, which keeps that generic path tested on every x86 host,
 // and the reference's layout-1 int8 kernel (no SSE policy of its own).
 #include "kernels/simd/table.hpp"
 #include "kernels/simd/tables.h"
@@ -8,7 +8,7 @@ namespace xattn {
 namespace kernels {
 namespace {
 constexpr KernelTable kTable =
-    simd::make_table<xsimd::sse4_2, simd::XsimdDotI8<xsimd::sse4_2>>("sse4.2");
+    simd::make_table<xsimd::sse4_2, simd::Qs8RowMajorXsimd<xsimd::sse4_2>>("sse4.2");
 }  // namespace
 
 const KernelTable& sse4_2_kernels() { return kTable; }

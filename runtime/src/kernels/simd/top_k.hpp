@@ -4,6 +4,7 @@
 // from it, so the result is identical to the reference.
 #pragma once
 
+#include "kernels/check.h"
 #include "kernels/simd/common.hpp"
 
 namespace xattn {
@@ -14,6 +15,7 @@ template <class Arch>
 void top_k(const float* x, size_t n, size_t k, float* values, uint32_t* indices) {
   using B = FBatch<Arch>;
   constexpr size_t W = B::size;
+  XATTN_KERNEL_EXPECT(k <= n);
   if (k == 0) return;
   size_t count = 0;
   size_t i = 0;
