@@ -74,8 +74,12 @@ def place(speech, n_samples, rng, lead=None):
     return out, start + min(len(speech), n_samples)
 
 
-def finish(x, level_db, rng):
+def finish(x, level_db, rng, clip_chance=0.0):
+    """Scales to a level (dB of the window's RMS); a peak above full scale is scaled down, or clipped."""
     x = x * (10 ** (level_db / 20) / max(rms(x), 1e-9))
+    peak = np.abs(x).max()
+    if peak > 0.99 and rng.random() >= clip_chance:
+        x = x * (0.99 / peak)
     return np.round(np.clip(x, -1.0, 32767 / 32768) * 32768) / 32768
 
 
@@ -96,8 +100,8 @@ def augment(speech, n_samples, rng, bank):
         if rng.random() < 0.3:  # the recording ended; zero padding follows
             noise[min(n_samples, end + int(rng.integers(0, 8000))):] = 0
         x = x + noise
-    # Speech level (dB of the whole window's RMS), with rare clipping at the top.
-    return finish(x, rng.uniform(-45, -8), rng).astype(np.float32)
+    # Level: from faint to loud, now and then clipped.
+    return finish(x, rng.uniform(-45, -10), rng, clip_chance=0.15).astype(np.float32)
 
 
 def test_clip(speech, n_samples, rng, snr, kind):

@@ -66,7 +66,11 @@ def make_bank(path, split, count, seed, pool):
         return dict(np.load(path))
     specs = specs_for(split, count, seed)
     start = time.time()
-    clips = pool.map(synthesize_one, specs, chunksize=16)
+    clips = []
+    for clip_audio in pool.imap(synthesize_one, specs, chunksize=16):
+        clips.append(clip_audio)
+        if len(clips) % 1000 == 0:
+            print("  %s: %d sentences, %.0f s" % (split, len(clips), time.time() - start), flush=True)
     keep = [i for i, c in enumerate(clips) if c is not None]
     audio = [clips[i] for i in keep]
     bank = {
@@ -132,7 +136,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="/tmp/datespeech")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--train", type=int, default=10000, help="training sentences")
+    ap.add_argument("--train", type=int, default=6000, help="training sentences")
     ap.add_argument("--copies", type=int, default=3, help="augmented clips per training sentence")
     ap.add_argument("--heldout-per-group", type=int, default=60)
     ap.add_argument("--seen", type=int, default=400)
