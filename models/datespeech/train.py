@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import augment  # noqa: E402
 import voices  # noqa: E402
 from features import N_FRAMES, N_MELS, from_u8, import_whisper  # noqa: E402
 
@@ -67,6 +68,35 @@ def spec_augment(mel, rng):
             w = int(rng.integers(0, 21))
             t0 = int(rng.integers(0, N_FRAMES - w + 1))
             mel[b, :, t0:t0 + w] = fill
+    return mel
+
+
+def noise_mel_powers(rng, count=16):
+    """Mel power spectra (before the log) of noise clips, computed as whisper's front end does."""
+    whisper = import_whisper()
+    filters = whisper.audio.mel_filters("cpu", N_MELS)
+    out = []
+    for i in range(count):
+        x = torch.from_numpy(augment.colored_noise(N_FRAMES * 160, augment.NOISE_TYPES[i % 4], rng).astype(np.float32))
+        stft = torch.stft(x, 400, 160, window=torch.hann_window(400), return_complex=True)
+        out.append(filters @ stft[..., :-1].abs() ** 2)
+    return torch.stack(out)
+
+
+def mix_in_features(mel, noises, rng):
+    """Train-time augmentation on cached log-mel (in place): a gain change (a shift of the
+    log-mel, exact since whisper's clamp is relative to the maximum) and, for half the clips,
+    more noise added in the power domain at 0-30 dB SNR, then whisper's log, clamp and scale again."""
+    for b in range(mel.shape[0]):
+        x = mel[b]
+        if rng.random() < 0.5:
+            power = 10.0 ** (4.0 * x - 4.0)
+            noise = noises[int(rng.integers(len(noises)))]
+            snr = rng.uniform(0, 30)
+            power = power + noise * (power.mean() / noise.mean() / 10 ** (snr / 10))
+            log_spec = torch.log10(torch.clamp(power, min=1e-10))
+            x = (torch.maximum(log_spec, log_spec.max() - 8.0) + 4.0) / 4.0
+        mel[b] = x + rng.uniform(-0.75, 0.4)  # -30 to +16 dB
     return mel
 
 
@@ -120,6 +150,11 @@ def evaluate(model, feats, bank, limit=None):
     return report
 
 
+def save_checkpoint(path, dims, model):
+    """OpenAI's checkpoint layout: the dimensions as a dict and the state dict."""
+    torch.save({"dims": dataclasses.asdict(dims), "model_state_dict": model.state_dict()}, path)
+
+
 def pct(pair):
     return "%d/%d (%.1f%%)" % (pair[0], pair[1], 100.0 * pair[0] / max(1, pair[1]))
 
@@ -158,12 +193,14 @@ def main():
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (
         1 + math.cos(math.pi * min(1.0, s / args.steps))))
     rng = np.random.default_rng(args.seed)
+    noises = noise_mel_powers(np.random.default_rng([args.seed, 99]))
     all_targets = targets(train_bank["iso"][train["sentence"]].tolist())
     history = []
     loss_sum = 0.0
     for step in range(1, args.steps + 1):
         idx = np.sort(rng.choice(n_train, args.batch, replace=False))
-        mel = torch.from_numpy(spec_augment(from_u8(train["mel"][idx], train["top"][idx]), rng))
+        mel = torch.from_numpy(from_u8(train["mel"][idx], train["top"][idx]))
+        mel = torch.from_numpy(spec_augment(mix_in_features(mel, noises, rng).numpy(), rng))
         tok = all_targets[idx]
         logits = model(mel, tok[:, :-1])
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tok[:, 1:].reshape(-1))
@@ -182,10 +219,11 @@ def main():
             s = evaluate(model, seen, seen_bank, limit=200)
             history.append({"step": step, "heldout": h["all"], "seen": s["all"], "seconds": time.time() - start})
             print("  held-out %s, seen clean %s" % (pct(h["all"]), pct(s["all"])), flush=True)
+            save_checkpoint(os.path.join(args.data, args.name + ".pt"), dims, model)
     train_seconds = time.time() - start
 
     ckpt = os.path.join(args.data, args.name + ".pt")
-    torch.save({"dims": dataclasses.asdict(dims), "model_state_dict": model.state_dict()}, ckpt)
+    save_checkpoint(ckpt, dims, model)
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "vocabulary.txt"), "w") as f:
         f.write("\n".join(VOCAB) + "\n")
