@@ -53,6 +53,19 @@ def new_model(dims, seed):
     return model
 
 
+# Letters of the spoken sentence, for the training-only CTC head on the encoder (index 0 is CTC's blank).
+CTC_CHARS = " '-abcdefghijklmnopqrstuvwxyz"
+
+
+def ctc_targets(texts):
+    """What was said, as CTC_CHARS ids (digits the synthesizer read itself and commas are dropped)."""
+    rows = []
+    for t in texts:
+        words = [w for w in t.lower().replace(",", " ").split() if not any(c.isdigit() for c in w)]
+        rows.append([CTC_CHARS.index(c) + 1 for c in " ".join(words) if c in CTC_CHARS])
+    return torch.tensor([i for r in rows for i in r]), torch.tensor([len(r) for r in rows])
+
+
 def targets(isos):
     return torch.tensor([[SOT] + [VOCAB.index(c) for c in iso] + [EOT] for iso in isos])
 
@@ -170,6 +183,7 @@ def main():
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--ctc-weight", type=float, default=0.3, help="weight of the training-only CTC loss")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--name", default="datespeech")
@@ -188,7 +202,9 @@ def main():
     model = new_model(dims, args.seed)
     n_params = sum(p.numel() for p in model.parameters())
     print("dims", dataclasses.asdict(dims), "parameters", n_params, flush=True)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    ctc_head = torch.nn.Linear(args.d, len(CTC_CHARS) + 1)
+    params = list(model.parameters()) + (list(ctc_head.parameters()) if args.ctc_weight > 0 else [])
+    opt = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
     warmup = max(1, args.steps // 15)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (
         1 + math.cos(math.pi * min(1.0, s / args.steps))))
@@ -202,11 +218,19 @@ def main():
         mel = torch.from_numpy(from_u8(train["mel"][idx], train["top"][idx]))
         mel = torch.from_numpy(spec_augment(mix_in_features(mel, noises, rng).numpy(), rng))
         tok = all_targets[idx]
-        logits = model(mel, tok[:, :-1])
+        audio = model.encoder(mel)
+        logits = model.decoder(tok[:, :-1], audio)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tok[:, 1:].reshape(-1))
+        if args.ctc_weight > 0:
+            # Joint CTC on the encoder (a training aid only: the head is not part of the model)
+            # makes the encoder find the words early, which the decoder's cross-attention then reads.
+            flat, lengths = ctc_targets(train_bank["text"][train["sentence"][idx]].tolist())
+            log_probs = F.log_softmax(ctc_head(audio), -1).transpose(0, 1)
+            ctc = F.ctc_loss(log_probs, flat, torch.full((len(idx),), audio.shape[1]), lengths, zero_infinity=True)
+            loss = (1 - args.ctc_weight) * loss + args.ctc_weight * ctc
         opt.zero_grad()
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         sched.step()
         loss_sum += loss.item()
@@ -215,7 +239,7 @@ def main():
                                                        time.time() - start), flush=True)
             loss_sum = 0.0
         if step % args.eval_every == 0 and step < args.steps:
-            h = evaluate(model, heldout, heldout_bank, limit=800)
+            h = evaluate(model, heldout, heldout_bank, limit=600)
             s = evaluate(model, seen, seen_bank, limit=200)
             history.append({"step": step, "heldout": h["all"], "seen": s["all"], "seconds": time.time() - start})
             print("  held-out %s, seen clean %s" % (pct(h["all"]), pct(s["all"])), flush=True)
