@@ -187,6 +187,7 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--name", default="datespeech")
+    ap.add_argument("--init", default=None, help="start from this checkpoint (same dimensions)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     start = time.time()
@@ -200,6 +201,8 @@ def main():
 
     dims = dims_for(args)
     model = new_model(dims, args.seed)
+    if args.init:  # warm start: continue from an earlier checkpoint of the same dimensions
+        model.load_state_dict(torch.load(args.init, map_location="cpu")["model_state_dict"])
     n_params = sum(p.numel() for p in model.parameters())
     print("dims", dataclasses.asdict(dims), "parameters", n_params, flush=True)
     ctc_head = torch.nn.Linear(args.d, len(CTC_CHARS) + 1)
@@ -212,7 +215,7 @@ def main():
     noises = noise_mel_powers(np.random.default_rng([args.seed, 99]))
     all_targets = targets(train_bank["iso"][train["sentence"]].tolist())
     history = []
-    loss_sum = 0.0
+    loss_sum = ce_sum = 0.0
     for step in range(1, args.steps + 1):
         idx = np.sort(rng.choice(n_train, args.batch, replace=False))
         mel = torch.from_numpy(from_u8(train["mel"][idx], train["top"][idx]))
@@ -220,7 +223,7 @@ def main():
         tok = all_targets[idx]
         audio = model.encoder(mel)
         logits = model.decoder(tok[:, :-1], audio)
-        loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tok[:, 1:].reshape(-1))
+        loss = ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tok[:, 1:].reshape(-1))
         if args.ctc_weight > 0:
             # Joint CTC on the encoder (a training aid only: the head is not part of the model)
             # makes the encoder find the words early, which the decoder's cross-attention then reads.
@@ -234,10 +237,11 @@ def main():
         opt.step()
         sched.step()
         loss_sum += loss.item()
+        ce_sum += ce.item()
         if step % 50 == 0:
-            print("step %d loss %.4f lr %.2e %.0f s" % (step, loss_sum / 50, sched.get_last_lr()[0],
-                                                       time.time() - start), flush=True)
-            loss_sum = 0.0
+            print("step %d loss %.4f (decoder cross-entropy %.4f) lr %.2e %.0f s" % (
+                step, loss_sum / 50, ce_sum / 50, sched.get_last_lr()[0], time.time() - start), flush=True)
+            loss_sum = ce_sum = 0.0
         if step % args.eval_every == 0 and step < args.steps:
             h = evaluate(model, heldout, heldout_bank, limit=600)
             s = evaluate(model, seen, seen_bank, limit=200)
