@@ -216,6 +216,7 @@ def main():
     all_targets = targets(train_bank["iso"][train["sentence"]].tolist())
     history = []
     loss_sum = ce_sum = 0.0
+    skipped = 0
     for step in range(1, args.steps + 1):
         idx = np.sort(rng.choice(n_train, args.batch, replace=False))
         mel = torch.from_numpy(from_u8(train["mel"][idx], train["top"][idx]))
@@ -232,15 +233,22 @@ def main():
             ctc = F.ctc_loss(log_probs, flat, torch.full((len(idx),), audio.shape[1]), lengths, zero_infinity=True)
             loss = (1 - args.ctc_weight) * loss + args.ctc_weight * ctc
         opt.zero_grad()
+        if not torch.isfinite(loss):  # a rare batch whose loss overflows is skipped, and counted
+            skipped += 1
+            continue
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        if not torch.isfinite(torch.nn.utils.clip_grad_norm_(params, 1.0)):
+            skipped += 1
+            continue
         opt.step()
         sched.step()
         loss_sum += loss.item()
         ce_sum += ce.item()
+        if not torch.isfinite(ce):
+            print("non-finite decoder loss at step", step, flush=True)
         if step % 50 == 0:
-            print("step %d loss %.4f (decoder cross-entropy %.4f) lr %.2e %.0f s" % (
-                step, loss_sum / 50, ce_sum / 50, sched.get_last_lr()[0], time.time() - start), flush=True)
+            print("step %d loss %.4f (decoder cross-entropy %.4f) lr %.2e %.0f s, %d skipped" % (
+                step, loss_sum / 50, ce_sum / 50, sched.get_last_lr()[0], time.time() - start, skipped), flush=True)
             loss_sum = ce_sum = 0.0
         if step % args.eval_every == 0 and step < args.steps:
             h = evaluate(model, heldout, heldout_bank, limit=600)
@@ -267,7 +275,7 @@ def main():
     for e in h["errors"][:15]:
         print("  miss", e)
     results = {"command": " ".join(sys.argv), "args": vars(args), "dims": dataclasses.asdict(dims),
-               "parameters": n_params, "train_clips": n_train, "train_seconds": round(train_seconds),
+               "parameters": n_params, "train_clips": n_train, "skipped_batches": skipped, "train_seconds": round(train_seconds),
                "torch": torch.__version__, "checkpoint": ckpt, "heldout": h, "seen_clean": s, "history": history}
     with open(os.path.join(args.data, args.name + "-results.json"), "w") as f:
         json.dump(results, f, indent=1)
