@@ -1,0 +1,196 @@
+"""Synthesizes the spoken-date data set and caches its log-mel features.
+
+    nice -n 19 /usr/bin/python3 models/datespeech/make_data.py --out /tmp/datespeech
+
+Writes to --out:
+  bank-{train,heldout,seen}.npz   the clean synthesized sentences (PCM16, trimmed), with text, ISO date, voice
+  features-train.npz             --copies augmented clips of every training sentence, as log-mel
+  features-heldout.npz           held-out voices, each sentence clean and with noise at 20, 10, 5 dB SNR
+  features-seen.npz              new sentences from training voices, clean
+  heldout-wav/                   a few held-out clips as WAV files, with index.tsv
+Everything follows from --seed: the sentence, voice, speed and pitch of clip i come
+from one seeded stream, and clip i's augmentation from the seed (seed, split, i, copy),
+so the result does not depend on --jobs.
+"""
+import argparse
+import multiprocessing
+import os
+import random
+import sys
+import time
+import wave
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import augment  # noqa: E402
+import spoken  # noqa: E402
+import voices  # noqa: E402
+from features import CLIP_SAMPLES, log_mel_u8  # noqa: E402
+
+MAX_SPEECH = 3.7  # seconds of speech in the 4 s window; longer sentences are said faster
+TEST_SNRS = [None, 20, 10, 5]  # None: clean
+TEST_NOISES = ["white", "pink", "brown"]
+SPLIT_IDS = {"train": 1, "heldout": 2, "seen": 3}
+
+
+def specs_for(split, count, seed):
+    """(text, iso, voice, speed, pitch) of every clip in a split."""
+    rng = random.Random("%d/%s" % (seed, split))
+    groups = voices.heldout_groups()
+    names = sorted(groups)
+    out = []
+    for i in range(count):
+        text, iso = spoken.make_sentence(rng)
+        if split == "heldout":
+            voice = rng.choice(groups[names[i % len(names)]])
+        else:
+            voice = voices.training_voices_sampler(rng)
+        out.append((text, iso, voice, rng.uniform(0.85, 1.35), rng.uniform(0.15, 0.85)))
+    return out
+
+
+def synthesize_one(spec):
+    text, _, voice, speed, pitch = spec
+    for _ in range(3):
+        x = voices.trim_silence(voices.synthesize(voice, text, speed, pitch))
+        seconds = len(x) / voices.SAMPLE_RATE
+        if 0.3 < seconds <= MAX_SPEECH:
+            return np.round(np.clip(x, -1, 1) * 32767).astype(np.int16)
+        speed *= seconds / (MAX_SPEECH - 0.15)
+    return None
+
+
+def make_bank(path, split, count, seed, pool):
+    if os.path.exists(path):
+        return dict(np.load(path))
+    specs = specs_for(split, count, seed)
+    start = time.time()
+    clips = []
+    for clip_audio in pool.imap(synthesize_one, specs, chunksize=16):
+        clips.append(clip_audio)
+        if len(clips) % 1000 == 0:
+            print("  %s: %d sentences, %.0f s" % (split, len(clips), time.time() - start), flush=True)
+    keep = [i for i, c in enumerate(clips) if c is not None]
+    audio = [clips[i] for i in keep]
+    bank = {
+        "audio": np.concatenate(audio),
+        "offsets": np.cumsum([0] + [len(a) for a in audio]),
+        "text": np.array([specs[i][0] for i in keep]),
+        "iso": np.array([specs[i][1] for i in keep]),
+        "voice": np.array([specs[i][2] for i in keep]),
+        "speed": np.array([specs[i][3] for i in keep], np.float32),
+        "pitch": np.array([specs[i][4] for i in keep], np.float32),
+    }
+    np.savez(path, **bank)
+    print("%s: %d of %d sentences synthesized in %.0f s (%.1f h of speech)" % (
+        split, len(keep), count, time.time() - start, len(bank["audio"]) / 16000 / 3600), flush=True)
+    return bank
+
+
+def clip(bank, i):
+    return bank["audio"][bank["offsets"][i]:bank["offsets"][i + 1]].astype(np.float32) / 32768.0
+
+
+_BANK = None
+
+
+def _init_worker(bank_path):
+    global _BANK
+    import torch
+    torch.set_num_threads(1)
+    _BANK = dict(np.load(bank_path))
+    _BANK["babble"] = [clip(_BANK, j) for j in range(0, len(_BANK["offsets"]) - 1, 7)]
+
+
+def train_features(job):
+    seed, i, copies = job
+    speech = clip(_BANK, i)
+    out = []
+    for c in range(copies):
+        rng = np.random.default_rng([seed, SPLIT_IDS["train"], i, c])
+        out.append(log_mel_u8(augment.augment(speech, CLIP_SAMPLES, rng, _BANK["babble"])))
+    return out
+
+
+def test_features(job):
+    seed, split, i, snrs = job
+    speech = clip(_BANK, i)
+    out = []
+    for k, snr in enumerate(snrs):
+        rng = np.random.default_rng([seed, SPLIT_IDS[split], i, k])
+        x = augment.test_clip(speech, CLIP_SAMPLES, rng, snr, TEST_NOISES[i % len(TEST_NOISES)])
+        out.append((log_mel_u8(x), x if i < 400 else None))
+    return out
+
+
+def write_wav(path, x):
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(voices.SAMPLE_RATE)
+        w.writeframes(np.round(np.clip(x, -1, 32767 / 32768) * 32768).astype("<i2").tobytes())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", default="/tmp/datespeech")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--train", type=int, default=6000, help="training sentences")
+    ap.add_argument("--copies", type=int, default=1, help="augmented clips per training sentence")
+    ap.add_argument("--heldout-per-group", type=int, default=60)
+    ap.add_argument("--seen", type=int, default=400)
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    n_groups = len(voices.heldout_groups())
+    counts = {"train": args.train, "heldout": args.heldout_per_group * n_groups, "seen": args.seen}
+    with multiprocessing.Pool(args.jobs) as pool:
+        for split in ["heldout", "seen", "train"]:
+            make_bank(os.path.join(args.out, "bank-%s.npz" % split), split, counts[split], args.seed, pool)
+
+    for split in ["heldout", "seen", "train"]:
+        path = os.path.join(args.out, "features-%s.npz" % split)
+        if os.path.exists(path):
+            continue
+        bank_path = os.path.join(args.out, "bank-%s.npz" % split)
+        bank = dict(np.load(bank_path))
+        n = len(bank["offsets"]) - 1
+        start = time.time()
+        with multiprocessing.Pool(args.jobs, _init_worker, (bank_path,)) as pool:
+            if split == "train":
+                rows = pool.map(train_features, [(args.seed, i, args.copies) for i in range(n)], chunksize=32)
+                feats = [f for row in rows for f in row]
+                sentence = np.repeat(np.arange(n), args.copies)
+                snr = np.full(len(feats), -1)
+            else:
+                snrs = TEST_SNRS if split == "heldout" else [None]
+                rows = pool.map(test_features, [(args.seed, split, i, snrs) for i in range(n)], chunksize=32)
+                feats = [f for row in rows for f, _ in row]
+                sentence = np.repeat(np.arange(n), len(snrs))
+                snr = np.tile([-1 if s is None else s for s in snrs], n)
+                if split == "heldout":
+                    write_heldout_wavs(args.out, bank, rows, snrs, n_groups)
+        np.savez(path, mel=np.stack([m for m, _ in feats]), top=np.array([t for _, t in feats], np.float32),
+                 sentence=sentence, snr=snr)
+        print("%s features: %d clips in %.0f s" % (split, len(feats), time.time() - start), flush=True)
+
+
+def write_heldout_wavs(out, bank, rows, snrs, n_groups):
+    """The first three sentences of every held-out group, clean and at 10 dB SNR, as WAV files."""
+    folder = os.path.join(out, "heldout-wav")
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "index.tsv"), "w") as index:
+        index.write("file\tvoice\tsnr\tsaid\texpected\n")
+        for i in range(min(len(rows), 3 * n_groups)):
+            for k, snr in enumerate(snrs):
+                if snr not in (None, 10):
+                    continue
+                name = "%03d-%s.wav" % (i, "clean" if snr is None else "snr%d" % snr)
+                write_wav(os.path.join(folder, name), rows[i][k][1])
+                index.write("%s\t%s\t%s\t%s\t%s\n" % (name, bank["voice"][i], "clean" if snr is None else snr,
+                                                      bank["text"][i], bank["iso"][i]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Writes the committed demo clips: short held-out-voice sentences as 16 kHz mono PCM16 WAV files.
+
+    /usr/bin/python3 models/datespeech/make_demos.py --data /tmp/datespeech
+
+Takes, from the held-out bank (voices never trained on), the first short
+sentence of a few held-out groups, with 0.15 s of silence around it (one with
+pink noise at 10 dB SNR), and writes demo/NN-<voice>.wav and demo/demo.tsv
+(file, voice, what was said, the expected date, and the PyTorch model's
+greedy output when --checkpoint exists).
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import augment  # noqa: E402
+import train  # noqa: E402
+from features import log_mel  # noqa: E402
+from make_data import clip, write_wav  # noqa: E402
+
+GROUPS = ["flite:awb", "espeak:en-029", "espeak:en-gb-x-gbcwmd", "+f4", "+klatt4", "+grandma", "+m5"]
+MAX_SECONDS = 2.0
+NOISY = "+klatt4"  # this one gets pink noise at 10 dB SNR
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default="/tmp/datespeech")
+    ap.add_argument("--checkpoint", default=None, help="default: DATA/datespeech.pt")
+    args = ap.parse_args()
+    here = os.path.dirname(os.path.abspath(__file__))
+    out = os.path.join(here, "demo")
+    os.makedirs(out, exist_ok=True)
+    bank = dict(np.load(os.path.join(args.data, "bank-heldout.npz")))
+    ckpt = args.checkpoint or os.path.join(args.data, "datespeech.pt")
+    model = None
+    if os.path.exists(ckpt):
+        state = torch.load(ckpt, map_location="cpu")
+        whisper = train.import_whisper()
+        model = whisper.model.Whisper(whisper.model.ModelDimensions(**state["dims"]))
+        model.load_state_dict(state["model_state_dict"])
+    rows = ["file\tvoice\tsaid\texpected\tpytorch"]
+    for n, group in enumerate(GROUPS):
+        i = next(i for i in range(len(bank["voice"]))
+                 if train.group_of(str(bank["voice"][i])) == group and len(clip(bank, i)) <= MAX_SECONDS * 16000)
+        speech = clip(bank, i).astype(np.float64)
+        pad = np.zeros(int(0.15 * 16000))
+        x = np.concatenate([pad, speech, pad])
+        rng = np.random.default_rng([n, 7])
+        if group == NOISY:
+            noise = augment.colored_noise(len(x), "pink", rng)
+            x = x + noise * augment.rms(speech) / augment.rms(noise) / 10 ** 0.5
+        x = augment.finish(x, -20.0, rng)
+        name = "%02d-%s.wav" % (n + 1, group.replace("espeak:", "").replace("flite:", "").replace("+", ""))
+        write_wav(os.path.join(out, name), x)
+        got = ""
+        if model is not None:
+            got = train.greedy(model, log_mel(x.astype(np.float32))[None])[0]
+        rows.append("\t".join([name, str(bank["voice"][i]) + (" +10dB pink noise" if group == NOISY else ""),
+                               str(bank["text"][i]), str(bank["iso"][i]), got]))
+    with open(os.path.join(out, "demo.tsv"), "w") as f:
+        f.write("\n".join(rows) + "\n")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,286 @@
+"""Trains the spoken-date Whisper on the cached features, evaluates it, and saves an OpenAI checkpoint.
+
+    OMP_WAIT_POLICY=PASSIVE nice -n 19 /usr/bin/python3 models/datespeech/train.py --data /tmp/datespeech
+
+The model is OpenAI's `whisper.model.Whisper(ModelDimensions(...))`, imported
+from ../shared/reference/openai-whisper (not a copy), so OpenAI's package and
+whisper.cpp's convert-pt-to-ggml.py read the checkpoint as they read any
+Whisper. Writes to --data:
+  datespeech.pt        {"dims": ..., "model_state_dict": ...}, as OpenAI's checkpoints are
+  results.json         the command, sizes, time and every accuracy (per held-out voice, per SNR)
+and vocabulary.txt (one token per line, the token id is the line number) beside this script.
+"""
+import argparse
+import dataclasses
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import augment  # noqa: E402
+import voices  # noqa: E402
+from features import N_FRAMES, N_MELS, from_u8, import_whisper  # noqa: E402
+
+# Tokens: the 11 characters of an ISO date, then Whisper's two specials in Whisper's order.
+VOCAB = list("0123456789-") + ["<|endoftext|>", "<|startoftranscript|>"]
+EOT, SOT = VOCAB.index("<|endoftext|>"), VOCAB.index("<|startoftranscript|>")
+TEXT_LEN = 10  # YYYY-MM-DD
+
+
+def dims_for(args):
+    whisper = import_whisper()
+    return whisper.model.ModelDimensions(
+        n_mels=N_MELS, n_audio_ctx=N_FRAMES // 2, n_audio_state=args.d, n_audio_head=args.heads,
+        n_audio_layer=args.enc_layers, n_vocab=len(VOCAB), n_text_ctx=TEXT_LEN + 2, n_text_state=args.d,
+        n_text_head=args.heads, n_text_layer=args.dec_layers)
+
+
+def new_model(dims, seed):
+    whisper = import_whisper()
+    torch.manual_seed(seed)
+    model = whisper.model.Whisper(dims)
+    # Whisper leaves the decoder positions uninitialized (torch.empty) and the token
+    # embedding at N(0, 1); small values keep the tied output logits calm at the start.
+    with torch.no_grad():
+        model.decoder.positional_embedding.normal_(0, 0.02)
+        model.decoder.token_embedding.weight.normal_(0, 0.02)
+    return model
+
+
+# Letters of the spoken sentence, for the training-only CTC head on the encoder (index 0 is CTC's blank).
+CTC_CHARS = " '-abcdefghijklmnopqrstuvwxyz"
+
+
+def ctc_targets(texts):
+    """What was said, as CTC_CHARS ids (digits the synthesizer read itself and commas are dropped)."""
+    rows = []
+    for t in texts:
+        words = [w for w in t.lower().replace(",", " ").split() if not any(c.isdigit() for c in w)]
+        rows.append([CTC_CHARS.index(c) + 1 for c in " ".join(words) if c in CTC_CHARS])
+    return torch.tensor([i for r in rows for i in r]), torch.tensor([len(r) for r in rows])
+
+
+def targets(isos):
+    return torch.tensor([[SOT] + [VOCAB.index(c) for c in iso] + [EOT] for iso in isos])
+
+
+def spec_augment(mel, rng):
+    """Two frequency and two time masks per clip, filled with the clip's mean (in place)."""
+    for b in range(mel.shape[0]):
+        fill = float(mel[b].mean())
+        for _ in range(2):
+            w = int(rng.integers(0, 11))
+            f0 = int(rng.integers(0, N_MELS - w + 1))
+            mel[b, f0:f0 + w, :] = fill
+            w = int(rng.integers(0, 21))
+            t0 = int(rng.integers(0, N_FRAMES - w + 1))
+            mel[b, :, t0:t0 + w] = fill
+    return mel
+
+
+def noise_mel_powers(rng, count=16):
+    """Mel power spectra (before the log) of noise clips, computed as whisper's front end does."""
+    whisper = import_whisper()
+    filters = whisper.audio.mel_filters("cpu", N_MELS)
+    out = []
+    for i in range(count):
+        x = torch.from_numpy(augment.colored_noise(N_FRAMES * 160, augment.NOISE_TYPES[i % 4], rng).astype(np.float32))
+        stft = torch.stft(x, 400, 160, window=torch.hann_window(400), return_complex=True)
+        out.append(filters @ stft[..., :-1].abs() ** 2)
+    return torch.stack(out)
+
+
+def mix_in_features(mel, noises, rng):
+    """Train-time augmentation on cached log-mel (in place): a gain change (a shift of the
+    log-mel, exact since whisper's clamp is relative to the maximum) and, for half the clips,
+    more noise added in the power domain at 0-30 dB SNR, then whisper's log, clamp and scale again."""
+    for b in range(mel.shape[0]):
+        x = mel[b]
+        if rng.random() < 0.5:
+            power = 10.0 ** (4.0 * x - 4.0)
+            noise = noises[int(rng.integers(len(noises)))]
+            snr = rng.uniform(0, 30)
+            power = power + noise * (power.mean() / noise.mean() / 10 ** (snr / 10))
+            log_spec = torch.log10(torch.clamp(power, min=1e-10))
+            x = (torch.maximum(log_spec, log_spec.max() - 8.0) + 4.0) / 4.0
+        mel[b] = x + rng.uniform(-0.75, 0.4)  # -30 to +16 dB
+    return mel
+
+
+@torch.no_grad()
+def greedy(model, mel, batch=200):
+    """Greedy decoding from <|startoftranscript|>: TEXT_LEN characters (the specials never win)."""
+    model.eval()
+    out = []
+    for i in range(0, len(mel), batch):
+        audio = model.embed_audio(mel[i:i + batch])
+        tokens = torch.full((len(audio), 1), SOT)
+        for _ in range(TEXT_LEN):
+            logits = model.logits(tokens, audio)[:, -1, :EOT]
+            tokens = torch.cat([tokens, logits.argmax(-1, keepdim=True)], 1)
+        out += ["".join(VOCAB[t] for t in row[1:]) for row in tokens.tolist()]
+    model.train()
+    return out
+
+
+def load_split(data, split):
+    feats = np.load(os.path.join(data, "features-%s.npz" % split))
+    bank = np.load(os.path.join(data, "bank-%s.npz" % split))
+    return {k: feats[k] for k in feats.files}, {k: bank[k] for k in ["text", "iso", "voice"]}
+
+
+def group_of(voice):
+    """The held-out group a voice belongs to (as voices.heldout_groups names them)."""
+    engine, name = voice.split(":", 1)
+    if engine == "flite":
+        return voice
+    base, _, variant = name.partition("+")
+    return "espeak:" + base if base in voices.ESPEAK_HELDOUT_BASES else "+" + variant
+
+
+def evaluate(model, feats, bank, limit=None):
+    idx = np.arange(len(feats["mel"]))[:limit]
+    mel = torch.from_numpy(from_u8(feats["mel"][idx], feats["top"][idx]))
+    got = greedy(model, mel)
+    want = bank["iso"][feats["sentence"][idx]]
+    right = np.array([g == w for g, w in zip(got, want)])
+    report = {"all": [int(right.sum()), len(right)], "by_snr": {}, "by_voice": {}}
+    for snr in sorted(set(feats["snr"][idx].tolist())):
+        m = feats["snr"][idx] == snr
+        report["by_snr"]["clean" if snr < 0 else "%d dB" % snr] = [int(right[m].sum()), int(m.sum())]
+    groups = np.array([group_of(v) for v in bank["voice"][feats["sentence"][idx]]])
+    for g in sorted(set(groups.tolist())):
+        m = groups == g
+        report["by_voice"][g] = [int(right[m].sum()), int(m.sum())]
+    report["errors"] = [[str(bank["voice"][feats["sentence"][i]]), str(bank["text"][feats["sentence"][i]]),
+                         int(feats["snr"][i]), g, w] for i, g, w, r in zip(idx, got, want, right) if not r][:40]
+    return report
+
+
+def save_checkpoint(path, dims, model):
+    """OpenAI's checkpoint layout: the dimensions as a dict and the state dict."""
+    torch.save({"dims": dataclasses.asdict(dims), "model_state_dict": model.state_dict()}, path)
+
+
+def pct(pair):
+    return "%d/%d (%.1f%%)" % (pair[0], pair[1], 100.0 * pair[0] / max(1, pair[1]))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default="/tmp/datespeech", help="make_data.py's --out; the checkpoint goes here too")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--d", type=int, default=64)
+    ap.add_argument("--heads", type=int, default=4)
+    ap.add_argument("--enc-layers", type=int, default=2)
+    ap.add_argument("--dec-layers", type=int, default=2)
+    ap.add_argument("--steps", type=int, default=1500)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--ctc-weight", type=float, default=0.3, help="weight of the training-only CTC loss")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--eval-every", type=int, default=250)
+    ap.add_argument("--name", default="datespeech")
+    ap.add_argument("--init", default=None, help="start from this checkpoint (same dimensions)")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    start = time.time()
+
+    train, train_bank = load_split(args.data, "train")
+    heldout, heldout_bank = load_split(args.data, "heldout")
+    seen, seen_bank = load_split(args.data, "seen")
+    n_train = len(train["mel"])
+    print("train %d clips (%d sentences), held-out %d, seen %d" % (
+        n_train, len(train_bank["iso"]), len(heldout["mel"]), len(seen["mel"])), flush=True)
+
+    dims = dims_for(args)
+    model = new_model(dims, args.seed)
+    if args.init:  # warm start: continue from an earlier checkpoint of the same dimensions
+        model.load_state_dict(torch.load(args.init, map_location="cpu")["model_state_dict"])
+    n_params = sum(p.numel() for p in model.parameters())
+    print("dims", dataclasses.asdict(dims), "parameters", n_params, flush=True)
+    ctc_head = torch.nn.Linear(args.d, len(CTC_CHARS) + 1)
+    params = list(model.parameters()) + (list(ctc_head.parameters()) if args.ctc_weight > 0 else [])
+    opt = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    warmup = max(1, args.steps // 15)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (
+        1 + math.cos(math.pi * min(1.0, s / args.steps))))
+    rng = np.random.default_rng(args.seed)
+    noises = noise_mel_powers(np.random.default_rng([args.seed, 99]))
+    all_targets = targets(train_bank["iso"][train["sentence"]].tolist())
+    history = []
+    loss_sum = ce_sum = 0.0
+    skipped = 0
+    for step in range(1, args.steps + 1):
+        idx = np.sort(rng.choice(n_train, args.batch, replace=False))
+        mel = torch.from_numpy(from_u8(train["mel"][idx], train["top"][idx]))
+        mel = torch.from_numpy(spec_augment(mix_in_features(mel, noises, rng).numpy(), rng))
+        tok = all_targets[idx]
+        audio = model.encoder(mel)
+        logits = model.decoder(tok[:, :-1], audio)
+        loss = ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tok[:, 1:].reshape(-1))
+        if args.ctc_weight > 0:
+            # Joint CTC on the encoder (a training aid only: the head is not part of the model)
+            # makes the encoder find the words early, which the decoder's cross-attention then reads.
+            flat, lengths = ctc_targets(train_bank["text"][train["sentence"][idx]].tolist())
+            log_probs = F.log_softmax(ctc_head(audio), -1).transpose(0, 1)
+            ctc = F.ctc_loss(log_probs, flat, torch.full((len(idx),), audio.shape[1]), lengths, zero_infinity=True)
+            loss = (1 - args.ctc_weight) * loss + args.ctc_weight * ctc
+        opt.zero_grad()
+        if not torch.isfinite(loss):  # a rare batch whose loss overflows is skipped, and counted
+            skipped += 1
+            continue
+        loss.backward()
+        if not torch.isfinite(torch.nn.utils.clip_grad_norm_(params, 1.0)):
+            skipped += 1
+            continue
+        opt.step()
+        sched.step()
+        loss_sum += loss.item()
+        ce_sum += ce.item()
+        if not torch.isfinite(ce):
+            print("non-finite decoder loss at step", step, flush=True)
+        if step % 50 == 0:
+            print("step %d loss %.4f (decoder cross-entropy %.4f) lr %.2e %.0f s, %d skipped" % (
+                step, loss_sum / 50, ce_sum / 50, sched.get_last_lr()[0], time.time() - start, skipped), flush=True)
+            loss_sum = ce_sum = 0.0
+        if step % args.eval_every == 0 and step < args.steps:
+            h = evaluate(model, heldout, heldout_bank, limit=600)
+            s = evaluate(model, seen, seen_bank, limit=200)
+            history.append({"step": step, "heldout": h["all"], "seen": s["all"], "seconds": time.time() - start})
+            print("  held-out %s, seen clean %s" % (pct(h["all"]), pct(s["all"])), flush=True)
+            save_checkpoint(os.path.join(args.data, args.name + ".pt"), dims, model)
+    train_seconds = time.time() - start
+
+    ckpt = os.path.join(args.data, args.name + ".pt")
+    save_checkpoint(ckpt, dims, model)
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "vocabulary.txt"), "w") as f:
+        f.write("\n".join(VOCAB) + "\n")
+
+    h = evaluate(model, heldout, heldout_bank)
+    s = evaluate(model, seen, seen_bank)
+    print("held-out voices: %s" % pct(h["all"]))
+    for k, v in h["by_snr"].items():
+        print("  %-8s %s" % (k, pct(v)))
+    for k, v in h["by_voice"].items():
+        print("  %-24s %s" % (k, pct(v)))
+    print("seen voices, clean: %s" % pct(s["all"]))
+    for e in h["errors"][:15]:
+        print("  miss", e)
+    results = {"command": " ".join(sys.argv), "args": vars(args), "dims": dataclasses.asdict(dims),
+               "parameters": n_params, "train_clips": n_train, "skipped_batches": skipped, "train_seconds": round(train_seconds),
+               "torch": torch.__version__, "checkpoint": ckpt, "heldout": h, "seen_clean": s, "history": history}
+    with open(os.path.join(args.data, args.name + "-results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    print("checkpoint %s, %.0f s of training" % (ckpt, train_seconds))
+
+
+if __name__ == "__main__":
+    main()
