@@ -31,6 +31,24 @@ Status limit_error(const char* what) {
   return Status::error(StatusCode::kLimitExceeded).add(what);
 }
 
+// Config choices the format can describe but this runtime does not run yet.
+Status check_runnable(const ModelConfig& c) {
+  auto unsupported = [](const char* what) {
+    return Status::error(StatusCode::kUnsupported).add("session: ").add(what).add(" is not supported yet");
+  };
+  if (c.encoder_input != EncoderInput::kTokens) return unsupported("an audio encoder");
+  if (c.norm_kind != NormKind::kLayerNorm) return unsupported("RMSNorm");
+  if (c.stack_flags != 0) return unsupported("explicit final norms or layernorm_embedding");
+  if (c.ffn_gated) return unsupported("a gated FFN");
+  if (c.bias_flags != 0) return unsupported("a model without biases");
+  if (c.start_mode != StartMode::kToken) return unsupported("this decoder start mode");
+  if (c.queries_scale != 0.0f) return unsupported("a queries scale");
+  if (c.position == PositionEncoding::kStoredTable || c.position == PositionEncoding::kRelativeBias) {
+    return unsupported("stored or relative positions");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status Session::init(const ModelView& model, const Limits& limits, void* arena, size_t arena_size) {
@@ -42,7 +60,9 @@ Status Session::init_with_kernels(const ModelView& model, const Limits& limits, 
   ready_ = false;
   encoded_ = false;
   if (model.bytes == nullptr) return Status::error(StatusCode::kInvalidArgument).add("session: model is not open");
-  Status s = check_limits(model.config, limits);
+  Status s = check_runnable(model.config);
+  if (!s) return s;
+  s = check_limits(model.config, limits);
   if (!s) return s;
   if (arena == nullptr || reinterpret_cast<uintptr_t>(arena) % kArenaAlignment != 0) {
     return Status::error(StatusCode::kMisaligned).add("session: arena must be 64-byte aligned");
