@@ -37,15 +37,6 @@ Status check_runnable(const ModelConfig& c) {
     return Status::error(StatusCode::kUnsupported).add("session: ").add(what).add(" is not supported yet");
   };
   if (c.encoder_input != EncoderInput::kTokens) return unsupported("an audio encoder");
-  if (c.norm_kind != NormKind::kLayerNorm) return unsupported("RMSNorm");
-  if (c.stack_flags != 0) return unsupported("explicit final norms or layernorm_embedding");
-  if (c.ffn_gated) return unsupported("a gated FFN");
-  if (c.bias_flags != 0) return unsupported("a model without biases");
-  if (c.start_mode != StartMode::kToken) return unsupported("this decoder start mode");
-  if (c.queries_scale != 0.0f) return unsupported("a queries scale");
-  if (c.position == PositionEncoding::kStoredTable || c.position == PositionEncoding::kRelativeBias) {
-    return unsupported("stored or relative positions");
-  }
   return Status::ok();
 }
 
