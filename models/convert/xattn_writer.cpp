@@ -105,11 +105,9 @@ std::string write_vocab(std::vector<uint8_t>& b, const std::vector<std::string>&
   if (size > 0xFFFFFFFFull) return std::string(side) + " vocabulary is larger than 4 GiB";
   std::vector<uint32_t> order(count);
   for (uint32_t i = 0; i < count; ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return token_less(tokens[x], tokens[y]); });
-  for (uint32_t i = 1; i < count; ++i)
-    if (!token_less(tokens[order[i - 1]], tokens[order[i]]))
-      return std::string(side) + " vocabulary: token '" + tokens[order[i]] + "' appears twice (ids " +
-             std::to_string(order[i - 1]) + " and " + std::to_string(order[i]) + ")";
+  // Equal tokens (legal in CTranslate2 vocabularies) by increasing id: a
+  // lookup finds the first, as CTranslate2 does.
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return token_less(tokens[x], tokens[y]); });
   b.resize(start + static_cast<size_t>(size), 0);
   put_u32(b, start + format::vocab::kCount, count);
   put_u32(b, start + format::vocab::kStringBytes, static_cast<uint32_t>(string_bytes));
