@@ -162,7 +162,25 @@ TEST_CASE("model reader corruption: config out of range") {
   bad(b, set_u32(kCfg + cf::kMaxPositions, 0), "config: max positions out of range");
   bad(b, set_u8(kCfg + cf::kActivation, 4), "config: unknown activation");
   bad(b, set_u8(kCfg + cf::kNorm, 2), "config: unknown norm placement");
-  bad(b, set_u8(kCfg + cf::kPosition, 2), "config: unknown position encoding");
+  bad(b, set_u8(kCfg + cf::kPosition, 4), "config: unknown position encoding");
+  // The model-family fields (bytes 81..107).
+  bad(b, set_u8(kCfg + cf::kNormKind, 2), "config: unknown norm kind");
+  bad(b, set_u8(kCfg + cf::kStackFlags, 0x20), "config: unknown stack flags");
+  bad(b, set_u8(kCfg + cf::kFfnGated, 2), "config: gated FFN flag is not 0 or 1");
+  bad(b, set_u8(kCfg + cf::kBiasFlags, 4), "config: unknown bias flags");
+  bad(b, set_u8(kCfg + cf::kStartMode, 3), "config: unknown decoder start mode");
+  bad(b, set_u8(kCfg + cf::kEncoderInput, 2), "config: unknown encoder input");
+  bad(b, set_u8(kCfg + cf::kHasTokenizer, 2), "config: tokenizer flag is not 0 or 1");
+  bad(b, set_u8(kCfg + cf::kHasTokenizer, 1), "config: tokenizer size must be 1..2^30 bytes");
+  for (float v : {-1.0f, kNaN, kInf, 1e7f}) bad(b, set_f32(kCfg + cf::kQueriesScale, v), "config: queries scale out of range");
+  bad(b, set_u8(kCfg + cf::kRelativeBuckets, 32), "config: relative position fields set without relative positions");
+  bad(b, set_u8(kCfg + cf::kPosition, 3), "config: relative position buckets");
+  bad(b, [](Bytes& x) { x[kCfg + cf::kPosition] = 3; x[kCfg + cf::kRelativeBuckets] = 32; x[kCfg + cf::kRelativeMaxDistance] = 16; },
+      "max distance (> buckets / 2) out of range");
+  bad(b, set_u8(kCfg + cf::kNMels, 80), "config: mel bins set on a token encoder");
+  bad(b, set_u8(kCfg + cf::kEncoderInput, 1), "config: mel bins must be 1..512");
+  bad(b, set_u8(kCfg + cf::kNMels + 2, 1), "config: reserved bytes are not zero");
+  bad(b, set_u32(kCfg + cf::kSourcePositions, (1u << 14) + 1), "config: source positions out of range");
   bad(b, set_u8(kCfg + cf::kTextMode, 2), "config: unknown text mode");
   bad(b, set_u8(kCfg + cf::kActivationRounding, 2), "config: unknown activation rounding");
   for (float v : {0.0f, -1.0f, kNaN, kInf, 1e7f}) bad(b, set_f32(kCfg + cf::kEmbeddingScale, v), "config: embedding scale out of range");
@@ -208,7 +226,14 @@ TEST_CASE("model reader corruption: vocabulary blocks") {
   bad(b, [&](Bytes& x) { put_u32(x, sorted + 16, 8); put_u32(x, sorted + 20, 5); },
       "source vocabulary: sorted index out of order or duplicate token at 5");
   bad(b, set_u32(sorted + 20, 5), "source vocabulary: sorted index out of order or duplicate token at 5");
-  bad(b, set_u8(token_at(7), 'b'), "source vocabulary: sorted index out of order or duplicate token at 7");  // "c" -> "b"
+  bad(b, set_u8(token_at(7), '0'), "source vocabulary: sorted index out of order or duplicate token at 7");  // "c" -> "0"
+  // "c" -> "b" repeats a token: legal (CTranslate2 vocabularies do), the index orders equal tokens by id.
+  {
+    Bytes x = b;
+    set_u8(token_at(7), 'b')(x);
+    fix_checksum(x);
+    CHECK(open_copy(x, xattn::OpenOptions{true}).is_ok());
+  }
   bad(b, set_u32(sorted, 10), "source vocabulary: sorted index holds an id out of range");
   bad(b, set_u32(sorted + 36, 0xffffffffu), "source vocabulary: sorted index holds an id out of range");
   // A space is a token like any other in character mode (given a sorted index
@@ -245,7 +270,11 @@ TEST_CASE("model reader corruption: tensor table entries") {
       "tensor encoder/layer_1/ffn/linear_0/weight: expected 32x16, got 16x32");
   bad(b, set_u32(out_bias + tn::kRows, 11), "tensor decoder/projection/bias: expected 10x1, got 11x1");
   bad(b, set_u32(qkv_bias + tn::kCols, 0), "tensor encoder/layer_0/self_attention/linear_0/bias: expected 48x1, got 48x0");
-  bad(b, set_u8(ffn_in + tn::kDType, 2), "tensor encoder/layer_1/ffn/linear_0/weight: unknown dtype 2");
+  bad(b, set_u8(ffn_in + tn::kDType, 3), "tensor encoder/layer_1/ffn/linear_0/weight: unknown dtype 3");
+  bad(b, set_u8(ffn_in + tn::kDType, 2), "tensor encoder/layer_1/ffn/linear_0/weight: u8 is allowed only for byte blobs");
+  // A shared entry must repeat an earlier entry exactly.
+  bad(b, set_u8(ffn_in + tn::kFlags, fmt::kTensorShared), "encoder/layer_1/ffn/linear_0/weight: shared, but no earlier tensor");
+  bad(b, set_u8(ffn_in + tn::kFlags, 2), "unknown layout or non-zero reserved fields");
   bad(b, set_u8(ffn_in + tn::kDType, 255), "unknown dtype 255");
   bad(b, set_u8(qkv_bias + tn::kDType, 1), "tensor encoder/layer_0/self_attention/linear_0/bias: int8 is not allowed here");
   bad(b, set_u8(l.entry(2) + tn::kDType, 1), "tensor encoder/layer_norm/gamma: int8 is not allowed here");

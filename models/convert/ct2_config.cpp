@@ -6,6 +6,7 @@
 #include <iterator>
 #include <set>
 
+#include "ct2_family.h"
 #include "json.h"
 
 namespace xattn {
@@ -58,7 +59,7 @@ std::string agreed(const std::map<std::string, double>& scalars, std::initialize
 }  // namespace
 
 bool is_ct2_config_scalar(const std::string& name) {
-  if (config_scalars().count(name)) return true;
+  if (config_scalars().count(name) || is_ct2_family_scalar(name)) return true;
   // LinearSpec's flag in recent specs; it only matters for CTranslate2's own compute types.
   const std::string suffix = "/keep_in_float32";
   return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -75,9 +76,12 @@ std::string read_ct2_options(const std::string& dir, Ct2Options* out) {
   std::string error = parse_json(text, &root);
   if (!error.empty()) return path + ": " + error;
   if (root.kind != JsonValue::Kind::kObject) return path + ": expected a JSON object";
+  const JsonValue* start = root.get("decoder_start_token");
+  if (start != nullptr && start->is_null()) out->decoder_start_is_null = true;
   for (const auto& key_out : {std::make_pair("unk_token", &out->unk_token), std::make_pair("bos_token", &out->bos_token),
                               std::make_pair("eos_token", &out->eos_token),
                               std::make_pair("decoder_start_token", &out->decoder_start_token)}) {
+    if (out->decoder_start_is_null && key_out.second == &out->decoder_start_token) continue;
     error = string_option(root, key_out.first, path, key_out.second);
     if (!error.empty()) return error;
   }
@@ -91,6 +95,7 @@ std::string read_ct2_options(const std::string& dir, Ct2Options* out) {
   if (eps != nullptr && eps->kind == JsonValue::Kind::kNumber) {
     if (!(eps->number > 0.0 && eps->number < 1.0)) return path + ": layer_norm_epsilon out of range";
     out->layer_norm_epsilon = static_cast<float>(eps->number);
+    out->layer_norm_epsilon_set = true;
   }
   return "";
 }
@@ -143,7 +148,7 @@ std::string interpret_ct2_scalars(const std::map<std::string, double>& s, const 
   const struct { const char* name; double expected; } required[] = {
       {"with_relative_position", 0}, {"with_source_bos", 0}, {"with_source_eos", 0},
       {"encoder/multi_query_attention", 0}, {"decoder/multi_query_attention", 0},
-      {"decoder/alibi", 0}, {"decoder/start_from_zero_embedding", 0},
+      {"decoder/alibi", 0},
   };
   for (const auto& r : required) {
     const auto it = s.find(r.name);

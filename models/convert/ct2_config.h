@@ -22,6 +22,8 @@ struct Ct2Options {
   std::string eos_token = "</s>";
   std::string decoder_start_token = "<s>";
   float layer_norm_epsilon = 1e-5f;
+  bool layer_norm_epsilon_set = false;  // config.json gives it (else 1e-5 for LayerNorm, 1e-6 for RMSNorm)
+  bool decoder_start_is_null = false;   // decoder_start_token null: the first target-prefix token starts (mBART cc25)
 };
 
 // Reads DIR/config.json when it exists (its absence is not an error).

@@ -1,9 +1,11 @@
 #include "ct2_import.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <stdexcept>
 
+#include "ct2_family.h"
 #include "quantize.h"
 #include "tensor_layout.h"
 #include "xattn/tensor_id.h"
@@ -41,10 +43,13 @@ class Importer {
     std::string error = interpret_ct2_scalars(scalars_, spec, &arch);
     if (!error.empty()) fail(error);
 
-    std::map<uint32_t, HostTensor> tensors;
+    std::map<uint32_t, HostTensor> tensors, gates;
     for (const auto& entry : tensor_names_) tensors[entry.first] = load(entry.first, entry.second);
+    for (const auto& entry : gate_names_) gates[entry.first] = load(entry.first, entry.second);
     ModelConfig& c = out->model.config;
     derive_config(tensors, arch, &c);
+    error = apply_family(scalars_, float_scalars_, options, &tensors, &gates, &c);
+    if (!error.empty()) fail(error);
     apply_unk_rule(source, global_id(GlobalRole::kSourceEmbedding), nullptr, &c.source_vocab_size, tensors);
     apply_unk_rule(target, global_id(GlobalRole::kTargetEmbedding), &tensors, &c.target_vocab_size, tensors);
     set_tokens(source, target, options, arch, &c);
@@ -68,6 +73,7 @@ class Importer {
         to_float32(&t);
       out->model.tensors.push_back(std::move(t));
     }
+    share_aliased(out);
     out->model.source_vocab = source.tokens;
     out->model.target_vocab = target.tokens;
   }
@@ -89,10 +95,22 @@ class Importer {
       const std::string normalized = normalize_name(name);
       uint32_t id = 0;
       if (ends_with(normalized, "weight_scale") && tensor_id_from_name(normalized.substr(0, normalized.size() - 6).c_str(), &id)) continue;
+      if (ends_with(normalized, "weight_scale") && family_role(normalized.substr(0, normalized.size() - 6), &id) == FamilyRole::kGate) continue;
       if (is_ct2_config_scalar(name)) {
         double value = 0.0;
         if (!ct2_scalar_value(v, &value)) fail("config variable " + name + " is not a scalar: " + v.shape_text());
         scalars_[name] = value;
+        float_scalars_[name] = v.dtype == Ct2DType::kFloat32 || v.dtype == Ct2DType::kFloat16 || v.dtype == Ct2DType::kBFloat16;
+        continue;
+      }
+      const FamilyRole role = family_role(name, &id);
+      if (role == FamilyRole::kIgnoredRelativeBias) continue;  // CTranslate2 reads layer 0's in every layer
+      if (role == FamilyRole::kGate) {
+        gate_names_[id] = name;
+        continue;
+      }
+      if (role == FamilyRole::kRelativeBias) {
+        tensor_names_.emplace(id, name);
         continue;
       }
       if (!tensor_id_from_name(normalized.c_str(), &id))
@@ -202,7 +220,7 @@ class Importer {
     *vocab_size = size;
     std::vector<uint32_t> ids = {embedding_id};
     if (target_side) ids.push_back(global_id(GlobalRole::kOutputWeight));
-    if (target_side) ids.push_back(global_id(GlobalRole::kOutputBias));
+    if (target_side && tensors.count(global_id(GlobalRole::kOutputBias))) ids.push_back(global_id(GlobalRole::kOutputBias));
     for (uint32_t id : ids) {
       HostTensor& t = tensors.at(id);
       if (t.rows == size) continue;
@@ -234,16 +252,46 @@ class Importer {
     const uint32_t source_unk = token_id(source, o.unk_token, "source", true, 0);
     c->source_tokens = SpecialTokens{0, token_id(source, o.bos_token, "source", false, source_unk),
                                      token_id(source, o.eos_token, "source", false, source_unk), source_unk};
-    const std::string& start = arch.target_starts_with_eos ? o.eos_token : o.decoder_start_token;
+    // Without a start token (mBART cc25) the first prefix token starts; bos is then unused.
+    const std::string& start = arch.target_starts_with_eos || o.decoder_start_is_null ? o.eos_token : o.decoder_start_token;
     c->target_tokens = SpecialTokens{0, token_id(target, start, "target", true, 0),
                                      token_id(target, o.eos_token, "target", true, 0),
                                      token_id(target, o.unk_token, "target", true, 0)};
+  }
+
+  // Tensors CTranslate2 stored once (aliases resolve to one variable) are
+  // stored once: a later tensor with the same source and the same converted
+  // values points at the earlier one, unless it would need a packed layout
+  // the earlier (an embedding, read by rows) cannot have.
+  void share_aliased(ImportResult* out) {
+    std::map<const Ct2Variable*, const HostTensor*> first;
+    std::map<uint32_t, ExpectedTensor> expected;
+    for (const ExpectedTensor& e : expected_tensors(out->model.config)) expected[e.id] = e;
+    std::sort(out->model.tensors.begin(), out->model.tensors.end(),
+              [](const HostTensor& a, const HostTensor& b) { return a.id < b.id; });
+    for (HostTensor& t : out->model.tensors) {
+      const auto name = tensor_names_.find(t.id);
+      if (name == tensor_names_.end() || gate_names_.count(t.id)) continue;
+      const Ct2Variable* source = names_.at(name->second);
+      const auto seen = first.find(source);
+      if (seen == first.end()) {
+        first[source] = &t;
+        continue;
+      }
+      const HostTensor& s = *seen->second;
+      const bool layouts_fit = !expected[s.id].packable || expected[t.id].packable;
+      if (layouts_fit && s.dtype == t.dtype && s.rows == t.rows && s.cols == t.cols && s.values == t.values &&
+          s.q == t.q && s.scales == t.scales)
+        t.shares = s.id;
+    }
   }
 
   const Ct2Model& model_;
   WeightType weights_;
   std::map<std::string, const Ct2Variable*> names_;
   std::map<std::string, double> scalars_;
+  std::map<std::string, bool> float_scalars_;     // the scalar is a float value, not an int flag
+  std::map<uint32_t, std::string> gate_names_;    // ffn/linear_0 id -> its linear_0_noact variable
   std::map<uint32_t, std::string> tensor_names_;
 };
 

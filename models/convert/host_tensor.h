@@ -18,6 +18,11 @@ struct HostTensor {
   std::vector<float> values;     // float32: rows x cols, row-major
   std::vector<int8_t> q;         // int8: rows x cols, row-major
   std::vector<float> scales;     // int8: one per row, w = q / scale
+  std::vector<uint8_t> blob;     // u8 (format::DType::kUInt8): rows bytes
+  // Non-zero: the id of a tensor with a lower id holding the same values;
+  // the file then stores them once and this entry points at them
+  // (format::kTensorShared). Its own values must still be given, equal.
+  uint32_t shares = 0;
 };
 
 }  // namespace convert

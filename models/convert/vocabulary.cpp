@@ -89,10 +89,7 @@ std::string make_vocabulary(std::vector<std::string> tokens, const std::string& 
   std::map<std::string, size_t> ids;
   for (size_t i = 0; i < tokens.size(); ++i) {
     if (tokens[i].empty()) return what + ": token " + std::to_string(i) + " is empty";
-    const auto inserted = ids.emplace(tokens[i], i);
-    if (!inserted.second)
-      return what + ": token '" + tokens[i] + "' appears twice (ids " +
-             std::to_string(inserted.first->second) + " and " + std::to_string(i) + ")";
+    ids.emplace(tokens[i], i);  // a repeated token keeps its first id (CTranslate2's rule)
   }
   out->unk_appended = ids.count(unk_token) == 0;
   if (out->unk_appended) tokens.push_back(unk_token);

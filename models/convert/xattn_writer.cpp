@@ -63,6 +63,22 @@ void write_config(std::vector<uint8_t>& b, size_t at, const ModelConfig& c) {
   }
   put_u32(b, at + cfg::kAlignmentLayer, c.alignment_layer);
   put_u8(b, at + cfg::kActivationRounding, static_cast<uint8_t>(c.activation_rounding));
+  put_u8(b, at + cfg::kNormKind, static_cast<uint8_t>(c.norm_kind));
+  put_u8(b, at + cfg::kStackFlags, c.stack_flags);
+  put_u8(b, at + cfg::kFfnGated, c.ffn_gated ? 1 : 0);
+  put_u8(b, at + cfg::kBiasFlags, c.bias_flags);
+  put_u8(b, at + cfg::kStartMode, static_cast<uint8_t>(c.start_mode));
+  put_u8(b, at + cfg::kEncoderInput, static_cast<uint8_t>(c.encoder_input));
+  put_u8(b, at + cfg::kHasTokenizer, c.has_tokenizer ? 1 : 0);
+  put_f32(b, at + cfg::kQueriesScale, c.queries_scale);
+  put_u8(b, at + cfg::kRelativeBuckets, static_cast<uint8_t>(c.relative_buckets));
+  put_u8(b, at + cfg::kRelativeBuckets + 1, static_cast<uint8_t>(c.relative_buckets >> 8));
+  put_u8(b, at + cfg::kRelativeMaxDistance, static_cast<uint8_t>(c.relative_max_distance));
+  put_u8(b, at + cfg::kRelativeMaxDistance + 1, static_cast<uint8_t>(c.relative_max_distance >> 8));
+  put_u32(b, at + cfg::kTokenizerBytes, c.tokenizer_bytes);
+  put_u8(b, at + cfg::kNMels, static_cast<uint8_t>(c.n_mels));
+  put_u8(b, at + cfg::kNMels + 1, static_cast<uint8_t>(c.n_mels >> 8));
+  put_u32(b, at + cfg::kSourcePositions, c.source_positions);
 }
 
 bool token_less(const std::string& a, const std::string& b) {
@@ -89,11 +105,9 @@ std::string write_vocab(std::vector<uint8_t>& b, const std::vector<std::string>&
   if (size > 0xFFFFFFFFull) return std::string(side) + " vocabulary is larger than 4 GiB";
   std::vector<uint32_t> order(count);
   for (uint32_t i = 0; i < count; ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return token_less(tokens[x], tokens[y]); });
-  for (uint32_t i = 1; i < count; ++i)
-    if (!token_less(tokens[order[i - 1]], tokens[order[i]]))
-      return std::string(side) + " vocabulary: token '" + tokens[order[i]] + "' appears twice (ids " +
-             std::to_string(order[i - 1]) + " and " + std::to_string(order[i]) + ")";
+  // Equal tokens (legal in CTranslate2 vocabularies) by increasing id: a
+  // lookup finds the first, as CTranslate2 does.
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t x, uint32_t y) { return token_less(tokens[x], tokens[y]); });
   b.resize(start + static_cast<size_t>(size), 0);
   put_u32(b, start + format::vocab::kCount, count);
   put_u32(b, start + format::vocab::kStringBytes, static_cast<uint32_t>(string_bytes));
@@ -165,14 +179,34 @@ std::string check_tensors(const XattnModelContents& m, std::vector<const HostTen
       for (int8_t q : t.q)
         if (q == -128) return "tensor " + name + ": int8 value -128 (the format allows [-127, 127])";
     } else if (t.dtype == format::DType::kFloat32) {
+      if (e.bytes) return "tensor " + name + " must be u8";
       if (t.values.size() != n) return "tensor " + name + ": data size does not match its shape";
       for (float v : t.values)
         if (!std::isfinite(v)) return "tensor " + name + " holds a non-finite value";
+    } else if (t.dtype == format::DType::kUInt8) {
+      if (!e.bytes) return "tensor " + name + " cannot be u8";
+      if (t.blob.size() != n) return "tensor " + name + ": data size does not match its shape";
     } else {
       return "tensor " + name + ": unknown dtype";
     }
+    if (e.bytes && t.dtype != format::DType::kUInt8) return "tensor " + name + " must be u8";
+    uint8_t layout = layout_of(m, e, t);
+    if (t.shares != 0) {
+      size_t k = 0;
+      while (k < sorted->size() && (*sorted)[k]->id != t.shares) ++k;
+      if (k == sorted->size()) return "tensor " + name + " shares " + tensor_display_name(t.shares) + ", which is not an earlier tensor";
+      const HostTensor& s = *(*sorted)[k];
+      if (s.shares != 0 || s.dtype != t.dtype || s.rows != t.rows || s.cols != t.cols || s.values != t.values ||
+          s.q != t.q || s.scales != t.scales || s.blob != t.blob)
+        return "tensor " + name + " shares " + tensor_display_name(t.shares) + " but their values differ";
+      // One copy, one layout: a matrix also read by rows (an embedding) stays
+      // row-major, which every role can read.
+      if ((*layouts)[k] != format::kLayoutRowMajor && (*layouts)[k] != layout)
+        return "tensor " + name + " cannot share the packed layout of " + tensor_display_name(t.shares);
+      layout = (*layouts)[k];
+    }
     sorted->push_back(&t);
-    layouts->push_back(layout_of(m, e, t));
+    layouts->push_back(layout);
     by_id.erase(it);
   }
   if (!by_id.empty()) return "tensor " + tensor_display_name(by_id.begin()->first) + " is not part of this model";
@@ -221,14 +255,25 @@ std::string write_xattn_model(const XattnModelContents& m, std::vector<uint8_t>*
   for (size_t i = 0; i < tensors.size(); ++i) {
     const HostTensor& t = *tensors[i];
     const size_t entry = table + tns::kSize * i;
+    if (t.shares != 0) {  // the entry of the tensor it shares, with its own id and the shared flag
+      size_t k = 0;
+      while (tensors[k]->id != t.shares) ++k;
+      std::memcpy(&b[entry], &b[table + tns::kSize * k], tns::kSize);
+      put_u32(b, entry + tns::kId, t.id);
+      put_u8(b, entry + tns::kFlags, static_cast<uint8_t>(format::kTensorShared));
+      continue;
+    }
     const size_t n = static_cast<size_t>(t.rows) * t.cols;
     const bool int8 = t.dtype == format::DType::kInt8;
+    const bool u8 = t.dtype == format::DType::kUInt8;
     const size_t data = pad_to(b, format::kAlignment);
-    const size_t data_bytes = int8 ? n : 4 * n;
+    const size_t data_bytes = int8 || u8 ? n : 4 * n;
     b.resize(data + data_bytes);
     const bool packed_i8 = layouts[i] == format::kLayoutPacked16x4;
     std::vector<int32_t> row_sums;
-    if (packed_i8) {
+    if (u8) {
+      std::memcpy(&b[data], t.blob.data(), n);
+    } else if (packed_i8) {
       std::memcpy(&b[data], pack_16x4(t, &row_sums).data(), n);
     } else if (int8) {
       std::memcpy(&b[data], t.q.data(), n);

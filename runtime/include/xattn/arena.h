@@ -44,6 +44,10 @@ struct ArenaPlan {
   ArenaRegion alive_tokens, alive_scores, alive_alignment;
   ArenaRegion candidate_scores, candidate_ids;
   ArenaRegion finished_tokens, finished_info, finished_alignment;
+  // T5 relative position bias by distance, computed at session init:
+  // encoder [head][2 max_source - 1] (signed distance), decoder
+  // [head][max_target] (causal distance, read backwards). Empty otherwise.
+  ArenaRegion encoder_bias, decoder_bias;
   size_t total = 0;
 };
 
@@ -99,7 +103,7 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   const uint64_t beam = l.max_beam < 1 ? 1 : l.max_beam;
   const uint64_t positions = l.max_target_length;  // one per decoding step (the step's input token)
   const uint64_t rows = src > beam ? src : beam;  // rows of activations: source tokens or beams
-  const uint64_t wide_cols = max3(3 * d, c.ffn_dim, 2 * d);
+  const uint64_t wide_cols = max3(3 * d, c.ffn_in_rows(), 2 * d);
   const uint64_t quant_cols = d > c.ffn_dim ? d : c.ffn_dim;
   // Attention probabilities: one row per query of a call (up to `beam`
   // queries over the source, or one over the self-attention positions).
@@ -139,6 +143,9 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   p.finished_tokens = a.take(2 * beam * positions * sizeof(uint32_t));
   p.finished_info = a.take(2 * beam * kFinishedInfoBytes);
   p.finished_alignment = a.take(2 * beam * positions * align_src * f);
+  const bool relative = c.position == PositionEncoding::kRelativeBias;
+  p.encoder_bias = a.take(relative ? c.num_heads * (2 * src - 1) * f : 0);
+  p.decoder_bias = a.take(relative ? c.num_heads * positions * f : 0);
   p.total = a.at > static_cast<uint64_t>(kArenaTooLarge) ? kArenaTooLarge : static_cast<size_t>(a.at);
   return p;
 }

@@ -12,7 +12,36 @@ enum class Activation : uint8_t { kRelu = 0, kGeluTanh = 1, kGeluErf = 2, kSwish
 enum class NormPlacement : uint8_t { kPreNorm = 0, kPostNorm = 1 };
 // kSinusoidal: generated, positions start at 1, channels concat(sin, cos),
 // timescale of pair j is exp(-j * ln(10000) / (d/2 - 1)) (CTranslate2/OpenNMT).
-enum class PositionEncoding : uint8_t { kSinusoidal = 0, kNone = 1 };
+// kStoredTable: a [positions x d_model] table per stack (learned, as BART and
+// Whisper's decoder, or a converted sinusoid, as Marian and M2M100): encoder
+// index i adds row i, decoder step t adds row t.
+// kRelativeBias: T5's bucketed relative position bias added to the
+// self-attention scores (ModelConfig::relative_buckets, relative_max_distance).
+enum class PositionEncoding : uint8_t { kSinusoidal = 0, kNone = 1, kStoredTable = 2, kRelativeBias = 3 };
+// kLayerNorm: (x - mean) / sqrt(var + eps) * gamma + beta. kRmsNorm (T5):
+// x / sqrt(mean(x^2) + eps) * gamma, no beta.
+enum class NormKind : uint8_t { kLayerNorm = 0, kRmsNorm = 1 };
+// What the decoder starts from. kToken: target_tokens.bos (the decoder start
+// token). kFirstPrefixToken: the first target-prefix token (mBART cc25: the
+// language code; an empty prefix is an error). kZeroEmbedding: step 0 adds
+// its position to a zero vector, whatever the token (Marian).
+enum class StartMode : uint8_t { kToken = 0, kFirstPrefixToken = 1, kZeroEmbedding = 2 };
+// The encoder's input: token ids through the source embedding, or log-mel
+// audio through two Conv1d layers (Whisper; room in the format, not run yet).
+enum class EncoderInput : uint8_t { kTokens = 0, kAudio = 1 };
+
+// ModelConfig::stack_flags bits. Zero keeps version-1 behaviour: final norms
+// exactly in pre-norm models, no layernorm_embedding.
+constexpr uint8_t kExplicitFinalNorms = 1u << 0;  // bits 1-2 decide the final norms
+constexpr uint8_t kEncoderFinalNorm = 1u << 1;
+constexpr uint8_t kDecoderFinalNorm = 1u << 2;
+constexpr uint8_t kEncoderEmbeddingNorm = 1u << 3;  // layernorm_embedding after embedding + position
+constexpr uint8_t kDecoderEmbeddingNorm = 1u << 4;
+constexpr uint8_t kKnownStackFlags = 0x1f;
+// ModelConfig::bias_flags bits (zero: every bias present, as in version 1).
+constexpr uint8_t kNoLinearBiases = 1u << 0;  // attention and FFN linear layers have no bias (T5)
+constexpr uint8_t kNoOutputBias = 1u << 1;    // the output projection has no bias
+constexpr uint8_t kKnownBiasFlags = 0x03;
 // How text becomes tokens and back: space-separated tokens (the CTranslate2
 // models), or one token per Unicode character (spaces become a token).
 enum class TextMode : uint8_t { kSpaceSeparated = 0, kCharacters = 1 };
@@ -72,8 +101,34 @@ struct ModelConfig {
   SpecialTokens target_tokens;
   uint32_t alignment_layer = 0;    // decoder layer whose cross-attention is returned
   Rounding activation_rounding = Rounding::kNearestEven;  // int8 activation quantization
+  // Model families (format bytes 81..107; all zero = the version-1 model).
+  NormKind norm_kind = NormKind::kLayerNorm;
+  uint8_t stack_flags = 0;         // kExplicitFinalNorms, ...
+  bool ffn_gated = false;          // ffn/linear_0 holds 2F rows: act(first F) * second F (T5 v1.1 gated GELU)
+  uint8_t bias_flags = 0;          // kNoLinearBiases, kNoOutputBias
+  StartMode start_mode = StartMode::kToken;
+  EncoderInput encoder_input = EncoderInput::kTokens;
+  bool has_tokenizer = false;      // a u8 "tokenizer" blob of tokenizer_bytes bytes is stored
+  float queries_scale = 0.0f;      // attention score scale; 0 = 1/sqrt(head_dim) (T5: 1)
+  uint16_t relative_buckets = 0;   // kRelativeBias: buckets of the bias tables
+  uint16_t relative_max_distance = 0;
+  uint32_t tokenizer_bytes = 0;
+  uint16_t n_mels = 0;             // kAudio: mel bins of the filter bank and the first conv
+  uint32_t source_positions = 0;   // rows of the encoder's stored position table; 0 = max_positions
 
   constexpr uint32_t head_dim() const { return num_heads ? d_model / num_heads : 0; }
+  constexpr bool has_final_norm(bool decoder) const {
+    return (stack_flags & kExplicitFinalNorms) ? (stack_flags & (decoder ? kDecoderFinalNorm : kEncoderFinalNorm)) != 0
+                                               : norm == NormPlacement::kPreNorm;
+  }
+  constexpr bool has_embedding_norm(bool decoder) const {
+    return (stack_flags & (decoder ? kDecoderEmbeddingNorm : kEncoderEmbeddingNorm)) != 0;
+  }
+  constexpr bool has_linear_biases() const { return (bias_flags & kNoLinearBiases) == 0; }
+  constexpr bool has_output_bias() const { return (bias_flags & kNoOutputBias) == 0; }
+  constexpr uint32_t encoder_positions() const { return source_positions ? source_positions : max_positions; }
+  // Rows of ffn/linear_0: F, or 2F for a gated FFN (both halves in one matrix).
+  constexpr uint32_t ffn_in_rows() const { return ffn_gated ? 2 * ffn_dim : ffn_dim; }
 };
 
 // The largest work one session holds. Everything in the arena scales with these.

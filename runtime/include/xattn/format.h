@@ -51,7 +51,21 @@ constexpr uint32_t kSourceTokens = 44;   // u32 pad, bos, eos, unk
 constexpr uint32_t kTargetTokens = 60;   // u32 pad, bos, eos, unk
 constexpr uint32_t kAlignmentLayer = 76; // u32
 constexpr uint32_t kActivationRounding = 80;  // u8
-constexpr uint32_t kReservedFrom = 81;   // bytes 81..127 must be 0
+// Model families: zero in files written before them, which keeps their meaning.
+constexpr uint32_t kNormKind = 81;       // u8 NormKind
+constexpr uint32_t kStackFlags = 82;     // u8 kExplicitFinalNorms, ... (config.h)
+constexpr uint32_t kFfnGated = 83;       // u8 0/1
+constexpr uint32_t kBiasFlags = 84;      // u8 kNoLinearBiases, kNoOutputBias
+constexpr uint32_t kStartMode = 85;      // u8 StartMode
+constexpr uint32_t kEncoderInput = 86;   // u8 EncoderInput
+constexpr uint32_t kHasTokenizer = 87;   // u8 0/1
+constexpr uint32_t kQueriesScale = 88;   // f32, 0 = 1/sqrt(head size)
+constexpr uint32_t kRelativeBuckets = 92;      // u16
+constexpr uint32_t kRelativeMaxDistance = 94;  // u16
+constexpr uint32_t kTokenizerBytes = 96; // u32
+constexpr uint32_t kNMels = 100;         // u16 (bytes 102..103 reserved)
+constexpr uint32_t kSourcePositions = 104;  // u32
+constexpr uint32_t kReservedFrom = 108;  // bytes 108..127 (and 102..103) must be 0
 constexpr uint32_t kSize = 128;
 }  // namespace config
 
@@ -68,7 +82,8 @@ namespace tensor {
 constexpr uint32_t kId = 0;           // u32, see tensor_id.h
 constexpr uint32_t kDType = 4;        // u8
 constexpr uint32_t kLayout = 5;       // u8, kLayoutRowMajor or kLayoutPacked16x4
-constexpr uint32_t kReserved16 = 6;   // u16, must be 0
+constexpr uint32_t kReserved16 = 6;   // u16 flags: kTensorShared, other bits 0
+constexpr uint32_t kFlags = 6;
 constexpr uint32_t kRows = 8;         // u32
 constexpr uint32_t kCols = 12;        // u32 (1 for vectors)
 constexpr uint32_t kDataOffset = 16;  // u64, absolute, 64-aligned
@@ -78,7 +93,12 @@ constexpr uint32_t kRowSumsOffset = 40;  // u64, absolute, 64-aligned; packed in
 constexpr uint32_t kSize = 48;
 }  // namespace tensor
 
-enum class DType : uint8_t { kFloat32 = 0, kInt8 = 1 };
+enum class DType : uint8_t { kFloat32 = 0, kInt8 = 1, kUInt8 = 2 };
+
+// Tensor flag: the entry's data (and scales, row sums) are those of an
+// earlier entry with the same offsets, dtype, layout and shape: a matrix the
+// model uses in two roles (tied embeddings and output projection) is stored once.
+constexpr uint16_t kTensorShared = 1;
 
 // Layout 0: row-major [rows x cols].
 constexpr uint8_t kLayoutRowMajor = 0;

@@ -99,9 +99,19 @@ struct ModelView {
   MatrixView target_embedding;  // [target_vocab_size x d_model]
   EncoderLayerView encoder[kMaxLayers];
   DecoderLayerView decoder[kMaxLayers];
-  NormView encoder_norm;        // pre-norm models only
+  NormView encoder_norm;        // final norms (ModelConfig::has_final_norm)
   NormView decoder_norm;
   LinearView output;            // [target_vocab_size x d_model]
+  NormView encoder_embedding_norm;  // layernorm_embedding (BART, mBART)
+  NormView decoder_embedding_norm;
+  const float* encoder_positions = nullptr;      // kStoredTable: [encoder_positions() x d_model]
+  const float* decoder_positions = nullptr;      // kStoredTable: [max_positions x d_model]
+  const float* encoder_relative_bias = nullptr;  // kRelativeBias: [relative_buckets x num_heads]
+  const float* decoder_relative_bias = nullptr;
+  LinearView conv1;                 // kAudio: [d_model x 3 n_mels], kernel 3 (room for Whisper)
+  LinearView conv2;                 // kAudio: [d_model x 3 d_model]
+  const float* mel_filters = nullptr;  // kAudio: [n_mels x 201]
+  const uint8_t* tokenizer = nullptr;  // has_tokenizer: tokenizer_bytes bytes
   const uint8_t* bytes = nullptr;
   size_t size = 0;
   uint32_t tensor_count = 0;

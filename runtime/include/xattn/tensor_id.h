@@ -23,46 +23,73 @@ namespace xattn {
 //   scope    layer rows only: kEveryLayer (encoder and decoder layers) or
 //            kDecoderLayer (decoder layers only)
 //   rows, cols  the shape in config units: kOne, kD / k2D / k3D (d_model
-//            times 1, 2, 3), kF (ffn_dim), kVs / kVt (source / target vocabulary)
+//            times 1, 2, 3), kF (ffn_dim), kFin (ffn_in_rows: F, 2F gated),
+//            kVs / kVt (source / target vocabulary), kPe / kPt (encoder /
+//            decoder position rows), kBuckets, kHeads, kMels, kMels3 (3 n_mels),
+//            kFftBins (201), kTokenizerBytes
 //   kind     kVector: float32 [n x 1] (biases, norm parameters);
+//            kTable: float32 [rows x cols], read in place (position tables,
+//            relative bias tables, the mel filter bank);
 //            kEmbedding: float32 or int8, read one row at a time;
-//            kLinear: a linear layer's weight: float32 or int8, row-major or packed
+//            kLinear: a linear layer's weight: float32 or int8, row-major or packed;
+//            kBytes: u8 [n x 1] (an opaque blob: the tokenizer)
 //   present  when a model holds it: always, or a predicate over its config
-//            (format/tensor_table.cpp defines them, e.g. pre_norm)
+//            (format/tensor_table.cpp defines them, e.g. encoder_final_norm)
 //   member   the field it binds: of ModelView (global rows) or of the layer view
-#define XATTN_GLOBAL_TENSORS(X)                                                                          \
-  X(kSourceEmbedding, 1, "encoder/embeddings/weight", kVs, kD, kEmbedding, always, source_embedding)    \
-  X(kTargetEmbedding, 2, "decoder/embeddings/weight", kVt, kD, kEmbedding, always, target_embedding)    \
-  X(kEncoderNormGamma, 3, "encoder/layer_norm/gamma", kD, kOne, kVector, pre_norm, encoder_norm.gamma)  \
-  X(kEncoderNormBeta, 4, "encoder/layer_norm/beta", kD, kOne, kVector, pre_norm, encoder_norm.beta)     \
-  X(kDecoderNormGamma, 5, "decoder/layer_norm/gamma", kD, kOne, kVector, pre_norm, decoder_norm.gamma)  \
-  X(kDecoderNormBeta, 6, "decoder/layer_norm/beta", kD, kOne, kVector, pre_norm, decoder_norm.beta)     \
-  X(kOutputWeight, 7, "decoder/projection/weight", kVt, kD, kLinear, always, output.weight)             \
-  X(kOutputBias, 8, "decoder/projection/bias", kVt, kOne, kVector, always, output.bias)
+#define XATTN_GLOBAL_TENSORS(X)                                                                                         \
+  X(kSourceEmbedding, 1, "encoder/embeddings/weight", kVs, kD, kEmbedding, token_encoder, source_embedding)            \
+  X(kTargetEmbedding, 2, "decoder/embeddings/weight", kVt, kD, kEmbedding, always, target_embedding)                   \
+  X(kEncoderNormGamma, 3, "encoder/layer_norm/gamma", kD, kOne, kVector, encoder_final_norm, encoder_norm.gamma)        \
+  X(kEncoderNormBeta, 4, "encoder/layer_norm/beta", kD, kOne, kVector, encoder_final_norm_beta, encoder_norm.beta)      \
+  X(kDecoderNormGamma, 5, "decoder/layer_norm/gamma", kD, kOne, kVector, decoder_final_norm, decoder_norm.gamma)        \
+  X(kDecoderNormBeta, 6, "decoder/layer_norm/beta", kD, kOne, kVector, decoder_final_norm_beta, decoder_norm.beta)      \
+  X(kOutputWeight, 7, "decoder/projection/weight", kVt, kD, kLinear, always, output.weight)                            \
+  X(kOutputBias, 8, "decoder/projection/bias", kVt, kOne, kVector, output_bias, output.bias)                           \
+  X(kEncoderEmbeddingNormGamma, 9, "encoder/layernorm_embedding/gamma", kD, kOne, kVector, encoder_embedding_norm,      \
+    encoder_embedding_norm.gamma)                                                                                      \
+  X(kEncoderEmbeddingNormBeta, 10, "encoder/layernorm_embedding/beta", kD, kOne, kVector, encoder_embedding_norm_beta,  \
+    encoder_embedding_norm.beta)                                                                                       \
+  X(kDecoderEmbeddingNormGamma, 11, "decoder/layernorm_embedding/gamma", kD, kOne, kVector, decoder_embedding_norm,     \
+    decoder_embedding_norm.gamma)                                                                                      \
+  X(kDecoderEmbeddingNormBeta, 12, "decoder/layernorm_embedding/beta", kD, kOne, kVector, decoder_embedding_norm_beta,  \
+    decoder_embedding_norm.beta)                                                                                       \
+  X(kEncoderPositions, 13, "encoder/position_encodings/encodings", kPe, kD, kTable, stored_positions, encoder_positions) \
+  X(kDecoderPositions, 14, "decoder/position_encodings/encodings", kPt, kD, kTable, stored_positions, decoder_positions) \
+  X(kEncoderRelativeBias, 15, "encoder/relative_attention_bias", kBuckets, kHeads, kTable, relative_bias,              \
+    encoder_relative_bias)                                                                                             \
+  X(kDecoderRelativeBias, 16, "decoder/relative_attention_bias", kBuckets, kHeads, kTable, relative_bias,              \
+    decoder_relative_bias)                                                                                             \
+  X(kConv1Weight, 17, "encoder/conv1/weight", kD, kMels3, kEmbedding, audio_encoder, conv1.weight)                     \
+  X(kConv1Bias, 18, "encoder/conv1/bias", kD, kOne, kVector, audio_encoder, conv1.bias)                                \
+  X(kConv2Weight, 19, "encoder/conv2/weight", kD, k3D, kEmbedding, audio_encoder, conv2.weight)                        \
+  X(kConv2Bias, 20, "encoder/conv2/bias", kD, kOne, kVector, audio_encoder, conv2.bias)                                \
+  X(kMelFilters, 21, "audio/mel_filters", kMels, kFftBins, kTable, audio_encoder, mel_filters)                         \
+  X(kTokenizer, 22, "tokenizer", kTokenizerBytes, kOne, kBytes, tokenizer_blob, tokenizer)
 
 // kSelfQkvWeight is fused: rows Q, then K, then V. kCrossKvWeight is fused
-// (rows K, then V) and applied to the encoder output.
-#define XATTN_LAYER_TENSORS(X)                                                                                    \
-  X(kSelfNormGamma, 1, "self_attention/layer_norm/gamma", kEveryLayer, kD, kOne, kVector, always, self_norm.gamma) \
-  X(kSelfNormBeta, 2, "self_attention/layer_norm/beta", kEveryLayer, kD, kOne, kVector, always, self_norm.beta)   \
-  X(kSelfQkvWeight, 3, "self_attention/linear_0/weight", kEveryLayer, k3D, kD, kLinear, always, self_qkv.weight)  \
-  X(kSelfQkvBias, 4, "self_attention/linear_0/bias", kEveryLayer, k3D, kOne, kVector, always, self_qkv.bias)      \
-  X(kSelfOutWeight, 5, "self_attention/linear_1/weight", kEveryLayer, kD, kD, kLinear, always, self_out.weight)   \
-  X(kSelfOutBias, 6, "self_attention/linear_1/bias", kEveryLayer, kD, kOne, kVector, always, self_out.bias)       \
-  X(kFfnNormGamma, 7, "ffn/layer_norm/gamma", kEveryLayer, kD, kOne, kVector, always, ffn_norm.gamma)             \
-  X(kFfnNormBeta, 8, "ffn/layer_norm/beta", kEveryLayer, kD, kOne, kVector, always, ffn_norm.beta)                \
-  X(kFfnInWeight, 9, "ffn/linear_0/weight", kEveryLayer, kF, kD, kLinear, always, ffn_in.weight)                  \
-  X(kFfnInBias, 10, "ffn/linear_0/bias", kEveryLayer, kF, kOne, kVector, always, ffn_in.bias)                     \
-  X(kFfnOutWeight, 11, "ffn/linear_1/weight", kEveryLayer, kD, kF, kLinear, always, ffn_out.weight)               \
-  X(kFfnOutBias, 12, "ffn/linear_1/bias", kEveryLayer, kD, kOne, kVector, always, ffn_out.bias)                  \
-  X(kCrossNormGamma, 13, "attention/layer_norm/gamma", kDecoderLayer, kD, kOne, kVector, always, cross_norm.gamma) \
-  X(kCrossNormBeta, 14, "attention/layer_norm/beta", kDecoderLayer, kD, kOne, kVector, always, cross_norm.beta)   \
-  X(kCrossQWeight, 15, "attention/linear_0/weight", kDecoderLayer, kD, kD, kLinear, always, cross_q.weight)       \
-  X(kCrossQBias, 16, "attention/linear_0/bias", kDecoderLayer, kD, kOne, kVector, always, cross_q.bias)           \
-  X(kCrossKvWeight, 17, "attention/linear_1/weight", kDecoderLayer, k2D, kD, kLinear, always, cross_kv.weight)    \
-  X(kCrossKvBias, 18, "attention/linear_1/bias", kDecoderLayer, k2D, kOne, kVector, always, cross_kv.bias)        \
-  X(kCrossOutWeight, 19, "attention/linear_2/weight", kDecoderLayer, kD, kD, kLinear, always, cross_out.weight)   \
-  X(kCrossOutBias, 20, "attention/linear_2/bias", kDecoderLayer, kD, kOne, kVector, always, cross_out.bias)
+// (rows K, then V) and applied to the encoder output. kFfnInWeight holds 2F
+// rows in a gated FFN: linear_0 (with the activation), then linear_0_noact.
+#define XATTN_LAYER_TENSORS(X)                                                                                           \
+  X(kSelfNormGamma, 1, "self_attention/layer_norm/gamma", kEveryLayer, kD, kOne, kVector, always, self_norm.gamma)        \
+  X(kSelfNormBeta, 2, "self_attention/layer_norm/beta", kEveryLayer, kD, kOne, kVector, norm_beta, self_norm.beta)       \
+  X(kSelfQkvWeight, 3, "self_attention/linear_0/weight", kEveryLayer, k3D, kD, kLinear, always, self_qkv.weight)         \
+  X(kSelfQkvBias, 4, "self_attention/linear_0/bias", kEveryLayer, k3D, kOne, kVector, linear_biases, self_qkv.bias)      \
+  X(kSelfOutWeight, 5, "self_attention/linear_1/weight", kEveryLayer, kD, kD, kLinear, always, self_out.weight)          \
+  X(kSelfOutBias, 6, "self_attention/linear_1/bias", kEveryLayer, kD, kOne, kVector, linear_biases, self_out.bias)       \
+  X(kFfnNormGamma, 7, "ffn/layer_norm/gamma", kEveryLayer, kD, kOne, kVector, always, ffn_norm.gamma)                    \
+  X(kFfnNormBeta, 8, "ffn/layer_norm/beta", kEveryLayer, kD, kOne, kVector, norm_beta, ffn_norm.beta)                    \
+  X(kFfnInWeight, 9, "ffn/linear_0/weight", kEveryLayer, kFin, kD, kLinear, always, ffn_in.weight)                       \
+  X(kFfnInBias, 10, "ffn/linear_0/bias", kEveryLayer, kFin, kOne, kVector, linear_biases, ffn_in.bias)                   \
+  X(kFfnOutWeight, 11, "ffn/linear_1/weight", kEveryLayer, kD, kF, kLinear, always, ffn_out.weight)                      \
+  X(kFfnOutBias, 12, "ffn/linear_1/bias", kEveryLayer, kD, kOne, kVector, linear_biases, ffn_out.bias)                   \
+  X(kCrossNormGamma, 13, "attention/layer_norm/gamma", kDecoderLayer, kD, kOne, kVector, always, cross_norm.gamma)       \
+  X(kCrossNormBeta, 14, "attention/layer_norm/beta", kDecoderLayer, kD, kOne, kVector, norm_beta, cross_norm.beta)       \
+  X(kCrossQWeight, 15, "attention/linear_0/weight", kDecoderLayer, kD, kD, kLinear, always, cross_q.weight)              \
+  X(kCrossQBias, 16, "attention/linear_0/bias", kDecoderLayer, kD, kOne, kVector, linear_biases, cross_q.bias)           \
+  X(kCrossKvWeight, 17, "attention/linear_1/weight", kDecoderLayer, k2D, kD, kLinear, always, cross_kv.weight)           \
+  X(kCrossKvBias, 18, "attention/linear_1/bias", kDecoderLayer, k2D, kOne, kVector, linear_biases, cross_kv.bias)        \
+  X(kCrossOutWeight, 19, "attention/linear_2/weight", kDecoderLayer, kD, kD, kLinear, always, cross_out.weight)          \
+  X(kCrossOutBias, 20, "attention/linear_2/bias", kDecoderLayer, kD, kOne, kVector, linear_biases, cross_out.bias)
 
 enum class Section : uint8_t { kGlobal = 0, kEncoderLayer = 1, kDecoderLayer = 2 };
 
@@ -94,6 +121,7 @@ struct TensorShape {
   uint32_t cols = 0;
   bool int8_allowed = false;
   bool packable = false;  // a linear layer's weight: may use format layouts 1 (int8) and 2 (float32)
+  bool bytes = false;     // a u8 blob (format::DType::kUInt8), nothing else allowed
 };
 // False when no tensor with this id belongs in such a model.
 bool tensor_shape(const ModelConfig& config, uint32_t id, TensorShape* shape);

@@ -77,14 +77,49 @@ Status check_tokens(const SpecialTokens& t, uint32_t vocab, const char* side) {
   return Status::ok();
 }
 
+// The model-family fields (format bytes 81..107): enums in range, no unknown
+// flag bits, and the fields of a feature zero unless the feature is on.
+Status validate_family_fields(const ModelConfig& c) {
+  if (static_cast<uint8_t>(c.norm_kind) > 1) return bad("config: unknown norm kind");
+  if (static_cast<uint8_t>(c.start_mode) > 2) return bad("config: unknown decoder start mode");
+  if (static_cast<uint8_t>(c.encoder_input) > 1) return bad("config: unknown encoder input");
+  if ((c.stack_flags & ~kKnownStackFlags) != 0) return bad("config: unknown stack flags");
+  if ((c.bias_flags & ~kKnownBiasFlags) != 0) return bad("config: unknown bias flags");
+  if (!(c.queries_scale == 0.0f || (c.queries_scale > 0.0f && c.queries_scale < 1e6f))) {
+    return bad("config: queries scale out of range");
+  }
+  if (c.position == PositionEncoding::kRelativeBias) {
+    // Buckets split in two halves (the encoder's directions), each with an
+    // exact half; the log-spaced buckets need max_distance beyond them.
+    if (c.relative_buckets < 4 || c.relative_buckets % 4 != 0 || c.relative_buckets > 4096 ||
+        c.relative_max_distance <= c.relative_buckets / 2) {
+      return bad("config: relative position buckets (a multiple of 4, 4..4096) or max distance (> buckets / 2) out of range");
+    }
+  } else if (c.relative_buckets != 0 || c.relative_max_distance != 0) {
+    return bad("config: relative position fields set without relative positions");
+  }
+  if (c.source_positions > kMaxSequence) return bad("config: source positions out of range");
+  if (c.encoder_input == EncoderInput::kAudio) {
+    if (c.n_mels == 0 || c.n_mels > 512) return bad("config: mel bins must be 1..512");
+  } else if (c.n_mels != 0) {
+    return bad("config: mel bins set on a token encoder");
+  }
+  if (c.has_tokenizer ? (c.tokenizer_bytes == 0 || c.tokenizer_bytes > (1u << 30)) : c.tokenizer_bytes != 0) {
+    return bad("config: tokenizer size must be 1..2^30 bytes exactly when a tokenizer is stored");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status validate_config(const ModelConfig& c) {
   if (static_cast<uint8_t>(c.activation) > 3 || static_cast<uint8_t>(c.norm) > 1 ||
-      static_cast<uint8_t>(c.position) > 1 || static_cast<uint8_t>(c.text_mode) > 1 ||
+      static_cast<uint8_t>(c.position) > 3 || static_cast<uint8_t>(c.text_mode) > 1 ||
       static_cast<uint8_t>(c.activation_rounding) > 1) {
     return bad("config: unknown activation, norm, position, text mode or rounding");
   }
+  Status family = validate_family_fields(c);
+  if (!family) return family;
   if (c.encoder_layers == 0 || c.encoder_layers > kMaxLayers || c.decoder_layers == 0 ||
       c.decoder_layers > kMaxLayers) {
     return bad("config: layer counts must be 1..").add(static_cast<uint64_t>(kMaxLayers));
@@ -126,7 +161,7 @@ Status read_config(const uint8_t* b, ModelConfig* c) {
   c->max_positions = load_u32(b + k::kMaxPositions);
   if (!read_enum(b + k::kActivation, 4, &c->activation)) return bad("config: unknown activation");
   if (!read_enum(b + k::kNorm, 2, &c->norm)) return bad("config: unknown norm placement");
-  if (!read_enum(b + k::kPosition, 2, &c->position)) return bad("config: unknown position encoding");
+  if (!read_enum(b + k::kPosition, 4, &c->position)) return bad("config: unknown position encoding");
   if (!read_enum(b + k::kTextMode, 2, &c->text_mode)) return bad("config: unknown text mode");
   if (!read_enum(b + k::kActivationRounding, 2, &c->activation_rounding)) {
     return bad("config: unknown activation rounding");
@@ -136,6 +171,22 @@ Status read_config(const uint8_t* b, ModelConfig* c) {
   c->source_tokens = read_tokens(b + k::kSourceTokens);
   c->target_tokens = read_tokens(b + k::kTargetTokens);
   c->alignment_layer = load_u32(b + k::kAlignmentLayer);
+  if (!read_enum(b + k::kNormKind, 2, &c->norm_kind)) return bad("config: unknown norm kind");
+  c->stack_flags = b[k::kStackFlags];
+  if (b[k::kFfnGated] > 1) return bad("config: gated FFN flag is not 0 or 1");
+  c->ffn_gated = b[k::kFfnGated] != 0;
+  c->bias_flags = b[k::kBiasFlags];
+  if (!read_enum(b + k::kStartMode, 3, &c->start_mode)) return bad("config: unknown decoder start mode");
+  if (!read_enum(b + k::kEncoderInput, 2, &c->encoder_input)) return bad("config: unknown encoder input");
+  if (b[k::kHasTokenizer] > 1) return bad("config: tokenizer flag is not 0 or 1");
+  c->has_tokenizer = b[k::kHasTokenizer] != 0;
+  c->queries_scale = load_f32(b + k::kQueriesScale);
+  c->relative_buckets = format::load_u16(b + k::kRelativeBuckets);
+  c->relative_max_distance = format::load_u16(b + k::kRelativeMaxDistance);
+  c->tokenizer_bytes = load_u32(b + k::kTokenizerBytes);
+  c->n_mels = format::load_u16(b + k::kNMels);
+  c->source_positions = load_u32(b + k::kSourcePositions);
+  if (format::load_u16(b + k::kNMels + 2) != 0) return bad("config: reserved bytes are not zero");
   for (uint32_t i = k::kReservedFrom; i < k::kSize; ++i) {
     if (b[i] != 0) return bad("config: reserved bytes are not zero");
   }
@@ -149,6 +200,29 @@ bool place(uint64_t offset, uint64_t count, size_t size, uint64_t* end) {
   if (offset % format::kAlignment != 0 || offset < *end || offset > size || count > size - offset) return false;
   *end = offset + count;
   return true;
+}
+
+// Points the view's member at a validated tensor and fixes its linear kernel.
+void bind_tensor(const uint8_t* bytes, const format::TensorSlot& slot, uint8_t dtype, uint8_t layout, uint32_t rows,
+                 uint32_t cols, uint64_t offset, uint64_t scale_offset, uint64_t sums_offset) {
+  const bool int8 = dtype == static_cast<uint8_t>(format::DType::kInt8);
+  const bool packed = layout == format::kLayoutPacked16x4;
+  if (slot.matrix) {
+    slot.matrix->dtype = static_cast<format::DType>(dtype);
+    slot.matrix->rows = rows;
+    slot.matrix->cols = cols;
+    slot.matrix->data = bytes + offset;
+    slot.matrix->scales = int8 ? reinterpret_cast<const float*>(bytes + scale_offset) : nullptr;
+    slot.matrix->layout = layout;
+    slot.matrix->row_sums = packed ? reinterpret_cast<const int32_t*>(bytes + sums_offset) : nullptr;
+    slot.matrix->kernel = int8 ? (packed ? LinearKernel::kInt8Packed : LinearKernel::kInt8)
+                               : (layout == format::kLayoutPacked16x1 ? LinearKernel::kFloat32Packed
+                                                                      : LinearKernel::kFloat32);
+  } else if (slot.bytes) {
+    *slot.bytes = bytes + offset;
+  } else {
+    *slot.vector = reinterpret_cast<const float*>(bytes + offset);
+  }
 }
 
 // The first row of a layout-1 matrix whose stored sum differs from the sum
@@ -168,7 +242,25 @@ uint32_t first_wrong_row_sum(const int8_t* w, uint32_t rows, uint32_t cols, cons
   return rows;
 }
 
-Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* entry, ModelView* view,
+// For an entry flagged kTensorShared: an earlier entry (in [table, entry))
+// whose data, scales and row sums it reuses, with the same dtype, layout and
+// shape. Null when there is none.
+const uint8_t* shared_source(const uint8_t* table, const uint8_t* entry) {
+  namespace t = format::tensor;
+  for (const uint8_t* e = table; e < entry; e += t::kSize) {
+    if (load_u64(e + t::kDataOffset) != load_u64(entry + t::kDataOffset)) continue;
+    const bool same = e[t::kDType] == entry[t::kDType] && e[t::kLayout] == entry[t::kLayout] &&
+                      load_u32(e + t::kRows) == load_u32(entry + t::kRows) &&
+                      load_u32(e + t::kCols) == load_u32(entry + t::kCols) &&
+                      load_u64(e + t::kDataBytes) == load_u64(entry + t::kDataBytes) &&
+                      load_u64(e + t::kScaleOffset) == load_u64(entry + t::kScaleOffset) &&
+                      load_u64(e + t::kRowSumsOffset) == load_u64(entry + t::kRowSumsOffset);
+    return same ? e : nullptr;
+  }
+  return nullptr;
+}
+
+Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* table, const uint8_t* entry, ModelView* view,
                    uint64_t* data_end) {
   namespace t = format::tensor;
   const uint32_t id = load_u32(entry + t::kId);
@@ -188,14 +280,20 @@ Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* entry, Mode
   const uint64_t scale_offset = load_u64(entry + t::kScaleOffset);
   const uint64_t sums_offset = load_u64(entry + t::kRowSumsOffset);
   const uint8_t layout = entry[t::kLayout];
-  if (layout > format::kLayoutPacked16x1 || format::load_u16(entry + t::kReserved16) != 0) {
+  const uint16_t flags = format::load_u16(entry + t::kFlags);
+  if (layout > format::kLayoutPacked16x1 || (flags & ~format::kTensorShared) != 0) {
     return bad("tensor ").add(name).add(": unknown layout or non-zero reserved fields");
   }
-  if (dtype > static_cast<uint8_t>(format::DType::kInt8)) {
+  if (dtype > static_cast<uint8_t>(format::DType::kUInt8)) {
     return bad("tensor ").add(name).add(": unknown dtype ").add(static_cast<uint64_t>(dtype));
   }
   const bool int8 = dtype == static_cast<uint8_t>(format::DType::kInt8);
+  const bool u8 = dtype == static_cast<uint8_t>(format::DType::kUInt8);
   if (int8 && !slot.int8_allowed) return bad("tensor ").add(name).add(": int8 is not allowed here");
+  if (u8 != slot.bytes_only) {
+    return bad("tensor ").add(name).add(u8 ? ": u8 is allowed only for byte blobs" : ": a byte blob must be u8");
+  }
+  if (u8 && layout != format::kLayoutRowMajor) return bad("tensor ").add(name).add(": a byte blob is row-major");
   if (rows != slot.rows || cols != slot.cols) {
     return bad("tensor ").add(name).add(": expected ").add_dims(slot.rows, slot.cols).add(", got ")
         .add_dims(rows, cols);
@@ -208,8 +306,16 @@ Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* entry, Mode
   if (layout == format::kLayoutPacked16x1 && !(!int8 && slot.packable)) {
     return bad("tensor ").add(name).add(": packed float layout needs a float32 linear weight");
   }
-  const uint64_t expected_bytes = static_cast<uint64_t>(rows) * cols * (int8 ? 1u : 4u);
+  const uint64_t expected_bytes = static_cast<uint64_t>(rows) * cols * (int8 || u8 ? 1u : 4u);
   if (nbytes != expected_bytes) return bad("tensor ").add(name).add(": byte count does not match its shape");
+  if ((flags & format::kTensorShared) != 0) {
+    // Data, scales and row sums were placed and checked with the earlier entry.
+    if (shared_source(table, entry) == nullptr) {
+      return bad("tensor ").add(name).add(": shared, but no earlier tensor has the same data, dtype, layout and shape");
+    }
+    bind_tensor(bytes, slot, dtype, layout, rows, cols, offset, scale_offset, sums_offset);
+    return Status::ok();
+  }
   if (!place(offset, nbytes, size, data_end)) {
     return bad("tensor ").add(name).add(": data offset misaligned, overlapping or outside the file");
   }
@@ -240,20 +346,7 @@ Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* entry, Mode
       return bad("tensor ").add(name).add(": row ").add(static_cast<uint64_t>(bad_row)).add(" has a wrong row sum");
     }
   }
-  if (slot.matrix) {
-    slot.matrix->dtype = static_cast<format::DType>(dtype);
-    slot.matrix->rows = rows;
-    slot.matrix->cols = cols;
-    slot.matrix->data = bytes + offset;
-    slot.matrix->scales = scales;
-    slot.matrix->layout = layout;
-    slot.matrix->row_sums = row_sums;
-    slot.matrix->kernel = int8 ? (packed ? LinearKernel::kInt8Packed : LinearKernel::kInt8)
-                               : (layout == format::kLayoutPacked16x1 ? LinearKernel::kFloat32Packed
-                                                                      : LinearKernel::kFloat32);
-  } else {
-    *slot.vector = reinterpret_cast<const float*>(bytes + offset);
-  }
+  bind_tensor(bytes, slot, dtype, layout, rows, cols, offset, scale_offset, sums_offset);
   return Status::ok();
 }
 
@@ -285,7 +378,7 @@ Status read_tensor_table(const uint8_t* b, size_t size, uint64_t table_offset, u
       status = bad("tensor table: missing or out of order: expected ").add(name);
       return;
     }
-    status = read_tensor(b, size, entry, view, &data_end);
+    status = read_tensor(b, size, b + table_offset, entry, view, &data_end);
   });
   return status;
 }

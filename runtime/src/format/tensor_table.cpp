@@ -16,16 +16,32 @@ constexpr Extent kD{1, Dim::kDModel};
 constexpr Extent k2D{2, Dim::kDModel};
 constexpr Extent k3D{3, Dim::kDModel};
 constexpr Extent kF{1, Dim::kFfn};
+constexpr Extent kFin{1, Dim::kFfnIn};
 constexpr Extent kVs{1, Dim::kSourceVocab};
 constexpr Extent kVt{1, Dim::kTargetVocab};
+constexpr Extent kPe{1, Dim::kEncoderPositions};
+constexpr Extent kPt{1, Dim::kDecoderPositions};
+constexpr Extent kBuckets{1, Dim::kBuckets};
+constexpr Extent kHeads{1, Dim::kHeads};
+constexpr Extent kMels{1, Dim::kMels};
+constexpr Extent kMels3{3, Dim::kMels};
+constexpr Extent kFftBins{201, Dim::kOne};  // a 400-point real FFT's bins (Whisper's filter bank)
+constexpr Extent kTokenizerBytes{1, Dim::kTokenizerBytes};
 
 uint32_t extent(const ModelConfig& c, Extent e) {
   switch (e.dim) {
     case Dim::kOne: return e.times;
     case Dim::kDModel: return e.times * c.d_model;
     case Dim::kFfn: return e.times * c.ffn_dim;
+    case Dim::kFfnIn: return e.times * c.ffn_in_rows();
     case Dim::kSourceVocab: return e.times * c.source_vocab_size;
     case Dim::kTargetVocab: return e.times * c.target_vocab_size;
+    case Dim::kEncoderPositions: return e.times * c.encoder_positions();
+    case Dim::kDecoderPositions: return e.times * c.max_positions;
+    case Dim::kBuckets: return e.times * c.relative_buckets;
+    case Dim::kHeads: return e.times * c.num_heads;
+    case Dim::kMels: return e.times * c.n_mels;
+    case Dim::kTokenizerBytes: return e.times * c.tokenizer_bytes;
   }
   return 0;
 }
@@ -33,27 +49,51 @@ uint32_t extent(const ModelConfig& c, Extent e) {
 // Presence predicates (the present column): a tensor that only some configs
 // hold gets one here.
 bool always(const ModelConfig&) { return true; }
-bool pre_norm(const ModelConfig& c) { return c.norm == NormPlacement::kPreNorm; }
+bool layer_norm(const ModelConfig& c) { return c.norm_kind == NormKind::kLayerNorm; }
+bool norm_beta(const ModelConfig& c) { return layer_norm(c); }
+bool token_encoder(const ModelConfig& c) { return c.encoder_input == EncoderInput::kTokens; }
+bool audio_encoder(const ModelConfig& c) { return c.encoder_input == EncoderInput::kAudio; }
+bool encoder_final_norm(const ModelConfig& c) { return c.has_final_norm(false); }
+bool decoder_final_norm(const ModelConfig& c) { return c.has_final_norm(true); }
+bool encoder_final_norm_beta(const ModelConfig& c) { return encoder_final_norm(c) && layer_norm(c); }
+bool decoder_final_norm_beta(const ModelConfig& c) { return decoder_final_norm(c) && layer_norm(c); }
+bool encoder_embedding_norm(const ModelConfig& c) { return c.has_embedding_norm(false); }
+bool decoder_embedding_norm(const ModelConfig& c) { return c.has_embedding_norm(true); }
+bool encoder_embedding_norm_beta(const ModelConfig& c) { return encoder_embedding_norm(c) && layer_norm(c); }
+bool decoder_embedding_norm_beta(const ModelConfig& c) { return decoder_embedding_norm(c) && layer_norm(c); }
+bool output_bias(const ModelConfig& c) { return c.has_output_bias(); }
+bool linear_biases(const ModelConfig& c) { return c.has_linear_biases(); }
+bool stored_positions(const ModelConfig& c) { return c.position == PositionEncoding::kStoredTable; }
+bool relative_bias(const ModelConfig& c) { return c.position == PositionEncoding::kRelativeBias; }
+bool tokenizer_blob(const ModelConfig& c) { return c.has_tokenizer; }
 
-// The member column, checked against the kind: vectors bind a float pointer,
-// everything else a MatrixView.
+// The member column, checked against the kind: vectors and tables bind a
+// float pointer, blobs a byte pointer, everything else a MatrixView.
 template <TensorKind kind, class Member>
 Binding bind_to(Member& member) {
-  constexpr bool vector = std::is_same<Member, const float*>::value;
-  static_assert(vector == (kind == TensorKind::kVector), "a row's kind does not match its member's type");
-  static_assert(vector || std::is_same<Member, MatrixView>::value, "a row binds a float vector or a MatrixView");
-  if constexpr (vector) {
-    return Binding{nullptr, &member};
+  constexpr bool floats = std::is_same<Member, const float*>::value;
+  constexpr bool bytes = std::is_same<Member, const uint8_t*>::value;
+  static_assert(floats == (kind == TensorKind::kVector || kind == TensorKind::kTable),
+                "a row's kind does not match its member's type");
+  static_assert(bytes == (kind == TensorKind::kBytes), "a row's kind does not match its member's type");
+  static_assert(floats || bytes || std::is_same<Member, MatrixView>::value,
+                "a row binds a float vector, a byte blob or a MatrixView");
+  if constexpr (floats) {
+    return Binding{nullptr, &member, nullptr};
+  } else if constexpr (bytes) {
+    return Binding{nullptr, nullptr, &member};
   } else {
-    return Binding{&member, nullptr};
+    return Binding{&member, nullptr, nullptr};
   }
 }
 
 constexpr Scope kEveryLayer = Scope::kEveryLayer;
 constexpr Scope kDecoderLayer = Scope::kDecoderLayer;
 constexpr TensorKind kVector = TensorKind::kVector;
+constexpr TensorKind kTable = TensorKind::kTable;
 constexpr TensorKind kEmbedding = TensorKind::kEmbedding;
 constexpr TensorKind kLinear = TensorKind::kLinear;
+constexpr TensorKind kBytes = TensorKind::kBytes;
 
 // A layer row binds into the layer its id names; decoder-only rows never see
 // an encoder layer (their member does not exist there).
@@ -136,8 +176,10 @@ bool tensor_slot(const ModelConfig& config, uint32_t id, ModelView* view, Tensor
   slot->cols = shape.cols;
   slot->int8_allowed = shape.int8_allowed;
   slot->packable = shape.packable;
+  slot->bytes_only = shape.bytes;
   slot->matrix = b.matrix;
   slot->vector = b.vector;
+  slot->bytes = b.bytes;
   return true;
 }
 
@@ -148,8 +190,9 @@ bool tensor_shape(const ModelConfig& config, uint32_t id, TensorShape* shape) {
   if (row == nullptr) return false;
   shape->rows = format::extent(config, row->rows);
   shape->cols = format::extent(config, row->cols);
-  shape->int8_allowed = row->kind != format::TensorKind::kVector;
+  shape->int8_allowed = row->kind == format::TensorKind::kEmbedding || row->kind == format::TensorKind::kLinear;
   shape->packable = row->kind == format::TensorKind::kLinear;
+  shape->bytes = row->kind == format::TensorKind::kBytes;
   return true;
 }
 

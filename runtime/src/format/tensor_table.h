@@ -14,19 +14,24 @@ namespace xattn {
 namespace format {
 
 enum class Scope : uint8_t { kGlobal, kEveryLayer, kDecoderLayer };
-enum class TensorKind : uint8_t { kVector, kEmbedding, kLinear };
+enum class TensorKind : uint8_t { kVector, kTable, kEmbedding, kLinear, kBytes };
 
 // A shape rule for one dimension: `times` x a config dimension.
-enum class Dim : uint8_t { kOne, kDModel, kFfn, kSourceVocab, kTargetVocab };
+enum class Dim : uint8_t {
+  kOne, kDModel, kFfn, kFfnIn, kSourceVocab, kTargetVocab, kEncoderPositions, kDecoderPositions,
+  kBuckets, kHeads, kMels, kTokenizerBytes
+};
 struct Extent {
   uint32_t times;
   Dim dim;
 };
 
-// Where a tensor's data goes in the view: a matrix, or a float vector.
+// Where a tensor's data goes in the view: a matrix, a float vector or table,
+// or a byte blob.
 struct Binding {
   MatrixView* matrix = nullptr;
   const float** vector = nullptr;
+  const uint8_t** bytes = nullptr;
 };
 
 struct TensorRow {
@@ -52,8 +57,10 @@ struct TensorSlot {
   uint32_t cols = 0;
   bool int8_allowed = false;
   bool packable = false;           // may use layout 1 (int8) or 2 (float32): linear weights
+  bool bytes_only = false;         // a u8 blob
   MatrixView* matrix = nullptr;    // for matrices
-  const float** vector = nullptr;  // for float vectors (bias, gamma, beta)
+  const float** vector = nullptr;  // for float vectors and tables (bias, gamma, beta, positions)
+  const uint8_t** bytes = nullptr; // for u8 blobs
 };
 
 // Fills `slot` for `id` under `config`; false when no tensor with that id

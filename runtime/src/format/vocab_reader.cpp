@@ -59,8 +59,9 @@ Status read_vocab_block(const uint8_t* bytes, size_t file_size, uint32_t offset,
       }
     }
   }
-  // The sorted index: a permutation in strictly increasing token order (which
-  // also proves the tokens are unique).
+  // The sorted index: a permutation in increasing token order, equal tokens
+  // (CTranslate2 vocabularies may repeat one) by increasing id, which also
+  // proves it is a permutation.
   for (uint32_t i = 0; i < count; ++i) {
     const uint32_t id = load_u32(sorted + 4ull * i);
     if (id >= count) return bad_vocab(side, "sorted index holds an id out of range");
@@ -68,7 +69,8 @@ Status read_vocab_block(const uint8_t* bytes, size_t file_size, uint32_t offset,
     const uint32_t prev = load_u32(sorted + 4ull * (i - 1));
     const uint32_t pb = load_u32(offsets + 4ull * prev), pe = load_u32(offsets + 4ull * (prev + 1));
     const uint32_t cb = load_u32(offsets + 4ull * id), ce = load_u32(offsets + 4ull * (id + 1));
-    if (compare_tokens(strings + pb, pe - pb, strings + cb, ce - cb) >= 0) {
+    const int order = compare_tokens(strings + pb, pe - pb, strings + cb, ce - cb);
+    if (order > 0 || (order == 0 && prev >= id)) {
       return bad_vocab(side, "sorted index out of order or duplicate token at ").add(static_cast<uint64_t>(i));
     }
   }

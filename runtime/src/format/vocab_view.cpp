@@ -24,12 +24,13 @@ uint32_t VocabView::find(const char* text, size_t length, uint32_t unk_id) const
     const uint32_t mid = lo + (hi - lo) / 2;
     const uint32_t id = format::load_u32(sorted_ + 4ull * mid);
     const TokenText t = token(id);
-    const int c = format::compare_tokens(t.data, t.size, text, length);
-    if (c == 0) return id;
-    if (c < 0) lo = mid + 1;
+    if (format::compare_tokens(t.data, t.size, text, length) < 0) lo = mid + 1;
     else hi = mid;
   }
-  return unk_id;
+  // The first of equal tokens has the lowest id: CTranslate2's token -> id rule.
+  if (lo == count_) return unk_id;
+  const TokenText t = token(format::load_u32(sorted_ + 4ull * lo));
+  return format::compare_tokens(t.data, t.size, text, length) == 0 ? format::load_u32(sorted_ + 4ull * lo) : unk_id;
 }
 
 bool VocabView::contains(const char* text, size_t length) const {

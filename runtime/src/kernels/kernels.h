@@ -45,6 +45,16 @@ struct Attention {
   size_t out_stride = 0;
 };
 
+// An additive bias on attention scores (T5's relative position bias): head
+// h, query b (of an Attention call), key j add
+// data[h * head_stride + b * query_stride + j] to the scaled score before the
+// softmax. Strides may be negative (a distance table read backwards).
+struct ScoreBias {
+  const float* data = nullptr;
+  ptrdiff_t head_stride = 0;
+  ptrdiff_t query_stride = 0;
+};
+
 struct KernelTable {
   const char* name;  // "scalar", "sse4.2", "avx2", "avx512", "avx512-vnni", "neon", "neon-dotprod"
 
@@ -119,6 +129,16 @@ struct KernelTable {
   // float16 rounds to nearest even (ref/half.h). Bit-identical in every table.
   void (*store_kv)(const float* x, size_t rows, size_t x_stride, size_t heads,
                    size_t dh, KvPrecision precision, void* dst, float* scales);
+
+  // Row-wise RMSNorm over d (T5): y = x / sqrt(mean(x^2) + eps) * gamma. The
+  // signature is layer_norm's so a session picks either once; beta must be
+  // null. y may alias x.
+  void (*rms_norm)(const float* x, size_t m, size_t d, const float* gamma,
+                   const float* beta, float eps, float* y);
+
+  // attention() with `bias` added to every scaled score before the softmax
+  // (only T5's self-attention needs it; every other call stays on attention()).
+  void (*attention_biased)(const Attention& a, const ScoreBias& bias);
 };
 
 // The portable scalar table: the oracle, and the path on targets without SIMD.

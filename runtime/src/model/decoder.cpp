@@ -48,7 +48,15 @@ void self_attention(Workspace& w, const DecoderLayerView& layer, size_t l, const
     store_self_row(w, row + 2 * d, l, 1, b, step, &a.v);
     a.q = row;
     a.out = w.context + b * d;
-    w.kernels->attention(a);
+    if (w.decoder_bias != nullptr) {
+      // Key j at distance step - j reads row h at positions - 1 - step + j.
+      kernels::ScoreBias bias;
+      bias.data = w.decoder_bias + (w.positions - 1 - step);
+      bias.head_stride = static_cast<ptrdiff_t>(w.positions);
+      w.kernels->attention_biased(a, bias);
+    } else {
+      w.kernels->attention(a);
+    }
   }
   w.linear(layer.self_out, w.context, beams, out);
 }
@@ -81,9 +89,18 @@ void decoder_step(Workspace& w, const uint32_t* tokens, size_t beams, size_t ste
   const size_t d = c.d_model;
   assert(beams >= 1 && beams <= w.max_beam && step < w.positions && w.source_length <= w.limits.max_source_length);
   assert(!alignment || (w.limits.alignment && alignment_layer < c.decoder_layers));
-  for (size_t b = 0; b < beams; ++b) {
-    embed_token(*w.kernels, c, m.target_embedding, tokens[b], step + 1, w.query, w.x + b * d);
+  const float* position = position_row(m, true, step, w.query);
+  if (step == 0 && c.start_mode == StartMode::kZeroEmbedding) {
+    // Marian: the start is a zero vector plus its position, whatever the token.
+    for (size_t b = 0; b < beams; ++b) {
+      for (size_t i = 0; i < d; ++i) w.x[b * d + i] = position ? position[i] : 0.0f;
+    }
+  } else {
+    for (size_t b = 0; b < beams; ++b) {
+      embed_token(*w.kernels, c, m.target_embedding, tokens[b], position, w.x + b * d);
+    }
   }
+  embedding_norm(w, m.decoder_embedding_norm, c.has_embedding_norm(true), beams);
   for (size_t l = 0; l < c.decoder_layers; ++l) {
     const DecoderLayerView& layer = m.decoder[l];
     const bool align_here = alignment && l == alignment_layer;
@@ -97,12 +114,7 @@ void decoder_step(Workspace& w, const uint32_t* tokens, size_t beams, size_t ste
       feed_forward(w, layer.ffn_in, layer.ffn_out, in, beams, out);
     });
   }
-  const float* final_states = w.x;
-  if (c.norm == NormPlacement::kPreNorm) {
-    w.kernels->layer_norm(w.x, beams, d, m.decoder_norm.gamma, m.decoder_norm.beta, c.layer_norm_epsilon, w.normed);
-    final_states = w.normed;
-  }
-  w.linear(m.output, final_states, beams, w.logits);
+  w.linear(m.output, final_norm(w, m.decoder_norm, c.has_final_norm(true), beams, w.normed), beams, w.logits);
 }
 
 namespace {

@@ -15,6 +15,7 @@ namespace {
 void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const float* in, size_t s,
                             float* out) {
   const size_t d = w.model->config.d_model;
+  const size_t span = 2 * w.limits.max_source_length - 1;
   w.linear(layer.self_qkv, in, s, w.wide);
   kernels::Attention a = w.attention;
   a.q_stride = 3 * d;
@@ -27,7 +28,16 @@ void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const f
     a.q = w.wide + i * 3 * d;
     a.nq = s - i < w.max_beam ? s - i : w.max_beam;
     a.out = w.context + i * d;
-    w.kernels->attention(a);
+    if (w.encoder_bias != nullptr) {
+      // Query i + b, key j reads row h at (j - i - b) + max_source - 1.
+      kernels::ScoreBias bias;
+      bias.data = w.encoder_bias + (w.limits.max_source_length - 1) - i;
+      bias.head_stride = static_cast<ptrdiff_t>(span);
+      bias.query_stride = -1;
+      w.kernels->attention_biased(a, bias);
+    } else {
+      w.kernels->attention(a);
+    }
   }
   w.linear(layer.self_out, w.context, s, out);
 }
@@ -54,8 +64,9 @@ void run_encoder(Workspace& w, const uint32_t* ids, size_t count) {
   const size_t d = c.d_model, s = count;
   assert(s >= 1 && s <= w.limits.max_source_length);
   for (size_t i = 0; i < s; ++i) {
-    embed_token(*w.kernels, c, m.source_embedding, ids[i], i + 1, w.query, w.x + i * d);
+    embed_token(*w.kernels, c, m.source_embedding, ids[i], position_row(m, false, i, w.query), w.x + i * d);
   }
+  embedding_norm(w, m.encoder_embedding_norm, c.has_embedding_norm(false), s);
   for (size_t l = 0; l < c.encoder_layers; ++l) {
     const EncoderLayerView& layer = m.encoder[l];
     residual_block(w, layer.self_norm, s, [&](const float* in, float* out) {
@@ -65,10 +76,7 @@ void run_encoder(Workspace& w, const uint32_t* ids, size_t count) {
       feed_forward(w, layer.ffn_in, layer.ffn_out, in, s, out);
     });
   }
-  if (c.norm == NormPlacement::kPreNorm) {
-    w.kernels->layer_norm(w.x, s, d, m.encoder_norm.gamma, m.encoder_norm.beta, c.layer_norm_epsilon, w.x);
-  }
-  fill_cross_cache(w, w.x, s);
+  fill_cross_cache(w, final_norm(w, m.encoder_norm, c.has_final_norm(false), s, w.x), s);
   w.source_length = static_cast<uint32_t>(s);
 }
 

@@ -34,6 +34,14 @@ Status check_limits(const ModelConfig& c, const Limits& l) {
     return invalid("max target length ").add(static_cast<uint64_t>(l.max_target_length))
         .add(" exceeds the model's ").add(static_cast<uint64_t>(c.max_positions)).add(" positions");
   }
+  if (c.position == PositionEncoding::kStoredTable && l.max_source_length > c.encoder_positions()) {
+    return invalid("max source length ").add(static_cast<uint64_t>(l.max_source_length))
+        .add(" exceeds the model's ").add(static_cast<uint64_t>(c.encoder_positions())).add(" encoder positions");
+  }
+  if (c.position == PositionEncoding::kStoredTable && l.max_target_length > c.max_positions) {
+    return invalid("max target length ").add(static_cast<uint64_t>(l.max_target_length))
+        .add(" exceeds the model's ").add(static_cast<uint64_t>(c.max_positions)).add(" positions");
+  }
   // Beam search keeps 2 x beam candidates per step, all distinct tokens (as generate() checks).
   if (l.max_beam > 1 && 2ull * l.max_beam > c.target_vocab_size) {
     return invalid("max beam ").add(static_cast<uint64_t>(l.max_beam)).add(" exceeds ")

@@ -31,6 +31,15 @@ Status limit_error(const char* what) {
   return Status::error(StatusCode::kLimitExceeded).add(what);
 }
 
+// Config choices the format can describe but this runtime does not run yet.
+Status check_runnable(const ModelConfig& c) {
+  auto unsupported = [](const char* what) {
+    return Status::error(StatusCode::kUnsupported).add("session: ").add(what).add(" is not supported yet");
+  };
+  if (c.encoder_input != EncoderInput::kTokens) return unsupported("an audio encoder");
+  return Status::ok();
+}
+
 }  // namespace
 
 Status Session::init(const ModelView& model, const Limits& limits, void* arena, size_t arena_size) {
@@ -42,7 +51,9 @@ Status Session::init_with_kernels(const ModelView& model, const Limits& limits, 
   ready_ = false;
   encoded_ = false;
   if (model.bytes == nullptr) return Status::error(StatusCode::kInvalidArgument).add("session: model is not open");
-  Status s = check_limits(model.config, limits);
+  Status s = check_runnable(model.config);
+  if (!s) return s;
+  s = check_limits(model.config, limits);
   if (!s) return s;
   if (arena == nullptr || reinterpret_cast<uintptr_t>(arena) % kArenaAlignment != 0) {
     return Status::error(StatusCode::kMisaligned).add("session: arena must be 64-byte aligned");

@@ -18,18 +18,33 @@ void residual_block(Workspace& w, const NormView& norm, size_t rows, Sublayer f)
   const ModelConfig& c = w.model->config;
   const size_t n = rows * c.d_model;
   if (c.norm == NormPlacement::kPreNorm) {
-    w.kernels->layer_norm(w.x, rows, c.d_model, norm.gamma, norm.beta, c.layer_norm_epsilon, w.normed);
+    w.norm(w.x, rows, c.d_model, norm.gamma, norm.beta, c.layer_norm_epsilon, w.normed);
     f(w.normed, w.normed);
   } else {
     f(w.x, w.normed);
   }
   w.kernels->add(w.x, w.normed, n);
   if (c.norm == NormPlacement::kPostNorm) {
-    w.kernels->layer_norm(w.x, rows, c.d_model, norm.gamma, norm.beta, c.layer_norm_epsilon, w.x);
+    w.norm(w.x, rows, c.d_model, norm.gamma, norm.beta, c.layer_norm_epsilon, w.x);
   }
 }
 
-// out = W2 . act(W1 . in + b1) + b2, through w.wide.
+// The stack's embedding front end after the rows of w.x hold embedding *
+// scale + position: layernorm_embedding when the model has it (BART, mBART).
+inline void embedding_norm(Workspace& w, const NormView& norm, bool present, size_t rows) {
+  if (present) w.norm(w.x, rows, w.model->config.d_model, norm.gamma, norm.beta, w.model->config.layer_norm_epsilon, w.x);
+}
+
+// The stack's final norm, into `out` (may be w.x), when the model has one;
+// returns the rows to read next.
+inline const float* final_norm(Workspace& w, const NormView& norm, bool present, size_t rows, float* out) {
+  if (!present) return w.x;
+  w.norm(w.x, rows, w.model->config.d_model, norm.gamma, norm.beta, w.model->config.layer_norm_epsilon, out);
+  return out;
+}
+
+// out = W2 . act(W1 . in + b1) + b2, through w.wide; gated (T5 v1.1):
+// W1 holds 2F rows and the inner value is act(first F) * second F.
 void feed_forward(Workspace& w, const LinearView& in_proj, const LinearView& out_proj, const float* in,
                   size_t rows, float* out);
 

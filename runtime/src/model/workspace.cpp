@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "model/relative_bias.h"
+
 namespace xattn {
 
 void Workspace::init(const ModelView& m, const kernels::KernelTable& table, const Limits& l, uint8_t* arena) {
@@ -47,7 +49,16 @@ void Workspace::init(const ModelView& m, const kernels::KernelTable& table, cons
   attention = kernels::Attention();
   attention.heads = c.num_heads;
   attention.dh = c.head_dim();
-  attention.scale = 1.0f / std::sqrt(static_cast<float>(attention.dh));
+  attention.scale = c.queries_scale != 0.0f ? c.queries_scale : 1.0f / std::sqrt(static_cast<float>(attention.dh));
+  norm = c.norm_kind == NormKind::kRmsNorm ? table.rms_norm : table.layer_norm;
+  encoder_bias = nullptr;
+  decoder_bias = nullptr;
+  if (c.position == PositionEncoding::kRelativeBias) {
+    encoder_bias = f(p.encoder_bias);
+    decoder_bias = f(p.decoder_bias);
+    fill_relative_bias(c, m.encoder_relative_bias, m.decoder_relative_bias, l.max_source_length, positions,
+                       encoder_bias, decoder_bias);
+  }
   attention.probs = probs;
   attention.out_stride = c.d_model;
 }

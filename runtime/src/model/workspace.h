@@ -40,6 +40,12 @@ struct Workspace {
   // Heads, head size, score scale, probability scratch and output stride of
   // every attention call; each call fills in its queries, keys and values.
   kernels::Attention attention;
+  // The model's norm (LayerNorm or RMSNorm), chosen once.
+  void (*norm)(const float* x, size_t m, size_t d, const float* gamma, const float* beta, float eps,
+               float* y) = nullptr;
+  // T5 relative bias by distance (relative_bias.h); null without it.
+  float* encoder_bias = nullptr;
+  float* decoder_bias = nullptr;
 
   float* x = nullptr;
   float* normed = nullptr;

@@ -17,14 +17,22 @@ void sinusoidal_position(size_t position, size_t d, float* out) {
   if (d % 2) out[d - 1] = 0.0f;
 }
 
-void embed_token(const kernels::KernelTable& k, const ModelConfig& config, const MatrixView& table,
-                 uint32_t id, size_t position, float* position_scratch, float* out) {
-  const size_t d = config.d_model;
-  const float* pos = nullptr;
-  if (config.position == PositionEncoding::kSinusoidal) {
-    sinusoidal_position(position, d, position_scratch);
-    pos = position_scratch;
+const float* position_row(const ModelView& m, bool decoder, size_t index, float* scratch) {
+  const size_t d = m.config.d_model;
+  switch (m.config.position) {
+    case PositionEncoding::kSinusoidal:
+      sinusoidal_position(index + 1, d, scratch);
+      return scratch;
+    case PositionEncoding::kStoredTable:
+      return (decoder ? m.decoder_positions : m.encoder_positions) + index * d;
+    default:
+      return nullptr;
   }
+}
+
+void embed_token(const kernels::KernelTable& k, const ModelConfig& config, const MatrixView& table,
+                 uint32_t id, const float* pos, float* out) {
+  const size_t d = config.d_model;
   if (table.dtype == format::DType::kInt8) {
     const int8_t* row = static_cast<const int8_t*>(table.data) + static_cast<size_t>(id) * d;
     k.embed_i8(row, table.scales[id], d, config.embedding_scale, pos, out);

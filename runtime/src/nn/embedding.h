@@ -13,9 +13,13 @@ namespace xattn {
 // counts) into out[d]: channels [0, d/2) sin, [d/2, d) cos.
 void sinusoidal_position(size_t position, size_t d, float* out);
 
-// out[d] = embedding[id] * config.embedding_scale + position encoding.
-// `position_scratch` holds d floats.
+// The position encoding of index `index` (0-based) of the encoder or the
+// decoder: a generated sinusoid (written into `scratch`, d floats), a row of
+// the stored table, or null (no positions, or T5's relative bias).
+const float* position_row(const ModelView& m, bool decoder, size_t index, float* scratch);
+
+// out[d] = embedding[id] * config.embedding_scale + position (may be null).
 void embed_token(const kernels::KernelTable& k, const ModelConfig& config, const MatrixView& table,
-                 uint32_t id, size_t position, float* position_scratch, float* out);
+                 uint32_t id, const float* position, float* out);
 
 }  // namespace xattn

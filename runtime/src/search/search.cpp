@@ -13,6 +13,7 @@ namespace xattn {
 namespace {
 
 struct Plan {
+  uint32_t start = 0;  // the first decoder input
   uint32_t end = 0;
   uint32_t max_length = 0;
   uint32_t prefix_length = 0;
@@ -41,8 +42,7 @@ void append_alignment(const Workspace& w, Hypotheses& h, int buffer, size_t beam
 }
 
 void greedy(Workspace& w, const GenerateOptions& o, const Plan& p, Hypotheses& h) {
-  const uint32_t bos = w.model->config.target_tokens.bos;
-  uint32_t input = bos;
+  uint32_t input = p.start;
   uint32_t* tokens = h.tokens(0, 0);
   float score = 0.0f;
   for (size_t step = 0; step < p.max_length; ++step) {
@@ -75,7 +75,7 @@ void beam_search(Workspace& w, const GenerateOptions& o, const Plan& p, Hypothes
   uint32_t inputs[kMaxBeam];
   uint32_t parents[kMaxBeam];
   uint32_t chosen[kMaxBeam];
-  inputs[0] = w.model->config.target_tokens.bos;
+  inputs[0] = p.start;
   size_t rows = 1;  // step 0 runs on the single start hypothesis
   int cur = 0;
   bool top_finished = false;
@@ -216,8 +216,17 @@ Status validate_generate_options(const ModelView& model, const Limits& limits, c
   return Status::ok();
 }
 
-Status run_search(Workspace& w, const GenerateOptions& o, Result* result) {
+Status run_search(Workspace& w, const GenerateOptions& options, Result* result) {
+  GenerateOptions o = options;
   Plan p;
+  p.start = w.model->config.target_tokens.bos;
+  if (w.model->config.start_mode == StartMode::kFirstPrefixToken) {
+    // mBART cc25: the language code is the start token, not a returned prefix.
+    if (o.prefix.length == 0) return invalid("the model starts from the first target-prefix token; the prefix is empty");
+    p.start = o.prefix.ids[0];
+    ++o.prefix.ids;
+    --o.prefix.length;
+  }
   p.end = o.end_token != kNoToken ? o.end_token : w.model->config.target_tokens.eos;
   p.max_length = o.max_length ? o.max_length : w.limits.max_target_length;
   p.prefix_length = o.prefix.length;

@@ -23,6 +23,8 @@ void layer_norm(const float* x, size_t m, size_t d, const float* gamma,
 void activation(Activation kind, float* x, size_t n);
 void add(float* y, const float* x, size_t n);
 void attention(const Attention& a);
+void attention_biased(const Attention& a, const ScoreBias& bias);
+void rms_norm(const float* x, size_t m, size_t d, const float* gamma, const float* beta, float eps, float* y);
 void log_softmax(float* x, size_t n);
 void embed_f32(const float* row, size_t d, float scale, const float* position,
                float* out);

@@ -10,6 +10,7 @@ const KernelTable& reference_kernels() {
       ref::linear_i8_packed, ref::layer_norm, ref::activation, ref::add,
       ref::attention,   ref::log_softmax, ref::embed_f32,     ref::embed_i8,
       ref::top_k,       ref::stream_read, ref::store_kv,
+      ref::rms_norm,    ref::attention_biased,
   };
   return table;
 }

@@ -5,6 +5,7 @@
 #include "kernels/reference/reference.h"
 #include "kernels/simd/activation.hpp"
 #include "kernels/simd/attention.hpp"
+#include "kernels/simd/rms_norm.hpp"
 #include "kernels/simd/embedding.hpp"
 #include "kernels/simd/linear_f32.hpp"
 #include "kernels/simd/linear_f32_packed.hpp"
@@ -35,7 +36,8 @@ constexpr KernelTable make_table(const char* name) {
                      &layer_norm<Arch>, &activation<Arch>,
                      &add<Arch>,     &attention<Arch>,  &log_softmax<Arch>,
                      &embed_f32<Arch>, &embed_i8<Arch>,  &top_k<Arch>,
-                     &stream_read<Arch>, &store_kv<Arch>};
+                     &stream_read<Arch>, &store_kv<Arch>,
+                     &rms_norm<Arch>,  &ref::attention_biased};
 }
 
 }  // namespace simd
