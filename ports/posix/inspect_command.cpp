@@ -48,9 +48,10 @@ int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err) {
   args.number("--beam", 1, kMaxBeam, &limits.max_beam);
   args.kv_precision("--kv-cache", &limits.kv_cache);
   args.kv_precision("--self-kv-cache", &limits.self_kv_cache);
+  args.number("--threads", 1, kMaxThreads, &limits.threads);
   std::string error = args.finish();
   if (error.empty() && !has_path) {
-    error = "usage: xattn inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P]"
+    error = "usage: xattn inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P --threads N]"
             " (P: f32|f16|int8)";
   }
   if (!error.empty()) {

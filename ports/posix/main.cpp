@@ -18,8 +18,8 @@ const char kUsage[] =
     "            [--prefix \"t1 t2\"] [--end-token T] [--suppress \"t1 t2\"]... [--num-hypotheses N]\n"
     "            [--max-source N] [--truncate] [--scores] [--alignment] [--alignment-layer N] [--timing]\n"
     "            [--alignment-svg FILE] [--kernels scalar|sse4.2|avx2|avx512|neon]\n"
-    "            [--kv-cache f32|f16|int8] [--self-kv-cache f32|f16|int8]   < inputs\n"
-    "  inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P]\n";
+    "            [--kv-cache f32|f16|int8] [--self-kv-cache f32|f16|int8] [--threads N]   < inputs\n"
+    "  inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P --threads N]\n";
 
 }  // namespace
 

@@ -87,6 +87,8 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
   KvPrecision kv_cache = KvPrecision::kFloat32, self_kv_cache = KvPrecision::kFloat32;
   args.kv_precision("--kv-cache", &kv_cache);
   args.kv_precision("--self-kv-cache", &self_kv_cache);
+  uint32_t threads = 1;
+  args.number("--threads", 1, kMaxThreads, &threads);
   std::string error = args.finish();
   if (error.empty() && !has_model) error = "--model FILE is required";
   if (!error.empty()) {
@@ -104,6 +106,7 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
   if (max_source) limits.max_source_length = max_source;
   limits.kv_cache = kv_cache;
   limits.self_kv_cache = self_kv_cache;
+  limits.threads = threads;
   error = translator.start(limits, kernel_path);
   if (!error.empty()) {
     err << "xattn translate: " << error << '\n';

@@ -9,26 +9,56 @@
 namespace xattn {
 namespace {
 
+// The queries of one attention call, split over tasks: each task takes
+// whole groups (of up to max_beam queries, the probability rows a slot
+// holds), so every query is computed in the same group for any thread count.
+struct QuerySplit {
+  const Workspace* w;
+  kernels::Attention a;
+  size_t s;      // queries
+  size_t chunk;  // queries per task, a multiple of max_beam
+  bool own_probs;
+};
+
+void query_task(void* context, uint32_t t) {
+  const QuerySplit& q = *static_cast<const QuerySplit*>(context);
+  const Workspace& w = *q.w;
+  const size_t d = w.model->config.d_model;
+  kernels::Attention a = q.a;
+  if (q.own_probs) a.probs = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(w.task_probs) + t * w.task_probs_slot);
+  const size_t end = (t + 1) * q.chunk < q.s ? (t + 1) * q.chunk : q.s;
+  for (size_t i = t * q.chunk; i < end; i += w.max_beam) {
+    a.q = w.wide + i * 3 * d;
+    a.nq = end - i < w.max_beam ? end - i : w.max_beam;
+    a.out = w.context + i * d;
+    w.kernels->attention(a);
+  }
+}
+
 // Self-attention reads K and V in place from the fused [S x 3d] projection
 // (rows 3d apart); queries go to the kernel in groups of up to max_beam rows,
-// the probability rows the arena holds.
+// the probability rows the arena holds. Groups are split over threads when
+// the call is large enough (the same bound as a linear layer's task).
 void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const float* in, size_t s,
                             float* out) {
   const size_t d = w.model->config.d_model;
   w.linear(layer.self_qkv, in, s, w.wide);
-  kernels::Attention a = w.attention;
-  a.q_stride = 3 * d;
-  a.k.data = w.wide + d;
-  a.k.stride = 3 * d;
-  a.v.data = w.wide + 2 * d;
-  a.v.stride = 3 * d;
-  a.len = s;
-  for (size_t i = 0; i < s; i += w.max_beam) {
-    a.q = w.wide + i * 3 * d;
-    a.nq = s - i < w.max_beam ? s - i : w.max_beam;
-    a.out = w.context + i * d;
-    w.kernels->attention(a);
-  }
+  QuerySplit q{&w, w.attention, s, 0, false};
+  q.a.q_stride = 3 * d;
+  q.a.k.data = w.wide + d;
+  q.a.k.stride = 3 * d;
+  q.a.v.data = w.wide + 2 * d;
+  q.a.v.stride = 3 * d;
+  q.a.len = s;
+  const size_t groups = (s + w.max_beam - 1) / w.max_beam;
+  size_t tasks = 2 * s * s * d / w.linear_context.min_task_work;  // scores and weighted sum
+  if (tasks > w.linear_context.tasks) tasks = w.linear_context.tasks;
+  if (tasks > groups) tasks = groups;
+  if (tasks < 1) tasks = 1;
+  q.chunk = (groups + tasks - 1) / tasks * w.max_beam;
+  tasks = (s + q.chunk - 1) / q.chunk;
+  q.own_probs = tasks > 1;
+  w.parallel_for(tasks, query_task, &q);
   w.linear(layer.self_out, w.context, s, out);
 }
 
