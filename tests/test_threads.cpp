@@ -22,23 +22,35 @@ namespace {
 
 namespace fmt = format;
 
-TEST_CASE("thread pool: every task of every job runs exactly once") {
-  for (uint32_t threads = 1; threads <= 4; ++threads) {
-    CAPTURE(threads);
-    ThreadPool pool(threads);
+struct Runs {
+  std::vector<std::atomic<uint32_t>> runs = std::vector<std::atomic<uint32_t>>(32);
+  uint32_t threads = 0;
+  std::atomic<bool> thread_in_range{true};
+  static void task(void* c, uint32_t i, uint32_t thread) {
+    Runs& r = *static_cast<Runs*>(c);
+    r.runs[i]++;
+    if (thread >= r.threads) r.thread_in_range = false;
+  }
+};
+
+TEST_CASE("thread pool: every task of every job runs exactly once, on the threads asked for") {
+  for (uint32_t workers = 1; workers <= 4; ++workers) {
+    CAPTURE(workers);
+    ThreadPool pool(workers);
     const ParallelFor& p = pool.parallel();
-    CHECK(p.workers == threads);
-    std::mt19937 rng(threads);
-    std::vector<std::atomic<uint32_t>> runs(threads);
+    CHECK(p.workers == workers);
+    std::mt19937 rng(workers);
+    Runs r;
     bool all_once = true;
     for (int job = 0; job < 3000; ++job) {
-      const uint32_t count = 1 + rng() % threads;
-      for (auto& r : runs) r.store(0);
-      p.run(p.pool, count, [](void* c, uint32_t i) { (*static_cast<std::vector<std::atomic<uint32_t>>*>(c))[i]++; },
-            &runs);
-      for (uint32_t i = 0; i < threads; ++i) all_once = all_once && runs[i].load() == (i < count ? 1u : 0u);
+      const uint32_t count = 1 + rng() % 32;
+      r.threads = 1 + rng() % workers;
+      for (auto& n : r.runs) n.store(0);
+      p.run(p.pool, r.threads, count, Runs::task, &r);
+      for (uint32_t i = 0; i < 32; ++i) all_once = all_once && r.runs[i].load() == (i < count ? 1u : 0u);
     }
     CHECK(all_once);
+    CHECK(r.thread_in_range.load());
   }
 }
 
@@ -51,14 +63,16 @@ TEST_CASE("thread pool: the C helper checks its range and describes its pool") {
   REQUIRE(p != nullptr);
   CHECK(p->workers == 3);
   std::atomic<uint32_t> sum{0};
-  p->run(p->pool, 3, [](void* c, uint32_t i) { *static_cast<std::atomic<uint32_t>*>(c) += i + 1; }, &sum);
-  CHECK(sum.load() == 6);
+  p->run(p->pool, 3, 5, [](void* c, uint32_t i, uint32_t) { *static_cast<std::atomic<uint32_t>*>(c) += i + 1; },
+         &sum);
+  CHECK(sum.load() == 15);
   xattn_thread_pool_destroy(pool);
 }
 
-// Runs the tasks last to first on this thread: the split must not depend on order.
-void run_reversed(void*, uint32_t count, ParallelTask task, void* context) {
-  for (uint32_t i = count; i-- > 0;) task(context, i);
+// Runs the tasks last to first on this thread, as thread threads - 1: the
+// split must not depend on order or on the thread.
+void run_reversed(void*, uint32_t threads, uint32_t count, ParallelTask task, void* context) {
+  for (uint32_t i = count; i-- > 0;) task(context, i, threads - 1);
 }
 
 struct Layer {
@@ -141,6 +155,7 @@ TEST_CASE("linear: split over 2..4 tasks is bit-identical to one call, every tab
             c.task_output = task_out.data();
             c.task_output_slot = m * kParallelStageRows * sizeof(float);
             c.min_task_work = 1;
+            c.min_piece_work = 1;
             std::vector<float> one(m * n), y(m * n);
             linear(c, layer.view, x.data(), m, one.data());
             for (uint32_t tasks = 2; tasks <= 4; ++tasks) {
@@ -164,8 +179,9 @@ TEST_CASE("linear: tiny layers stay on one thread") {
   LinearContext c;
   c.tasks = 4;
   CHECK(linear_tasks(c, 1, 256, 256) == 1);     // d_model 256: a decoder GEMV of a small model
-  CHECK(linear_tasks(c, 1, 512, 512) == 2);     // 256 Ki multiply-adds: two tasks of 128 Ki
-  CHECK(linear_tasks(c, 32, 2048, 512) == 4);
+  CHECK(linear_tasks(c, 1, 512, 256) == 1);     // 128 Ki multiply-adds: under 2 x the bound
+  CHECK(linear_tasks(c, 1, 512, 512) == 8);     // 8 pieces of 32 Ki
+  CHECK(linear_tasks(c, 32, 2048, 512) == 16);  // at most 4 pieces per thread
   CHECK(linear_tasks(c, 32, 16, 4096) == 1);    // one 16-row block cannot be split
   CHECK(linear_tasks(c, 64, 40, 4096) == 3);    // 3 blocks of 16 rows
   c.tasks = 1;

@@ -23,10 +23,10 @@ namespace {
 struct CountingPool {
   const ParallelFor* inner = nullptr;
   std::atomic<uint64_t> jobs{0};
-  static void run(void* self, uint32_t count, ParallelTask task, void* context) {
+  static void run(void* self, uint32_t threads, uint32_t count, ParallelTask task, void* context) {
     CountingPool& p = *static_cast<CountingPool*>(self);
     ++p.jobs;
-    p.inner->run(p.inner->pool, count, task, context);
+    p.inner->run(p.inner->pool, threads, count, task, context);
   }
   ParallelFor parallel() {
     ParallelFor f;

@@ -35,7 +35,7 @@ ThreadPool::ThreadPool(uint32_t threads) {
   parallel_.workers = threads < 1 ? 1 : threads;
   parallel_.run = &ThreadPool::run;
   workers_.reserve(parallel_.workers - 1);
-  for (uint32_t i = 1; i < parallel_.workers; ++i) workers_.emplace_back([this] { work(); });
+  for (uint32_t i = 1; i < parallel_.workers; ++i) workers_.emplace_back([this, i] { work(i); });
 }
 
 ThreadPool::~ThreadPool() {
@@ -47,18 +47,19 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::run(void* pool, uint32_t count, ParallelTask task, void* context) {
-  static_cast<ThreadPool*>(pool)->dispatch(count, task, context);
+void ThreadPool::run(void* pool, uint32_t threads, uint32_t count, ParallelTask task, void* context) {
+  static_cast<ThreadPool*>(pool)->dispatch(threads, count, task, context);
 }
 
-void ThreadPool::dispatch(uint32_t count, ParallelTask task, void* context) {
-  if (workers_.empty() || count <= 1) {
-    for (uint32_t i = 0; i < count; ++i) task(context, i);
+void ThreadPool::dispatch(uint32_t threads, uint32_t count, ParallelTask task, void* context) {
+  if (workers_.empty() || count <= 1 || threads <= 1) {
+    for (uint32_t i = 0; i < count; ++i) task(context, i, 0);
     return;
   }
   task_.store(task, std::memory_order_relaxed);
   context_.store(context, std::memory_order_relaxed);
   count_.store(count, std::memory_order_relaxed);
+  threads_.store(threads, std::memory_order_relaxed);
   done_.store(0, std::memory_order_relaxed);
   const uint64_t job = ((next_.load(std::memory_order_relaxed) >> 32) + 1) << 32;
   next_.store(job);  // seq_cst: ordered before the sleepers_ load
@@ -66,15 +67,15 @@ void ThreadPool::dispatch(uint32_t count, ParallelTask task, void* context) {
     std::lock_guard<std::mutex> lock(mutex_);
     wake_.notify_all();
   }
-  claim_tasks(job);
+  claim_tasks(job, 0);
   while (!spin_until([&] { return done_.load(std::memory_order_acquire) == count; })) std::this_thread::yield();
 }
 
-void ThreadPool::claim_tasks(uint64_t s) {
+void ThreadPool::claim_tasks(uint64_t s, uint32_t thread) {
   const uint64_t generation = s >> 32;
   while ((s >> 32) == generation && static_cast<uint32_t>(s) < count_.load(std::memory_order_relaxed)) {
     if (!next_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) continue;  // s reloaded
-    task_.load(std::memory_order_relaxed)(context_.load(std::memory_order_relaxed), static_cast<uint32_t>(s));
+    task_.load(std::memory_order_relaxed)(context_.load(std::memory_order_relaxed), static_cast<uint32_t>(s), thread);
     done_.fetch_add(1, std::memory_order_release);
     s = next_.load(std::memory_order_acquire);
   }
@@ -92,12 +93,12 @@ bool ThreadPool::wait_for_work(uint32_t seen) {
   return !stop_.load();
 }
 
-void ThreadPool::work() {
+void ThreadPool::work(uint32_t thread) {
   uint32_t seen = 0;
   while (wait_for_work(seen)) {
     const uint64_t s = next_.load(std::memory_order_acquire);
     seen = static_cast<uint32_t>(s >> 32);
-    claim_tasks(s);
+    if (thread < threads_.load(std::memory_order_relaxed)) claim_tasks(s, thread);
   }
 }
 

@@ -39,12 +39,12 @@ class ThreadPool {
   const ParallelFor& parallel() const { return parallel_; }
 
  private:
-  static void run(void* pool, uint32_t count, ParallelTask task, void* context);
-  void dispatch(uint32_t count, ParallelTask task, void* context);
-  void work();
+  static void run(void* pool, uint32_t threads, uint32_t count, ParallelTask task, void* context);
+  void dispatch(uint32_t threads, uint32_t count, ParallelTask task, void* context);
+  void work(uint32_t thread);
   bool wait_for_work(uint32_t seen);
-  // Runs unclaimed tasks of job `generation` (its state `s`) until none is left.
-  void claim_tasks(uint64_t s);
+  // Runs unclaimed tasks of the job whose state was `s` until none is left.
+  void claim_tasks(uint64_t s, uint32_t thread);
 
   ParallelFor parallel_;
   std::vector<std::thread> workers_;
@@ -55,6 +55,7 @@ class ThreadPool {
   std::atomic<ParallelTask> task_{nullptr};
   std::atomic<void*> context_{nullptr};
   std::atomic<uint32_t> count_{0};
+  std::atomic<uint32_t> threads_{0};  // workers with an index below it take part
   std::atomic<uint64_t> next_{0};
   std::atomic<uint32_t> done_{0};
   std::atomic<uint32_t> sleepers_{0};

@@ -76,15 +76,16 @@ typedef enum xattn_kv_precision { XATTN_KV_F32 = 0, XATTN_KV_F16 = 1, XATTN_KV_I
 
 /* Threads (xattn/parallel.h): the runtime creates none. A host that wants
  * several cores makes a fixed pool once (ports/posix/xattn_thread_pool.h,
- * library xattn_threads, or its own) and describes it here; run(pool, count,
- * task, context) calls task(context, i) for i in [0, count), count <= workers,
- * and returns when all are done, without allocating. */
+ * library xattn_threads, or its own) and describes it here; run(pool,
+ * threads, count, task, context) calls task(context, i, thread) for each i in
+ * [0, count) once, on at most `threads` threads numbered 0..threads-1 (0: the
+ * caller), and returns when all are done, without allocating. */
 #define XATTN_MAX_THREADS 64u
-typedef void (*xattn_task)(void* context, uint32_t task);
+typedef void (*xattn_task)(void* context, uint32_t task, uint32_t thread);
 typedef struct xattn_parallel {
   void* pool;
-  uint32_t workers; /* threads run() keeps busy at once, the caller's included */
-  void (*run)(void* pool, uint32_t count, xattn_task task, void* context);
+  uint32_t workers; /* threads the pool has, the caller's included */
+  void (*run)(void* pool, uint32_t threads, uint32_t count, xattn_task task, void* context);
 } xattn_parallel;
 
 typedef struct xattn_limits {

@@ -20,12 +20,12 @@ struct QuerySplit {
   bool own_probs;
 };
 
-void query_task(void* context, uint32_t t) {
+void query_task(void* context, uint32_t t, uint32_t thread) {
   const QuerySplit& q = *static_cast<const QuerySplit*>(context);
   const Workspace& w = *q.w;
   const size_t d = w.model->config.d_model;
   kernels::Attention a = q.a;
-  if (q.own_probs) a.probs = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(w.task_probs) + t * w.task_probs_slot);
+  if (q.own_probs) a.probs = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(w.task_probs) + thread * w.task_probs_slot);
   const size_t end = (t + 1) * q.chunk < q.s ? (t + 1) * q.chunk : q.s;
   for (size_t i = t * q.chunk; i < end; i += w.max_beam) {
     a.q = w.wide + i * 3 * d;
@@ -51,8 +51,10 @@ void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const f
   q.a.v.stride = 3 * d;
   q.a.len = s;
   const size_t groups = (s + w.max_beam - 1) / w.max_beam;
-  size_t tasks = 2 * s * s * d / w.linear_context.min_task_work;  // scores and weighted sum
-  if (tasks > w.linear_context.tasks) tasks = w.linear_context.tasks;
+  const LinearContext& lc = w.linear_context;
+  const size_t work = 2 * s * s * d;  // scores and weighted sum
+  size_t tasks = lc.tasks > 1 && work / lc.min_task_work >= 2 ? work / lc.min_piece_work : 1;
+  if (tasks > size_t{kTasksPerThread} * lc.tasks) tasks = size_t{kTasksPerThread} * lc.tasks;
   if (tasks > groups) tasks = groups;
   if (tasks < 1) tasks = 1;
   q.chunk = (groups + tasks - 1) / tasks * w.max_beam;

@@ -68,10 +68,11 @@ struct Workspace {
   void init(const ModelView& m, const kernels::KernelTable& table, const Limits& l, const ParallelFor& parallel,
             uint8_t* arena);
 
-  // task(context, i) for i in [0, tasks), on the session's threads when tasks > 1.
+  // task(context, i, thread) for i in [0, tasks), on the session's threads when tasks > 1.
   void parallel_for(size_t tasks, ParallelTask task, void* context) const {
-    if (tasks <= 1) return task(context, 0);
-    linear_context.parallel.run(linear_context.parallel.pool, static_cast<uint32_t>(tasks), task, context);
+    if (tasks <= 1) return task(context, 0, 0);
+    const ParallelFor& p = linear_context.parallel;
+    p.run(p.pool, linear_context.tasks, static_cast<uint32_t>(tasks), task, context);
   }
 
   // y = x . W^T + bias for `rows` rows, on the layer's prepared kernel.

@@ -58,17 +58,17 @@ struct Split {
 // Task t: its rows of W. One activation row writes straight into y; several
 // go through the task's staging slot kParallelStageRows rows of W at a time,
 // then to their strided place in y.
-void linear_task(void* context, uint32_t t) {
+void linear_task(void* context, uint32_t t, uint32_t thread) {
   const Split& s = *static_cast<const Split*>(context);
   const LinearContext& c = *s.call.c;
   const size_t begin = t * s.chunk;
   const size_t end = begin + s.chunk < s.n ? begin + s.chunk : s.n;
-  int8_t* q = reinterpret_cast<int8_t*>(c.task_quantized + t * c.task_quantized_slot);
+  int8_t* q = reinterpret_cast<int8_t*>(c.task_quantized + thread * c.task_quantized_slot);
   if (s.call.m == 1) {
     run_kernel(s.call, q, begin, end - begin, s.y + begin);
     return;
   }
-  float* stage = reinterpret_cast<float*>(c.task_output + t * c.task_output_slot);
+  float* stage = reinterpret_cast<float*>(c.task_output + thread * c.task_output_slot);
   for (size_t r0 = begin; r0 < end; r0 += kParallelStageRows) {
     const size_t n = end - r0 < kParallelStageRows ? end - r0 : kParallelStageRows;
     run_kernel(s.call, q, r0, n, stage);
@@ -82,10 +82,11 @@ size_t blocks(size_t n) { return (n + format::kPackRows - 1) / format::kPackRows
 
 size_t linear_tasks(const LinearContext& c, size_t rows, size_t n, size_t k) {
   if (c.tasks <= 1) return 1;
-  size_t tasks = rows * n * k / c.min_task_work;
-  if (tasks > c.tasks) tasks = c.tasks;
+  const size_t work = rows * n * k;
+  if (work / c.min_task_work < 2 || blocks(n) < 2) return 1;
+  size_t tasks = work / c.min_piece_work;
+  if (tasks > size_t{kTasksPerThread} * c.tasks) tasks = size_t{kTasksPerThread} * c.tasks;
   if (tasks > blocks(n)) tasks = blocks(n);
-  if (tasks <= 1) return 1;
   // Whole blocks per task; rounding up may leave fewer tasks with work.
   const size_t chunk = (blocks(n) + tasks - 1) / tasks * format::kPackRows;
   return (n + chunk - 1) / chunk;
@@ -111,7 +112,7 @@ void linear(const LinearContext& context, const LinearView& layer, const float* 
     return;
   }
   s.chunk = (blocks(w.rows) + tasks - 1) / tasks * format::kPackRows;
-  context.parallel.run(context.parallel.pool, static_cast<uint32_t>(tasks), linear_task, &s);
+  context.parallel.run(context.parallel.pool, context.tasks, static_cast<uint32_t>(tasks), linear_task, &s);
 }
 
 }  // namespace xattn

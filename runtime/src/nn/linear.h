@@ -12,7 +12,7 @@
 
 namespace xattn {
 
-// A layer is split only when each task gets at least this many
+// A layer is split only when each thread gets at least this many
 // multiply-adds (activation rows x rows of W x k). Waking the pool and
 // waiting for it costs about 2-5 us on a 2-core x86 host with spinning
 // workers (more when they sleep); 2^17 int8 multiply-adds stream 128 KiB of
@@ -21,6 +21,10 @@ namespace xattn {
 // single-token decoder of small models (d_model 256: 64 Ki per d x d layer)
 // on one thread.
 constexpr size_t kMinTaskMultiplyAdds = size_t{1} << 17;
+// Once split, a layer is cut into pieces of at least this much work (up to
+// kTasksPerThread per thread): claiming a piece costs well under a
+// microsecond, 2^15 multiply-adds take a few.
+constexpr size_t kMinPieceMultiplyAdds = size_t{1} << 15;
 
 // What every linear layer of a session shares, fixed at init: the kernel
 // table, the int8 activation scratch (rows x cols bytes, rows floats, sized
@@ -37,11 +41,13 @@ struct LinearContext {
   size_t task_quantized_slot = 0;
   uint8_t* task_output = nullptr;     // tasks slots of task_output_slot bytes
   size_t task_output_slot = 0;
-  size_t min_task_work = kMinTaskMultiplyAdds;  // tests lower it to split small shapes
+  size_t min_task_work = kMinTaskMultiplyAdds;    // tests lower these to split small shapes
+  size_t min_piece_work = kMinPieceMultiplyAdds;
 };
 
-// Tasks a layer of `rows` activation rows and an n x k weight is split into:
-// chunks are whole 16-row blocks (format layout 1 and 2 block height).
+// Tasks a layer of `rows` activation rows and an n x k weight is split into
+// (1: not split): chunks are whole 16-row blocks (format layout 1 and 2
+// block height).
 size_t linear_tasks(const LinearContext& context, size_t rows, size_t n, size_t k);
 
 // y[rows x out] = x[rows x in] . W^T + bias. y must not alias x.
