@@ -46,12 +46,12 @@ struct ArenaPlan {
   ArenaRegion candidate_scores, candidate_ids;
   ArenaRegion finished_tokens, finished_info, finished_alignment;
   // Per-thread scratch, only when Limits::threads > 1 (empty otherwise): one
-  // slot per task of task_slot_bytes (a multiple of 64, so tasks never share
-  // a cache line) in each. task_quantized: a private copy of the quantized
+  // slot per thread of task_*_slot bytes (a multiple of 64, so threads never
+  // share a cache line) in each. task_quantized: a private copy of the quantized
   // activations (a packed int8 kernel may overwrite its input);
-  // task_output: a task's outputs for kParallelStageRows rows of W when
+  // task_output: a thread's outputs for kParallelStageRows rows of W when
   // several activation rows are multiplied (their outputs are strided in y);
-  // task_probs: attention probabilities of a task's queries.
+  // task_probs: attention probabilities of a thread's queries.
   ArenaRegion task_quantized, task_output, task_probs;
   size_t task_quantized_slot = 0, task_output_slot = 0, task_probs_slot = 0;
   size_t total = 0;

@@ -38,7 +38,7 @@ void query_task(void* context, uint32_t t, uint32_t thread) {
 // Self-attention reads K and V in place from the fused [S x 3d] projection
 // (rows 3d apart); queries go to the kernel in groups of up to max_beam rows,
 // the probability rows the arena holds. Groups are split over threads when
-// the call is large enough (the same bound as a linear layer's task).
+// the call is large enough (the same bounds as a linear layer's split).
 void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const float* in, size_t s,
                             float* out) {
   const size_t d = w.model->config.d_model;

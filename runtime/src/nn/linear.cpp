@@ -56,7 +56,7 @@ struct Split {
 };
 
 // Task t: its rows of W. One activation row writes straight into y; several
-// go through the task's staging slot kParallelStageRows rows of W at a time,
+// go through its thread's staging slot kParallelStageRows rows of W at a time,
 // then to their strided place in y.
 void linear_task(void* context, uint32_t t, uint32_t thread) {
   const Split& s = *static_cast<const Split*>(context);

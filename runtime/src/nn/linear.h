@@ -12,8 +12,8 @@
 
 namespace xattn {
 
-// A layer is split only when each thread gets at least this many
-// multiply-adds (activation rows x rows of W x k). Waking the pool and
+// A layer is split only when it has at least twice this many multiply-adds
+// (activation rows x rows of W x k), so each of two threads gets this much. Waking the pool and
 // waiting for it costs about 2-5 us on a 2-core x86 host with spinning
 // workers (more when they sleep); 2^17 int8 multiply-adds stream 128 KiB of
 // weights for one activation row, about 10 us at 13 GB/s, so a smaller
@@ -37,9 +37,9 @@ struct LinearContext {
   Rounding rounding = Rounding::kNearestEven;
   ParallelFor parallel;   // used when tasks > 1
   uint32_t tasks = 1;     // Limits::threads
-  uint8_t* task_quantized = nullptr;  // tasks slots of task_quantized_slot bytes
+  uint8_t* task_quantized = nullptr;  // a slot of task_quantized_slot bytes per thread
   size_t task_quantized_slot = 0;
-  uint8_t* task_output = nullptr;     // tasks slots of task_output_slot bytes
+  uint8_t* task_output = nullptr;     // a slot of task_output_slot bytes per thread
   size_t task_output_slot = 0;
   size_t min_task_work = kMinTaskMultiplyAdds;    // tests lower these to split small shapes
   size_t min_piece_work = kMinPieceMultiplyAdds;
