@@ -14,6 +14,8 @@
 #include "synth.h"
 #include "thread_pool.h"
 #include "xattn/session.h"
+#include "xattn/xattn.h"
+#include "xattn_thread_pool.h"
 #include "xattn_writer.h"
 
 namespace xattn {
@@ -163,6 +165,53 @@ TEST_CASE("threads: init refuses threads it cannot run") {
   CHECK(init(s, l).is_ok());
   l.threads = 3;
   CHECK(init(s, l).code() == StatusCode::kInvalidArgument);  // a pool of 2
+}
+
+TEST_CASE("threads: the C API takes threads and a pool through xattn_limits") {
+  convert::XattnModelContents contents;
+  REQUIRE(convert::synth_model("transformer-tiny", convert::WeightType::kInt8, 5, &contents).empty());
+  std::vector<uint8_t> file;
+  REQUIRE(convert::write_xattn_model(contents, &file).empty());
+  xattn_test::AlignedBytes bytes(file);
+  auto storage = std::make_unique<xattn_model_storage>();
+  xattn_model* model = nullptr;
+  REQUIRE(xattn_model_open(bytes.data(), bytes.size(), storage.get(), &model, nullptr) == XATTN_OK);
+  xattn_limits limits = xattn_default_limits();
+  CHECK(limits.threads == 1);
+  CHECK(limits.parallel == nullptr);
+  limits.max_source_length = 40;
+  limits.max_target_length = 6;
+  xattn_thread_pool* pool = xattn_thread_pool_create(2);
+  REQUIRE(pool != nullptr);
+  auto run = [&](const xattn_limits& l, std::vector<uint32_t>* tokens) {
+    std::vector<uint8_t> buffer(xattn_session_buffer_bytes(model, &l) + 64);
+    void* aligned = buffer.data() + (64 - reinterpret_cast<uintptr_t>(buffer.data()) % 64) % 64;
+    xattn_session* session = nullptr;
+    xattn_error error;
+    const xattn_status s = xattn_session_create(model, &l, aligned, buffer.size() - 64, &session, &error);
+    if (s != XATTN_OK) return s;
+    std::vector<uint32_t> ids(40);
+    for (uint32_t i = 0; i < 40; ++i) ids[i] = 4 + (i * 53) % 900;
+    REQUIRE(xattn_encode(session, ids.data(), ids.size()) == XATTN_OK);
+    xattn_generate_options o = xattn_default_options();
+    o.min_length = 6;
+    REQUIRE(xattn_generate(session, &o) == XATTN_OK);
+    xattn_hypothesis h;
+    REQUIRE(xattn_get_hypothesis(session, 0, &h) == XATTN_OK);
+    tokens->assign(h.tokens, h.tokens + h.length);
+    tokens->push_back(bits_of(h.score));
+    return s;
+  };
+  std::vector<uint32_t> one, two;
+  CHECK(run(limits, &one) == XATTN_OK);
+  limits.threads = 2;
+  CHECK(run(limits, &two) == XATTN_INVALID_ARGUMENT);  // no pool
+  limits.parallel = xattn_thread_pool_parallel(pool);
+  CHECK(xattn_session_buffer_bytes(model, &limits) > 0);
+  CHECK(run(limits, &two) == XATTN_OK);
+  CHECK(one.size() > 1);
+  CHECK(one == two);
+  xattn_thread_pool_destroy(pool);
 }
 
 }  // namespace

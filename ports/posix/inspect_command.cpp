@@ -98,7 +98,7 @@ int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err) {
       << " bytes); " << totals.packed << " packed in the kernels' blocked layouts\n";
   const ArenaPlan plan = plan_arena(c, limits);
   out << "limits       source " << limits.max_source_length << ", target " << limits.max_target_length << ", beam "
-      << limits.max_beam << "\n";
+      << limits.max_beam << (limits.threads > 1 ? ", threads " + std::to_string(limits.threads) : std::string()) << "\n";
   out << "arena        " << plan.total << " bytes (static encoder KV cache " << kv_precision_name(limits.kv_cache) << ' '
       << plan.cross_cache.bytes + plan.cross_scales.bytes << ", self-attention cache "
       << kv_precision_name(limits.self_kv_cache) << ' ' << plan.self_cache.bytes + plan.self_scales.bytes << ")\n";
