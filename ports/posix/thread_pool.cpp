@@ -9,6 +9,9 @@
 namespace xattn {
 namespace {
 
+// The low half of ThreadPool::next_ between jobs: above every task index.
+constexpr uint64_t kClosed = 0xffffffffu;
+
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
@@ -56,12 +59,16 @@ void ThreadPool::dispatch(uint32_t threads, uint32_t count, ParallelTask task, v
     for (uint32_t i = 0; i < count; ++i) task(context, i, 0);
     return;
   }
+  // Close the previous job's claims before its fields change: a worker that
+  // read the new count_ with an old state would otherwise claim through it.
+  const uint64_t previous = next_.load(std::memory_order_relaxed) >> 32;
+  next_.store((previous << 32) | kClosed);
   task_.store(task, std::memory_order_relaxed);
   context_.store(context, std::memory_order_relaxed);
-  count_.store(count, std::memory_order_relaxed);
+  count_.store(count, std::memory_order_release);  // a worker that reads it sees the close
   threads_.store(threads, std::memory_order_relaxed);
   done_.store(0, std::memory_order_relaxed);
-  const uint64_t job = ((next_.load(std::memory_order_relaxed) >> 32) + 1) << 32;
+  const uint64_t job = (previous + 1) << 32;
   next_.store(job);  // seq_cst: ordered before the sleepers_ load
   if (sleepers_.load() > 0) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -73,7 +80,7 @@ void ThreadPool::dispatch(uint32_t threads, uint32_t count, ParallelTask task, v
 
 void ThreadPool::claim_tasks(uint64_t s, uint32_t thread) {
   const uint64_t generation = s >> 32;
-  while ((s >> 32) == generation && static_cast<uint32_t>(s) < count_.load(std::memory_order_relaxed)) {
+  while ((s >> 32) == generation && static_cast<uint32_t>(s) < count_.load(std::memory_order_acquire)) {
     if (!next_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel)) continue;  // s reloaded
     task_.load(std::memory_order_relaxed)(context_.load(std::memory_order_relaxed), static_cast<uint32_t>(s), thread);
     done_.fetch_add(1, std::memory_order_release);

@@ -51,7 +51,8 @@ class ThreadPool {
   // One job at a time. next_ holds (generation << 32) | next unclaimed task;
   // a claim is a compare-and-swap of it, so a late worker cannot claim a task
   // of a newer job with an older view. The job's fields change only after all
-  // its tasks are done (done_ == count_), so a successful claim reads them intact.
+  // its tasks are done (done_ == count_) and next_ is closed (no index left
+  // to claim), so a successful claim reads them intact.
   std::atomic<ParallelTask> task_{nullptr};
   std::atomic<void*> context_{nullptr};
   std::atomic<uint32_t> count_{0};
