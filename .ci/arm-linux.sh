@@ -19,7 +19,7 @@ for preset in "${presets[@]}"; do
   case "$preset" in aarch64|aarch64-dotprod|armhf) ;; *) echo "unknown preset $preset"; exit 2 ;; esac
   start=$SECONDS
   echo "== $preset: configure, build, test under qemu-user"
-  cmake --preset "$preset" >/dev/null
+  cmake --preset "$preset" -DXATTN_WARNINGS_AS_ERRORS=ON >/dev/null
   cmake --build --preset "$preset"
   ctest --preset "$preset"
   echo "$preset: ok in $((SECONDS - start)) s"

@@ -13,7 +13,7 @@ bash .ci/install-packages.sh g++ make cmake libxsimd-dev \
 
 start=$SECONDS
 echo "== the host xattn tool (converts and embeds the model), built once for the three boards"
-cmake -S . -B build/host-tools -DXATTN_BUILD_TESTS=OFF -DXATTN_BUILD_BENCH=OFF -DXATTN_SIMD=OFF >/dev/null
+cmake -S . -B build/host-tools -DXATTN_WARNINGS_AS_ERRORS=ON -DXATTN_BUILD_TESTS=OFF -DXATTN_BUILD_BENCH=OFF -DXATTN_SIMD=OFF >/dev/null
 cmake --build build/host-tools -j2 --target xattn_cli
 tool=$PWD/build/host-tools/ports/posix/xattn
 grep -P '^v2-aren-transliteration-i8/int8\t' tests/golden/aren.txt > build/host-tools/golden-int8.txt
@@ -22,7 +22,7 @@ for preset in cortex-m4f:mps2-an386 cortex-m7:mps2-an500 cortex-m55:mps3-an547; 
   board=${preset#*:}
   preset=${preset%%:*}
   echo "== $preset on $board"
-  cmake --preset "$preset" -DXATTN_HOST_XATTN="$tool" >/dev/null
+  cmake --preset "$preset" -DXATTN_WARNINGS_AS_ERRORS=ON -DXATTN_HOST_XATTN="$tool" >/dev/null
   cmake --build --preset "$preset"
   ctest --preset "$preset"
   elf=build/$preset/ports/baremetal/xattn_firmware.elf

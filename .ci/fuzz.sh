@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # CI: build the libFuzzer targets (clang, ASan + UBSan), write their seed
-# corpora from the shared models (converted here, not committed), and run
-# each for a bounded time; any crash, sanitizer report, leak, timeout (an
-# input taking over 10 s) or out-of-memory fails. See tests/fuzz/README.md
-# for long runs. XATTN_FUZZ_SECONDS sets the time per target (default 60);
-# the three targets run side by side.
+# corpora (small synthetic files, plus the shared CTranslate2 model.bin files
+# for the importer), and run every fuzz_* target tests/fuzz builds for a
+# bounded time, two at a time (one per core); any crash, sanitizer report,
+# leak, timeout (an input taking over 10 s) or out-of-memory fails. Prints
+# each target's executions per second. See tests/fuzz/README.md for long
+# runs. XATTN_FUZZ_SECONDS sets the time per target (default 45).
 # Run from the repository root with ../shared beside it; exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,36 +15,53 @@ if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux
   bash .ci/install-packages.sh clang libclang-rt-dev make cmake libxsimd-dev
 fi
 
-SECONDS_EACH=${XATTN_FUZZ_SECONDS:-60}
+SECONDS_EACH=${XATTN_FUZZ_SECONDS:-45}
 start=$(date +%s)
 echo "== build the fuzz targets (build-fuzz)"
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXATTN_BUILD_FUZZERS=ON \
+CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXATTN_WARNINGS_AS_ERRORS=ON -DXATTN_BUILD_FUZZERS=ON \
   -DXATTN_BUILD_TESTS=OFF -DXATTN_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" >/dev/null
-cmake --build build-fuzz -j2 --target fuzz_model_reader fuzz_ct2_import fuzz_session xattn_fuzz_seeds
+cmake --build build-fuzz -j2 --target xattn_fuzzers
 
 echo "== seed corpora"
 F=build-fuzz/tests/fuzz
 rm -rf build-fuzz/seeds build-fuzz/artifacts
-build-fuzz/tests/fuzz/xattn_fuzz_seeds build-fuzz/seeds
+"$F/xattn_fuzz_seeds" build-fuzz/seeds
+# One valid WAV file (16 kHz mono PCM16, four samples); tests/fuzz/wav.dict does the rest.
+mkdir -p build-fuzz/seeds/wav_reader
+printf 'RIFF\x2c\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\x3e\x00\x00\x00\x7d\x00\x00\x02\x00\x10\x00data\x08\x00\x00\x00\x01\x00\xff\xff\x00\x40\x00\xc0' \
+  >build-fuzz/seeds/wav_reader/pcm16.wav
+targets=()
+for binary in "$F"/fuzz_*; do
+  if [ -x "$binary" ] && [ -f "$binary" ]; then targets+=("${binary##*/fuzz_}"); fi
+done
 
-echo "== fuzzing, ${SECONDS_EACH} s per target"
+echo "== fuzzing ${targets[*]}: ${SECONDS_EACH} s each, two at a time"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-declare -A pids
-for t in model_reader ct2_import session; do
-  mkdir -p "build-fuzz/corpus/$t" "build-fuzz/artifacts/$t"
-  extra=()
-  if [ "$t" = session ]; then extra=(-max_len=512); fi
+fuzz() {  # fuzz TARGET: one bounded run; its log and exit code in build-fuzz/fuzz-TARGET.{log,code}
+  local t=$1 extra=() code=0
+  case "$t" in
+    session) extra=(-max_len=512) ;;
+    wav_reader) extra=(-dict=tests/fuzz/wav.dict) ;;
+    cli_args | alignment_svg) extra=(-max_len=1024) ;;
+  esac
+  mkdir -p "build-fuzz/corpus/$t" "build-fuzz/artifacts/$t" "build-fuzz/seeds/$t"
   "$F/fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="build-fuzz/artifacts/$t/" "${extra[@]}" "build-fuzz/corpus/$t" "build-fuzz/seeds/$t" \
-    >"build-fuzz/fuzz-$t.log" 2>&1 &
-  pids[$t]=$!
+    >"build-fuzz/fuzz-$t.log" 2>&1 || code=$?
+  echo "$code" >"build-fuzz/fuzz-$t.code"
+}
+running=0
+for t in "${targets[@]}"; do
+  if [ "$running" -ge 2 ]; then wait -n; running=$((running - 1)); fi
+  fuzz "$t" &
+  running=$((running + 1))
 done
+wait
 failed=0
-for t in model_reader ct2_import session; do
-  code=0
-  wait "${pids[$t]}" || code=$?
+for t in "${targets[@]}"; do
+  code=$(cat "build-fuzz/fuzz-$t.code")
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "build-fuzz/fuzz-$t.log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "build-fuzz/fuzz-$t.log" | tail -1)
   rss=$(sed -n 's/^stat::peak_rss_mb: *//p' "build-fuzz/fuzz-$t.log" | tail -1)
@@ -53,7 +71,8 @@ for t in model_reader ct2_import session; do
     grep -vE "^#[0-9]+ +(NEW|REDUCE|pulse|RELOAD)|NEW_FUNC" "build-fuzz/fuzz-$t.log" | tail -40 | sed 's/^/    /'
     ls -la "build-fuzz/artifacts/$t/" | sed 's/^/    /'
   else
-    echo "ok   fuzz_$t: ${execs:-?} executions (${rate:-?}/s), corpus $(ls "build-fuzz/corpus/$t" | wc -l) files, peak RSS ${rss:-?} MB"
+    printf 'ok   %-20s %6s executions/s  (%s executions, corpus %s files, peak RSS %s MB)\n' "fuzz_$t" "${rate:-?}" \
+      "${execs:-?}" "$(ls "build-fuzz/corpus/$t" | wc -l)" "${rss:-?}"
   fi
 done
 [ "$failed" -eq 0 ] || { echo "FAIL: a fuzz target found a problem (inputs in build-fuzz/artifacts/)"; exit 1; }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI: `cmake --install` the runtime, then build a consumer project that knows
-# only find_package(xattn) + xattn::xattn, and run it on the shared aren model.
+# only find_package(xattn) + xattn::xattn, and run it on the shared aren model;
+# then a consumer that builds xattn with add_subdirectory (tests/package/subdirectory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install-packages.sh g++ make cmake libxsimd-dev doctest-dev
@@ -9,7 +10,7 @@ start=$SECONDS
 prefix=$PWD/build/package/install
 rm -rf build/package
 echo "== install the runtime (library, headers, CMake package) to $prefix"
-cmake -S . -B build/package/xattn -DXATTN_BUILD_TESTS=OFF -DXATTN_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
+cmake -S . -B build/package/xattn -DXATTN_WARNINGS_AS_ERRORS=ON -DXATTN_BUILD_TESTS=OFF -DXATTN_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
 cmake --build build/package/xattn -j2
 cmake --install build/package/xattn
 find "$prefix" -type f | sort
@@ -18,6 +19,14 @@ echo "== a consumer project against the installed tree"
 cmake -S tests/package -B build/package/consumer -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
 cmake --build build/package/consumer -j2
 build/package/consumer/consumer_cpp
+
+echo "== a consumer that adds the source tree with add_subdirectory"
+# It turns XATTN_WARNINGS_AS_ERRORS on, asks for C++20 without GNU extensions
+# and sets no build type; its configure fails if xattn changed any of those
+# for it, and its build fails if -Werror or a standard flag leaked out.
+cmake -S tests/package/subdirectory -B build/package/subdirectory -DXATTN_SOURCE_DIR="$PWD" >/dev/null
+cmake --build build/package/subdirectory -j2 --target subdirectory_consumer
+build/package/subdirectory/subdirectory_consumer
 
 data=../shared/data/ct2-aren-transliteration/v2-aren-transliteration-i8
 if [ -d "$data" ]; then

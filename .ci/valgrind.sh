@@ -20,7 +20,7 @@ fi
 
 start=$(date +%s)
 echo "== build the CLI with debug info (build-valgrind)"
-cmake -S . -B build-valgrind -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXATTN_BUILD_TESTS=OFF -DXATTN_BUILD_BENCH=OFF >/dev/null
+cmake -S . -B build-valgrind -DXATTN_WARNINGS_AS_ERRORS=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXATTN_BUILD_TESTS=OFF -DXATTN_BUILD_BENCH=OFF >/dev/null
 cmake --build build-valgrind -j2 --target xattn_cli
 XATTN=build-valgrind/ports/posix/xattn
 WORK=$(mktemp -d)

@@ -11,7 +11,7 @@ bash .ci/install-packages.sh g++ make cmake libxsimd-dev doctest-dev qemu-user
 for preset in x86-sse4.2 x86-avx2; do
   start=$SECONDS
   echo "== $preset: build the test binary, run kernels + dispatch + conformance under qemu"
-  cmake --preset "$preset" >/dev/null
+  cmake --preset "$preset" -DXATTN_WARNINGS_AS_ERRORS=ON >/dev/null
   cmake --build --preset "$preset" --target xattn_tests
   ctest --preset "$preset" -R "^(linear|quantize|layer_norm|activation|attention|log_softmax|embed|top_k|dispatch|conformance|reference)"
   echo "$preset: ok in $((SECONDS - start)) s"

@@ -25,7 +25,8 @@ const char kUsage[] =
     "  --cpu N               pin the process to CPU N (with --threads T: CPUs N..N+T-1)\n"
     "  --roofline            measure read bandwidth and print the decoder step's lower bound\n"
     "  --kernel-figures      GEMV GB/s, GEMM GOPS and the machine's peaks, then exit\n"
-    "  --json                JSON instead of the table\n";
+    "  --json                JSON instead of the table\n"
+    "  --tokenizer spm:FILE|tiktoken:FILE --input FILE   time the tokenizer's encode per line, then exit\n";
 
 namespace {
 
@@ -69,6 +70,8 @@ std::string parse_options(int argc, char** argv, Options* o) {
       if (o->weights != "f32" && o->weights != "int8") return "--weights must be f32 or int8";
     } else if (a == "--input") {
       o->input = argv[++i];
+    } else if (a == "--tokenizer") {
+      o->tokenizer = argv[++i];
     } else if (a == "--kernels") {
       o->kernels = argv[++i];
     } else if (a == "--kv-cache") {
@@ -108,6 +111,7 @@ std::string parse_options(int argc, char** argv, Options* o) {
     if (!e.empty()) return e;
   }
   if (o->help || o->kernel_figures) return "";
+  if (!o->tokenizer.empty()) return o->input.empty() ? "--tokenizer needs --input FILE" : "";
   if (o->model.empty() == o->preset.empty()) return "give exactly one of --model FILE and --preset P";
   return "";
 }

@@ -17,6 +17,7 @@ struct Options {
   std::string weights = "int8";    // synthetic: f32 | int8
   uint64_t model_seed = 1;
   std::string input;               // one source sentence per line (tokens as text)
+  std::string tokenizer;           // time a tokenizer instead: spm:FILE or tiktoken:FILE
   std::string kernels;             // force a kernel path by name
   KvPrecision kv_cache = KvPrecision::kFloat32;       // storage of the static encoder KV cache
   KvPrecision self_kv_cache = KvPrecision::kFloat32;  // and of the decoder self-attention cache

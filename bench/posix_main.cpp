@@ -16,6 +16,7 @@
 #include "bench_core.h"
 #include "bench_options.h"
 #include "kernel_figures.h"
+#include "tokenizer_bench.h"
 #include "kernels/kernels.h"
 #include "mapped_file.h"
 #include "thread_pool.h"
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
   if (!o.kernels.empty() && !(table = xattn::kernels::kernels_by_name(o.kernels.c_str())))
     return fail("kernel path '" + o.kernels + "' is not compiled in or not supported by this CPU");
   if (o.kernel_figures) return xb::print_kernel_figures(*table, print_stdout);
+  if (!o.tokenizer.empty()) return xb::run_tokenizer_bench(o.tokenizer, o.input, o.plan, print_stdout);
 
   // The model: a mapped file, or a synthetic one built here.
   xattn::posix::MappedFile file;

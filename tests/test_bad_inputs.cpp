@@ -102,7 +102,7 @@ TEST_CASE("bad inputs: every hostile generate option is a named error, and the s
       {"max length past the session's", [](GenerateOptions& o) { o.max_length = 11; }, StatusCode::kLimitExceeded,
        "max length 11 exceeds the session's 10"},
       {"min length past max length", [](GenerateOptions& o) { o.max_length = 3; o.min_length = 4; },
-       StatusCode::kInvalidArgument, "min length exceeds max length"},
+       StatusCode::kInvalidArgument, "min length 4 exceeds max length 3"},
       {"prefix longer than max length", [](GenerateOptions& o) { o.prefix = TokenSpan{prefix11, 11}; },
        StatusCode::kLimitExceeded, "prefix of 11 tokens is longer than the max length 10"},
       {"prefix longer than an explicit max length", [](GenerateOptions& o) { o.prefix = TokenSpan{prefix11, 4}; o.max_length = 3; },
@@ -122,11 +122,11 @@ TEST_CASE("bad inputs: every hostile generate option is a named error, and the s
       {"null suppressed sequences", [](GenerateOptions& o) { o.suppress = nullptr; o.suppress_count = 3; },
        StatusCode::kInvalidArgument, "null suppressed sequences"},
       {"num_hypotheses 0", [](GenerateOptions& o) { o.num_hypotheses = 0; }, StatusCode::kInvalidArgument,
-       "num_hypotheses must be 1..beam"},
+       "num_hypotheses 0 is outside 1..1 (the beam)"},
       {"num_hypotheses past the beam", [](GenerateOptions& o) { o.beam_size = 2; o.num_hypotheses = 3; },
-       StatusCode::kInvalidArgument, "num_hypotheses must be 1..beam"},
+       StatusCode::kInvalidArgument, "num_hypotheses 3 is outside 1..2 (the beam)"},
       {"alignment layer past the decoder", [](GenerateOptions& o) { o.alignment_layer = 2; },
-       StatusCode::kInvalidArgument, "alignment layer beyond the decoder"},
+       StatusCode::kInvalidArgument, "alignment layer 2 is beyond the decoder's 2 layers"},
       {"NaN length penalty", [nan](GenerateOptions& o) { o.length_penalty = nan; }, StatusCode::kInvalidArgument,
        "length penalty out of range"},
       {"infinite length penalty", [](GenerateOptions& o) { o.length_penalty = INFINITY; },
@@ -197,18 +197,20 @@ TEST_CASE("bad inputs: session limits, arenas and models that cannot start are n
   REQUIRE(s.encode(b.source, 3));
   Limits l = b.limits;
   l.max_source_length = 0;
-  expect(s.init(*b.view, l, b.arena->data(), need), StatusCode::kInvalidArgument, "limits: lengths must be 1..16384");
+  expect(s.init(*b.view, l, b.arena->data(), need), StatusCode::kInvalidArgument,
+         "limits: max source length 0 is outside 1..16384");
   l = b.limits;
   l.max_target_length = kMaxSequence + 1;
-  expect(s.init(*b.view, l, b.arena->data(), need), StatusCode::kInvalidArgument, "limits: lengths must be 1..16384");
+  expect(s.init(*b.view, l, b.arena->data(), need), StatusCode::kInvalidArgument,
+         "limits: max target length 16385 is outside 1..16384");
   l = b.limits;
   l.max_beam = 0;
-  expect(s.init(*b.view, l, b.arena->data(), need), StatusCode::kInvalidArgument, "limits: max beam must be 1..64");
+  expect(s.init(*b.view, l, b.arena->data(), need), StatusCode::kInvalidArgument, "limits: max beam 0 is outside 1..64");
   l.max_beam = kMaxBeam + 1;
-  expect(s.init(*b.view, l, b.arena->data(), need), StatusCode::kInvalidArgument, "limits: max beam must be 1..64");
+  expect(s.init(*b.view, l, b.arena->data(), need), StatusCode::kInvalidArgument, "limits: max beam 65 is outside 1..64");
   l = b.limits;
   l.max_source_length = 65;  // the model's sinusoidal table covers 64 positions
-  expect(s.init(*b.view, l, b.arena->data(), need), StatusCode::kInvalidArgument, "limits: lengths exceed the model's 64 positions");
+  expect(s.init(*b.view, l, b.arena->data(), need), StatusCode::kInvalidArgument, "limits: max source length 65 exceeds the model's 64 positions");
   expect(s.init(*b.view, b.limits, b.arena->data(), need - 64), StatusCode::kArenaTooSmall,
          "arena holds " + std::to_string(need - 64) + " bytes, needs " + std::to_string(need));
   expect(s.init(*b.view, b.limits, b.arena->data() + 8, need), StatusCode::kMisaligned, "arena must be 64-byte aligned");
@@ -218,16 +220,16 @@ TEST_CASE("bad inputs: session limits, arenas and models that cannot start are n
   // A failed init leaves the session unusable (not running on its old arena).
   expect(s.encode(b.source, 3), StatusCode::kNotReady, "init() first");
   expect(s.generate(GenerateOptions(), &r), StatusCode::kNotReady, "encode() a source first");
-  // A beam over half the target vocabulary (10 tokens) cannot fill 2 x beam candidates.
+  // A beam over half the target vocabulary (10 tokens) cannot fill 2 x beam
+  // candidates: generate() would refuse it, so the session refuses the limit.
   l = b.limits;
   l.max_beam = 6;
   std::vector<uint8_t> wide(arena_bytes(b.view->config, l) + 64);
   uint8_t* wide_arena = wide.data() + (64 - reinterpret_cast<uintptr_t>(wide.data()) % 64) % 64;
+  expect(s.init(*b.view, l, wide_arena, wide.size() - 64), StatusCode::kInvalidArgument,
+         "limits: max beam 6 exceeds 5, half the target vocabulary");
+  l.max_beam = 5;
   REQUIRE(s.init(*b.view, l, wide_arena, wide.size() - 64));
-  REQUIRE(s.encode(b.source, 3));
-  GenerateOptions six;
-  six.beam_size = 6;
-  expect(s.generate(six, &r), StatusCode::kInvalidArgument, "beam larger than half the vocabulary");
   // Alignment asked of a session that reserved no room for it.
   l = b.limits;
   l.alignment = false;
@@ -236,6 +238,55 @@ TEST_CASE("bad inputs: session limits, arenas and models that cannot start are n
   GenerateOptions o;
   o.return_alignment = true;
   expect(s.generate(o, &r), StatusCode::kInvalidArgument, "alignment asked, but the session reserved no room for it");
+}
+
+TEST_CASE("bad inputs: constraints that leave no token allowed are a named error, never junk hypotheses") {
+  Bench b;
+  const std::vector<float> before = b.reference_run();
+  const uint32_t vocab = b.view->config.target_vocab_size;
+  std::vector<uint32_t> ids(vocab);
+  std::vector<TokenSpan> every(vocab);
+  for (uint32_t t = 0; t < vocab; ++t) ids[t] = t, every[t] = TokenSpan{&ids[t], 1};
+  Result r;
+  for (uint32_t beam : {1u, 2u, 4u}) {
+    CAPTURE(beam);
+    REQUIRE(b.session.encode(b.source, 3));
+    GenerateOptions o;
+    o.beam_size = beam;
+    o.suppress = every.data();
+    o.suppress_count = vocab;
+    expect(b.session.generate(o, &r), StatusCode::kInvalidArgument, "generate: no token allowed");
+    CHECK(r.count == 0);
+    // All but the end token, which min length forbids at step 0.
+    const uint32_t eos = b.view->config.target_tokens.eos;
+    std::vector<TokenSpan> but_end;
+    for (uint32_t t = 0; t < vocab; ++t)
+      if (t != eos) but_end.push_back(every[t]);
+    o.suppress = but_end.data();
+    o.suppress_count = static_cast<uint32_t>(but_end.size());
+    o.min_length = 1;
+    expect(b.session.generate(o, &r), StatusCode::kInvalidArgument, "generate: no token allowed");
+    // With min length 0 the end token is the one answer: an empty hypothesis of log-probability 0.
+    o.min_length = 0;
+    REQUIRE(b.session.generate(o, &r));
+    REQUIRE(r.count >= 1);
+    CHECK(r.hypotheses[0].length == 0);
+    CHECK(r.hypotheses[0].score == 0.0f);
+    // One token besides the end token allowed: every hypothesis returned uses only those two, with a real score.
+    std::vector<TokenSpan> one_left;
+    for (uint32_t t = 0; t < vocab; ++t)
+      if (t != eos && t != 5) one_left.push_back(every[t]);
+    o.suppress = one_left.data();
+    o.suppress_count = static_cast<uint32_t>(one_left.size());
+    o.min_length = 1;
+    o.num_hypotheses = 1;
+    REQUIRE(b.session.generate(o, &r));
+    for (uint32_t i = 0; i < r.count; ++i) {
+      CHECK(r.hypotheses[i].score > -1e6f);
+      for (uint32_t k = 0; k < r.hypotheses[i].length; ++k) CHECK(r.hypotheses[i].tokens[k] == 5);
+    }
+  }
+  CHECK(same_bits(b.reference_run(), before));
 }
 
 TEST_CASE("bad inputs: text — unknown end or suppressed tokens, too many tokens, tiny buffers") {

@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "test_support.h"
@@ -10,6 +12,12 @@
 
 extern "C" int xattn_c_smoke(const void* bytes, size_t size, void* buffer, size_t buffer_size,
                              const char* input, char* out, size_t capacity);
+extern "C" uint32_t xattn_c_vocab_size_of(const xattn_model* model, int side);
+extern "C" int xattn_c_tokenize_on(const xattn_model* model, int side);
+extern "C" size_t xattn_c_detokenize_on(const xattn_model* model, int side, uint32_t id, char* out, size_t capacity);
+extern "C" size_t xattn_c_buffer_bytes_with(const xattn_model* model, int kv_cache, int self_kv_cache);
+extern "C" int xattn_c_session_create_with(const xattn_model* model, int kv_cache, int self_kv_cache, void* buffer,
+                                           size_t size);
 
 namespace xattn {
 namespace {
@@ -209,6 +217,125 @@ TEST_CASE("c api: the self-attention cache precision shrinks the buffer, and an 
   CHECK(xattn_session_buffer_bytes(m.model, &limits) == 0);
   CHECK(xattn_session_create(m.model, &limits, buffer.data_(), f32, &session, &error) == XATTN_INVALID_ARGUMENT);
   CHECK(std::string(error.message).find("self-attention KV-cache precision") != std::string::npos);
+}
+
+// The committed date normalizer (1024 positions, a 15-token target vocabulary): always present.
+std::vector<uint8_t> datenorm_bytes() {
+  std::ifstream file(std::string(XATTN_DATENORM_DIR) + "/datenorm-int8.xattn", std::ios::binary);
+  REQUIRE(file);
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+}
+
+TEST_CASE("c api: buffer bytes are 0 for every limit a session would refuse, and never wrap") {
+  CModel m(datenorm_bytes());
+  xattn_limits limits = xattn_default_limits();
+  limits.max_beam = 7;  // half of 15 target tokens, rounded down: the largest beam generate accepts
+  CHECK(xattn_session_buffer_bytes(m.model, &limits) > XATTN_SESSION_HANDLE_BYTES);
+  const xattn_limits valid = limits;
+  limits.max_beam = 0;
+  CHECK(xattn_session_buffer_bytes(m.model, &limits) == 0);
+  limits.max_beam = 8;  // generate() refuses beams over half the vocabulary: so does the planner's answer
+  CHECK(xattn_session_buffer_bytes(m.model, &limits) == 0);
+  limits = valid;
+  limits.max_source_length = 1025;  // beyond the model's 1024 positions
+  CHECK(xattn_session_buffer_bytes(m.model, &limits) == 0);
+  limits = valid;
+  limits.max_target_length = 0;
+  CHECK(xattn_session_buffer_bytes(m.model, &limits) == 0);
+  xattn_limits huge;
+  std::memset(&huge, 0xff, sizeof huge);  // every field 0xffffffff, the enums included
+  CHECK(xattn_session_buffer_bytes(m.model, &huge) == 0);
+  huge.kv_cache = XATTN_KV_F32;
+  huge.self_kv_cache = XATTN_KV_F32;
+  CHECK(xattn_session_buffer_bytes(m.model, &huge) == 0);
+  // And session_create refuses them with the same words.
+  Aligned buffer(xattn_session_buffer_bytes(m.model, &valid));
+  xattn_session* session = nullptr;
+  xattn_error error;
+  limits = valid;
+  limits.max_beam = 8;
+  CHECK(xattn_session_create(m.model, &limits, buffer.data_(), buffer.blocks.size() * 64, &session, &error) ==
+        XATTN_INVALID_ARGUMENT);
+  CHECK(std::string(error.message) == "limits: max beam 8 exceeds 7, half the target vocabulary");
+}
+
+TEST_CASE("c api: out-of-range enum values from C are refused, never read as enums") {
+  CModel m(datenorm_bytes());
+  CHECK(xattn_c_vocab_size_of(m.model, XATTN_SOURCE) == 101);
+  CHECK(xattn_c_vocab_size_of(m.model, XATTN_TARGET) == 15);
+  for (int side : {-1, 2, 9}) {
+    CAPTURE(side);
+    CHECK(xattn_c_vocab_size_of(m.model, side) == 0);
+    CHECK(xattn_c_tokenize_on(m.model, side) == XATTN_INVALID_ARGUMENT);
+    char text[8] = "junk";
+    CHECK(xattn_c_detokenize_on(m.model, side, 4, text, sizeof text) == XATTN_DETOKENIZE_ERROR);
+    CHECK(text[0] == '\0');
+  }
+  CHECK(xattn_c_tokenize_on(m.model, XATTN_SOURCE) == XATTN_OK);
+  const size_t need = xattn_c_buffer_bytes_with(m.model, XATTN_KV_INT8, XATTN_KV_F16);
+  CHECK(need > 0);
+  Aligned buffer(need);
+  CHECK(xattn_c_session_create_with(m.model, XATTN_KV_INT8, XATTN_KV_F16, buffer.data_(), need) == XATTN_OK);
+  for (int bad : {-1, 3, 9, 0x7fffffff}) {
+    CAPTURE(bad);
+    CHECK(xattn_c_buffer_bytes_with(m.model, bad, XATTN_KV_F32) == 0);
+    CHECK(xattn_c_buffer_bytes_with(m.model, XATTN_KV_F32, bad) == 0);
+    CHECK(xattn_c_session_create_with(m.model, bad, XATTN_KV_F32, buffer.data_(), need) == XATTN_INVALID_ARGUMENT);
+    CHECK(xattn_c_session_create_with(m.model, XATTN_KV_F32, bad, buffer.data_(), need) == XATTN_INVALID_ARGUMENT);
+  }
+}
+
+TEST_CASE("c api: detokenize reports ids outside the vocabulary instead of printing nothing") {
+  CModel m(datenorm_bytes());
+  char text[16] = "junk";
+  const uint32_t good[2] = {4, 5};
+  const size_t length = xattn_detokenize(m.model, XATTN_TARGET, good, 2, text, sizeof text);
+  CHECK(length != XATTN_DETOKENIZE_ERROR);
+  CHECK(std::strlen(text) == length);
+  for (uint32_t bad : {15u, 16u, 0xffffffffu}) {
+    const uint32_t ids[3] = {4, bad, 5};
+    std::strcpy(text, "junk");
+    CHECK(xattn_detokenize(m.model, XATTN_TARGET, ids, 3, text, sizeof text) == XATTN_DETOKENIZE_ERROR);
+    CHECK(text[0] == '\0');
+  }
+  const uint32_t source_only = 100;  // inside the source vocabulary of 101, outside the target's 15
+  CHECK(xattn_detokenize(m.model, XATTN_SOURCE, &source_only, 1, text, sizeof text) != XATTN_DETOKENIZE_ERROR);
+  CHECK(xattn_detokenize(m.model, XATTN_TARGET, &source_only, 1, text, sizeof text) == XATTN_DETOKENIZE_ERROR);
+  CHECK(xattn_detokenize(nullptr, XATTN_TARGET, good, 2, text, sizeof text) == XATTN_DETOKENIZE_ERROR);
+  CHECK(xattn_detokenize(m.model, XATTN_TARGET, nullptr, 2, text, sizeof text) == XATTN_DETOKENIZE_ERROR);
+  CHECK(xattn_detokenize(m.model, XATTN_TARGET, nullptr, 0, text, sizeof text) == 0);
+}
+
+// The planner stays a compile-time answer, and limits beyond the runtime's bounds give no plan (never a wrapped size).
+constexpr ModelConfig kPlannerConfig = [] {
+  ModelConfig c;
+  c.d_model = 64;
+  c.num_heads = 4;
+  c.ffn_dim = 128;
+  c.encoder_layers = 2;
+  c.decoder_layers = 2;
+  c.source_vocab_size = 100;
+  c.target_vocab_size = 100;
+  return c;
+}();
+constexpr Limits kHugeLimits = [] {
+  Limits l;
+  l.max_source_length = 0xffffffffu;
+  l.max_target_length = 0xffffffffu;
+  l.max_beam = 0xffffffffu;
+  return l;
+}();
+static_assert(arena_bytes(kPlannerConfig, Limits()) > 0 && arena_bytes(kPlannerConfig, Limits()) != kArenaTooLarge,
+              "the planner must stay constexpr");
+static_assert(arena_bytes(kPlannerConfig, kHugeLimits) == kArenaTooLarge, "limits past the bounds: no plan");
+
+TEST_CASE("c api: the planner gives no plan past the bounds, at compile time and at run time") {
+  CHECK(arena_bytes(kPlannerConfig, kHugeLimits) == kArenaTooLarge);
+  Limits l;
+  l.max_beam = kMaxBeam + 1;
+  CHECK(arena_bytes(kPlannerConfig, l) == kArenaTooLarge);
+  l.max_beam = kMaxBeam;
+  CHECK(arena_bytes(kPlannerConfig, l) != kArenaTooLarge);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "ct2_import.h"
 #include "embed_command.h"
+#include "file_safety.h"
 #include "synth_command.h"
 #include "xattn_writer.h"
 
@@ -87,26 +88,6 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
   return "";
 }
 
-std::string write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
-  // Write beside the target and rename, so a failed run never leaves half a model behind.
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    if (!file) return "cannot create " + temporary;
-    file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    file.flush();
-    if (!file) {
-      std::remove(temporary.c_str());
-      return "cannot write " + temporary;
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    return "cannot rename " + temporary + " to " + path;
-  }
-  return "";
-}
-
 int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   const auto start = std::chrono::steady_clock::now();
   Arguments args;
@@ -119,14 +100,22 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     err << "convert: " << usage_error << " (see xattn convert --help)\n";  // one line, always
     return 2;
   }
+  // Refused before the (long) import: an output that would replace a device or an input.
+  std::string error = refuse_output(args.output, {args.input});
+  if (!error.empty()) {
+    err << "convert: " << error << "\n";
+    return 1;
+  }
   ImportResult imported;
-  std::string error = import_ct2_directory(args.input, args.weights, &imported);
+  error = import_ct2_directory(args.input, args.weights, &imported);
   std::vector<uint8_t> bytes;
   if (args.set_rounding) imported.model.config.activation_rounding = args.rounding;
   imported.model.config.text_mode = args.text;  // how text becomes tokens travels with the model
   imported.model.pack_weights = args.pack_weights;
   if (error.empty()) error = write_xattn_model(imported.model, &bytes);
-  if (error.empty()) error = write_file(args.output, bytes);
+  if (error.empty()) {
+    error = write_file_safely(args.output, std::string(bytes.begin(), bytes.end()), {args.input});
+  }
   if (!error.empty()) {
     err << "convert: " << error << "\n";
     return 1;

@@ -1,5 +1,7 @@
 #include "ct2_config.h"
 
+#include "file_safety.h"
+
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -64,6 +66,8 @@ bool is_ct2_config_scalar(const std::string& name) {
 
 std::string read_ct2_options(const std::string& dir, Ct2Options* out) {
   const std::string path = dir + "/config.json";
+  const std::string refused = refuse_unreadable(path);
+  if (!refused.empty()) return refused;
   std::ifstream file(path, std::ios::binary);
   if (!file) return "";
   const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());

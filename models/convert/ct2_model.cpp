@@ -6,6 +6,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "file_safety.h"
+
 namespace xattn {
 namespace convert {
 namespace {
@@ -285,6 +287,8 @@ std::string parse_ct2_model(const uint8_t* bytes, size_t size, Ct2Model* out) {
 }
 
 std::string read_ct2_model(const std::string& path, Ct2Model* out) {
+  const std::string refused = refuse_unreadable(path);
+  if (!refused.empty()) return refused;
   std::ifstream file(path, std::ios::binary);
   if (!file) return "cannot open " + path;
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());

@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "file_safety.h"
+#include "xattn/limits_check.h"
+#include "xattn/model.h"
 #include "xattn/xattn.h"
 
 namespace xattn {
@@ -81,24 +84,27 @@ std::string upper(std::string s) {
   return s;
 }
 
-std::string write_text(const std::string& path, const std::string& text) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  if (!file) return "cannot create " + path;
-  file << text;
-  file.flush();
-  return file ? "" : "cannot write " + path;
-}
-
 struct alignas(64) Block {
   uint8_t bytes[64];
 };
 
 int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  for (int i = 2; i < argc; ++i) {
+    if (argv[i] && (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0)) {
+      out << kUsage << "\n";
+      return 0;
+    }
+  }
   EmbedArguments a;
   const std::string usage_error = parse(argc, argv, &a);
   if (!usage_error.empty()) {
     err << "convert embed: " << usage_error << " (" << kUsage << ")\n";
     return 2;
+  }
+  const std::string refused = refuse_unreadable(a.input);
+  if (!refused.empty()) {
+    err << "convert embed: " << refused << "\n";
+    return 1;
   }
   std::ifstream file(a.input, std::ios::binary);
   if (!file) {
@@ -115,7 +121,17 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     err << "convert embed: " << a.input << ": " << error.message << "\n";
     return 1;
   }
+  // The limits a session would refuse are refused here, not at run time on the device.
+  const xattn::Limits limits = {a.limits.max_source_length, a.limits.max_target_length, a.limits.max_beam,
+                                a.limits.alignment != 0, KvPrecision::kFloat32, KvPrecision::kFloat32};
+  static ModelView view;  // tens of KiB: not on the stack
+  Status valid = open_model(reinterpret_cast<const uint8_t*>(aligned.data()), raw.size(), &view);
+  if (valid) valid = check_limits(view.config, limits);
   const size_t session_bytes = xattn_session_buffer_bytes(model, &a.limits);
+  if (!valid || session_bytes == 0) {
+    err << "convert embed: " << (valid ? "these limits cannot be planned" : valid.message()) << "\n";
+    return 1;
+  }
   const std::string guard = upper(a.name) + "_H_";
   const std::string macro = upper(a.name);
   std::ostringstream h;
@@ -146,8 +162,12 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     c += hex;
   }
   c += "\n};\n";
-  std::string failed = write_text(header, h.str());
-  if (failed.empty()) failed = write_text(a.output, c);
+  if (header == a.output) {
+    err << "convert embed: -o " << a.output << " would also be the header's name: give OUT.c\n";
+    return 2;
+  }
+  std::string failed = write_file_safely(header, h.str(), {a.input});
+  if (failed.empty()) failed = write_file_safely(a.output, c, {a.input});
   if (!failed.empty()) {
     err << "convert embed: " << failed << "\n";
     return 1;

@@ -8,6 +8,7 @@
 #include "synth.h"
 #include "synth_command.h"
 
+#include "file_safety.h"
 namespace xattn {
 namespace convert {
 namespace {
@@ -65,16 +66,7 @@ int run_synth(int argc, char** argv, std::ostream& out, std::ostream& err) {
   model.pack_weights = layout == "packed";
   std::vector<uint8_t> bytes;
   if (error.empty()) error = write_xattn_model(model, &bytes);
-  if (error.empty()) {
-    const std::string temporary = output + ".tmp";
-    std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
-    file.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    file.close();
-    if (!file || std::rename(temporary.c_str(), output.c_str()) != 0) {
-      std::remove(temporary.c_str());
-      error = "cannot write " + output;
-    }
-  }
+  if (error.empty()) error = write_file_safely(output, std::string(bytes.begin(), bytes.end()), {});
   if (!error.empty()) {
     err << "convert: " << error << "\n";
     return 1;

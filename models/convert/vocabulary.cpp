@@ -1,5 +1,7 @@
 #include "vocabulary.h"
 
+#include "file_safety.h"
+
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -18,10 +20,14 @@ bool ends_with(const std::string& text, const std::string& suffix) {
 bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
 
 std::string read_text(const std::string& path, std::string* text) {
+  const std::string refused = refuse_unreadable(path);
+  if (!refused.empty()) return refused;
   std::ifstream file(path, std::ios::binary);
   if (!file) return "cannot open " + path;
   text->assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
   if (file.bad()) return "cannot read " + path;
+  // A UTF-8 byte order mark (editors on Windows write one) is not part of the first token.
+  if (text->compare(0, 3, "\xEF\xBB\xBF") == 0) text->erase(0, 3);
   return "";
 }
 

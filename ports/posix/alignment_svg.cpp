@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 namespace xattn {
@@ -12,18 +13,59 @@ constexpr int kCell = 26;      // cell side, px
 constexpr int kCharWidth = 9;  // rough width of a 14 px monospace glyph
 constexpr int kBarWidth = 14;
 
+// The length of the well-formed UTF-8 sequence at text[i] whose code point
+// XML 1.0 allows in text (0 if none): no overlong forms, no surrogates, no
+// U+FFFE / U+FFFF, nothing past U+10FFFF; C0 controls are left to the caller.
+size_t xml_char_length(const std::string& text, size_t i, uint32_t* code) {
+  const unsigned char lead = static_cast<unsigned char>(text[i]);
+  size_t n = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || i + n > text.size()) return 0;
+  uint32_t c = n == 1 ? lead : n == 2 ? lead & 0x1f : n == 3 ? lead & 0x0f : lead & 0x07;
+  for (size_t k = 1; k < n; ++k) {
+    const unsigned char b = static_cast<unsigned char>(text[i + k]);
+    if ((b & 0xc0) != 0x80) return 0;
+    c = c << 6 | (b & 0x3f);
+  }
+  const uint32_t smallest[5] = {0, 0, 0x80, 0x800, 0x10000};
+  if (c < smallest[n] || (c >= 0xd800 && c <= 0xdfff) || c == 0xfffe || c == 0xffff || c > 0x10ffff) return 0;
+  *code = c;
+  return n;
+}
+
+// Text as XML character data: markup characters escaped, C0 controls and DEL
+// drawn as their Unicode control pictures (U+2400..U+2421, NUL is U+2400),
+// and each byte of invalid UTF-8 as U+FFFD, so any input gives a
+// well-formed document that still shows where the odd bytes were.
 std::string escape(const std::string& text) {
   if (text == " ") return "\xE2\x90\xA3";  // U+2423: a space made visible
   std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+  for (size_t i = 0; i < text.size();) {
+    uint32_t code = 0;
+    const size_t n = xml_char_length(text, i, &code);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+      continue;
     }
+    if (code < 0x20 || code == 0x7f) {
+      const uint32_t picture = code == 0x7f ? 0x2421 : 0x2400 + code;  // 3-byte UTF-8
+      out += static_cast<char>(0xe0 | picture >> 12);
+      out += static_cast<char>(0x80 | (picture >> 6 & 0x3f));
+      out += static_cast<char>(0x80 | (picture & 0x3f));
+    } else if (code == '&') {
+      out += "&amp;";
+    } else if (code == '<') {
+      out += "&lt;";
+    } else if (code == '>') {
+      out += "&gt;";
+    } else if (code == '"') {
+      out += "&quot;";
+    } else if (code == '\'') {
+      out += "&apos;";
+    } else {
+      out.append(text, i, n);
+    }
+    i += n;
   }
   return out;
 }

@@ -19,8 +19,10 @@ struct AlignmentPlot {
 };
 
 // The SVG document. Cells carry class="cell", labels class="src" / "tgt"
-// (a test counts them); labels are XML-escaped and a space token is drawn
-// as U+2423 (open box) so it stays visible.
+// (a test counts them); the title and labels are XML-escaped (control bytes
+// drawn as Unicode control pictures, invalid UTF-8 as U+FFFD, so any bytes
+// give a well-formed document) and a space token is drawn as U+2423 (open
+// box) so it stays visible.
 std::string alignment_svg(const AlignmentPlot& plot);
 
 // FILE for the first input line, FILE's stem + "-N" + extension for line N > 1

@@ -6,36 +6,96 @@
 
 namespace xattn {
 namespace posix {
+namespace {
 
-Args::Args(int argc, char** argv, int first) {
-  for (int i = first; i < argc; ++i) args_.emplace_back(argv[i]);
-  used_.assign(args_.size(), false);
+// An argument as it may appear in a one-line message: control bytes as \xNN.
+std::string printable(const std::string& arg) {
+  std::string out;
+  for (unsigned char c : arg) {
+    if (c < 0x20 || c == 0x7f) {
+      const char hex[] = "0123456789abcdef";
+      out += "\\x";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
 }
 
-int Args::find(const std::string& name) {
-  for (size_t i = 0; i < args_.size(); ++i) {
-    if (!used_[i] && args_[i] == name) return static_cast<int>(i);
+}  // namespace
+
+Args::Args(int argc, char** argv, int first, std::initializer_list<OptionSpec> options) : specs_(options) {
+  auto spec_of = [&](const std::string& name) -> const OptionSpec* {
+    for (const OptionSpec& s : specs_)
+      if (name == s.name) return &s;
+    return nullptr;
+  };
+  bool options_end = false;
+  for (int i = first; i < argc; ++i) {
+    const std::string arg = argv[i] ? argv[i] : "";
+    if (options_end || arg.size() < 2 || arg[0] != '-') {
+      positionals_.push_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      options_end = true;
+      continue;
+    }
+    if (arg == "--help" || arg == "-h") {
+      help_ = true;
+      continue;
+    }
+    const size_t equals = arg.rfind("--", 0) == 0 ? arg.find('=') : std::string::npos;
+    const std::string name = arg.substr(0, equals);
+    const OptionSpec* spec = spec_of(name);
+    if (!spec) {
+      fail("unknown option '" + printable(name) + "'");
+      continue;
+    }
+    std::string value;
+    if (!spec->takes_value) {
+      if (equals != std::string::npos) fail(name + " takes no value");
+    } else if (equals != std::string::npos) {
+      value = arg.substr(equals + 1);
+    } else if (i + 1 < argc && argv[i + 1] && !spec_of(std::string(argv[i + 1]).substr(0, std::string(argv[i + 1]).find('=')))) {
+      value = argv[++i];
+    } else {
+      fail(i + 1 < argc ? name + " needs a value, got the option '" + printable(argv[i + 1]) + "'" : name + " needs a value");
+      continue;
+    }
+    Given* g = given(name);
+    if (g && !spec->repeatable) {
+      fail(name + " is given more than once (each option at most once)");
+      continue;
+    }
+    if (!g) {
+      given_.push_back(Given{name, {}, false});
+      g = &given_.back();
+    }
+    g->values.push_back(value);
   }
-  return -1;
+}
+
+Args::Given* Args::given(const std::string& name) {
+  for (Given& g : given_)
+    if (g.name == name) return &g;
+  return nullptr;
 }
 
 bool Args::flag(const std::string& name) {
-  const int i = find(name);
-  if (i < 0) return false;
-  used_[i] = true;
+  Given* g = given(name);
+  if (!g) return false;
+  g->used = true;
   return true;
 }
 
 bool Args::text(const std::string& name, std::string* out) {
-  const int i = find(name);
-  if (i < 0) return false;
-  used_[i] = true;
-  if (static_cast<size_t>(i) + 1 >= args_.size()) {
-    if (error_.empty()) error_ = name + " needs a value";
-    return false;
-  }
-  used_[i + 1] = true;
-  *out = args_[i + 1];
+  Given* g = given(name);
+  if (!g) return false;
+  g->used = true;
+  *out = g->values.back();
   return true;
 }
 
@@ -45,8 +105,9 @@ bool Args::number(const std::string& name, uint32_t min, uint32_t max, uint32_t*
   char* end = nullptr;
   errno = 0;
   const unsigned long long v = std::strtoull(value.c_str(), &end, 10);
-  if (value.empty() || *end != '\0' || errno != 0 || value[0] == '-' || v < min || v > max) {
-    if (error_.empty()) error_ = name + ": expected an integer in " + std::to_string(min) + ".." + std::to_string(max) + ", got '" + value + "'";
+  if (value.empty() || *end != '\0' || errno != 0 || value[0] == '-' || value[0] == '+' || value[0] == ' ' ||
+      v < min || v > max) {
+    fail(name + ": expected an integer in " + std::to_string(min) + ".." + std::to_string(max) + ", got '" + printable(value) + "'");
     return false;
   }
   *out = static_cast<uint32_t>(v);
@@ -59,7 +120,7 @@ bool Args::real(const std::string& name, float* out) {
   char* end = nullptr;
   const float v = std::strtof(value.c_str(), &end);
   if (value.empty() || *end != '\0' || !std::isfinite(v)) {
-    if (error_.empty()) error_ = name + ": expected a number, got '" + value + "'";
+    fail(name + ": expected a finite number, got '" + printable(value) + "'");
     return false;
   }
   *out = v;
@@ -70,34 +131,32 @@ bool Args::kv_precision(const std::string& name, KvPrecision* out) {
   std::string value;
   if (!text(name, &value)) return false;
   if (!parse_kv_precision(value.c_str(), out)) {
-    if (error_.empty()) error_ = name + " must be f32, f16 or int8, not '" + value + "'";
+    fail(name + " must be f32, f16 or int8, not '" + printable(value) + "'");
     return false;
   }
   return true;
 }
 
 std::vector<std::string> Args::all(const std::string& name) {
-  std::vector<std::string> values;
-  std::string v;
-  while (find(name) >= 0 && text(name, &v)) values.push_back(v);
-  return values;
+  Given* g = given(name);
+  if (!g) return {};
+  g->used = true;
+  return g->values;
 }
 
 bool Args::positional(std::string* out) {
-  for (size_t i = 0; i < args_.size(); ++i) {
-    if (used_[i]) continue;
-    if (args_[i].size() > 1 && args_[i][0] == '-') continue;
-    used_[i] = true;
-    *out = args_[i];
-    return true;
-  }
-  return false;
+  if (next_positional_ >= positionals_.size()) return false;
+  *out = positionals_[next_positional_++];
+  return true;
 }
 
 std::string Args::finish() {
   if (!error_.empty()) return error_;
-  for (size_t i = 0; i < args_.size(); ++i) {
-    if (!used_[i]) return "unknown argument '" + args_[i] + "'";
+  for (const Given& g : given_) {
+    if (!g.used) return g.name + " does not apply here";
+  }
+  if (next_positional_ < positionals_.size()) {
+    return "unexpected argument '" + printable(positionals_[next_positional_]) + "'";
   }
   return "";
 }

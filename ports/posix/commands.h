@@ -10,6 +10,8 @@ namespace posix {
 int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err);
 int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err);
 int run_demo(int argc, char** argv, std::ostream& out, std::ostream& err);
+int run_mel(int argc, char** argv, std::ostream& out, std::ostream& err);
+int run_tokenize(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err);
 
 }  // namespace posix
 }  // namespace xattn

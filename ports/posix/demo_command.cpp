@@ -61,7 +61,7 @@ std::string own_path() {  // for the "try your own" line
 
 int run_datenorm_demo(Args& args, std::ostream& out, std::ostream& err) {
   std::string model = XATTN_DATENORM_MODEL;
-  args.text("--model", &model);
+  const bool own_model = !args.text("--model", &model);
   std::string error = args.finish();
   if (!error.empty()) {
     err << "xattn demo: " << error << " (usage: xattn demo [--model FILE] | xattn demo --aren [--data DIR])\n";
@@ -80,7 +80,8 @@ int run_datenorm_demo(Args& args, std::ostream& out, std::ostream& err) {
   }
   const double load_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   char line[200];
-  out << "model: " << model << " (date normalization, " << translator.model().size / 1024 << " KiB)\n";
+  out << "model: " << model << " (" << (own_model ? "date normalization, " : "") << translator.model().size / 1024
+      << " KiB)\n";
   std::snprintf(line, sizeof line, "loaded in %.1f ms; arena %zu bytes; kernels %s; greedy decoding\n", load_ms,
                 translator.arena_size(), translator.session().kernel_name());
   out << line;
@@ -176,11 +177,31 @@ int run_aren_demo(Args& args, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+const char kUsage[] =
+    "usage: xattn demo [--model FILE]                      normalize a few dates (default: the project's own model)\n"
+    "       xattn demo --aren [--data DIR] [--weights f32|int8] [--beam N]\n"
+    "                                                      transliterate a few words with CTranslate2's test model\n";
+
+int run_demo_command(Args& args, std::ostream& out, std::ostream& err) {
+  if (args.help()) {
+    out << kUsage;
+    return 0;
+  }
+  return args.flag("--aren") ? run_aren_demo(args, out, err) : run_datenorm_demo(args, out, err);
+}
+
 }  // namespace
 
 int run_demo(int argc, char** argv, std::ostream& out, std::ostream& err) {
-  Args args(argc, argv, 1);
-  return args.flag("--aren") ? run_aren_demo(args, out, err) : run_datenorm_demo(args, out, err);
+  Args args(argc, argv, 1,
+            {{"--aren", false}, {"--model", true}, {"--data", true}, {"--weights", true}, {"--beam", true}});
+  const int status = run_demo_command(args, out, err);
+  out.flush();
+  if (!out) {
+    err << "xattn demo: cannot write the output\n";
+    return 1;
+  }
+  return status;
 }
 
 }  // namespace posix

@@ -5,6 +5,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "translator.h"
+#include "xattn/limits_check.h"
 #include "xattn/tensor_id.h"
 
 namespace xattn {
@@ -36,10 +37,12 @@ void add_matrix(const MatrixView& m, TensorTotals* t) {
                  (sums ? m.rows * 4ull : 0);
 }
 
-}  // namespace
+const char kUsage[] =
+    "usage: xattn inspect FILE [--max-source N] [--max-target N] [--beam N] [--kv-cache P] [--self-kv-cache P]\n"
+    "                          [--threads N]\n"
+    "  what a model file holds, and the arena a session with these limits needs (P: f32, f16 or int8)\n";
 
-int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err) {
-  Args args(argc, argv, 1);
+int inspect(Args& args, std::ostream& out, std::ostream& err) {
   std::string path;
   Limits limits;
   const bool has_path = args.positional(&path);
@@ -50,12 +53,9 @@ int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err) {
   args.kv_precision("--self-kv-cache", &limits.self_kv_cache);
   args.number("--threads", 1, kMaxThreads, &limits.threads);
   std::string error = args.finish();
-  if (error.empty() && !has_path) {
-    error = "usage: xattn inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P --threads N]"
-            " (P: f32|f16|int8)";
-  }
+  if (error.empty() && !has_path) error = "missing the model FILE";
   if (!error.empty()) {
-    err << "xattn inspect: " << error << '\n';
+    err << "xattn inspect: " << error << " (see xattn inspect --help)\n";
     return 2;
   }
   Translator t;
@@ -96,6 +96,12 @@ int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err) {
   out << "tensors      " << m.tensor_count << " in all; matrices: " << totals.count[0] << " float32 ("
       << totals.bytes[0] << " bytes), " << totals.count[1] << " int8 with per-row scales (" << totals.bytes[1]
       << " bytes); " << totals.packed << " packed in the kernels' blocked layouts\n";
+  // The limits a session would refuse are refused here too, before any byte count is printed.
+  const Status valid = check_limits(c, limits);
+  if (!valid) {
+    err << "xattn inspect: " << valid.message() << '\n';
+    return 1;
+  }
   const ArenaPlan plan = plan_arena(c, limits);
   out << "limits       source " << limits.max_source_length << ", target " << limits.max_target_length << ", beam "
       << limits.max_beam << (limits.threads > 1 ? ", threads " + std::to_string(limits.threads) : std::string()) << "\n";
@@ -104,6 +110,21 @@ int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err) {
       << kv_precision_name(limits.self_kv_cache) << ' ' << plan.self_cache.bytes + plan.self_scales.bytes << ")\n";
   out << "memory       " << (m.size + plan.total) << " bytes = model + arena\n";
   return 0;
+}
+
+}  // namespace
+
+int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  Args args(argc, argv, 1,
+            {{"--max-source", true}, {"--max-target", true}, {"--beam", true}, {"--kv-cache", true},
+             {"--self-kv-cache", true}, {"--threads", true}});
+  const int status = args.help() ? (out << kUsage, 0) : inspect(args, out, err);
+  out.flush();
+  if (!out) {
+    err << "xattn inspect: cannot write the output\n";
+    return 1;
+  }
+  return status;
 }
 
 }  // namespace posix

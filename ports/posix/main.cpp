@@ -13,13 +13,17 @@ const char kUsage[] =
     "  demo [--model FILE]                    normalize a few dates with the project's own model\n"
     "  demo --aren [--data DIR]               transliterate a few words with CTranslate2's test model\n"
     "  convert ct2 DIR -o FILE --weights f32|int8   CTranslate2 model -> xattn file\n"
+    "  convert embed MODEL.xattn -o OUT.c [--max-source N --max-target N --beam N]   model -> C array\n"
     "  convert synth --preset P --weights f32|int8 [--seed S] -o FILE   synthetic benchmark model\n"
     "  translate --model FILE [--beam N] [--length-penalty X] [--max-length N] [--min-length N]\n"
     "            [--prefix \"t1 t2\"] [--end-token T] [--suppress \"t1 t2\"]... [--num-hypotheses N]\n"
     "            [--max-source N] [--truncate] [--scores] [--alignment] [--alignment-layer N] [--timing]\n"
-    "            [--alignment-svg FILE] [--kernels scalar|sse4.2|avx2|avx512|neon]\n"
+    "            [--alignment-svg FILE] [--kernels scalar|sse4.2|avx2|avx512|avx512-vnni|neon|neon-dotprod]\n"
     "            [--kv-cache f32|f16|int8] [--self-kv-cache f32|f16|int8] [--threads N]   < inputs\n"
-    "  inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P --threads N]\n";
+    "  inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P --threads N]\n"
+    "  mel AUDIO.wav [--mels 80|128 | --filters-from MODEL.bin] [--pad] [-o FILE.f32]   Whisper log-mel\n"
+    "  tokenize (--spm FILE.model | --tiktoken FILE | --bpe vocab.json merges.txt) [--pieces] [--decode]\n"
+    "Each command takes --help; options are given once each, as --opt VALUE or --opt=VALUE.\n";
 
 }  // namespace
 
@@ -34,7 +38,9 @@ int main(int argc, char** argv) {
   try {
   if (std::strcmp(command, "translate") == 0) return run_translate(argc - 1, argv + 1, std::cin, std::cout, std::cerr);
   if (std::strcmp(command, "inspect") == 0) return run_inspect(argc - 1, argv + 1, std::cout, std::cerr);
+  if (std::strcmp(command, "tokenize") == 0) return run_tokenize(argc - 1, argv + 1, std::cin, std::cout, std::cerr);
   if (std::strcmp(command, "demo") == 0) return run_demo(argc - 1, argv + 1, std::cout, std::cerr);
+  if (std::strcmp(command, "mel") == 0) return run_mel(argc - 1, argv + 1, std::cout, std::cerr);
   if (std::strcmp(command, "convert") == 0) {
     return xattn::convert::run_convert(argc - 1, argv + 1, std::cout, std::cerr);
   }
@@ -42,6 +48,6 @@ int main(int argc, char** argv) {
     std::cerr << "xattn " << command << ": " << e.what() << '\n';
     return 1;
   }
-  std::cerr << "xattn: unknown command '" << command << "'\n" << kUsage;
+  std::cerr << "xattn: unknown command '" << command << "' (commands: demo, convert, translate, inspect, mel, tokenize; see xattn --help)\n";
   return 2;
 }

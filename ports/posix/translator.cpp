@@ -1,5 +1,7 @@
 #include "translator.h"
 
+#include <sys/stat.h>
+
 #include <chrono>
 #include <cstring>
 #include <new>
@@ -27,6 +29,21 @@ std::string target_ids(const ModelView& m, const std::string& text, bool known, 
   return "";
 }
 
+// CTranslate2's model.bin starts with a small binary version (u32) and, from
+// version 2, a length-prefixed spec name such as "TransformerSpec".
+bool looks_like_ct2(const uint8_t* data, size_t size) {
+  if (size < 8) return false;
+  const uint32_t version = data[0] | data[1] << 8 | static_cast<uint32_t>(data[2]) << 16 |
+                           static_cast<uint32_t>(data[3]) << 24;
+  if (version < 1 || version > 16) return false;
+  if (version == 1) return true;
+  const size_t length = data[4] | data[5] << 8;
+  if (length < 2 || length > 128 || size < 6 + length) return false;
+  for (size_t i = 6; i + 1 < 6 + length; ++i)
+    if (data[i] < 0x20 || data[i] > 0x7e) return false;
+  return true;
+}
+
 }  // namespace
 
 Translator::Translator() = default;
@@ -48,9 +65,18 @@ std::string Translator::open_view(const uint8_t* data, size_t size) {
 
 std::string Translator::open_file(const std::string& path) {
   const std::string error = file_.open(path);
+  struct stat ct2;
+  if (!error.empty() && stat((path + "/model.bin").c_str(), &ct2) == 0 && S_ISREG(ct2.st_mode)) {
+    return error + " (a CTranslate2 model directory? convert it first: xattn convert ct2 DIR -o FILE --weights int8)";
+  }
   if (!error.empty()) return error;
   const std::string e = open_view(file_.data(), file_.size());
-  return e.empty() ? "" : path + ": " + e;
+  if (e.empty()) return "";
+  if (looks_like_ct2(file_.data(), file_.size())) {
+    return path + " looks like a CTranslate2 model.bin, not an xattn file: convert its directory first"
+                  " (xattn convert ct2 DIR -o FILE --weights int8)";
+  }
+  return path + ": " + e;
 }
 
 std::string Translator::open_bytes(std::vector<uint8_t> bytes) {
@@ -139,16 +165,31 @@ std::string Translator::translate(const std::string& line, const TranslateReques
   if (!s) return status_text(s);
   out->decode_ms = elapsed_ms(t1);
 
-  const Hypothesis& best = result.hypotheses[0];
-  out->ids.assign(best.tokens, best.tokens + best.length);
+  for (uint32_t i = 0; i < result.count; ++i) {
+    const Hypothesis& h = result.hypotheses[i];
+    TranslatedHypothesis t;
+    t.ids.assign(h.tokens, h.tokens + h.length);
+    t.score = h.score;
+    if (h.alignment) t.alignment.assign(h.alignment, h.alignment + h.length * result.source_length);
+    std::vector<char> text(detokenize(model_, Side::kTarget, h.tokens, h.length, nullptr, 0) + 1);
+    detokenize(model_, Side::kTarget, h.tokens, h.length, text.data(), text.size());
+    t.text = text.data();
+    out->hypotheses.push_back(std::move(t));
+  }
+  if (out->hypotheses.empty()) return "generate returned no hypothesis";
+  const TranslatedHypothesis& best = out->hypotheses[0];
+  out->text = best.text;
+  out->ids = best.ids;
   out->score = best.score;
+  out->alignment = best.alignment;
   out->source_length = result.source_length;
   out->source_ids.assign(source.begin(), source.begin() + result.source_length);
-  if (best.alignment) out->alignment.assign(best.alignment, best.alignment + best.length * result.source_length);
-  std::vector<char> text(detokenize(model_, Side::kTarget, best.tokens, best.length, nullptr, 0) + 1);
-  detokenize(model_, Side::kTarget, best.tokens, best.length, text.data(), text.size());
-  out->text = text.data();
   return "";
+}
+
+std::string Translator::check(const TranslateRequest& request) {
+  TranslateOutput ignored;
+  return translate("", request, &ignored);
 }
 
 }  // namespace posix

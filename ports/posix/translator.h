@@ -30,7 +30,16 @@ struct TranslateRequest {
   bool truncate = false;
 };
 
+// One of the n best hypotheses of an input (TranslateRequest::num_hypotheses).
+struct TranslatedHypothesis {
+  std::string text;
+  std::vector<uint32_t> ids;
+  float score = 0.0f;
+  std::vector<float> alignment;  // ids.size() x source_length
+};
+
 struct TranslateOutput {
+  // The best hypothesis (text, ids, score, alignment), then all of them, best first.
   std::string text;
   std::vector<uint32_t> ids;
   std::vector<uint32_t> source_ids;  // the input's tokens, as encoded
@@ -39,6 +48,7 @@ struct TranslateOutput {
   std::vector<float> alignment;  // ids.size() x source_length
   double encode_ms = 0.0;
   double decode_ms = 0.0;
+  std::vector<TranslatedHypothesis> hypotheses;
 };
 
 class Translator {
@@ -54,6 +64,10 @@ class Translator {
   std::string start(const Limits& limits, const kernels::KernelTable* table = nullptr);
   std::string start(const Limits& limits, const std::string& kernel_path);  // "" = the best
   std::string translate(const std::string& line, const TranslateRequest& request, TranslateOutput* out);
+  // The errors `request` raises whatever the input (vocabulary, lengths,
+  // alignment layer, beam), found by running it on an empty input: lets a
+  // tool report them once, before the first line.
+  std::string check(const TranslateRequest& request);
 
   const ModelView& model() const { return model_; }
   const Session& session() const { return session_; }

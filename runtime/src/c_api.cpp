@@ -3,8 +3,10 @@
 #include "xattn/xattn.h"
 
 #include <cstddef>
+#include <cstring>
 #include <new>
 
+#include "xattn/limits_check.h"
 #include "xattn/xattn.hpp"
 
 struct xattn_model {
@@ -53,11 +55,24 @@ xattn_status fail(xattn_status code, const char* text, char* message) {
   return code;
 }
 
-bool known(xattn_kv_precision p) { return static_cast<unsigned>(p) <= XATTN_KV_INT8; }
+// A C caller may store any int in an enum-typed field or argument. Reading it
+// as the C++ enum would be undefined for values outside the enum's range, so
+// the raw integer is copied out and checked before any conversion.
+static_assert(sizeof(xattn_kv_precision) == sizeof(int) && sizeof(xattn_side) == sizeof(int),
+              "C enums are int-sized");
+template <class Enum>
+int raw_value(const Enum& e) {
+  int v;
+  std::memcpy(&v, &e, sizeof v);
+  return v;
+}
 
-// An unknown value stays unknown (not truncated into a valid one): session_create rejects it.
-xattn::KvPrecision to_precision(xattn_kv_precision p) {
-  return static_cast<xattn::KvPrecision>(known(p) ? static_cast<unsigned>(p) : 0xffu);
+bool known_precision(int p) { return p >= XATTN_KV_F32 && p <= XATTN_KV_INT8; }
+bool known_side(int side) { return side == XATTN_SOURCE || side == XATTN_TARGET; }
+
+// An unknown precision stays unknown (not truncated into a valid one): check_limits rejects it.
+xattn::KvPrecision to_precision(int p) {
+  return static_cast<xattn::KvPrecision>(known_precision(p) ? static_cast<unsigned>(p) : 0xffu);
 }
 
 xattn::Limits to_limits(const xattn_limits& l) {
@@ -66,13 +81,13 @@ xattn::Limits to_limits(const xattn_limits& l) {
   out.max_target_length = l.max_target_length;
   out.max_beam = l.max_beam;
   out.alignment = l.alignment != 0;
-  out.kv_cache = to_precision(l.kv_cache);
-  out.self_kv_cache = to_precision(l.self_kv_cache);
+  out.kv_cache = to_precision(raw_value(l.kv_cache));
+  out.self_kv_cache = to_precision(raw_value(l.self_kv_cache));
   out.threads = l.threads == 0 ? 1 : l.threads;
   return out;
 }
 
-xattn::Side to_side(xattn_side side) { return side == XATTN_TARGET ? xattn::Side::kTarget : xattn::Side::kSource; }
+xattn::Side to_side(int side) { return side == XATTN_TARGET ? xattn::Side::kTarget : xattn::Side::kSource; }
 
 }  // namespace
 
@@ -104,8 +119,9 @@ xattn_generate_options xattn_default_options(void) {
 }
 
 const char* xattn_status_name(xattn_status status) {
-  if (status < XATTN_OK || status > XATTN_NOT_READY) return "unknown status";
-  return xattn::status_code_name(static_cast<StatusCode>(status));
+  const int code = raw_value(status);
+  if (code < XATTN_OK || code > XATTN_NOT_READY) return "unknown status";
+  return xattn::status_code_name(static_cast<StatusCode>(code));
 }
 
 xattn_status xattn_model_open(const void* bytes, size_t size, xattn_model_storage* storage,
@@ -120,13 +136,16 @@ xattn_status xattn_model_open(const void* bytes, size_t size, xattn_model_storag
 }
 
 uint32_t xattn_model_vocab_size(const xattn_model* model, xattn_side side) {
-  if (!model) return 0;
-  return side == XATTN_TARGET ? model->view.config.target_vocab_size : model->view.config.source_vocab_size;
+  const int raw_side = raw_value(side);
+  if (!model || !known_side(raw_side)) return 0;
+  return raw_side == XATTN_TARGET ? model->view.config.target_vocab_size : model->view.config.source_vocab_size;
 }
 
 size_t xattn_session_buffer_bytes(const xattn_model* model, const xattn_limits* limits) {
-  if (!model || !limits || !known(limits->kv_cache) || !known(limits->self_kv_cache)) return 0;
-  const size_t arena = xattn::arena_bytes(model->view.config, to_limits(*limits));
+  if (!model || !limits) return 0;
+  const xattn::Limits l = to_limits(*limits);
+  if (!xattn::check_limits(model->view.config, l)) return 0;  // out of range, beyond the model, or too large
+  const size_t arena = xattn::arena_bytes(model->view.config, l);
   if (arena > xattn::kArenaTooLarge - XATTN_SESSION_HANDLE_BYTES) return 0;  // beyond the address space
   return XATTN_SESSION_HANDLE_BYTES + arena;
 }
@@ -170,24 +189,28 @@ const char* xattn_session_message(const xattn_session* session) {
 
 xattn_status xattn_tokenize(const xattn_model* model, xattn_side side, const char* text, size_t length,
                             uint32_t* ids, size_t capacity, size_t* count) {
-  if (!model || !count) return XATTN_INVALID_ARGUMENT;
-  return report(xattn::tokenize(model->view, to_side(side), text, length, ids, capacity, count), nullptr);
+  if (!model || !count || !known_side(raw_value(side))) return XATTN_INVALID_ARGUMENT;
+  return report(xattn::tokenize(model->view, to_side(raw_value(side)), text, length, ids, capacity, count), nullptr);
 }
 
 xattn_status xattn_tokenize_known(const xattn_model* model, xattn_side side, const char* text,
                                   size_t length, uint32_t* ids, size_t capacity, size_t* count) {
-  if (!model || !count) return XATTN_INVALID_ARGUMENT;
-  return report(xattn::tokenize_known(model->view, to_side(side), text, length, ids, capacity, count),
+  if (!model || !count || !known_side(raw_value(side))) return XATTN_INVALID_ARGUMENT;
+  return report(xattn::tokenize_known(model->view, to_side(raw_value(side)), text, length, ids, capacity, count),
                 nullptr);
 }
 
 size_t xattn_detokenize(const xattn_model* model, xattn_side side, const uint32_t* ids, size_t count,
                         char* out, size_t capacity) {
-  if (!model) {
-    if (out && capacity) out[0] = '\0';
-    return 0;
+  if (out && capacity) out[0] = '\0';
+  const int raw_side = raw_value(side);
+  if (!model || !known_side(raw_side) || (count > 0 && !ids)) return XATTN_DETOKENIZE_ERROR;
+  const xattn::ModelConfig& c = model->view.config;
+  const uint32_t vocab = raw_side == XATTN_TARGET ? c.target_vocab_size : c.source_vocab_size;
+  for (size_t i = 0; i < count; ++i) {
+    if (ids[i] >= vocab) return XATTN_DETOKENIZE_ERROR;
   }
-  return xattn::detokenize(model->view, to_side(side), ids, count, out, capacity);
+  return xattn::detokenize(model->view, to_side(raw_side), ids, count, out, capacity);
 }
 
 xattn_status xattn_encode(xattn_session* session, const uint32_t* ids, size_t count) {

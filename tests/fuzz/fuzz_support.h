@@ -82,7 +82,9 @@ inline std::vector<uint8_t> synthetic_model(bool int8, TextMode mode, uint32_t l
 // d_model 8 (TransformerBase: 8 heads), ffn 16, source embedding of
 // `source_rows` rows, target 6. Version >= 4 stores the weight matrices as
 // int8 with a per-row `weight_scale`, and version 5 the biases as float16.
-inline std::vector<uint8_t> synthetic_ct2_model(uint32_t version, uint32_t source_rows = 5) {
+// With `int16` (versions 1..3) the matrices are int16, as CTranslate2 wrote
+// them: no scale in version 1, one scalar `weight_scale` from version 2.
+inline std::vector<uint8_t> synthetic_ct2_model(uint32_t version, uint32_t source_rows = 5, bool int16 = false) {
   std::vector<uint8_t> b;
   auto u32 = [&b](uint32_t v) {
     for (int i = 0; i < 4; ++i) b.push_back(static_cast<uint8_t>(v >> (8 * i)));
@@ -116,6 +118,22 @@ inline std::vector<uint8_t> synthetic_ct2_model(uint32_t version, uint32_t sourc
     const size_t n = size_t(e.rows) * e.cols;
     Var v{name, vector ? std::vector<uint32_t>{e.rows} : std::vector<uint32_t>{e.rows, e.cols},
           convert::Ct2DType::kFloat32, {}};
+    if (int16 && version <= 3 && e.may_be_int8) {
+      v.dtype = convert::Ct2DType::kInt16;
+      for (size_t i = 0; i < n; ++i) {
+        const uint16_t q = static_cast<uint16_t>(static_cast<int16_t>((i * 613 + seed * 7) % 2001) - 1000);
+        v.data.push_back(static_cast<uint8_t>(q));
+        v.data.push_back(static_cast<uint8_t>(q >> 8));
+      }
+      vars.push_back(std::move(v));
+      if (version >= 2) {
+        const float x = 1000.0f;
+        vars.push_back(Var{name + "_scale", {}, convert::Ct2DType::kFloat32,
+                           std::vector<uint8_t>(reinterpret_cast<const uint8_t*>(&x), reinterpret_cast<const uint8_t*>(&x) + 4)});
+      }
+      ++seed;
+      continue;
+    }
     if (version >= 4 && e.may_be_int8) {
       v.dtype = convert::Ct2DType::kInt8;
       for (size_t i = 0; i < n; ++i) v.data.push_back(static_cast<uint8_t>(static_cast<int8_t>((i * 37 + seed) % 255 - 127)));

@@ -73,6 +73,13 @@ struct Cursor {
   }
 };
 
+// Within these bounds every size below fits in 64 bits with room to spare.
+constexpr bool plannable(const ModelConfig& c, const Limits& l) {
+  return l.max_source_length <= kMaxSequence && l.max_target_length <= kMaxSequence && l.max_beam <= kMaxBeam &&
+         c.d_model <= kMaxDModel && c.ffn_dim <= kMaxFfn && c.num_heads <= kMaxHeads &&
+         c.decoder_layers <= kMaxLayers && c.target_vocab_size <= kMaxVocab;
+}
+
 }  // namespace arena_detail
 
 // Rows of W one task multiplies per kernel call when a linear layer has
@@ -96,6 +103,13 @@ constexpr size_t kv_scale_bytes(KvPrecision p, size_t heads) {
 
 constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   using arena_detail::max3;
+  // Beyond the bounds the format and the session accept, sizes could wrap
+  // even in 64 bits: no plan (check_limits, xattn/limits_check.h, says why).
+  if (!arena_detail::plannable(c, l)) {
+    ArenaPlan none{};
+    none.total = kArenaTooLarge;
+    return none;
+  }
   const uint64_t f = sizeof(float);
   const uint64_t d = c.d_model;
   const uint64_t src = l.max_source_length;

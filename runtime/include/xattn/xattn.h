@@ -138,11 +138,15 @@ const char* xattn_status_name(xattn_status status);
  * used) and builds the handle in `storage`. */
 xattn_status xattn_model_open(const void* bytes, size_t size, xattn_model_storage* storage,
                               xattn_model** model, xattn_error* error);
+/* 0 for a null model or an unknown side. */
 uint32_t xattn_model_vocab_size(const xattn_model* model, xattn_side side);
 
 /* Bytes a session buffer needs for these limits: XATTN_SESSION_HANDLE_BYTES
- * plus the arena the planner computes. 0 for invalid arguments, or limits
- * whose buffer would exceed the address space. */
+ * plus the arena the planner computes. 0 for invalid arguments: a null
+ * pointer, or limits xattn_session_create would refuse (a length or beam of
+ * 0 or beyond the runtime's bounds, lengths beyond the model's positions, a
+ * beam over half the target vocabulary, an unknown KV precision), or whose
+ * buffer would exceed the address space. */
 size_t xattn_session_buffer_bytes(const xattn_model* model, const xattn_limits* limits);
 /* Places a session in `buffer` (64-byte aligned). The model must outlive it. */
 xattn_status xattn_session_create(const xattn_model* model, const xattn_limits* limits, void* buffer,
@@ -152,8 +156,13 @@ const char* xattn_session_kernel_name(const xattn_session* session);
 const char* xattn_session_message(const xattn_session* session);
 
 /* Text <-> ids through the model's vocabularies. tokenize maps unknown
- * tokens to <unk>; tokenize_known fails on them. detokenize returns the
- * length the full text needs; the output is cut (still NUL-terminated) to fit. */
+ * tokens to <unk>; tokenize_known fails on them; both return
+ * XATTN_INVALID_ARGUMENT for a side other than XATTN_SOURCE / XATTN_TARGET.
+ * detokenize returns the length the full text needs; the output is cut
+ * (still NUL-terminated) to fit. It returns XATTN_DETOKENIZE_ERROR (with an
+ * empty output) for a null model, an unknown side, null ids with a non-zero
+ * count, or an id outside the side's vocabulary. */
+#define XATTN_DETOKENIZE_ERROR ((size_t)-1)
 xattn_status xattn_tokenize(const xattn_model* model, xattn_side side, const char* text, size_t length,
                             uint32_t* ids, size_t capacity, size_t* count);
 xattn_status xattn_tokenize_known(const xattn_model* model, xattn_side side, const char* text,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "xattn/arena.h"
+#include "xattn/audio.h"
 #include "xattn/config.h"
 #include "xattn/model.h"
 #include "xattn/session.h"

@@ -11,6 +11,7 @@
 #include "model/encoder.h"
 #include "model/workspace.h"
 #include "search/search.h"
+#include "xattn/limits_check.h"
 
 namespace xattn {
 
@@ -28,36 +29,6 @@ namespace {
 
 Status limit_error(const char* what) {
   return Status::error(StatusCode::kLimitExceeded).add(what);
-}
-
-bool known(KvPrecision p) {
-  return p == KvPrecision::kFloat32 || p == KvPrecision::kFloat16 || p == KvPrecision::kInt8;
-}
-
-Status check_limits(const ModelConfig& c, const Limits& l) {
-  if (l.max_source_length == 0 || l.max_source_length > kMaxSequence || l.max_target_length == 0 ||
-      l.max_target_length > kMaxSequence) {
-    return Status::error(StatusCode::kInvalidArgument).add("limits: lengths must be 1..")
-        .add(static_cast<uint64_t>(kMaxSequence));
-  }
-  if (l.max_beam == 0 || l.max_beam > kMaxBeam) {
-    return Status::error(StatusCode::kInvalidArgument).add("limits: max beam must be 1..")
-        .add(static_cast<uint64_t>(kMaxBeam));
-  }
-  if (l.threads == 0 || l.threads > kMaxThreads) {
-    return Status::error(StatusCode::kInvalidArgument).add("limits: threads must be 1..")
-        .add(static_cast<uint64_t>(kMaxThreads));
-  }
-  if (!known(l.kv_cache)) return Status::error(StatusCode::kInvalidArgument).add("limits: unknown KV-cache precision");
-  if (!known(l.self_kv_cache)) {
-    return Status::error(StatusCode::kInvalidArgument).add("limits: unknown self-attention KV-cache precision");
-  }
-  if (c.position == PositionEncoding::kSinusoidal &&
-      (l.max_source_length > c.max_positions || l.max_target_length > c.max_positions)) {
-    return Status::error(StatusCode::kInvalidArgument).add("limits: lengths exceed the model's ")
-        .add(static_cast<uint64_t>(c.max_positions)).add(" positions");
-  }
-  return Status::ok();
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "search/constraints.h"
+
 namespace xattn {
 
 void Hypotheses::bind(const Workspace& w, bool with_alignment) {
@@ -38,6 +40,12 @@ void Hypotheses::finish(int buffer, size_t beam, size_t length, float raw_score)
 }
 
 void Hypotheses::finalize(float length_penalty, uint32_t end_token, uint32_t count, Result* result) {
+  // Hypotheses through a disabled token are not results (search.cpp, score_rows).
+  uint32_t kept = 0;
+  for (uint32_t i = 0; i < finished_count; ++i) {
+    if (finished[i].raw_score >= kDisabledScore) finished[kept++] = finished[i];
+  }
+  finished_count = kept;
   for (uint32_t i = 0; i < finished_count; ++i) {
     FinishedInfo& h = finished[i];
     if (length_penalty != 0.0f && h.length > 0) {

@@ -20,13 +20,16 @@ struct Plan {
   uint32_t alignment_layer = 0;
 };
 
-// Scores a step's rows: constraints, then log-softmax, in place.
+// Scores a step's rows: constraints, then log-softmax, in place. A row the
+// constraints disable entirely keeps the disabled value everywhere (a
+// log-softmax would make it uniform): whatever continues it scores below
+// kDisabledScore and is dropped from the results.
 void score_rows(Workspace& w, const GenerateOptions& o, const Plan& p, const Hypotheses& h, int buffer,
                 size_t rows, size_t step) {
   const size_t vocab = w.model->config.target_vocab_size;
   for (size_t b = 0; b < rows; ++b) {
     float* logits = w.logits + b * vocab;
-    disable_tokens(logits, o, p.end, step, h.tokens(buffer, b), step);
+    if (disable_tokens(logits, o, p.end, step, h.tokens(buffer, b), step) && !any_allowed(logits, vocab)) continue;
     w.kernels->log_softmax(logits, vocab);
   }
 }
@@ -170,13 +173,19 @@ Status validate_generate_options(const ModelView& model, const Limits& limits, c
     return Status::error(StatusCode::kLimitExceeded).add("generate: beam ").add(static_cast<uint64_t>(o.beam_size))
         .add(" is outside 1..").add(static_cast<uint64_t>(limits.max_beam)).add(" (the session's max beam)");
   }
-  if (o.beam_size > 1 && 2ull * o.beam_size > vocab) return invalid("beam larger than half the vocabulary");
+  if (o.beam_size > 1 && 2ull * o.beam_size > vocab) {
+    return invalid("beam ").add(static_cast<uint64_t>(o.beam_size)).add(" exceeds ")
+        .add(static_cast<uint64_t>(vocab / 2)).add(", half the target vocabulary");
+  }
   const uint32_t max_length = o.max_length ? o.max_length : limits.max_target_length;
   if (max_length > limits.max_target_length) {
     return Status::error(StatusCode::kLimitExceeded).add("generate: max length ").add(static_cast<uint64_t>(max_length))
         .add(" exceeds the session's ").add(static_cast<uint64_t>(limits.max_target_length));
   }
-  if (o.min_length > max_length) return invalid("min length exceeds max length");
+  if (o.min_length > max_length) {
+    return invalid("min length ").add(static_cast<uint64_t>(o.min_length)).add(" exceeds max length ")
+        .add(static_cast<uint64_t>(max_length));
+  }
   if (o.prefix.length > 0 && o.prefix.ids == nullptr) return invalid("null prefix");
   if (o.prefix.length > max_length) {
     return Status::error(StatusCode::kLimitExceeded).add("generate: prefix of ").add(static_cast<uint64_t>(o.prefix.length))
@@ -194,10 +203,14 @@ Status validate_generate_options(const ModelView& model, const Limits& limits, c
       if (s.ids[j] >= vocab) return invalid("suppressed token id outside the target vocabulary");
     }
   }
-  if (o.num_hypotheses == 0 || o.num_hypotheses > o.beam_size) return invalid("num_hypotheses must be 1..beam");
+  if (o.num_hypotheses == 0 || o.num_hypotheses > o.beam_size) {
+    return invalid("num_hypotheses ").add(static_cast<uint64_t>(o.num_hypotheses)).add(" is outside 1..")
+        .add(static_cast<uint64_t>(o.beam_size)).add(" (the beam)");
+  }
   if (o.return_alignment && !limits.alignment) return invalid("alignment asked, but the session reserved no room for it");
   if (o.alignment_layer != kNoToken && o.alignment_layer >= model.config.decoder_layers) {
-    return invalid("alignment layer beyond the decoder");
+    return invalid("alignment layer ").add(static_cast<uint64_t>(o.alignment_layer)).add(" is beyond the decoder's ")
+        .add(static_cast<uint64_t>(model.config.decoder_layers)).add(" layers");
   }
   if (!(o.length_penalty >= -100.0f && o.length_penalty <= 100.0f)) return invalid("length penalty out of range");
   return Status::ok();
@@ -220,6 +233,10 @@ Status run_search(Workspace& w, const GenerateOptions& o, Result* result) {
     beam_search(w, o, p, h);
   }
   h.finalize(o.length_penalty, p.end, o.num_hypotheses, result);
+  if (result->count == 0) {
+    return Status::error(StatusCode::kInvalidArgument)
+        .add("generate: no token allowed: the suppressed tokens, end token and min length exclude every hypothesis");
+  }
   return Status::ok();
 }
 

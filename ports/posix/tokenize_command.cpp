@@ -1,0 +1,138 @@
+// xattn tokenize: text -> ids (or pieces), or ids -> text with --decode,
+// one line at a time, through the runtime tokenizer built from a
+// SentencePiece model, a tiktoken rank file or vocab.json + merges.txt.
+#include <istream>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "byte_bpe_files.h"
+#include "cli_args.h"
+#include "commands.h"
+#include "spm_model.h"
+#include "tokenizer_blob_writer.h"
+#include "xattn/tokenizer.h"
+
+namespace xattn {
+namespace posix {
+namespace {
+
+const char kUsage[] =
+    "usage: xattn tokenize (--spm FILE.model | --tiktoken FILE | --bpe vocab.json merges.txt) "
+    "[--pieces] [--decode]  < lines";
+
+}  // namespace
+
+int run_tokenize(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err) {
+  Args args(argc, argv, 1,
+            {{"--spm", true}, {"--tiktoken", true}, {"--bpe", true}, {"--pieces", false}, {"--decode", false}});
+  if (args.help()) {
+    out << kUsage << '\n';
+    return 0;
+  }
+  std::string spm, tiktoken, vocab, merges;
+  const bool has_spm = args.text("--spm", &spm);
+  const bool has_tiktoken = args.text("--tiktoken", &tiktoken);
+  const bool has_bpe = args.text("--bpe", &vocab);
+  if (has_bpe) args.positional(&merges);
+  const bool pieces = args.flag("--pieces");
+  const bool decode = args.flag("--decode");
+  std::string error = args.finish();
+  if (error.empty() && (has_spm + has_tiktoken + has_bpe != 1 || (has_bpe && merges.empty()))) error = kUsage;
+  if (!error.empty()) {
+    err << "xattn tokenize: " << error << '\n';
+    return 2;
+  }
+  convert::TokenizerSpec spec;
+  error = has_spm ? convert::read_sentencepiece_model(spm, &spec)
+          : has_tiktoken ? convert::read_tiktoken_file(tiktoken, &spec)
+                         : convert::read_bpe_vocab(vocab, merges, &spec);
+  std::vector<uint8_t> bytes;
+  if (error.empty()) error = convert::build_tokenizer_blob(spec, &bytes);
+  // 8-aligned storage for the blob (open() needs 4) and the scratch.
+  std::vector<uint64_t> blob((bytes.size() + 7) / 8);
+  if (!bytes.empty()) std::copy(bytes.begin(), bytes.end(), reinterpret_cast<uint8_t*>(blob.data()));
+  Tokenizer tokenizer;
+  if (error.empty()) {
+    const Status status = Tokenizer::open(blob.data(), bytes.size(), &tokenizer);
+    if (!status) error = status.message();
+  }
+  if (!error.empty()) {
+    err << "xattn tokenize: " << error << '\n';
+    return 1;
+  }
+  std::string line;
+  std::vector<uint64_t> scratch;
+  std::vector<uint32_t> ids;
+  std::vector<char> text;
+  int status_code = 0;
+  size_t number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (decode) {
+      ids.clear();
+      size_t at = 0;
+      bool ok = true;
+      while (at < line.size()) {
+        while (at < line.size() && line[at] == ' ') ++at;
+        if (at == line.size()) break;
+        size_t used = 0;
+        unsigned long id = 0;
+        try {
+          id = std::stoul(line.substr(at), &used);
+        } catch (...) {
+          ok = false;
+          break;
+        }
+        ids.push_back(static_cast<uint32_t>(id));
+        at += used;
+      }
+      size_t length = 0;
+      Status s = ok ? tokenizer.decode(ids.data(), ids.size(), nullptr, 0, &length)
+                    : Status::error(StatusCode::kInvalidArgument).add("expected space-separated ids");
+      if (s.code() == StatusCode::kLimitExceeded) {
+        text.resize(length);
+        s = tokenizer.decode(ids.data(), ids.size(), text.data(), text.size(), &length);
+      }
+      if (!s) {
+        err << "xattn tokenize: line " << number << ": " << s.message() << '\n';
+        status_code = 1;
+        out << '\n';
+        continue;
+      }
+      out.write(text.data(), static_cast<std::streamsize>(length));
+      out << '\n';
+      continue;
+    }
+    scratch.assign((tokenizer.scratch_bytes(line.size()) + 7) / 8, 0);
+    ids.resize(tokenizer.max_ids(line.size()));
+    size_t count = 0;
+    const Status s = tokenizer.encode(line.data(), line.size(), scratch.data(), scratch.size() * 8, ids.data(),
+                                      ids.size(), &count);
+    if (!s) {
+      err << "xattn tokenize: line " << number << ": " << s.message() << '\n';
+      status_code = 1;
+      out << '\n';
+      continue;
+    }
+    for (size_t i = 0; i < count; ++i) {
+      if (i) out << ' ';
+      if (pieces) {
+        const PieceText p = tokenizer.piece(ids[i]);
+        out.write(p.data, static_cast<std::streamsize>(p.size));
+      } else {
+        out << ids[i];
+      }
+    }
+    out << '\n';
+  }
+  out.flush();
+  if (!out) {
+    err << "xattn tokenize: cannot write the output\n";
+    return 1;
+  }
+  return status_code;
+}
+
+}  // namespace posix
+}  // namespace xattn

@@ -1,0 +1,91 @@
+// The audio front end: 16 kHz mono PCM -> Whisper's normalized log-mel
+// spectrogram, computed as openai-whisper's log_mel_spectrogram does (400-
+// sample periodic Hann window, hop 160, centered frames with reflect padding,
+// a 400-point real DFT, power spectrum, the model's mel filter bank,
+// log10(max(x, 1e-10)), clamp to global max - 8, then (x + 4) / 4).
+//
+// No allocation: the caller owns the samples, the output and a scratch
+// buffer of log_mel_scratch_bytes(). The work is frame by frame (each frame
+// reports its largest value); the clamp needs the global maximum, so it is a
+// final pass over the finished frames (log_mel_finish).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "xattn/status.h"
+
+namespace xattn {
+
+constexpr uint32_t kAudioSampleRate = 16000;
+constexpr uint32_t kMelWindow = 400;       // n_fft: window length and DFT size
+constexpr uint32_t kMelHop = 160;          // 10 ms
+constexpr uint32_t kMelFftBins = 201;      // kMelWindow / 2 + 1 bins per filter row
+constexpr uint32_t kMaxMelBins = 128;      // Whisper uses 80 or 128
+
+// Samples at 16 kHz: int16 (scaled by 1/32768 as whisper's loader does) or
+// float, exactly one of the two pointers set; then `trailing_zeros` zero
+// samples that need no storage (whisper pads with 30 s of silence).
+struct PcmView {
+  const int16_t* s16 = nullptr;
+  const float* f32 = nullptr;
+  size_t count = 0;
+  size_t trailing_zeros = 0;
+};
+
+// Frames of the spectrogram: (count + trailing_zeros) / 160 (the centered
+// STFT has one more; whisper drops the last). 0 when the signal is shorter
+// than 201 samples, which reflect padding cannot handle.
+size_t log_mel_frame_count(const PcmView& pcm);
+
+// The DFT's arithmetic. Bins 8 decades below the loudest one are kept, and
+// float32 rounding noise there moves the result by up to ~5e-5 (PyTorch's
+// own float32 STFT differs from an exact one by as much): double keeps this
+// side exact wherever the FPU has it; 32-bit ARM without a double-precision
+// FPU (Cortex-M4F, M33) uses float.
+#if defined(__arm__) && !(defined(__ARM_FP) && (__ARM_FP & 8))
+using AudioReal = float;
+#else
+using AudioReal = double;
+#endif
+
+// Bytes of scratch one call needs (aligned for AudioReal); the same for every call.
+constexpr size_t log_mel_scratch_bytes() { return 2 * 2 * kMelFftBins * sizeof(AudioReal); }
+
+// A model's mel filter bank, n_mels rows of 201 float32 weights (row-major,
+// as whisper's mel_filters.npz and whisper.cpp's files store it). The
+// weights are borrowed, not copied: they must outlive the bank.
+class MelFilterBank {
+ public:
+  // Checks the size and that every weight is finite; records each row's
+  // nonzero span so frames skip the zeros.
+  Status init(const float* weights, uint32_t n_mels);
+  uint32_t n_mels() const { return n_mels_; }
+  const float* weights() const { return weights_; }
+  uint16_t span_begin(uint32_t mel) const { return begin_[mel]; }
+  uint16_t span_end(uint32_t mel) const { return end_[mel]; }
+
+ private:
+  const float* weights_ = nullptr;
+  uint32_t n_mels_ = 0;
+  uint16_t begin_[kMaxMelBins] = {};
+  uint16_t end_[kMaxMelBins] = {};
+};
+
+// Frame `frame` of `pcm`: writes log10(max(mel, 1e-10)) of bin i to
+// out[i * out_stride] for i < n_mels, and the largest of them to *frame_max.
+Status log_mel_frame(const MelFilterBank& bank, const PcmView& pcm, size_t frame, void* scratch,
+                     size_t scratch_bytes, float* out, size_t out_stride, float* frame_max);
+
+// The final pass over `count` values from log_mel_frame: clamp to
+// global_max - 8, then (x + 4) / 4.
+void log_mel_finish(float* values, size_t count, float global_max);
+
+// The first `frames` frames (at most log_mel_frame_count(pcm)) into out,
+// laid out [n_mels][frames] as Whisper's encoder reads them, normalized.
+// The clamp uses the maximum over these frames: with whisper's 30 s of
+// trailing zeros, frames past the audio are silence and cannot raise it.
+Status log_mel_spectrogram(const MelFilterBank& bank, const PcmView& pcm, size_t frames, void* scratch,
+                           size_t scratch_bytes, float* out);
+
+}  // namespace xattn

@@ -1,0 +1,52 @@
+// Running a reference script (tests/audio/*.py) from a test: its output
+// folder, or "" after the test has printed the skip marker the script gave
+// (python3, torch or the reference folder absent). Scripts run with the
+// python3 CMake found (XATTN_PYTHON, overridable by the environment variable
+// of that name) on the reference folder (XATTN_REFERENCE_DIR, likewise).
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace xattn {
+namespace test {
+
+inline std::string env_or(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+inline std::string run_reference_script(const char* script, const std::string& out) {
+  const std::string command = env_or("XATTN_PYTHON", XATTN_PYTHON) + " '" + script + "' '" +
+                              env_or("XATTN_REFERENCE_DIR", XATTN_REFERENCE_DIR) + "' " + out + " > " + out +
+                              ".log 2>&1";
+  const int rc = std::system(command.c_str());
+  std::ifstream log(out + ".log");
+  std::stringstream text;
+  text << log.rdbuf();
+  if (text.str().find("XATTN-SKIP") != std::string::npos) {
+    MESSAGE(text.str());
+    return "";
+  }
+  REQUIRE_MESSAGE(rc == 0, "reference script failed: " << command << "\n" << text.str());
+  return out;
+}
+
+template <typename T>
+std::vector<T> read_raw(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  REQUIRE_MESSAGE(in.good(), "cannot read " << path);
+  const std::streamsize bytes = in.tellg();
+  std::vector<T> v(static_cast<size_t>(bytes) / sizeof(T));
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(T)));
+  return v;
+}
+
+}  // namespace test
+}  // namespace xattn

@@ -1,0 +1,279 @@
+#!/bin/sh
+# The xattn command line against a hostile but realistic user: paths that are
+# not files (FIFOs, devices, the converter's own input), stray carriage
+# returns, full disks, malformed and repeated options, --help everywhere,
+# limits a session would refuse, a model truncated while in use, control
+# bytes in alignment plots. Each case checks the exit status and what was
+# said; errors must be one line on stderr. Run by ctest (cli_hostile) as
+#   sh tests/cli_hostile.sh XATTN_BINARY DATA_DIR DATENORM_MODEL [RUNNER...]
+# Cases that need the shared models are skipped (saying so) when they are absent.
+set -u
+XATTN=$1
+DATA=$2/ct2-aren-transliteration
+DN=$3
+shift 3
+RUN="$*"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/xattn-cli-hostile.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+failures=0
+cases=0
+# A case that hangs (a FIFO opened before it is checked) fails instead of blocking the suite.
+if command -v timeout >/dev/null 2>&1; then LIMIT="timeout 60"; else LIMIT=""; fi
+
+fail() {
+  failures=$((failures + 1))
+  echo "FAIL $1"
+  [ -f "$WORK/err" ] && sed 's/^/    stderr: /' "$WORK/err" | head -10
+}
+
+# refused NAME PATTERN STDIN ARGS...: a non-zero exit (not a signal, not a
+# timeout) and one stderr line matching the extended regex PATTERN.
+refused() {
+  name=$1
+  pattern=$2
+  input=$3
+  shift 3
+  cases=$((cases + 1))
+  $LIMIT $RUN "$XATTN" "$@" <"$input" >"${STDOUT:-$WORK/out}" 2>"$WORK/err"
+  code=$?
+  lines=$(wc -l <"$WORK/err")
+  if [ "$code" -eq 0 ] || [ "$code" -ge 124 ]; then
+    fail "$name: exit $code"
+  elif [ "$lines" -ne 1 ]; then
+    fail "$name: $lines lines on stderr"
+  elif ! grep -qE -- "$pattern" "$WORK/err"; then
+    fail "$name: stderr does not say /$pattern/"
+  else
+    echo "ok   $name: exit $code: $(cat "$WORK/err")"
+  fi
+}
+
+# works NAME STDIN ARGS...: exit 0 (stdout kept in $WORK/out).
+works() {
+  name=$1
+  input=$2
+  shift 2
+  cases=$((cases + 1))
+  $LIMIT $RUN "$XATTN" "$@" <"$input" >"$WORK/out" 2>"$WORK/err"
+  code=$?
+  if [ "$code" -eq 0 ]; then
+    echo "ok   $name"
+    return 0
+  fi
+  fail "$name: exit $code"
+  return 1
+}
+
+# same NAME FILE_A FILE_B: the two outputs are identical.
+same() {
+  cases=$((cases + 1))
+  if cmp -s "$2" "$3"; then echo "ok   $1"; else fail "$1: outputs differ"; diff "$2" "$3" | head -6; fi
+}
+
+# holds NAME CONDITION...: a shell test that must hold.
+holds() {
+  name=$1
+  shift
+  cases=$((cases + 1))
+  if "$@"; then echo "ok   $name"; else fail "$name"; fi
+}
+
+: >"$WORK/empty"
+printf 'sat 23 nov 2026\n' >"$WORK/date"
+mkfifo "$WORK/fifo"
+
+# 1. Paths that are not regular files are refused at once, never opened for reading.
+refused "translate: a FIFO as --model" "FIFO" "$WORK/date" translate --model "$WORK/fifo"
+refused "inspect: a FIFO" "FIFO" "$WORK/empty" inspect "$WORK/fifo"
+refused "demo: a FIFO as --model" "FIFO" "$WORK/empty" demo --model "$WORK/fifo"
+refused "convert embed: a FIFO as the model" "FIFO" "$WORK/empty" convert embed "$WORK/fifo" -o "$WORK/m.c"
+refused "translate: a character device as --model" "character device" "$WORK/date" translate --model /dev/zero
+refused "translate: a directory as --model" "directory" "$WORK/date" translate --model "$WORK"
+
+# 2. Outputs that are not regular files, or are inputs, are refused and left alone.
+refused "convert synth: a FIFO as -o" "FIFO: the output must be a regular file" "$WORK/empty" \
+  convert synth --preset aren --weights int8 -o "$WORK/fifo"
+holds "the FIFO is still a FIFO" test -p "$WORK/fifo"
+# A device node of our own (as root only): a regression must never replace a real /dev entry.
+if mknod "$WORK/null" c 1 3 2>/dev/null; then
+  refused "convert synth: a device as -o" "character device" "$WORK/empty" convert synth --preset aren -o "$WORK/null"
+  holds "the device is still a device" test -c "$WORK/null"
+else
+  echo "skip convert to a device node: mknod needs root"
+fi
+cp "$DN" "$WORK/dn.xattn"
+refused "convert embed: -o the model itself" "one of the inputs" "$WORK/empty" convert embed "$WORK/dn.xattn" -o "$WORK/dn.xattn"
+holds "the model is unchanged" cmp -s "$DN" "$WORK/dn.xattn"
+refused "convert embed: a FIFO as -o" "FIFO" "$WORK/empty" convert embed "$DN" -o "$WORK/fifo"
+refused "translate: a FIFO as --alignment-svg" "FIFO" "$WORK/date" translate --model "$DN" --alignment-svg "$WORK/fifo"
+
+# 3. CR, LF and CRLF each end a line, in every text mode: a stray CR never cuts an input.
+printf '23 nov\n2026\n' >"$WORK/lf"
+printf '23 nov\r2026\n' >"$WORK/cr"
+printf '23 nov\r\n2026\r\n' >"$WORK/crlf"
+printf '23 nov\r2026' >"$WORK/cr-only"
+works "LF input" "$WORK/lf" translate --model "$DN" && cp "$WORK/out" "$WORK/lf.out"
+holds "LF input: two outputs" [ "$(wc -l <"$WORK/lf.out")" -eq 2 ]
+for kind in cr crlf cr-only; do
+  works "$kind input" "$WORK/$kind" translate --model "$DN" && same "$kind input gives the LF outputs" "$WORK/lf.out" "$WORK/out"
+done
+
+printf '\357\273\277sat 23 nov 2026\r\n' >"$WORK/bom"
+works "a BOM before the first input" "$WORK/bom" translate --model "$DN" && cp "$WORK/out" "$WORK/bom.out"
+works "the same input without" "$WORK/date" translate --model "$DN" && same "a BOM changes nothing" "$WORK/bom.out" "$WORK/out"
+
+# 4. Failed writes are errors (/dev/full: every write fails with ENOSPC).
+if [ -c /dev/full ]; then
+  STDOUT=/dev/full refused "translate > /dev/full" "cannot write the output" "$WORK/date" translate --model "$DN"
+  STDOUT=/dev/full refused "inspect > /dev/full" "cannot write the output" "$WORK/empty" inspect "$DN"
+  STDOUT=/dev/full refused "demo > /dev/full" "cannot write the output" "$WORK/empty" demo
+  cases=$((cases + 1))
+  $LIMIT $RUN "$XATTN" translate --model "$DN" --timing <"$WORK/date" >/dev/null 2>/dev/full
+  code=$?
+  if [ "$code" -ne 0 ] && [ "$code" -lt 124 ]; then echo "ok   --timing 2> /dev/full: exit $code"; else fail "--timing 2> /dev/full: exit $code"; fi
+  cases=$((cases + 1))
+  $LIMIT $RUN "$XATTN" translate --help >/dev/full 2>/dev/null
+  code=$?
+  if [ "$code" -ne 0 ] && [ "$code" -lt 124 ]; then echo "ok   --help > /dev/full: exit $code"; else fail "--help > /dev/full: exit $code"; fi
+else
+  echo "skip /dev/full cases: no /dev/full here"
+fi
+
+# 5. --num-hypotheses N: N lines per input, best first (as CTranslate2 orders them).
+printf 'sat 23 nov 2026\n1.2.2003\n' >"$WORK/two"
+works "beam 4, best only" "$WORK/two" translate --model "$DN" --beam 4 && cp "$WORK/out" "$WORK/best"
+works "beam 4, 3 hypotheses with scores" "$WORK/two" translate --model "$DN" --beam 4 --num-hypotheses 3 --scores
+holds "3 hypotheses: 6 lines for 2 inputs" [ "$(wc -l <"$WORK/out")" -eq 6 ]
+holds "3 hypotheses: the first of each group is the best" \
+  [ "$(awk -F '\t' 'NR == 1 || NR == 4 { print $1 }' "$WORK/out")" = "$(cat "$WORK/best")" ]
+holds "3 hypotheses: scores never increase within a group" \
+  awk -F '\t' '{ g = int((NR - 1) / 3); if (NR % 3 != 1 && $2 > last) exit 1; last = $2 }' "$WORK/out"
+
+# 6. A model truncated while the tool runs: small models are read into memory, so nothing changes.
+cp "$DN" "$WORK/shrinks.xattn"
+printf '1.2.2003\n' >"$WORK/one"
+works "reference output" "$WORK/two" translate --model "$DN" && cp "$WORK/out" "$WORK/two.out"
+mkfifo "$WORK/lines"
+$LIMIT $RUN "$XATTN" translate --model "$WORK/shrinks.xattn" --timing <"$WORK/lines" >"$WORK/shrink.out" 2>"$WORK/shrink.err" &
+pid=$!
+exec 3>"$WORK/lines"
+printf 'sat 23 nov 2026\n' >&3
+tries=0
+while ! grep -q "line 1" "$WORK/shrink.err" 2>/dev/null && [ "$tries" -lt 600 ]; do sleep 0.1; tries=$((tries + 1)); done
+: >"$WORK/shrinks.xattn"  # truncated to 0 bytes while in use
+printf '1.2.2003\n' >&3
+exec 3>&-
+wait "$pid"
+code=$?
+holds "truncated while in use: exit 0 (got $code)" [ "$code" -eq 0 ]
+same "truncated while in use: outputs as before" "$WORK/two.out" "$WORK/shrink.out"
+
+# 7. Every token suppressed: an error naming it (token-mode model below, needs the shared data).
+
+# 8. Control bytes, NUL and invalid UTF-8 in the input: the SVG is still well-formed XML.
+printf 'a\001b\000c\377\376 <&> \033[1m "q" \357\277\276\n' >"$WORK/weird"
+works "SVG of a weird input" "$WORK/weird" translate --model "$DN" --alignment-svg "$WORK/weird.svg"
+if command -v python3 >/dev/null 2>&1; then
+  holds "SVG of a weird input parses as XML" python3 -c "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])" "$WORK/weird.svg"
+else
+  echo "skip SVG XML check: no python3"
+fi
+
+# 9. Argument errors name the real problem; --opt=value works; --help everywhere.
+refused "repeated --beam" "--beam is given more than once" "$WORK/date" translate --model "$DN" --beam 2 --beam 4
+refused "inspect --beam 4 without a file" "missing the model FILE" "$WORK/empty" inspect --beam 4
+refused "--model without a value before --beam" "--model needs a value" "$WORK/date" translate --model --beam 4
+refused "--model at the end" "--model needs a value" "$WORK/date" translate --model
+refused "a flag given a value" "--scores takes no value" "$WORK/date" translate --model "$DN" --scores=yes
+refused "an unknown option" "unknown option '--frobnicate'" "$WORK/date" translate --model "$DN" --frobnicate
+refused "an unknown --opt=value" "unknown option '--frob'" "$WORK/date" translate --model "$DN" --frob=1
+refused "a stray positional" "unexpected argument 'extra'" "$WORK/date" translate --model "$DN" extra
+refused "--beam= (empty)" "--beam: expected an integer" "$WORK/date" translate --model "$DN" --beam=
+refused "--beam +2" "--beam: expected an integer" "$WORK/date" translate --model "$DN" --beam +2
+refused "an option of another command" "does not apply" "$WORK/empty" demo --data "$WORK"
+works "inspect --beam 4 FILE" "$WORK/empty" inspect --beam 4 "$DN"
+holds "inspect --beam 4 FILE: beam 4" grep -q "beam 4" "$WORK/out"
+works "inspect --beam=2 FILE" "$WORK/empty" inspect "$DN" --beam=2
+holds "inspect --beam=2: beam 2" grep -q "beam 2" "$WORK/out"
+works "--model=FILE" "$WORK/date" translate --model="$DN"
+works "repeated --suppress" "$WORK/date" translate --model "$DN" --suppress 9 --suppress=8
+works "-- ends the options" "$WORK/empty" inspect -- "$DN"
+for command in translate inspect demo convert "convert synth" "convert embed"; do
+  # shellcheck disable=SC2086
+  works "$command --help" "$WORK/empty" $command --help && holds "$command --help prints its usage" grep -q "usage" "$WORK/out"
+done
+refused "an empty --kernels" "--kernels needs a name" "$WORK/date" translate --model "$DN" --kernels=
+refused "an empty --end-token" "--end-token needs a token" "$WORK/date" translate --model "$DN" --end-token ""
+refused "an empty command" "unknown command ''" "$WORK/empty" ""
+refused "an unknown --kernels name" "available here" "$WORK/date" translate --model "$DN" --kernels neon9
+refused "--kernels with an unknown name lists the valid ones" "available here: .*scalar" "$WORK/date" \
+  translate --model "$DN" --kernels avx9000
+
+# 10. Limits are checked once, against the model, everywhere.
+refused "inspect: --max-source beyond the model" "max source length 5000 exceeds the model's 1024 positions" \
+  "$WORK/empty" inspect "$DN" --max-source 5000
+refused "inspect: --beam over half the vocabulary" "max beam 64 exceeds 7, half the target vocabulary" \
+  "$WORK/empty" inspect "$DN" --beam 64
+refused "convert embed: --max-source beyond the model" "exceeds the model's 1024 positions" \
+  "$WORK/empty" convert embed "$DN" -o "$WORK/m.c" --max-source 5000
+refused "convert embed: --beam over half the vocabulary" "max beam 8 exceeds 7" \
+  "$WORK/empty" convert embed "$DN" -o "$WORK/m.c" --beam 8
+holds "convert embed wrote nothing" [ ! -e "$WORK/m.c" ]
+
+# Errors that depend only on the options: once, before the first line (even with no input).
+refused "beam over half the vocabulary, no input" "beam 8 exceeds 7, half the target vocabulary" \
+  "$WORK/empty" translate --model "$DN" --beam 8
+refused "min length above max length, no input" "min length 9 exceeds max length 3" \
+  "$WORK/empty" translate --model "$DN" --min-length 9 --max-length 3
+refused "alignment layer beyond the decoder, no --alignment" "alignment layer 5 is beyond the decoder's 2 layers" \
+  "$WORK/empty" translate --model "$DN" --alignment-layer 5
+refused "num-hypotheses above the beam, no input" "num_hypotheses 3 is outside 1..2" \
+  "$WORK/empty" translate --model "$DN" --beam 2 --num-hypotheses 3
+
+# demo --model labels only the project's own model "date normalization".
+works "demo --model a copy" "$WORK/empty" demo --model "$WORK/dn.xattn"
+holds "demo --model: no date-normalization label" sh -c "! grep -q 'date normalization' '$WORK/out'"
+
+if [ ! -f "$DATA/v2-aren-transliteration-i8/model.bin" ]; then
+  echo "XATTN-SKIP: shared models absent at $DATA: the CTranslate2 cases did not run"
+  echo "$cases cases, $failures failures"
+  [ "$failures" -eq 0 ]
+  exit
+fi
+I8="$DATA/v2-aren-transliteration-i8"
+cp -r "$I8" "$WORK/ct2"
+chmod u+w "$WORK/ct2" "$WORK/ct2/"*
+refused "convert ct2: -o the input's model.bin" "one of the inputs" "$WORK/empty" convert ct2 "$WORK/ct2" -o "$WORK/ct2/model.bin" --weights int8
+holds "the input's model.bin is unchanged" cmp -s "$I8/model.bin" "$WORK/ct2/model.bin"
+refused "convert ct2: -o a FIFO" "FIFO" "$WORK/empty" convert ct2 "$WORK/ct2" -o "$WORK/fifo" --weights int8
+refused "translate: a CTranslate2 model.bin" "CTranslate2 model.bin.*xattn convert" "$WORK/date" translate --model "$I8/model.bin"
+refused "translate: a CTranslate2 directory" "xattn convert" "$WORK/date" translate --model "$I8"
+mkdir "$WORK/ct2-fifo"
+cp "$I8/"*vocabulary* "$WORK/ct2-fifo/" && mkfifo "$WORK/ct2-fifo/model.bin"
+refused "convert ct2: model.bin is a FIFO" "FIFO" "$WORK/empty" convert ct2 "$WORK/ct2-fifo" -o "$WORK/x.xattn"
+# A UTF-8 byte order mark in a vocabulary file is not part of the first token.
+printf '\357\273\277' >"$WORK/ct2/bom" && cat "$WORK/ct2/target_vocabulary.txt" >>"$WORK/ct2/bom"
+mv "$WORK/ct2/bom" "$WORK/ct2/target_vocabulary.txt"
+works "convert ct2: a vocabulary with a BOM" "$WORK/empty" convert ct2 "$WORK/ct2" -o "$WORK/bom.xattn" --weights int8
+works "convert ct2: the same without" "$WORK/empty" convert ct2 "$I8" -o "$WORK/nobom.xattn" --weights int8
+same "a BOM changes nothing" "$WORK/bom.xattn" "$WORK/nobom.xattn"
+
+# 7. Every token suppressed (or all but the end token, with a min length): a named error, not junk.
+M="$WORK/nobom.xattn"
+printf 'آ ز ا\n' >"$WORK/word"
+all="--suppress <unk>"  # appended by the converter when the file has none
+for t in $(cat "$I8/target_vocabulary.txt"); do all="$all --suppress $t"; done
+# shellcheck disable=SC2086
+refused "greedy, every token suppressed" "no token allowed" "$WORK/word" translate --model "$M" $all
+# shellcheck disable=SC2086
+refused "beam 4, every token suppressed" "no token allowed" "$WORK/word" translate --model "$M" --beam 4 $all
+but_end="--suppress <unk>"
+for t in $(cat "$I8/target_vocabulary.txt"); do [ "$t" = "</s>" ] || but_end="$but_end --suppress $t"; done
+# shellcheck disable=SC2086
+refused "all but </s> suppressed, min length 2" "no token allowed" "$WORK/word" translate --model "$M" --min-length 2 $but_end
+# shellcheck disable=SC2086
+works "all but </s> suppressed, min length 0" "$WORK/word" translate --model "$M" --min-length 0 --scores $but_end
+holds "all but </s>: an empty output of score 0" [ "$(cat "$WORK/out")" = "$(printf '\t0')" ]
+
+echo "$cases cases, $failures failures"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,272 @@
+// Tests of the audio front end's parts (runtime/src/audio): the 400-point
+// real DFT against a direct double-precision DFT, frame counts and reflect
+// padding, the filter bank's checks, scratch and argument errors, and a
+// spectrogram computed by hand. Parity with openai-whisper itself is in
+// test_audio_whisper.cpp.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "allocation_counter.h"
+#include "audio/real_dft.h"
+#include "mel_filters.h"
+#include "xattn/audio.h"
+
+using namespace xattn;
+
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+// X[k] = sum_n x[n] exp(-2 pi i k n / 400), in double.
+void direct_dft(const std::vector<float>& x, std::vector<double>* re, std::vector<double>* im) {
+  re->assign(audio::kDftBins, 0.0);
+  im->assign(audio::kDftBins, 0.0);
+  for (size_t k = 0; k < audio::kDftBins; ++k)
+    for (size_t n = 0; n < audio::kDftSize; ++n) {
+      const double a = 2.0 * kPi * static_cast<double>((k * n) % audio::kDftSize) / audio::kDftSize;
+      (*re)[k] += x[n] * std::cos(a);
+      (*im)[k] -= x[n] * std::sin(a);
+    }
+}
+
+// Largest |X - reference| over the bins, relative to the signal's energy scale.
+template <typename Real>
+double dft_error(const std::vector<float>& x) {
+  std::vector<Real> work(audio::kDftWorkReals, std::numeric_limits<Real>::quiet_NaN());
+  for (size_t i = 0; i < x.size(); ++i) work[i] = x[i];
+  const Real* bins = audio::real_dft_400(work.data());
+  std::vector<double> re, im;
+  direct_dft(x, &re, &im);
+  double energy = 0.0, worst = 0.0;
+  for (float v : x) energy += static_cast<double>(v) * v;
+  for (size_t k = 0; k < audio::kDftBins; ++k)
+    worst = std::max(worst, std::hypot(bins[2 * k] - re[k], bins[2 * k + 1] - im[k]));
+  return worst / std::sqrt(energy * audio::kDftSize);
+}
+
+// A filter bank with one weight per row (row m picks bin 2m + 1).
+std::vector<float> picking_bank(uint32_t n_mels) {
+  std::vector<float> w(static_cast<size_t>(n_mels) * kMelFftBins, 0.0f);
+  for (uint32_t m = 0; m < n_mels; ++m) w[m * kMelFftBins + 2 * m + 1] = 1.0f;
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("audio: cos table is exact to float") {
+  // Within half a float ulp of 1 (the table rounds the exact value; libm's
+  // cos of the rounded angle is not exactly 0 at a quarter turn).
+  for (size_t i = 0; i < audio::kDftSize; ++i) {
+    const double exact = std::cos(2.0 * kPi * static_cast<double>(i) / 400.0);
+    CHECK(std::fabs(audio::dft_cos<float>(i) - exact) <= 0x1p-25);
+    CHECK(std::fabs(audio::dft_cos<double>(i) - exact) <= 1e-15);  // libm rounds the angle first
+  }
+  CHECK(audio::dft_cos<float>(100) == 0.0f);
+  CHECK(audio::dft_cos<double>(300) == 0.0);
+  CHECK(audio::dft_cos<double>(200) == -1.0);
+}
+
+TEST_CASE("audio: 400-point real DFT matches a direct DFT") {
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> x(audio::kDftSize);
+  SUBCASE("noise") {
+    for (float& v : x) v = normal(rng);
+  }
+  SUBCASE("impulse at an odd sample") {
+    x[137] = 1.0f;
+  }
+  SUBCASE("cosine on bin 37 and a constant") {
+    for (size_t n = 0; n < x.size(); ++n) x[n] = 0.25f + static_cast<float>(std::cos(2 * kPi * 37 * n / 400.0));
+  }
+  SUBCASE("Nyquist") {
+    for (size_t n = 0; n < x.size(); ++n) x[n] = n % 2 ? -1.0f : 1.0f;
+  }
+  // Rounding over four passes and the split: a few units of the type's epsilon.
+  CHECK(dft_error<float>(x) < 1e-6);
+  CHECK(dft_error<double>(x) < 1e-14);
+}
+
+TEST_CASE("audio: frame counts follow whisper's centered STFT minus its last frame") {
+  std::vector<float> x(500, 0.0f);
+  PcmView pcm;
+  pcm.f32 = x.data();
+  pcm.count = 200;
+  CHECK(log_mel_frame_count(pcm) == 0);  // reflect padding needs 201 samples
+  pcm.count = 201;
+  CHECK(log_mel_frame_count(pcm) == 1);
+  pcm.count = 479;
+  CHECK(log_mel_frame_count(pcm) == 2);
+  pcm.count = 480;
+  CHECK(log_mel_frame_count(pcm) == 3);
+  pcm.count = 100;
+  pcm.trailing_zeros = 480000;
+  CHECK(log_mel_frame_count(pcm) == 3000);
+  pcm.count = 1;
+  pcm.trailing_zeros = (size_t{1} << 31) + 1;
+  CHECK(log_mel_frame_count(pcm) == 0);  // beyond the supported length
+}
+
+TEST_CASE("audio: filter bank checks its weights") {
+  MelFilterBank bank;
+  std::vector<float> w = picking_bank(80);
+  CHECK(bank.init(w.data(), 80).is_ok());
+  CHECK(bank.n_mels() == 80);
+  CHECK(bank.span_begin(3) == 7);
+  CHECK(bank.span_end(3) == 8);
+  CHECK(bank.init(w.data(), 0).code() == StatusCode::kInvalidArgument);
+  CHECK(bank.init(nullptr, 80).code() == StatusCode::kInvalidArgument);
+  std::vector<float> big(129 * kMelFftBins, 0.0f);
+  CHECK(bank.init(big.data(), 129).code() == StatusCode::kInvalidArgument);
+  w[5 * kMelFftBins + 17] = std::nanf("");
+  const Status bad = bank.init(w.data(), 80);
+  CHECK(bad.code() == StatusCode::kBadModel);
+  CHECK(std::string(bad.message()) == "mel filters: weight 5x17 is not finite");
+  CHECK(bank.n_mels() == 0);  // a failed init leaves no usable bank
+}
+
+TEST_CASE("audio: log-mel refuses bad arguments with a specific status") {
+  std::vector<float> w = picking_bank(80);
+  MelFilterBank bank;
+  REQUIRE(bank.init(w.data(), 80).is_ok());
+  std::vector<float> x(1600, 0.1f);
+  PcmView pcm;
+  pcm.f32 = x.data();
+  pcm.count = x.size();
+  std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal) + 1);
+  std::vector<float> out(80 * 10);
+  float frame_max = 0;
+  CHECK(log_mel_spectrogram(bank, pcm, 10, scratch.data(), log_mel_scratch_bytes(), out.data()).is_ok());
+  CHECK(log_mel_spectrogram(bank, pcm, 10, scratch.data(), log_mel_scratch_bytes() - 1, out.data()).code() ==
+        StatusCode::kArenaTooSmall);
+  CHECK(log_mel_spectrogram(bank, pcm, 10, reinterpret_cast<char*>(scratch.data()) + 1, log_mel_scratch_bytes(),
+                            out.data())
+            .code() == StatusCode::kMisaligned);
+  CHECK(log_mel_spectrogram(bank, pcm, 11, scratch.data(), log_mel_scratch_bytes(), out.data()).code() ==
+        StatusCode::kLimitExceeded);
+  CHECK(log_mel_frame(bank, pcm, 10, scratch.data(), log_mel_scratch_bytes(), out.data(), 10, &frame_max).code() ==
+        StatusCode::kLimitExceeded);
+  PcmView both = pcm;
+  std::vector<int16_t> s16(1600);
+  both.s16 = s16.data();
+  CHECK(log_mel_spectrogram(bank, both, 10, scratch.data(), log_mel_scratch_bytes(), out.data()).code() ==
+        StatusCode::kInvalidArgument);
+  PcmView tiny = pcm;
+  tiny.count = 150;
+  const Status short_audio = log_mel_spectrogram(bank, tiny, 1, scratch.data(), log_mel_scratch_bytes(), out.data());
+  CHECK(short_audio.code() == StatusCode::kInvalidArgument);
+  CHECK(std::string(short_audio.message()) == "audio: 150 samples, the log-mel needs at least 201");
+  MelFilterBank empty;
+  CHECK(log_mel_spectrogram(empty, pcm, 10, scratch.data(), log_mel_scratch_bytes(), out.data()).code() ==
+        StatusCode::kNotReady);
+}
+
+TEST_CASE("audio: a spectrogram computed by hand") {
+  // A cosine on DFT bin 21 (840 Hz) through a bank whose row m picks bin
+  // 2m + 1: only row 10 sees it. Frames away from the edges hold exactly
+  // the windowed cosine, whose bin-21 power is (amplitude * 400 / 4)^2, and
+  // the Hann window's neighbours (half that amplitude) are on bins 20 and 22.
+  const float amplitude = 0.5f;
+  std::vector<float> x(3200);
+  for (size_t n = 0; n < x.size(); ++n) x[n] = amplitude * static_cast<float>(std::cos(2 * kPi * 21 * n / 400.0));
+  std::vector<float> w = picking_bank(80);
+  MelFilterBank bank;
+  REQUIRE(bank.init(w.data(), 80).is_ok());
+  PcmView pcm;
+  pcm.f32 = x.data();
+  pcm.count = x.size();
+  const size_t frames = log_mel_frame_count(pcm);
+  REQUIRE(frames == 20);
+  std::vector<float> out(80 * frames);
+  std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal) + 1);
+  REQUIRE(log_mel_spectrogram(bank, pcm, frames, scratch.data(), log_mel_scratch_bytes(), out.data()).is_ok());
+  const double peak = std::log10(std::pow(amplitude * 400.0 / 4.0, 2));
+  // Everything else is rounding noise, far below the clamp at peak - 8.
+  const double floor_value = (peak - 8.0 + 4.0) / 4.0;
+  for (size_t t = 2; t < frames - 2; ++t) {
+    CAPTURE(t);
+    CHECK(out[10 * frames + t] == doctest::Approx((peak + 4.0) / 4.0).epsilon(1e-5));
+    CHECK(out[3 * frames + t] == doctest::Approx(floor_value).epsilon(1e-5));
+    CHECK(out[79 * frames + t] == doctest::Approx(floor_value).epsilon(1e-5));
+  }
+
+  // Frame by frame into a strided buffer, then the final pass: the same values.
+  std::vector<float> by_frame(80 * frames);
+  float global_max = -INFINITY;
+  for (size_t t = 0; t < frames; ++t) {
+    float m = 0;
+    REQUIRE(log_mel_frame(bank, pcm, t, scratch.data(), log_mel_scratch_bytes(), &by_frame[t], frames, &m).is_ok());
+    global_max = std::max(global_max, m);
+  }
+  log_mel_finish(by_frame.data(), by_frame.size(), global_max);
+  CHECK(by_frame == out);
+}
+
+TEST_CASE("audio: int16 samples are scaled by 1/32768 and reflect padding mirrors the edges") {
+  // The same signal as int16 and as float gives the same spectrogram; and a
+  // signal equals its mirror image padded the way torch pads (no repeat of
+  // the edge sample), checked on the first frame through a second signal
+  // whose first 200 samples are the reflection written out.
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> dist(-32768, 32767);
+  std::vector<int16_t> s16(1000);
+  std::vector<float> f32(1000);
+  for (size_t n = 0; n < s16.size(); ++n) {
+    s16[n] = static_cast<int16_t>(dist(rng));
+    f32[n] = s16[n] / 32768.0f;
+  }
+  std::vector<float> filters = convert::whisper_mel_filters(80);
+  MelFilterBank bank;
+  REQUIRE(bank.init(filters.data(), 80).is_ok());
+  std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal) + 1);
+  PcmView a, b;
+  a.s16 = s16.data();
+  a.count = s16.size();
+  b.f32 = f32.data();
+  b.count = f32.size();
+  std::vector<float> out_a(80 * 6), out_b(80 * 6);
+  REQUIRE(log_mel_spectrogram(bank, a, 6, scratch.data(), log_mel_scratch_bytes(), out_a.data()).is_ok());
+  REQUIRE(log_mel_spectrogram(bank, b, 6, scratch.data(), log_mel_scratch_bytes(), out_b.data()).is_ok());
+  CHECK(out_a == out_b);
+
+  // Frame 0 of f32 is the window [-200, 200) of the padded signal: f32[200..1]
+  // then f32[0..199]. Written out after 120 filler samples, that window is
+  // frame 2 of the longer signal (it starts at 2 * 160 - 200 = 120), with no
+  // padding involved.
+  std::vector<float> mirrored(120, 0.3f);
+  for (size_t i = 200; i >= 1; --i) mirrored.push_back(f32[i]);
+  mirrored.insert(mirrored.end(), f32.begin(), f32.end());
+  PcmView c;
+  c.f32 = mirrored.data();
+  c.count = mirrored.size();
+  float first[80], mirrored_first[80], max_a = 0, max_c = 0;
+  REQUIRE(log_mel_frame(bank, b, 0, scratch.data(), log_mel_scratch_bytes(), first, 1, &max_a).is_ok());
+  REQUIRE(log_mel_frame(bank, c, 2, scratch.data(), log_mel_scratch_bytes(), mirrored_first, 1, &max_c).is_ok());
+  for (int m = 0; m < 80; ++m) CHECK(first[m] == mirrored_first[m]);
+  CHECK(max_a == max_c);
+}
+
+TEST_CASE("audio: a spectrogram allocates nothing") {
+  std::vector<float> filters = convert::whisper_mel_filters(128);
+  std::vector<float> x(16000);
+  for (size_t n = 0; n < x.size(); ++n) x[n] = static_cast<float>(std::sin(0.05 * static_cast<double>(n)));
+  PcmView pcm;
+  pcm.f32 = x.data();
+  pcm.count = x.size();
+  pcm.trailing_zeros = 480000;
+  std::vector<float> out(128 * 3000);
+  std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal));
+  MelFilterBank bank;
+  posix::allocation_window_open();
+  const Status init = bank.init(filters.data(), 128);
+  const Status s = log_mel_spectrogram(bank, pcm, 3000, scratch.data(), log_mel_scratch_bytes(), out.data());
+  const long allocations = posix::allocation_window_close();
+  CHECK(init.is_ok());
+  CHECK(s.is_ok());
+  CHECK(allocations == 0);
+}
