@@ -3,6 +3,8 @@
 # the README example) built with AddressSanitizer + UndefinedBehaviorSanitizer
 # (plus float-cast-overflow, which GCC's "undefined" leaves out). Any report
 # aborts its test: -fno-sanitize-recover=all, leaks checked at exit.
+# Then the thread tests under ThreadSanitizer (the pool, split linear layers,
+# whole sessions on threads 1..4), a build of the test binary only.
 # Run from the repository root with ../shared beside it; exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,3 +27,11 @@ export XATTN_SOAK_INPUTS=1000  # 10 rounds of the soak's 100 inputs: flatness st
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 ctest --test-dir build-sanitize --output-on-failure -j2 -LE tokenizer
 echo "ok: the suite is clean under ASan + UBSan ($(( $(date +%s) - start )) s)"
+
+echo "== the thread tests under ThreadSanitizer (build-tsan)"
+TSAN="-fsanitize=thread"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DXATTN_BUILD_BENCH=OFF \
+  -DCMAKE_CXX_FLAGS="-O1 -g $TSAN" -DCMAKE_C_FLAGS="-O1 -g $TSAN" -DCMAKE_EXE_LINKER_FLAGS="$TSAN" >/dev/null
+cmake --build build-tsan -j2 --target xattn_tests
+TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/xattn_tests -tc='thread pool*,linear: split*,threads:*'
+echo "ok: the thread tests are clean under ThreadSanitizer"

@@ -105,6 +105,7 @@ struct Report {
   const char* kernels = "";
   const char* kv_cache = "f32";    // static encoder KV cache precision
   const char* self_kv_cache = "f32";  // decoder self-attention cache precision
+  uint32_t threads = 1;            // Limits::threads
   uint64_t model_bytes = 0;
   uint64_t arena_bytes = 0;
   Plan plan;

@@ -21,7 +21,8 @@ const char kUsage[] =
     "  --kernels NAME        force a kernel path (scalar, sse4.2, avx2, avx512, avx512-vnni, neon, ...)\n"
     "  --kv-cache P          static encoder KV cache precision: f32 (default), f16, int8\n"
     "  --self-kv-cache P     decoder self-attention cache precision: f32 (default), f16, int8\n"
-    "  --cpu N               pin the process to CPU N\n"
+    "  --threads N           split layers over N threads (1; a fixed pool made before the session)\n"
+    "  --cpu N               pin the process to CPU N (with --threads T: CPUs N..N+T-1)\n"
     "  --roofline            measure read bandwidth and print the decoder step's lower bound\n"
     "  --kernel-figures      GEMV GB/s, GEMM GOPS and the machine's peaks, then exit\n"
     "  --json                JSON instead of the table\n"
@@ -100,6 +101,8 @@ std::string parse_options(int argc, char** argv, Options* o) {
       if ((e = need_number(1, 1u << 20)).empty()) o->plan.iterations = static_cast<uint32_t>(n);
     } else if (a == "--alloc-iterations") {
       if ((e = need_number(0, 1u << 20)).empty()) o->alloc_iterations = static_cast<uint32_t>(n);
+    } else if (a == "--threads") {
+      if ((e = need_number(1, kMaxThreads)).empty()) o->threads = static_cast<uint32_t>(n);
     } else if (a == "--cpu") {
       if ((e = need_number(0, 4095)).empty()) o->cpu = static_cast<int>(n);
     } else {

@@ -23,7 +23,8 @@ struct Options {
   KvPrecision self_kv_cache = KvPrecision::kFloat32;  // and of the decoder self-attention cache
   Plan plan;
   uint32_t alloc_iterations = 1000;
-  int cpu = -1;                    // pin to this CPU
+  uint32_t threads = 1;            // Limits::threads, run on a ThreadPool
+  int cpu = -1;                    // pin to this CPU (and the next threads - 1)
   bool json = false;
   bool roofline = false;
   bool kernel_figures = false;

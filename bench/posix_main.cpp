@@ -19,6 +19,7 @@
 #include "tokenizer_bench.h"
 #include "kernels/kernels.h"
 #include "mapped_file.h"
+#include "thread_pool.h"
 #include "synth.h"
 #include "xattn/text.h"
 #include "xattn_writer.h"
@@ -71,8 +72,8 @@ int main(int argc, char** argv) {
   if (o.cpu >= 0) {
     cpu_set_t set;
     CPU_ZERO(&set);
-    CPU_SET(o.cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set) != 0) return fail("cannot pin to CPU " + std::to_string(o.cpu));
+    for (uint32_t t = 0; t < o.threads; ++t) CPU_SET(o.cpu + static_cast<int>(t), &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) return fail("cannot pin to CPUs from " + std::to_string(o.cpu));
   }
 
   const xattn::kernels::KernelTable* table = &xattn::kernels::best_kernels();
@@ -142,9 +143,14 @@ int main(int argc, char** argv) {
   limits.alignment = false;
   limits.kv_cache = o.kv_cache;
   limits.self_kv_cache = o.self_kv_cache;
+  limits.threads = o.threads;
   const size_t arena_size = xattn::arena_bytes(model.config, limits);
   Buffer arena = aligned_buffer(arena_size);
   static xattn::Session session;
+  // Made before the session (after pinning: its threads inherit the CPUs) and
+  // kept to the end; the allocation proof below runs with it.
+  xattn::ThreadPool pool(o.threads);
+  session.set_parallel(pool.parallel());
   st = session.init_with_kernels(model, limits, arena.get(), arena_size, *table);
   if (!st.is_ok()) return fail(st.message());
 
@@ -154,6 +160,7 @@ int main(int argc, char** argv) {
   report.kernels = session.kernel_name();
   report.kv_cache = xattn::kv_precision_name(o.kv_cache);
   report.self_kv_cache = xattn::kv_precision_name(o.self_kv_cache);
+  report.threads = o.threads;
   report.model_bytes = size;
   report.arena_bytes = arena_size;
   report.plan = o.plan;

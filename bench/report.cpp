@@ -43,7 +43,7 @@ void print_table(const Report& r, PrintFn print) {
   const Plan& plan = r.plan;
   const Measurement& m = r.measured;
   p("model          %s (%s weights, %llu bytes)\n", r.model, r.weights, static_cast<unsigned long long>(r.model_bytes));
-  p("kernels        %s\n", r.kernels);
+  p("kernels        %s, %u thread%s\n", r.kernels, r.threads, r.threads == 1 ? "" : "s");
   p("arena          %llu bytes (KV cache %s, self-attention cache %s)\n", static_cast<unsigned long long>(r.arena_bytes),
     r.kv_cache, r.self_kv_cache);
   p("work           %u sentences x %u iterations (+%u warm-up), beam %u, %s %u steps\n", plan.sentences,
@@ -74,6 +74,7 @@ void print_json(const Report& r, PrintFn print) {
   const Measurement& m = r.measured;
   p("{\n  \"model\": \"%s\",\n  \"weights\": \"%s\",\n  \"kernels\": \"%s\",\n", r.model, r.weights, r.kernels);
   p("  \"kv_cache\": \"%s\",\n  \"self_kv_cache\": \"%s\",\n", r.kv_cache, r.self_kv_cache);
+  p("  \"threads\": %u,\n", r.threads);
   p("  \"model_bytes\": %llu,\n  \"arena_bytes\": %llu,\n", static_cast<unsigned long long>(r.model_bytes),
     static_cast<unsigned long long>(r.arena_bytes));
   p("  \"sentences\": %u,\n  \"iterations\": %u,\n  \"warmup\": %u,\n  \"beam\": %u,\n", plan.sentences,

@@ -59,7 +59,7 @@ TEST_CASE("self cache reorder: values and int8 scales follow their parent beam")
       for (size_t i = 0; i < plan.total; ++i) arena[i] = static_cast<uint8_t>(i * 131 + i / 251);
       const std::vector<uint8_t> before(arena, arena + plan.total);
       Workspace w;
-      w.init(*model, kernels::reference_kernels(), l, arena);
+      w.init(*model, kernels::reference_kernels(), l, ParallelFor(), arena);
       reorder_self_cache(w, k.parents, 4, k.sources, k.step);
       const size_t kept = (k.step + 1) * row_bytes, kept_scales = (k.step + 1) * scale_bytes;
       for (size_t layer = 0; layer < c.decoder_layers; ++layer)

@@ -39,6 +39,7 @@ void add_matrix(const MatrixView& m, TensorTotals* t) {
 
 const char kUsage[] =
     "usage: xattn inspect FILE [--max-source N] [--max-target N] [--beam N] [--kv-cache P] [--self-kv-cache P]\n"
+    "                          [--threads N]\n"
     "  what a model file holds, and the arena a session with these limits needs (P: f32, f16 or int8)\n";
 
 int inspect(Args& args, std::ostream& out, std::ostream& err) {
@@ -50,6 +51,7 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
   args.number("--beam", 1, kMaxBeam, &limits.max_beam);
   args.kv_precision("--kv-cache", &limits.kv_cache);
   args.kv_precision("--self-kv-cache", &limits.self_kv_cache);
+  args.number("--threads", 1, kMaxThreads, &limits.threads);
   std::string error = args.finish();
   if (error.empty() && !has_path) error = "missing the model FILE";
   if (!error.empty()) {
@@ -102,7 +104,7 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
   }
   const ArenaPlan plan = plan_arena(c, limits);
   out << "limits       source " << limits.max_source_length << ", target " << limits.max_target_length << ", beam "
-      << limits.max_beam << "\n";
+      << limits.max_beam << (limits.threads > 1 ? ", threads " + std::to_string(limits.threads) : std::string()) << "\n";
   out << "arena        " << plan.total << " bytes (static encoder KV cache " << kv_precision_name(limits.kv_cache) << ' '
       << plan.cross_cache.bytes + plan.cross_scales.bytes << ", self-attention cache "
       << kv_precision_name(limits.self_kv_cache) << ' ' << plan.self_cache.bytes + plan.self_scales.bytes << ")\n";
@@ -115,7 +117,7 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
 int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err) {
   Args args(argc, argv, 1,
             {{"--max-source", true}, {"--max-target", true}, {"--beam", true}, {"--kv-cache", true},
-             {"--self-kv-cache", true}});
+             {"--self-kv-cache", true}, {"--threads", true}});
   const int status = args.help() ? (out << kUsage, 0) : inspect(args, out, err);
   out.flush();
   if (!out) {

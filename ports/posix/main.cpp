@@ -19,8 +19,8 @@ const char kUsage[] =
     "            [--prefix \"t1 t2\"] [--end-token T] [--suppress \"t1 t2\"]... [--num-hypotheses N]\n"
     "            [--max-source N] [--truncate] [--scores] [--alignment] [--alignment-layer N] [--timing]\n"
     "            [--alignment-svg FILE] [--kernels scalar|sse4.2|avx2|avx512|avx512-vnni|neon|neon-dotprod]\n"
-    "            [--kv-cache f32|f16|int8] [--self-kv-cache f32|f16|int8]   < inputs\n"
-    "  inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P]\n"
+    "            [--kv-cache f32|f16|int8] [--self-kv-cache f32|f16|int8] [--threads N]   < inputs\n"
+    "  inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P --threads N]\n"
     "  mel AUDIO.wav [--mels 80|128 | --filters-from MODEL.bin] [--pad] [-o FILE.f32]   Whisper log-mel\n"
     "  tokenize (--spm FILE.model | --tiktoken FILE | --bpe vocab.json merges.txt) [--pieces] [--decode]\n"
     "Each command takes --help; options are given once each, as --opt VALUE or --opt=VALUE.\n";

@@ -41,6 +41,7 @@ const char kUsage[] =
     "  --kernels NAME        force a kernel path (scalar, sse4.2, avx2, avx512, avx512-vnni, neon, neon-dotprod)\n"
     "  --kv-cache P          static encoder KV cache precision: f32, f16 or int8\n"
     "  --self-kv-cache P     self-attention KV cache precision: f32, f16 or int8\n"
+    "  --threads N           split layers over N threads (1..64; default 1)\n"
     "Options are given once each (--suppress may repeat), as --opt VALUE or --opt=VALUE.\n";
 
 std::string format_score(float score) {
@@ -104,7 +105,8 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
              {"--min-length", true}, {"--num-hypotheses", true}, {"--max-source", true}, {"--prefix", true},
              {"--end-token", true}, {"--suppress", true, true}, {"--scores", false}, {"--alignment", false},
              {"--alignment-svg", true}, {"--alignment-layer", true}, {"--truncate", false}, {"--timing", false},
-             {"--kernels", true}, {"--kv-cache", true}, {"--self-kv-cache", true}});
+             {"--kernels", true}, {"--kv-cache", true}, {"--self-kv-cache", true},
+             {"--threads", true}});
   if (args.help()) {
     out << kUsage;
     out.flush();
@@ -136,6 +138,8 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
   KvPrecision kv_cache = KvPrecision::kFloat32, self_kv_cache = KvPrecision::kFloat32;
   args.kv_precision("--kv-cache", &kv_cache);
   args.kv_precision("--self-kv-cache", &self_kv_cache);
+  uint32_t threads = 1;
+  args.number("--threads", 1, kMaxThreads, &threads);
   std::string error = args.finish();
   if (error.empty() && !has_model) error = "--model FILE is required";
   if (error.empty() && svg && svg_path.empty()) error = "--alignment-svg needs a file name";
@@ -163,6 +167,7 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
   if (max_source) limits.max_source_length = max_source;
   limits.kv_cache = kv_cache;
   limits.self_kv_cache = self_kv_cache;
+  limits.threads = threads;
   error = translator.start(limits, kernel_path);
   // Errors that depend only on the options, reported once, before any input is read.
   if (error.empty()) error = translator.check(r);

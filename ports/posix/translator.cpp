@@ -97,6 +97,13 @@ std::string Translator::start(const Limits& limits, const kernels::KernelTable* 
   }
   uint8_t* base = arena_storage_.get();
   arena_ = base + (kArenaAlignment - reinterpret_cast<uintptr_t>(base) % kArenaAlignment) % kArenaAlignment;
+  // The pool is made once, before the session, and reused by a later start
+  // with as many threads or fewer.
+  if (limits.threads > 1 && limits.threads <= kMaxThreads && (!pool_ || pool_->threads() < limits.threads)) {
+    pool_.reset();
+    pool_.reset(new ThreadPool(limits.threads));
+  }
+  if (pool_) session_.set_parallel(pool_->parallel());
   const Status s = table ? session_.init_with_kernels(model_, limits, arena_, arena_size_, *table)
                          : session_.init(model_, limits, arena_, arena_size_);
   return s ? "" : status_text(s);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mapped_file.h"
+#include "thread_pool.h"
 #include "xattn/session.h"
 
 namespace xattn {
@@ -57,8 +58,9 @@ class Translator {
   // Each returns "" or a one-line error.
   std::string open_file(const std::string& path);
   std::string open_bytes(std::vector<uint8_t> bytes);
-  // Sizes the arena and creates the session; `table` forces a kernel path
-  // (null: the best this CPU runs).
+  // Sizes the arena and creates the session (and, for limits.threads > 1,
+  // the thread pool it runs on); `table` forces a kernel path (null: the
+  // best this CPU runs).
   std::string start(const Limits& limits, const kernels::KernelTable* table = nullptr);
   std::string start(const Limits& limits, const std::string& kernel_path);  // "" = the best
   std::string translate(const std::string& line, const TranslateRequest& request, TranslateOutput* out);
@@ -76,6 +78,7 @@ class Translator {
   MappedFile file_;
   std::vector<uint8_t> owned_;  // over-allocated; model bytes start 64-aligned inside
   ModelView model_;
+  std::unique_ptr<ThreadPool> pool_;  // before session_: it outlives the session's use of it
   Session session_;
   std::unique_ptr<uint8_t[]> arena_storage_;
   uint8_t* arena_ = nullptr;

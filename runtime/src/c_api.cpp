@@ -19,6 +19,8 @@ struct xattn_session {
   char message[XATTN_MESSAGE_BYTES];
 };
 
+static_assert(XATTN_MAX_THREADS == xattn::kMaxThreads, "the C and C++ thread limits agree");
+
 namespace {
 
 using xattn::Status;
@@ -81,6 +83,7 @@ xattn::Limits to_limits(const xattn_limits& l) {
   out.alignment = l.alignment != 0;
   out.kv_cache = to_precision(raw_value(l.kv_cache));
   out.self_kv_cache = to_precision(raw_value(l.self_kv_cache));
+  out.threads = l.threads == 0 ? 1 : l.threads;
   return out;
 }
 
@@ -93,7 +96,8 @@ extern "C" {
 xattn_limits xattn_default_limits(void) {
   const xattn::Limits l;
   return xattn_limits{l.max_source_length, l.max_target_length, l.max_beam, l.alignment ? 1 : 0,
-                      static_cast<xattn_kv_precision>(l.kv_cache), static_cast<xattn_kv_precision>(l.self_kv_cache)};
+                      static_cast<xattn_kv_precision>(l.kv_cache), static_cast<xattn_kv_precision>(l.self_kv_cache),
+                      l.threads, nullptr};
 }
 
 xattn_generate_options xattn_default_options(void) {
@@ -161,6 +165,13 @@ xattn_status xattn_session_create(const xattn_model* model, const xattn_limits* 
   }
   xattn_session* s = new (buffer) xattn_session();
   uint8_t* arena = static_cast<uint8_t*>(buffer) + XATTN_SESSION_HANDLE_BYTES;
+  if (limits->parallel) {
+    xattn::ParallelFor parallel;
+    parallel.pool = limits->parallel->pool;
+    parallel.workers = limits->parallel->workers;
+    parallel.run = limits->parallel->run;
+    s->session.set_parallel(parallel);
+  }
   const Status status =
       s->session.init(model->view, to_limits(*limits), arena, size - XATTN_SESSION_HANDLE_BYTES);
   report(status, s->message);

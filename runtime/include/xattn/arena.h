@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "xattn/config.h"
+#include "xattn/parallel.h"
 
 namespace xattn {
 
@@ -48,6 +49,15 @@ struct ArenaPlan {
   // encoder [head][2 max_source - 1] (signed distance), decoder
   // [head][max_target] (causal distance, read backwards). Empty otherwise.
   ArenaRegion encoder_bias, decoder_bias;
+  // Per-thread scratch, only when Limits::threads > 1 (empty otherwise): one
+  // slot per thread of task_*_slot bytes (a multiple of 64, so threads never
+  // share a cache line) in each. task_quantized: a private copy of the quantized
+  // activations (a packed int8 kernel may overwrite its input);
+  // task_output: a thread's outputs for kParallelStageRows rows of W when
+  // several activation rows are multiplied (their outputs are strided in y);
+  // task_probs: attention probabilities of a thread's queries.
+  ArenaRegion task_quantized, task_output, task_probs;
+  size_t task_quantized_slot = 0, task_output_slot = 0, task_probs_slot = 0;
   size_t total = 0;
 };
 
@@ -75,6 +85,13 @@ constexpr bool plannable(const ModelConfig& c, const Limits& l) {
 }
 
 }  // namespace arena_detail
+
+// Rows of W one task multiplies per kernel call when a linear layer has
+// several activation rows: the task stages those outputs (rows x this many
+// floats) before it scatters them into the strided output. 128 int8 rows of
+// a 512..2048-wide layer (64..256 KiB) stay in L2 while every activation row
+// passes, and the staging copy is 1/k of the work.
+constexpr size_t kParallelStageRows = 128;
 
 // Bytes per finished-hypothesis record (score, normalized score, length, storage slot).
 constexpr size_t kFinishedInfoBytes = 16;
@@ -146,6 +163,13 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   const bool relative = c.position == PositionEncoding::kRelativeBias;
   p.encoder_bias = a.take(relative ? c.num_heads * (2 * src - 1) * f : 0);
   p.decoder_bias = a.take(relative ? c.num_heads * positions * f : 0);
+  const uint64_t tasks = l.threads > 1 ? l.threads : 0;
+  p.task_quantized_slot = static_cast<size_t>(arena_detail::round_up(rows * quant_cols));
+  p.task_output_slot = static_cast<size_t>(arena_detail::round_up(rows * kParallelStageRows * f));
+  p.task_probs_slot = static_cast<size_t>(arena_detail::round_up(beam * src * f));
+  p.task_quantized = a.take(tasks * p.task_quantized_slot);
+  p.task_output = a.take(tasks * p.task_output_slot);
+  p.task_probs = a.take(tasks * p.task_probs_slot);
   p.total = a.at > static_cast<uint64_t>(kArenaTooLarge) ? kArenaTooLarge : static_cast<size_t>(a.at);
   return p;
 }

@@ -146,6 +146,11 @@ struct Limits {
   // outputs) it had before the self-attention cache had a choice.
   KvPrecision kv_cache = KvPrecision::kFloat32;       // the static encoder (cross-attention) cache
   KvPrecision self_kv_cache = KvPrecision::kFloat32;  // the decoder self-attention cache
+  // Tasks a linear layer or an attention call is split into, 1..kMaxThreads
+  // (xattn/parallel.h). More than 1 needs a ParallelFor with at least this
+  // many workers (Session::set_parallel) and adds per-thread scratch to the
+  // arena; outputs are the same bits for every value.
+  uint32_t threads = 1;
 };
 
 // Upper bounds the format accepts; they keep every size computation in 32/64

@@ -4,7 +4,8 @@
 // limits a session would refuse are refused everywhere, with the same message
 // and the numbers involved, before any byte count is trusted.
 //
-// It checks the ranges (lengths 1..kMaxSequence, beam 1..kMaxBeam), the KV
+// It checks the ranges (lengths 1..kMaxSequence, beam 1..kMaxBeam, threads
+// 1..kMaxThreads), the KV
 // precisions, the model's position range, that a beam search of max_beam
 // beams is possible (2 x beam candidates must fit in the target vocabulary,
 // as generate() requires), and that the planner's byte count fits this

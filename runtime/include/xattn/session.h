@@ -14,6 +14,7 @@
 #include "xattn/arena.h"
 #include "xattn/config.h"
 #include "xattn/model.h"
+#include "xattn/parallel.h"
 #include "xattn/status.h"
 
 namespace xattn {
@@ -71,6 +72,11 @@ class Session {
   // Places the session in `arena` (64-byte aligned, at least
   // arena_bytes(model.config, limits) bytes). The model must outlive the session.
   Status init(const ModelView& model, const Limits& limits, void* arena, size_t arena_size);
+
+  // The threads the next init hands work to when Limits::threads > 1 (init
+  // fails without one, or when it has fewer workers than Limits::threads).
+  // The pool must outlive the session and not run other work meanwhile.
+  void set_parallel(const ParallelFor& parallel) { parallel_ = parallel; }
   // As init, with a kernel table chosen by the caller (tests, benchmarks).
   Status init_with_kernels(const ModelView& model, const Limits& limits, void* arena,
                            size_t arena_size, const kernels::KernelTable& table);
@@ -107,6 +113,7 @@ class Session {
   // (kernel table, linear and attention set-up). Opaque words here, so no
   // internal type reaches this header.
   void* workspace_[kWorkspaceWords] = {};
+  ParallelFor parallel_;
   bool ready_ = false;
   bool encoded_ = false;
 };

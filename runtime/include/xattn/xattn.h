@@ -74,6 +74,20 @@ typedef struct xattn_error {
  * with one scale per row of one head. */
 typedef enum xattn_kv_precision { XATTN_KV_F32 = 0, XATTN_KV_F16 = 1, XATTN_KV_INT8 = 2 } xattn_kv_precision;
 
+/* Threads (xattn/parallel.h): the runtime creates none. A host that wants
+ * several cores makes a fixed pool once (ports/posix/xattn_thread_pool.h,
+ * library xattn_threads, or its own) and describes it here; run(pool,
+ * threads, count, task, context) calls task(context, i, thread) for each i in
+ * [0, count) once, on at most `threads` threads numbered 0..threads-1 (0: the
+ * caller), and returns when all are done, without allocating. */
+#define XATTN_MAX_THREADS 64u
+typedef void (*xattn_task)(void* context, uint32_t task, uint32_t thread);
+typedef struct xattn_parallel {
+  void* pool;
+  uint32_t workers; /* threads the pool has, the caller's included */
+  void (*run)(void* pool, uint32_t threads, uint32_t count, xattn_task task, void* context);
+} xattn_parallel;
+
 typedef struct xattn_limits {
   uint32_t max_source_length; /* source tokens per encode */
   uint32_t max_target_length; /* decoding steps, prefix and end token included */
@@ -82,6 +96,11 @@ typedef struct xattn_limits {
   /* Smaller caches: a smaller buffer, outputs close to float32's. */
   xattn_kv_precision kv_cache;      /* the static encoder (cross-attention) cache */
   xattn_kv_precision self_kv_cache; /* the decoder self-attention cache */
+  /* 0 or 1: one thread. 2..XATTN_MAX_THREADS: layers are split over that many
+   * tasks run by `parallel` (at least as many workers; it must outlive the
+   * session); the buffer grows by per-thread scratch; outputs stay the same bits. */
+  uint32_t threads;
+  const xattn_parallel* parallel;
 } xattn_limits;
 
 typedef struct xattn_token_span {
@@ -110,7 +129,7 @@ typedef struct xattn_hypothesis {
   const float* alignment;  /* [length x source_length] or NULL */
 } xattn_hypothesis;
 
-/* Defaults: limits 64/64/beam 4 with alignment, float32 KV caches; options greedy, as CTranslate2. */
+/* Defaults: limits 64/64/beam 4 with alignment, float32 KV caches, one thread; options greedy, as CTranslate2. */
 xattn_limits xattn_default_limits(void);
 xattn_generate_options xattn_default_options(void);
 const char* xattn_status_name(xattn_status status);

@@ -9,36 +9,67 @@
 namespace xattn {
 namespace {
 
-// Self-attention reads K and V in place from the fused [S x 3d] projection
-// (rows 3d apart); queries go to the kernel in groups of up to max_beam rows,
-// the probability rows the arena holds.
-void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const float* in, size_t s,
-                            float* out) {
+// The queries of one attention call, split over tasks: each task takes
+// whole groups (of up to max_beam queries, the probability rows a slot
+// holds), so every query is computed in the same group for any thread count.
+struct QuerySplit {
+  const Workspace* w;
+  kernels::Attention a;
+  size_t s;      // queries
+  size_t chunk;  // queries per task, a multiple of max_beam
+  bool own_probs;
+};
+
+void query_task(void* context, uint32_t t, uint32_t thread) {
+  const QuerySplit& q = *static_cast<const QuerySplit*>(context);
+  const Workspace& w = *q.w;
   const size_t d = w.model->config.d_model;
-  const size_t span = 2 * w.limits.max_source_length - 1;
-  w.linear(layer.self_qkv, in, s, w.wide);
-  kernels::Attention a = w.attention;
-  a.q_stride = 3 * d;
-  a.k.data = w.wide + d;
-  a.k.stride = 3 * d;
-  a.v.data = w.wide + 2 * d;
-  a.v.stride = 3 * d;
-  a.len = s;
-  for (size_t i = 0; i < s; i += w.max_beam) {
+  kernels::Attention a = q.a;
+  if (q.own_probs) a.probs = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(w.task_probs) + thread * w.task_probs_slot);
+  const size_t end = (t + 1) * q.chunk < q.s ? (t + 1) * q.chunk : q.s;
+  for (size_t i = t * q.chunk; i < end; i += w.max_beam) {
     a.q = w.wide + i * 3 * d;
-    a.nq = s - i < w.max_beam ? s - i : w.max_beam;
+    a.nq = end - i < w.max_beam ? end - i : w.max_beam;
     a.out = w.context + i * d;
     if (w.encoder_bias != nullptr) {
       // Query i + b, key j reads row h at (j - i - b) + max_source - 1.
       kernels::ScoreBias bias;
       bias.data = w.encoder_bias + (w.limits.max_source_length - 1) - i;
-      bias.head_stride = static_cast<ptrdiff_t>(span);
+      bias.head_stride = static_cast<ptrdiff_t>(2 * w.limits.max_source_length - 1);
       bias.query_stride = -1;
       w.kernels->attention_biased(a, bias);
     } else {
       w.kernels->attention(a);
     }
   }
+}
+
+// Self-attention reads K and V in place from the fused [S x 3d] projection
+// (rows 3d apart); queries go to the kernel in groups of up to max_beam rows,
+// the probability rows the arena holds. Groups are split over threads when
+// the call is large enough (the same bounds as a linear layer's split).
+void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const float* in, size_t s,
+                            float* out) {
+  const size_t d = w.model->config.d_model;
+  w.linear(layer.self_qkv, in, s, w.wide);
+  QuerySplit q{&w, w.attention, s, 0, false};
+  q.a.q_stride = 3 * d;
+  q.a.k.data = w.wide + d;
+  q.a.k.stride = 3 * d;
+  q.a.v.data = w.wide + 2 * d;
+  q.a.v.stride = 3 * d;
+  q.a.len = s;
+  const size_t groups = (s + w.max_beam - 1) / w.max_beam;
+  const LinearContext& lc = w.linear_context;
+  const size_t work = 2 * s * s * d;  // scores and weighted sum
+  size_t tasks = lc.tasks > 1 && work / lc.min_task_work >= 2 ? work / lc.min_piece_work : 1;
+  if (tasks > size_t{kTasksPerThread} * lc.tasks) tasks = size_t{kTasksPerThread} * lc.tasks;
+  if (tasks > groups) tasks = groups;
+  if (tasks < 1) tasks = 1;
+  q.chunk = (groups + tasks - 1) / tasks * w.max_beam;
+  tasks = (s + q.chunk - 1) / q.chunk;
+  q.own_probs = tasks > 1;
+  w.parallel_for(tasks, query_task, &q);
   w.linear(layer.self_out, w.context, s, out);
 }
 

@@ -24,6 +24,10 @@ Status check_limits(const ModelConfig& c, const Limits& l) {
     return invalid("max beam ").add(static_cast<uint64_t>(l.max_beam)).add(" is outside 1..")
         .add(static_cast<uint64_t>(kMaxBeam));
   }
+  if (l.threads == 0 || l.threads > kMaxThreads) {
+    return invalid("threads ").add(static_cast<uint64_t>(l.threads)).add(" is outside 1..")
+        .add(static_cast<uint64_t>(kMaxThreads));
+  }
   if (!known(l.kv_cache)) return invalid("unknown KV-cache precision");
   if (!known(l.self_kv_cache)) return invalid("unknown self-attention KV-cache precision");
   if (c.position == PositionEncoding::kSinusoidal && l.max_source_length > c.max_positions) {

@@ -55,6 +55,10 @@ Status Session::init_with_kernels(const ModelView& model, const Limits& limits, 
   if (!s) return s;
   s = check_limits(model.config, limits);
   if (!s) return s;
+  if (limits.threads > 1 && (parallel_.run == nullptr || parallel_.workers < limits.threads)) {
+    return Status::error(StatusCode::kInvalidArgument).add("session: limits ask for ")
+        .add(static_cast<uint64_t>(limits.threads)).add(" threads; set_parallel() a pool with at least as many workers");
+  }
   if (arena == nullptr || reinterpret_cast<uintptr_t>(arena) % kArenaAlignment != 0) {
     return Status::error(StatusCode::kMisaligned).add("session: arena must be 64-byte aligned");
   }
@@ -67,7 +71,7 @@ Status Session::init_with_kernels(const ModelView& model, const Limits& limits, 
         .add(static_cast<uint64_t>(arena_size)).add(" bytes, needs ").add(static_cast<uint64_t>(needed));
   }
   new (workspace_) Workspace();
-  workspace().init(model, table, limits, static_cast<uint8_t*>(arena));
+  workspace().init(model, table, limits, parallel_, static_cast<uint8_t*>(arena));
   ready_ = true;
   return Status::ok();
 }

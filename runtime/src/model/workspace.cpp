@@ -6,7 +6,8 @@
 
 namespace xattn {
 
-void Workspace::init(const ModelView& m, const kernels::KernelTable& table, const Limits& l, uint8_t* arena) {
+void Workspace::init(const ModelView& m, const kernels::KernelTable& table, const Limits& l,
+                     const ParallelFor& parallel, uint8_t* arena) {
   const ArenaPlan p = plan_arena(m.config, l);
   const ModelConfig& c = m.config;
   model = &m;
@@ -46,6 +47,14 @@ void Workspace::init(const ModelView& m, const kernels::KernelTable& table, cons
   linear_context.quantized = quantized;
   linear_context.quantized_scales = quantized_scales;
   linear_context.rounding = c.activation_rounding;
+  linear_context.tasks = l.threads > 1 ? l.threads : 1;
+  if (linear_context.tasks > 1) linear_context.parallel = parallel;
+  linear_context.task_quantized = arena + p.task_quantized.offset;
+  linear_context.task_quantized_slot = p.task_quantized_slot;
+  linear_context.task_output = arena + p.task_output.offset;
+  linear_context.task_output_slot = p.task_output_slot;
+  task_probs = f(p.task_probs);
+  task_probs_slot = p.task_probs_slot;
   attention = kernels::Attention();
   attention.heads = c.num_heads;
   attention.dh = c.head_dim();

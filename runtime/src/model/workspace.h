@@ -60,6 +60,8 @@ struct Workspace {
   uint8_t* self_cache = nullptr;   // Limits::self_kv_cache precision
   float* self_scales = nullptr;    // int8 cache only
   uint8_t* reorder = nullptr;
+  float* task_probs = nullptr;  // Limits::threads slots of task_probs_slot bytes (threads > 1)
+  size_t task_probs_slot = 0;
   float* logits = nullptr;
   float* step_alignment = nullptr;
   SearchRegions search;
@@ -67,7 +69,17 @@ struct Workspace {
   uint32_t source_length = 0;
 
   // Places every region in `arena` (at least arena_bytes(m.config, l) bytes).
-  void init(const ModelView& m, const kernels::KernelTable& table, const Limits& l, uint8_t* arena);
+  // `parallel` runs the tasks when l.threads > 1 (then it has run and at
+  // least l.threads workers).
+  void init(const ModelView& m, const kernels::KernelTable& table, const Limits& l, const ParallelFor& parallel,
+            uint8_t* arena);
+
+  // task(context, i, thread) for i in [0, tasks), on the session's threads when tasks > 1.
+  void parallel_for(size_t tasks, ParallelTask task, void* context) const {
+    if (tasks <= 1) return task(context, 0, 0);
+    const ParallelFor& p = linear_context.parallel;
+    p.run(p.pool, linear_context.tasks, static_cast<uint32_t>(tasks), task, context);
+  }
 
   // y = x . W^T + bias for `rows` rows, on the layer's prepared kernel.
   void linear(const LinearView& layer, const float* in, size_t rows, float* out) const {

@@ -1,24 +1,54 @@
 // A linear layer, float32 or int8 (with CTranslate2's dynamic per-row
 // activation quantization), on the kernel open_model chose for its weight
-// (MatrixView::kernel) from the session's kernel table.
+// (MatrixView::kernel) from the session's kernel table; split over the
+// session's threads by rows of W when the layer is large enough.
 #pragma once
 
 #include <cstddef>
 
 #include "kernels/kernels.h"
 #include "xattn/model.h"
+#include "xattn/parallel.h"
 
 namespace xattn {
 
+// A layer is split only when it has at least twice this many multiply-adds
+// (activation rows x rows of W x k), so each of two threads gets this much. Waking the pool and
+// waiting for it costs about 2-5 us on a 2-core x86 host with spinning
+// workers (more when they sleep); 2^17 int8 multiply-adds stream 128 KiB of
+// weights for one activation row, about 10 us at 13 GB/s, so a smaller
+// share would spend a large part of its time on the hand-off. This keeps the
+// single-token decoder of small models (d_model 256: 64 Ki per d x d layer)
+// on one thread.
+constexpr size_t kMinTaskMultiplyAdds = size_t{1} << 17;
+// Once split, a layer is cut into pieces of at least this much work (up to
+// kTasksPerThread per thread): claiming a piece costs well under a
+// microsecond, 2^15 multiply-adds take a few.
+constexpr size_t kMinPieceMultiplyAdds = size_t{1} << 15;
+
 // What every linear layer of a session shares, fixed at init: the kernel
 // table, the int8 activation scratch (rows x cols bytes, rows floats, sized
-// by the arena plan) and the model's activation rounding.
+// by the arena plan), the model's activation rounding, and the threads with
+// their per-task scratch (xattn/arena.h, task_*).
 struct LinearContext {
   const kernels::KernelTable* kernels = nullptr;
   int8_t* quantized = nullptr;
   float* quantized_scales = nullptr;
   Rounding rounding = Rounding::kNearestEven;
+  ParallelFor parallel;   // used when tasks > 1
+  uint32_t tasks = 1;     // Limits::threads
+  uint8_t* task_quantized = nullptr;  // a slot of task_quantized_slot bytes per thread
+  size_t task_quantized_slot = 0;
+  uint8_t* task_output = nullptr;     // a slot of task_output_slot bytes per thread
+  size_t task_output_slot = 0;
+  size_t min_task_work = kMinTaskMultiplyAdds;    // tests lower these to split small shapes
+  size_t min_piece_work = kMinPieceMultiplyAdds;
 };
+
+// Tasks a layer of `rows` activation rows and an n x k weight is split into
+// (1: not split): chunks are whole 16-row blocks (format layout 1 and 2
+// block height).
+size_t linear_tasks(const LinearContext& context, size_t rows, size_t n, size_t k);
 
 // y[rows x out] = x[rows x in] . W^T + bias. y must not alias x.
 void linear(const LinearContext& context, const LinearView& layer, const float* x, size_t rows, float* y);

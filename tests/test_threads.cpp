@@ -1,0 +1,226 @@
+// Threads: the pool runs every task exactly once; a linear layer split over
+// tasks gives the same bits as one call, on odd shapes, for every kernel
+// table and weight layout, whatever order the tasks run in; limits and the
+// plan account for threads. (Whole sessions: test_threads_session.cpp.)
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "nn/linear.h"
+#include "thread_pool.h"
+#include "xattn/arena.h"
+#include "xattn/format.h"
+#include "xattn/session.h"
+#include "xattn_thread_pool.h"
+
+namespace xattn {
+namespace {
+
+namespace fmt = format;
+
+struct Runs {
+  std::vector<std::atomic<uint32_t>> runs = std::vector<std::atomic<uint32_t>>(32);
+  uint32_t threads = 0;
+  std::atomic<bool> thread_in_range{true};
+  static void task(void* c, uint32_t i, uint32_t thread) {
+    Runs& r = *static_cast<Runs*>(c);
+    r.runs[i]++;
+    if (thread >= r.threads) r.thread_in_range = false;
+  }
+};
+
+TEST_CASE("thread pool: every task of every job runs exactly once, on the threads asked for") {
+  for (uint32_t workers = 1; workers <= 4; ++workers) {
+    CAPTURE(workers);
+    ThreadPool pool(workers);
+    const ParallelFor& p = pool.parallel();
+    CHECK(p.workers == workers);
+    std::mt19937 rng(workers);
+    Runs r;
+    bool all_once = true;
+    for (int job = 0; job < 3000; ++job) {
+      const uint32_t count = 1 + rng() % 32;
+      r.threads = 1 + rng() % workers;
+      for (auto& n : r.runs) n.store(0);
+      p.run(p.pool, r.threads, count, Runs::task, &r);
+      for (uint32_t i = 0; i < 32; ++i) all_once = all_once && r.runs[i].load() == (i < count ? 1u : 0u);
+    }
+    CHECK(all_once);
+    CHECK(r.thread_in_range.load());
+  }
+}
+
+TEST_CASE("thread pool: the C helper checks its range and describes its pool") {
+  CHECK(xattn_thread_pool_create(0) == nullptr);
+  CHECK(xattn_thread_pool_create(XATTN_MAX_THREADS + 1) == nullptr);
+  xattn_thread_pool* pool = xattn_thread_pool_create(3);
+  REQUIRE(pool != nullptr);
+  const xattn_parallel* p = xattn_thread_pool_parallel(pool);
+  REQUIRE(p != nullptr);
+  CHECK(p->workers == 3);
+  std::atomic<uint32_t> sum{0};
+  p->run(p->pool, 3, 5, [](void* c, uint32_t i, uint32_t) { *static_cast<std::atomic<uint32_t>*>(c) += i + 1; },
+         &sum);
+  CHECK(sum.load() == 15);
+  xattn_thread_pool_destroy(pool);
+}
+
+// Runs the tasks last to first on this thread, as thread threads - 1: the
+// split must not depend on order or on the thread.
+void run_reversed(void*, uint32_t threads, uint32_t count, ParallelTask task, void* context) {
+  for (uint32_t i = count; i-- > 0;) task(context, i, threads - 1);
+}
+
+struct Layer {
+  std::vector<float> f32;
+  std::vector<int8_t> i8;
+  std::vector<float> scales, bias;
+  std::vector<int32_t> sums;
+  LinearView view;
+};
+
+Layer make_layer(LinearKernel kind, size_t n, size_t k, bool bias, std::mt19937& rng) {
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  Layer l;
+  const bool int8 = kind >= LinearKernel::kInt8, packed = kind == LinearKernel::kFloat32Packed || kind == LinearKernel::kInt8Packed;
+  std::vector<float> w(n * k);
+  std::vector<int8_t> q(n * k);
+  for (float& v : w) v = value(rng);
+  for (int8_t& v : q) v = static_cast<int8_t>(static_cast<int>(rng() % 255) - 127);
+  l.bias.resize(n);
+  for (float& v : l.bias) v = value(rng);
+  l.scales.resize(n);
+  for (float& v : l.scales) v = 50.0f + 100.0f * (value(rng) + 1.0f);
+  l.sums.assign(n, 0);
+  l.f32.resize(n * k);
+  l.i8.resize(n * k);
+  for (uint32_t r = 0; r < n; ++r) {
+    for (uint32_t c = 0; c < k; ++c) {
+      const size_t at = r * k + c;
+      l.f32[packed ? fmt::packed_f32_offset(uint32_t(n), uint32_t(k), r, c) : at] = w[at];
+      l.i8[packed ? fmt::packed_offset(uint32_t(n), uint32_t(k), r, c) : at] = q[at];
+      l.sums[r] += q[at];
+    }
+  }
+  MatrixView& m = l.view.weight;
+  m.kernel = kind;
+  m.rows = uint32_t(n);
+  m.cols = uint32_t(k);
+  m.data = int8 ? static_cast<const void*>(l.i8.data()) : static_cast<const void*>(l.f32.data());
+  m.scales = int8 ? l.scales.data() : nullptr;
+  m.row_sums = kind == LinearKernel::kInt8Packed ? l.sums.data() : nullptr;
+  l.view.bias = bias ? l.bias.data() : nullptr;
+  return l;
+}
+
+TEST_CASE("linear: split over 2..4 tasks is bit-identical to one call, every table, layout and odd shape") {
+  const kernels::KernelTable* tables[16];
+  const size_t table_count = kernels::available_kernels(tables, 16);
+  ThreadPool pool(4);
+  ParallelFor reversed;
+  reversed.workers = kMaxThreads;
+  reversed.run = run_reversed;
+  std::mt19937 rng(41);
+  std::uniform_real_distribution<float> value(-2.0f, 2.0f);
+  const size_t ms[] = {1, 2, 5};
+  const size_t ks[] = {4, 36, 68};
+  const size_t ns[] = {1, 15, 16, 17, 33, 47, 100, 300};
+  size_t compared = 0, split = 0;
+  for (size_t t = 0; t < table_count; ++t) {
+    CAPTURE(std::string(tables[t]->name));
+    for (uint8_t kind = 0; kind < kLinearKernelCount; ++kind) {
+      CAPTURE(int(kind));
+      for (size_t m : ms)
+        for (size_t k : ks)
+          for (size_t n : ns) {
+            CAPTURE(m);
+            CAPTURE(k);
+            CAPTURE(n);
+            const Layer layer = make_layer(static_cast<LinearKernel>(kind), n, k, (n % 2) == 1, rng);
+            std::vector<float> x(m * k);
+            for (float& v : x) v = value(rng);
+            std::vector<int8_t> quantized(m * k);
+            std::vector<float> quantized_scales(m);
+            std::vector<uint8_t> task_q(4 * m * k), task_out(4 * m * kParallelStageRows * sizeof(float));
+            LinearContext c;
+            c.kernels = tables[t];
+            c.quantized = quantized.data();
+            c.quantized_scales = quantized_scales.data();
+            c.task_quantized = task_q.data();
+            c.task_quantized_slot = m * k;
+            c.task_output = task_out.data();
+            c.task_output_slot = m * kParallelStageRows * sizeof(float);
+            c.min_task_work = 1;
+            c.min_piece_work = 1;
+            std::vector<float> one(m * n), y(m * n);
+            linear(c, layer.view, x.data(), m, one.data());
+            for (uint32_t tasks = 2; tasks <= 4; ++tasks) {
+              for (const ParallelFor* p : {&pool.parallel(), static_cast<const ParallelFor*>(&reversed)}) {
+                c.tasks = tasks;
+                c.parallel = *p;
+                std::fill(y.begin(), y.end(), -1.0f);
+                linear(c, layer.view, x.data(), m, y.data());
+                CHECK(std::memcmp(one.data(), y.data(), y.size() * sizeof(float)) == 0);
+                ++compared;
+                split += linear_tasks(c, m, n, k) > 1;
+              }
+            }
+          }
+    }
+  }
+  CHECK(split > compared / 2);  // most comparisons did split
+}
+
+TEST_CASE("linear: tiny layers stay on one thread") {
+  LinearContext c;
+  c.tasks = 4;
+  CHECK(linear_tasks(c, 1, 256, 256) == 1);     // d_model 256: a decoder GEMV of a small model
+  CHECK(linear_tasks(c, 1, 512, 256) == 1);     // 128 Ki multiply-adds: under 2 x the bound
+  CHECK(linear_tasks(c, 1, 512, 512) == 8);     // 8 pieces of 32 Ki
+  CHECK(linear_tasks(c, 32, 2048, 512) == 16);  // at most 4 pieces per thread
+  CHECK(linear_tasks(c, 32, 16, 4096) == 1);    // one 16-row block cannot be split
+  CHECK(linear_tasks(c, 64, 40, 4096) == 3);    // 3 blocks of 16 rows
+  c.tasks = 1;
+  CHECK(linear_tasks(c, 32, 2048, 512) == 1);
+}
+
+ModelConfig small_config() {
+  ModelConfig c;
+  c.encoder_layers = 2;
+  c.decoder_layers = 2;
+  c.d_model = 64;
+  c.num_heads = 4;
+  c.ffn_dim = 128;
+  c.source_vocab_size = 50;
+  c.target_vocab_size = 60;
+  c.max_positions = 256;
+  return c;
+}
+
+TEST_CASE("limits and plan: threads are checked, and only threads > 1 adds per-thread scratch") {
+  const ModelConfig c = small_config();
+  Limits l;
+  l.max_source_length = 20;
+  l.max_beam = 3;
+  const ArenaPlan one = plan_arena(c, l);
+  CHECK(one.task_quantized.bytes == 0);
+  CHECK(one.task_output.bytes == 0);
+  CHECK(one.task_probs.bytes == 0);
+  l.threads = 3;
+  const ArenaPlan three = plan_arena(c, l);
+  CHECK(three.task_quantized.bytes == 3 * three.task_quantized_slot);
+  CHECK(three.task_quantized_slot >= 20 * 128);       // rows x widest linear input
+  CHECK(three.task_output.bytes == 3 * three.task_output_slot);
+  CHECK(three.task_output_slot >= 20 * kParallelStageRows * sizeof(float));
+  CHECK(three.task_probs.bytes == 3 * three.task_probs_slot);
+  CHECK(three.task_probs_slot >= 3 * 20 * sizeof(float));  // a group of max_beam queries over the source
+  CHECK(three.task_quantized_slot % kArenaAlignment == 0);
+  CHECK(three.total == one.total + three.task_quantized.bytes + three.task_output.bytes + three.task_probs.bytes);
+}
+
+}  // namespace
+}  // namespace xattn

@@ -1,0 +1,218 @@
+// Threads, whole sessions: for Limits::threads 1..4 a session gives the same
+// tokens, and the same bits of every score and alignment, greedy and beam
+// 4, float32 and int8 weights, packed and row-major, with a KV cache at each
+// precision; the layers really are split (the pool is called), no byte past
+// arena_bytes() is written, and init refuses threads it cannot run.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "aligned_bytes.h"
+#include "synth.h"
+#include "thread_pool.h"
+#include "xattn/session.h"
+#include "xattn/xattn.h"
+#include "xattn_thread_pool.h"
+#include "xattn_writer.h"
+
+namespace xattn {
+namespace {
+
+// Counts the jobs handed to a pool, then runs them on it.
+struct CountingPool {
+  const ParallelFor* inner = nullptr;
+  std::atomic<uint64_t> jobs{0};
+  static void run(void* self, uint32_t threads, uint32_t count, ParallelTask task, void* context) {
+    CountingPool& p = *static_cast<CountingPool*>(self);
+    ++p.jobs;
+    p.inner->run(p.inner->pool, threads, count, task, context);
+  }
+  ParallelFor parallel() {
+    ParallelFor f;
+    f.pool = this;
+    f.workers = inner->workers;
+    f.run = run;
+    return f;
+  }
+};
+
+uint32_t bits_of(float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, sizeof b);
+  return b;
+}
+
+constexpr size_t kGuard = 256;
+
+// Every hypothesis of every input, as bits: length, tokens, score, alignment.
+std::vector<uint32_t> translate(const ModelView& model, Limits limits, uint32_t beam, const ParallelFor* parallel,
+                                const std::vector<std::vector<uint32_t>>& inputs, bool* guard_intact) {
+  const size_t bytes = arena_bytes(model.config, limits);
+  std::vector<uint8_t> storage(bytes + kGuard + 64, 0xa5);
+  uint8_t* arena = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+  Session session;
+  if (parallel) session.set_parallel(*parallel);
+  const Status s = session.init(model, limits, arena, bytes);
+  REQUIRE_MESSAGE(s.is_ok(), s.message());
+  std::vector<uint32_t> out;
+  for (const auto& input : inputs) {
+    REQUIRE(session.encode(input.data(), input.size()));
+    GenerateOptions o;
+    o.beam_size = beam;
+    o.num_hypotheses = beam;
+    o.return_alignment = true;
+    o.min_length = limits.max_target_length;  // every step runs: more layers compared
+    Result r;
+    const Status g = session.generate(o, &r);
+    REQUIRE_MESSAGE(g.is_ok(), g.message());
+    for (uint32_t i = 0; i < r.count; ++i) {
+      const Hypothesis& h = r.hypotheses[i];
+      out.push_back(h.length);
+      out.insert(out.end(), h.tokens, h.tokens + h.length);
+      out.push_back(bits_of(h.score));
+      for (size_t k = 0; k < size_t(h.length) * r.source_length; ++k) out.push_back(bits_of(h.alignment[k]));
+    }
+  }
+  *guard_intact = true;
+  for (size_t i = bytes; i < bytes + kGuard; ++i) *guard_intact = *guard_intact && arena[i] == 0xa5;
+  return out;
+}
+
+void check_model(const convert::XattnModelContents& contents, bool packed) {
+  convert::XattnModelContents copy = contents;
+  copy.pack_weights = packed;
+  std::vector<uint8_t> file;
+  REQUIRE(convert::write_xattn_model(copy, &file).empty());
+  xattn_test::AlignedBytes bytes(file);
+  auto model = std::make_unique<ModelView>();
+  REQUIRE(open_model(bytes.data(), bytes.size(), model.get()));
+  // 40 tokens: the encoder's attention is split too; 9: a short one.
+  std::vector<std::vector<uint32_t>> inputs(2);
+  for (uint32_t i = 0; i < 40; ++i) inputs[0].push_back(4 + (i * 37) % 900);
+  for (uint32_t i = 0; i < 9; ++i) inputs[1].push_back(10 + i * 11);
+  ThreadPool pool(4);
+  for (KvPrecision kv : {KvPrecision::kFloat32, KvPrecision::kInt8}) {
+    for (uint32_t beam : {1u, 4u}) {
+      Limits l;
+      l.max_source_length = 40;
+      l.max_target_length = 6;
+      l.max_beam = beam;
+      l.kv_cache = kv;
+      l.self_kv_cache = kv;
+      INFO("packed " << packed << ", kv " << kv_precision_name(kv) << ", beam " << beam);
+      bool intact = false;
+      const std::vector<uint32_t> one = translate(*model, l, beam, nullptr, inputs, &intact);
+      CHECK(intact);
+      CHECK(one.size() > 2 * beam * 6);
+      for (uint32_t threads = 2; threads <= 4; ++threads) {
+        CAPTURE(threads);
+        l.threads = threads;
+        CountingPool counting;
+        counting.inner = &pool.parallel();
+        const ParallelFor p = counting.parallel();
+        const std::vector<uint32_t> many = translate(*model, l, beam, &p, inputs, &intact);
+        CHECK(intact);
+        CHECK(counting.jobs.load() > 0);
+        CHECK(many == one);
+      }
+    }
+  }
+}
+
+TEST_CASE("threads: sessions give the same bits for threads 1..4 (float32 weights, packed and row-major)") {
+  convert::XattnModelContents contents;
+  REQUIRE(convert::synth_model("transformer-tiny", convert::WeightType::kFloat32, 3, &contents).empty());
+  for (bool packed : {true, false}) check_model(contents, packed);
+}
+
+TEST_CASE("threads: sessions give the same bits for threads 1..4 (int8 weights, packed and row-major)") {
+  convert::XattnModelContents contents;
+  REQUIRE(convert::synth_model("transformer-tiny", convert::WeightType::kInt8, 3, &contents).empty());
+  for (bool packed : {true, false}) check_model(contents, packed);
+}
+
+TEST_CASE("threads: init refuses threads it cannot run") {
+  convert::XattnModelContents contents;
+  REQUIRE(convert::synth_model("transformer-tiny", convert::WeightType::kInt8, 3, &contents).empty());
+  std::vector<uint8_t> file;
+  REQUIRE(convert::write_xattn_model(contents, &file).empty());
+  xattn_test::AlignedBytes bytes(file);
+  auto model = std::make_unique<ModelView>();
+  REQUIRE(open_model(bytes.data(), bytes.size(), model.get()));
+  Limits l;
+  l.max_source_length = 8;
+  l.max_target_length = 8;
+  std::vector<uint8_t> storage;
+  auto init = [&](Session& s, const Limits& limits) {
+    storage.assign(arena_bytes(model->config, limits) + 64, 0);
+    uint8_t* arena = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+    return s.init(*model, limits, arena, storage.size() - 64);
+  };
+  Session s;
+  for (uint32_t bad : {0u, kMaxThreads + 1}) {
+    l.threads = bad;
+    const Status st = init(s, l);
+    CHECK(st.code() == StatusCode::kInvalidArgument);
+    CHECK(std::string(st.message()).find("threads " + std::to_string(bad) + " is outside 1..64") != std::string::npos);
+  }
+  l.threads = 2;
+  CHECK(init(s, l).code() == StatusCode::kInvalidArgument);  // no pool
+  ThreadPool two(2);
+  s.set_parallel(two.parallel());
+  CHECK(init(s, l).is_ok());
+  l.threads = 3;
+  CHECK(init(s, l).code() == StatusCode::kInvalidArgument);  // a pool of 2
+}
+
+TEST_CASE("threads: the C API takes threads and a pool through xattn_limits") {
+  convert::XattnModelContents contents;
+  REQUIRE(convert::synth_model("transformer-tiny", convert::WeightType::kInt8, 5, &contents).empty());
+  std::vector<uint8_t> file;
+  REQUIRE(convert::write_xattn_model(contents, &file).empty());
+  xattn_test::AlignedBytes bytes(file);
+  auto storage = std::make_unique<xattn_model_storage>();
+  xattn_model* model = nullptr;
+  REQUIRE(xattn_model_open(bytes.data(), bytes.size(), storage.get(), &model, nullptr) == XATTN_OK);
+  xattn_limits limits = xattn_default_limits();
+  CHECK(limits.threads == 1);
+  CHECK(limits.parallel == nullptr);
+  limits.max_source_length = 40;
+  limits.max_target_length = 6;
+  xattn_thread_pool* pool = xattn_thread_pool_create(2);
+  REQUIRE(pool != nullptr);
+  auto run = [&](const xattn_limits& l, std::vector<uint32_t>* tokens) {
+    std::vector<uint8_t> buffer(xattn_session_buffer_bytes(model, &l) + 64);
+    void* aligned = buffer.data() + (64 - reinterpret_cast<uintptr_t>(buffer.data()) % 64) % 64;
+    xattn_session* session = nullptr;
+    xattn_error error;
+    const xattn_status s = xattn_session_create(model, &l, aligned, buffer.size() - 64, &session, &error);
+    if (s != XATTN_OK) return s;
+    std::vector<uint32_t> ids(40);
+    for (uint32_t i = 0; i < 40; ++i) ids[i] = 4 + (i * 53) % 900;
+    REQUIRE(xattn_encode(session, ids.data(), ids.size()) == XATTN_OK);
+    xattn_generate_options o = xattn_default_options();
+    o.min_length = 6;
+    REQUIRE(xattn_generate(session, &o) == XATTN_OK);
+    xattn_hypothesis h;
+    REQUIRE(xattn_get_hypothesis(session, 0, &h) == XATTN_OK);
+    tokens->assign(h.tokens, h.tokens + h.length);
+    tokens->push_back(bits_of(h.score));
+    return s;
+  };
+  std::vector<uint32_t> one, two;
+  CHECK(run(limits, &one) == XATTN_OK);
+  limits.threads = 2;
+  CHECK(run(limits, &two) == XATTN_INVALID_ARGUMENT);  // no pool
+  limits.parallel = xattn_thread_pool_parallel(pool);
+  CHECK(xattn_session_buffer_bytes(model, &limits) > 0);
+  CHECK(run(limits, &two) == XATTN_OK);
+  CHECK(one.size() > 1);
+  CHECK(one == two);
+  xattn_thread_pool_destroy(pool);
+}
+
+}  // namespace
+}  // namespace xattn
