@@ -86,6 +86,9 @@ elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^arm" AND CMAKE_SYSTEM_NAME STREQUAL "Gen
     #error no DSP extension
     #endif
     int main() { return 0; }" XATTN_TOOLCHAIN_HAS_ARM_DSP)
+  if(XATTN_TOOLCHAIN_HAS_MVE_FLOAT)
+    xattn_add_simd_table(table_helium.cpp XATTN_HAVE_HELIUM)
+  endif()
   if(XATTN_TOOLCHAIN_HAS_ARM_DSP)
     xattn_add_simd_table(table_armdsp.cpp XATTN_HAVE_ARMDSP)
   endif()
