@@ -1,6 +1,6 @@
 // The "armdsp" table for Cortex-M cores with the DSP extension (M4F, M7):
-// the reference kernels with the int8 linear layers and quantize_rows
-// replaced. The int8 layers are the one driver (qs8_driver.h) over SMLAD
+// the reference kernels with the int8 linear layers, quantize_rows and
+// attention (cortex_m_attention.h, float32 caches) replaced. The int8 layers are the one driver (qs8_driver.h) over SMLAD
 // microkernels: SXTB16 sign-extends bytes 0 and 2 of a word into two int16
 // halves (SXTB16 of the word rotated by 8, bytes 1 and 3), and SMLAD adds both
 // halves' products to an int32 accumulator. Every product (|a * b| <= 2^14)
@@ -12,6 +12,7 @@
 #include <arm_acle.h>
 
 #include "kernels/reference/reference.h"
+#include "kernels/simd/cortex_m_attention.h"
 #include "kernels/simd/cortex_m_quantize.h"
 #include "kernels/simd/qs8_driver.h"
 #include "kernels/simd/tables.h"
@@ -31,7 +32,13 @@ inline uint32_t load_word(const int8_t* p) {
 }
 // Bytes (b0, b1, b2, b3) of a word as int16 pairs: (b0, b2) and (b1, b3).
 inline int32_t even_pair(uint32_t v) { return __sxtb16(static_cast<int32_t>(v)); }
-inline int32_t odd_pair(uint32_t v) { return __sxtb16(static_cast<int32_t>(v >> 8 | v << 24)); }
+// GCC 12's arm_acle.h has no __ror, and it does not fold a rotate into
+// SXTB16's operand by itself: say "sxtb16 rd, rm, ror #8" (one instruction).
+inline int32_t odd_pair(uint32_t v) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+  return r;
+}
 // acc + x . w over 4 bytes, x already split into its pairs.
 inline int32_t mac4(int32_t acc, int32_t x_even, int32_t x_odd, uint32_t w) {
   return __smlad(x_odd, odd_pair(w), __smlad(x_even, even_pair(w), acc));
@@ -41,6 +48,7 @@ inline int32_t mac4(int32_t acc, int32_t x_even, int32_t x_odd, uint32_t w) {
 // split once for 4 weight rows (ldw apart); k a multiple of 4.
 void qs8_dot_1x4__armdsp(const int8_t* x, size_t k, const int8_t* w, size_t ldw, int32_t* out) {
   int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+#pragma GCC unroll 2
   for (size_t e = 0; e < k; e += 4) {
     const uint32_t xv = load_word(x + e);
     const int32_t xe = even_pair(xv), xo = odd_pair(xv);
@@ -129,6 +137,7 @@ KernelTable with_armdsp(KernelTable t) {
   t.linear_i8 = &qs8::linear_i8<Qs8RowMajorArmDsp>;
   t.linear_i8_packed = &qs8::linear_i8_packed<Qs8PackedArmDsp>;
   t.quantize_rows = &cortex_m::quantize_rows;
+  t.attention = &cortex_m::attention<cortex_m::ScalarOps>;
   return t;
 }
 
