@@ -186,6 +186,10 @@ TEST_CASE("convert refusals: ALiBi, multi-query flags and unsupported activation
                          "variable decoder/multi_query_attention = 1: not supported by xattn (multi-query attention)");
   check_variable_refused("t5-v1_0", scalar_int8("encoder/multi_query_attention", 1),
                          "variable encoder/multi_query_attention = 1: not supported by xattn (multi-query attention)");
+  check_variable_refused("marian", scalar_int8("with_relative_position", 1),
+                         "variable with_relative_position = 1: not supported by xattn (Shaw relative positions)");
+  check_variable_refused("marian", scalar_int8("with_source_eos", 1),
+                         "variable with_source_eos = 1: not supported by xattn (a source EOS)");
   const char* names[] = {"GELUSigmoid", "Tanh", "Sigmoid"};
   for (int code = 4; code <= 6; ++code) {
     FamilyCopy copy("bart");
@@ -266,6 +270,9 @@ TEST_CASE("convert refusals: config.json multi-query attention and quantization 
   FamilyCopy mqa("marian");
   mqa.edit_config("multi_query_attention", "true");
   CHECK(mqa.convert() == mqa.dir + "/config.json: multi_query_attention = true: not supported by xattn (multi-query attention)");
+  FamilyCopy bos("bart");
+  bos.edit_config("add_source_bos", "true");
+  CHECK(bos.convert() == bos.dir + "/config.json: add_source_bos = true: not supported by xattn");
   for (const char* key : {"quantization_type", "quantization_bits", "quantization_group_size"}) {
     FamilyCopy copy("m2m100");
     copy.edit_config(key, std::string(key) == "quantization_type" ? "\"awq\"" : "4");
