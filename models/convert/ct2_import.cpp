@@ -88,6 +88,10 @@ class Importer {
       const auto scale = names_.find(alias.second + "_scale");
       if (scale != names_.end()) names_[alias.first + "_scale"] = scale->second;
     }
+    for (const auto& entry : names_) {  // features xattn does not run, named before anything else
+      const std::string refused = refuse_ct2_variable(entry.first);
+      if (!refused.empty()) fail(refused);
+    }
     for (const auto& entry : names_) {
       const std::string& name = entry.first;
       const Ct2Variable& v = *entry.second;
