@@ -30,7 +30,7 @@ struct Blob {
   std::vector<uint64_t> words;
   size_t size = 0;
   explicit Blob(const std::vector<uint8_t>& bytes) : words((bytes.size() + 7) / 8), size(bytes.size()) {
-    std::memcpy(words.data(), bytes.data(), bytes.size());
+    if (!bytes.empty()) std::memcpy(words.data(), bytes.data(), bytes.size());  // an empty vector may hold null
   }
   const void* data() const { return words.data(); }
 };
