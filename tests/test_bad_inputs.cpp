@@ -339,4 +339,50 @@ TEST_CASE("bad inputs: text — unknown end or suppressed tokens, too many token
   CHECK(detokenize(*view, Side::kTarget, out, 5, nullptr, 100) == std::strlen("x  y  z"));
 }
 
+TEST_CASE("bad inputs: weights that overflow give a named error at the step, never junk hypotheses") {
+  // Weights large enough (1e30) that the sums overflow to infinity, and a NaN
+  // in the output bias: the reader accepts both (they are well-formed; the
+  // converter refuses a NaN, but a file can be written by anyone), and
+  // generate names them instead of returning hypotheses of NaN score.
+  for (const bool nan_bias : {false, true}) {
+    CAPTURE(nan_bias);
+    xattn::convert::XattnModelContents m = synthetic_contents();
+    if (!nan_bias) {
+      for (xattn::convert::HostTensor& t : m.tensors) {
+        if (t.dtype == format::DType::kFloat32) {
+          for (float& v : t.values) v *= 1e30f;
+        }
+      }
+    }
+    Bytes file = write_model(m);
+    if (nan_bias) {
+      const size_t bias = entry_of(file, global_id(GlobalRole::kOutputBias));
+      put_f32(file, get_u64(file, bias + fmt::tensor::kDataOffset) + 4 * 3, std::numeric_limits<float>::quiet_NaN());
+      fix_checksum(file);
+    }
+    AlignedBytes bytes(file);
+    std::unique_ptr<ModelView> view = new_view();
+    REQUIRE(open_model(bytes.data(), bytes.size(), view.get()));
+    Limits limits;
+    limits.max_source_length = 8;
+    limits.max_target_length = 10;
+    limits.max_beam = 2;
+    const size_t need = arena_bytes(view->config, limits);
+    AlignedBytes arena(Bytes(need, 0));
+    Session session;
+    REQUIRE(session.init(*view, limits, arena.data(), need));
+    const uint32_t source[3] = {5, 4, 8};
+    for (uint32_t beam : {1u, 2u}) {
+      CAPTURE(beam);
+      REQUIRE(session.encode(source, 3));
+      GenerateOptions o;
+      o.beam_size = beam;
+      Result r;
+      expect(session.generate(o, &r), StatusCode::kBadModel,
+             "generate: the model's scores are not finite (NaN or infinity) at step 0");
+      CHECK(r.count == 0);
+    }
+  }
+}
+
 #endif  // XATTN_HAVE_CONVERT

@@ -236,7 +236,13 @@ inline void run_small_session(const ModelView& m, size_t max_arena = size_t(64) 
     o.num_hypotheses = beam;
     o.return_alignment = true;
     Result r;
-    XATTN_FUZZ_ASSERT(session.generate(o, &r).is_ok(), "generate with default options");
+    const Status g = session.generate(o, &r);
+    // Weights the reader accepts may still overflow (NaN, 1e30): a named error.
+    if (g.code() == StatusCode::kBadModel && std::strstr(g.message(), "not finite") != nullptr) {
+      XATTN_FUZZ_ASSERT(r.count == 0, "no hypotheses from scores that are not finite");
+      continue;
+    }
+    XATTN_FUZZ_ASSERT(g.is_ok(), "generate with default options");
     check_result(m, o, limits.max_target_length, r);
   }
 }

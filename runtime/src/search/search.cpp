@@ -21,18 +21,39 @@ struct Plan {
   uint32_t alignment_layer = 0;
 };
 
+// Whether a row of logits is free of NaN and infinity (disabled tokens are
+// the lowest float, still finite). A non-finite logit means the weights
+// overflowed; left alone it would turn the row's log-softmax into NaN.
+bool all_finite(const float* logits, size_t n) {
+  uint32_t special = 0;  // an exponent of all ones: infinity or NaN
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, logits + i, sizeof bits);
+    special |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+  }
+  return special == 0;
+}
+
 // Scores a step's rows: constraints, then log-softmax, in place. A row the
 // constraints disable entirely keeps the disabled value everywhere (a
 // log-softmax would make it uniform): whatever continues it scores below
-// kDisabledScore and is dropped from the results.
-void score_rows(Workspace& w, const GenerateOptions& o, const Plan& p, const Hypotheses& h, int buffer,
+// kDisabledScore and is dropped from the results. False: a logit is not
+// finite (the weights overflow), and nothing is scored.
+bool score_rows(Workspace& w, const GenerateOptions& o, const Plan& p, const Hypotheses& h, int buffer,
                 size_t rows, size_t step) {
   const size_t vocab = w.model->config.target_vocab_size;
+  if (!all_finite(w.logits, rows * vocab)) return false;
   for (size_t b = 0; b < rows; ++b) {
     float* logits = w.logits + b * vocab;
     if (disable_tokens(logits, o, p.end, step, h.tokens(buffer, b), step) && !any_allowed(logits, vocab)) continue;
     w.kernels->log_softmax(logits, vocab);
   }
+  return true;
+}
+
+Status not_finite(size_t step) {
+  return Status::error(StatusCode::kBadModel).add("generate: the model's scores are not finite (NaN or infinity) at step ")
+      .add(static_cast<uint64_t>(step)).add(": its weights overflow");
 }
 
 void append_alignment(const Workspace& w, Hypotheses& h, int buffer, size_t beam, size_t from_row, size_t step) {
@@ -41,13 +62,13 @@ void append_alignment(const Workspace& w, Hypotheses& h, int buffer, size_t beam
               h.source_length * sizeof(float));
 }
 
-void greedy(Workspace& w, const GenerateOptions& o, const Plan& p, Hypotheses& h) {
+Status greedy(Workspace& w, const GenerateOptions& o, const Plan& p, Hypotheses& h) {
   uint32_t input = p.start;
   uint32_t* tokens = h.tokens(0, 0);
   float score = 0.0f;
   for (size_t step = 0; step < p.max_length; ++step) {
     decoder_step(w, &input, 1, step, p.alignment, p.alignment_layer);
-    score_rows(w, o, p, h, 0, 1, step);
+    if (!score_rows(w, o, p, h, 0, 1, step)) return not_finite(step);
     uint32_t token;
     float step_score = 0.0f;
     if (step < p.prefix_length) {
@@ -61,13 +82,14 @@ void greedy(Workspace& w, const GenerateOptions& o, const Plan& p, Hypotheses& h
     const bool ended = token == p.end && step >= p.prefix_length;
     if (ended || step + 1 == p.max_length) {
       h.finish(0, 0, step + 1, score);
-      return;
+      return Status::ok();
     }
     input = token;
   }
+  return Status::ok();
 }
 
-void beam_search(Workspace& w, const GenerateOptions& o, const Plan& p, Hypotheses& h) {
+Status beam_search(Workspace& w, const GenerateOptions& o, const Plan& p, Hypotheses& h) {
   const size_t beam = o.beam_size;
   const size_t candidates = 2 * beam;
   const size_t vocab = w.model->config.target_vocab_size;
@@ -81,7 +103,7 @@ void beam_search(Workspace& w, const GenerateOptions& o, const Plan& p, Hypothes
   bool top_finished = false;
   for (size_t step = 0; step < p.max_length; ++step) {
     decoder_step(w, inputs, rows, step, p.alignment, p.alignment_layer);
-    score_rows(w, o, p, h, cur, rows, step);
+    if (!score_rows(w, o, p, h, cur, rows, step)) return not_finite(step);
     if (step > 0) {
       for (size_t b = 0; b < rows; ++b) {
         float* row = w.logits + b * vocab;
@@ -136,7 +158,7 @@ void beam_search(Workspace& w, const GenerateOptions& o, const Plan& p, Hypothes
     }
     const bool done = last || (early_exit && top_finished && h.finished_count >= o.num_hypotheses) ||
                       h.finished_count >= beam;
-    if (done) return;
+    if (done) return Status::ok();
     for (size_t k = 0; k < beam; ++k) {
       const uint32_t c = chosen[k];
       const size_t origin = ids[c] / vocab;
@@ -154,6 +176,7 @@ void beam_search(Workspace& w, const GenerateOptions& o, const Plan& p, Hypothes
     rows = beam;
     cur = next;
   }
+  return Status::ok();
 }
 
 // CTranslate2 returns the target prefix for an empty source, without decoding.
@@ -234,12 +257,17 @@ Status run_search(Workspace& w, const GenerateOptions& options, Result* result) 
   p.alignment_layer = o.alignment_layer != kNoToken ? o.alignment_layer : w.model->config.alignment_layer;
   Hypotheses h;
   h.bind(w, p.alignment);
+  Status searched = Status::ok();
   if (w.source_length == 0) {
     empty_source(o, p, h);
   } else if (o.beam_size == 1) {
-    greedy(w, o, p, h);
+    searched = greedy(w, o, p, h);
   } else {
-    beam_search(w, o, p, h);
+    searched = beam_search(w, o, p, h);
+  }
+  if (!searched) {
+    result->count = 0;
+    return searched;
   }
   h.finalize(o.length_penalty, p.end, o.num_hypotheses, result);
   if (result->count == 0) {
