@@ -153,14 +153,10 @@ std::string Translator::target_text(const Hypothesis& h, bool pieces, std::strin
     return "";
   }
   const Tokenizer& t = model_.target_text;
-  std::vector<uint32_t> ids;
-  for (uint32_t i = 0; i < h.length; ++i) {
-    if (t.piece(h.tokens[i]).size != 0) ids.push_back(h.tokens[i]);
-  }
   size_t length = 0;
-  Status s = t.decode(ids.data(), ids.size(), nullptr, 0, &length);
+  Status s = t.decode(h.tokens, h.length, nullptr, 0, &length, true);
   text->assign(length, '\0');
-  if (s.code() == StatusCode::kLimitExceeded) s = t.decode(ids.data(), ids.size(), &(*text)[0], length, &length);
+  if (s.code() == StatusCode::kLimitExceeded) s = t.decode(h.tokens, h.length, &(*text)[0], length, &length, true);
   return s ? "" : status_text(s);
 }
 
