@@ -5,7 +5,9 @@
 # must print PASS and exit 0 and print exactly the host's int8 outputs from
 # tests/golden/aren.txt; the benchmark firmware must exit 0 and print a
 # well-formed xattn-bench table (bench/check_table.sh, itself shown to reject
-# broken tables); neither may link a heap, exception or RTTI symbol.
+# broken tables); neither may link a heap, exception or RTTI symbol. ctest
+# also runs the kernel tester (tests/baremetal): every kernel table built for
+# the core (armdsp, helium) against the scalar reference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/install-packages.sh g++ make cmake libxsimd-dev \

@@ -198,7 +198,13 @@ holds "inspect --beam=2: beam 2" grep -q "beam 2" "$WORK/out"
 works "--model=FILE" "$WORK/date" translate --model="$DN"
 works "repeated --suppress" "$WORK/date" translate --model "$DN" --suppress 9 --suppress=8
 works "-- ends the options" "$WORK/empty" inspect -- "$DN"
-for command in translate inspect demo convert "convert synth" "convert embed"; do
+refused "convert: a repeated --seed" "--seed is given more than once" "$WORK/empty" \
+  convert synth --preset transformer-tiny --seed 1 --seed 2 -o "$WORK/tiny.xattn"
+refused "convert: -o and --output together" "--output is given more than once" "$WORK/empty" \
+  convert embed "$DN" -o "$WORK/a.c" --output "$WORK/b.c"
+works "convert embed --opt=value" "$WORK/empty" convert embed "$DN" -o="$WORK/dn.c" --max-source=8 --max-target=12 --beam=2
+holds "convert embed --opt=value: the limits reach the header" grep -q "SESSION_BYTES" "$WORK/dn.h"
+for command in translate inspect demo convert "convert synth" "convert embed" "convert ct2" tokenize mel; do
   # shellcheck disable=SC2086
   works "$command --help" "$WORK/empty" $command --help && holds "$command --help prints its usage" grep -q "usage" "$WORK/out"
 done

@@ -1,10 +1,13 @@
 #include "convert_command.h"
 
+#include "convert_args.h"
+
 #include <chrono>
 #include <cstdio>
 #include <exception>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "ct2_import.h"
 #include "embed_command.h"
@@ -198,6 +201,17 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
 
 int run_convert(int argc, char** argv, std::ostream& out, std::ostream& err) {
   try {
+    std::vector<std::string> words;
+    const std::string error = normalize_convert_args(argc, argv, &words);
+    if (!error.empty()) {
+      err << "convert: " << error << "\n";
+      return 2;
+    }
+    std::vector<char*> pointers;
+    for (std::string& w : words) pointers.push_back(&w[0]);
+    pointers.push_back(nullptr);
+    argc = static_cast<int>(words.size());
+    argv = pointers.data();
     if (argc > 1 && argv[1] && std::string(argv[1]) == "synth") return run_synth(argc, argv, out, err);
     if (argc > 1 && argv[1] && std::string(argv[1]) == "embed") return run_embed(argc, argv, out, err);
     return run(argc, argv, out, err);

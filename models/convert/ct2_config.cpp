@@ -56,7 +56,67 @@ std::string agreed(const std::map<std::string, double>& scalars, std::initialize
   return "";
 }
 
+bool contains(const std::string& text, const char* part) { return text.find(part) != std::string::npos; }
+
+// A path component equal to `part` ("decoder/layer_0/self_attention/q_norm/gamma" has "q_norm").
+bool has_component(const std::string& name, const std::string& part) {
+  size_t at = 0;
+  while ((at = name.find(part, at)) != std::string::npos) {
+    const bool starts = at == 0 || name[at - 1] == '/';
+    const size_t end = at + part.size();
+    if (starts && (end == name.size() || name[end] == '/')) return true;
+    at = end;
+  }
+  return false;
+}
+
 }  // namespace
+
+std::string refuse_ct2_variable(const std::string& name) {
+  // (component or substring, feature) pairs from tests/families/SEMANTICS.md section 8.
+  static const struct { const char* part; bool component; const char* feature; } kRefused[] = {
+      {"rotary_dim", true, "rotary position embeddings"},
+      {"rotary_interleave", true, "rotary position embeddings"},
+      {"rotary_base", true, "rotary position embeddings"},
+      {"rotary_scaling_", false, "rotary position embeddings"},
+      {"num_heads_kv", true, "multi-query / grouped-query attention"},
+      {"multi_query", true, "multi-query / grouped-query attention"},
+      {"head_dim", true, "a head size other than d_model / num_heads"},
+      {"relative_position_keys", true, "Shaw relative positions"},
+      {"relative_position_values", true, "Shaw relative positions"},
+      {"relative_asymmetric_position_keys", true, "Shaw relative positions"},
+      {"q_norm", true, "query/key/value norms"},
+      {"k_norm", true, "query/key/value norms"},
+      {"v_norm", true, "query/key/value norms"},
+      {"input_layer_norm", true, "Gemma-style layer norms"},
+      {"post_attention_layer_norm", true, "Gemma-style layer norms"},
+      {"pre_feedforward_layer_norm", true, "Gemma-style layer norms"},
+      {"post_feedforward_layer_norm", true, "Gemma-style layer norms"},
+      {"layer_norm_use_residual", true, "Gemma-style layer norms"},
+      {"layer_scalar", true, "Gemma-style layer norms"},
+      {"shared_layer_norm", true, "parallel residual (shared_layer_norm)"},
+      {"project_in", true, "decoder input/output projections"},
+      {"project_out", true, "decoder input/output projections"},
+      {"sliding_window", true, "sliding-window attention"},
+      {"final_logit_softcapping", true, "logit softcapping"},
+      {"memory_kv", true, "merged encoder attention"},
+      {"merged_encoder_attention", true, "merged encoder attention"},
+      {"weight_zero", false, "AWQ / low-bit quantization (weight_zero)"},
+  };
+  for (const auto& r : kRefused) {
+    if (r.component ? has_component(name, r.part) : contains(name, r.part))
+      return "variable " + name + ": not supported by xattn (" + r.feature + ")";
+  }
+  // encoder/embeddings_0 is the source embedding; embeddings_1 and up are source factors.
+  const std::string factors = "encoder/embeddings_";
+  const size_t index_end = name.find('/', factors.size());
+  const std::string index = name.compare(0, factors.size(), factors) == 0 && index_end != std::string::npos
+                                ? name.substr(factors.size(), index_end - factors.size())
+                                : "";
+  if (!index.empty() && index != "0" && index.find_first_not_of("0123456789") == std::string::npos)
+    return "variable " + name + ": not supported by xattn (source factors)";
+  return "";
+}
 
 bool is_ct2_config_scalar(const std::string& name) {
   if (config_scalars().count(name) || is_ct2_family_scalar(name)) return true;
@@ -89,7 +149,13 @@ std::string read_ct2_options(const std::string& dir, Ct2Options* out) {
   for (const char* key : {"add_source_bos", "add_source_eos", "multi_query_attention"}) {
     const JsonValue* v = root.get(key);
     if (v != nullptr && v->kind == JsonValue::Kind::kBool && v->boolean)
-      return path + ": " + key + " = true is not supported by xattn";
+      return path + ": " + key + " = true: not supported by xattn" +
+             (std::string(key) == "multi_query_attention" ? " (multi-query attention)" : "");
+  }
+  // AWQ and other low-bit quantizations (quantization_type, _bits, _group_size): xattn reads none.
+  for (const auto& member : root.object) {
+    if (member.first.compare(0, 13, "quantization_") == 0 && !member.second.is_null())
+      return path + ": " + member.first + ": not supported by xattn (AWQ / low-bit quantization)";
   }
   const JsonValue* eps = root.get("layer_norm_epsilon");
   if (eps != nullptr && eps->kind == JsonValue::Kind::kNumber) {
@@ -125,14 +191,17 @@ std::string interpret_ct2_scalars(const std::map<std::string, double>& s, const 
 
   if (!(error = agreed(s, {"activation", "encoder/activation", "decoder/activation"}, &present, &value)).empty())
     return error;
-  // CTranslate2's ActivationType: 0 ReLU, 1 GELUTanh, 2 Swish, 3 GELU (erf), 4 GELUSigmoid, 5 Tanh.
+  // CTranslate2's ActivationType: 0 ReLU, 1 GELUTanh, 2 Swish, 3 GELU (erf), 4 GELUSigmoid, 5 Tanh, 6 Sigmoid.
   const int activation = present ? static_cast<int>(value) : 0;
+  static const char* const kUnsupportedActivations[] = {"GELUSigmoid", "Tanh", "Sigmoid"};
   switch (activation) {
     case 0: out->activation = Activation::kRelu; break;
     case 1: out->activation = Activation::kGeluTanh; break;
     case 2: out->activation = Activation::kSwish; break;
     case 3: out->activation = Activation::kGeluErf; break;
-    default: return "variable activation = " + std::to_string(activation) + " (GELUSigmoid/Tanh) is not supported";
+    default:
+      return "variable activation = " + std::to_string(activation) + ": not supported by xattn (" +
+             (activation >= 4 && activation <= 6 ? kUnsupportedActivations[activation - 4] : "unknown activation") + ")";
   }
 
   if (!(error = agreed(s, {"alignment_layer", "decoder/alignment_layer"}, &present, &value)).empty()) return error;
@@ -145,15 +214,17 @@ std::string interpret_ct2_scalars(const std::map<std::string, double>& s, const 
   out->scale_embeddings = !present || value != 0;
 
   // Flags whose non-default values select features xattn does not run.
-  const struct { const char* name; double expected; } required[] = {
-      {"with_relative_position", 0}, {"with_source_bos", 0}, {"with_source_eos", 0},
-      {"encoder/multi_query_attention", 0}, {"decoder/multi_query_attention", 0},
-      {"decoder/alibi", 0},
+  const struct { const char* name; const char* feature; } required_zero[] = {
+      {"with_relative_position", "Shaw relative positions"}, {"with_source_bos", "a source BOS"},
+      {"with_source_eos", "a source EOS"},
+      {"encoder/multi_query_attention", "multi-query attention"},
+      {"decoder/multi_query_attention", "multi-query attention"},
+      {"decoder/alibi", "ALiBi"},
   };
-  for (const auto& r : required) {
+  for (const auto& r : required_zero) {
     const auto it = s.find(r.name);
-    if (it != s.end() && it->second != r.expected)
-      return std::string("variable ") + r.name + " = " + std::to_string(it->second) + " is not supported by xattn";
+    if (it != s.end() && it->second != 0)
+      return std::string("variable ") + r.name + " = " + std::to_string(static_cast<long long>(it->second)) + ": not supported by xattn (" + r.feature + ")";
   }
   const auto bos = s.find("with_target_bos");
   out->target_starts_with_eos = bos != s.end() && bos->second == 0;

@@ -42,6 +42,11 @@ struct Ct2Architecture {
   bool target_starts_with_eos = false;  // with_target_bos = 0
 };
 
+// "" or a one-line error naming a variable that selects a feature xattn
+// does not run (rotary embeddings, multi-query attention, head_dim, Shaw
+// relative positions, q/k/v norms, ...: tests/families/SEMANTICS.md section 8).
+std::string refuse_ct2_variable(const std::string& name);
+
 // Interprets the scalars (name -> value) given the spec name; "" or an error
 // naming the variable whose value xattn cannot run.
 std::string interpret_ct2_scalars(const std::map<std::string, double>& scalars, const std::string& spec,

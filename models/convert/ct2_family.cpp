@@ -76,6 +76,21 @@ std::string apply_family(const std::map<std::string, double>& s, const std::map<
                          std::map<uint32_t, HostTensor>* gates, ModelConfig* c) {
   std::map<uint32_t, HostTensor>& t = *tensors_in;
   const Section enc = Section::kEncoderLayer;
+  // Multi-query / grouped-query attention shows as a fused self-attention
+  // projection with fewer than 3 x d_model rows (keys and values narrower).
+  for (Section section : {Section::kEncoderLayer, Section::kDecoderLayer}) {
+    const uint32_t layers = section == enc ? c->encoder_layers : c->decoder_layers;
+    for (uint32_t layer = 0; layer < layers; ++layer) {
+      for (const auto& role_rows : {std::make_pair(LayerRole::kSelfQkvWeight, 3u), std::make_pair(LayerRole::kCrossKvWeight, 2u)}) {
+        if (role_rows.first == LayerRole::kCrossKvWeight && section == enc) continue;
+        const auto it = t.find(layer_id(section, layer, role_rows.first));
+        if (it != t.end() && it->second.rows != role_rows.second * c->d_model)
+          return tensor_display_name(it->first) + " has " + std::to_string(it->second.rows) + " rows, not " +
+                 std::to_string(role_rows.second) + " x d_model = " + std::to_string(role_rows.second * c->d_model) +
+                 ": not supported by xattn (multi-query / grouped-query attention)";
+      }
+    }
+  }
   // Norms: RMSNorm when the norms have no beta (T5).
   const bool rms = !has(t, layer_id(enc, 0, LayerRole::kSelfNormBeta));
   c->norm_kind = rms ? NormKind::kRmsNorm : NormKind::kLayerNorm;

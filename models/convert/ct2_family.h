@@ -23,7 +23,7 @@ bool is_ct2_family_scalar(const std::string& name);
 
 // The role of a per-layer variable the tensor table does not name directly:
 // layer 0's relative bias table (-> the stack's global table), a later
-// layer's (ignored, as CTranslate2 ignores it, when it equals layer 0's)
+// layer's (ignored: CTranslate2 reads layer 0's in every layer, whatever it holds)
 // and the gate of a gated FFN (appended to ffn/linear_0). "" or an error.
 enum class FamilyRole { kNone, kRelativeBias, kIgnoredRelativeBias, kGate };
 FamilyRole family_role(const std::string& name, uint32_t* id);

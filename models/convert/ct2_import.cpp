@@ -53,7 +53,6 @@ class Importer {
     apply_unk_rule(source, global_id(GlobalRole::kSourceEmbedding), nullptr, &c.source_vocab_size, tensors);
     apply_unk_rule(target, global_id(GlobalRole::kTargetEmbedding), &tensors, &c.target_vocab_size, tensors);
     set_tokens(source, target, options, arch, &c);
-    c.layer_norm_epsilon = options.layer_norm_epsilon;
     // Run int8 layers as CTranslate2 runs this file on x86: binary versions
     // below 5 quantize activations as trunc(x * s + 128) - 128 (floor), newer
     // ones round to nearest even. `convert --activation-rounding` overrides.
@@ -88,6 +87,10 @@ class Importer {
       names_[alias.first] = target->second;
       const auto scale = names_.find(alias.second + "_scale");
       if (scale != names_.end()) names_[alias.first + "_scale"] = scale->second;
+    }
+    for (const auto& entry : names_) {  // features xattn does not run, named before anything else
+      const std::string refused = refuse_ct2_variable(entry.first);
+      if (!refused.empty()) fail(refused);
     }
     for (const auto& entry : names_) {
       const std::string& name = entry.first;

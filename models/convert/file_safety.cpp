@@ -45,7 +45,11 @@ bool is_input(const struct stat& target, const std::string& input) {
 
 std::string refuse_target(const std::string& path, const std::vector<std::string>& inputs) {
   struct stat st;
-  if (stat(path.c_str(), &st) != 0) return "";  // a new file
+  if (stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return "";  // a new file
+    // Anything else (EOVERFLOW, EACCES, ELOOP) leaves the target unknown: never write blind.
+    return path + ": cannot tell what it is (" + std::strerror(errno) + ")";
+  }
   if (!S_ISREG(st.st_mode)) return path + " is " + kind_of(st.st_mode) + ": the output must be a regular file";
   for (const std::string& input : inputs) {
     if (is_input(st, input)) return path + " is one of the inputs (" + input + "): write the output elsewhere";

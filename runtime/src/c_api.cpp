@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 #include <new>
 
 #include "xattn/limits_check.h"
@@ -58,13 +59,13 @@ xattn_status fail(xattn_status code, const char* text, char* message) {
 // A C caller may store any int in an enum-typed field or argument. Reading it
 // as the C++ enum would be undefined for values outside the enum's range, so
 // the raw integer is copied out and checked before any conversion.
-static_assert(sizeof(xattn_kv_precision) == sizeof(int) && sizeof(xattn_side) == sizeof(int),
-              "C enums are int-sized");
+// The copy has the enum's own size: bare-metal ARM EABI makes C enums as
+// small as their values allow (1 byte here), hosts make them int-sized.
 template <class Enum>
 int raw_value(const Enum& e) {
-  int v;
+  std::underlying_type_t<Enum> v;
   std::memcpy(&v, &e, sizeof v);
-  return v;
+  return static_cast<int>(v);
 }
 
 bool known_precision(int p) { return p >= XATTN_KV_F32 && p <= XATTN_KV_INT8; }

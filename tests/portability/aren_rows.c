@@ -31,7 +31,8 @@ const xattn_row xattn_aren_rows[] = {
 const size_t xattn_aren_row_count = sizeof xattn_aren_rows / sizeof xattn_aren_rows[0];
 
 xattn_limits xattn_aren_row_limits(void) {
-  xattn_limits l;
+  /* From the defaults, so fields added later (threads, parallel) start valid. */
+  xattn_limits l = xattn_default_limits();
   l.max_source_length = 16;
   l.max_target_length = 16;
   l.max_beam = 5;

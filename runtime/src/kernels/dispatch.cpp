@@ -1,5 +1,6 @@
 // Choosing a kernel table. Hosts decide at run time, once; bare-metal builds
-// have only the reference (or whatever single table they compile in). There
+// have the reference and the one table compiled in for their core (Helium or
+// DSP, chosen at build time by simd.cmake). There
 // is deliberately no environment override here (no getenv on bare metal):
 // tools force a path with kernels_by_name().
 #include "kernels/kernels.h"
@@ -72,7 +73,7 @@ bool has_neon_dotprod() {
 #endif
 }
 #endif
-bool always() { return true; }
+bool always() { return true; }  // also the Cortex-M tables: the build targets one core
 
 struct Candidate {
   const KernelTable& (*table)();
@@ -98,6 +99,12 @@ constexpr Candidate kCandidates[] = {
 #endif
 #ifdef XATTN_HAVE_NEON
     {neon_kernels, has_neon},
+#endif
+#ifdef XATTN_HAVE_HELIUM
+    {helium_kernels, always},
+#endif
+#ifdef XATTN_HAVE_ARMDSP
+    {armdsp_kernels, always},
 #endif
     {reference_kernels, always},
 };

@@ -73,7 +73,9 @@ static inline void dequantize(const int32_t* acc, const int32_t* row_sums, bool 
     }
     __builtin_memcpy(y + o, &v, sizeof v);
   }
-  for (; o < width; ++o)
+  // At most 7 left: the bound written so (o < width alone) keeps GCC's
+  // loop analysis on 32-bit targets from warning about huge iteration counts.
+  for (const size_t end = o + width % 8; o < end; ++o)
     y[o] = ref::dequant_i8(shifted ? acc[o] - 128 * row_sums[o] : acc[o], x_scale, w_scales[o], bias, o);
 }
 

@@ -2,9 +2,12 @@
 # ISA's flags, so nothing else in xattn can use instructions the CPU may lack;
 # dispatch.cpp learns which tables exist from the XATTN_HAVE_* definitions.
 # Included from runtime/CMakeLists.txt (target xattn, XATTN_XSIMD_SHIM,
-# XATTN_X86_LEVELS) when XATTN_SIMD is ON.
+# XATTN_X86_LEVELS) when XATTN_SIMD is ON. On Cortex-M (bare metal) the
+# toolchain's -mcpu decides at build time, and every file is built with it.
 
-target_include_directories(xattn PRIVATE ${XATTN_XSIMD_SHIM})
+if(XATTN_XSIMD_SHIM)
+  target_include_directories(xattn PRIVATE ${XATTN_XSIMD_SHIM})
+endif()
 set(XATTN_SIMD_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 function(xattn_add_simd_table file definition)
@@ -68,6 +71,29 @@ elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^arm" AND CMAKE_SYSTEM_NAME STREQUAL "Lin
     xattn_add_simd_table(table_neon.cpp XATTN_HAVE_NEON)
   else()
     message(STATUS "xattn: toolchain flags do not enable NEON; scalar kernels only")
+  endif()
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^arm" AND CMAKE_SYSTEM_NAME STREQUAL "Generic")
+  # Helium (MVE: M55, M85) before the DSP extension (M4F, M7, and the M55
+  # too); dispatch takes the first, the tests sweep both.
+  include(CheckCXXSourceCompiles)
+  check_cxx_source_compiles("
+    #if !defined(__ARM_FEATURE_MVE) || !(__ARM_FEATURE_MVE & 2)
+    #error no MVE with float
+    #endif
+    int main() { return 0; }" XATTN_TOOLCHAIN_HAS_MVE_FLOAT)
+  check_cxx_source_compiles("
+    #ifndef __ARM_FEATURE_DSP
+    #error no DSP extension
+    #endif
+    int main() { return 0; }" XATTN_TOOLCHAIN_HAS_ARM_DSP)
+  if(XATTN_TOOLCHAIN_HAS_MVE_FLOAT)
+    xattn_add_simd_table(table_helium.cpp XATTN_HAVE_HELIUM)
+  endif()
+  if(XATTN_TOOLCHAIN_HAS_ARM_DSP)
+    xattn_add_simd_table(table_armdsp.cpp XATTN_HAVE_ARMDSP)
+  endif()
+  if(NOT XATTN_TOOLCHAIN_HAS_MVE_FLOAT AND NOT XATTN_TOOLCHAIN_HAS_ARM_DSP)
+    message(STATUS "xattn: the core has neither Helium nor the DSP extension; scalar kernels only")
   endif()
 else()
   message(STATUS "xattn: no SIMD kernel table for ${CMAKE_SYSTEM_PROCESSOR}; scalar kernels only")

@@ -26,6 +26,12 @@ const KernelTable& neon_kernels();
 #ifdef XATTN_HAVE_NEON_DOTPROD
 const KernelTable& neon_dotprod_kernels();  // neon with the sdot linear layers
 #endif
+#ifdef XATTN_HAVE_HELIUM
+const KernelTable& helium_kernels();  // Cortex-M55 and other MVE cores, bare metal
+#endif
+#ifdef XATTN_HAVE_ARMDSP
+const KernelTable& armdsp_kernels();  // Cortex-M4F/M7 DSP extension (SMLAD), bare metal
+#endif
 
 }  // namespace kernels
 }  // namespace xattn

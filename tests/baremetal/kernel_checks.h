@@ -1,0 +1,22 @@
+// The checks of the bare-metal kernel tester (kernel_tests_main.cpp): each
+// runs one table against the scalar reference, prints a line and returns the
+// number of shapes or cases that differ. Static buffers only (no heap).
+#pragma once
+
+#include <cstddef>
+
+#include "kernels/kernels.h"
+
+namespace xattn {
+namespace baremetal_test {
+
+// int8 linear layers, row-major (packed = false) or layout 1, bit for bit
+// against the reference's row-major linear_i8.
+size_t check_int8(const kernels::KernelTable& t, bool packed);
+// quantize_rows bit for bit, both roundings, special values included.
+size_t check_quantize(const kernels::KernelTable& t);
+// The float entries the table replaces, to rounding.
+size_t check_float(const kernels::KernelTable& t);
+
+}  // namespace baremetal_test
+}  // namespace xattn
