@@ -4,11 +4,13 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <string>
 #include <new>
 #include <random>
 #include <vector>
 
 #include "tensor_layout.h"
+#include "tokenizer_blob_writer.h"
 #include "xattn/model.h"
 #include "xattn/tensor_id.h"
 #include "xattn_writer.h"
@@ -33,7 +35,26 @@ ModelConfig small_config() {
   return c;
 }
 
-// Every tensor the config requires, random values; optionally the target
+// A unigram tokenizer blob whose pieces are the words "s0".."s{n-1}" (piece
+// i = model id i, "s3" the unknown piece), with `bonus` added to piece 5's
+// score so that two blobs over one vocabulary can differ.
+std::vector<uint8_t> word_tokenizer(uint32_t n, float bonus) {
+  TokenizerSpec spec;
+  spec.model = 1;
+  for (uint32_t i = 0; i < n; ++i) {
+    TokenizerPiece p;
+    p.text = "s" + std::to_string(i);
+    p.score = -1.0f - static_cast<float>(i) + (i == 5 ? bonus : 0.0f);
+    p.type = i == 3 ? 2 : 1;
+    spec.pieces.push_back(p);
+  }
+  std::vector<uint8_t> blob;
+  REQUIRE(build_tokenizer_blob(spec, &blob) == "");
+  return blob;
+}
+
+// Every tensor the config requires, random values (a tokenizer row gets a
+// word_tokenizer blob of the size the config says); optionally the target
 // embedding and output projection share the source embedding.
 XattnModelContents contents(const ModelConfig& c, bool share, bool int8) {
   XattnModelContents m;
@@ -50,7 +71,8 @@ XattnModelContents contents(const ModelConfig& c, bool share, bool int8) {
     t.cols = e.cols;
     if (e.bytes) {
       t.dtype = format::DType::kUInt8;
-      for (uint32_t i = 0; i < e.rows; ++i) t.blob.push_back(static_cast<uint8_t>(i * 7));
+      t.blob = word_tokenizer(c.source_vocab_size, e.id == global_id(GlobalRole::kTargetTokenizer) ? 2.0f : 0.0f);
+      REQUIRE(t.blob.size() == e.rows);
     } else {
       t.values.resize(static_cast<size_t>(e.rows) * e.cols);
       for (float& v : t.values) v = u(rng);
@@ -152,7 +174,7 @@ TEST_CASE("family format: BART-style stored positions, layernorm_embedding, expl
   c.stack_flags = kExplicitFinalNorms | kDecoderFinalNorm | kEncoderEmbeddingNorm | kDecoderEmbeddingNorm;
   c.start_mode = StartMode::kZeroEmbedding;
   c.has_tokenizer = true;
-  c.tokenizer_bytes = 37;
+  c.tokenizer_bytes = static_cast<uint32_t>(word_tokenizer(8, 0.0f).size());
   c.source_positions = 11;
   Opened o;
   open(contents(c, false, false), &o);
@@ -167,12 +189,50 @@ TEST_CASE("family format: BART-style stored positions, layernorm_embedding, expl
   CHECK(v.decoder_positions != nullptr);
   CHECK(v.config.start_mode == StartMode::kZeroEmbedding);
   REQUIRE(v.tokenizer != nullptr);
-  CHECK(v.tokenizer[5] == 35);
+  CHECK(std::memcmp(v.tokenizer, "XATTNTOK", 8) == 0);
+  CHECK(v.target_tokenizer == nullptr);
+  CHECK(v.source_text.piece_count() == 8);  // opened in place, and shared by the target side
+  CHECK(v.target_text.piece_count() == 8);
+  CHECK(v.target_text.piece(4).size == 2);
   TensorShape shape;
   REQUIRE(tensor_shape(c, global_id(GlobalRole::kEncoderPositions), &shape));
   CHECK(shape.rows == 11);
   REQUIRE(tensor_shape(c, global_id(GlobalRole::kDecoderPositions), &shape));
   CHECK(shape.rows == 20);
+}
+
+TEST_CASE("family format: separate source and target tokenizer blobs, opened and validated with the model") {
+  ModelConfig c = small_config();
+  c.has_tokenizer = true;
+  c.tokenizer_bytes = static_cast<uint32_t>(word_tokenizer(8, 0.0f).size());
+  c.target_tokenizer_bytes = static_cast<uint32_t>(word_tokenizer(8, 2.0f).size());
+  TensorShape shape;
+  REQUIRE(tensor_shape(c, global_id(GlobalRole::kTargetTokenizer), &shape));
+  CHECK(shape.bytes);
+  CHECK(shape.rows == c.target_tokenizer_bytes);
+  Opened o;
+  open(contents(c, false, false), &o);
+  REQUIRE_MESSAGE(o.status.is_ok(), o.status.message());
+  const ModelView& v = *o.view;
+  REQUIRE(v.target_tokenizer != nullptr);
+  CHECK(v.target_tokenizer != v.tokenizer);
+  CHECK(v.source_text.sections().scores[5] == -6.0f);
+  CHECK(v.target_text.sections().scores[5] == -4.0f);
+
+  // A blob that does not hold together fails the model's opening (checksum
+  // skipped so that the tokenizer's own check is the one that speaks).
+  uint8_t* model_byte = o.aligned + (v.target_tokenizer - o.aligned) + 20;
+  *model_byte = 9;
+  OpenOptions no_checksum;
+  no_checksum.verify_checksum = false;
+  const Status broken = open_model(o.aligned, o.file.size(), o.view, no_checksum);
+  CHECK_FALSE(broken.is_ok());
+  CHECK(std::string(broken.message()).find("tokenizer") != std::string::npos);
+
+  // A target blob needs the "tokenizer" blob beside it.
+  ModelConfig lone = small_config();
+  lone.target_tokenizer_bytes = 64;
+  CHECK_FALSE(validate_config(lone).is_ok());
 }
 
 TEST_CASE("family format: Whisper-style audio encoder rows") {

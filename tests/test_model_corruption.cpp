@@ -172,6 +172,7 @@ TEST_CASE("model reader corruption: config out of range") {
   bad(b, set_u8(kCfg + cf::kEncoderInput, 2), "config: unknown encoder input");
   bad(b, set_u8(kCfg + cf::kHasTokenizer, 2), "config: tokenizer flag is not 0 or 1");
   bad(b, set_u8(kCfg + cf::kHasTokenizer, 1), "config: tokenizer size must be 1..2^30 bytes");
+  bad(b, set_u32(kCfg + cf::kTargetTokenizerBytes, 64), "config: target tokenizer size must be 0..2^30 bytes");
   for (float v : {-1.0f, kNaN, kInf, 1e7f}) bad(b, set_f32(kCfg + cf::kQueriesScale, v), "config: queries scale out of range");
   bad(b, set_u8(kCfg + cf::kRelativeBuckets, 32), "config: relative position fields set without relative positions");
   bad(b, set_u8(kCfg + cf::kPosition, 3), "config: relative position buckets");

@@ -12,7 +12,9 @@
 #include "ct2_import.h"
 #include "embed_command.h"
 #include "file_safety.h"
+#include "model_tokenizer.h"
 #include "synth_command.h"
+#include "xattn/tensor_id.h"
 #include "xattn_writer.h"
 
 namespace xattn {
@@ -22,6 +24,8 @@ namespace {
 const char kUsage[] =
     "usage: convert ct2 DIR -o FILE [--weights f32|int8] [--activation-rounding nearest|floor]"
     " [--text tokens|characters] [--layout packed|row-major]\n"
+    "         [--tokenizer T | --source-tokenizer T --target-tokenizer T]\n"
+    "         (T: FILE.model or spm:FILE, FILE.tiktoken or tiktoken:FILE, bpe:vocab.json+merges.txt)\n"
     "       convert synth --preset P [--weights f32|int8] [--seed S] [--layout packed|row-major] -o FILE";
 
 struct Arguments {
@@ -34,6 +38,9 @@ struct Arguments {
   TextMode text = TextMode::kSpaceSeparated;
   bool pack_weights = true;  // linear weights in format layouts 1 (int8) and 2 (float32)
   bool help = false;
+  std::string tokenizer;         // both sides
+  std::string source_tokenizer;  // or one per side
+  std::string target_tokenizer;
 };
 
 std::string parse_arguments(int argc, char** argv, Arguments* a) {
@@ -66,6 +73,11 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
       const std::string layout = argv[++i];
       if (layout != "packed" && layout != "row-major") return "--layout must be packed or row-major, not '" + layout + "'";
       a->pack_weights = layout == "packed";
+    } else if (arg == "--tokenizer" || arg == "--source-tokenizer" || arg == "--target-tokenizer") {
+      if (i + 1 >= argc) return arg + " needs a tokenizer (FILE.model, tiktoken:FILE, bpe:vocab.json+merges.txt)";
+      std::string& slot = arg == "--tokenizer" ? a->tokenizer : arg == "--source-tokenizer" ? a->source_tokenizer
+                                                                                              : a->target_tokenizer;
+      slot = argv[++i];
     } else if (!arg.empty() && arg[0] == '-') {
       return "unknown option " + arg;
     } else if (a->format.empty()) {
@@ -81,6 +93,12 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
   if (a->format != "ct2") return "unknown input format '" + a->format + "' (supported: ct2)";
   if (a->input.empty()) return "missing the input directory";
   if (a->output.empty()) return "missing -o FILE";
+  if (!a->tokenizer.empty() && (!a->source_tokenizer.empty() || !a->target_tokenizer.empty())) {
+    return "--tokenizer (both sides) and --source-tokenizer/--target-tokenizer exclude each other";
+  }
+  if (a->source_tokenizer.empty() != a->target_tokenizer.empty()) {
+    return "--source-tokenizer and --target-tokenizer go together (one tokenizer for both: --tokenizer)";
+  }
   if (weights == "int8") {
     a->weights = WeightType::kInt8;
   } else if (weights.empty() || weights == "f32" || weights == "float32") {
@@ -88,6 +106,50 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
   } else {
     return "--weights must be f32 or int8, not '" + weights + "'";
   }
+  return "";
+}
+
+HostTensor blob_tensor(GlobalRole role, std::vector<uint8_t> blob) {
+  HostTensor t;
+  t.id = global_id(role);
+  t.dtype = format::DType::kUInt8;
+  t.rows = static_cast<uint32_t>(blob.size());
+  t.cols = 1;
+  t.blob = std::move(blob);
+  return t;
+}
+
+// Builds the tokenizer blob(s) the arguments name and adds them to the
+// model: one "tokenizer" blob when one tokenizer serves sides with the same
+// vocabulary (or the only token side: Whisper's decoder), else a source
+// "tokenizer" and a "target_tokenizer", each mapped to its own vocabulary.
+std::string add_tokenizers(const Arguments& a, XattnModelContents* model) {
+  if (a.tokenizer.empty() && a.source_tokenizer.empty()) return "";
+  ModelConfig& c = model->config;
+  const bool audio = c.encoder_input == EncoderInput::kAudio;
+  const std::string& source_arg = a.tokenizer.empty() ? a.source_tokenizer : a.tokenizer;
+  const std::string& target_arg = a.tokenizer.empty() ? a.target_tokenizer : a.tokenizer;
+  if (audio && a.tokenizer.empty()) return "an audio model has one tokenizer (the decoder's): use --tokenizer";
+  TokenizerSpec source_spec, target_spec;
+  std::string error = read_tokenizer_argument(source_arg, &source_spec);
+  if (error.empty()) error = read_tokenizer_argument(target_arg, &target_spec);
+  if (!error.empty()) return error;
+  std::vector<uint8_t> source_blob, target_blob;
+  const bool one_blob = audio || (source_arg == target_arg && model->source_vocab == model->target_vocab);
+  if (audio) {
+    error = build_model_tokenizer(target_spec, model->target_vocab, "target", &source_blob);
+  } else {
+    error = build_model_tokenizer(source_spec, model->source_vocab, "source", &source_blob);
+    if (error.empty() && !one_blob) {
+      error = build_model_tokenizer(target_spec, model->target_vocab, "target", &target_blob);
+    }
+  }
+  if (!error.empty()) return error;
+  c.has_tokenizer = true;
+  c.tokenizer_bytes = static_cast<uint32_t>(source_blob.size());
+  c.target_tokenizer_bytes = static_cast<uint32_t>(target_blob.size());
+  model->tensors.push_back(blob_tensor(GlobalRole::kTokenizer, std::move(source_blob)));
+  if (!one_blob) model->tensors.push_back(blob_tensor(GlobalRole::kTargetTokenizer, std::move(target_blob)));
   return "";
 }
 
@@ -115,6 +177,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   if (args.set_rounding) imported.model.config.activation_rounding = args.rounding;
   imported.model.config.text_mode = args.text;  // how text becomes tokens travels with the model
   imported.model.pack_weights = args.pack_weights;
+  if (error.empty()) error = add_tokenizers(args, &imported.model);
   if (error.empty()) error = write_xattn_model(imported.model, &bytes);
   if (error.empty()) {
     error = write_file_safely(args.output, std::string(bytes.begin(), bytes.end()), {args.input});

@@ -37,6 +37,32 @@ void add_matrix(const MatrixView& m, TensorTotals* t) {
                  (sums ? m.rows * 4ull : 0);
 }
 
+const char* tokenizer_model_name(TokenizerModel m) {
+  switch (m) {
+    case TokenizerModel::kUnigram: return "SentencePiece unigram";
+    case TokenizerModel::kSentencePieceBpe: return "SentencePiece BPE";
+    case TokenizerModel::kByteLevelBpe: return "byte-level BPE";
+  }
+  return "?";
+}
+
+// One line per stored tokenizer: its kind, pieces, normalizer and bytes.
+void print_tokenizer(const char* label, const Tokenizer& t, uint32_t bytes, std::ostream& out) {
+  out << label << tokenizer_model_name(t.model()) << ", " << t.piece_count() << " pieces, ";
+  if (t.model() == TokenizerModel::kByteLevelBpe) {
+    out << "GPT-2 pre-tokenization";
+  } else {
+    const uint32_t f = t.flags();
+    out << "normalizer " << (t.charsmap_unit_count() ? "charsmap" : "identity");
+    if (f & 1u) out << " +dummy-prefix";
+    if (f & 2u) out << " +remove-extra-whitespaces";
+    if (f & 4u) out << " +escape-whitespaces";
+    if (f & 8u) out << " +byte-fallback";
+    if (t.user_defined_count()) out << ", " << t.user_defined_count() << " user-defined";
+  }
+  out << ", " << bytes << " bytes\n";
+}
+
 const char kUsage[] =
     "usage: xattn inspect FILE [--max-source N] [--max-target N] [--beam N] [--kv-cache P] [--self-kv-cache P]\n"
     "                          [--threads N]\n"
@@ -77,6 +103,16 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
   out << "text         " << (c.text_mode == TextMode::kCharacters ? "characters" : "space-separated tokens") << "\n";
   out << "vocabulary   source " << c.source_vocab_size << ", target " << c.target_vocab_size << " (bos "
       << c.target_tokens.bos << ", eos " << c.target_tokens.eos << ", unk " << c.target_tokens.unk << ")\n";
+  if (!c.has_tokenizer) {
+    out << "tokenizer    none (input and output are " << (c.text_mode == TextMode::kCharacters ? "characters" : "tokens")
+        << ")\n";
+  } else if (!c.has_target_tokenizer()) {
+    print_tokenizer(c.encoder_input == EncoderInput::kAudio ? "tokenizer    target: " : "tokenizer    both sides: ",
+                    m.source_text, c.tokenizer_bytes, out);
+  } else {
+    print_tokenizer("tokenizer    source: ", m.source_text, c.tokenizer_bytes, out);
+    print_tokenizer("             target: ", m.target_text, c.target_tokenizer_bytes, out);
+  }
   out << "alignment    decoder layer " << c.alignment_layer << ", averaged over heads\n";
 
   TensorTotals totals;

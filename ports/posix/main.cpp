@@ -22,7 +22,8 @@ const char kUsage[] =
     "            [--kv-cache f32|f16|int8] [--self-kv-cache f32|f16|int8] [--threads N]   < inputs\n"
     "  inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P --threads N]\n"
     "  mel AUDIO.wav [--mels 80|128 | --filters-from MODEL.bin] [--pad] [-o FILE.f32]   Whisper log-mel\n"
-    "  tokenize (--spm FILE.model | --tiktoken FILE | --bpe vocab.json merges.txt) [--pieces] [--decode]\n"
+    "  tokenize (--spm FILE.model | --tiktoken FILE | --bpe vocab.json merges.txt | --model FILE.xattn [--side source|target])\n"
+    "           [--pieces] [--decode]\n"
     "Each command takes --help; options are given once each, as --opt VALUE or --opt=VALUE.\n";
 
 }  // namespace

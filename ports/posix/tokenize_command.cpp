@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "spm_model.h"
 #include "tokenizer_blob_writer.h"
+#include "translator.h"
 #include "xattn/tokenizer.h"
 
 namespace xattn {
@@ -18,19 +19,22 @@ namespace posix {
 namespace {
 
 const char kUsage[] =
-    "usage: xattn tokenize (--spm FILE.model | --tiktoken FILE | --bpe vocab.json merges.txt) "
-    "[--pieces] [--decode]  < lines";
+    "usage: xattn tokenize (--spm FILE.model | --tiktoken FILE | --bpe vocab.json merges.txt |\n"
+    "                       --model FILE.xattn [--side source|target]) [--pieces] [--decode]  < lines";
 
 }  // namespace
 
 int run_tokenize(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err) {
   Args args(argc, argv, 1,
-            {{"--spm", true}, {"--tiktoken", true}, {"--bpe", true}, {"--pieces", false}, {"--decode", false}});
+            {{"--spm", true}, {"--tiktoken", true}, {"--bpe", true}, {"--model", true}, {"--side", true},
+             {"--pieces", false}, {"--decode", false}});
   if (args.help()) {
     out << kUsage << '\n';
     return 0;
   }
-  std::string spm, tiktoken, vocab, merges;
+  std::string spm, tiktoken, vocab, merges, model_path, side = "source";
+  const bool has_model = args.text("--model", &model_path);
+  const bool has_side = args.text("--side", &side);
   const bool has_spm = args.text("--spm", &spm);
   const bool has_tiktoken = args.text("--tiktoken", &tiktoken);
   const bool has_bpe = args.text("--bpe", &vocab);
@@ -38,22 +42,37 @@ int run_tokenize(int argc, char** argv, std::istream& in, std::ostream& out, std
   const bool pieces = args.flag("--pieces");
   const bool decode = args.flag("--decode");
   std::string error = args.finish();
-  if (error.empty() && (has_spm + has_tiktoken + has_bpe != 1 || (has_bpe && merges.empty()))) error = kUsage;
+  if (error.empty() && (has_spm + has_tiktoken + has_bpe + has_model != 1 || (has_bpe && merges.empty()) ||
+                        (has_side && !has_model))) {
+    error = kUsage;
+  }
+  if (error.empty() && side != "source" && side != "target") error = "--side must be source or target, not '" + side + "'";
   if (!error.empty()) {
     err << "xattn tokenize: " << error << '\n';
     return 2;
   }
   convert::TokenizerSpec spec;
-  error = has_spm ? convert::read_sentencepiece_model(spm, &spec)
-          : has_tiktoken ? convert::read_tiktoken_file(tiktoken, &spec)
-                         : convert::read_bpe_vocab(vocab, merges, &spec);
   std::vector<uint8_t> bytes;
-  if (error.empty()) error = convert::build_tokenizer_blob(spec, &bytes);
+  Translator model;  // --model: the tokenizer the model file carries, opened in place by open_model
+  if (has_model) {
+    error = model.open_file(model_path);
+    if (error.empty() && !model.model().config.has_tokenizer) error = model_path + ": the model carries no tokenizer";
+    if (error.empty() && side == "source" && model.model().config.encoder_input == EncoderInput::kAudio) {
+      error = model_path + ": an audio model has no source tokenizer (use --side target)";
+    }
+  } else {
+    error = has_spm ? convert::read_sentencepiece_model(spm, &spec)
+            : has_tiktoken ? convert::read_tiktoken_file(tiktoken, &spec)
+                           : convert::read_bpe_vocab(vocab, merges, &spec);
+    if (error.empty()) error = convert::build_tokenizer_blob(spec, &bytes);
+  }
   // 8-aligned storage for the blob (open() needs 4) and the scratch.
   std::vector<uint64_t> blob((bytes.size() + 7) / 8);
   if (!bytes.empty()) std::copy(bytes.begin(), bytes.end(), reinterpret_cast<uint8_t*>(blob.data()));
   Tokenizer tokenizer;
-  if (error.empty()) {
+  if (error.empty() && has_model) {
+    tokenizer = side == "source" ? model.model().source_text : model.model().target_text;
+  } else if (error.empty()) {
     const Status status = Tokenizer::open(blob.data(), bytes.size(), &tokenizer);
     if (!status) error = status.message();
   }

@@ -42,6 +42,7 @@ const char kUsage[] =
     "  --kv-cache P          static encoder KV cache precision: f32, f16 or int8\n"
     "  --self-kv-cache P     self-attention KV cache precision: f32, f16 or int8\n"
     "  --threads N           split layers over N threads (1..64; default 1)\n"
+    "  --pieces              a model with a stored tokenizer: read and print its tokens (pieces) instead of text\n"
     "Options are given once each (--suppress may repeat), as --opt VALUE or --opt=VALUE.\n";
 
 std::string format_score(float score) {
@@ -106,7 +107,7 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
              {"--end-token", true}, {"--suppress", true, true}, {"--scores", false}, {"--alignment", false},
              {"--alignment-svg", true}, {"--alignment-layer", true}, {"--truncate", false}, {"--timing", false},
              {"--kernels", true}, {"--kv-cache", true}, {"--self-kv-cache", true},
-             {"--threads", true}});
+             {"--threads", true}, {"--pieces", false}});
   if (args.help()) {
     out << kUsage;
     out.flush();
@@ -132,6 +133,7 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
   r.alignment = print_alignment || svg;
   args.number("--alignment-layer", 0, kMaxLayers - 1, &r.alignment_layer);
   r.truncate = args.flag("--truncate");
+  r.pieces = args.flag("--pieces");
   const bool timing = args.flag("--timing");
   std::string kernel_path;
   args.text("--kernels", &kernel_path);

@@ -117,12 +117,56 @@ std::string Translator::start(const Limits& limits, const std::string& kernel_pa
   return s ? "" : status_text(s);
 }
 
+// Source ids of a line: the model's stored tokenizer, then the source end
+// token (as the Hugging Face tokenizers of Marian, T5, M2M100 and BART end
+// a source), or, without one (or with `pieces`), the model's text mode.
+// The tokenizer's scratch is a tool-side buffer of scratch_bytes(line).
+std::string Translator::source_ids(const std::string& line, bool pieces, std::vector<uint32_t>* ids) {
+  size_t count = 0;
+  if (pieces || !model_.config.has_tokenizer) {
+    ids->assign(line.size() + 1, 0);
+    const Status s = tokenize(model_, Side::kSource, line.data(), line.size(), ids->data(), ids->size(), &count);
+    if (!s) return status_text(s);
+    ids->resize(count);
+    return "";
+  }
+  const Tokenizer& t = model_.source_text;
+  tokenizer_scratch_.assign((t.scratch_bytes(line.size()) + 7) / 8, 0);
+  ids->assign(t.max_ids(line.size()) + 1, 0);
+  const Status s = t.encode(line.data(), line.size(), tokenizer_scratch_.data(), tokenizer_scratch_.size() * 8,
+                            ids->data(), ids->size() - 1, &count);
+  if (!s) return status_text(s);
+  (*ids)[count++] = model_.config.source_tokens.eos;
+  ids->resize(count);
+  return "";
+}
+
+// A hypothesis as text: the stored target tokenizer's decode, ids without a
+// piece (special tokens the tokenizer does not know: language codes,
+// padding) left out as SentencePiece leaves control symbols out; else the
+// model's text mode.
+std::string Translator::target_text(const Hypothesis& h, bool pieces, std::string* text) {
+  if (pieces || !model_.config.has_tokenizer) {
+    std::vector<char> buffer(detokenize(model_, Side::kTarget, h.tokens, h.length, nullptr, 0) + 1);
+    detokenize(model_, Side::kTarget, h.tokens, h.length, buffer.data(), buffer.size());
+    *text = buffer.data();
+    return "";
+  }
+  const Tokenizer& t = model_.target_text;
+  size_t length = 0;
+  Status s = t.decode(h.tokens, h.length, nullptr, 0, &length, true);
+  text->assign(length, '\0');
+  if (s.code() == StatusCode::kLimitExceeded) s = t.decode(h.tokens, h.length, &(*text)[0], length, &length, true);
+  return s ? "" : status_text(s);
+}
+
 std::string Translator::translate(const std::string& line, const TranslateRequest& r, TranslateOutput* out) {
   *out = TranslateOutput();
-  std::vector<uint32_t> source(line.size() + 1);
-  size_t count = 0;
-  Status s = tokenize(model_, Side::kSource, line.data(), line.size(), source.data(), source.size(), &count);
-  if (!s) return status_text(s);
+  std::vector<uint32_t> source;
+  std::string error = source_ids(line, r.pieces, &source);
+  if (!error.empty()) return error;
+  const size_t count = source.size();
+  Status s;
 
   GenerateOptions o;
   o.beam_size = r.beam_size;
@@ -171,9 +215,8 @@ std::string Translator::translate(const std::string& line, const TranslateReques
     t.ids.assign(h.tokens, h.tokens + h.length);
     t.score = h.score;
     if (h.alignment) t.alignment.assign(h.alignment, h.alignment + h.length * result.source_length);
-    std::vector<char> text(detokenize(model_, Side::kTarget, h.tokens, h.length, nullptr, 0) + 1);
-    detokenize(model_, Side::kTarget, h.tokens, h.length, text.data(), text.size());
-    t.text = text.data();
+    e = target_text(h, r.pieces, &t.text);
+    if (!e.empty()) return e;
     out->hypotheses.push_back(std::move(t));
   }
   if (out->hypotheses.empty()) return "generate returned no hypothesis";

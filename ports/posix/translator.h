@@ -28,6 +28,9 @@ struct TranslateRequest {
   bool alignment = false;
   uint32_t alignment_layer = kNoToken;  // kNoToken: the model's
   bool truncate = false;
+  // A model with a stored tokenizer reads plain text and prints text; true
+  // keeps space-separated tokens (pieces) in and out, as for other models.
+  bool pieces = false;
 };
 
 // One of the n best hypotheses of an input (TranslateRequest::num_hypotheses).
@@ -75,6 +78,9 @@ class Translator {
 
  private:
   std::string open_view(const uint8_t* data, size_t size);
+  std::string source_ids(const std::string& line, bool pieces, std::vector<uint32_t>* ids);
+  std::string target_text(const Hypothesis& h, bool pieces, std::string* text);
+  std::vector<uint64_t> tokenizer_scratch_;  // tool-side scratch for the stored tokenizer (8-aligned)
   MappedFile file_;
   std::vector<uint8_t> owned_;  // over-allocated; model bytes start 64-aligned inside
   ModelView model_;

@@ -188,15 +188,72 @@ const char* xattn_session_message(const xattn_session* session) {
   return session ? session->message : "null session";
 }
 
+namespace {
+
+// The model's stored tokenizer for a side (null: the model carries none).
+const xattn::Tokenizer* stored_tokenizer(const xattn_model* model, int raw_side) {
+  if (!model->view.config.has_tokenizer) return nullptr;
+  return raw_side == XATTN_TARGET ? &model->view.target_text : &model->view.source_text;
+}
+
+xattn_status tokenize_stored(const xattn::Tokenizer& t, const char* text, size_t length, void* scratch,
+                             size_t scratch_size, uint32_t* ids, size_t capacity, size_t* count) {
+  *count = 0;
+  if (!text && length > 0) return XATTN_INVALID_ARGUMENT;
+  if (!ids && capacity > 0) return XATTN_INVALID_ARGUMENT;
+  return report(t.encode(text ? text : "", length, scratch, scratch_size, ids, capacity, count), nullptr);
+}
+
+// xattn_tokenize(_known) with a stored tokenizer: scratch on the stack.
+xattn_status tokenize_on_stack(const xattn::Tokenizer& t, const char* text, size_t length, uint32_t* ids,
+                               size_t capacity, size_t* count) {
+  alignas(8) unsigned char scratch[XATTN_TOKENIZE_STACK_BYTES];
+  if (t.scratch_bytes(length) > sizeof scratch) {
+    *count = 0;
+    return XATTN_LIMIT_EXCEEDED;
+  }
+  return tokenize_stored(t, text, length, scratch, sizeof scratch, ids, capacity, count);
+}
+
+}  // namespace
+
+int xattn_model_has_tokenizer(const xattn_model* model) {
+  return model && model->view.config.has_tokenizer ? 1 : 0;
+}
+
+size_t xattn_tokenize_scratch_bytes(const xattn_model* model, xattn_side side, size_t max_text_bytes) {
+  if (!model || !known_side(raw_value(side))) return 0;
+  const xattn::Tokenizer* t = stored_tokenizer(model, raw_value(side));
+  if (!t || max_text_bytes > (size_t{1} << 30)) return 0;
+  return t->scratch_bytes(max_text_bytes);
+}
+
+xattn_status xattn_tokenize_text(const xattn_model* model, xattn_side side, const char* text, size_t length,
+                                 void* scratch, size_t scratch_size, uint32_t* ids, size_t capacity,
+                                 size_t* count) {
+  if (!model || !count || !known_side(raw_value(side))) return XATTN_INVALID_ARGUMENT;
+  const xattn::Tokenizer* t = stored_tokenizer(model, raw_value(side));
+  if (!t) return xattn_tokenize(model, side, text, length, ids, capacity, count);
+  if (length > (size_t{1} << 30)) return XATTN_LIMIT_EXCEEDED;
+  if (!scratch) return XATTN_INVALID_ARGUMENT;
+  return tokenize_stored(*t, text, length, scratch, scratch_size, ids, capacity, count);
+}
+
 xattn_status xattn_tokenize(const xattn_model* model, xattn_side side, const char* text, size_t length,
                             uint32_t* ids, size_t capacity, size_t* count) {
   if (!model || !count || !known_side(raw_value(side))) return XATTN_INVALID_ARGUMENT;
+  if (const xattn::Tokenizer* t = stored_tokenizer(model, raw_value(side))) {
+    return tokenize_on_stack(*t, text, length, ids, capacity, count);
+  }
   return report(xattn::tokenize(model->view, to_side(raw_value(side)), text, length, ids, capacity, count), nullptr);
 }
 
 xattn_status xattn_tokenize_known(const xattn_model* model, xattn_side side, const char* text,
                                   size_t length, uint32_t* ids, size_t capacity, size_t* count) {
   if (!model || !count || !known_side(raw_value(side))) return XATTN_INVALID_ARGUMENT;
+  if (const xattn::Tokenizer* t = stored_tokenizer(model, raw_value(side))) {
+    return tokenize_on_stack(*t, text, length, ids, capacity, count);
+  }
   return report(xattn::tokenize_known(model->view, to_side(raw_value(side)), text, length, ids, capacity, count),
                 nullptr);
 }
@@ -210,6 +267,16 @@ size_t xattn_detokenize(const xattn_model* model, xattn_side side, const uint32_
   const uint32_t vocab = raw_side == XATTN_TARGET ? c.target_vocab_size : c.source_vocab_size;
   for (size_t i = 0; i < count; ++i) {
     if (ids[i] >= vocab) return XATTN_DETOKENIZE_ERROR;
+  }
+  if (const xattn::Tokenizer* t = stored_tokenizer(model, raw_side)) {
+    size_t length = 0;
+    const Status s = t->decode(ids, count, out, capacity ? capacity - 1 : 0, &length, true);
+    if (!s && s.code() != xattn::StatusCode::kLimitExceeded) {
+      if (out && capacity) out[0] = '\0';
+      return XATTN_DETOKENIZE_ERROR;
+    }
+    if (out && capacity) out[length < capacity - 1 ? length : capacity - 1] = '\0';
+    return length;
   }
   return xattn::detokenize(model->view, to_side(raw_side), ids, count, out, capacity);
 }

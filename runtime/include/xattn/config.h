@@ -108,13 +108,15 @@ struct ModelConfig {
   uint8_t bias_flags = 0;          // kNoLinearBiases, kNoOutputBias
   StartMode start_mode = StartMode::kToken;
   EncoderInput encoder_input = EncoderInput::kTokens;
-  bool has_tokenizer = false;      // a u8 "tokenizer" blob of tokenizer_bytes bytes is stored
+  bool has_tokenizer = false;      // a u8 "tokenizer" blob of tokenizer_bytes bytes is stored (the source
+                                   // side's; also the target side's unless target_tokenizer_bytes != 0)
   float queries_scale = 0.0f;      // attention score scale; 0 = 1/sqrt(head_dim) (T5: 1)
   uint16_t relative_buckets = 0;   // kRelativeBias: buckets of the bias tables
   uint16_t relative_max_distance = 0;
   uint32_t tokenizer_bytes = 0;
   uint16_t n_mels = 0;             // kAudio: mel bins of the filter bank and the first conv
   uint32_t source_positions = 0;   // rows of the encoder's stored position table; 0 = max_positions
+  uint32_t target_tokenizer_bytes = 0;  // a separate u8 "target_tokenizer" blob (OPUS-MT); 0 = none
 
   constexpr uint32_t head_dim() const { return num_heads ? d_model / num_heads : 0; }
   constexpr bool has_final_norm(bool decoder) const {
@@ -126,6 +128,7 @@ struct ModelConfig {
   }
   constexpr bool has_linear_biases() const { return (bias_flags & kNoLinearBiases) == 0; }
   constexpr bool has_output_bias() const { return (bias_flags & kNoOutputBias) == 0; }
+  constexpr bool has_target_tokenizer() const { return target_tokenizer_bytes != 0; }
   constexpr uint32_t encoder_positions() const { return source_positions ? source_positions : max_positions; }
   // Rows of ffn/linear_0: F, or 2F for a gated FFN (both halves in one matrix).
   constexpr uint32_t ffn_in_rows() const { return ffn_gated ? 2 * ffn_dim : ffn_dim; }

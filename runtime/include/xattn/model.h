@@ -12,6 +12,7 @@
 #include "xattn/config.h"
 #include "xattn/format.h"
 #include "xattn/status.h"
+#include "xattn/tokenizer.h"
 
 namespace xattn {
 
@@ -112,6 +113,11 @@ struct ModelView {
   LinearView conv2;                 // kAudio: [d_model x 3 d_model]
   const float* mel_filters = nullptr;  // kAudio: [n_mels x 201]
   const uint8_t* tokenizer = nullptr;  // has_tokenizer: tokenizer_bytes bytes
+  const uint8_t* target_tokenizer = nullptr;  // target_tokenizer_bytes bytes, when nonzero
+  // has_tokenizer: the blobs opened in place (validated by open_model). Each
+  // side's ids are its vocabulary's; without a target blob both are the same.
+  Tokenizer source_text;
+  Tokenizer target_text;
   const uint8_t* bytes = nullptr;
   size_t size = 0;
   uint32_t tensor_count = 0;

@@ -26,7 +26,7 @@ namespace xattn {
 //            times 1, 2, 3), kF (ffn_dim), kFin (ffn_in_rows: F, 2F gated),
 //            kVs / kVt (source / target vocabulary), kPe / kPt (encoder /
 //            decoder position rows), kBuckets, kHeads, kMels, kMels3 (3 n_mels),
-//            kFftBins (201), kTokenizerBytes
+//            kFftBins (201), kTokenizerBytes, kTargetTokenizerBytes
 //   kind     kVector: float32 [n x 1] (biases, norm parameters);
 //            kTable: float32 [rows x cols], read in place (position tables,
 //            relative bias tables, the mel filter bank);
@@ -64,7 +64,9 @@ namespace xattn {
   X(kConv2Weight, 19, "encoder/conv2/weight", kD, k3D, kEmbedding, audio_encoder, conv2.weight)                        \
   X(kConv2Bias, 20, "encoder/conv2/bias", kD, kOne, kVector, audio_encoder, conv2.bias)                                \
   X(kMelFilters, 21, "audio/mel_filters", kMels, kFftBins, kTable, audio_encoder, mel_filters)                         \
-  X(kTokenizer, 22, "tokenizer", kTokenizerBytes, kOne, kBytes, tokenizer_blob, tokenizer)
+  X(kTokenizer, 22, "tokenizer", kTokenizerBytes, kOne, kBytes, tokenizer_blob, tokenizer)                            \
+  X(kTargetTokenizer, 23, "target_tokenizer", kTargetTokenizerBytes, kOne, kBytes, target_tokenizer_blob,              \
+    target_tokenizer)
 
 // kSelfQkvWeight is fused: rows Q, then K, then V. kCrossKvWeight is fused
 // (rows K, then V) and applied to the encoder output. kFfnInWeight holds 2F

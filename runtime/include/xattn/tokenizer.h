@@ -65,8 +65,13 @@ class Tokenizer {
 
   // Ids -> text, as the original library detokenizes. Writes at most
   // `capacity` bytes (no terminator); *length is the full text's length, and
-  // kLimitExceeded is returned when it does not fit. Unknown ids: kInvalidArgument.
-  Status decode(const uint32_t* ids, size_t count, char* out, size_t capacity, size_t* length) const;
+  // kLimitExceeded is returned when it does not fit (the bytes that fit are
+  // written). An id without a piece: kInvalidArgument, or, with
+  // skip_pieceless, left out (special tokens of the model the tokenizer does
+  // not know, such as language codes or padding, as SentencePiece leaves
+  // control symbols out).
+  Status decode(const uint32_t* ids, size_t count, char* out, size_t capacity, size_t* length,
+                bool skip_pieceless = false) const;
 
   // The piece a model id stands for (empty when the id has none).
   PieceText piece(uint32_t model_id) const;

@@ -170,6 +170,25 @@ xattn_status xattn_tokenize_known(const xattn_model* model, xattn_side side, con
 size_t xattn_detokenize(const xattn_model* model, xattn_side side, const uint32_t* ids, size_t count,
                         char* out, size_t capacity);
 
+/* Models converted with a tokenizer (xattn_model_has_tokenizer) carry one
+ * per side (models/FORMAT.md, "Tokenizer blob"): then xattn_tokenize and
+ * xattn_tokenize_known encode plain text with it (SentencePiece or
+ * byte-level BPE, as the original library does; invalid UTF-8 is
+ * XATTN_INVALID_ARGUMENT; no end token is appended), taking their scratch
+ * from the stack: up to XATTN_TOKENIZE_STACK_BYTES, longer text is
+ * XATTN_LIMIT_EXCEEDED. xattn_tokenize_text takes the scratch from the
+ * caller instead (8-byte aligned, xattn_tokenize_scratch_bytes(max text
+ * bytes) bytes; XATTN_ARENA_TOO_SMALL when smaller) and is xattn_tokenize
+ * for models without a tokenizer (scratch unused). xattn_detokenize then
+ * decodes as the original library does, leaving out ids the tokenizer has
+ * no piece for (language codes, padding). */
+#define XATTN_TOKENIZE_STACK_BYTES 1024
+int xattn_model_has_tokenizer(const xattn_model* model);
+size_t xattn_tokenize_scratch_bytes(const xattn_model* model, xattn_side side, size_t max_text_bytes);
+xattn_status xattn_tokenize_text(const xattn_model* model, xattn_side side, const char* text, size_t length,
+                                 void* scratch, size_t scratch_size, uint32_t* ids, size_t capacity,
+                                 size_t* count);
+
 xattn_status xattn_encode(xattn_session* session, const uint32_t* ids, size_t count);
 xattn_status xattn_generate(xattn_session* session, const xattn_generate_options* options);
 uint32_t xattn_hypothesis_count(const xattn_session* session);

@@ -107,6 +107,9 @@ Status validate_family_fields(const ModelConfig& c) {
   if (c.has_tokenizer ? (c.tokenizer_bytes == 0 || c.tokenizer_bytes > (1u << 30)) : c.tokenizer_bytes != 0) {
     return bad("config: tokenizer size must be 1..2^30 bytes exactly when a tokenizer is stored");
   }
+  if (c.target_tokenizer_bytes > (1u << 30) || (c.target_tokenizer_bytes != 0 && !c.has_tokenizer)) {
+    return bad("config: target tokenizer size must be 0..2^30 bytes, and nonzero only beside a tokenizer");
+  }
   return Status::ok();
 }
 
@@ -186,6 +189,7 @@ Status read_config(const uint8_t* b, ModelConfig* c) {
   c->tokenizer_bytes = load_u32(b + k::kTokenizerBytes);
   c->n_mels = format::load_u16(b + k::kNMels);
   c->source_positions = load_u32(b + k::kSourcePositions);
+  c->target_tokenizer_bytes = load_u32(b + k::kTargetTokenizerBytes);
   if (format::load_u16(b + k::kNMels + 2) != 0) return bad("config: reserved bytes are not zero");
   for (uint32_t i = k::kReservedFrom; i < k::kSize; ++i) {
     if (b[i] != 0) return bad("config: reserved bytes are not zero");
@@ -383,6 +387,29 @@ Status read_tensor_table(const uint8_t* b, size_t size, uint64_t table_offset, u
   return status;
 }
 
+// Opens the stored tokenizer blob(s) in place: the "tokenizer" blob serves
+// the source side and, unless a target blob is stored, the target side too;
+// its ids must then fit every vocabulary it serves.
+Status open_tokenizers(ModelView* view) {
+  const ModelConfig& c = view->config;
+  if (!c.has_tokenizer) return Status::ok();
+  Status s = Tokenizer::open(view->tokenizer, c.tokenizer_bytes, &view->source_text);
+  if (!s) return s;
+  view->target_text = view->source_text;
+  if (c.has_target_tokenizer()) {
+    s = Tokenizer::open(view->target_tokenizer, c.target_tokenizer_bytes, &view->target_text);
+    if (!s) return s;
+  }
+  const bool source_side = c.encoder_input == EncoderInput::kTokens;
+  if (source_side && view->source_text.model_vocab_size() != c.source_vocab_size) {
+    return bad("tokenizer: its vocabulary size is not the source vocabulary's");
+  }
+  if (view->target_text.model_vocab_size() != c.target_vocab_size) {
+    return bad("tokenizer: the target side's tokenizer vocabulary size is not the target vocabulary's");
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status open_model(const uint8_t* bytes, size_t size, ModelView* out, const OpenOptions& options) {
@@ -415,6 +442,8 @@ Status open_model(const uint8_t* bytes, size_t size, ModelView* out, const OpenO
 
   s = read_tensor_table(bytes, size, load_u32(bytes + h::kTensorTableOffset),
                         load_u32(bytes + h::kTensorCount), cursor, out);
+  if (!s) return s;
+  s = open_tokenizers(out);
   if (!s) return s;
   out->bytes = bytes;
   out->size = size;

@@ -27,6 +27,7 @@ constexpr Extent kMels{1, Dim::kMels};
 constexpr Extent kMels3{3, Dim::kMels};
 constexpr Extent kFftBins{201, Dim::kOne};  // a 400-point real FFT's bins (Whisper's filter bank)
 constexpr Extent kTokenizerBytes{1, Dim::kTokenizerBytes};
+constexpr Extent kTargetTokenizerBytes{1, Dim::kTargetTokenizerBytes};
 
 uint32_t extent(const ModelConfig& c, Extent e) {
   switch (e.dim) {
@@ -42,6 +43,7 @@ uint32_t extent(const ModelConfig& c, Extent e) {
     case Dim::kHeads: return e.times * c.num_heads;
     case Dim::kMels: return e.times * c.n_mels;
     case Dim::kTokenizerBytes: return e.times * c.tokenizer_bytes;
+    case Dim::kTargetTokenizerBytes: return e.times * c.target_tokenizer_bytes;
   }
   return 0;
 }
@@ -66,6 +68,7 @@ bool linear_biases(const ModelConfig& c) { return c.has_linear_biases(); }
 bool stored_positions(const ModelConfig& c) { return c.position == PositionEncoding::kStoredTable; }
 bool relative_bias(const ModelConfig& c) { return c.position == PositionEncoding::kRelativeBias; }
 bool tokenizer_blob(const ModelConfig& c) { return c.has_tokenizer; }
+bool target_tokenizer_blob(const ModelConfig& c) { return c.has_target_tokenizer(); }
 
 // The member column, checked against the kind: vectors and tables bind a
 // float pointer, blobs a byte pointer, everything else a MatrixView.

@@ -91,7 +91,8 @@ PieceText Tokenizer::piece(uint32_t model_id) const {
   return piece_text(*this, s_.pieces_by_model_id[model_id]);
 }
 
-Status Tokenizer::decode(const uint32_t* ids, size_t count, char* out, size_t capacity, size_t* length) const {
+Status Tokenizer::decode(const uint32_t* ids, size_t count, char* out, size_t capacity, size_t* length,
+                         bool skip_pieceless) const {
   TextSink sink{out, capacity};
   *length = 0;
   uint8_t bytes[64];  // a run of byte pieces, flushed when full at a character boundary
@@ -100,6 +101,7 @@ Status Tokenizer::decode(const uint32_t* ids, size_t count, char* out, size_t ca
   const bool strip_first = flags_ & (kAddDummyPrefix | kRemoveExtraWhitespaces);
   for (size_t i = 0; i < count; ++i) {
     if (ids[i] >= model_vocab_size_ || s_.pieces_by_model_id[ids[i]] == kNoPiece) {
+      if (skip_pieceless) continue;
       return Status::error(StatusCode::kInvalidArgument).add("tokenizer: id ").add(uint64_t{ids[i]})
           .add(" has no piece");
     }
