@@ -385,4 +385,43 @@ TEST_CASE("bad inputs: weights that overflow give a named error at the step, nev
   }
 }
 
+TEST_CASE("bad inputs: logits of an extreme but finite range give results, not 'no token allowed'") {
+  // Output weights times 1e35: logits some 1e35 apart, so every token but the
+  // best has a log-probability near -1e35. Those are real scores, however
+  // low; only a path through a disabled token is left out of the results.
+  xattn::convert::XattnModelContents m = synthetic_contents();
+  for (xattn::convert::HostTensor& t : m.tensors) {
+    if (t.id == global_id(GlobalRole::kOutputWeight)) {
+      for (float& v : t.values) v *= 1e35f;
+    }
+  }
+  const Bytes file = write_model(m);
+  AlignedBytes bytes(file);
+  std::unique_ptr<ModelView> view = new_view();
+  REQUIRE(open_model(bytes.data(), bytes.size(), view.get()));
+  Limits limits;
+  limits.max_source_length = 8;
+  limits.max_target_length = 10;
+  limits.max_beam = 4;
+  const size_t need = arena_bytes(view->config, limits);
+  AlignedBytes arena(Bytes(need, 0));
+  Session session;
+  REQUIRE(session.init(*view, limits, arena.data(), need));
+  const uint32_t source[3] = {5, 4, 8};
+  for (uint32_t beam : {1u, 2u, 4u}) {
+    CAPTURE(beam);
+    REQUIRE(session.encode(source, 3));
+    GenerateOptions o;
+    o.beam_size = beam;
+    o.num_hypotheses = beam;
+    Result r;
+    const Status s = session.generate(o, &r);
+    INFO(s.message());
+    REQUIRE(s.is_ok());
+    CHECK(r.count == beam);
+    CHECK(r.hypotheses[0].score > -1.0f);  // the best path takes the best token at every step: log-probability ~0
+    for (uint32_t i = 1; i < r.count; ++i) CHECK(r.hypotheses[i].score < -1e32f);
+  }
+}
+
 #endif  // XATTN_HAVE_CONVERT

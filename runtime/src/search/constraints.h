@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 #include "xattn/session.h"
 
@@ -18,8 +19,10 @@ bool disable_tokens(float* logits, const GenerateOptions& options, uint32_t end_
 // Whether a row of logits still has a token above the disabled value.
 bool any_allowed(const float* logits, size_t vocab);
 
-// A hypothesis whose raw score is below this went through a disabled token:
-// real log-probabilities never sum this low (16384 steps of -1e6 each).
-constexpr float kDisabledScore = -1e30f;
+// A hypothesis that went through a disabled token scores at or below this:
+// the lowest float stays there (or reaches minus infinity) whatever is added.
+// Real log-probabilities stay above it, however extreme the logits: the best
+// token of a row scores at least -log(vocabulary size).
+constexpr float kDisabledScore = std::numeric_limits<float>::lowest();
 
 }  // namespace xattn

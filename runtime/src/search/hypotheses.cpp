@@ -43,7 +43,7 @@ void Hypotheses::finalize(float length_penalty, uint32_t end_token, uint32_t cou
   // Hypotheses through a disabled token are not results (search.cpp, score_rows).
   uint32_t kept = 0;
   for (uint32_t i = 0; i < finished_count; ++i) {
-    if (finished[i].raw_score >= kDisabledScore) finished[kept++] = finished[i];
+    if (finished[i].raw_score > kDisabledScore) finished[kept++] = finished[i];
   }
   finished_count = kept;
   for (uint32_t i = 0; i < finished_count; ++i) {

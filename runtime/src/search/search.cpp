@@ -36,8 +36,8 @@ bool all_finite(const float* logits, size_t n) {
 
 // Scores a step's rows: constraints, then log-softmax, in place. A row the
 // constraints disable entirely keeps the disabled value everywhere (a
-// log-softmax would make it uniform): whatever continues it scores below
-// kDisabledScore and is dropped from the results. False: a logit is not
+// log-softmax would make it uniform): whatever continues it scores at or
+// below kDisabledScore and is dropped from the results. False: a logit is not
 // finite (the weights overflow), and nothing is scored.
 bool score_rows(Workspace& w, const GenerateOptions& o, const Plan& p, const Hypotheses& h, int buffer,
                 size_t rows, size_t step) {
@@ -45,8 +45,13 @@ bool score_rows(Workspace& w, const GenerateOptions& o, const Plan& p, const Hyp
   if (!all_finite(w.logits, rows * vocab)) return false;
   for (size_t b = 0; b < rows; ++b) {
     float* logits = w.logits + b * vocab;
-    if (disable_tokens(logits, o, p.end, step, h.tokens(buffer, b), step) && !any_allowed(logits, vocab)) continue;
-    w.kernels->log_softmax(logits, vocab);
+    const uint32_t* history = h.tokens(buffer, b);
+    if (!disable_tokens(logits, o, p.end, step, history, step)) {
+      w.kernels->log_softmax(logits, vocab);
+    } else if (any_allowed(logits, vocab)) {
+      w.kernels->log_softmax(logits, vocab);
+      disable_tokens(logits, o, p.end, step, history, step);  // exactly kDisabledScore again, whatever the row's range
+    }
   }
   return true;
 }
