@@ -1,65 +1,18 @@
 // The C API with a model that carries its tokenizers (one per side, mapped
 // to the vocabularies by string as the converter maps them): tokenize and
 // detokenize go through them. Expected ids follow by hand from unigram
-// Viterbi over the piece scores below (highest total score wins).
+// Viterbi over the piece scores in model_with_tokenizers.h.
 #include <doctest/doctest.h>
 
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include "model_test_support.h"
-#include "model_tokenizer.h"
+#include "model_with_tokenizers.h"
 #include "xattn/xattn.h"
 
 namespace xattn {
 namespace {
-
-using convert::TokenizerPiece;
-using convert::TokenizerSpec;
-
-TokenizerSpec unigram(const std::vector<std::pair<std::string, float>>& pieces) {
-  TokenizerSpec spec;
-  spec.model = 1;  // no normalizer flags: text is matched as it is
-  for (const auto& p : pieces) {
-    TokenizerPiece piece;
-    piece.text = p.first;
-    piece.score = p.second;
-    piece.type = p.first == "<unk>" ? 2 : p.first == "</s>" ? 3 : 1;
-    spec.pieces.push_back(piece);
-  }
-  return spec;
-}
-
-convert::HostTensor blob_tensor(GlobalRole role, const std::vector<uint8_t>& blob) {
-  convert::HostTensor t;
-  t.id = global_id(role);
-  t.dtype = format::DType::kUInt8;
-  t.rows = static_cast<uint32_t>(blob.size());
-  t.cols = 1;
-  t.blob = blob;
-  return t;
-}
-
-// The synthetic model (vocabularies in synthetic_tensors.h)
-// with a source and a target tokenizer.
-std::vector<uint8_t> model_with_tokenizers() {
-  convert::XattnModelContents m = model_test::synthetic_contents(model_test::tiny_options());
-  std::vector<uint8_t> source, target;
-  REQUIRE(convert::build_model_tokenizer(
-              unigram({{"<unk>", 0}, {"a", -2}, {"b", -2}, {"ab", -1}, {"c", -2}, {"d", -2}, {"\xc3\xa9", -2}}),
-              m.source_vocab, "source", &source) == "");
-  REQUIRE(convert::build_model_tokenizer(
-              unigram({{"<unk>", 0}, {"</s>", 0}, {"x", -3}, {"y", -3}, {"z", -3}, {"xy", -1.5f}, {"yz", -1},
-                       {"zz", -1}}),
-              m.target_vocab, "target", &target) == "");
-  m.config.has_tokenizer = true;
-  m.config.tokenizer_bytes = static_cast<uint32_t>(source.size());
-  m.config.target_tokenizer_bytes = static_cast<uint32_t>(target.size());
-  m.tensors.push_back(blob_tensor(GlobalRole::kTokenizer, source));
-  m.tensors.push_back(blob_tensor(GlobalRole::kTargetTokenizer, target));
-  return model_test::write_model(m);
-}
 
 struct alignas(64) Block {
   uint8_t bytes[64];
@@ -121,6 +74,46 @@ TEST_CASE("C API: tokenize and detokenize through the tokenizers a model carries
   CHECK(std::string(text) == "ab\xc3\xa9 \xe2\x81\x87 ");  // <unk> decodes as SentencePiece's " ⁇ "
   const uint32_t outside[] = {10};
   CHECK(xattn_detokenize(model, XATTN_TARGET, outside, 1, text, sizeof text) == XATTN_DETOKENIZE_ERROR);
+}
+
+TEST_CASE("C API: xattn_encode_text works in the session buffer, as tokenize + end token + encode") {
+  const std::vector<uint8_t> file = model_with_tokenizers();
+  std::vector<Block> bytes((file.size() + 63) / 64);
+  std::memcpy(bytes.data(), file.data(), file.size());
+  xattn_model_storage storage;
+  xattn_model* model = nullptr;
+  xattn_error error;
+  REQUIRE(xattn_model_open(bytes.data(), file.size(), &storage, &model, &error) == XATTN_OK);
+  xattn_limits limits = xattn_default_limits();
+  CHECK(limits.max_text_bytes == 0);
+  limits.max_text_bytes = 16;
+  const size_t need = xattn_session_buffer_bytes(model, &limits);
+  xattn_limits no_text = limits;
+  no_text.max_text_bytes = 0;
+  CHECK(need > xattn_session_buffer_bytes(model, &no_text));
+  std::vector<Block> buffer((need + 63) / 64);
+  xattn_session* session = nullptr;
+  REQUIRE(xattn_session_create(model, &limits, buffer.data(), need, &session, &error) == XATTN_OK);
+  const xattn_generate_options options = xattn_default_options();
+  auto best = [&]() {
+    REQUIRE_MESSAGE(xattn_generate(session, &options) == XATTN_OK, std::string(xattn_session_message(session)));
+    xattn_hypothesis h;
+    REQUIRE(xattn_get_hypothesis(session, 0, &h) == XATTN_OK);
+    return std::vector<uint32_t>(h.tokens, h.tokens + h.length);
+  };
+  REQUIRE(xattn_encode_text(session, "abcd", 4) == XATTN_OK);
+  const std::vector<uint32_t> from_text = best();
+  uint32_t ids[8];
+  size_t count = 0;
+  REQUIRE(xattn_tokenize(model, XATTN_SOURCE, "abcd", 4, ids, 8, &count) == XATTN_OK);
+  ids[count++] = 2;  // </s>
+  REQUIRE(xattn_encode(session, ids, count) == XATTN_OK);
+  CHECK(best() == from_text);
+  CHECK(xattn_encode_text(session, "a\xff", 2) == XATTN_INVALID_ARGUMENT);
+  CHECK(std::string(xattn_session_message(session)).find("invalid UTF-8") != std::string::npos);
+  const std::string too_long(17, 'a');
+  CHECK(xattn_encode_text(session, too_long.data(), too_long.size()) == XATTN_LIMIT_EXCEEDED);
+  CHECK(xattn_encode_text(nullptr, "a", 1) == XATTN_INVALID_ARGUMENT);
 }
 
 }  // namespace xattn

@@ -60,12 +60,13 @@ void print_tokenizer(const char* label, const Tokenizer& t, uint32_t bytes, std:
     if (f & 8u) out << " +byte-fallback";
     if (t.user_defined_count()) out << ", " << t.user_defined_count() << " user-defined";
   }
+  if (t.model() != TokenizerModel::kByteLevelBpe) out << ", expansion " << t.expansion();
   out << ", " << bytes << " bytes\n";
 }
 
 const char kUsage[] =
     "usage: xattn inspect FILE [--max-source N] [--max-target N] [--beam N] [--kv-cache P] [--self-kv-cache P]\n"
-    "                          [--threads N]\n"
+    "                          [--threads N] [--max-text N]\n"
     "  what a model file holds, and the arena a session with these limits needs (P: f32, f16 or int8)\n";
 
 int inspect(Args& args, std::ostream& out, std::ostream& err) {
@@ -78,6 +79,7 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
   args.kv_precision("--kv-cache", &limits.kv_cache);
   args.kv_precision("--self-kv-cache", &limits.self_kv_cache);
   args.number("--threads", 1, kMaxThreads, &limits.threads);
+  args.number("--max-text", 0, kMaxTextBytes, &limits.max_text_bytes);
   std::string error = args.finish();
   if (error.empty() && !has_path) error = "missing the model FILE";
   if (!error.empty()) {
@@ -143,7 +145,11 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
       << limits.max_beam << (limits.threads > 1 ? ", threads " + std::to_string(limits.threads) : std::string()) << "\n";
   out << "arena        " << plan.total << " bytes (static encoder KV cache " << kv_precision_name(limits.kv_cache) << ' '
       << plan.cross_cache.bytes + plan.cross_scales.bytes << ", self-attention cache "
-      << kv_precision_name(limits.self_kv_cache) << ' ' << plan.self_cache.bytes + plan.self_scales.bytes << ")\n";
+      << kv_precision_name(limits.self_kv_cache) << ' ' << plan.self_cache.bytes + plan.self_scales.bytes;
+  if (limits.max_text_bytes > 0) {
+    out << ", text in " << plan.text_scratch.bytes + plan.text_ids.bytes << " for " << limits.max_text_bytes << " bytes";
+  }
+  out << ")\n";
   out << "memory       " << (m.size + plan.total) << " bytes = model + arena\n";
   return 0;
 }
@@ -153,7 +159,7 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
 int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err) {
   Args args(argc, argv, 1,
             {{"--max-source", true}, {"--max-target", true}, {"--beam", true}, {"--kv-cache", true},
-             {"--self-kv-cache", true}, {"--threads", true}});
+             {"--self-kv-cache", true}, {"--threads", true}, {"--max-text", true}});
   const int status = args.help() ? (out << kUsage, 0) : inspect(args, out, err);
   out.flush();
   if (!out) {

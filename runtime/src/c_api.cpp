@@ -85,6 +85,7 @@ xattn::Limits to_limits(const xattn_limits& l) {
   out.kv_cache = to_precision(raw_value(l.kv_cache));
   out.self_kv_cache = to_precision(raw_value(l.self_kv_cache));
   out.threads = l.threads == 0 ? 1 : l.threads;
+  out.max_text_bytes = l.max_text_bytes;
   return out;
 }
 
@@ -98,7 +99,7 @@ xattn_limits xattn_default_limits(void) {
   const xattn::Limits l;
   return xattn_limits{l.max_source_length, l.max_target_length, l.max_beam, l.alignment ? 1 : 0,
                       static_cast<xattn_kv_precision>(l.kv_cache), static_cast<xattn_kv_precision>(l.self_kv_cache),
-                      l.threads, nullptr};
+                      l.threads, nullptr, l.max_text_bytes};
 }
 
 xattn_generate_options xattn_default_options(void) {
@@ -285,6 +286,12 @@ xattn_status xattn_encode(xattn_session* session, const uint32_t* ids, size_t co
   if (!session) return XATTN_INVALID_ARGUMENT;
   session->result = xattn::Result();
   return report(session->session.encode(ids, count), session->message);
+}
+
+xattn_status xattn_encode_text(xattn_session* session, const char* text, size_t length) {
+  if (!session) return XATTN_INVALID_ARGUMENT;
+  session->result = xattn::Result();
+  return report(session->session.encode_text(text, length), session->message);
 }
 
 xattn_status xattn_generate(xattn_session* session, const xattn_generate_options* options) {

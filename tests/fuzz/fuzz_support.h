@@ -235,6 +235,9 @@ inline void run_small_session(const ModelView& m, size_t max_arena = size_t(64) 
     o.beam_size = beam;
     o.num_hypotheses = beam;
     o.return_alignment = true;
+    // mBART cc25's layout starts from the first prefix token (the language code).
+    const uint32_t language = m.config.target_vocab_size - 1;
+    if (m.config.start_mode == StartMode::kFirstPrefixToken) o.prefix = TokenSpan{&language, 1};
     Result r;
     const Status g = session.generate(o, &r);
     // Weights the reader accepts may still overflow (NaN, 1e30): a named error.

@@ -17,6 +17,7 @@ Prints XATTN-SKIP (ctest: skipped) when sentencepiece or the data is missing.
 """
 import json
 import os
+import re
 import random
 import shutil
 import subprocess
@@ -91,6 +92,21 @@ def main():
     out, err, code = run(cli, ["inspect", xattn_file])
     if code != 0 or "source: SentencePiece unigram" not in out or "target: SentencePiece BPE" not in out:
         print("inspect does not show both tokenizers:\n" + out + err)
+        failures += 1
+    # The arena grows by the source tokenizer's scratch for --max-text bytes
+    # (tokenizer.h's formula for unigram: normalized text, 8-aligned, then 12
+    # bytes per lattice node) and the ids (--max-source, default 64), each
+    # region 64-aligned.
+    out0, err0, code0 = run(cli, ["inspect", xattn_file])
+    out, err, code = run(cli, ["inspect", xattn_file, "--max-text", "1000"])
+    expansion = re.search(r"source: SentencePiece unigram.*expansion (\d+)", out)
+    arena = [re.search(r"^arena +(\d+) bytes", o, re.M) for o in (out0, out)]
+    r64, r8 = (lambda n: (n + 63) // 64 * 64), (lambda n: (n + 7) // 8 * 8)
+    normalized = 1000 * int(expansion.group(1)) + 3 if expansion else 0
+    scratch = r8(normalized) + 12 * (normalized + 1)
+    if (code or code0 or not all(arena) or "text in %d for 1000 bytes" % (scratch + 64 * 4) not in out
+            or int(arena[1].group(1)) - int(arena[0].group(1)) != r64(scratch) + r64(64 * 4)):
+        print("inspect --max-text does not show the text scratch the planner must reserve:\n" + out0 + out + err)
         failures += 1
     for side in ("source", "target"):
         sp, index = models[side], {p: i for i, p in enumerate(vocabs[side])}

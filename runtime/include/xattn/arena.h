@@ -12,6 +12,7 @@
 
 #include "xattn/config.h"
 #include "xattn/parallel.h"
+#include "xattn/tokenizer.h"
 
 namespace xattn {
 
@@ -58,6 +59,10 @@ struct ArenaPlan {
   // task_probs: attention probabilities of a thread's queries.
   ArenaRegion task_quantized, task_output, task_probs;
   size_t task_quantized_slot = 0, task_output_slot = 0, task_probs_slot = 0;
+  // Session::encode_text, only when Limits::max_text_bytes > 0: the source
+  // tokenizer's scratch for that much text (none for a model that splits
+  // text by spaces or characters), and the source ids the text makes.
+  ArenaRegion text_scratch, text_ids;
   size_t total = 0;
 };
 
@@ -81,7 +86,8 @@ struct Cursor {
 constexpr bool plannable(const ModelConfig& c, const Limits& l) {
   return l.max_source_length <= kMaxSequence && l.max_target_length <= kMaxSequence && l.max_beam <= kMaxBeam &&
          c.d_model <= kMaxDModel && c.ffn_dim <= kMaxFfn && c.num_heads <= kMaxHeads &&
-         c.decoder_layers <= kMaxLayers && c.target_vocab_size <= kMaxVocab;
+         c.decoder_layers <= kMaxLayers && c.target_vocab_size <= kMaxVocab && l.max_text_bytes <= kMaxTextBytes &&
+         c.source_tokenizer_expansion <= 64;
 }
 
 }  // namespace arena_detail
@@ -170,6 +176,12 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   p.task_quantized = a.take(tasks * p.task_quantized_slot);
   p.task_output = a.take(tasks * p.task_output_slot);
   p.task_probs = a.take(tasks * p.task_probs_slot);
+  const bool text = l.max_text_bytes > 0;
+  const bool tokenizer = text && c.source_tokenizer_model != 0;
+  p.text_scratch = a.take(tokenizer ? tokenizer_scratch_bytes(static_cast<TokenizerModel>(c.source_tokenizer_model),
+                                                              c.source_tokenizer_expansion, l.max_text_bytes)
+                                    : 0);
+  p.text_ids = a.take(text ? src * sizeof(uint32_t) : 0);
   p.total = a.at > static_cast<uint64_t>(kArenaTooLarge) ? kArenaTooLarge : static_cast<size_t>(a.at);
   return p;
 }

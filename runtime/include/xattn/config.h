@@ -117,6 +117,11 @@ struct ModelConfig {
   uint16_t n_mels = 0;             // kAudio: mel bins of the filter bank and the first conv
   uint32_t source_positions = 0;   // rows of the encoder's stored position table; 0 = max_positions
   uint32_t target_tokenizer_bytes = 0;  // a separate u8 "target_tokenizer" blob (OPUS-MT); 0 = none
+  // Not config bytes: open_model copies them from the source tokenizer blob's
+  // header, so the arena planner can size encode_text's scratch (firmware
+  // with a constexpr config sets them as xattn inspect prints them).
+  uint8_t source_tokenizer_model = 0;       // a TokenizerModel value; 0 = no tokenizer
+  uint32_t source_tokenizer_expansion = 0;  // its normalizer's bound on bytes out per byte in
 
   constexpr uint32_t head_dim() const { return num_heads ? d_model / num_heads : 0; }
   constexpr bool has_final_norm(bool decoder) const {
@@ -154,6 +159,10 @@ struct Limits {
   // many workers (Session::set_parallel) and adds per-thread scratch to the
   // arena; outputs are the same bits for every value.
   uint32_t threads = 1;
+  // The longest text Session::encode_text takes, in bytes, 0..kMaxTextBytes:
+  // room for the model's source tokenizer to work in and for the ids it
+  // makes. 0 reserves nothing (encode_text is then refused).
+  uint32_t max_text_bytes = 0;
 };
 
 // Upper bounds the format accepts; they keep every size computation in 32/64
@@ -170,6 +179,7 @@ constexpr uint32_t kMaxHeads = 256;
 constexpr uint32_t kMaxFfn = 65536;
 constexpr uint32_t kMaxVocab = 1u << 22;
 constexpr uint32_t kMaxSequence = 1u << 14;
+constexpr uint32_t kMaxTextBytes = 1u << 16;  // Limits::max_text_bytes
 constexpr uint32_t kMaxBeam = 64;
 
 }  // namespace xattn

@@ -82,6 +82,14 @@ class Session {
                            size_t arena_size, const kernels::KernelTable& table);
 
   Status encode(const uint32_t* source_ids, size_t count, const EncodeOptions& options = EncodeOptions());
+  // Plain text in, then encode(): the model's stored source tokenizer (the
+  // source end token appended, as the Hugging Face tokenizers end a
+  // source), or, for a model without one, its text mode (xattn/text.h).
+  // Scratch and ids live in the arena: the session must reserve
+  // Limits::max_text_bytes (kLimitExceeded when 0 or shorter than the text).
+  // Invalid UTF-8 is kInvalidArgument; more ids than max_source_length is
+  // kLimitExceeded, unless options.truncate keeps the first ones (and the end token).
+  Status encode_text(const char* text, size_t length, const EncodeOptions& options = EncodeOptions());
   Status generate(const GenerateOptions& options, Result* result);
 
   // Teacher forcing, for scoring and for parity checks against a training

@@ -101,6 +101,9 @@ typedef struct xattn_limits {
    * session); the buffer grows by per-thread scratch; outputs stay the same bits. */
   uint32_t threads;
   const xattn_parallel* parallel;
+  /* The longest text xattn_encode_text takes, in bytes (0..65536): the buffer
+   * grows by the model's source tokenizer scratch for it. 0 = none. */
+  uint32_t max_text_bytes;
 } xattn_limits;
 
 typedef struct xattn_token_span {
@@ -190,6 +193,9 @@ xattn_status xattn_tokenize_text(const xattn_model* model, xattn_side side, cons
                                  size_t* count);
 
 xattn_status xattn_encode(xattn_session* session, const uint32_t* ids, size_t count);
+/* Plain text in (the model's tokenizer, or its text mode; then xattn_encode),
+ * working in the session buffer: needs limits.max_text_bytes >= length. */
+xattn_status xattn_encode_text(xattn_session* session, const char* text, size_t length);
 xattn_status xattn_generate(xattn_session* session, const xattn_generate_options* options);
 uint32_t xattn_hypothesis_count(const xattn_session* session);
 xattn_status xattn_get_hypothesis(const xattn_session* session, uint32_t index, xattn_hypothesis* out);

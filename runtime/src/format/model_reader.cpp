@@ -396,6 +396,8 @@ Status open_tokenizers(ModelView* view) {
   Status s = Tokenizer::open(view->tokenizer, c.tokenizer_bytes, &view->source_text);
   if (!s) return s;
   view->target_text = view->source_text;
+  view->config.source_tokenizer_model = static_cast<uint8_t>(view->source_text.model());
+  view->config.source_tokenizer_expansion = view->source_text.expansion();
   if (c.has_target_tokenizer()) {
     s = Tokenizer::open(view->target_tokenizer, c.target_tokenizer_bytes, &view->target_text);
     if (!s) return s;

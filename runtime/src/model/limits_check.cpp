@@ -28,6 +28,10 @@ Status check_limits(const ModelConfig& c, const Limits& l) {
     return invalid("threads ").add(static_cast<uint64_t>(l.threads)).add(" is outside 1..")
         .add(static_cast<uint64_t>(kMaxThreads));
   }
+  if (l.max_text_bytes > kMaxTextBytes) {
+    return invalid("max text bytes ").add(static_cast<uint64_t>(l.max_text_bytes)).add(" is outside 0..")
+        .add(static_cast<uint64_t>(kMaxTextBytes));
+  }
   if (!known(l.kv_cache)) return invalid("unknown KV-cache precision");
   if (!known(l.self_kv_cache)) return invalid("unknown self-attention KV-cache precision");
   if (c.position == PositionEncoding::kSinusoidal && l.max_source_length > c.max_positions) {

@@ -42,6 +42,9 @@ void Workspace::init(const ModelView& m, const kernels::KernelTable& table, cons
   search.finished_info = arena + p.finished_info.offset;
   search.finished_alignment = f(p.finished_alignment);
   source_length = 0;
+  text_scratch = arena + p.text_scratch.offset;
+  text_scratch_bytes = p.text_scratch.bytes;
+  text_ids = u(p.text_ids);
 
   linear_context.kernels = &table;
   linear_context.quantized = quantized;

@@ -65,6 +65,10 @@ struct Workspace {
   float* logits = nullptr;
   float* step_alignment = nullptr;
   SearchRegions search;
+  // Session::encode_text (Limits::max_text_bytes > 0): tokenizer scratch and ids.
+  void* text_scratch = nullptr;
+  size_t text_scratch_bytes = 0;
+  uint32_t* text_ids = nullptr;
 
   uint32_t source_length = 0;
 
