@@ -53,7 +53,7 @@ void poison_padding(uint8_t* arena, const ArenaPlan& p) {
                                  p.quantized, p.quantized_scales, p.cross_cache, p.cross_scales, p.self_cache,
                                  p.self_scales, p.reorder, p.logits, p.step_alignment, p.alive_tokens, p.alive_scores,
                                  p.alive_alignment, p.candidate_scores, p.candidate_ids, p.finished_tokens, p.finished_info,
-                                 p.finished_alignment};
+                                 p.finished_alignment, p.text_scratch, p.text_ids};
   for (const ArenaRegion& r : regions) {
     const size_t padded = arena_detail::round_up(r.bytes);
     if (padded > r.bytes) {
@@ -83,6 +83,7 @@ std::vector<std::unique_ptr<Loaded>> load_models() {
       l.max_target_length = i == 0 ? 12 : 8;
       l.max_beam = i == 0 ? 4 : 1;
       l.alignment = i == 0;
+      l.max_text_bytes = i == 0 ? 64 : 0;  // encode_text room in one session only
       const ArenaPlan plan = plan_arena(m->view->config, l);
       m->arenas[i].reset(new fuzz::AlignedCopy(nullptr, plan.total));
       poison_padding(m->arenas[i]->data(), plan);
@@ -148,9 +149,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ModelConfig& c = m.view->config;
   const uint32_t target_vocab = c.target_vocab_size;
 
-  // The source: ids (some out of range, some past the limit), or text.
+  // The source: ids (some out of range, some past the limit), or text,
+  // tokenized here or by encode_text in the arena.
   std::vector<uint32_t> source;
-  if (in.ConsumeBool()) {
+  std::string session_text;
+  const bool text_in_session = in.ConsumeIntegralInRange<int>(0, 3) == 0;
+  if (text_in_session) {
+    session_text = in.ConsumeRandomLengthString(96);
+  } else if (in.ConsumeBool()) {
     const std::string text = in.ConsumeRandomLengthString(96);
     source.resize(16);
     size_t count = 0;
@@ -189,7 +195,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (in.ConsumeBool()) o.alignment_layer = in.ConsumeIntegralInRange<uint32_t>(0, c.decoder_layers + 1);
   const bool forced = in.ConsumeIntegralInRange<int>(0, 7) == 0;
 
-  Status s = session.encode(null_ids ? nullptr : source.data(), source.size(), eo);
+  Status s = text_in_session ? session.encode_text(null_ids ? nullptr : session_text.data(), session_text.size(), eo)
+                             : session.encode(null_ids ? nullptr : source.data(), source.size(), eo);
   if (!s) XATTN_FUZZ_ASSERT(std::strlen(s.message()) > 0, "errors carry a message");
   Result result;
   s = session.generate(o, &result);
