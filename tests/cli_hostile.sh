@@ -240,6 +240,62 @@ refused "num-hypotheses above the beam, no input" "num_hypotheses 3 is outside 1
 works "demo --model a copy" "$WORK/empty" demo --model "$WORK/dn.xattn"
 holds "demo --model: no date-normalization label" sh -c "! grep -q 'date normalization' '$WORK/out'"
 
+# 8. tokenize: line breaks and BOM as in every text mode, strict id parsing for
+# --decode, files that are not files, and failed writes. A rank file of the
+# 256 single bytes (tiktoken's format: base64 token, rank) needs no shared data.
+b=0
+while [ "$b" -lt 256 ]; do
+  printf "$(printf '\\%03o' "$b")" | base64 | tr -d '\n' >>"$WORK/bytes.tiktoken"
+  echo " $b" >>"$WORK/bytes.tiktoken"
+  b=$((b + 1))
+done
+TK="--tiktoken $WORK/bytes.tiktoken"
+printf 'ab\ncd\n' >"$WORK/lf"
+# shellcheck disable=SC2086
+works "tokenize: LF lines" "$WORK/lf" tokenize $TK
+cp "$WORK/out" "$WORK/lf.out"
+holds "tokenize: one line of ids per line" [ "$(cat "$WORK/lf.out")" = "$(printf '97 98\n99 100')" ]
+for breaks in CRLF CR BOM; do
+  case $breaks in
+    CRLF) printf 'ab\r\ncd\r\n' ;;
+    CR) printf 'ab\rcd' ;;
+    BOM) printf '\357\273\277ab\ncd\n' ;;
+  esac >"$WORK/breaks"
+  # shellcheck disable=SC2086
+  works "tokenize: $breaks" "$WORK/breaks" tokenize $TK
+  same "tokenize: $breaks gives the ids of LF lines" "$WORK/out" "$WORK/lf.out"
+done
+printf 'ab\n\377\ncd\n' >"$WORK/bad-utf8"
+# shellcheck disable=SC2086
+refused "tokenize: invalid UTF-8 on line 2" "line 2: tokenizer: invalid UTF-8 at byte 0" "$WORK/bad-utf8" tokenize $TK
+holds "tokenize: the other lines are still tokenized" [ "$(cat "$WORK/out")" = "$(printf '97 98\n\n99 100')" ]
+for ids in '12abc' '-1' '4294967296' '1,2' '+5'; do
+  echo "$ids" >"$WORK/ids"
+  # shellcheck disable=SC2086
+  refused "tokenize --decode '$ids'" "line 1: expected ids: decimal numbers up to 4294967295" "$WORK/ids" tokenize $TK --decode
+done
+printf '104\t105 \n' >"$WORK/ids"
+# shellcheck disable=SC2086
+works "tokenize --decode: tabs and trailing spaces" "$WORK/ids" tokenize $TK --decode
+holds "tokenize --decode: 'hi'" [ "$(cat "$WORK/out")" = "hi" ]
+echo 256 >"$WORK/ids"
+# shellcheck disable=SC2086
+refused "tokenize --decode: an id without a piece" "line 1: " "$WORK/ids" tokenize $TK --decode
+refused "tokenize: a FIFO as --tiktoken" "FIFO" "$WORK/lf" tokenize --tiktoken "$WORK/fifo"
+refused "tokenize: a directory as --spm" "directory" "$WORK/lf" tokenize --spm "$WORK"
+refused "tokenize: a FIFO as merges.txt" "FIFO" "$WORK/lf" tokenize --bpe "$WORK/lf" "$WORK/fifo"
+refused "tokenize: a model without a tokenizer" "carries no tokenizer" "$WORK/lf" tokenize --model "$DN"
+# shellcheck disable=SC2086
+refused "tokenize: --side without --model" "--side is for --model only" "$WORK/lf" tokenize $TK --side target
+# shellcheck disable=SC2086
+refused "tokenize: two tokenizers" "give one of --spm, --tiktoken, --bpe or --model" "$WORK/lf" tokenize $TK --model "$DN"
+refused "tokenize: --bpe with one file" "--bpe takes two files" "$WORK/lf" tokenize --bpe "$WORK/lf"
+refused "mel: a FIFO as the audio" "FIFO" "$WORK/empty" mel "$WORK/fifo"
+if [ -w /dev/full ]; then
+  # shellcheck disable=SC2086
+  STDOUT=/dev/full refused "tokenize > /dev/full" "cannot write the output" "$WORK/lf" tokenize $TK
+fi
+
 if [ ! -f "$DATA/v2-aren-transliteration-i8/model.bin" ]; then
   echo "XATTN-SKIP: shared models absent at $DATA: the CTranslate2 cases did not run"
   echo "$cases cases, $failures failures"

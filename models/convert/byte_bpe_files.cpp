@@ -5,6 +5,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "file_safety.h"
 #include "json.h"
 
 namespace xattn {
@@ -93,6 +94,8 @@ bool to_bytes(const std::string& token, const std::unordered_map<std::string, ch
 }  // namespace
 
 std::string read_tiktoken_file(const std::string& path, TokenizerSpec* spec) {
+  const std::string refused = refuse_unreadable(path);
+  if (!refused.empty()) return refused;
   std::ifstream in(path, std::ios::binary);
   if (!in) return "cannot open " + path;
   std::map<uint32_t, std::string> by_rank;
@@ -120,6 +123,10 @@ std::string read_tiktoken_file(const std::string& path, TokenizerSpec* spec) {
 }
 
 std::string read_bpe_vocab(const std::string& vocab_json, const std::string& merges_txt, TokenizerSpec* spec) {
+  for (const std::string& path : {vocab_json, merges_txt}) {
+    const std::string refused = refuse_unreadable(path);
+    if (!refused.empty()) return refused;
+  }
   std::ifstream vin(vocab_json, std::ios::binary);
   if (!vin) return "cannot open " + vocab_json;
   std::stringstream text;

@@ -5,6 +5,7 @@
 #include <iterator>
 #include <set>
 
+#include "file_safety.h"
 #include "ggml_types.h"
 #include "xattn/audio.h"
 
@@ -163,6 +164,8 @@ std::string parse_ggml(const uint8_t* bytes, size_t size, GgmlModel* out) {
 }
 
 std::string read_ggml_file(const std::string& path, GgmlModel* out) {
+  const std::string refused = refuse_unreadable(path);
+  if (!refused.empty()) return refused;
   std::ifstream in(path, std::ios::binary);
   if (!in) return path + ": cannot open";
   const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "file_safety.h"
 #include "protobuf_reader.h"
 
 namespace xattn {
@@ -86,6 +87,8 @@ std::string parse_sentencepiece_model(const std::string& bytes, TokenizerSpec* s
 }
 
 std::string read_sentencepiece_model(const std::string& path, TokenizerSpec* spec) {
+  const std::string refused = refuse_unreadable(path);
+  if (!refused.empty()) return refused;
   std::ifstream in(path, std::ios::binary);
   if (!in) return "cannot open " + path;
   std::stringstream bytes;

@@ -8,6 +8,7 @@
 
 #include "cli_args.h"
 #include "commands.h"
+#include "file_safety.h"
 #include "ggml_model.h"
 #include "mel_filters.h"
 #include "wav_reader.h"
@@ -62,6 +63,7 @@ int run_mel(int argc, char** argv, std::ostream& out, std::ostream& err) {
     filters = convert::whisper_mel_filters(n_mels);
   }
   WavAudio audio;
+  if (error.empty()) error = convert::refuse_unreadable(wav_path);  // a FIFO would block the read
   if (error.empty()) error = read_wav_file(wav_path, &audio);
   MelFilterBank bank;
   if (error.empty()) {

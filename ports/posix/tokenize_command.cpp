@@ -8,6 +8,7 @@
 
 #include "byte_bpe_files.h"
 #include "cli_args.h"
+#include "input_lines.h"
 #include "commands.h"
 #include "spm_model.h"
 #include "tokenizer_blob_writer.h"
@@ -21,6 +22,30 @@ namespace {
 const char kUsage[] =
     "usage: xattn tokenize (--spm FILE.model | --tiktoken FILE | --bpe vocab.json merges.txt |\n"
     "                       --model FILE.xattn [--side source|target]) [--pieces] [--decode]  < lines";
+
+// A line of ids for --decode: decimal numbers that fit 32 bits, separated
+// by spaces or tabs. Anything else (signs, letters, overflow) is refused
+// rather than read as some other id.
+bool parse_ids(const std::string& line, std::vector<uint32_t>* ids) {
+  ids->clear();
+  size_t at = 0;
+  while (at < line.size()) {
+    if (line[at] == ' ' || line[at] == '\t') {
+      ++at;
+      continue;
+    }
+    uint64_t id = 0;
+    const size_t start = at;
+    while (at < line.size() && line[at] >= '0' && line[at] <= '9') {
+      id = id * 10 + static_cast<uint64_t>(line[at] - '0');
+      if (id > 0xffffffffull) return false;
+      ++at;
+    }
+    if (at == start || (at < line.size() && line[at] != ' ' && line[at] != '\t')) return false;
+    ids->push_back(static_cast<uint32_t>(id));
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -42,10 +67,11 @@ int run_tokenize(int argc, char** argv, std::istream& in, std::ostream& out, std
   const bool pieces = args.flag("--pieces");
   const bool decode = args.flag("--decode");
   std::string error = args.finish();
-  if (error.empty() && (has_spm + has_tiktoken + has_bpe + has_model != 1 || (has_bpe && merges.empty()) ||
-                        (has_side && !has_model))) {
-    error = kUsage;
+  if (error.empty() && has_spm + has_tiktoken + has_bpe + has_model != 1) {
+    error = "give one of --spm, --tiktoken, --bpe or --model (see xattn tokenize --help)";
   }
+  if (error.empty() && has_bpe && merges.empty()) error = "--bpe takes two files: vocab.json merges.txt";
+  if (error.empty() && has_side && !has_model) error = "--side is for --model only";
   if (error.empty() && side != "source" && side != "target") error = "--side must be source or target, not '" + side + "'";
   if (!error.empty()) {
     err << "xattn tokenize: " << error << '\n';
@@ -86,29 +112,15 @@ int run_tokenize(int argc, char** argv, std::istream& in, std::ostream& out, std
   std::vector<char> text;
   int status_code = 0;
   size_t number = 0;
-  while (std::getline(in, line)) {
+  InputLines lines(in);
+  while (lines.next(&line)) {
     ++number;
     if (decode) {
-      ids.clear();
-      size_t at = 0;
-      bool ok = true;
-      while (at < line.size()) {
-        while (at < line.size() && line[at] == ' ') ++at;
-        if (at == line.size()) break;
-        size_t used = 0;
-        unsigned long id = 0;
-        try {
-          id = std::stoul(line.substr(at), &used);
-        } catch (...) {
-          ok = false;
-          break;
-        }
-        ids.push_back(static_cast<uint32_t>(id));
-        at += used;
-      }
+      const bool ok = parse_ids(line, &ids);
       size_t length = 0;
       Status s = ok ? tokenizer.decode(ids.data(), ids.size(), nullptr, 0, &length)
-                    : Status::error(StatusCode::kInvalidArgument).add("expected space-separated ids");
+                    : Status::error(StatusCode::kInvalidArgument)
+                          .add("expected ids: decimal numbers up to 4294967295 separated by spaces or tabs");
       if (s.code() == StatusCode::kLimitExceeded) {
         text.resize(length);
         s = tokenizer.decode(ids.data(), ids.size(), text.data(), text.size(), &length);
@@ -148,6 +160,10 @@ int run_tokenize(int argc, char** argv, std::istream& in, std::ostream& out, std
   out.flush();
   if (!out) {
     err << "xattn tokenize: cannot write the output\n";
+    return 1;
+  }
+  if (lines.failed()) {
+    err << "xattn tokenize: cannot read the input after line " << number << ": " << lines.failure() << '\n';
     return 1;
   }
   return status_code;
