@@ -27,8 +27,9 @@ class VocabView {
   uint32_t size() const { return count_; }
   // The token's text; an empty TokenText for an id out of range.
   TokenText token(uint32_t id) const;
-  // The id of a token, or unk_id when absent. Binary search over the file's
-  // sorted index: O(log n), no allocation.
+  // The id of a token (the lowest, when a vocabulary repeats it), or unk_id
+  // when absent. Binary search over the file's sorted index: O(log n), no
+  // allocation.
   uint32_t find(const char* text, size_t length, uint32_t unk_id) const;
   bool contains(const char* text, size_t length) const;
 
