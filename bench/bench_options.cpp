@@ -6,8 +6,8 @@ namespace xattn {
 namespace bench {
 
 const char kUsage[] =
-    "usage: xattn-bench (--model FILE | --preset transformer-base|transformer-tiny|aren [--weights f32|int8]\n"
-    "                   [--model-seed S]) [options]\n"
+    "usage: xattn-bench (--model FILE | --preset P [--weights f32|int8] [--model-seed S]) [options]\n"
+    "  P: transformer-base, transformer-tiny, aren, t5-small, opus-mt, nllb-600m (random weights at real sizes)\n"
     "  --input FILE          one source sentence per line (tokens as text); default: generated inputs\n"
     "  --sentences N         generated inputs per iteration (8)\n"
     "  --source-length N     tokens per generated input (16)\n"

@@ -47,6 +47,7 @@ std::vector<int32_t> packed_row_sums(const std::vector<int8_t>& w, size_t n, siz
 struct Shape {
   const char* what;  // "GEMV f32 ..." / "GEMM int8 ...": the 6th character says float
   size_t m, k, n;
+  bool row_major = false;  // int8 in layout 0 (an output projection stored once with the embedding)
 };
 
 // Deterministic operands: a linear congruential generator.
@@ -73,6 +74,10 @@ class LinearCase {
       k_.linear_f32_packed(x_.data(), s_.m, s_.k, wf_.data(), bias_.data(), s_.n, y_.data());
     } else {
       k_.quantize_rows(x_.data(), s_.m, s_.k, Rounding::kNearestEven, q_.data(), xs_.data());
+      if (s_.row_major) {
+        k_.linear_i8(q_.data(), xs_.data(), s_.m, s_.k, w_.data(), ws_.data(), bias_.data(), s_.n, y_.data());
+        return;
+      }
       k_.linear_i8_packed(q_.data(), xs_.data(), s_.m, s_.k, w_.data(), sums_.data(), ws_.data(), bias_.data(),
                           s_.n, y_.data());
     }
@@ -109,6 +114,7 @@ int print_kernel_figures(const kernels::KernelTable& k, PrintFn print) {
   print(text);
   Lcg rng;
   const Shape gemv[] = {{"GEMV int8 output layer", 1, 512, 32000},
+                        {"GEMV int8 output, row-major", 1, 512, 32000, true},
                         {"GEMV int8 ffn_in (base)", 1, 512, 2048},
                         {"GEMV int8 ffn_out (base)", 1, 2048, 512},
                         {"GEMV int8 beam 4, output", 4, 512, 32000},

@@ -153,10 +153,13 @@ TEST_CASE("family format: T5-style RMSNorm, no biases, relative bias, gated FFN,
     CHECK(v.encoder[1].ffn_in.weight.rows == 24);
     CHECK(v.encoder_relative_bias != nullptr);
     CHECK(v.decoder_relative_bias != nullptr);
-    // Stored once: all three roles read the same bytes, in the row-major layout.
+    // Stored once: all three roles read the same bytes, in the layout the
+    // output projection's kernel streams (the embeddings gather rows from it).
     CHECK(v.target_embedding.data == v.source_embedding.data);
     CHECK(v.output.weight.data == v.source_embedding.data);
-    CHECK(v.output.weight.layout == format::kLayoutRowMajor);
+    CHECK(v.output.weight.layout == (int8 ? format::kLayoutPacked16x4 : format::kLayoutPacked16x1));
+    CHECK(v.source_embedding.layout == v.output.weight.layout);
+    CHECK(v.output.weight.kernel == (int8 ? LinearKernel::kInt8Packed : LinearKernel::kFloat32Packed));
     CHECK(v.output.weight.scales == v.source_embedding.scales);
     // The saving is the two copies' bytes.
     Opened unshared;

@@ -284,10 +284,11 @@ TEST_CASE("model reader corruption: tensor table entries") {
       "tensor encoder/layer_1/ffn/linear_0/weight: byte count does not match its shape");
   REQUIRE(b[ffn_in + tn::kLayout] == fmt::kLayoutPacked16x1);  // float32 linear weights are written packed
   bad(b, set_u8(ffn_in + tn::kLayout, 3), "unknown layout or non-zero reserved fields");
-  bad(b, set_u8(l.entry(0) + tn::kLayout, fmt::kLayoutPacked16x1),
-      "tensor encoder/embeddings/weight: packed float layout needs a float32 linear weight");
+  bad(b, set_u8(l.entry(2) + tn::kLayout, fmt::kLayoutPacked16x1),
+      "tensor encoder/layer_norm/gamma: packed float layout needs a float32 linear weight or token embedding");
   bad(b, set_u8(ffn_in + tn::kLayout, 1),
-      "tensor encoder/layer_1/ffn/linear_0/weight: packed layout needs an int8 linear weight with columns % 4 == 0");
+      "tensor encoder/layer_1/ffn/linear_0/weight: packed layout needs an int8 linear weight or token embedding with "
+      "columns % 4 == 0");
   bad(b, set_u8(ffn_in + tn::kReserved16 + 1, 1), "unknown layout or non-zero reserved fields");
   bad(b, set_u64(ffn_in + tn::kRowSumsOffset, 1ull << 63), "tensor encoder/layer_1/ffn/linear_0/weight: row sums on an unpacked tensor");
   bad(b, set_u64(ffn_in + tn::kDataBytes, 32 * 16 * 4 + 4), "byte count does not match its shape");
@@ -357,8 +358,8 @@ TEST_CASE("model reader corruption: packed int8 weights (layout 1) and their row
   bad(b, set_u64(qkv + tn::kRowSumsOffset, (b.size() + 63) / 64 * 64), placement);
   bad(b, set_u64(qkv + tn::kRowSumsOffset, 0xffffffffffffffc0ull), placement);
   bad(b, set_u8(qkv + tn::kLayout, fmt::kLayoutRowMajor), name + ": row sums on an unpacked tensor");
-  bad(b, set_u8(embedding + tn::kLayout, fmt::kLayoutPacked16x4),
-      "tensor decoder/embeddings/weight: packed layout needs an int8 linear weight with columns % 4 == 0");
+  bad(b, set_u8(entry_of(b, xattn::global_id(xattn::GlobalRole::kDecoderNormGamma)) + tn::kLayout, fmt::kLayoutPacked16x4),
+      "tensor decoder/layer_norm/gamma: packed layout needs an int8 linear weight or token embedding");
   bad(b, set_u8(qkv + tn::kLayout, fmt::kLayoutPacked16x1), name + ": row sums on an unpacked tensor");
   bad(b, [&](Bytes& x) { x[qkv + tn::kLayout] = fmt::kLayoutPacked16x1; put_u64(x, qkv + tn::kRowSumsOffset, 0); },
       name + ": packed float layout needs a float32 linear weight");

@@ -69,7 +69,9 @@ TEST_CASE("tensor table: required ids, names both ways, and one distinct member 
     REQUIRE(format::tensor_slot(c, global_id(GlobalRole::kTargetEmbedding), view.get(), &s));
     CHECK(s.rows == 13);
     CHECK(s.int8_allowed);
-    CHECK_FALSE(s.packable);
+    CHECK(s.packable);  // stored packed when the output projection shares it
+    REQUIRE(format::tensor_slot(c, global_id(GlobalRole::kEncoderNormGamma), view.get(), &s) == pre);
+    if (pre) CHECK_FALSE(s.packable);
     REQUIRE(format::tensor_slot(c, layer_id(Section::kEncoderLayer, 0, LayerRole::kSelfQkvBias), view.get(), &s));
     CHECK(s.rows == 24);
     CHECK(s.vector == &view->encoder[0].self_qkv.bias);

@@ -23,16 +23,67 @@ struct Rng {
   float symmetric() { return static_cast<float>(next() >> 40) * (2.0f / 16777216.0f) - 1.0f; }
 };
 
+// The architecture a preset copies, as CTranslate2 converts it
+// (tests/families/SEMANTICS.md): what sets the cost of a step, not trained values.
+enum class Family { kTransformer, kT5, kMarian, kM2M100 };
+
 struct Preset {
   const char* name;
   uint32_t encoder_layers, decoder_layers, d_model, heads, ffn, source_vocab, target_vocab;
+  Family family = Family::kTransformer;
 };
 
 constexpr Preset kPresets[] = {
     {"transformer-base", 6, 6, 512, 8, 2048, 32000, 32000},
     {"transformer-tiny", 6, 2, 256, 8, 1536, 32000, 32000},
     {"aren", 6, 6, 32, 8, 128, 51, 43},
+    // t5-small: RMSNorm, relative bias (32 buckets, distance 128), no biases,
+    // unscaled queries, one matrix for both embeddings and the output.
+    {"t5-small", 6, 6, 512, 8, 2048, 32128, 32128, Family::kT5},
+    // Helsinki-NLP/opus-mt-*: post-norm, Swish, stored sinusoidal positions,
+    // final_logits_bias, a zero start embedding, one matrix for both
+    // embeddings and the output.
+    {"opus-mt", 6, 6, 512, 8, 2048, 58101, 58101, Family::kMarian},
+    // facebook/nllb-200-distilled-600M (M2M100 architecture): pre-norm with
+    // final norms, ReLU, stored positions (offset 2), shared embeddings.
+    {"nllb-600m", 12, 12, 1024, 16, 4096, 256206, 256206, Family::kM2M100},
 };
+
+// The family's config fields over the plain Transformer's.
+void apply_family(Family family, ModelConfig* c) {
+  switch (family) {
+    case Family::kTransformer:
+      return;
+    case Family::kT5:
+      c->norm_kind = NormKind::kRmsNorm;
+      c->layer_norm_epsilon = 1e-6f;
+      c->stack_flags = kExplicitFinalNorms | kEncoderFinalNorm | kDecoderFinalNorm;
+      c->bias_flags = kNoLinearBiases | kNoOutputBias;
+      c->position = PositionEncoding::kRelativeBias;
+      c->relative_buckets = 32;
+      c->relative_max_distance = 128;
+      c->queries_scale = 1.0f;
+      c->embedding_scale = 1.0f;
+      return;
+    case Family::kMarian:
+      c->norm = NormPlacement::kPostNorm;
+      c->activation = Activation::kSwish;
+      c->position = PositionEncoding::kStoredTable;
+      c->max_positions = 512;
+      c->start_mode = StartMode::kZeroEmbedding;
+      return;
+    case Family::kM2M100:
+      c->stack_flags = kExplicitFinalNorms | kEncoderFinalNorm | kDecoderFinalNorm;
+      c->bias_flags = kNoOutputBias;
+      c->position = PositionEncoding::kStoredTable;
+      c->max_positions = 1024;  // the table after M2M100's offset of 2
+      return;
+  }
+}
+
+// Families whose converted files hold one matrix for the source and target
+// embeddings and the output projection (stored once, FORMAT.md "shared").
+bool shares_embeddings(Family family) { return family != Family::kTransformer; }
 
 std::vector<std::string> vocabulary(uint32_t size) {
   std::vector<std::string> tokens = {"<blank>", "<s>", "</s>", "<unk>"};
@@ -86,6 +137,7 @@ std::string synth_config(const std::string& preset, ModelConfig* out) {
     c.position = PositionEncoding::kSinusoidal;
     c.embedding_scale = std::sqrt(static_cast<float>(p.d_model));
     c.alignment_layer = p.decoder_layers - 1;
+    apply_family(p.family, &c);
     *out = c;
     return "";
   }
@@ -103,6 +155,10 @@ std::string synth_model(const std::string& preset, WeightType weights, uint64_t 
   out->source_vocab = vocabulary(c.source_vocab_size);
   out->target_vocab = vocabulary(c.target_vocab_size);
   out->tensors.clear();
+  bool shared = false;
+  for (const Preset& p : kPresets) shared |= preset == p.name && shares_embeddings(p.family);
+  const uint32_t embedding = global_id(GlobalRole::kSourceEmbedding);
+  std::vector<float> shared_values;
   Rng rng{seed};
   for (const ExpectedTensor& e : expected_tensors(c)) {
     HostTensor t;
@@ -112,7 +168,15 @@ std::string synth_model(const std::string& preset, WeightType weights, uint64_t 
     t.values.resize(static_cast<size_t>(e.rows) * e.cols);
     const float a = amplitude(e.id, e, c);
     const float base = is_gamma(e.id) ? 1.0f : 0.0f;
-    for (float& v : t.values) v = base + a * rng.symmetric();
+    const bool copy = shared && (e.id == global_id(GlobalRole::kTargetEmbedding) ||
+                                 e.id == global_id(GlobalRole::kOutputWeight));
+    if (copy) {
+      t.values = shared_values;
+      t.shares = embedding;
+    } else {
+      for (float& v : t.values) v = base + a * rng.symmetric();
+      if (e.id == embedding) shared_values = t.values;  // kept before quantization
+    }
     if (weights == WeightType::kInt8 && e.may_be_int8) to_int8(&t);
     out->tensors.push_back(std::move(t));
   }

@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <set>
 
 #include "tensor_layout.h"
+#include "xattn/tensor_id.h"
 #include "xattn/format.h"
 #include "xattn/model.h"
 
@@ -150,9 +152,18 @@ std::vector<float> pack_16x1(const HostTensor& t) {
   return packed;
 }
 
-// The layout a tensor is written in.
-uint8_t layout_of(const XattnModelContents& m, const ExpectedTensor& e, const HostTensor& t) {
+bool is_token_embedding(uint32_t id) {
+  return id == global_id(GlobalRole::kSourceEmbedding) || id == global_id(GlobalRole::kTargetEmbedding);
+}
+
+// The layout a tensor is written in. A token embedding is read one row per
+// token, so it stays row-major unless a linear layer (the output projection)
+// shares it: then the matrix is stored once in the layout the linear kernel
+// streams fastest, and the embedding gathers its rows from there.
+uint8_t layout_of(const XattnModelContents& m, const ExpectedTensor& e, const HostTensor& t,
+                  bool shared_with_linear) {
   if (!m.pack_weights || !e.packable) return format::kLayoutRowMajor;
+  if (is_token_embedding(e.id) && !shared_with_linear) return format::kLayoutRowMajor;
   if (t.dtype == format::DType::kFloat32) return format::kLayoutPacked16x1;
   return t.cols % format::kPackCols == 0 ? format::kLayoutPacked16x4 : format::kLayoutRowMajor;
 }
@@ -160,8 +171,11 @@ uint8_t layout_of(const XattnModelContents& m, const ExpectedTensor& e, const Ho
 std::string check_tensors(const XattnModelContents& m, std::vector<const HostTensor*>* sorted,
                           std::vector<uint8_t>* layouts) {
   std::map<uint32_t, const HostTensor*> by_id;
-  for (const HostTensor& t : m.tensors)
+  std::set<uint32_t> shared_with_linear;  // ids a linear weight shares
+  for (const HostTensor& t : m.tensors) {
     if (!by_id.emplace(t.id, &t).second) return "tensor " + tensor_display_name(t.id) + " given twice";
+    if (t.shares != 0 && !is_token_embedding(t.id)) shared_with_linear.insert(t.shares);
+  }
   for (const ExpectedTensor& e : expected_tensors(m.config)) {
     const auto it = by_id.find(e.id);
     const std::string name = tensor_display_name(e.id);
@@ -191,7 +205,7 @@ std::string check_tensors(const XattnModelContents& m, std::vector<const HostTen
       return "tensor " + name + ": unknown dtype";
     }
     if (e.bytes && t.dtype != format::DType::kUInt8) return "tensor " + name + " must be u8";
-    uint8_t layout = layout_of(m, e, t);
+    uint8_t layout = layout_of(m, e, t, shared_with_linear.count(e.id) != 0);
     if (t.shares != 0) {
       size_t k = 0;
       while (k < sorted->size() && (*sorted)[k]->id != t.shares) ++k;
@@ -200,9 +214,10 @@ std::string check_tensors(const XattnModelContents& m, std::vector<const HostTen
       if (s.shares != 0 || s.dtype != t.dtype || s.rows != t.rows || s.cols != t.cols || s.values != t.values ||
           s.q != t.q || s.scales != t.scales || s.blob != t.blob)
         return "tensor " + name + " shares " + tensor_display_name(t.shares) + " but their values differ";
-      // One copy, one layout: a matrix also read by rows (an embedding) stays
-      // row-major, which every role can read.
-      if ((*layouts)[k] != format::kLayoutRowMajor && (*layouts)[k] != layout)
+      // One copy, one layout: the first role's (layout_of packs a token
+      // embedding that a linear layer shares, and leaves others row-major,
+      // which every role can read).
+      if ((*layouts)[k] != format::kLayoutRowMajor && !e.packable)
         return "tensor " + name + " cannot share the packed layout of " + tensor_display_name(t.shares);
       layout = (*layouts)[k];
     }

@@ -1,6 +1,7 @@
 // xattn inspect FILE: what a model file holds and what a session of it costs.
 #include <cstdio>
 #include <ostream>
+#include <set>
 
 #include "cli_args.h"
 #include "commands.h"
@@ -26,15 +27,66 @@ struct TensorTotals {
   uint32_t count[2] = {0, 0};
   uint64_t bytes[2] = {0, 0};
   uint32_t packed = 0;  // matrices in layouts 1 and 2 (16 x 4 and 16 x 1 blocks)
+  uint32_t reused = 0;  // uses of a matrix stored once for several roles
+  std::set<const void*> seen;
 };
 
 void add_matrix(const MatrixView& m, TensorTotals* t) {
+  if (m.data == nullptr) return;
+  if (!t->seen.insert(m.data).second) {  // stored once, counted once
+    t->reused += 1;
+    return;
+  }
   const int i = m.dtype == format::DType::kInt8 ? 1 : 0;
   t->count[i] += 1;
   const bool sums = m.layout == format::kLayoutPacked16x4;  // layout 1 carries row sums
   t->packed += m.layout != format::kLayoutRowMajor;
   t->bytes[i] += static_cast<uint64_t>(m.rows) * m.cols * (i ? 1 : 4) + (i ? m.rows * 4ull : 0) +
                  (sums ? m.rows * 4ull : 0);
+}
+
+// The family choices of a config, one line each (FORMAT.md, "Model families").
+void print_architecture(const ModelConfig& c, std::ostream& out) {
+  const bool rms = c.norm_kind == NormKind::kRmsNorm;
+  out << "norm         " << (c.norm == NormPlacement::kPreNorm ? "pre-norm" : "post-norm") << ", "
+      << (rms ? "RMSNorm" : "LayerNorm") << ", epsilon " << c.layer_norm_epsilon << "; final norms:"
+      << (c.has_final_norm(false) ? " encoder" : "") << (c.has_final_norm(true) ? " decoder" : "")
+      << (c.has_final_norm(false) || c.has_final_norm(true) ? "" : " none");
+  if (c.has_embedding_norm(false) || c.has_embedding_norm(true)) {
+    out << "; embedding norms:" << (c.has_embedding_norm(false) ? " encoder" : "")
+        << (c.has_embedding_norm(true) ? " decoder" : "");
+  }
+  out << "\n";
+  out << "positions    ";
+  switch (c.position) {
+    case PositionEncoding::kSinusoidal: out << "sinusoidal, max " << c.max_positions; break;
+    case PositionEncoding::kStoredTable:
+      out << "stored table, max " << c.max_positions;
+      if (c.source_positions) out << " (encoder " << c.source_positions << ")";
+      break;
+    case PositionEncoding::kRelativeBias:
+      out << "relative bias, " << c.relative_buckets << " buckets, max distance " << c.relative_max_distance;
+      break;
+    case PositionEncoding::kNone: out << "none"; break;
+  }
+  out << "; embedding scale " << c.embedding_scale << "\n";
+  out << "attention    queries scaled by ";
+  if (c.queries_scale != 0.0f) {
+    out << c.queries_scale;
+  } else {
+    out << "1/sqrt(head size)";
+  }
+  out << "; biases "
+      << (c.has_linear_biases() ? "on linear layers" : "none on linear layers")
+      << (c.has_output_bias() ? ", output bias" : ", no output bias") << (c.ffn_gated ? "; gated FFN" : "") << "\n";
+  out << "start        ";
+  switch (c.start_mode) {
+    case StartMode::kToken: out << "decoder starts from target token " << c.target_tokens.bos; break;
+    case StartMode::kFirstPrefixToken: out << "decoder starts from the first target-prefix token"; break;
+    case StartMode::kZeroEmbedding: out << "decoder starts from a zero embedding"; break;
+  }
+  if (c.encoder_input == EncoderInput::kAudio) out << "; audio encoder, " << c.n_mels << " mel bins";
+  out << "\n";
 }
 
 const char* tokenizer_model_name(TokenizerModel m) {
@@ -98,10 +150,7 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
   out << "layers       " << c.encoder_layers << " encoder + " << c.decoder_layers << " decoder\n";
   out << "d_model      " << c.d_model << ", heads " << c.num_heads << " (head size " << c.head_dim() << "), ffn "
       << c.ffn_dim << ", " << activation_name(c.activation) << "\n";
-  out << "norm         " << (c.norm == NormPlacement::kPreNorm ? "pre-norm" : "post-norm") << ", epsilon "
-      << c.layer_norm_epsilon << "\n";
-  out << "positions    " << (c.position == PositionEncoding::kSinusoidal ? "sinusoidal" : "none") << ", max "
-      << c.max_positions << "; embedding scale " << c.embedding_scale << "\n";
+  print_architecture(c, out);
   out << "text         " << (c.text_mode == TextMode::kCharacters ? "characters" : "space-separated tokens") << "\n";
   out << "vocabulary   source " << c.source_vocab_size << ", target " << c.target_vocab_size << " (bos "
       << c.target_tokens.bos << ", eos " << c.target_tokens.eos << ", unk " << c.target_tokens.unk << ")\n";
@@ -133,7 +182,9 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
   }
   out << "tensors      " << m.tensor_count << " in all; matrices: " << totals.count[0] << " float32 ("
       << totals.bytes[0] << " bytes), " << totals.count[1] << " int8 with per-row scales (" << totals.bytes[1]
-      << " bytes); " << totals.packed << " packed in the kernels' blocked layouts\n";
+      << " bytes); " << totals.packed << " packed in the kernels' blocked layouts";
+  if (totals.reused) out << "; " << totals.reused << " uses of matrices stored once for several roles";
+  out << "\n";
   // The limits a session would refuse are refused here too, before any byte count is printed.
   const Status valid = check_limits(c, limits);
   if (!valid) {

@@ -122,7 +122,9 @@ struct TensorShape {
   uint32_t rows = 0;
   uint32_t cols = 0;
   bool int8_allowed = false;
-  bool packable = false;  // a linear layer's weight: may use format layouts 1 (int8) and 2 (float32)
+  // May use format layouts 1 (int8) and 2 (float32): a linear layer's weight,
+  // or a token embedding (stored so when an output projection shares it).
+  bool packable = false;
   bool bytes = false;     // a u8 blob (format::DType::kUInt8), nothing else allowed
 };
 // False when no tensor with this id belongs in such a model.

@@ -304,11 +304,11 @@ Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* table, cons
   }
   const bool packed = layout == format::kLayoutPacked16x4;
   if (packed && !(int8 && slot.packable && cols % format::kPackCols == 0)) {
-    return bad("tensor ").add(name).add(": packed layout needs an int8 linear weight with columns % 4 == 0");
+    return bad("tensor ").add(name).add(": packed layout needs an int8 linear weight or token embedding with columns % 4 == 0");
   }
   if (!packed && sums_offset != 0) return bad("tensor ").add(name).add(": row sums on an unpacked tensor");
   if (layout == format::kLayoutPacked16x1 && !(!int8 && slot.packable)) {
-    return bad("tensor ").add(name).add(": packed float layout needs a float32 linear weight");
+    return bad("tensor ").add(name).add(": packed float layout needs a float32 linear weight or token embedding");
   }
   const uint64_t expected_bytes = static_cast<uint64_t>(rows) * cols * (int8 || u8 ? 1u : 4u);
   if (nbytes != expected_bytes) return bad("tensor ").add(name).add(": byte count does not match its shape");

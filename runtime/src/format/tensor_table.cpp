@@ -194,7 +194,8 @@ bool tensor_shape(const ModelConfig& config, uint32_t id, TensorShape* shape) {
   shape->rows = format::extent(config, row->rows);
   shape->cols = format::extent(config, row->cols);
   shape->int8_allowed = row->kind == format::TensorKind::kEmbedding || row->kind == format::TensorKind::kLinear;
-  shape->packable = row->kind == format::TensorKind::kLinear;
+  shape->packable = row->kind == format::TensorKind::kLinear || id == global_id(GlobalRole::kSourceEmbedding) ||
+                    id == global_id(GlobalRole::kTargetEmbedding);
   shape->bytes = row->kind == format::TensorKind::kBytes;
   return true;
 }

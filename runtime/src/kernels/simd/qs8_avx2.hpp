@@ -108,11 +108,20 @@ struct Qs8PackedAvx2 {
 };
 
 // Row-major weights: 32 columns of 4 weight rows against one activation row.
+// The four rows are four interleaved streams, which the hardware prefetcher
+// follows poorly: each 64-byte step prefetches the same columns of the rows
+// kQs8PrefetchBytes further on (the driver walks the rows in order).
 inline void qs8_dot_1x4__avx2(const int8_t* x, size_t k, const int8_t* w, size_t ldw, int32_t* acc) {
   const __m256i ones = _mm256_set1_epi16(1);
   __m256i a[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
   for (size_t e = 0; e < k; e += 32) {
     const __m256i xv = qs8_load32(x + e);
+    if (e % 64 == 0) {
+#pragma GCC unroll 4
+      for (size_t c = 0; c < 4; ++c) {
+        _mm_prefetch(reinterpret_cast<const char*>(w + c * ldw + e) + 2 * kQs8PrefetchBytes, _MM_HINT_T0);
+      }
+    }
 #pragma GCC unroll 4
     for (size_t c = 0; c < 4; ++c) {
       const __m256i wv = qs8_load32(w + c * ldw + e);
