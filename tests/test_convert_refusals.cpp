@@ -265,6 +265,23 @@ TEST_CASE("convert refusals: narrower key/value projections are multi-query atte
                                              "= 128: not supported by xattn (multi-query / grouped-query attention)"));
 }
 
+TEST_CASE("convert refusals: an attention width apart from d_model is named (flan-t5-small's 6 x 64 of 512)") {
+  if (!have_families()) return;
+  FamilyCopy copy("t5-v1_1");
+  // Self-attention of encoder layer 0 with 2 heads of 16: [3 x 32, 64] in, [64, 32] out.
+  Ct2Variable* qkv = copy.find("encoder/layer_0/self_attention/linear_0/weight");
+  Ct2Variable* out = copy.find("encoder/layer_0/self_attention/linear_1/weight");
+  REQUIRE(qkv != nullptr);
+  REQUIRE(out != nullptr);
+  qkv->data.resize(qkv->data.size() / qkv->shape[0] * 96);
+  qkv->shape[0] = 96;
+  out->data.resize(out->data.size() / out->shape[1] * 32);
+  out->shape[1] = 32;
+  copy.write_model();
+  CHECK(copy.convert() == copy.model_error("encoder/layer_0/self_attention/linear_0/weight: attention width 32 (heads x "
+                                           "head size) is not d_model 64: not supported by xattn yet (as in flan-t5-small)"));
+}
+
 TEST_CASE("convert refusals: config.json multi-query attention and quantization configs") {
   if (!have_families()) return;
   FamilyCopy mqa("marian");

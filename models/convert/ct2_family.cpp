@@ -84,10 +84,20 @@ std::string apply_family(const std::map<std::string, double>& s, const std::map<
       for (const auto& role_rows : {std::make_pair(LayerRole::kSelfQkvWeight, 3u), std::make_pair(LayerRole::kCrossKvWeight, 2u)}) {
         if (role_rows.first == LayerRole::kCrossKvWeight && section == enc) continue;
         const auto it = t.find(layer_id(section, layer, role_rows.first));
-        if (it != t.end() && it->second.rows != role_rows.second * c->d_model)
-          return tensor_display_name(it->first) + " has " + std::to_string(it->second.rows) + " rows, not " +
-                 std::to_string(role_rows.second) + " x d_model = " + std::to_string(role_rows.second * c->d_model) +
-                 ": not supported by xattn (multi-query / grouped-query attention)";
+        if (it == t.end() || it->second.rows == role_rows.second * c->d_model) continue;
+        // Every projection as wide as the output projection's input: heads x
+        // head size differs from d_model (flan-t5-small: 6 x 64 = 384 of 512).
+        const LayerRole out_role =
+            role_rows.first == LayerRole::kSelfQkvWeight ? LayerRole::kSelfOutWeight : LayerRole::kCrossOutWeight;
+        const auto out = t.find(layer_id(section, layer, out_role));
+        const uint32_t width = it->second.rows / role_rows.second;
+        if (it->second.rows % role_rows.second == 0 && out != t.end() && out->second.cols == width)
+          return tensor_display_name(it->first) + ": attention width " + std::to_string(width) +
+                 " (heads x head size) is not d_model " + std::to_string(c->d_model) +
+                 ": not supported by xattn yet (as in flan-t5-small)";
+        return tensor_display_name(it->first) + " has " + std::to_string(it->second.rows) + " rows, not " +
+               std::to_string(role_rows.second) + " x d_model = " + std::to_string(role_rows.second * c->d_model) +
+               ": not supported by xattn (multi-query / grouped-query attention)";
       }
     }
   }
