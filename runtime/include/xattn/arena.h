@@ -49,6 +49,12 @@ struct ArenaPlan {
   // encoder [head][2 max_source - 1] (signed distance), decoder
   // [head][max_target] (causal distance, read backwards). Empty otherwise.
   ArenaRegion encoder_bias, decoder_bias;
+  // Audio encoders (Whisper) only, empty otherwise: the im2col rows of the
+  // conv stem, [2 max_source frames][3 n_mels] for conv1, then
+  // [max_source][3 d_model] for conv2. The stem's activations take up to
+  // 2 max_source rows, so x, wide, quantized and the per-thread slots are
+  // sized for those too (conv1's [frames][d_model] output lives in wide).
+  ArenaRegion audio_columns;
   // Per-thread scratch, only when Limits::threads > 1 (empty otherwise): one
   // slot per thread of task_*_slot bytes (a multiple of 64, so threads never
   // share a cache line) in each. task_quantized: a private copy of the quantized
@@ -81,7 +87,7 @@ struct Cursor {
 constexpr bool plannable(const ModelConfig& c, const Limits& l) {
   return l.max_source_length <= kMaxSequence && l.max_target_length <= kMaxSequence && l.max_beam <= kMaxBeam &&
          c.d_model <= kMaxDModel && c.ffn_dim <= kMaxFfn && c.num_heads <= kMaxHeads &&
-         c.decoder_layers <= kMaxLayers && c.target_vocab_size <= kMaxVocab;
+         c.decoder_layers <= kMaxLayers && c.target_vocab_size <= kMaxVocab && c.n_mels <= 512;
 }
 
 }  // namespace arena_detail
@@ -131,6 +137,12 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   const uint64_t self_row_bytes = d * kv_element_bytes(l.self_kv_cache);
   const uint64_t self_scale_bytes = kv_scale_bytes(l.self_kv_cache, c.num_heads);
   const uint64_t align_src = l.alignment ? src : 0;
+  // Whisper's stem: 2 x max_source log-mel frames in, a stride-2 conv to max_source.
+  const bool audio = c.encoder_input == EncoderInput::kAudio;
+  const uint64_t frames = audio ? 2 * src : 0;
+  const uint64_t conv_columns = audio ? (frames * 3 * c.n_mels > src * 3 * d ? frames * 3 * c.n_mels : src * 3 * d) : 0;
+  const uint64_t linear_rows = rows > frames ? rows : frames;  // activation rows of one linear call
+  const uint64_t quant_bytes = rows * quant_cols > conv_columns ? rows * quant_cols : conv_columns;
 
   ArenaPlan p{};
   arena_detail::Cursor a;
@@ -140,8 +152,8 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   p.context = a.take(rows * d * f);
   p.query = a.take(beam * d * f);
   p.probs = a.take(probs_len * f);
-  p.quantized = a.take(rows * quant_cols);
-  p.quantized_scales = a.take(rows * f);
+  p.quantized = a.take(quant_bytes);
+  p.quantized_scales = a.take(linear_rows * f);
   p.cross_cache = a.take(kv_rows * d * kv_element_bytes(l.kv_cache));
   p.cross_scales = a.take(kv_rows * kv_scale_bytes(l.kv_cache, c.num_heads));
   p.self_cache = a.take(self_rows * self_row_bytes);
@@ -163,9 +175,10 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   const bool relative = c.position == PositionEncoding::kRelativeBias;
   p.encoder_bias = a.take(relative ? c.num_heads * (2 * src - 1) * f : 0);
   p.decoder_bias = a.take(relative ? c.num_heads * positions * f : 0);
+  p.audio_columns = a.take(conv_columns * f);
   const uint64_t tasks = l.threads > 1 ? l.threads : 0;
-  p.task_quantized_slot = static_cast<size_t>(arena_detail::round_up(rows * quant_cols));
-  p.task_output_slot = static_cast<size_t>(arena_detail::round_up(rows * kParallelStageRows * f));
+  p.task_quantized_slot = static_cast<size_t>(arena_detail::round_up(quant_bytes));
+  p.task_output_slot = static_cast<size_t>(arena_detail::round_up(linear_rows * kParallelStageRows * f));
   p.task_probs_slot = static_cast<size_t>(arena_detail::round_up(beam * src * f));
   p.task_quantized = a.take(tasks * p.task_quantized_slot);
   p.task_output = a.take(tasks * p.task_output_slot);

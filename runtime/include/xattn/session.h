@@ -3,6 +3,7 @@
 //   xattn::Session session;
 //   session.init(model, limits, arena, arena_size);   // no allocation from here on
 //   session.encode(source_ids, n);                    // fills the static encoder KV cache
+//                                                     // (audio models: encode_features(mel, n_mels, frames))
 //   session.generate(options, &result);               // greedy or beam search
 //
 // Results point into the arena and stay valid until the next encode/generate.
@@ -82,6 +83,19 @@ class Session {
                            size_t arena_size, const kernels::KernelTable& table);
 
   Status encode(const uint32_t* source_ids, size_t count, const EncodeOptions& options = EncodeOptions());
+  // For audio-encoder models (Whisper): encodes a log-mel matrix
+  // mel[n_mels][frames] (row-major, as xattn/audio.h computes it and
+  // Whisper's encoder reads it) in place of source ids. n_mels must be the
+  // model's; 1 <= frames <= 2 x Limits::max_source_length (the stride-2
+  // conv halves them: source_length() becomes (frames - 1) / 2 + 1).
+  Status encode_features(const float* mel, uint32_t n_mels, uint32_t frames);
+
+  // The encoder's output (after its final norm) of the last encode or
+  // encode_features: source_length() rows of d_model floats copied into
+  // `out` (room for `capacity` floats), for parity checks against another
+  // implementation. kNotReady once generate or forced_logits has run (the
+  // decoder reuses those buffers) or before any encode.
+  Status copy_encoder_output(float* out, size_t capacity) const;
   Status generate(const GenerateOptions& options, Result* result);
 
   // Teacher forcing, for scoring and for parity checks against a training
@@ -116,6 +130,7 @@ class Session {
   ParallelFor parallel_;
   bool ready_ = false;
   bool encoded_ = false;
+  bool encoder_output_ready_ = false;  // w.x still holds the encoder's output
 };
 
 }  // namespace xattn

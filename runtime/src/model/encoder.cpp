@@ -97,6 +97,13 @@ void run_encoder(Workspace& w, const uint32_t* ids, size_t count) {
   for (size_t i = 0; i < s; ++i) {
     embed_token(*w.kernels, c, m.source_embedding, ids[i], position_row(m, false, i, w.query), w.x + i * d);
   }
+  run_encoder_layers(w, s);
+}
+
+void run_encoder_layers(Workspace& w, size_t s) {
+  const ModelView& m = *w.model;
+  const ModelConfig& c = m.config;
+  assert(s >= 1 && s <= w.limits.max_source_length);
   embedding_norm(w, m.encoder_embedding_norm, c.has_embedding_norm(false), s);
   for (size_t l = 0; l < c.encoder_layers; ++l) {
     const EncoderLayerView& layer = m.encoder[l];

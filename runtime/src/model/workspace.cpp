@@ -33,6 +33,7 @@ void Workspace::init(const ModelView& m, const kernels::KernelTable& table, cons
   reorder = arena + p.reorder.offset;
   logits = f(p.logits);
   step_alignment = f(p.step_alignment);
+  audio_columns = f(p.audio_columns);
   search.alive_tokens = u(p.alive_tokens);
   search.alive_scores = f(p.alive_scores);
   search.alive_alignment = f(p.alive_alignment);

@@ -64,6 +64,7 @@ struct Workspace {
   size_t task_probs_slot = 0;
   float* logits = nullptr;
   float* step_alignment = nullptr;
+  float* audio_columns = nullptr;  // audio encoders: the conv stem's im2col rows
   SearchRegions search;
 
   uint32_t source_length = 0;
