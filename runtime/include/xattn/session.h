@@ -43,7 +43,15 @@ struct GenerateOptions {
   uint32_t end_token = kNoToken;   // kNoToken = the model's </s>
   const TokenSpan* suppress = nullptr;  // token sequences that must never be generated
   uint32_t suppress_count = 0;
+  // Tokens disabled only at the first step after the prefix (Whisper's
+  // suppress_blank: " " and <|endoftext|>, CTranslate2's suppress_ids_begin).
+  TokenSpan suppress_at_start;
   uint32_t num_hypotheses = 1;     // best hypotheses returned, at most beam_size
+  // What the length in Hypothesis::score counts (CTranslate2's return_prefix
+  // and include_eos_in_hypotheses). Whisper counts neither: its score is the
+  // log-probability sum over the generated tokens, end token excluded.
+  bool length_counts_prefix = true;
+  bool length_counts_end = true;
   bool return_alignment = false;   // needs Limits::alignment
   uint32_t alignment_layer = kNoToken;  // decoder layer whose cross-attention is returned; kNoToken = the model's
 };
@@ -53,7 +61,8 @@ struct Hypothesis {
   uint32_t length = 0;
   // Sum of the log-probabilities of the generated tokens (end token included,
   // forced prefix tokens count 0) / length^length_penalty, where length
-  // counts the prefix and the end token, as CTranslate2 4.x does.
+  // counts the prefix and the end token, as CTranslate2 4.x does (unless
+  // GenerateOptions::length_counts_prefix / length_counts_end say otherwise).
   float score = 0.0f;
   const float* alignment = nullptr;  // [length x source_length], rows sum to 1; null unless asked
 };

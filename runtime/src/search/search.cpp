@@ -219,6 +219,10 @@ Status validate_generate_options(const ModelView& model, const Limits& limits, c
   }
   if (o.end_token != kNoToken && o.end_token >= vocab) return invalid("end token outside the target vocabulary");
   if (o.suppress_count > 0 && o.suppress == nullptr) return invalid("null suppressed sequences");
+  if (o.suppress_at_start.length > 0 && o.suppress_at_start.ids == nullptr) return invalid("null start suppression");
+  for (uint32_t i = 0; i < o.suppress_at_start.length; ++i) {
+    if (o.suppress_at_start.ids[i] >= vocab) return invalid("start-suppressed token id outside the target vocabulary");
+  }
   for (uint32_t i = 0; i < o.suppress_count; ++i) {
     const TokenSpan& s = o.suppress[i];
     if (s.length == 0 || s.ids == nullptr) return invalid("empty suppressed sequence");
@@ -269,7 +273,8 @@ Status run_search(Workspace& w, const GenerateOptions& options, Result* result) 
     result->count = 0;
     return searched;
   }
-  h.finalize(o.length_penalty, p.end, o.num_hypotheses, result);
+  h.finalize(o.length_penalty, p.end, o.num_hypotheses, result, o.length_counts_prefix ? 0 : p.prefix_length,
+             o.length_counts_end);
   if (result->count == 0) {
     return Status::error(StatusCode::kInvalidArgument)
         .add("generate: no token allowed: the suppressed tokens, end token and min length exclude every hypothesis");
