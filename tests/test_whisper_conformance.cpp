@@ -2,7 +2,8 @@
 // random Whisper (../shared/data/ct2-families/whisper, README there): each
 // mel input encoded (Session::encode_features), then decoded as
 // Whisper.generate does it: prompt <|startoftranscript|> <|en|>
-// <|transcribe|> <|notimestamps|> (the last three a forced prefix),
+// <|transcribe|> <|notimestamps|> (the last three a forced prefix; without
+// <|notimestamps|> and with the timestamp rules for the timestamps golden),
 // config.json's suppress_ids at every step and suppress_ids_begin at the
 // first generated step, at most 40 generated tokens, score = log-probability
 // sum / generated tokens (end token not counted). Every line has
@@ -22,6 +23,7 @@
 #include "whisper_model_support.h"
 #include "xattn/arena.h"
 #include "xattn/session.h"
+#include "xattn/whisper.h"
 
 using namespace xattn;
 
@@ -55,7 +57,7 @@ struct Agreement {
 };
 
 Agreement run(const char* model_dir, convert::WeightType weights, const char* golden, uint32_t beam,
-              const char* margin_file) {
+              const char* margin_file, bool timestamps = false) {
   test::OpenWhisper model;
   test::open_whisper(model_dir, weights, &model);
   std::ifstream config_file(test::whisper_dir() + "/model-f32/config.json");
@@ -78,11 +80,25 @@ Agreement run(const char* model_dir, convert::WeightType weights, const char* go
   Status s = session.init(*model.view, limits, arena, storage.size() - kArenaAlignment);
   REQUIRE_MESSAGE(s.is_ok(), s.message());
 
+  // Timestamp mode: no <|notimestamps|> in the prompt, and the timestamp
+  // rules (xattn/whisper.h) as the hook; suppression stays with the options.
+  const uint32_t prefix_length = timestamps ? 2 : 3;
+  WhisperTokens layout;
+  REQUIRE(whisper_tokens_at(model.view->config.target_vocab_size, 200, 4, true, &layout).is_ok());
+  REQUIRE(layout.no_timestamps == 211);
+  WhisperFilterOptions rules;
+  rules.suppress_blank = false;
+  rules.suppress_tokens = false;
+  rules.timestamps = true;
+  WhisperLogitFilter filter;
+  REQUIRE(filter.init(layout, rules, WhisperTokenList{}, WhisperTokenList{}).is_ok());
+
   GenerateOptions o;
   o.beam_size = beam;
-  o.prefix = TokenSpan{kPrefix, 3};
-  o.max_length = 3 + kNewTokens;
-  o.min_length = 4;  // CTranslate2's min_length 1 counts generated tokens only
+  o.prefix = TokenSpan{kPrefix, prefix_length};
+  o.max_length = prefix_length + kNewTokens;
+  o.min_length = prefix_length + 1;  // CTranslate2's min_length 1 counts generated tokens only
+  if (timestamps) o.logit_hook = filter.hook();
   o.suppress = suppress.data();
   o.suppress_count = static_cast<uint32_t>(suppress.size());
   o.suppress_at_start = TokenSpan{suppress_begin.data(), static_cast<uint32_t>(suppress_begin.size())};
@@ -103,9 +119,9 @@ Agreement run(const char* model_dir, convert::WeightType weights, const char* go
     REQUIRE_MESSAGE(s.is_ok(), s.message());
     REQUIRE(result.count == 1);
     const Hypothesis& h = result.hypotheses[0];
-    REQUIRE(h.length >= 3);
+    REQUIRE(h.length >= prefix_length);
     std::string ids;
-    for (uint32_t j = 3; j < h.length; ++j) ids += (j > 3 ? " " : "") + std::to_string(h.tokens[j]);
+    for (uint32_t j = prefix_length; j < h.length; ++j) ids += (j > prefix_length ? " " : "") + std::to_string(h.tokens[j]);
     const size_t tab = gold[i].find('\t');
     const size_t last_tab = gold[i].rfind('\t');
     REQUIRE(tab != std::string::npos);
@@ -143,6 +159,12 @@ TEST_CASE("whisper conformance: float32 beam 4, CTranslate2 fp32-beam4") {
   if (!test::have_whisper()) return;
   report_and_check("fp32-beam4", run("model-f32", convert::WeightType::kFloat32, "fp32-beam4.txt", 4,
                                      "fp32-greedy.margin.txt"));
+}
+
+TEST_CASE("whisper conformance: float32 greedy with timestamp rules, CTranslate2 fp32-greedy-timestamps") {
+  if (!test::have_whisper()) return;
+  report_and_check("fp32-greedy-timestamps", run("model-f32", convert::WeightType::kFloat32, "fp32-greedy-timestamps.txt",
+                                                 1, "fp32-greedy-timestamps.margin.txt", true));
 }
 
 TEST_CASE("whisper conformance: int8 file dequantized, CTranslate2 i8w-fp32-greedy") {

@@ -32,6 +32,17 @@ struct TokenSpan {
   uint32_t length = 0;
 };
 
+// A per-step rule on a hypothesis' logits, run after the options' own
+// constraints and before the log-softmax, at every step after the prefix
+// (Whisper's timestamp rules: WhisperLogitFilter::hook in xattn/whisper.h).
+// `sampled` are the tokens the hypothesis generated after the prefix
+// (n_sampled == 0 at the first step after it); masked logits become the
+// lowest float or -infinity. Beam search calls it once per beam.
+struct LogitHook {
+  void (*apply)(const void* context, const uint32_t* sampled, size_t n_sampled, float* logits) = nullptr;
+  const void* context = nullptr;
+};
+
 struct GenerateOptions {
   uint32_t beam_size = 1;          // 1 = greedy; at most Limits::max_beam
   float length_penalty = 1.0f;     // final score = log-prob sum / length^penalty
@@ -46,6 +57,7 @@ struct GenerateOptions {
   // Tokens disabled only at the first step after the prefix (Whisper's
   // suppress_blank: " " and <|endoftext|>, CTranslate2's suppress_ids_begin).
   TokenSpan suppress_at_start;
+  LogitHook logit_hook;            // none unless apply is set
   uint32_t num_hypotheses = 1;     // best hypotheses returned, at most beam_size
   // What the length in Hypothesis::score counts (CTranslate2's return_prefix
   // and include_eos_in_hypotheses). Whisper counts neither: its score is the

@@ -4,6 +4,7 @@
 #include "search/search.h"
 
 #include <cstring>
+#include <limits>
 
 #include "model/decoder.h"
 #include "search/constraints.h"
@@ -34,6 +35,14 @@ bool all_finite(const float* logits, size_t n) {
   return special == 0;
 }
 
+// A hook may mask with -infinity; the kernels' log-softmax and the beam
+// sums expect finite values, so those become the lowest float (CTranslate2's mask).
+void lowest_for_infinity(float* logits, size_t n) {
+  const float lowest = std::numeric_limits<float>::lowest();
+  for (size_t i = 0; i < n; ++i)
+    if (logits[i] < lowest) logits[i] = lowest;
+}
+
 // Scores a step's rows: constraints, then log-softmax, in place. A row the
 // constraints disable entirely keeps the disabled value everywhere (a
 // log-softmax would make it uniform): whatever continues it scores below
@@ -43,9 +52,17 @@ bool score_rows(Workspace& w, const GenerateOptions& o, const Plan& p, const Hyp
                 size_t rows, size_t step) {
   const size_t vocab = w.model->config.target_vocab_size;
   if (!all_finite(w.logits, rows * vocab)) return false;
+  const bool hook = o.logit_hook.apply != nullptr && step >= p.prefix_length;
   for (size_t b = 0; b < rows; ++b) {
     float* logits = w.logits + b * vocab;
-    if (disable_tokens(logits, o, p.end, step, h.tokens(buffer, b), step) && !any_allowed(logits, vocab)) continue;
+    const uint32_t* history = h.tokens(buffer, b);
+    bool disabled = disable_tokens(logits, o, p.end, step, history, step);
+    if (hook) {
+      o.logit_hook.apply(o.logit_hook.context, history + p.prefix_length, step - p.prefix_length, logits);
+      lowest_for_infinity(logits, vocab);
+      disabled = true;
+    }
+    if (disabled && !any_allowed(logits, vocab)) continue;
     w.kernels->log_softmax(logits, vocab);
   }
   return true;
