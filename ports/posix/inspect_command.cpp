@@ -98,8 +98,15 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
       << c.ffn_dim << ", " << activation_name(c.activation) << "\n";
   out << "norm         " << (c.norm == NormPlacement::kPreNorm ? "pre-norm" : "post-norm") << ", epsilon "
       << c.layer_norm_epsilon << "\n";
-  out << "positions    " << (c.position == PositionEncoding::kSinusoidal ? "sinusoidal" : "none") << ", max "
-      << c.max_positions << "; embedding scale " << c.embedding_scale << "\n";
+  const char* const kPositionNames[] = {"sinusoidal", "none", "stored tables", "relative bias"};
+  const uint8_t position = static_cast<uint8_t>(c.position);
+  out << "positions    " << (position < 4 ? kPositionNames[position] : "unknown") << ", max " << c.max_positions;
+  if (c.source_positions != 0) out << " (encoder " << c.source_positions << ")";
+  out << "; embedding scale " << c.embedding_scale << "\n";
+  if (c.encoder_input == EncoderInput::kAudio) {
+    out << "encoder      log-mel audio, " << c.n_mels << " mel bins, conv stem (k 3, stride 1 then 2), up to "
+        << 2 * c.encoder_positions() << " frames\n";
+  }
   out << "text         " << (c.text_mode == TextMode::kCharacters ? "characters" : "space-separated tokens") << "\n";
   out << "vocabulary   source " << c.source_vocab_size << ", target " << c.target_vocab_size << " (bos "
       << c.target_tokens.bos << ", eos " << c.target_tokens.eos << ", unk " << c.target_tokens.unk << ")\n";
