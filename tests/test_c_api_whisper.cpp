@@ -22,7 +22,8 @@ TEST_CASE("c api: a Whisper model encodes features and decodes as CTranslate2 do
   xattn_error error;
   REQUIRE(xattn_model_open(opened.bytes->data(), opened.bytes->size(), &storage, &model, &error) == XATTN_OK);
   xattn_limits limits = xattn_default_limits();
-  limits.max_source_length = 100;
+  const test::WhisperData data = test::whisper_data();
+  limits.max_source_length = (data.frames - 1) / 2 + 1;
   limits.max_target_length = 43;
   limits.max_beam = 1;
   const size_t bytes = xattn_session_buffer_bytes(model, &limits);
@@ -36,15 +37,13 @@ TEST_CASE("c api: a Whisper model encodes features and decodes as CTranslate2 do
   CHECK(std::string(xattn_session_message(session)).find("encode_features") != std::string::npos);
 
   const std::vector<float> mel = test::whisper_mel(0);
-  REQUIRE(mel.size() == size_t{test::kWhisperMels} * test::kWhisperFrames);
-  REQUIRE(xattn_encode_features(session, mel.data(), test::kWhisperMels, test::kWhisperFrames) == XATTN_OK);
-  // config.json of the shared model: suppress_ids and suppress_ids_begin.
-  const uint32_t suppress_ids[] = {1, 2, 7, 8, 9, 10, 14, 25, 26, 27, 28, 29, 31, 58, 59,
-                                   60, 61, 62, 63, 90, 91, 92, 93, 201, 206, 207, 208, 209, 210};
+  REQUIRE(mel.size() == data.mel_values());
+  REQUIRE(xattn_encode_features(session, mel.data(), data.n_mels, data.frames) == XATTN_OK);
+  const std::vector<uint32_t> suppress_ids = test::whisper_config_ids("suppress_ids");
+  const std::vector<uint32_t> begin = test::whisper_config_ids("suppress_ids_begin");
   std::vector<xattn_token_span> suppress;
   for (const uint32_t& id : suppress_ids) suppress.push_back(xattn_token_span{&id, 1});
-  const uint32_t begin[] = {120, 200};
-  const uint32_t prefix[] = {202, 207, 211};
+  const uint32_t prefix[] = {data.token("<|en|>"), data.token("<|transcribe|>"), data.token("<|notimestamps|>")};
   xattn_generate_options o = xattn_default_options();
   CHECK(o.length_excludes_prefix == 0);
   CHECK(o.length_excludes_end == 0);
@@ -52,7 +51,7 @@ TEST_CASE("c api: a Whisper model encodes features and decodes as CTranslate2 do
   o.min_length = 4;
   o.suppress = suppress.data();
   o.suppress_count = static_cast<uint32_t>(suppress.size());
-  o.suppress_at_start = xattn_token_span{begin, 2};
+  o.suppress_at_start = xattn_token_span{begin.data(), static_cast<uint32_t>(begin.size())};
   o.length_excludes_prefix = 1;
   o.length_excludes_end = 1;
   REQUIRE_MESSAGE(xattn_generate(session, &o) == XATTN_OK, std::string(xattn_session_message(session)));

@@ -28,10 +28,12 @@ void run(const ModelView& model, const Limits& limits, const char* kernels, uint
   std::memset(arena, fill, total + kGuard);
   Session session;
   REQUIRE(session.init_with_kernel_path(model, limits, arena, total, kernels).is_ok());
+  const test::WhisperData data = test::whisper_data();
   const std::vector<float> mel = test::whisper_mel(3);
-  REQUIRE(mel.size() >= size_t{test::kWhisperMels} * 2 * kSource);
-  REQUIRE(session.encode_features(mel.data(), test::kWhisperMels, 2 * kSource).is_ok());
-  const uint32_t prefix[] = {202, 207, 211};
+  REQUIRE(data.frames >= 2 * kSource);
+  REQUIRE(mel.size() == data.mel_values());
+  REQUIRE(session.encode_features(mel.data(), data.n_mels, 2 * kSource).is_ok());
+  const uint32_t prefix[] = {data.token("<|en|>"), data.token("<|transcribe|>"), data.token("<|notimestamps|>")};
   GenerateOptions o;
   o.beam_size = limits.max_beam;
   o.prefix = TokenSpan{prefix, 3};

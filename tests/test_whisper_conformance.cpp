@@ -29,26 +29,36 @@ using namespace xattn;
 
 namespace {
 
-constexpr uint32_t kPrefix[] = {202, 207, 211};  // <|en|> <|transcribe|> <|notimestamps|>
-constexpr uint32_t kNewTokens = 40;              // min(max_length 80 / 2, 80 - 3)
-// Lines of 20 where int8 compute gives the dequantized golden's tokens:
-// measured 5 (x86, AVX2), floor 3. As in the text families, the random
-// model's dominant last FFN (gain 40) makes int8 activation rounding flip
-// later tokens; the float goldens agree on every line.
-constexpr size_t kInt8Floor = 3;
+constexpr uint32_t kNewTokens = 40;  // min(max_length 80 / 2, 80 - 3), the README's generate call
+// Share of lines where int8 compute gives the dequantized golden's tokens:
+// measured 5 of 20 (x86, AVX2), floor 3 of 20. As in the text families, the
+// random model's dominant last FFN (gain 40) makes int8 activation rounding
+// flip later tokens; the float goldens agree on every line.
+constexpr double kInt8Floor = 0.15;
+
+// The prompt after <|startoftranscript|> (the start token), by name.
+std::vector<uint32_t> prompt_prefix(const test::WhisperData& data, bool timestamps) {
+  std::vector<uint32_t> prefix = {data.token("<|en|>"), data.token("<|transcribe|>")};
+  if (!timestamps) prefix.push_back(data.token("<|notimestamps|>"));
+  return prefix;
+}
+
+// The vocabulary's Whisper layout: text tokens up to <|endoftext|>, the
+// languages between <|startoftranscript|> and <|translate|>.
+WhisperTokens token_layout(const test::WhisperData& data) {
+  const uint32_t eot = data.token("<|endoftext|>"), sot = data.token("<|startoftranscript|>");
+  WhisperTokens layout;
+  REQUIRE(whisper_tokens_at(static_cast<uint32_t>(data.vocabulary.size()), eot, data.token("<|translate|>") - sot - 1,
+                            true, &layout).is_ok());
+  REQUIRE(layout.no_timestamps == data.token("<|notimestamps|>"));
+  return layout;
+}
 
 std::vector<std::string> read_lines(const std::string& path) {
   std::vector<std::string> lines;
   std::ifstream in(path);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   return lines;
-}
-
-std::vector<uint32_t> ids_of(const convert::JsonValue* list) {
-  std::vector<uint32_t> ids;
-  REQUIRE(list != nullptr);
-  for (const convert::JsonValue& v : list->array) ids.push_back(static_cast<uint32_t>(v.number));
-  return ids;
 }
 
 struct Agreement {
@@ -60,17 +70,14 @@ Agreement run(const char* model_dir, convert::WeightType weights, const char* go
               const char* margin_file, bool timestamps = false) {
   test::OpenWhisper model;
   test::open_whisper(model_dir, weights, &model);
-  std::ifstream config_file(test::whisper_dir() + "/model-f32/config.json");
-  const std::string config_text((std::istreambuf_iterator<char>(config_file)), std::istreambuf_iterator<char>());
-  convert::JsonValue config;
-  REQUIRE(convert::parse_json(config_text, &config).empty());
-  const std::vector<uint32_t> suppress_ids = ids_of(config.get("suppress_ids"));
-  const std::vector<uint32_t> suppress_begin = ids_of(config.get("suppress_ids_begin"));
+  const test::WhisperData data = test::whisper_data();
+  const std::vector<uint32_t> suppress_ids = test::whisper_config_ids("suppress_ids");
+  const std::vector<uint32_t> suppress_begin = test::whisper_config_ids("suppress_ids_begin");
   std::vector<TokenSpan> suppress;
   for (const uint32_t& id : suppress_ids) suppress.push_back(TokenSpan{&id, 1});
 
   Limits limits;
-  limits.max_source_length = 100;
+  limits.max_source_length = (data.frames - 1) / 2 + 1;
   limits.max_target_length = 3 + kNewTokens;
   limits.max_beam = 4;
   limits.alignment = false;
@@ -82,10 +89,9 @@ Agreement run(const char* model_dir, convert::WeightType weights, const char* go
 
   // Timestamp mode: no <|notimestamps|> in the prompt, and the timestamp
   // rules (xattn/whisper.h) as the hook; suppression stays with the options.
-  const uint32_t prefix_length = timestamps ? 2 : 3;
-  WhisperTokens layout;
-  REQUIRE(whisper_tokens_at(model.view->config.target_vocab_size, 200, 4, true, &layout).is_ok());
-  REQUIRE(layout.no_timestamps == 211);
+  const std::vector<uint32_t> prefix = prompt_prefix(data, timestamps);
+  const uint32_t prefix_length = static_cast<uint32_t>(prefix.size());
+  const WhisperTokens layout = token_layout(data);
   WhisperFilterOptions rules;
   rules.suppress_blank = false;
   rules.suppress_tokens = false;
@@ -95,7 +101,7 @@ Agreement run(const char* model_dir, convert::WeightType weights, const char* go
 
   GenerateOptions o;
   o.beam_size = beam;
-  o.prefix = TokenSpan{kPrefix, prefix_length};
+  o.prefix = TokenSpan{prefix.data(), prefix_length};
   o.max_length = prefix_length + kNewTokens;
   o.min_length = prefix_length + 1;  // CTranslate2's min_length 1 counts generated tokens only
   if (timestamps) o.logit_hook = filter.hook();
@@ -107,12 +113,12 @@ Agreement run(const char* model_dir, convert::WeightType weights, const char* go
 
   const std::vector<std::string> gold = read_lines(test::whisper_dir() + "/" + golden);
   const std::vector<std::string> margins = read_lines(test::whisper_dir() + "/" + margin_file);
-  REQUIRE(gold.size() == test::kWhisperInputs);
+  REQUIRE(gold.size() == data.inputs);
   Agreement a;
-  for (size_t i = 0; i < test::kWhisperInputs; ++i) {
+  for (size_t i = 0; i < data.inputs; ++i) {
     const std::vector<float> mel = test::whisper_mel(i);
-    REQUIRE(mel.size() == size_t{test::kWhisperMels} * test::kWhisperFrames);
-    s = session.encode_features(mel.data(), test::kWhisperMels, test::kWhisperFrames);
+    REQUIRE(mel.size() == data.mel_values());
+    s = session.encode_features(mel.data(), data.n_mels, data.frames);
     REQUIRE_MESSAGE(s.is_ok(), s.message());
     Result result;
     s = session.generate(o, &result);
@@ -180,7 +186,7 @@ TEST_CASE("whisper conformance: int8 compute agreement with i8w-fp32-greedy") {
   if (!test::have_whisper()) return;
   const Agreement a = run("model-i8", convert::WeightType::kInt8, "i8w-fp32-greedy.txt", 1, "i8w-fp32-greedy.margin.txt");
   MESSAGE("int8 compute vs i8w-fp32-greedy: identical " << a.identical << "/" << a.lines);
-  CHECK(a.identical >= kInt8Floor);
+  CHECK(double(a.identical) >= kInt8Floor * double(a.lines));
 }
 
 TEST_CASE("whisper conformance: start suppression and what the score's length counts") {
@@ -188,7 +194,9 @@ TEST_CASE("whisper conformance: start suppression and what the score's length co
   test::OpenWhisper model;
   test::open_whisper("model-f32", convert::WeightType::kFloat32, &model);
   Limits limits;
-  limits.max_source_length = 100;
+  const test::WhisperData data = test::whisper_data();
+  const std::vector<uint32_t> prefix = prompt_prefix(data, false);
+  limits.max_source_length = (data.frames - 1) / 2 + 1;
   limits.max_target_length = 3 + kNewTokens;
   limits.max_beam = 1;
   std::vector<uint8_t> storage(arena_bytes(model.view->config, limits) + kArenaAlignment);
@@ -196,9 +204,9 @@ TEST_CASE("whisper conformance: start suppression and what the score's length co
   Session session;
   REQUIRE(session.init(*model.view, limits, arena, storage.size() - kArenaAlignment).is_ok());
   const std::vector<float> mel = test::whisper_mel(2);
-  REQUIRE(session.encode_features(mel.data(), test::kWhisperMels, test::kWhisperFrames).is_ok());
+  REQUIRE(session.encode_features(mel.data(), data.n_mels, data.frames).is_ok());
   GenerateOptions o;
-  o.prefix = TokenSpan{kPrefix, 3};
+  o.prefix = TokenSpan{prefix.data(), 3};
   Result plain;
   REQUIRE(session.generate(o, &plain).is_ok());
   REQUIRE(plain.hypotheses[0].length > 4);

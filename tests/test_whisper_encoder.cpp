@@ -1,7 +1,7 @@
 // Whisper's audio encoder: the conv stem (im2col + the linear kernels)
 // against its scalar definition on odd shapes, on every kernel path; and
 // the whole encoder of the shared random Whisper against CTranslate2
-// 4.8.1's output for mel input 0 (encoder-out-000.f32, [100 x 64]).
+// 4.8.1's output for mel input 0 (encoder-out-000.f32, [frames / 2 x d_model]).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -103,8 +103,9 @@ namespace {
 
 // Encodes mel-000 on `path` and returns the largest |difference| to CTranslate2's output.
 double encoder_difference(const test::OpenWhisper& model, const char* path) {
+  const test::WhisperData data = test::whisper_data();
   Limits limits;
-  limits.max_source_length = 100;
+  limits.max_source_length = static_cast<uint32_t>(conv_out_frames(data.frames, 2));
   limits.max_target_length = 48;
   limits.max_beam = 4;
   std::vector<uint8_t> storage(arena_bytes(model.view->config, limits) + kArenaAlignment);
@@ -113,12 +114,12 @@ double encoder_difference(const test::OpenWhisper& model, const char* path) {
   Status s = session.init_with_kernel_path(*model.view, limits, arena, storage.size() - kArenaAlignment, path);
   REQUIRE_MESSAGE(s.is_ok(), s.message());
   const std::vector<float> mel = test::whisper_mel(0);
-  REQUIRE(mel.size() == size_t{test::kWhisperMels} * test::kWhisperFrames);
-  s = session.encode_features(mel.data(), test::kWhisperMels, test::kWhisperFrames);
+  REQUIRE(mel.size() == data.mel_values());
+  s = session.encode_features(mel.data(), data.n_mels, data.frames);
   REQUIRE_MESSAGE(s.is_ok(), s.message());
-  CHECK(session.source_length() == 100);
+  CHECK(session.source_length() == limits.max_source_length);
   const std::vector<float> golden = test::read_f32_file(test::whisper_dir() + "/encoder-out-000.f32");
-  REQUIRE(golden.size() == 100 * 64);
+  REQUIRE(golden.size() == size_t{session.source_length()} * model.view->config.d_model);
   std::vector<float> out(golden.size());
   s = session.copy_encoder_output(out.data(), out.size());
   REQUIRE_MESSAGE(s.is_ok(), s.message());
@@ -149,26 +150,30 @@ TEST_CASE("whisper encoder: sessions check what encode_features is given") {
   if (!test::have_whisper()) return;
   test::OpenWhisper model;
   test::open_whisper("model-f32", convert::WeightType::kFloat32, &model);
+  const test::WhisperData data = test::whisper_data();
+  REQUIRE(data.frames >= 4);
+  const uint32_t source = data.frames / 4;  // room for the frame counts below
   Limits limits;
-  limits.max_source_length = 50;
+  limits.max_source_length = source;
   limits.max_target_length = 16;
   std::vector<uint8_t> storage(arena_bytes(model.view->config, limits) + kArenaAlignment);
   void* arena = storage.data() + (kArenaAlignment - reinterpret_cast<uintptr_t>(storage.data()) % kArenaAlignment);
   Session session;
   REQUIRE(session.init(*model.view, limits, arena, storage.size() - kArenaAlignment).is_ok());
   std::vector<float> mel = test::whisper_mel(1);
-  REQUIRE(mel.size() == size_t{80} * 200);
+  REQUIRE(mel.size() == data.mel_values());
+  const uint32_t n = data.n_mels;
   const uint32_t ids[] = {1, 2};
   CHECK(session.encode(ids, 2).code() == StatusCode::kInvalidArgument);
-  CHECK(session.encode_features(mel.data(), 79, 100).code() == StatusCode::kInvalidArgument);
-  CHECK(session.encode_features(mel.data(), 80, 0).code() == StatusCode::kInvalidArgument);
-  CHECK(session.encode_features(mel.data(), 80, 101).code() == StatusCode::kLimitExceeded);
+  CHECK(session.encode_features(mel.data(), n - 1, 2 * source).code() == StatusCode::kInvalidArgument);
+  CHECK(session.encode_features(mel.data(), n, 0).code() == StatusCode::kInvalidArgument);
+  CHECK(session.encode_features(mel.data(), n, 2 * source + 1).code() == StatusCode::kLimitExceeded);
   mel[5] = std::nanf("");
-  CHECK(session.encode_features(mel.data(), 80, 100).code() == StatusCode::kInvalidArgument);
+  CHECK(session.encode_features(mel.data(), n, 2 * source).code() == StatusCode::kInvalidArgument);
   mel[5] = 0.5f;
   // Odd frame counts: the stride-2 conv keeps (frames - 1) / 2 + 1 frames.
-  REQUIRE(session.encode_features(mel.data(), 80, 99).is_ok());
-  CHECK(session.source_length() == 50);
-  REQUIRE(session.encode_features(mel.data(), 80, 1).is_ok());
+  REQUIRE(session.encode_features(mel.data(), n, 2 * source - 1).is_ok());
+  CHECK(session.source_length() == source);
+  REQUIRE(session.encode_features(mel.data(), n, 1).is_ok());
   CHECK(session.source_length() == 1);
 }
