@@ -21,18 +21,18 @@ using namespace xattn;
 namespace {
 
 constexpr size_t kGuard = 256;
-constexpr uint32_t kSource = 7, kTarget = 9;  // odd, as in test_arena_guard.cpp
+constexpr uint32_t kTarget = 9;  // odd, as in test_arena_guard.cpp
 
-void run(const ModelView& model, const Limits& limits, const char* kernels, uint8_t* arena, size_t total, uint8_t fill,
+void run(const ModelView& model, const Limits& limits, uint32_t source, const char* kernels, uint8_t* arena, size_t total, uint8_t fill,
          std::vector<bool>* written) {
   std::memset(arena, fill, total + kGuard);
   Session session;
   REQUIRE(session.init_with_kernel_path(model, limits, arena, total, kernels).is_ok());
   const test::WhisperData data = test::whisper_data();
   const std::vector<float> mel = test::whisper_mel(3);
-  REQUIRE(data.frames >= 2 * kSource);
+  REQUIRE(data.frames >= 2 * source);
   REQUIRE(mel.size() == data.mel_values());
-  REQUIRE(session.encode_features(mel.data(), data.n_mels, 2 * kSource).is_ok());
+  REQUIRE(session.encode_features(mel.data(), data.n_mels, 2 * source).is_ok());
   const uint32_t prefix[] = {data.token("<|en|>"), data.token("<|transcribe|>"), data.token("<|notimestamps|>")};
   GenerateOptions o;
   o.beam_size = limits.max_beam;
@@ -51,10 +51,12 @@ TEST_CASE("whisper arena: encode_features and generate stay inside the plan, and
   for (bool int8 : {false, true}) {
     test::OpenWhisper model;
     test::open_whisper("model-f32", int8 ? convert::WeightType::kInt8 : convert::WeightType::kFloat32, &model);
+    // 7: one chunk of the stem; 70: conv1's 140 frames in chunks of 64, 64, 12.
+    for (uint32_t source : {7u, 70u}) {
     for (KvPrecision kv : {KvPrecision::kFloat32, KvPrecision::kFloat16, KvPrecision::kInt8}) {
       for (uint32_t beam : {1u, 4u}) {
         Limits l;
-        l.max_source_length = kSource;
+        l.max_source_length = source;
         l.max_target_length = kTarget;
         l.max_beam = beam;
         l.kv_cache = kv;
@@ -64,11 +66,11 @@ TEST_CASE("whisper arena: encode_features and generate stay inside the plan, and
         std::vector<uint8_t> storage(plan.total + kGuard + 64);
         uint8_t* arena = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
         for (const char* kernels : {kernels::best_kernels().name, "scalar"}) {
-          INFO((int8 ? "int8" : "f32") << " weights, kv " << kv_precision_name(kv) << ", beam " << beam << ", kernels "
+          INFO((int8 ? "int8" : "f32") << " weights, source " << source << ", kv " << kv_precision_name(kv) << ", beam " << beam << ", kernels "
                                        << std::string(kernels));
           std::vector<bool> written(plan.total + kGuard, false);
-          run(*model.view, l, kernels, arena, plan.total, 0xa5, &written);
-          run(*model.view, l, kernels, arena, plan.total, 0x5a, &written);
+          run(*model.view, l, source, kernels, arena, plan.total, 0xa5, &written);
+          run(*model.view, l, source, kernels, arena, plan.total, 0x5a, &written);
           size_t guard_written = 0;
           for (size_t i = plan.total; i < plan.total + kGuard; ++i) guard_written += written[i];
           CHECK(guard_written == 0);
@@ -80,6 +82,7 @@ TEST_CASE("whisper arena: encode_features and generate stay inside the plan, and
           }
         }
       }
+    }
     }
   }
 }

@@ -56,7 +56,7 @@ void check_conv(const kernels::KernelTable& table, size_t in, size_t out, size_t
   context.kernels = &table;
   context.quantized = quantized.data();
   context.quantized_scales = quantized_scales.data();
-  conv_im2col(x.data(), layout, in, frames, stride, columns.data());
+  conv_im2col(x.data(), layout, in, frames, stride, 0, t, columns.data());
   linear(context, conv, columns.data(), t, got.data());
   conv1d_reference(conv, x.data(), layout, in, frames, stride, expected.data());
   // float32: summation order only. int8: the activations are quantized per
@@ -94,9 +94,13 @@ TEST_CASE("whisper encoder: im2col pads with zeros and strides by frames") {
   // 2 channels x 3 frames, channel-major: channel 0 = 1 2 3, channel 1 = 4 5 6.
   const float x[] = {1, 2, 3, 4, 5, 6};
   float columns[2 * 6];
-  conv_im2col(x, ConvLayout::kChannelMajor, 2, 3, 2, columns);  // frames 0 and 2
+  conv_im2col(x, ConvLayout::kChannelMajor, 2, 3, 2, 0, 2, columns);  // frames 0 and 2
   const float expected[] = {0, 1, 2, 0, 4, 5, 2, 3, 0, 5, 6, 0};
   for (size_t i = 0; i < 12; ++i) CHECK(columns[i] == expected[i]);
+  // A chunk starting later: output frame 1 only, of a time-major input.
+  const float time_major[] = {1, 4, 2, 5, 3, 6};
+  conv_im2col(time_major, ConvLayout::kTimeMajor, 2, 3, 2, 1, 1, columns);
+  for (size_t i = 0; i < 6; ++i) CHECK(columns[i] == expected[6 + i]);
 }
 
 namespace {

@@ -50,10 +50,10 @@ struct ArenaPlan {
   // [head][max_target] (causal distance, read backwards). Empty otherwise.
   ArenaRegion encoder_bias, decoder_bias;
   // Audio encoders (Whisper) only, empty otherwise: the im2col rows of the
-  // conv stem, [2 max_source frames][3 n_mels] for conv1, then
-  // [max_source][3 d_model] for conv2. The stem's activations take up to
-  // 2 max_source rows, so x, wide, quantized and the per-thread slots are
-  // sized for those too (conv1's [frames][d_model] output lives in wide).
+  // conv stem, up to kAudioChunkFrames output frames at a time: [chunk][3
+  // n_mels] for conv1, then [chunk][3 d_model] for conv2. The int8 scratch
+  // (quantized, its scales, the per-thread slots) holds those rows too;
+  // conv1's [2 max_source][d_model] output lives in wide.
   ArenaRegion audio_columns;
   // Per-thread scratch, only when Limits::threads > 1 (empty otherwise): one
   // slot per thread of task_*_slot bytes (a multiple of 64, so threads never
@@ -99,6 +99,10 @@ constexpr bool plannable(const ModelConfig& c, const Limits& l) {
 // passes, and the staging copy is 1/k of the work.
 constexpr size_t kParallelStageRows = 128;
 
+// Output frames of Whisper's conv stem computed per linear call (the
+// stem's im2col scratch holds this many rows).
+constexpr size_t kAudioChunkFrames = 64;
+
 // Bytes per finished-hypothesis record (score, normalized score, length, storage slot).
 constexpr size_t kFinishedInfoBytes = 16;
 
@@ -139,9 +143,10 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   const uint64_t align_src = l.alignment ? src : 0;
   // Whisper's stem: 2 x max_source log-mel frames in, a stride-2 conv to max_source.
   const bool audio = c.encoder_input == EncoderInput::kAudio;
-  const uint64_t frames = audio ? 2 * src : 0;
-  const uint64_t conv_columns = audio ? (frames * 3 * c.n_mels > src * 3 * d ? frames * 3 * c.n_mels : src * 3 * d) : 0;
-  const uint64_t linear_rows = rows > frames ? rows : frames;  // activation rows of one linear call
+  const uint64_t chunk1 = audio ? (2 * src < kAudioChunkFrames ? 2 * src : kAudioChunkFrames) : 0;  // conv1 rows
+  const uint64_t chunk2 = audio ? (src < kAudioChunkFrames ? src : kAudioChunkFrames) : 0;          // conv2 rows
+  const uint64_t conv_columns = chunk1 * 3 * c.n_mels > chunk2 * 3 * d ? chunk1 * 3 * c.n_mels : chunk2 * 3 * d;
+  const uint64_t linear_rows = rows > chunk1 ? rows : chunk1;  // activation rows of one linear call
   const uint64_t quant_bytes = rows * quant_cols > conv_columns ? rows * quant_cols : conv_columns;
 
   ArenaPlan p{};

@@ -13,10 +13,10 @@ inline float input_at(const float* x, ConvLayout layout, size_t channels, size_t
 
 }  // namespace
 
-void conv_im2col(const float* x, ConvLayout layout, size_t channels, size_t frames, size_t stride, float* columns) {
-  const size_t out = conv_out_frames(frames, stride);
-  for (size_t t = 0; t < out; ++t) {
-    float* row = columns + t * channels * kConvKernel;
+void conv_im2col(const float* x, ConvLayout layout, size_t channels, size_t frames, size_t stride, size_t first,
+                 size_t count, float* columns) {
+  for (size_t t = first; t < first + count; ++t) {
+    float* row = columns + (t - first) * channels * kConvKernel;
     const ptrdiff_t first = static_cast<ptrdiff_t>(t * stride) - 1;
     for (size_t i = 0; i < channels; ++i) {
       for (size_t k = 0; k < kConvKernel; ++k) {

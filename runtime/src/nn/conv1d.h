@@ -22,9 +22,11 @@ enum class ConvLayout { kChannelMajor, kTimeMajor };
 // Output frames of a kernel-3, padding-1 conv over `frames` inputs.
 constexpr size_t conv_out_frames(size_t frames, size_t stride) { return (frames - 1) / stride + 1; }
 
-// columns[t][i * 3 + k] = x(i, t * stride + k - 1), 0 outside [0, frames),
-// for t < conv_out_frames(frames, stride): conv_out_frames x 3 channels floats.
-void conv_im2col(const float* x, ConvLayout layout, size_t channels, size_t frames, size_t stride, float* columns);
+// columns[t - first][i * 3 + k] = x(i, t * stride + k - 1), 0 outside
+// [0, frames), for output frames t in [first, first + count) (within
+// conv_out_frames): count x 3 channels floats.
+void conv_im2col(const float* x, ConvLayout layout, size_t channels, size_t frames, size_t stride, size_t first,
+                 size_t count, float* columns);
 
 // The definition: y[t][o] = bias[o] + sum_i,k W[o][i * 3 + k] * x(i, t * stride
 // + k - 1), float32 or int8 weights (w = q / scale), y time-major [t][out].
