@@ -6,11 +6,12 @@ namespace xattn {
 namespace bench {
 
 const char kUsage[] =
-    "usage: xattn-bench (--model FILE | --preset transformer-base|transformer-tiny|aren [--weights f32|int8]\n"
+    "usage: xattn-bench (--model FILE | --preset transformer-base|transformer-tiny|aren|whisper-tiny|whisper-base [--weights f32|int8]\n"
     "                   [--model-seed S]) [options]\n"
     "  --input FILE          one source sentence per line (tokens as text); default: generated inputs\n"
     "  --sentences N         generated inputs per iteration (8)\n"
-    "  --source-length N     tokens per generated input (16)\n"
+    "  --source-length N     tokens per generated input (16); audio models: encoder positions,\n"
+    "                        2 x as many log-mel frames (1500 = a 30 s window)\n"
     "  --seed S              seed of the generated inputs (1)\n"
     "  --beam N              beam size (1 = greedy)\n"
     "  --max-length N        decoding steps at most, end token included (64)\n"

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "mel_filters.h"
 #include "quantize.h"
 #include "tensor_layout.h"
 #include "xattn/tensor_id.h"
@@ -26,13 +27,20 @@ struct Rng {
 struct Preset {
   const char* name;
   uint32_t encoder_layers, decoder_layers, d_model, heads, ffn, source_vocab, target_vocab;
+  bool whisper;  // an audio encoder with Whisper's shape (whisper.h)
 };
 
 constexpr Preset kPresets[] = {
-    {"transformer-base", 6, 6, 512, 8, 2048, 32000, 32000},
-    {"transformer-tiny", 6, 2, 256, 8, 1536, 32000, 32000},
-    {"aren", 6, 6, 32, 8, 128, 51, 43},
+    {"transformer-base", 6, 6, 512, 8, 2048, 32000, 32000, false},
+    {"transformer-tiny", 6, 2, 256, 8, 1536, 32000, 32000, false},
+    {"aren", 6, 6, 32, 8, 128, 51, 43, false},
+    {"whisper-tiny", 4, 4, 384, 6, 1536, 51865, 51865, true},
+    {"whisper-base", 6, 6, 512, 8, 2048, 51865, 51865, true},
 };
+
+// Whisper's fixed sizes: 80 mel bins, 1500 encoder positions (30 s), 448 decoder positions.
+constexpr uint16_t kWhisperMels = 80;
+constexpr uint32_t kWhisperSourcePositions = 1500, kWhisperTargetPositions = 448;
 
 std::vector<std::string> vocabulary(uint32_t size) {
   std::vector<std::string> tokens = {"<blank>", "<s>", "</s>", "<unk>"};
@@ -86,6 +94,16 @@ std::string synth_config(const std::string& preset, ModelConfig* out) {
     c.position = PositionEncoding::kSinusoidal;
     c.embedding_scale = std::sqrt(static_cast<float>(p.d_model));
     c.alignment_layer = p.decoder_layers - 1;
+    if (p.whisper) {
+      c.encoder_input = EncoderInput::kAudio;
+      c.n_mels = kWhisperMels;
+      c.position = PositionEncoding::kStoredTable;
+      c.max_positions = kWhisperTargetPositions;
+      c.source_positions = kWhisperSourcePositions;
+      c.activation = Activation::kGeluErf;
+      c.embedding_scale = 1.0f;
+      c.bias_flags = kNoOutputBias;
+    }
     *out = c;
     return "";
   }
@@ -113,6 +131,7 @@ std::string synth_model(const std::string& preset, WeightType weights, uint64_t 
     const float a = amplitude(e.id, e, c);
     const float base = is_gamma(e.id) ? 1.0f : 0.0f;
     for (float& v : t.values) v = base + a * rng.symmetric();
+    if (e.id == global_id(GlobalRole::kMelFilters)) t.values = whisper_mel_filters(c.n_mels);  // the real bank
     if (weights == WeightType::kInt8 && e.may_be_int8) to_int8(&t);
     out->tensors.push_back(std::move(t));
   }
