@@ -103,6 +103,19 @@ constexpr size_t kParallelStageRows = 128;
 // stem's im2col scratch holds this many rows).
 constexpr size_t kAudioChunkFrames = 64;
 
+// Encoder self-attention queries per attention call. Text models keep
+// max_beam (the probability rows the decoder needs anyway). An audio encoder
+// attends over hundreds to 1500 positions, whose K and V rows outgrow the
+// caches: 16 queries per pass over them cut that traffic 16-fold for 16
+// more probability rows (no more than the source has).
+constexpr size_t kAudioQueryGroup = 16;
+constexpr size_t encoder_query_group(const ModelConfig& c, const Limits& l) {
+  const size_t beam = l.max_beam < 1 ? 1 : l.max_beam;
+  if (c.encoder_input != EncoderInput::kAudio) return beam;
+  const size_t group = beam > kAudioQueryGroup ? beam : kAudioQueryGroup;
+  return group < l.max_source_length ? group : (l.max_source_length > beam ? l.max_source_length : beam);
+}
+
 // Bytes per finished-hypothesis record (score, normalized score, length, storage slot).
 constexpr size_t kFinishedInfoBytes = 16;
 
@@ -134,7 +147,8 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   const uint64_t quant_cols = d > c.ffn_dim ? d : c.ffn_dim;
   // Attention probabilities: one row per query of a call (up to `beam`
   // queries over the source, or one over the self-attention positions).
-  const uint64_t probs_len = beam * src > positions ? beam * src : positions;
+  const uint64_t query_rows = encoder_query_group(c, l);  // >= beam
+  const uint64_t probs_len = query_rows * src > positions ? query_rows * src : positions;
   const uint64_t layers = c.decoder_layers;
   const uint64_t kv_rows = layers * 2 * src;  // cached K and V rows of the static cache
   const uint64_t self_rows = layers * 2 * beam * positions;  // and of the self-attention cache
@@ -184,7 +198,7 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   const uint64_t tasks = l.threads > 1 ? l.threads : 0;
   p.task_quantized_slot = static_cast<size_t>(arena_detail::round_up(quant_bytes));
   p.task_output_slot = static_cast<size_t>(arena_detail::round_up(linear_rows * kParallelStageRows * f));
-  p.task_probs_slot = static_cast<size_t>(arena_detail::round_up(beam * src * f));
+  p.task_probs_slot = static_cast<size_t>(arena_detail::round_up(query_rows * src * f));
   p.task_quantized = a.take(tasks * p.task_quantized_slot);
   p.task_output = a.take(tasks * p.task_output_slot);
   p.task_probs = a.take(tasks * p.task_probs_slot);
