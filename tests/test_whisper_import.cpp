@@ -15,6 +15,8 @@
 #include "test_support.h"
 #include "whisper_model_support.h"
 #include "xattn/tensor_id.h"
+#include "synth.h"
+#include "xattn/limits_check.h"
 #include "xattn_writer.h"
 
 using namespace xattn;
@@ -111,5 +113,25 @@ TEST_CASE("whisper import: the int8 directory keeps its quantized weights, conv 
     REQUIRE(t != nullptr);
     CHECK(t->dtype == format::DType::kInt8);
     CHECK(t->scales.size() == t->rows);
+  }
+}
+
+// The benchmark's synthetic Whispers (no data needed): valid audio configs
+// whose 30 s window (1500 positions, 448 decoder steps) the limits accept.
+TEST_CASE("whisper import: the synthetic whisper-tiny and whisper-base presets are Whisper-shaped") {
+  for (const char* preset : {"whisper-tiny", "whisper-base"}) {
+    CAPTURE(std::string(preset));
+    ModelConfig c;
+    REQUIRE(convert::synth_config(preset, &c).empty());
+    CHECK(validate_config(c).is_ok());
+    CHECK(c.encoder_input == EncoderInput::kAudio);
+    CHECK(c.n_mels == 80);
+    CHECK(c.encoder_positions() == 1500);
+    CHECK(c.max_positions == 448);
+    CHECK(c.target_vocab_size == 51865);
+    Limits l;
+    l.max_source_length = 1500;
+    l.max_target_length = 448;
+    CHECK(check_limits(c, l).is_ok());
   }
 }
