@@ -70,6 +70,12 @@ void generate_inputs(const ModelConfig& config, const Plan& plan, uint32_t* ids,
   offsets[plan.sentences] = plan.sentences * plan.source_length;
 }
 
+void generate_features(const Plan& plan, uint32_t n_mels, uint32_t frames, float* out) {
+  uint64_t state = plan.seed;
+  const size_t n = size_t{plan.sentences} * n_mels * frames;
+  for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(splitmix(&state) >> 40) * (2.5f / 16777216.0f) - 1.0f;
+}
+
 Stats summarize(double* values, size_t count) {
   Stats s;
   if (count == 0) return s;
@@ -104,7 +110,10 @@ Status run(Session& session, const Plan& plan, const Inputs& inputs, const Clock
       const uint32_t* src = inputs.ids + inputs.offsets[s];
       const size_t len = inputs.offsets[s + 1] - inputs.offsets[s];
       const uint64_t t0 = clock.now();
-      Status st = session.encode(src, len);
+      Status st = inputs.features != nullptr
+                      ? session.encode_features(inputs.features + size_t{s} * inputs.n_mels * inputs.frames,
+                                                inputs.n_mels, inputs.frames)
+                      : session.encode(src, len);
       const uint64_t t1 = clock.now();
       if (st.is_ok()) st = session.generate(options, &result);
       const uint64_t t2 = clock.now();

@@ -38,11 +38,18 @@ struct Inputs {
   const uint32_t* ids = nullptr;
   const uint32_t* offsets = nullptr;  // sentences + 1 entries
   uint32_t sentences = 0;
+  // Audio models (Whisper): log-mel inputs instead of ids, one
+  // [n_mels][frames] matrix per sentence, back to back.
+  const float* features = nullptr;
+  uint32_t n_mels = 0, frames = 0;
 };
 
 // Fills ids (sentences x source_length) and offsets (sentences + 1) with
 // deterministic random source tokens, skipping the four special ids.
 void generate_inputs(const ModelConfig& config, const Plan& plan, uint32_t* ids, uint32_t* offsets);
+// Audio models: plan.sentences log-mel matrices [n_mels][frames], uniform in
+// [-1, 1.5) (Whisper's normalized range), from plan.seed.
+void generate_features(const Plan& plan, uint32_t n_mels, uint32_t frames, float* out);
 
 struct Stats {
   double p50 = 0, p90 = 0, p99 = 0, mean = 0;

@@ -7,10 +7,12 @@ namespace bench {
 
 const char kUsage[] =
     "usage: xattn-bench (--model FILE | --preset P [--weights f32|int8] [--model-seed S]) [options]\n"
-    "  P: transformer-base, transformer-tiny, aren, t5-small, opus-mt, nllb-600m (random weights at real sizes)\n"
+    "  P: transformer-base, transformer-tiny, aren, t5-small, opus-mt, nllb-600m, whisper-tiny, whisper-base\n"
+    "     (random weights at real sizes)\n"
     "  --input FILE          one source sentence per line (tokens as text); default: generated inputs\n"
     "  --sentences N         generated inputs per iteration (8)\n"
-    "  --source-length N     tokens per generated input (16)\n"
+    "  --source-length N     tokens per generated input (16); audio models: encoder positions,\n"
+    "                        2 x as many log-mel frames (1500 = a 30 s window)\n"
     "  --seed S              seed of the generated inputs (1)\n"
     "  --beam N              beam size (1 = greedy)\n"
     "  --max-length N        decoding steps at most, end token included (64)\n"

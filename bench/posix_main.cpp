@@ -134,7 +134,19 @@ int main(int argc, char** argv) {
   }
   uint32_t longest = 1;
   for (size_t s = 0; s + 1 < offsets.size(); ++s) longest = std::max(longest, offsets[s + 1] - offsets[s]);
-  const xb::Inputs inputs{ids.data(), offsets.data(), o.plan.sentences};
+  xb::Inputs inputs{ids.data(), offsets.data(), o.plan.sentences};
+  // Audio models: --source-length encoder positions = 2 x as many log-mel
+  // frames (1500 = a 30 s window), values in Whisper's normalized range.
+  std::vector<float> features;
+  if (model.config.encoder_input == xattn::EncoderInput::kAudio) {
+    if (!o.input.empty()) return fail("an audio model takes generated features, not --input text");
+    inputs.n_mels = model.config.n_mels;
+    inputs.frames = 2 * o.plan.source_length;
+    features.resize(size_t{o.plan.sentences} * inputs.n_mels * inputs.frames);
+    xb::generate_features(o.plan, inputs.n_mels, inputs.frames, features.data());
+    inputs.features = features.data();
+    longest = o.plan.source_length;
+  }
 
   xattn::Limits limits;
   limits.max_source_length = longest;
@@ -174,7 +186,8 @@ int main(int argc, char** argv) {
   if (o.alloc_iterations > 0) {
     xb::Plan proof = o.plan;
     proof.warmup = 0;
-    const xb::Inputs one{ids.data(), offsets.data(), 1};
+    xb::Inputs one = inputs;
+    one.sentences = 1;
     std::vector<double> proof_samples(3 * static_cast<size_t>(o.alloc_iterations));
     const size_t n = o.alloc_iterations;
     xb::Samples view{proof_samples.data(), proof_samples.data() + n, proof_samples.data() + 2 * n, n};

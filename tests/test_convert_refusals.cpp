@@ -324,11 +324,22 @@ TEST_CASE("convert refusals: disagreeing scales, other specs and unknown variabl
   }
   {
     FamilyCopy copy("mbart-50");
+    copy.model.spec = "TransformerDecoderModelSpec";
+    copy.write_model();
+    CHECK(copy.convert() == copy.model_error("unsupported CTranslate2 spec 'TransformerDecoderModelSpec' (xattn "
+                                             "converts Transformer encoder-decoder models and Whisper)"));
+  }
+  {
+    // A Whisper spec needs the conv stem its encoder starts with.
+    FamilyCopy copy("mbart-50");
     copy.model.spec = "WhisperSpec";
     copy.write_model();
-    CHECK(copy.convert() == copy.model_error("unsupported CTranslate2 spec 'WhisperSpec' (xattn converts Transformer "
-                                             "encoder-decoder models)"));
+    CHECK(copy.convert() == copy.model_error("model.bin has no encoder/conv1/weight"));
   }
+  check_variable_refused("whisper", floats("encoder/conv1/weight", {64, 80, 5}),
+                         "variable encoder/conv1/weight has shape [64, 80, 5]: only kernel size 3 is supported by xattn");
+  check_variable_refused("whisper", floats("encoder/conv2/weight", {64, 32, 3}),
+                         "encoder/conv2/weight must be [d_model, d_model, 3] after conv1's d_model 64");
   check_variable_refused("marian", floats("decoder/layer_0/ffn/mystery/weight", {4}),
                          "unsupported or unknown CTranslate2 variable decoder/layer_0/ffn/mystery/weight [4] float32");
 }

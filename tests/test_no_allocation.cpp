@@ -10,6 +10,8 @@
 
 #include "allocation_counter.h"
 #include "test_support.h"
+#include "whisper_model_support.h"
+#include "xattn/whisper.h"
 #include "xattn/session.h"
 #include "xattn/text.h"
 
@@ -75,6 +77,55 @@ TEST_CASE("no allocation: session creation, encode and generate (greedy and beam
             produced += result.hypotheses[0].length;
           }
         }
+      }
+      allocations = window.count();
+    }
+    CHECK(produced > 0);
+    CHECK(allocations == 0);
+  }
+}
+
+TEST_CASE("no allocation: a Whisper session's encode_features and generate (timestamp rules included) allocate nothing") {
+  if (!test::have_whisper()) return;
+  for (auto weights : {convert::WeightType::kFloat32, convert::WeightType::kInt8}) {
+    test::OpenWhisper opened;
+    test::open_whisper("model-f32", weights, &opened);  // converted before the window opens
+    const test::WhisperData data = test::whisper_data();
+    std::vector<float> mel = test::whisper_mel(data.inputs - 1);
+    REQUIRE(mel.size() == data.mel_values());
+    Limits limits;
+    limits.max_source_length = (data.frames - 1) / 2 + 1;
+    limits.max_target_length = 43;
+    limits.max_beam = 4;
+    std::vector<uint8_t> storage(arena_bytes(opened.view->config, limits) + 64);
+    uint8_t* arena = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
+    const uint32_t prefix[] = {data.token("<|en|>"), data.token("<|transcribe|>")};
+    const uint32_t sot = data.token("<|startoftranscript|>");
+    const uint32_t languages = data.token("<|translate|>") - sot - 1;
+    long allocations = -1;
+    size_t produced = 0;
+    {
+      CountingWindow window;
+      ModelView model;
+      REQUIRE(open_model(opened.bytes->data(), opened.bytes->size(), &model));
+      WhisperTokens layout;
+      REQUIRE(whisper_tokens_at(model.config.target_vocab_size, data.token("<|endoftext|>"), languages, true, &layout));
+      WhisperFilterOptions rules;
+      rules.suppress_blank = rules.suppress_tokens = false;
+      rules.timestamps = true;
+      WhisperLogitFilter filter;
+      REQUIRE(filter.init(layout, rules, WhisperTokenList{}, WhisperTokenList{}));
+      Session session;
+      REQUIRE(session.init(model, limits, arena, storage.size() - 64));
+      REQUIRE(session.encode_features(mel.data(), data.n_mels, data.frames));
+      for (uint32_t beam : {1u, 4u}) {
+        GenerateOptions options;
+        options.beam_size = beam;
+        options.prefix = TokenSpan{prefix, 2};
+        options.logit_hook = filter.hook();
+        Result result;
+        REQUIRE(session.generate(options, &result));
+        produced += result.hypotheses[0].length;
       }
       allocations = window.count();
     }

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "ct2_family.h"
+#include "mel_filters.h"
 #include "quantize.h"
 #include "tensor_layout.h"
 #include "xattn/tensor_id.h"
@@ -16,6 +17,10 @@ namespace {
 
 // Below any real logit, yet finite: see the <unk> rule in models/FORMAT.md.
 constexpr float kNeverBias = -1e30f;
+constexpr const char* kWhisperSpec = "WhisperSpec";
+constexpr uint32_t kConvKernel = 3;          // Whisper's conv stem; the format's only kernel size
+constexpr uint32_t kMaxConvMels = 512;       // the format's n_mels bound
+constexpr uint32_t kMelFilterColumns = 201;  // n_fft 400 / 2 + 1
 
 [[noreturn]] void fail(const std::string& message) { throw std::runtime_error(message); }
 
@@ -36,8 +41,9 @@ class Importer {
 
   void run(const Vocabulary& source, const Vocabulary& target, const Ct2Options& options, ImportResult* out) {
     const std::string& spec = model_.spec;
-    if (!spec.empty() && spec != "TransformerBase" && spec != "TransformerBig" && spec != "TransformerSpec")
-      fail("unsupported CTranslate2 spec '" + spec + "' (xattn converts Transformer encoder-decoder models)");
+    if (!spec.empty() && spec != "TransformerBase" && spec != "TransformerBig" && spec != "TransformerSpec" &&
+        spec != kWhisperSpec)
+      fail("unsupported CTranslate2 spec '" + spec + "' (xattn converts Transformer encoder-decoder models and Whisper)");
     index_names();
     Ct2Architecture arch;
     std::string error = interpret_ct2_scalars(scalars_, spec, &arch);
@@ -50,7 +56,12 @@ class Importer {
     derive_config(tensors, arch, &c);
     error = apply_family(scalars_, float_scalars_, options, &tensors, &gates, &c);
     if (!error.empty()) fail(error);
-    apply_unk_rule(source, global_id(GlobalRole::kSourceEmbedding), nullptr, &c.source_vocab_size, tensors);
+    if (c.encoder_input == EncoderInput::kAudio) {
+      add_mel_filters(&tensors, c);
+      c.source_vocab_size = static_cast<uint32_t>(source.tokens.size());  // no source embedding to match
+    } else {
+      apply_unk_rule(source, global_id(GlobalRole::kSourceEmbedding), nullptr, &c.source_vocab_size, tensors);
+    }
     apply_unk_rule(target, global_id(GlobalRole::kTargetEmbedding), &tensors, &c.target_vocab_size, tensors);
     set_tokens(source, target, options, arch, &c);
     // Run int8 layers as CTranslate2 runs this file on x86: binary versions
@@ -134,6 +145,12 @@ class Importer {
     } else if (v.shape.size() == 1) {
       t.rows = v.shape[0];
       t.cols = 1;
+    } else if (v.shape.size() == 3 && is_conv_weight(id)) {
+      // [out][in][kernel], flattened per output channel (models/FORMAT.md).
+      if (v.shape[2] != kConvKernel)
+        fail("variable " + name + " has shape " + v.shape_text() + ": only kernel size 3 is supported by xattn");
+      t.rows = v.shape[0];
+      t.cols = v.shape[1] * v.shape[2];
     } else {
       fail("variable " + name + " has shape " + v.shape_text() + ", expected a vector or a matrix");
     }
@@ -184,6 +201,21 @@ class Importer {
     return scales;
   }
 
+  static bool is_conv_weight(uint32_t id) {
+    return id == global_id(GlobalRole::kConv1Weight) || id == global_id(GlobalRole::kConv2Weight);
+  }
+
+  // CTranslate2 directories carry no filter bank: the converter computes
+  // Whisper's (mel_filters.h) for the conv stem's number of mel bins.
+  static void add_mel_filters(std::map<uint32_t, HostTensor>* tensors, const ModelConfig& c) {
+    HostTensor t;
+    t.id = global_id(GlobalRole::kMelFilters);
+    t.rows = c.n_mels;
+    t.cols = kMelFilterColumns;
+    t.values = whisper_mel_filters(c.n_mels);
+    (*tensors)[t.id] = std::move(t);
+  }
+
   static const HostTensor& need(const std::map<uint32_t, HostTensor>& tensors, uint32_t id) {
     const auto it = tensors.find(id);
     if (it == tensors.end()) fail("model.bin has no " + tensor_display_name(id));
@@ -198,7 +230,20 @@ class Importer {
       if (section == static_cast<uint32_t>(Section::kDecoderLayer)) c->decoder_layers = std::max(c->decoder_layers, layer + 1);
     }
     if (c->encoder_layers == 0 || c->decoder_layers == 0) fail("model.bin has no encoder or no decoder layers");
-    c->d_model = need(tensors, global_id(GlobalRole::kSourceEmbedding)).cols;
+    if (model_.spec == kWhisperSpec) {
+      // Whisper: log-mel frames through the conv stem instead of token embeddings.
+      const HostTensor& conv1 = need(tensors, global_id(GlobalRole::kConv1Weight));
+      const HostTensor& conv2 = need(tensors, global_id(GlobalRole::kConv2Weight));
+      const uint32_t mels = conv1.cols / kConvKernel;
+      if (mels == 0 || mels > kMaxConvMels) fail("encoder/conv1/weight has " + std::to_string(mels) + " mel bins; xattn takes 1..512");
+      if (conv2.rows != conv1.rows || conv2.cols != kConvKernel * conv1.rows)
+        fail("encoder/conv2/weight must be [d_model, d_model, 3] after conv1's d_model " + std::to_string(conv1.rows));
+      c->encoder_input = EncoderInput::kAudio;
+      c->n_mels = static_cast<uint16_t>(mels);
+      c->d_model = conv1.rows;
+    } else {
+      c->d_model = need(tensors, global_id(GlobalRole::kSourceEmbedding)).cols;
+    }
     c->num_heads = arch.num_heads;
     c->ffn_dim = need(tensors, layer_id(Section::kEncoderLayer, 0, LayerRole::kFfnInWeight)).rows;
     c->max_positions = kDefaultMaxPositions;
@@ -313,11 +358,18 @@ std::string import_ct2_model(const Ct2Model& model, const Vocabulary& source, co
 }
 
 std::string import_ct2_directory(const std::string& dir, WeightType weights, ImportResult* out) {
-  Ct2Options options;
-  std::string error = read_ct2_options(dir, &options);
-  if (!error.empty()) return error;
   Ct2Model model;
-  error = read_ct2_model(dir + "/model.bin", &model);
+  std::string error = read_ct2_model(dir + "/model.bin", &model);
+  if (!error.empty()) return error;
+  Ct2Options options;
+  if (model.spec == kWhisperSpec) {
+    // CTranslate2's WhisperModel reads its vocabulary with these special
+    // tokens (no <unk> is appended: <|endoftext|> stands for it); a
+    // config.json that names others still wins.
+    options.unk_token = options.eos_token = "<|endoftext|>";
+    options.bos_token = options.decoder_start_token = "<|startoftranscript|>";
+  }
+  error = read_ct2_options(dir, &options);
   if (!error.empty()) return error;
   Vocabulary source, target;
   error = load_ct2_vocabularies(dir, options.unk_token, &source, &target);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "mel_filters.h"
 #include "quantize.h"
 #include "tensor_layout.h"
 #include "xattn/tensor_id.h"
@@ -25,7 +26,7 @@ struct Rng {
 
 // The architecture a preset copies, as CTranslate2 converts it
 // (tests/families/SEMANTICS.md): what sets the cost of a step, not trained values.
-enum class Family { kTransformer, kT5, kMarian, kM2M100 };
+enum class Family { kTransformer, kT5, kMarian, kM2M100, kWhisper };
 
 struct Preset {
   const char* name;
@@ -47,7 +48,15 @@ constexpr Preset kPresets[] = {
     // facebook/nllb-200-distilled-600M (M2M100 architecture): pre-norm with
     // final norms, ReLU, stored positions (offset 2), shared embeddings.
     {"nllb-600m", 12, 12, 1024, 16, 4096, 256206, 256206, Family::kM2M100},
+    // openai/whisper-tiny and -base: an audio encoder (whisper.h), the
+    // decoder's token embedding tied to the output projection.
+    {"whisper-tiny", 4, 4, 384, 6, 1536, 51865, 51865, Family::kWhisper},
+    {"whisper-base", 6, 6, 512, 8, 2048, 51865, 51865, Family::kWhisper},
 };
+
+// Whisper's fixed sizes: 80 mel bins, 1500 encoder positions (30 s), 448 decoder positions.
+constexpr uint16_t kWhisperMels = 80;
+constexpr uint32_t kWhisperSourcePositions = 1500, kWhisperTargetPositions = 448;
 
 // The family's config fields over the plain Transformer's.
 void apply_family(Family family, ModelConfig* c) {
@@ -71,6 +80,16 @@ void apply_family(Family family, ModelConfig* c) {
       c->position = PositionEncoding::kStoredTable;
       c->max_positions = 512;
       c->start_mode = StartMode::kZeroEmbedding;
+      return;
+    case Family::kWhisper:
+      c->encoder_input = EncoderInput::kAudio;
+      c->n_mels = kWhisperMels;
+      c->position = PositionEncoding::kStoredTable;
+      c->max_positions = kWhisperTargetPositions;
+      c->source_positions = kWhisperSourcePositions;
+      c->activation = Activation::kGeluErf;
+      c->embedding_scale = 1.0f;
+      c->bias_flags = kNoOutputBias;
       return;
     case Family::kM2M100:
       c->stack_flags = kExplicitFinalNorms | kEncoderFinalNorm | kDecoderFinalNorm;
@@ -157,7 +176,10 @@ std::string synth_model(const std::string& preset, WeightType weights, uint64_t 
   out->tensors.clear();
   bool shared = false;
   for (const Preset& p : kPresets) shared |= preset == p.name && shares_embeddings(p.family);
-  const uint32_t embedding = global_id(GlobalRole::kSourceEmbedding);
+  // The first token embedding is the stored copy: the source one, or the
+  // target one of an audio model (which has no source embedding).
+  const uint32_t embedding = global_id(c.encoder_input == EncoderInput::kAudio ? GlobalRole::kTargetEmbedding
+                                                                               : GlobalRole::kSourceEmbedding);
   std::vector<float> shared_values;
   Rng rng{seed};
   for (const ExpectedTensor& e : expected_tensors(c)) {
@@ -168,8 +190,8 @@ std::string synth_model(const std::string& preset, WeightType weights, uint64_t 
     t.values.resize(static_cast<size_t>(e.rows) * e.cols);
     const float a = amplitude(e.id, e, c);
     const float base = is_gamma(e.id) ? 1.0f : 0.0f;
-    const bool copy = shared && (e.id == global_id(GlobalRole::kTargetEmbedding) ||
-                                 e.id == global_id(GlobalRole::kOutputWeight));
+    const bool copy = shared && e.id != embedding &&
+                      (e.id == global_id(GlobalRole::kTargetEmbedding) || e.id == global_id(GlobalRole::kOutputWeight));
     if (copy) {
       t.values = shared_values;
       t.shares = embedding;
@@ -177,6 +199,7 @@ std::string synth_model(const std::string& preset, WeightType weights, uint64_t 
       for (float& v : t.values) v = base + a * rng.symmetric();
       if (e.id == embedding) shared_values = t.values;  // kept before quantization
     }
+    if (e.id == global_id(GlobalRole::kMelFilters)) t.values = whisper_mel_filters(c.n_mels);  // the real bank
     if (weights == WeightType::kInt8 && e.may_be_int8) to_int8(&t);
     out->tensors.push_back(std::move(t));
   }

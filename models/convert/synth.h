@@ -7,9 +7,14 @@
 //   transformer-tiny   d_model 256, 8 heads, ffn 1536, 6+2 layers, vocab 32000
 //   aren               the shared test model's shape: d_model 32, 8 heads,
 //                      ffn 128, 6+6 layers, vocab 51 -> 43
+//   whisper-tiny       Whisper's audio encoder-decoder: d_model 384, 6 heads,
+//                      ffn 1536, 4+4 layers, vocab 51865, 80 mel bins,
+//                      1500 encoder / 448 decoder stored positions
+//   whisper-base       the same with d_model 512, 8 heads, ffn 2048, 6+6
 //
-// All are pre-norm, ReLU, sinusoidal positions, embeddings scaled by
-// sqrt(d_model). Weights are uniform with the variance of a Xavier-style
+// The text presets are pre-norm, ReLU, sinusoidal positions, embeddings
+// scaled by sqrt(d_model); the Whisper ones pre-norm, erf GELU, stored
+// position tables, unscaled embeddings, no output bias, Whisper's filter bank. Weights are uniform with the variance of a Xavier-style
 // init (1/cols), so activations stay O(1) through the stack and the output
 // distribution is far from flat: decoding produces varied tokens.
 #pragma once

@@ -100,7 +100,9 @@ std::string make_vocabulary(std::vector<std::string> tokens, const std::string& 
 std::string load_ct2_vocabularies(const std::string& dir, const std::string& unk_token,
                                   Vocabulary* source, Vocabulary* target) {
   std::vector<std::string> tokens;
-  const std::string shared = find_file(dir, "shared_vocabulary");
+  // One vocabulary for both sides; Whisper and decoder-only directories name it "vocabulary".
+  std::string shared = find_file(dir, "shared_vocabulary");
+  if (shared.empty()) shared = find_file(dir, "vocabulary");
   if (!shared.empty()) {
     std::string error = read_vocabulary_tokens(shared, &tokens);
     if (error.empty()) error = make_vocabulary(tokens, unk_token, shared, source);

@@ -85,7 +85,6 @@ void print_architecture(const ModelConfig& c, std::ostream& out) {
     case StartMode::kFirstPrefixToken: out << "decoder starts from the first target-prefix token"; break;
     case StartMode::kZeroEmbedding: out << "decoder starts from a zero embedding"; break;
   }
-  if (c.encoder_input == EncoderInput::kAudio) out << "; audio encoder, " << c.n_mels << " mel bins";
   out << "\n";
 }
 
@@ -151,6 +150,10 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
   out << "d_model      " << c.d_model << ", heads " << c.num_heads << " (head size " << c.head_dim() << "), ffn "
       << c.ffn_dim << ", " << activation_name(c.activation) << "\n";
   print_architecture(c, out);
+  if (c.encoder_input == EncoderInput::kAudio) {
+    out << "encoder      log-mel audio, " << c.n_mels << " mel bins, conv stem (k 3, stride 1 then 2), up to "
+        << 2 * c.encoder_positions() << " frames\n";
+  }
   out << "text         " << (c.text_mode == TextMode::kCharacters ? "characters" : "space-separated tokens") << "\n";
   out << "vocabulary   source " << c.source_vocab_size << ", target " << c.target_vocab_size << " (bos "
       << c.target_tokens.bos << ", eos " << c.target_tokens.eos << ", unk " << c.target_tokens.unk << ")\n";

@@ -164,6 +164,11 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
     err << "xattn translate: " << error << '\n';
     return 1;
   }
+  if (translator.model().config.encoder_input == EncoderInput::kAudio) {
+    err << "xattn translate: " << model_path
+        << " is an audio model (Whisper): its encoder takes log-mel features, not text (Session::encode_features)\n";
+    return 1;
+  }
   Limits limits = default_limits(translator.model().config, r.beam_size);
   if (r.max_length > limits.max_target_length) limits.max_target_length = r.max_length;
   if (max_source) limits.max_source_length = max_source;

@@ -117,6 +117,10 @@ xattn_generate_options xattn_default_options(void) {
   c.num_hypotheses = o.num_hypotheses;
   c.return_alignment = 0;
   c.alignment_layer = XATTN_NO_TOKEN;
+  c.suppress_at_start.ids = nullptr;
+  c.suppress_at_start.length = 0;
+  c.length_excludes_prefix = o.length_counts_prefix ? 0 : 1;
+  c.length_excludes_end = o.length_counts_end ? 0 : 1;
   return c;
 }
 
@@ -294,6 +298,12 @@ xattn_status xattn_encode_text(xattn_session* session, const char* text, size_t 
   return report(session->session.encode_text(text, length), session->message);
 }
 
+xattn_status xattn_encode_features(xattn_session* session, const float* mel, uint32_t n_mels, uint32_t frames) {
+  if (!session) return XATTN_INVALID_ARGUMENT;
+  session->result = xattn::Result();
+  return report(session->session.encode_features(mel, n_mels, frames), session->message);
+}
+
 xattn_status xattn_generate(xattn_session* session, const xattn_generate_options* options) {
   if (!session) return XATTN_INVALID_ARGUMENT;
   session->result = xattn::Result();
@@ -311,6 +321,10 @@ xattn_status xattn_generate(xattn_session* session, const xattn_generate_options
   o.num_hypotheses = options->num_hypotheses;
   o.return_alignment = options->return_alignment != 0;
   o.alignment_layer = options->alignment_layer;
+  o.suppress_at_start.ids = options->suppress_at_start.ids;
+  o.suppress_at_start.length = options->suppress_at_start.length;
+  o.length_counts_prefix = options->length_excludes_prefix == 0;
+  o.length_counts_end = options->length_excludes_end == 0;
   const Status s = session->session.generate(o, &session->result);
   if (!s) session->result = xattn::Result();
   return report(s, session->message);

@@ -50,6 +50,12 @@ struct ArenaPlan {
   // encoder [head][2 max_source - 1] (signed distance), decoder
   // [head][max_target] (causal distance, read backwards). Empty otherwise.
   ArenaRegion encoder_bias, decoder_bias;
+  // Audio encoders (Whisper) only, empty otherwise: the im2col rows of the
+  // conv stem, up to kAudioChunkFrames output frames at a time: [chunk][3
+  // n_mels] for conv1, then [chunk][3 d_model] for conv2. The int8 scratch
+  // (quantized, its scales, the per-thread slots) holds those rows too;
+  // conv1's [2 max_source][d_model] output lives in wide.
+  ArenaRegion audio_columns;
   // Per-thread scratch, only when Limits::threads > 1 (empty otherwise): one
   // slot per thread of task_*_slot bytes (a multiple of 64, so threads never
   // share a cache line) in each. task_quantized: a private copy of the quantized
@@ -86,8 +92,8 @@ struct Cursor {
 constexpr bool plannable(const ModelConfig& c, const Limits& l) {
   return l.max_source_length <= kMaxSequence && l.max_target_length <= kMaxSequence && l.max_beam <= kMaxBeam &&
          c.d_model <= kMaxDModel && c.ffn_dim <= kMaxFfn && c.num_heads <= kMaxHeads &&
-         c.decoder_layers <= kMaxLayers && c.target_vocab_size <= kMaxVocab && l.max_text_bytes <= kMaxTextBytes &&
-         c.source_tokenizer_expansion <= 64;
+         c.decoder_layers <= kMaxLayers && c.target_vocab_size <= kMaxVocab && c.n_mels <= 512 &&
+         l.max_text_bytes <= kMaxTextBytes && c.source_tokenizer_expansion <= 64;
 }
 
 }  // namespace arena_detail
@@ -98,6 +104,24 @@ constexpr bool plannable(const ModelConfig& c, const Limits& l) {
 // a 512..2048-wide layer (64..256 KiB) stay in L2 while every activation row
 // passes, and the staging copy is 1/k of the work.
 constexpr size_t kParallelStageRows = 128;
+
+// Output frames of Whisper's conv stem computed per linear call (the
+// stem's im2col scratch holds this many rows).
+constexpr size_t kAudioChunkFrames = 64;
+
+// Encoder self-attention queries per attention call. Text models keep
+// max_beam (the probability rows the decoder needs anyway). An audio encoder
+// attends over hundreds to 1500 positions, whose K and V rows outgrow the
+// caches: 64 queries per pass over them cut that traffic 64-fold for 64
+// probability rows (no more than the source has; whisper-tiny at 30 s,
+// int8, AVX2: 1 query per pass 7.8 s, 16 2.6 s, 64 1.9 s, 128 no faster).
+constexpr size_t kAudioQueryGroup = 64;
+constexpr size_t encoder_query_group(const ModelConfig& c, const Limits& l) {
+  const size_t beam = l.max_beam < 1 ? 1 : l.max_beam;
+  if (c.encoder_input != EncoderInput::kAudio) return beam;
+  const size_t group = beam > kAudioQueryGroup ? beam : kAudioQueryGroup;
+  return group < l.max_source_length ? group : (l.max_source_length > beam ? l.max_source_length : beam);
+}
 
 // Bytes per finished-hypothesis record (score, normalized score, length, storage slot).
 constexpr size_t kFinishedInfoBytes = 16;
@@ -130,13 +154,21 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   const uint64_t quant_cols = d > c.ffn_dim ? d : c.ffn_dim;
   // Attention probabilities: one row per query of a call (up to `beam`
   // queries over the source, or one over the self-attention positions).
-  const uint64_t probs_len = beam * src > positions ? beam * src : positions;
+  const uint64_t query_rows = encoder_query_group(c, l);  // >= beam
+  const uint64_t probs_len = query_rows * src > positions ? query_rows * src : positions;
   const uint64_t layers = c.decoder_layers;
   const uint64_t kv_rows = layers * 2 * src;  // cached K and V rows of the static cache
   const uint64_t self_rows = layers * 2 * beam * positions;  // and of the self-attention cache
   const uint64_t self_row_bytes = d * kv_element_bytes(l.self_kv_cache);
   const uint64_t self_scale_bytes = kv_scale_bytes(l.self_kv_cache, c.num_heads);
   const uint64_t align_src = l.alignment ? src : 0;
+  // Whisper's stem: 2 x max_source log-mel frames in, a stride-2 conv to max_source.
+  const bool audio = c.encoder_input == EncoderInput::kAudio;
+  const uint64_t chunk1 = audio ? (2 * src < kAudioChunkFrames ? 2 * src : kAudioChunkFrames) : 0;  // conv1 rows
+  const uint64_t chunk2 = audio ? (src < kAudioChunkFrames ? src : kAudioChunkFrames) : 0;          // conv2 rows
+  const uint64_t conv_columns = chunk1 * 3 * c.n_mels > chunk2 * 3 * d ? chunk1 * 3 * c.n_mels : chunk2 * 3 * d;
+  const uint64_t linear_rows = rows > chunk1 ? rows : chunk1;  // activation rows of one linear call
+  const uint64_t quant_bytes = rows * quant_cols > conv_columns ? rows * quant_cols : conv_columns;
 
   ArenaPlan p{};
   arena_detail::Cursor a;
@@ -146,8 +178,8 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   p.context = a.take(rows * d * f);
   p.query = a.take(beam * d * f);
   p.probs = a.take(probs_len * f);
-  p.quantized = a.take(rows * quant_cols);
-  p.quantized_scales = a.take(rows * f);
+  p.quantized = a.take(quant_bytes);
+  p.quantized_scales = a.take(linear_rows * f);
   p.cross_cache = a.take(kv_rows * d * kv_element_bytes(l.kv_cache));
   p.cross_scales = a.take(kv_rows * kv_scale_bytes(l.kv_cache, c.num_heads));
   p.self_cache = a.take(self_rows * self_row_bytes);
@@ -169,10 +201,11 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   const bool relative = c.position == PositionEncoding::kRelativeBias;
   p.encoder_bias = a.take(relative ? c.num_heads * (2 * src - 1) * f : 0);
   p.decoder_bias = a.take(relative ? c.num_heads * positions * f : 0);
+  p.audio_columns = a.take(conv_columns * f);
   const uint64_t tasks = l.threads > 1 ? l.threads : 0;
-  p.task_quantized_slot = static_cast<size_t>(arena_detail::round_up(rows * quant_cols));
-  p.task_output_slot = static_cast<size_t>(arena_detail::round_up(rows * kParallelStageRows * f));
-  p.task_probs_slot = static_cast<size_t>(arena_detail::round_up(beam * src * f));
+  p.task_quantized_slot = static_cast<size_t>(arena_detail::round_up(quant_bytes));
+  p.task_output_slot = static_cast<size_t>(arena_detail::round_up(linear_rows * kParallelStageRows * f));
+  p.task_probs_slot = static_cast<size_t>(arena_detail::round_up(query_rows * src * f));
   p.task_quantized = a.take(tasks * p.task_quantized_slot);
   p.task_output = a.take(tasks * p.task_output_slot);
   p.task_probs = a.take(tasks * p.task_probs_slot);

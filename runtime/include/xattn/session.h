@@ -3,6 +3,7 @@
 //   xattn::Session session;
 //   session.init(model, limits, arena, arena_size);   // no allocation from here on
 //   session.encode(source_ids, n);                    // fills the static encoder KV cache
+//                                                     // (audio models: encode_features(mel, n_mels, frames))
 //   session.generate(options, &result);               // greedy or beam search
 //
 // Results point into the arena and stay valid until the next encode/generate.
@@ -31,6 +32,17 @@ struct TokenSpan {
   uint32_t length = 0;
 };
 
+// A per-step rule on a hypothesis' logits, run after the options' own
+// constraints and before the log-softmax, at every step after the prefix
+// (Whisper's timestamp rules: WhisperLogitFilter::hook in xattn/whisper.h).
+// `sampled` are the tokens the hypothesis generated after the prefix
+// (n_sampled == 0 at the first step after it); masked logits become the
+// lowest float or -infinity. Beam search calls it once per beam.
+struct LogitHook {
+  void (*apply)(const void* context, const uint32_t* sampled, size_t n_sampled, float* logits) = nullptr;
+  const void* context = nullptr;
+};
+
 struct GenerateOptions {
   uint32_t beam_size = 1;          // 1 = greedy; at most Limits::max_beam
   float length_penalty = 1.0f;     // final score = log-prob sum / length^penalty
@@ -42,7 +54,16 @@ struct GenerateOptions {
   uint32_t end_token = kNoToken;   // kNoToken = the model's </s>
   const TokenSpan* suppress = nullptr;  // token sequences that must never be generated
   uint32_t suppress_count = 0;
+  // Tokens disabled only at the first step after the prefix (Whisper's
+  // suppress_blank: " " and <|endoftext|>, CTranslate2's suppress_ids_begin).
+  TokenSpan suppress_at_start;
+  LogitHook logit_hook;            // none unless apply is set
   uint32_t num_hypotheses = 1;     // best hypotheses returned, at most beam_size
+  // What the length in Hypothesis::score counts (CTranslate2's return_prefix
+  // and include_eos_in_hypotheses). Whisper counts neither: its score is the
+  // log-probability sum over the generated tokens, end token excluded.
+  bool length_counts_prefix = true;
+  bool length_counts_end = true;
   bool return_alignment = false;   // needs Limits::alignment
   uint32_t alignment_layer = kNoToken;  // decoder layer whose cross-attention is returned; kNoToken = the model's
 };
@@ -52,7 +73,8 @@ struct Hypothesis {
   uint32_t length = 0;
   // Sum of the log-probabilities of the generated tokens (end token included,
   // forced prefix tokens count 0) / length^length_penalty, where length
-  // counts the prefix and the end token, as CTranslate2 4.x does.
+  // counts the prefix and the end token, as CTranslate2 4.x does (unless
+  // GenerateOptions::length_counts_prefix / length_counts_end say otherwise).
   float score = 0.0f;
   const float* alignment = nullptr;  // [length x source_length], rows sum to 1; null unless asked
 };
@@ -90,6 +112,19 @@ class Session {
   // Invalid UTF-8 is kInvalidArgument; more ids than max_source_length is
   // kLimitExceeded, unless options.truncate keeps the first ones (and the end token).
   Status encode_text(const char* text, size_t length, const EncodeOptions& options = EncodeOptions());
+  // For audio-encoder models (Whisper): encodes a log-mel matrix
+  // mel[n_mels][frames] (row-major, as xattn/audio.h computes it and
+  // Whisper's encoder reads it) in place of source ids. n_mels must be the
+  // model's; 1 <= frames <= 2 x Limits::max_source_length (the stride-2
+  // conv halves them: source_length() becomes (frames - 1) / 2 + 1).
+  Status encode_features(const float* mel, uint32_t n_mels, uint32_t frames);
+
+  // The encoder's output (after its final norm) of the last encode or
+  // encode_features: source_length() rows of d_model floats copied into
+  // `out` (room for `capacity` floats), for parity checks against another
+  // implementation. kNotReady once generate or forced_logits has run (the
+  // decoder reuses those buffers) or before any encode.
+  Status copy_encoder_output(float* out, size_t capacity) const;
   Status generate(const GenerateOptions& options, Result* result);
 
   // Teacher forcing, for scoring and for parity checks against a training
@@ -124,6 +159,7 @@ class Session {
   ParallelFor parallel_;
   bool ready_ = false;
   bool encoded_ = false;
+  bool encoder_output_ready_ = false;  // w.x still holds the encoder's output
 };
 
 }  // namespace xattn

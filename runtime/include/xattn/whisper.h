@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "xattn/session.h"
 #include "xattn/status.h"
 
 namespace xattn {
@@ -160,6 +161,8 @@ class WhisperLogitFilter {
               WhisperTokenList non_speech);
   // The per-step hook (see the top of this file).
   void apply(const uint32_t* sampled, size_t n_sampled, float* logits) const;
+  // The same as a GenerateOptions::logit_hook (this filter must outlive the generate call).
+  LogitHook hook() const;
 
  private:
   WhisperTokens tokens_;

@@ -123,6 +123,13 @@ typedef struct xattn_generate_options {
   uint32_t num_hypotheses;
   int return_alignment;
   uint32_t alignment_layer; /* XATTN_NO_TOKEN = the model's */
+  /* Whisper: tokens disabled at the first step after the prefix
+     (suppress_ids_begin), and tokens left out of the score's length (both
+     non-zero for Whisper: generated tokens only, end token excluded). Zero,
+     as a zeroed struct has them, keeps CTranslate2's translation scores. */
+  xattn_token_span suppress_at_start;
+  int length_excludes_prefix;
+  int length_excludes_end;
 } xattn_generate_options;
 
 typedef struct xattn_hypothesis {
@@ -196,6 +203,9 @@ xattn_status xattn_encode(xattn_session* session, const uint32_t* ids, size_t co
 /* Plain text in (the model's tokenizer, or its text mode; then xattn_encode),
  * working in the session buffer: needs limits.max_text_bytes >= length. */
 xattn_status xattn_encode_text(xattn_session* session, const char* text, size_t length);
+/* Audio-encoder models (Whisper): a log-mel matrix mel[n_mels][frames] in
+   place of source ids; frames at most 2 x max_source_length. */
+xattn_status xattn_encode_features(xattn_session* session, const float* mel, uint32_t n_mels, uint32_t frames);
 xattn_status xattn_generate(xattn_session* session, const xattn_generate_options* options);
 uint32_t xattn_hypothesis_count(const xattn_session* session);
 xattn_status xattn_get_hypothesis(const xattn_session* session, uint32_t index, xattn_hypothesis* out);

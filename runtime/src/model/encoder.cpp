@@ -10,13 +10,13 @@ namespace xattn {
 namespace {
 
 // The queries of one attention call, split over tasks: each task takes
-// whole groups (of up to max_beam queries, the probability rows a slot
+// whole groups (of up to query_group queries, the probability rows a slot
 // holds), so every query is computed in the same group for any thread count.
 struct QuerySplit {
   const Workspace* w;
   kernels::Attention a;
   size_t s;      // queries
-  size_t chunk;  // queries per task, a multiple of max_beam
+  size_t chunk;  // queries per task, a multiple of query_group
   bool own_probs;
 };
 
@@ -27,9 +27,9 @@ void query_task(void* context, uint32_t t, uint32_t thread) {
   kernels::Attention a = q.a;
   if (q.own_probs) a.probs = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(w.task_probs) + thread * w.task_probs_slot);
   const size_t end = (t + 1) * q.chunk < q.s ? (t + 1) * q.chunk : q.s;
-  for (size_t i = t * q.chunk; i < end; i += w.max_beam) {
+  for (size_t i = t * q.chunk; i < end; i += w.query_group) {
     a.q = w.wide + i * 3 * d;
-    a.nq = end - i < w.max_beam ? end - i : w.max_beam;
+    a.nq = end - i < w.query_group ? end - i : w.query_group;
     a.out = w.context + i * d;
     if (w.encoder_bias != nullptr) {
       // Query i + b, key j reads row h at (j - i - b) + max_source - 1.
@@ -45,7 +45,7 @@ void query_task(void* context, uint32_t t, uint32_t thread) {
 }
 
 // Self-attention reads K and V in place from the fused [S x 3d] projection
-// (rows 3d apart); queries go to the kernel in groups of up to max_beam rows,
+// (rows 3d apart); queries go to the kernel in groups of up to query_group rows,
 // the probability rows the arena holds. Groups are split over threads when
 // the call is large enough (the same bounds as a linear layer's split).
 void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const float* in, size_t s,
@@ -59,14 +59,14 @@ void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const f
   q.a.v.data = w.wide + 2 * d;
   q.a.v.stride = 3 * d;
   q.a.len = s;
-  const size_t groups = (s + w.max_beam - 1) / w.max_beam;
+  const size_t groups = (s + w.query_group - 1) / w.query_group;
   const LinearContext& lc = w.linear_context;
   const size_t work = 2 * s * s * d;  // scores and weighted sum
   size_t tasks = lc.tasks > 1 && work / lc.min_task_work >= 2 ? work / lc.min_piece_work : 1;
   if (tasks > size_t{kTasksPerThread} * lc.tasks) tasks = size_t{kTasksPerThread} * lc.tasks;
   if (tasks > groups) tasks = groups;
   if (tasks < 1) tasks = 1;
-  q.chunk = (groups + tasks - 1) / tasks * w.max_beam;
+  q.chunk = (groups + tasks - 1) / tasks * w.query_group;
   tasks = (s + q.chunk - 1) / q.chunk;
   q.own_probs = tasks > 1;
   w.parallel_for(tasks, query_task, &q);
@@ -97,6 +97,13 @@ void run_encoder(Workspace& w, const uint32_t* ids, size_t count) {
   for (size_t i = 0; i < s; ++i) {
     embed_token(*w.kernels, c, m.source_embedding, ids[i], position_row(m, false, i, w.query), w.x + i * d);
   }
+  run_encoder_layers(w, s);
+}
+
+void run_encoder_layers(Workspace& w, size_t s) {
+  const ModelView& m = *w.model;
+  const ModelConfig& c = m.config;
+  assert(s >= 1 && s <= w.limits.max_source_length);
   embedding_norm(w, m.encoder_embedding_norm, c.has_embedding_norm(false), s);
   for (size_t l = 0; l < c.encoder_layers; ++l) {
     const EncoderLayerView& layer = m.encoder[l];

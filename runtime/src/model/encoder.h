@@ -13,4 +13,14 @@ namespace xattn {
 // of the encoder output into the static cache. Sets w.source_length.
 void run_encoder(Workspace& w, const uint32_t* ids, size_t count);
 
+// Encodes log-mel features mel[n_mels][frames] (n_mels the model's, 1 <=
+// frames <= 2 x max_source_length, values checked finite): Whisper's conv
+// stem (audio_encoder.cpp), then the layers and the static cache as above.
+// Sets w.source_length to the stem's output length, (frames - 1) / 2 + 1.
+void run_audio_encoder(Workspace& w, const float* mel, size_t frames);
+
+// The part both share: embedding norm, layers, final norm and the static
+// cache, over the s rows of w.x (embeddings plus positions).
+void run_encoder_layers(Workspace& w, size_t s);
+
 }  // namespace xattn

@@ -3,6 +3,7 @@
 // arena byte is written for the call.
 #include "xattn/session.h"
 
+#include <cmath>
 #include <new>
 #include <type_traits>
 
@@ -31,15 +32,6 @@ Status limit_error(const char* what) {
   return Status::error(StatusCode::kLimitExceeded).add(what);
 }
 
-// Config choices the format can describe but this runtime does not run yet.
-Status check_runnable(const ModelConfig& c) {
-  auto unsupported = [](const char* what) {
-    return Status::error(StatusCode::kUnsupported).add("session: ").add(what).add(" is not supported yet");
-  };
-  if (c.encoder_input != EncoderInput::kTokens) return unsupported("an audio encoder");
-  return Status::ok();
-}
-
 }  // namespace
 
 Status Session::init(const ModelView& model, const Limits& limits, void* arena, size_t arena_size) {
@@ -50,10 +42,9 @@ Status Session::init_with_kernels(const ModelView& model, const Limits& limits, 
                                   size_t arena_size, const kernels::KernelTable& table) {
   ready_ = false;
   encoded_ = false;
+  encoder_output_ready_ = false;
   if (model.bytes == nullptr) return Status::error(StatusCode::kInvalidArgument).add("session: model is not open");
-  Status s = check_runnable(model.config);
-  if (!s) return s;
-  s = check_limits(model.config, limits);
+  Status s = check_limits(model.config, limits);
   if (!s) return s;
   if (limits.threads > 1 && (parallel_.run == nullptr || parallel_.workers < limits.threads)) {
     return Status::error(StatusCode::kInvalidArgument).add("session: limits ask for ")
@@ -100,8 +91,12 @@ uint32_t Session::source_length() const { return ready_ ? workspace().source_len
 
 Status Session::encode(const uint32_t* ids, size_t count, const EncodeOptions& options) {
   encoded_ = false;
+  encoder_output_ready_ = false;
   if (!ready_) return Status::error(StatusCode::kNotReady).add("session: init() first");
   Workspace& w = workspace();
+  if (w.model->config.encoder_input != EncoderInput::kTokens) {
+    return Status::error(StatusCode::kInvalidArgument).add("encode: this model's encoder takes log-mel features: use encode_features()");
+  }
   if (count > 0 && ids == nullptr) return Status::error(StatusCode::kInvalidArgument).add("encode: null ids");
   if (count > w.limits.max_source_length) {
     if (!options.truncate) {
@@ -121,6 +116,40 @@ Status Session::encode(const uint32_t* ids, size_t count, const EncodeOptions& o
   if (count > 0) run_encoder(w, ids, count);
   w.source_length = static_cast<uint32_t>(count);
   encoded_ = true;
+  encoder_output_ready_ = true;
+  return Status::ok();
+}
+
+Status Session::encode_features(const float* mel, uint32_t n_mels, uint32_t frames) {
+  encoded_ = false;
+  encoder_output_ready_ = false;
+  if (!ready_) return Status::error(StatusCode::kNotReady).add("session: init() first");
+  Workspace& w = workspace();
+  const ModelConfig& c = w.model->config;
+  if (c.encoder_input != EncoderInput::kAudio) {
+    return Status::error(StatusCode::kInvalidArgument).add("encode_features: this model's encoder takes token ids: use encode()");
+  }
+  if (mel == nullptr) return Status::error(StatusCode::kInvalidArgument).add("encode_features: null features");
+  if (n_mels != c.n_mels) {
+    return Status::error(StatusCode::kInvalidArgument).add("encode_features: ").add(static_cast<uint64_t>(n_mels))
+        .add(" mel bins given, the model takes ").add(static_cast<uint64_t>(c.n_mels));
+  }
+  if (frames == 0) return Status::error(StatusCode::kInvalidArgument).add("encode_features: no frames");
+  const uint64_t max_frames = 2ull * w.limits.max_source_length;
+  if (frames > max_frames) {
+    return limit_error("encode_features: ").add(static_cast<uint64_t>(frames)).add(" frames, the session takes at most ")
+        .add(max_frames).add(" (2 x max source length)");
+  }
+  const size_t values = static_cast<size_t>(n_mels) * frames;
+  for (size_t i = 0; i < values; ++i) {
+    if (!std::isfinite(mel[i])) {
+      return Status::error(StatusCode::kInvalidArgument).add("encode_features: value ").add(static_cast<uint64_t>(i))
+          .add(" is not finite");
+    }
+  }
+  run_audio_encoder(w, mel, frames);
+  encoded_ = true;
+  encoder_output_ready_ = true;
   return Status::ok();
 }
 
@@ -132,7 +161,22 @@ Status Session::generate(const GenerateOptions& options, Result* result) {
   Workspace& w = workspace();
   Status s = validate_generate_options(*w.model, w.limits, options);
   if (!s) return s;
+  encoder_output_ready_ = false;
   return run_search(w, options, result);
+}
+
+Status Session::copy_encoder_output(float* out, size_t capacity) const {
+  if (!ready_ || !encoded_ || !encoder_output_ready_) {
+    return Status::error(StatusCode::kNotReady).add("copy_encoder_output: only right after an encode");
+  }
+  const Workspace& w = workspace();
+  const size_t n = static_cast<size_t>(w.source_length) * w.model->config.d_model;
+  if (out == nullptr || capacity < n) {
+    return Status::error(StatusCode::kInvalidArgument).add("copy_encoder_output: room for ")
+        .add(static_cast<uint64_t>(n)).add(" floats needed");
+  }
+  for (size_t i = 0; i < n; ++i) out[i] = w.x[i];
+  return Status::ok();
 }
 
 Status Session::forced_logits(const uint32_t* target, size_t length, float* logits) {
@@ -150,6 +194,7 @@ Status Session::forced_logits(const uint32_t* target, size_t length, float* logi
   for (size_t i = 0; i + 1 < length; ++i) {
     if (target[i] >= vocab) return Status::error(StatusCode::kInvalidArgument).add("forced_logits: token id outside the target vocabulary");
   }
+  encoder_output_ready_ = false;
   uint32_t input = w.model->config.target_tokens.bos;
   for (size_t step = 0; step < length; ++step) {
     decoder_step(w, &input, 1, step, false, 0);

@@ -15,6 +15,7 @@ void Workspace::init(const ModelView& m, const kernels::KernelTable& table, cons
   limits = l;
   positions = l.max_target_length;
   max_beam = l.max_beam < 1 ? 1 : l.max_beam;
+  query_group = encoder_query_group(c, l);
   self_beam_bytes = positions * c.d_model * kv_element_bytes(l.self_kv_cache);
   auto f = [arena](const ArenaRegion& r) { return reinterpret_cast<float*>(arena + r.offset); };
   auto u = [arena](const ArenaRegion& r) { return reinterpret_cast<uint32_t*>(arena + r.offset); };
@@ -33,6 +34,7 @@ void Workspace::init(const ModelView& m, const kernels::KernelTable& table, cons
   reorder = arena + p.reorder.offset;
   logits = f(p.logits);
   step_alignment = f(p.step_alignment);
+  audio_columns = f(p.audio_columns);
   search.alive_tokens = u(p.alive_tokens);
   search.alive_scores = f(p.alive_scores);
   search.alive_alignment = f(p.alive_alignment);

@@ -35,6 +35,9 @@ struct Workspace {
   Limits limits;
   size_t positions = 0;  // self-attention cache rows per beam: one per decoding step
   size_t max_beam = 1;
+  // Encoder self-attention queries per kernel call: max_beam (text models),
+  // or at least kAudioQueryGroup for audio encoders (arena.h).
+  size_t query_group = 1;
   size_t self_beam_bytes = 0;  // one beam's K or V rows of the self-attention cache
   LinearContext linear_context;
   // Heads, head size, score scale, probability scratch and output stride of
@@ -64,6 +67,7 @@ struct Workspace {
   size_t task_probs_slot = 0;
   float* logits = nullptr;
   float* step_alignment = nullptr;
+  float* audio_columns = nullptr;  // audio encoders: the conv stem's im2col rows
   SearchRegions search;
   // Session::encode_text (Limits::max_text_bytes > 0): tokenizer scratch and ids.
   void* text_scratch = nullptr;

@@ -9,6 +9,10 @@ bool disable_tokens(float* logits, const GenerateOptions& options, uint32_t end_
   const float lowest = std::numeric_limits<float>::lowest();
   bool disabled = false;
   if (step < options.min_length) logits[end_token] = lowest, disabled = true;
+  if (step == options.prefix.length) {
+    for (uint32_t i = 0; i < options.suppress_at_start.length; ++i) logits[options.suppress_at_start.ids[i]] = lowest;
+    disabled = disabled || options.suppress_at_start.length > 0;
+  }
   for (uint32_t i = 0; i < options.suppress_count; ++i) {
     const TokenSpan& seq = options.suppress[i];
     // A sequence of n tokens forbids only its last token, and only right

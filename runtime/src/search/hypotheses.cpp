@@ -39,7 +39,8 @@ void Hypotheses::finish(int buffer, size_t beam, size_t length, float raw_score)
   finished[slot] = FinishedInfo{raw_score, raw_score, static_cast<uint32_t>(length), slot};
 }
 
-void Hypotheses::finalize(float length_penalty, uint32_t end_token, uint32_t count, Result* result) {
+void Hypotheses::finalize(float length_penalty, uint32_t end_token, uint32_t count, Result* result,
+                          uint32_t uncounted_prefix, bool count_end) {
   // Hypotheses through a disabled token are not results (search.cpp, score_rows).
   uint32_t kept = 0;
   for (uint32_t i = 0; i < finished_count; ++i) {
@@ -48,8 +49,11 @@ void Hypotheses::finalize(float length_penalty, uint32_t end_token, uint32_t cou
   finished_count = kept;
   for (uint32_t i = 0; i < finished_count; ++i) {
     FinishedInfo& h = finished[i];
-    if (length_penalty != 0.0f && h.length > 0) {
-      h.score = h.raw_score / std::pow(static_cast<float>(h.length), length_penalty);
+    uint32_t length = h.length > uncounted_prefix ? h.length - uncounted_prefix : 0;
+    const uint32_t* toks = finished_tokens + h.slot * positions;
+    if (!count_end && length > 0 && toks[h.length - 1] == end_token) --length;
+    if (length_penalty != 0.0f && length > 0) {
+      h.score = h.raw_score / std::pow(static_cast<float>(length), length_penalty);
     }
   }
   // Insertion sort on the records (at most 2 x beam of them): stable, so a

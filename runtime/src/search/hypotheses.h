@@ -46,8 +46,10 @@ struct Hypotheses {
 
   // Normalizes scores by length^penalty, sorts them (stable: ties keep the
   // order they finished in), and fills `result` with the best `count`,
-  // trailing end tokens removed.
-  void finalize(float length_penalty, uint32_t end_token, uint32_t count, Result* result);
+  // trailing end tokens removed. The length counts every token but the
+  // first `uncounted_prefix`, and the end token only when `count_end`.
+  void finalize(float length_penalty, uint32_t end_token, uint32_t count, Result* result,
+                uint32_t uncounted_prefix = 0, bool count_end = true);
 };
 
 }  // namespace xattn

@@ -4,6 +4,7 @@
 #include "search/search.h"
 
 #include <cstring>
+#include <limits>
 
 #include "model/decoder.h"
 #include "search/constraints.h"
@@ -34,6 +35,14 @@ bool all_finite(const float* logits, size_t n) {
   return special == 0;
 }
 
+// A hook may mask with -infinity; the kernels' log-softmax and the beam
+// sums expect finite values, so those become the lowest float (CTranslate2's mask).
+void lowest_for_infinity(float* logits, size_t n) {
+  const float lowest = std::numeric_limits<float>::lowest();
+  for (size_t i = 0; i < n; ++i)
+    if (logits[i] < lowest) logits[i] = lowest;
+}
+
 // Scores a step's rows: constraints, then log-softmax, in place. A row the
 // constraints disable entirely keeps the disabled value everywhere (a
 // log-softmax would make it uniform): whatever continues it scores at or
@@ -43,15 +52,21 @@ bool score_rows(Workspace& w, const GenerateOptions& o, const Plan& p, const Hyp
                 size_t rows, size_t step) {
   const size_t vocab = w.model->config.target_vocab_size;
   if (!all_finite(w.logits, rows * vocab)) return false;
+  const bool hook = o.logit_hook.apply != nullptr && step >= p.prefix_length;
   for (size_t b = 0; b < rows; ++b) {
     float* logits = w.logits + b * vocab;
     const uint32_t* history = h.tokens(buffer, b);
-    if (!disable_tokens(logits, o, p.end, step, history, step)) {
-      w.kernels->log_softmax(logits, vocab);
-    } else if (any_allowed(logits, vocab)) {
-      w.kernels->log_softmax(logits, vocab);
-      disable_tokens(logits, o, p.end, step, history, step);  // exactly kDisabledScore again, whatever the row's range
+    bool disabled = disable_tokens(logits, o, p.end, step, history, step);
+    if (hook) {
+      o.logit_hook.apply(o.logit_hook.context, history + p.prefix_length, step - p.prefix_length, logits);
+      lowest_for_infinity(logits, vocab);
+      disabled = true;
     }
+    if (disabled && !any_allowed(logits, vocab)) continue;
+    w.kernels->log_softmax(logits, vocab);
+    // Disabled entries exactly kDisabledScore again, whatever the row's range
+    // (a hook's masks stay as the log-softmax left them).
+    if (disabled && !hook) disable_tokens(logits, o, p.end, step, history, step);
   }
   return true;
 }
@@ -224,6 +239,10 @@ Status validate_generate_options(const ModelView& model, const Limits& limits, c
   }
   if (o.end_token != kNoToken && o.end_token >= vocab) return invalid("end token outside the target vocabulary");
   if (o.suppress_count > 0 && o.suppress == nullptr) return invalid("null suppressed sequences");
+  if (o.suppress_at_start.length > 0 && o.suppress_at_start.ids == nullptr) return invalid("null start suppression");
+  for (uint32_t i = 0; i < o.suppress_at_start.length; ++i) {
+    if (o.suppress_at_start.ids[i] >= vocab) return invalid("start-suppressed token id outside the target vocabulary");
+  }
   for (uint32_t i = 0; i < o.suppress_count; ++i) {
     const TokenSpan& s = o.suppress[i];
     if (s.length == 0 || s.ids == nullptr) return invalid("empty suppressed sequence");
@@ -274,7 +293,8 @@ Status run_search(Workspace& w, const GenerateOptions& options, Result* result) 
     result->count = 0;
     return searched;
   }
-  h.finalize(o.length_penalty, p.end, o.num_hypotheses, result);
+  h.finalize(o.length_penalty, p.end, o.num_hypotheses, result, o.length_counts_prefix ? 0 : p.prefix_length,
+             o.length_counts_end);
   if (result->count == 0) {
     return Status::error(StatusCode::kInvalidArgument)
         .add("generate: no token allowed: the suppressed tokens, end token and min length exclude every hypothesis");

@@ -122,4 +122,13 @@ void WhisperLogitFilter::apply(const uint32_t* sampled, size_t n_sampled, float*
     whisper_apply_timestamp_rules(logits, tokens_, sampled, n_sampled, options_.max_initial_timestamp_index);
 }
 
+LogitHook WhisperLogitFilter::hook() const {
+  LogitHook h;
+  h.apply = [](const void* context, const uint32_t* sampled, size_t n_sampled, float* logits) {
+    static_cast<const WhisperLogitFilter*>(context)->apply(sampled, n_sampled, logits);
+  };
+  h.context = this;
+  return h;
+}
+
 }  // namespace xattn
