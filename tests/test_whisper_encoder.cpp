@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernel_tables.h"
@@ -169,6 +170,9 @@ TEST_CASE("whisper encoder: sessions check what encode_features is given") {
   const uint32_t n = data.n_mels;
   const uint32_t ids[] = {1, 2};
   CHECK(session.encode(ids, 2).code() == StatusCode::kInvalidArgument);
+  const Status text = session.encode_text("a", 1);
+  CHECK(text.code() == StatusCode::kInvalidArgument);
+  CHECK(std::string(text.message()) == "encode_text: this model's encoder takes log-mel features: use encode_features()");
   CHECK(session.encode_features(mel.data(), n - 1, 2 * source).code() == StatusCode::kInvalidArgument);
   CHECK(session.encode_features(mel.data(), n, 0).code() == StatusCode::kInvalidArgument);
   CHECK(session.encode_features(mel.data(), n, 2 * source + 1).code() == StatusCode::kLimitExceeded);

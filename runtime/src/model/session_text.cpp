@@ -12,6 +12,10 @@ Status Session::encode_text(const char* text, size_t length, const EncodeOptions
   if (!ready_) return Status::error(StatusCode::kNotReady).add("session: init() first");
   if (text == nullptr && length > 0) return Status::error(StatusCode::kInvalidArgument).add("encode_text: null text");
   Workspace& w = workspace();
+  if (w.model->config.encoder_input != EncoderInput::kTokens) {
+    return Status::error(StatusCode::kInvalidArgument)
+        .add("encode_text: this model's encoder takes log-mel features: use encode_features()");
+  }
   if (length > w.limits.max_text_bytes) {
     return Status::error(StatusCode::kLimitExceeded).add("encode_text: text of ").add(static_cast<uint64_t>(length))
         .add(" bytes; the session reserved room for ").add(static_cast<uint64_t>(w.limits.max_text_bytes))
