@@ -10,13 +10,10 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "test_support.h"
-#include "xattn_writer.h"
+#include "family_test_support.h"
 
 using namespace xattn;
 
@@ -28,25 +25,9 @@ constexpr size_t kLines = 20;
 constexpr size_t kLines = 200;
 #endif
 
-std::string families_dir() {
-  const char* env = std::getenv("XATTN_DATA_DIR");
-  return std::string(env ? env : XATTN_DATA_DIR) + "/ct2-families";
-}
-
-bool have_families() {
-  if (test::directory_exists(families_dir())) return true;
-  const std::string note =
-      "XATTN-SKIP: model-family data absent at " + families_dir() + " (set XATTN_DATA_DIR or -DXATTN_DATA_DIR)";
-  MESSAGE(note);
-  return false;
-}
-
-std::vector<std::string> read_lines(const std::string& path) {
-  std::vector<std::string> lines;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
+using test::families_dir;
+using test::have_families;
+using test::read_lines;
 
 struct Family {
   const char* name;
@@ -67,15 +48,10 @@ struct Golden {
   const char* model;  // model-f32 or model-i8
 };
 
-std::unique_ptr<posix::Translator> load(const std::string& dir, convert::WeightType weights) {
-  convert::ImportResult imported;
-  std::string error = convert::import_ct2_directory(dir, weights, &imported);
-  REQUIRE_MESSAGE(error.empty(), error);
-  std::vector<uint8_t> bytes;
-  error = convert::write_xattn_model(imported.model, &bytes);
-  REQUIRE_MESSAGE(error.empty(), error);
+std::unique_ptr<posix::Translator> load(const std::string& family, const std::string& model,
+                                        convert::WeightType weights) {
   auto t = std::make_unique<posix::Translator>();
-  error = t->open_bytes(bytes);
+  std::string error = t->open_bytes(test::convert_family(family, model, weights));
   REQUIRE_MESSAGE(error.empty(), error);
   Limits l;
   l.max_source_length = 64;
@@ -94,7 +70,7 @@ struct Agreement {
 
 Agreement run(const Family& f, const Golden& g, convert::WeightType weights) {
   const std::string dir = families_dir() + "/" + f.name;
-  auto t = load(dir + "/" + g.model, weights);
+  auto t = load(f.name, g.model, weights);
   const std::vector<std::string> inputs = read_lines(dir + "/inputs.txt");
   const std::vector<std::string> prefixes = read_lines(dir + "/target_prefix.txt");
   const std::vector<std::string> gold = read_lines(dir + "/" + g.file + ".txt");
