@@ -28,8 +28,9 @@ float dot_row(const float* q, const T* row, size_t n) {
 }
 
 // int8 rows carry a scale per head (value = q / scale); the others none.
+template <class T>
 inline float row_factor(const KvRows& r, size_t i, size_t heads, size_t h) {
-  return r.precision == KvPrecision::kInt8 ? 1.0f / r.scales[i * heads + h] : 1.0f;
+  return precision_of<T>() == KvPrecision::kInt8 ? 1.0f / r.scales[i * heads + h] : 1.0f;
 }
 
 void softmax_row(float* p, size_t n) {
@@ -42,6 +43,7 @@ void softmax_row(float* p, size_t n) {
 
 template <class T>
 void attend(const Attention& a) {
+  XATTN_KERNEL_EXPECT(attention_bounds_hold(a) && a.k.precision == precision_of<T>());
   const size_t len = a.len, dh = a.dh, nq = a.nq;
   const T* keys = static_cast<const T*>(a.k.data);
   const T* values = static_cast<const T*>(a.v.data);
@@ -53,7 +55,7 @@ void attend(const Attention& a) {
     const size_t col = h * dh;
     for (size_t j = 0; j < len; ++j) {
       const T* kj = keys + j * a.k.stride + col;
-      const float factor = a.scale * row_factor(a.k, j, a.heads, h);
+      const float factor = a.scale * row_factor<T>(a.k, j, a.heads, h);
       for (size_t b = 0; b < nq; ++b) a.probs[b * len + j] = factor * dot_row(a.q + b * a.q_stride + col, kj, dh);
     }
     for (size_t b = 0; b < nq; ++b) {
@@ -66,7 +68,7 @@ void attend(const Attention& a) {
     }
     for (size_t j = 0; j < len; ++j) {
       const T* vj = values + j * a.v.stride + col;
-      const float factor = row_factor(a.v, j, a.heads, h);
+      const float factor = row_factor<T>(a.v, j, a.heads, h);
       for (size_t b = 0; b < nq; ++b) {
         const float p = a.probs[b * len + j] * factor;
         float* o = a.out + b * a.out_stride + col;
@@ -78,14 +80,14 @@ void attend(const Attention& a) {
 
 }  // namespace
 
+template <class T>
 void attention(const Attention& a) {
-  XATTN_KERNEL_EXPECT(attention_bounds_hold(a));
-  switch (a.k.precision) {
-    case KvPrecision::kFloat16: return attend<uint16_t>(a);
-    case KvPrecision::kInt8: return attend<int8_t>(a);
-    default: return attend<float>(a);
-  }
+  attend<T>(a);
 }
+
+template void attention<float>(const Attention& a);
+template void attention<uint16_t>(const Attention& a);
+template void attention<int8_t>(const Attention& a);
 
 }  // namespace ref
 }  // namespace kernels

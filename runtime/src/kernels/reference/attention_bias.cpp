@@ -4,6 +4,7 @@
 // precision; only T5 self-attention calls it, so other models pay nothing.
 #include <cmath>
 
+#include "kernels/check.h"
 #include "kernels/reference/half.h"
 #include "kernels/reference/ref_common.h"
 #include "kernels/reference/reference.h"
@@ -17,8 +18,9 @@ inline float value_of(float x) { return x; }
 inline float value_of(uint16_t x) { return half_to_float(x); }
 inline float value_of(int8_t x) { return float(x); }
 
+template <class T>
 inline float factor_of(const KvRows& r, size_t i, size_t heads, size_t h) {
-  return r.precision == KvPrecision::kInt8 ? 1.0f / r.scales[i * heads + h] : 1.0f;
+  return precision_of<T>() == KvPrecision::kInt8 ? 1.0f / r.scales[i * heads + h] : 1.0f;
 }
 
 template <class T>
@@ -41,7 +43,7 @@ void attend_biased(const Attention& a, const ScoreBias& bias) {
         const T* kj = keys + j * a.k.stride + col;
         float acc[kLanes] = {};
         for (size_t c = 0; c < dh; ++c) acc[c % kLanes] += q[c] * value_of(kj[c]);
-        p[j] = a.scale * factor_of(a.k, j, a.heads, h) * combine_lanes(acc) + row_bias[j];
+        p[j] = a.scale * factor_of<T>(a.k, j, a.heads, h) * combine_lanes(acc) + row_bias[j];
       }
       const float mx = max_f32(p, len);
       for (size_t j = 0; j < len; ++j) p[j] = std::exp(p[j] - mx);
@@ -54,7 +56,7 @@ void attend_biased(const Attention& a, const ScoreBias& bias) {
       for (size_t c = 0; c < dh; ++c) o[c] = 0.0f;
       for (size_t j = 0; j < len; ++j) {
         const T* vj = values + j * a.v.stride + col;
-        const float pj = p[j] * factor_of(a.v, j, a.heads, h);
+        const float pj = p[j] * factor_of<T>(a.v, j, a.heads, h);
         for (size_t c = 0; c < dh; ++c) o[c] += pj * value_of(vj[c]);
       }
     }
@@ -63,13 +65,15 @@ void attend_biased(const Attention& a, const ScoreBias& bias) {
 
 }  // namespace
 
+template <class T>
 void attention_biased(const Attention& a, const ScoreBias& bias) {
-  switch (a.k.precision) {
-    case KvPrecision::kFloat16: return attend_biased<uint16_t>(a, bias);
-    case KvPrecision::kInt8: return attend_biased<int8_t>(a, bias);
-    default: return attend_biased<float>(a, bias);
-  }
+  XATTN_KERNEL_EXPECT(attention_bounds_hold(a) && a.k.precision == precision_of<T>());
+  attend_biased<T>(a, bias);
 }
+
+template void attention_biased<float>(const Attention& a, const ScoreBias& bias);
+template void attention_biased<uint16_t>(const Attention& a, const ScoreBias& bias);
+template void attention_biased<int8_t>(const Attention& a, const ScoreBias& bias);
 
 }  // namespace ref
 }  // namespace kernels

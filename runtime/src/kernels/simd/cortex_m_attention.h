@@ -5,8 +5,8 @@
 //   Ops::dot(a, b, n)        sum of a[c] * b[c]
 //   Ops::axpy(y, p, x, n)    y[c] += p * x[c]
 // The reference spends most of a small head (dh 16) on its 8-lane dot's
-// set-up (a memset per dot on GCC); these run in registers. float16 and int8
-// caches take the reference. Probabilities use the reference's exp, max and
+// set-up (a memset per dot on GCC); these run in registers. The tables keep
+// the reference's variants for float16 and int8 caches (float32_variant). Probabilities use the reference's exp, max and
 // division, so only the dot and accumulation order differ.
 #pragma once
 
@@ -24,8 +24,7 @@ namespace cortex_m {
 
 template <class Ops>
 void attention(const Attention& a) {
-  if (a.k.precision != KvPrecision::kFloat32 || a.v.precision != KvPrecision::kFloat32) return ref::attention(a);
-  XATTN_KERNEL_EXPECT(attention_bounds_hold(a));
+  XATTN_KERNEL_EXPECT(attention_bounds_hold(a) && a.k.precision == KvPrecision::kFloat32);
   const size_t len = a.len, dh = a.dh, nq = a.nq;
   const float* keys = static_cast<const float*>(a.k.data);
   const float* values = static_cast<const float*>(a.v.data);
@@ -57,6 +56,12 @@ void attention(const Attention& a) {
       for (size_t b = 0; b < nq; ++b) Ops::axpy(a.out + b * a.out_stride + col, a.probs[b * len + j], vj, dh);
     }
   }
+}
+
+// The float32 variant over Ops (any head size; T5's score bias stays on the reference).
+template <class Ops>
+constexpr AttentionVariant float32_variant() {
+  return AttentionVariant{&attention<Ops>, &ref::attention_biased<float>, KvPrecision::kFloat32, 0};
 }
 
 // The scalar primitives: four independent sums (M4F/M7 have no float SIMD).
