@@ -1,6 +1,6 @@
 // The kernels the model families add: RMSNorm (every table against the
 // reference, odd shapes), attention with an additive score bias (against a
-// direct float64 computation, and equal to attention() with a zero bias),
+// direct float64 computation, and equal to the plain variant with a zero bias),
 // and T5's relative bucket function (against a float64 transcription).
 #include <doctest/doctest.h>
 
@@ -90,17 +90,18 @@ TEST_CASE("family kernels: biased attention adds the bias before the softmax, fo
   sb.head_stride = head_stride;
   sb.query_stride = query_stride;
   for (size_t t = 0; t < n; ++t) {
-    tables[t]->attention_biased(a, sb);
+    const xattn::kernels::AttentionVariant& variant = select_attention(*tables[t], KvPrecision::kFloat32, dh);
+    variant.run_biased(a, sb);
     for (size_t i = 0; i < nq * d; ++i) CHECK(out[i] == doctest::Approx(want[i]).epsilon(1e-5));
     // A zero bias is plain attention.
     std::vector<float> zeros(heads * 20, 0.0f);
     ScoreBias zero;
     zero.data = zeros.data();
     zero.head_stride = 20;
-    tables[t]->attention_biased(a, zero);
+    variant.run_biased(a, zero);
     Attention p = a;
     p.out = plain.data();
-    tables[t]->attention(p);
+    variant.run(p);
     for (size_t i = 0; i < nq * d; ++i) CHECK(out[i] == doctest::Approx(plain[i]).epsilon(1e-5));
   }
 }

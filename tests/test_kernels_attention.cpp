@@ -86,7 +86,7 @@ Output run_attention(const KernelTable& t, const std::vector<float>& q, size_t n
   a.align = o.align.data();
   a.out = o.out.data();
   a.out_stride = out_stride;
-  t.attention(a);
+  xattn::kernels::select_attention(t, k.precision, dh).run(a);
   return o;
 }
 

@@ -1,15 +1,11 @@
 // The int8 microkernel tester: every table's int8 layers (the one driver in
 // runtime/src/kernels/simd/qs8_driver.h over that table's microkernels)
 // against the scalar reference, bit for bit, over m, n and k swept around
-// every tile size in use:
-//   rows (m): tiles of 1, 2, 4 and 8 activation rows (qs8_gemm_4x16c4__avx2,
-//     qs8_gemm_8x32c4__avx512vnni, qs8_gemm_rx16c4__neon with r <= 2, ...)
-//     and the leftovers of each: 1..9, 15..17;
-//   outputs (n): 4-row dot tiles, 16-row blocks, 32-row pairs of blocks and
-//     the narrow last block of every width;
-//   k: the 4-column group, the row-major steps (16, 32, 64 bytes) and the
-//     narrow block's 256-column chunks, each +-1 group or +-1 column, odd k
-//     for row-major weights.
+// every tile size in use (microkernel_shapes.h, shared with the bare-metal
+// tester): rows for tiles of 1, 2, 4 and 8 activation rows
+// (qs8_gemm_4x16c4__avx2, qs8_gemm_8x32c4__avx512vnni, qs8_gemm_rx16c4__neon
+// with r <= 2, ...) and their leftovers, outputs for every block width, k
+// around every step, each +-1 group or +-1 column, odd k for row-major weights.
 // Layout 1 against the reference's row-major linear_i8 (so the scalar table's
 // own packed kernel is tested too); row-major against it for SIMD tables.
 #include <doctest/doctest.h>
@@ -22,16 +18,12 @@
 
 #include "kernel_tables.h"
 #include "kernels/kernels.h"
+#include "microkernel_shapes.h"
 #include "xattn/format.h"
 
 using xattn::kernels::KernelTable;
 
 namespace {
-
-const size_t kRows[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17};
-const size_t kOutputs[] = {1, 3, 4, 5, 15, 16, 17, 31, 32, 33, 48, 49};
-const size_t kPackedDepths[] = {4, 8, 12, 60, 64, 68, 124, 128, 132, 252, 256, 260, 516};
-const size_t kRowMajorDepths[] = {1, 3, 4, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255};
 
 struct Operands {
   std::vector<int8_t> q, w, packed;
@@ -85,21 +77,12 @@ size_t check_shape(const KernelTable& t, bool packed, std::mt19937& rng, size_t 
   return bad;
 }
 
-// Every (m, n) pair at a few depths, then every depth at a few (m, n).
+// The shared sweep (microkernel_shapes.h) against the reference.
 void sweep(const KernelTable& t, bool packed) {
   std::mt19937 rng(packed ? 71 : 73);
-  const size_t* depths = packed ? kPackedDepths : kRowMajorDepths;
-  const size_t depth_count = packed ? sizeof kPackedDepths / sizeof *depths : sizeof kRowMajorDepths / sizeof *depths;
-  const size_t grid_depths[] = {packed ? size_t(4) : size_t(17), packed ? size_t(68) : size_t(64),
-                                packed ? size_t(260) : size_t(65)};
-  size_t shapes = 0, bad = 0;
-  for (size_t k : grid_depths)
-    for (size_t m : kRows)
-      for (size_t n : kOutputs) bad += check_shape(t, packed, rng, m, k, n), ++shapes;
-  struct Pair { size_t m, n; };
-  const Pair pairs[] = {{1, 17}, {4, 16}, {5, 33}, {8, 32}, {9, 49}, {16, 15}};
-  for (size_t d = 0; d < depth_count; ++d)
-    for (const Pair& p : pairs) bad += check_shape(t, packed, rng, p.m, depths[d], p.n), ++shapes;
+  size_t bad = 0;
+  const size_t shapes = xattn::test::for_each_microkernel_shape(
+      packed, [&](size_t m, size_t k, size_t n) { bad += check_shape(t, packed, rng, m, k, n); });
   MESSAGE((std::string(t.name) + (packed ? " layout 1: " : " row-major: ") + std::to_string(shapes) + " shapes, " +
            std::to_string(bad) + " differ"));
   CHECK(bad == 0);

@@ -8,18 +8,11 @@
 #include <cstring>
 #include <fstream>
 
+#include "file_kind.h"
+
 namespace xattn {
 namespace convert {
 namespace {
-
-const char* kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
 
 bool same_file(const struct stat& a, const struct stat& b) { return a.st_dev == b.st_dev && a.st_ino == b.st_ino; }
 
@@ -50,7 +43,7 @@ std::string refuse_target(const std::string& path, const std::vector<std::string
     // Anything else (EOVERFLOW, EACCES, ELOOP) leaves the target unknown: never write blind.
     return path + ": cannot tell what it is (" + std::strerror(errno) + ")";
   }
-  if (!S_ISREG(st.st_mode)) return path + " is " + kind_of(st.st_mode) + ": the output must be a regular file";
+  if (!S_ISREG(st.st_mode)) return path + " is " + posix::file_kind(st.st_mode) + ": the output must be a regular file";
   for (const std::string& input : inputs) {
     if (is_input(st, input)) return path + " is one of the inputs (" + input + "): write the output elsewhere";
   }
@@ -62,7 +55,7 @@ std::string refuse_target(const std::string& path, const std::vector<std::string
 std::string refuse_unreadable(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return "";
-  return path + " is " + kind_of(st.st_mode) + ", not a regular file";
+  return path + " is " + posix::file_kind(st.st_mode) + ", not a regular file";
 }
 
 std::string refuse_output(const std::string& output, const std::vector<std::string>& inputs) {

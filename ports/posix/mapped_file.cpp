@@ -9,18 +9,11 @@
 #include <cerrno>
 #include <cstring>
 
+#include "file_kind.h"
+
 namespace xattn {
 namespace posix {
 namespace {
-
-const char* kind_of(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "not a regular file";
-}
 
 // A mapped model that shrinks raises SIGBUS on access: say so and exit.
 void on_sigbus(int) {
@@ -45,7 +38,7 @@ void install_sigbus_handler() {
 std::string not_regular_file(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return "";
-  return path + " is " + kind_of(st.st_mode) + ", not a model file";
+  return path + " is " + posix::file_kind(st.st_mode) + ", not a model file";
 }
 
 MappedFile::~MappedFile() {
@@ -64,7 +57,7 @@ std::string MappedFile::open(const std::string& path, size_t read_limit) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    return path + " is " + kind_of(st.st_mode) + ", not a model file";
+    return path + " is " + posix::file_kind(st.st_mode) + ", not a model file";
   }
   if (st.st_size == 0) {
     ::close(fd);

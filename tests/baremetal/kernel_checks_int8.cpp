@@ -1,5 +1,5 @@
 // int8 checks of the bare-metal kernel tester: the host microkernel tester's
-// shapes (tests/test_kernels_microkernels.cpp), operands from a fixed LCG,
+// shapes (tests/microkernel_shapes.h), operands from a fixed LCG,
 // weights in [-128, 127] and activations in [-127, 127] (as quantize_rows
 // writes them), compared with memcmp against the reference's row-major
 // linear_i8; quantize_rows on rows built to hit every rounding edge.
@@ -8,6 +8,7 @@
 #include <cstring>
 #include <initializer_list>
 
+#include "../microkernel_shapes.h"
 #include "kernel_checks.h"
 #include "xattn/format.h"
 
@@ -17,11 +18,7 @@ namespace {
 
 using kernels::KernelTable;
 
-const size_t kRows[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17};
-const size_t kOutputs[] = {1, 3, 4, 5, 15, 16, 17, 31, 32, 33, 48, 49};
-const size_t kPackedDepths[] = {4, 8, 12, 60, 64, 68, 124, 128, 132, 252, 256, 260, 516};
-const size_t kRowMajorDepths[] = {1, 3, 4, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255};
-constexpr size_t kMaxM = 17, kMaxN = 49, kMaxK = 516;
+constexpr size_t kMaxM = test::kMicrokernelMaxM, kMaxN = test::kMicrokernelMaxN, kMaxK = test::kMicrokernelMaxK;
 
 struct Lcg {
   uint32_t s;
@@ -76,18 +73,9 @@ size_t check_shape(const KernelTable& t, bool packed_layout, Lcg& rng, size_t m,
 
 size_t check_int8(const KernelTable& t, bool packed_layout) {
   Lcg rng{packed_layout ? 71u : 73u};
-  const size_t* depths = packed_layout ? kPackedDepths : kRowMajorDepths;
-  const size_t depth_count = packed_layout ? sizeof kPackedDepths / sizeof *depths : sizeof kRowMajorDepths / sizeof *depths;
-  const size_t grid_depths[] = {packed_layout ? size_t(4) : size_t(17), packed_layout ? size_t(68) : size_t(64),
-                                packed_layout ? size_t(260) : size_t(65)};
-  size_t shapes = 0, bad = 0;
-  for (size_t k : grid_depths)
-    for (size_t m : kRows)
-      for (size_t n : kOutputs) bad += check_shape(t, packed_layout, rng, m, k, n), ++shapes;
-  struct Pair { size_t m, n; };
-  const Pair pairs[] = {{1, 17}, {4, 16}, {5, 33}, {8, 32}, {9, 49}, {16, 15}};
-  for (size_t d = 0; d < depth_count; ++d)
-    for (const Pair& p : pairs) bad += check_shape(t, packed_layout, rng, p.m, depths[d], p.n), ++shapes;
+  size_t bad = 0;
+  const size_t shapes = test::for_each_microkernel_shape(
+      packed_layout, [&](size_t m, size_t k, size_t n) { bad += check_shape(t, packed_layout, rng, m, k, n); });
   std::printf("%s int8 %s: %u shapes, %u differ\n", t.name, packed_layout ? "layout 1" : "row-major",
               unsigned(shapes), unsigned(bad));
   return bad;

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "xattn/config.h"
 
@@ -25,6 +26,16 @@ struct KvRows {
   size_t stride = 0;              // elements from one row to the next
   KvPrecision precision = KvPrecision::kFloat32;
 };
+
+// The precision whose elements have type T: float, uint16_t (IEEE half) or int8_t.
+template <class T>
+constexpr KvPrecision precision_of() {
+  static_assert(std::is_same<T, float>::value || std::is_same<T, uint16_t>::value || std::is_same<T, int8_t>::value,
+                "a KV element is float, uint16_t or int8_t");
+  return std::is_same<T, int8_t>::value     ? KvPrecision::kInt8
+         : std::is_same<T, uint16_t>::value ? KvPrecision::kFloat16
+                                            : KvPrecision::kFloat32;
+}
 
 // Multi-head attention of nq queries over `len` cached rows. For each head h
 // and query b: s_j = scale * dot(q_bh, k_jh), p = softmax(s),
@@ -53,6 +64,26 @@ struct ScoreBias {
   const float* data = nullptr;
   ptrdiff_t head_stride = 0;
   ptrdiff_t query_stride = 0;
+};
+
+// Attention comes in variants, one per KV precision and head-size class:
+// a table may compile heads of 4 and 8 values with fixed-length loops (a
+// vector loop over them would be all tail), every other size takes the
+// general variant (class 0). A session picks the variants of its caches
+// once (select_attention), so no call decides precision or head size again.
+constexpr size_t kKvPrecisionCount = 3;  // KvPrecision's values, the row index
+constexpr size_t kHeadSizeClasses = 3;
+constexpr size_t head_size_class(size_t dh) { return dh == 4 ? 1 : dh == 8 ? 2 : 0; }
+
+// One attention variant: its kernel, and what it was compiled for (a Debug
+// build traps on a call outside that).
+struct AttentionVariant {
+  void (*run)(const Attention& a) = nullptr;
+  // run() with `bias` added to every scaled score before the softmax (only
+  // T5's self-attention needs it).
+  void (*run_biased)(const Attention& a, const ScoreBias& bias) = nullptr;
+  KvPrecision precision = KvPrecision::kFloat32;  // of both K and V
+  uint32_t head_size = 0;                         // 0: any
 };
 
 struct KernelTable {
@@ -100,8 +131,9 @@ struct KernelTable {
   // y[i] += x[i]
   void (*add)(float* y, const float* x, size_t n);
 
-  // See Attention. One call covers every head and query of a sublayer.
-  void (*attention)(const Attention& a);
+  // See Attention and AttentionVariant: [KvPrecision][head_size_class(dh)].
+  // One call covers every head and query of a sublayer.
+  AttentionVariant attention[kKvPrecisionCount][kHeadSizeClasses];
 
   // In-place log-softmax over n values.
   void (*log_softmax)(float* x, size_t n);
@@ -135,11 +167,13 @@ struct KernelTable {
   // null. y may alias x.
   void (*rms_norm)(const float* x, size_t m, size_t d, const float* gamma,
                    const float* beta, float eps, float* y);
-
-  // attention() with `bias` added to every scaled score before the softmax
-  // (only T5's self-attention needs it; every other call stays on attention()).
-  void (*attention_biased)(const Attention& a, const ScoreBias& bias);
 };
+
+// The attention variant of table `t` for caches of `precision` and heads of
+// `dh` values; a session calls it once per kind of cache (model/workspace.h).
+inline const AttentionVariant& select_attention(const KernelTable& t, KvPrecision precision, size_t dh) {
+  return t.attention[static_cast<size_t>(precision)][head_size_class(dh)];
+}
 
 // The portable scalar table: the oracle, and the path on targets without SIMD.
 const KernelTable& reference_kernels();

@@ -53,9 +53,9 @@ void self_attention(Workspace& w, const DecoderLayerView& layer, size_t l, const
       kernels::ScoreBias bias;
       bias.data = w.decoder_bias + (w.positions - 1 - step);
       bias.head_stride = static_cast<ptrdiff_t>(w.positions);
-      w.kernels->attention_biased(a, bias);
+      w.self_attention.run_biased(a, bias);
     } else {
-      w.kernels->attention(a);
+      w.self_attention.run(a);
     }
   }
   w.linear(layer.self_out, w.context, beams, out);
@@ -76,7 +76,7 @@ void cross_attention(Workspace& w, const DecoderLayerView& layer, size_t l, cons
   a.v = w.cross_rows(l, 1);
   a.len = w.source_length;
   a.align = alignment ? w.step_alignment : nullptr;
-  w.kernels->attention(a);
+  w.cross_attention.run(a);
   w.linear(layer.cross_out, w.context, beams, out);
 }
 

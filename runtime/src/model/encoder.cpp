@@ -37,9 +37,9 @@ void query_task(void* context, uint32_t t, uint32_t thread) {
       bias.data = w.encoder_bias + (w.limits.max_source_length - 1) - i;
       bias.head_stride = static_cast<ptrdiff_t>(2 * w.limits.max_source_length - 1);
       bias.query_stride = -1;
-      w.kernels->attention_biased(a, bias);
+      w.encoder_attention.run_biased(a, bias);
     } else {
-      w.kernels->attention(a);
+      w.encoder_attention.run(a);
     }
   }
 }

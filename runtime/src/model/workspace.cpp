@@ -75,6 +75,9 @@ void Workspace::init(const ModelView& m, const kernels::KernelTable& table, cons
   }
   attention.probs = probs;
   attention.out_stride = c.d_model;
+  encoder_attention = kernels::select_attention(table, KvPrecision::kFloat32, attention.dh);
+  self_attention = kernels::select_attention(table, l.self_kv_cache, attention.dh);
+  cross_attention = kernels::select_attention(table, l.kv_cache, attention.dh);
 }
 
 uint8_t* Workspace::cross(size_t layer, size_t kv) const {

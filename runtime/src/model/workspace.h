@@ -43,6 +43,11 @@ struct Workspace {
   // Heads, head size, score scale, probability scratch and output stride of
   // every attention call; each call fills in its queries, keys and values.
   kernels::Attention attention;
+  // The attention variant of each kind of call, chosen once for its rows'
+  // precision and the head size (kernels::select_attention): the encoder
+  // reads float32 rows of its fused projection, the decoder's self-attention
+  // Limits::self_kv_cache rows, cross-attention Limits::kv_cache rows.
+  kernels::AttentionVariant encoder_attention, self_attention, cross_attention;
   // The model's norm (LayerNorm or RMSNorm), chosen once.
   void (*norm)(const float* x, size_t m, size_t d, const float* gamma, const float* beta, float eps,
                float* y) = nullptr;

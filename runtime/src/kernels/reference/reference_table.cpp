@@ -4,16 +4,25 @@
 namespace xattn {
 namespace kernels {
 
-const KernelTable& reference_kernels() {
-  static const KernelTable table = {
+namespace {
+
+constexpr KernelTable make_reference_table() {
+  KernelTable t = {
       "scalar",         ref::linear_f32,  ref::linear_f32_packed, ref::quantize_rows, ref::linear_i8,
       ref::linear_i8_packed, ref::layer_norm, ref::activation, ref::add,
-      ref::attention,   ref::log_softmax, ref::embed_f32,     ref::embed_i8,
+      {},               ref::log_softmax, ref::embed_f32,     ref::embed_i8,
       ref::top_k,       ref::stream_read, ref::store_kv,
-      ref::rms_norm,    ref::attention_biased,
+      ref::rms_norm,
   };
-  return table;
+  ref::set_reference_attention(t);
+  return t;
 }
+
+constexpr KernelTable kTable = make_reference_table();
+
+}  // namespace
+
+const KernelTable& reference_kernels() { return kTable; }
 
 }  // namespace kernels
 }  // namespace xattn

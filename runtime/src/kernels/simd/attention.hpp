@@ -6,7 +6,8 @@
 // probability row per query.
 //
 // Head sizes 4 and 8 get compile-time loops (a vector loop would be all
-// scalar tail). Over short rows (decoding), attend_small walks K and V
+// scalar tail): each precision x head-size class is its own variant, which a
+// session selects once (kernels.h, select_attention). Over short rows (decoding), attend_small walks K and V
 // position by position across all heads and runs the softmax vectorized
 // across heads: per-head calls and padded per-head vector exps were most of
 // the cost of attention in small models, and per-head strided reads of a
@@ -72,8 +73,9 @@ static inline void axpy(float p, const float* __restrict x, size_t n, float* __r
 }
 
 // int8 rows: value = q / scale, applied once per (row, head) outside the dot.
+template <class T>
 static inline float row_factor(const KvRows& r, size_t i, size_t heads, size_t h) {
-  return r.precision == KvPrecision::kInt8 ? 1.0f / r.scales[i * heads + h] : 1.0f;
+  return precision_of<T>() == KvPrecision::kInt8 ? 1.0f / r.scales[i * heads + h] : 1.0f;
 }
 
 template <class Arch>
@@ -109,7 +111,7 @@ void attend(const Attention& a) {
           pj[b * len] = c0 == 0 ? s : pj[b * len] + s;
         }
       }
-      const float factor = a.scale * row_factor(a.k, j, heads, h);
+      const float factor = a.scale * row_factor<T>(a.k, j, heads, h);
       for (size_t b = 0; b < nq; ++b) pj[b * len] *= factor;
     }
     for (size_t b = 0; b < nq; ++b) {
@@ -124,7 +126,7 @@ void attend(const Attention& a) {
     }
     for (size_t j = 0; j < len; ++j) {
       const T* vj = values + j * a.v.stride + col;
-      const float factor = row_factor(a.v, j, heads, h);
+      const float factor = row_factor<T>(a.v, j, heads, h);
       for (size_t c0 = 0; c0 < dh; c0 += chunk) {
         const size_t n = dh - c0 < chunk ? dh - c0 : chunk;
         const float* vr = as_floats(vj + c0, n, buf);
@@ -167,7 +169,7 @@ void attend_small(const Attention& a) {
   for (size_t j = 0; j < len; ++j) {
     for (size_t h = 0; h < heads; ++h) {
       const float* kr = as_floats(keys + j * a.k.stride + h * dh, dh, buf);
-      const float factor = a.scale * row_factor(a.k, j, heads, h);
+      const float factor = a.scale * row_factor<T>(a.k, j, heads, h);
       for (size_t b = 0; b < nq; ++b) s[(b * len + j) * hp + h] = factor * dot<Arch, DH>(a.q + b * a.q_stride + h * dh, kr, dh);
     }
   }
@@ -202,7 +204,7 @@ void attend_small(const Attention& a) {
   for (size_t j = 0; j < len; ++j) {
     for (size_t h = 0; h < heads; ++h) {
       const float* vr = as_floats(values + j * a.v.stride + h * dh, dh, buf);
-      const float factor = row_factor(a.v, j, heads, h);
+      const float factor = row_factor<T>(a.v, j, heads, h);
       for (size_t b = 0; b < nq; ++b) {
         axpy<Arch, DH>(s[(b * len + j) * hp + h] * factor, vr, dh, a.out + b * a.out_stride + h * dh);
       }
@@ -210,31 +212,19 @@ void attend_small(const Attention& a) {
   }
 }
 
-template <class Arch, class T>
-void attend_heads(const Attention& a) {
-  const bool small = a.nq * a.len * padded_heads<Arch>(a.heads) <= kSmall;
-  switch (a.dh) {
-    case 4: return small ? attend_small<Arch, T, 4>(a) : attend<Arch, T, 4>(a);
-    case 8: return small ? attend_small<Arch, T, 8>(a) : attend<Arch, T, 8>(a);
-    default:
-      if constexpr (std::is_same<T, float>::value) {
-        if (small) return attend_small<Arch, T, 0>(a);
-      }
-      return attend<Arch, T, 0>(a);
-  }
-}
-
 }  // namespace attention_detail
 
-template <class Arch>
+// The variant for K/V rows of type T and heads of DH values (0: any), one
+// entry of a table's KernelTable::attention. Head sizes 4 and 8 and float32
+// rows of any head size take attend_small when the call's scores fit it.
+template <class Arch, class T, size_t DH>
 void attention(const Attention& a) {
   using namespace attention_detail;
-  XATTN_KERNEL_EXPECT(attention_bounds_hold(a));
-  switch (a.k.precision) {
-    case KvPrecision::kFloat16: return attend_heads<Arch, uint16_t>(a);
-    case KvPrecision::kInt8: return attend_heads<Arch, int8_t>(a);
-    default: return attend_heads<Arch, float>(a);
+  XATTN_KERNEL_EXPECT(attention_bounds_hold(a) && a.k.precision == precision_of<T>() && (DH == 0 || a.dh == DH));
+  if constexpr (DH != 0 || std::is_same<T, float>::value) {
+    if (a.nq * a.len * padded_heads<Arch>(a.heads) <= kSmall) return attend_small<Arch, T, DH>(a);
   }
+  attend<Arch, T, DH>(a);
 }
 
 }  // namespace simd

@@ -13,40 +13,18 @@
 
 #include "kernels/simd/linear_i8_dotprod.h"
 #include "kernels/simd/qs8_driver.h"
+#include "kernels/simd/qs8_neon_rowmajor.h"
 
 namespace xattn {
 namespace kernels {
 namespace {
 
-// ---- row-major weights: 16 bytes of a row against 16 activations per sdot.
-
-inline int32x4_t mac16(int32x4_t acc, int8x16_t x, const int8_t* w) { return vdotq_s32(acc, x, vld1q_s8(w)); }
-
-// One activation row x 4 weight rows (ldw apart), k a multiple of 16.
-void qs8_dot_1x4__neondot(const int8_t* x, size_t k, const int8_t* w, size_t ldw, int32_t* out) {
-  int32x4_t a0 = vdupq_n_s32(0), a1 = a0, a2 = a0, a3 = a0;
-  for (size_t e = 0; e < k; e += 16) {
-    const int8x16_t xv = vld1q_s8(x + e);
-    a0 = mac16(a0, xv, w + e);
-    a1 = mac16(a1, xv, w + ldw + e);
-    a2 = mac16(a2, xv, w + 2 * ldw + e);
-    a3 = mac16(a3, xv, w + 3 * ldw + e);
-  }
-  out[0] = vaddvq_s32(a0), out[1] = vaddvq_s32(a1), out[2] = vaddvq_s32(a2), out[3] = vaddvq_s32(a3);
-}
-
-struct Qs8RowMajorNeonDot {
-  static constexpr size_t kK = 16, kMr = 1;
-  template <size_t R>
-  static void dot(const int8_t* x, size_t, size_t k, const int8_t* w, size_t ldw, int32_t* acc) {
-    qs8_dot_1x4__neondot(x, k, w, ldw, acc);
-  }
-  static int32_t dot1(const int8_t* x, const int8_t* w, size_t k) {
-    int32x4_t a = vdupq_n_s32(0);
-    for (size_t e = 0; e < k; e += 16) a = mac16(a, vld1q_s8(x + e), w + e);
-    return vaddvq_s32(a);
-  }
+// ---- row-major weights (qs8_dot_1x4__neon<Sdot>): 16 bytes of a row
+// against 16 activations per sdot.
+struct Sdot {
+  static int32x4_t mac(int32x4_t acc, int8x16_t x, const int8_t* w) { return vdotq_s32(acc, x, vld1q_s8(w)); }
 };
+using Qs8RowMajorSdot = qs8::Qs8RowMajorNeon<Sdot>;
 
 // ---- layout 1 (16 rows x 4 columns per 64 bytes, xattn/format.h).
 //
@@ -130,7 +108,7 @@ struct Qs8PackedNeonDot {
 
 void linear_i8_neon_dotprod(const int8_t* q, const float* x_scales, size_t m, size_t k, const int8_t* w,
                             const float* w_scales, const float* bias, size_t n, float* y) {
-  qs8::linear_i8<Qs8RowMajorNeonDot>(q, x_scales, m, k, w, w_scales, bias, n, y);
+  qs8::linear_i8<Qs8RowMajorSdot>(q, x_scales, m, k, w, w_scales, bias, n, y);
 }
 
 void linear_i8_packed_neon_dotprod(int8_t* q, const float* x_scales, size_t m, size_t k, const int8_t* w,

@@ -28,16 +28,32 @@ constexpr auto packed_i8_kernel() { return &qs8::linear_i8_packed<PackedI8>; }
 template <>
 constexpr auto packed_i8_kernel<void>() { return &ref::linear_i8_packed; }
 
+// The attention variants for K/V rows of type T: a general one and one per
+// head size with compile-time loops (4 and 8); T5's score bias stays on the
+// reference.
+template <class Arch, class T>
+constexpr void set_attention(KernelTable& t) {
+  constexpr KvPrecision p = precision_of<T>();
+  AttentionVariant* row = t.attention[static_cast<size_t>(p)];
+  row[head_size_class(0)] = AttentionVariant{&attention<Arch, T, 0>, &ref::attention_biased<T>, p, 0};
+  row[head_size_class(4)] = AttentionVariant{&attention<Arch, T, 4>, &ref::attention_biased<T>, p, 4};
+  row[head_size_class(8)] = AttentionVariant{&attention<Arch, T, 8>, &ref::attention_biased<T>, p, 8};
+}
+
 // constexpr so each table is constant-initialized (no guard, no init order).
 template <class Arch, class RowMajorI8, class PackedI8 = void>
 constexpr KernelTable make_table(const char* name) {
-  return KernelTable{name,           &linear_f32<Arch>, &linear_f32_packed<Arch>, &quantize_rows<Arch>,
-                     &qs8::linear_i8<RowMajorI8>, packed_i8_kernel<PackedI8>(),
-                     &layer_norm<Arch>, &activation<Arch>,
-                     &add<Arch>,     &attention<Arch>,  &log_softmax<Arch>,
-                     &embed_f32<Arch>, &embed_i8<Arch>,  &top_k<Arch>,
-                     &stream_read<Arch>, &store_kv<Arch>,
-                     &rms_norm<Arch>,  &ref::attention_biased};
+  KernelTable t{name,           &linear_f32<Arch>, &linear_f32_packed<Arch>, &quantize_rows<Arch>,
+                &qs8::linear_i8<RowMajorI8>, packed_i8_kernel<PackedI8>(),
+                &layer_norm<Arch>, &activation<Arch>,
+                &add<Arch>,     {},                &log_softmax<Arch>,
+                &embed_f32<Arch>, &embed_i8<Arch>,  &top_k<Arch>,
+                &stream_read<Arch>, &store_kv<Arch>,
+                &rms_norm<Arch>};
+  set_attention<Arch, float>(t);
+  set_attention<Arch, uint16_t>(t);
+  set_attention<Arch, int8_t>(t);
+  return t;
 }
 
 }  // namespace simd

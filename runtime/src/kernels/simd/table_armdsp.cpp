@@ -137,7 +137,7 @@ KernelTable with_armdsp(KernelTable t) {
   t.linear_i8 = &qs8::linear_i8<Qs8RowMajorArmDsp>;
   t.linear_i8_packed = &qs8::linear_i8_packed<Qs8PackedArmDsp>;
   t.quantize_rows = &cortex_m::quantize_rows;
-  t.attention = &cortex_m::attention<cortex_m::ScalarOps>;
+  ref::set_attention(t, cortex_m::float32_variant<cortex_m::ScalarOps>());
   return t;
 }
 

@@ -175,7 +175,7 @@ KernelTable with_helium(KernelTable t) {
   t.linear_i8 = &qs8::linear_i8<Qs8RowMajorMve>;
   t.linear_i8_packed = &qs8::linear_i8_packed<Qs8PackedMve>;
   t.quantize_rows = &quantize_rows_mve;
-  t.attention = &cortex_m::attention<MveOps>;
+  ref::set_attention(t, cortex_m::float32_variant<MveOps>());
   return t;
 }
 

@@ -5,6 +5,7 @@
 // -march=armv8.2-a+dotprod; dispatch picks it when HWCAP_ASIMDDP is set.
 #include <arm_neon.h>
 
+#include "kernels/simd/qs8_neon_rowmajor.h"
 #include "kernels/simd/table.hpp"
 #include "kernels/simd/tables.h"
 #ifdef XATTN_HAVE_NEON_DOTPROD
@@ -23,7 +24,7 @@ namespace xattn {
 namespace kernels {
 namespace {
 
-// Row-major int8 (qs8_dot_1x4__neon): vmull_s8 forms 8 int16 products,
+// Row-major int8 (qs8_dot_1x4__neon<Smull>): vmull_s8 forms 8 int16 products,
 // each exact since |a * b| <= 128 * 128 = 2^14 < 2^15 (even -128 * -128).
 // vpadalq_s16 then adds adjacent product pairs *after widening to int32*
 // into the accumulator, so no int16 sum is ever formed. The trap avoided:
@@ -31,44 +32,14 @@ namespace {
 // reaches 2 * 2^14 = 32768 and wraps for -128 weights. CPUs with the
 // dot-product extension get the "neon-dotprod" table instead (vdotq_s32: 4
 // exact products per int32 lane, linear_i8_dotprod.cpp).
-inline int32x4_t mac(int32x4_t acc, int8x16_t av, const int8_t* b) {
-  const int8x16_t bv = vld1q_s8(b);
-  acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(av), vget_low_s8(bv)));
-  return vpadalq_s16(acc, vmull_s8(vget_high_s8(av), vget_high_s8(bv)));
-}
-inline int32_t hsum(int32x4_t v) {
-#if defined(__aarch64__)
-  return vaddvq_s32(v);
-#else
-  int32x2_t s = vadd_s32(vget_low_s32(v), vget_high_s32(v));
-  return vget_lane_s32(vpadd_s32(s, s), 0);
-#endif
-}
-
-void qs8_dot_1x4__neon(const int8_t* x, size_t k, const int8_t* w, size_t ldw, int32_t* out) {
-  int32x4_t a0 = vdupq_n_s32(0), a1 = a0, a2 = a0, a3 = a0;
-  for (size_t e = 0; e < k; e += 16) {
-    const int8x16_t xv = vld1q_s8(x + e);
-    a0 = mac(a0, xv, w + e);
-    a1 = mac(a1, xv, w + ldw + e);
-    a2 = mac(a2, xv, w + 2 * ldw + e);
-    a3 = mac(a3, xv, w + 3 * ldw + e);
-  }
-  out[0] = hsum(a0), out[1] = hsum(a1), out[2] = hsum(a2), out[3] = hsum(a3);
-}
-
-struct Qs8RowMajorNeon {
-  static constexpr size_t kK = 16, kMr = 1;
-  template <size_t R>
-  static void dot(const int8_t* x, size_t, size_t k, const int8_t* w, size_t ldw, int32_t* acc) {
-    qs8_dot_1x4__neon(x, k, w, ldw, acc);
-  }
-  static int32_t dot1(const int8_t* x, const int8_t* w, size_t k) {
-    int32x4_t a = vdupq_n_s32(0);
-    for (size_t e = 0; e < k; e += 16) a = mac(a, vld1q_s8(x + e), w + e);
-    return hsum(a);
+struct Smull {
+  static int32x4_t mac(int32x4_t acc, int8x16_t av, const int8_t* b) {
+    const int8x16_t bv = vld1q_s8(b);
+    acc = vpadalq_s16(acc, vmull_s8(vget_low_s8(av), vget_low_s8(bv)));
+    return vpadalq_s16(acc, vmull_s8(vget_high_s8(av), vget_high_s8(bv)));
   }
 };
+using Qs8RowMajorSmull = qs8::Qs8RowMajorNeon<Smull>;
 
 // (a0 + a1, a2 + a3, b0 + b1, b2 + b3): adjacent int32 halves of a row summed.
 inline int32x4_t pairwise_add(int32x4_t a, int32x4_t b) {
@@ -127,7 +98,7 @@ struct Qs8PackedNeon {
   static void wide(const int8_t*, size_t, size_t, const int8_t*, size_t, int32_t*) {}
 };
 
-constexpr KernelTable kTable = simd::make_table<XATTN_NEON_ARCH, Qs8RowMajorNeon, Qs8PackedNeon>("neon");
+constexpr KernelTable kTable = simd::make_table<XATTN_NEON_ARCH, Qs8RowMajorSmull, Qs8PackedNeon>("neon");
 
 #ifdef XATTN_HAVE_NEON_DOTPROD
 constexpr KernelTable with_dotprod(KernelTable t) {
