@@ -12,6 +12,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <utility>
 
 #include "model_test_support.h"
 #include "xattn/session.h"
@@ -25,7 +26,7 @@ namespace {
 // A synthetic model (2+2 layers, 10-token vocabularies) and a beam-4 session
 // with alignment room: max source 8, max target 10.
 struct Bench {
-  Bytes file = synthetic_model();
+  Bytes file;
   AlignedBytes bytes{file};
   std::unique_ptr<ModelView> view = new_view();
   Limits limits;
@@ -33,7 +34,8 @@ struct Bench {
   Session session;
   const uint32_t source[3] = {5, 4, 8};  // "a b ab"
 
-  Bench() {
+  Bench() : Bench(synthetic_model()) {}
+  explicit Bench(Bytes model) : file(std::move(model)) {
     REQUIRE(open_model(bytes.data(), bytes.size(), view.get()));
     limits.max_source_length = 8;
     limits.max_target_length = 10;
@@ -360,25 +362,14 @@ TEST_CASE("bad inputs: weights that overflow give a named error at the step, nev
       put_f32(file, get_u64(file, bias + fmt::tensor::kDataOffset) + 4 * 3, std::numeric_limits<float>::quiet_NaN());
       fix_checksum(file);
     }
-    AlignedBytes bytes(file);
-    std::unique_ptr<ModelView> view = new_view();
-    REQUIRE(open_model(bytes.data(), bytes.size(), view.get()));
-    Limits limits;
-    limits.max_source_length = 8;
-    limits.max_target_length = 10;
-    limits.max_beam = 2;
-    const size_t need = arena_bytes(view->config, limits);
-    AlignedBytes arena(Bytes(need, 0));
-    Session session;
-    REQUIRE(session.init(*view, limits, arena.data(), need));
-    const uint32_t source[3] = {5, 4, 8};
+    Bench b(file);
     for (uint32_t beam : {1u, 2u}) {
       CAPTURE(beam);
-      REQUIRE(session.encode(source, 3));
+      REQUIRE(b.session.encode(b.source, 3));
       GenerateOptions o;
       o.beam_size = beam;
       Result r;
-      expect(session.generate(o, &r), StatusCode::kBadModel,
+      expect(b.session.generate(o, &r), StatusCode::kBadModel,
              "generate: the model's scores are not finite (NaN or infinity) at step 0");
       CHECK(r.count == 0);
     }
@@ -395,27 +386,15 @@ TEST_CASE("bad inputs: logits of an extreme but finite range give results, not '
       for (float& v : t.values) v *= 1e35f;
     }
   }
-  const Bytes file = write_model(m);
-  AlignedBytes bytes(file);
-  std::unique_ptr<ModelView> view = new_view();
-  REQUIRE(open_model(bytes.data(), bytes.size(), view.get()));
-  Limits limits;
-  limits.max_source_length = 8;
-  limits.max_target_length = 10;
-  limits.max_beam = 4;
-  const size_t need = arena_bytes(view->config, limits);
-  AlignedBytes arena(Bytes(need, 0));
-  Session session;
-  REQUIRE(session.init(*view, limits, arena.data(), need));
-  const uint32_t source[3] = {5, 4, 8};
+  Bench b(write_model(m));
   for (uint32_t beam : {1u, 2u, 4u}) {
     CAPTURE(beam);
-    REQUIRE(session.encode(source, 3));
+    REQUIRE(b.session.encode(b.source, 3));
     GenerateOptions o;
     o.beam_size = beam;
     o.num_hypotheses = beam;
     Result r;
-    const Status s = session.generate(o, &r);
+    const Status s = b.session.generate(o, &r);
     INFO(s.message());
     REQUIRE(s.is_ok());
     CHECK(r.count == beam);

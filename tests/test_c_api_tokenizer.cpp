@@ -24,17 +24,25 @@ std::vector<uint32_t> ids_of(xattn_status status, const uint32_t* ids, const siz
   return std::vector<uint32_t>(ids, ids + *count);
 }
 
-}  // namespace
-
-TEST_CASE("C API: tokenize and detokenize through the tokenizers a model carries") {
-  const std::vector<uint8_t> file = model_with_tokenizers();
-  std::vector<Block> bytes((file.size() + 63) / 64);
-  std::memcpy(bytes.data(), file.data(), file.size());
+// The tokenizer model opened through the C API, in 64-aligned storage.
+struct OpenModel {
+  std::vector<uint8_t> file = model_with_tokenizers();
+  std::vector<Block> bytes = std::vector<Block>((file.size() + 63) / 64);
   xattn_model_storage storage;
   xattn_model* model = nullptr;
   xattn_error error;
-  REQUIRE_MESSAGE(xattn_model_open(bytes.data(), file.size(), &storage, &model, &error) == XATTN_OK,
-                  std::string(error.message));
+  OpenModel() {
+    std::memcpy(bytes.data(), file.data(), file.size());
+    REQUIRE_MESSAGE(xattn_model_open(bytes.data(), file.size(), &storage, &model, &error) == XATTN_OK,
+                    std::string(error.message));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("C API: tokenize and detokenize through the tokenizers a model carries") {
+  OpenModel opened;
+  xattn_model* model = opened.model;
   CHECK(xattn_model_has_tokenizer(model) == 1);
 
   uint32_t ids[32];
@@ -77,13 +85,9 @@ TEST_CASE("C API: tokenize and detokenize through the tokenizers a model carries
 }
 
 TEST_CASE("C API: xattn_encode_text works in the session buffer, as tokenize + end token + encode") {
-  const std::vector<uint8_t> file = model_with_tokenizers();
-  std::vector<Block> bytes((file.size() + 63) / 64);
-  std::memcpy(bytes.data(), file.data(), file.size());
-  xattn_model_storage storage;
-  xattn_model* model = nullptr;
+  OpenModel opened;
+  xattn_model* model = opened.model;
   xattn_error error;
-  REQUIRE(xattn_model_open(bytes.data(), file.size(), &storage, &model, &error) == XATTN_OK);
   xattn_limits limits = xattn_default_limits();
   CHECK(limits.max_text_bytes == 0);
   limits.max_text_bytes = 16;
