@@ -21,6 +21,18 @@ using namespace xattn;
 
 namespace {
 
+// max |a[i] - b[i]| in double. A plain comparison, not std::fmax: aarch64
+// g++ 12's vectorizer stops with an internal compiler error on fmax
+// reductions in this file.
+double max_abs_difference(const float* a, const float* b, size_t n) {
+  double worst = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    const double difference = std::fabs(double(a[i]) - double(b[i]));
+    if (difference > worst) worst = difference;
+  }
+  return worst;
+}
+
 // im2col + linear on `table` equals the definition, float32 and int8 weights.
 void check_conv(const kernels::KernelTable& table, size_t in, size_t out, size_t frames, size_t stride,
                 ConvLayout layout, bool int8) {
@@ -34,7 +46,7 @@ void check_conv(const kernels::KernelTable& table, size_t in, size_t out, size_t
   for (float& v : bias) v = u(rng);
   for (size_t o = 0; o < out; ++o) {
     float m = 0.0f;
-    for (size_t j = 0; j < k; ++j) m = std::fmax(m, std::fabs(w[o * k + j]));
+    for (size_t j = 0; j < k; ++j) m = std::fabs(w[o * k + j]) > m ? std::fabs(w[o * k + j]) : m;
     scales[o] = 127.0f / m;
     for (size_t j = 0; j < k; ++j) q[o * k + j] = static_cast<int8_t>(std::lrint(w[o * k + j] * scales[o]));
   }
@@ -63,8 +75,7 @@ void check_conv(const kernels::KernelTable& table, size_t in, size_t out, size_t
   // float32: summation order only. int8: the activations are quantized per
   // row (127 levels), so the error scales with the row's largest input.
   const double tolerance = int8 ? 0.02 * std::sqrt(static_cast<double>(k)) : 1e-5 * std::sqrt(static_cast<double>(k));
-  double worst = 0.0;
-  for (size_t i = 0; i < got.size(); ++i) worst = std::fmax(worst, std::fabs(double(got[i]) - expected[i]));
+  const double worst = max_abs_difference(got.data(), expected.data(), got.size());
   INFO(table.name << " in " << in << " out " << out << " frames " << frames << " stride " << stride << " int8 " << int8);
   CHECK(worst <= tolerance);
 }
@@ -128,9 +139,7 @@ double encoder_difference(const test::OpenWhisper& model, const char* path) {
   std::vector<float> out(golden.size());
   s = session.copy_encoder_output(out.data(), out.size());
   REQUIRE_MESSAGE(s.is_ok(), s.message());
-  double worst = 0.0;
-  for (size_t i = 0; i < out.size(); ++i) worst = std::fmax(worst, std::fabs(double(out[i]) - golden[i]));
-  return worst;
+  return max_abs_difference(out.data(), golden.data(), out.size());
 }
 
 }  // namespace
