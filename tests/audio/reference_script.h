@@ -21,10 +21,13 @@ inline std::string env_or(const char* name, const char* fallback) {
   return v && *v ? v : fallback;
 }
 
-inline std::string run_reference_script(const char* script, const std::string& out) {
+// `name` is the output folder's name; it is made in the build tree
+// (XATTN_REFERENCE_OUTPUT_DIR), whatever directory the tests run from.
+inline std::string run_reference_script(const char* script, const std::string& name) {
+  const std::string out = std::string(XATTN_REFERENCE_OUTPUT_DIR) + "/" + name;
   const std::string command = env_or("XATTN_PYTHON", XATTN_PYTHON) + " '" + script + "' '" +
-                              env_or("XATTN_REFERENCE_DIR", XATTN_REFERENCE_DIR) + "' " + out + " > " + out +
-                              ".log 2>&1";
+                              env_or("XATTN_REFERENCE_DIR", XATTN_REFERENCE_DIR) + "' '" + out + "' > '" + out +
+                              ".log' 2>&1";
   const int rc = std::system(command.c_str());
   std::ifstream log(out + ".log");
   std::stringstream text;
