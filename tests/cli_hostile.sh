@@ -296,6 +296,84 @@ if [ -w /dev/full ]; then
   STDOUT=/dev/full refused "tokenize > /dev/full" "cannot write the output" "$WORK/lf" tokenize $TK
 fi
 
+# Second round (after tokenizers, Whisper and `xattn mel` came in): the new
+# surfaces under the same rules.
+# 4. Every failed write of standard output is an error, --help included, for every command.
+if [ -w /dev/full ]; then
+  for command in "" convert "convert synth" "convert embed" "convert ct2" tokenize mel; do
+    # shellcheck disable=SC2086
+    STDOUT=/dev/full refused "$command --help > /dev/full" "cannot write the output|cannot write the help" "$WORK/empty" $command --help
+  done
+  STDOUT=/dev/full refused "convert synth > /dev/full" "cannot write the output" "$WORK/empty" \
+    convert synth --preset aren -o "$WORK/full.xattn"
+fi
+
+# 2. --alignment-svg never overwrites the model or the file standard input reads.
+cp "$DN" "$WORK/svg-model.xattn"
+refused "--alignment-svg is the model" "is the model \(--model\)" "$WORK/date" \
+  translate --model "$WORK/svg-model.xattn" --alignment-svg "$WORK/svg-model.xattn"
+holds "the model is unchanged" cmp -s "$DN" "$WORK/svg-model.xattn"
+cp "$WORK/date" "$WORK/input.txt"
+refused "--alignment-svg is standard input's file" "is the input \(standard input\)" "$WORK/input.txt" \
+  translate --model "$DN" --alignment-svg "$WORK/input.txt"
+holds "the input is unchanged" cmp -s "$WORK/date" "$WORK/input.txt"
+refused "--alignment-svg a directory: named as a plot, not a model" "is a directory: the plot must go to a regular file" \
+  "$WORK/date" translate --model "$DN" --alignment-svg "$WORK"
+
+# An unknown --prefix token is an error, as for --end-token and --suppress, never a silent <unk>.
+refused "--prefix with a token outside the vocabulary" "prefix: token 'z' is not in the target vocabulary" \
+  "$WORK/date" translate --model "$DN" --prefix "zz"
+
+# convert synth: each message names the real problem.
+S="convert synth --preset aren"
+# shellcheck disable=SC2086
+refused "synth --seed -1" "--seed needs a non-negative integer below 2\^64, not '-1'" "$WORK/empty" $S --seed -1 -o "$WORK/s.xattn"
+# shellcheck disable=SC2086
+refused "synth --seed 2^64" "not '18446744073709551616'" "$WORK/empty" $S --seed 18446744073709551616 -o "$WORK/s.xattn"
+# shellcheck disable=SC2086
+refused "synth -o followed by an option" "-o needs a file name, got '--weights'" "$WORK/empty" $S -o --weights int8
+holds "synth -o --weights: no file named --weights" [ ! -e ./--weights ] && [ ! -e "$WORK/--weights" ]
+# shellcheck disable=SC2086
+refused "synth -o at the end" "-o needs a value" "$WORK/empty" $S -o
+# shellcheck disable=SC2086
+refused "synth: an unknown option" "unknown option '--bogus'" "$WORK/empty" $S -o "$WORK/s.xattn" --bogus
+# shellcheck disable=SC2086
+refused "synth --weights int4" "--weights must be f32 or int8, not 'int4'" "$WORK/empty" $S --weights int4 -o "$WORK/s.xattn"
+refused "embed -o followed by an option" "-o needs a file name, got '--beam'" "$WORK/empty" convert embed "$DN" -o --beam 2
+mkfifo "$WORK/fifo.c" && refused "embed -o a FIFO: refused before the header is written" "FIFO" "$WORK/empty" \
+  convert embed "$DN" -o "$WORK/fifo.c"
+holds "embed -o a FIFO: no header left behind" [ ! -e "$WORK/fifo.h" ]
+
+# demo --model with a model of another task: the exit 1 comes with a line saying why.
+# shellcheck disable=SC2086
+works "synth aren" "$WORK/empty" $S -o "$WORK/aren.xattn"
+refused "demo --model of another task" "12 of 12 dates normalized wrongly \(is .* a date-normalization model\?\)" \
+  "$WORK/empty" demo --model "$WORK/aren.xattn"
+
+# xattn mel: -o follows the converter's rules; NaN, infinite or overflowing samples are named.
+le32() { printf "$(printf '\\%03o\\%03o\\%03o\\%03o' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)))"; }
+# wav FILE TAG BITS SAMPLE_HEX (one sample, repeated 400 times: 25 ms at 16 kHz)
+wav() {
+  bytes=$(($3 / 8 * 400))
+  { printf 'RIFF'; le32 $((36 + bytes)); printf 'WAVEfmt '; le32 16; printf "\\$2\\000\\001\\000"; le32 16000
+    le32 $((16000 * $3 / 8)); printf "\\$(printf '%03o' $(($3 / 8)))\\000\\$(printf '%03o' "$3")\\000data"; le32 "$bytes"
+    i=0; while [ "$i" -lt 400 ]; do printf "$4"; i=$((i + 1)); done; } >"$1"
+}
+wav "$WORK/silence.wav" 001 16 '\000\000'
+wav "$WORK/nan.wav" 003 32 '\000\000\300\177'
+wav "$WORK/huge.wav" 003 32 '\231\166\226\176'  # 1e38: finite, but its power overflows
+works "mel of silence" "$WORK/empty" mel "$WORK/silence.wav" -o "$WORK/silence.f32"
+holds "mel -o: 80 x 2 frames of float32" [ "$(wc -c <"$WORK/silence.f32")" -eq 640 ]
+refused "mel: NaN samples" "WAV: sample 0 is not a finite number" "$WORK/empty" mel "$WORK/nan.wav"
+refused "mel: samples whose power overflows" "the log-mel is not finite" "$WORK/empty" mel "$WORK/huge.wav"
+refused "mel -o a FIFO" "FIFO: the output must be a regular file" "$WORK/empty" mel "$WORK/silence.wav" -o "$WORK/fifo"
+cp "$WORK/silence.wav" "$WORK/in.wav"
+refused "mel -o the input" "one of the inputs" "$WORK/empty" mel "$WORK/in.wav" -o "$WORK/in.wav"
+holds "mel -o the input: unchanged" cmp -s "$WORK/silence.wav" "$WORK/in.wav"
+refused "mel -o a device" "character device" "$WORK/empty" mel "$WORK/silence.wav" -o /dev/null
+refused "mel -o ''" "-o needs a file name" "$WORK/empty" mel "$WORK/silence.wav" -o ""
+refused "mel --filters-from ''" "--filters-from needs a file name" "$WORK/empty" mel "$WORK/silence.wav" --filters-from=
+
 if [ ! -f "$DATA/v2-aren-transliteration-i8/model.bin" ]; then
   echo "XATTN-SKIP: shared models absent at $DATA: the CTranslate2 cases did not run"
   echo "$cases cases, $failures failures"
@@ -313,6 +391,11 @@ refused "translate: a CTranslate2 directory" "xattn convert" "$WORK/date" transl
 mkdir "$WORK/ct2-fifo"
 cp "$I8/"*vocabulary* "$WORK/ct2-fifo/" && mkfifo "$WORK/ct2-fifo/model.bin"
 refused "convert ct2: model.bin is a FIFO" "FIFO" "$WORK/empty" convert ct2 "$WORK/ct2-fifo" -o "$WORK/x.xattn"
+# -o never overwrites a tokenizer file the conversion reads.
+cp "$WORK/bytes.tiktoken" "$WORK/tok.tiktoken"
+refused "convert ct2: -o the --tokenizer file" "one of the inputs" "$WORK/empty" \
+  convert ct2 "$I8" --tokenizer "tiktoken:$WORK/tok.tiktoken" -o "$WORK/tok.tiktoken"
+holds "the tokenizer file is unchanged" cmp -s "$WORK/bytes.tiktoken" "$WORK/tok.tiktoken"
 # A UTF-8 byte order mark in a vocabulary file is not part of the first token.
 printf '\357\273\277' >"$WORK/ct2/bom" && cat "$WORK/ct2/target_vocabulary.txt" >>"$WORK/ct2/bom"
 mv "$WORK/ct2/bom" "$WORK/ct2/target_vocabulary.txt"

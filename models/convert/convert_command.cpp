@@ -52,6 +52,8 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
     } else if (arg == "-o" || arg == "--output") {
       if (i + 1 >= argc) return arg + " needs a file name";
       a->output = argv[++i];
+      // "-o --weights int8": the option was taken as the name; ./-name writes such a file.
+      if (a->output.empty() || a->output[0] == '-') return arg + " needs a file name, got '" + a->output + "'";
     } else if (arg == "--weights") {
       if (i + 1 >= argc) return "--weights needs f32 or int8";
       weights = argv[++i];
@@ -107,6 +109,22 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
     return "--weights must be f32 or int8, not '" + weights + "'";
   }
   return "";
+}
+
+// The files a tokenizer argument may name ("spm:F", "tiktoken:F", "bpe:V+M",
+// or a bare path), for the output check: -o must not overwrite one of them.
+// Candidates that name no file are harmless there.
+void add_tokenizer_files(const std::string& arg, std::vector<std::string>* files) {
+  if (arg.empty()) return;
+  const size_t colon = arg.find(':');
+  const std::string path = colon == std::string::npos ? arg : arg.substr(colon + 1);
+  files->push_back(arg);
+  files->push_back(path);
+  const size_t plus = path.rfind('+');
+  if (plus != std::string::npos) {
+    files->push_back(path.substr(0, plus));
+    files->push_back(path.substr(plus + 1));
+  }
 }
 
 HostTensor blob_tensor(GlobalRole role, std::vector<uint8_t> blob) {
@@ -166,7 +184,11 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     return 2;
   }
   // Refused before the (long) import: an output that would replace a device or an input.
-  std::string error = refuse_output(args.output, {args.input});
+  std::vector<std::string> inputs = {args.input};
+  for (const std::string* t : {&args.tokenizer, &args.source_tokenizer, &args.target_tokenizer}) {
+    add_tokenizer_files(*t, &inputs);
+  }
+  std::string error = refuse_output(args.output, inputs);
   if (!error.empty()) {
     err << "convert: " << error << "\n";
     return 1;
@@ -180,7 +202,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   if (error.empty()) error = add_tokenizers(args, &imported.model);
   if (error.empty()) error = write_xattn_model(imported.model, &bytes);
   if (error.empty()) {
-    error = write_file_safely(args.output, std::string(bytes.begin(), bytes.end()), {args.input});
+    error = write_file_safely(args.output, std::string(bytes.begin(), bytes.end()), inputs);
   }
   if (!error.empty()) {
     err << "convert: " << error << "\n";

@@ -51,6 +51,10 @@ std::string parse(int argc, char** argv, EmbedArguments* a) {
     if (arg == "-o" || arg == "--output" || arg == "--name") {
       if (!has_value) return arg + " needs a value";
       (arg == "--name" ? a->name : a->output) = argv[++i];
+      // "-o --beam 2": the option was taken as the name; ./-name writes such a file.
+      if (arg != "--name" && (a->output.empty() || a->output[0] == '-')) {
+        return arg + " needs a file name, got '" + a->output + "'";
+      }
     } else if (arg == "--max-source" || arg == "--max-target" || arg == "--beam") {
       uint32_t* field = arg == "--beam" ? &a->limits.max_beam
                         : arg == "--max-source" ? &a->limits.max_source_length
@@ -166,7 +170,9 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     err << "convert embed: -o " << a.output << " would also be the header's name: give OUT.c\n";
     return 2;
   }
-  std::string failed = write_file_safely(header, h.str(), {a.input});
+  // Both outputs are checked before either is written: never a header without its .c.
+  std::string failed = refuse_output(a.output, {a.input});
+  if (failed.empty()) failed = write_file_safely(header, h.str(), {a.input});
   if (failed.empty()) failed = write_file_safely(a.output, c, {a.input});
   if (!failed.empty()) {
     err << "convert embed: " << failed << "\n";

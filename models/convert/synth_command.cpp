@@ -1,4 +1,5 @@
 // `xattn convert synth --preset P --weights f32|int8 --seed S -o FILE`.
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,40 +26,52 @@ int run_synth(int argc, char** argv, std::ostream& out, std::ostream& err) {
   const auto start = std::chrono::steady_clock::now();
   std::string preset, output, weights = "f32", layout = "packed";
   uint64_t seed = 1;
+  // Each message names the real problem (a missing value, an unknown option, a bad number).
+  auto usage_error = [&](const std::string& what) {
+    err << "convert: " << what << " (" << usage() << ")\n";
+    return 2;
+  };
   for (int i = 2; i < argc; ++i) {  // argv[1] is "synth"
     const std::string arg = argv[i] ? argv[i] : "";
-    const bool has_value = i + 1 < argc;
+    const bool valued = arg == "-o" || arg == "--output" || arg == "--preset" || arg == "--weights" ||
+                        arg == "--layout" || arg == "--seed";
     if (arg == "-h" || arg == "--help") {
       out << usage() << "\n";
       return 0;
-    } else if ((arg == "-o" || arg == "--output") && has_value) {
+    } else if (valued && i + 1 >= argc) {
+      return usage_error(arg + " needs a value");
+    } else if (arg == "-o" || arg == "--output") {
       output = argv[++i];
-    } else if (arg == "--preset" && has_value) {
+      // "-o --weights int8": the option was taken as the name; ./-name writes such a file.
+      if (output.empty() || output[0] == '-') return usage_error(arg + " needs a file name, got '" + output + "'");
+    } else if (arg == "--preset") {
       preset = argv[++i];
-    } else if (arg == "--weights" && has_value) {
+    } else if (arg == "--weights") {
       weights = argv[++i];
-    } else if (arg == "--layout" && has_value) {
+    } else if (arg == "--layout") {
       layout = argv[++i];
-    } else if (arg == "--seed" && has_value) {
+    } else if (arg == "--seed") {
       const std::string text = argv[++i];
       char* end = nullptr;
+      errno = 0;
       seed = std::strtoull(text.c_str(), &end, 10);
-      if (text.empty() || *end) {
-        err << "convert: --seed needs a non-negative integer, not '" << text << "' (" << usage() << ")\n";
-        return 2;
+      // strtoull would take "-1" as 2^64-1 and saturate past 2^64: only plain digits that fit.
+      if (text.empty() || *end || errno == ERANGE || text.find_first_not_of("0123456789") != std::string::npos) {
+        return usage_error("--seed needs a non-negative integer below 2^64, not '" + text + "'");
       }
+    } else if (!arg.empty() && arg[0] == '-') {
+      return usage_error("unknown option '" + arg + "'");
     } else {
-      err << "convert: unexpected argument " << arg << " (" << usage() << ")\n";
-      return 2;
+      return usage_error("unexpected argument '" + arg + "'");
     }
   }
-  if (preset.empty() || output.empty() || (weights != "f32" && weights != "float32" && weights != "int8")) {
-    err << "convert: synth needs --preset, -o and --weights f32|int8 (" << usage() << ")\n";
-    return 2;
+  if (preset.empty()) return usage_error("synth needs --preset");
+  if (output.empty()) return usage_error("synth needs -o FILE");
+  if (weights != "f32" && weights != "float32" && weights != "int8") {
+    return usage_error("--weights must be f32 or int8, not '" + weights + "'");
   }
   if (layout != "packed" && layout != "row-major") {
-    err << "convert: --layout must be packed or row-major, not '" << layout << "' (" << usage() << ")\n";
-    return 2;
+    return usage_error("--layout must be packed or row-major, not '" + layout + "'");
   }
   const WeightType type = weights == "int8" ? WeightType::kInt8 : WeightType::kFloat32;
   XattnModelContents model;

@@ -108,7 +108,13 @@ int run_datenorm_demo(Args& args, std::ostream& out, std::ostream& err) {
   const std::string tool = own_path();
   out << "try your own:   echo \"sun, 1 march 2020\" | " << tool << " translate --model " << model << '\n'
       << "see what it reads: add --alignment-svg date.svg (a heatmap of the cross-attention)\n";
-  return wrong ? 1 : 0;
+  if (wrong) {
+    // Exit 1 says the model got dates wrong: one line says so (a model of another task, or a broken one).
+    err << "xattn demo: " << wrong << " of " << sizeof kDates / sizeof kDates[0] << " dates normalized wrongly"
+        << (own_model ? "" : " (is " + model + " a date-normalization model?)") << '\n';
+    return 1;
+  }
+  return 0;
 }
 
 int run_aren_demo(Args& args, std::ostream& out, std::ostream& err) {

@@ -26,9 +26,19 @@ const char kUsage[] =
     "           [--pieces] [--decode]\n"
     "Each command takes --help; options are given once each, as --opt VALUE or --opt=VALUE.\n";
 
-}  // namespace
+// A command that succeeded but whose standard output could not be written
+// (a full disk, a closed pipe) did not do its job: one line and exit 1, for
+// every command and every --help alike.
+int output_checked(const char* command, int status) {
+  std::cout.flush();
+  if (status == 0 && !std::cout) {
+    std::cerr << "xattn" << (command ? " " : "") << (command ? command : "") << ": cannot write the output\n";
+    return 1;
+  }
+  return status;
+}
 
-int main(int argc, char** argv) {
+int run_command(int argc, char** argv) {
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     (argc < 2 ? std::cerr : std::cout) << kUsage;
     return argc < 2 ? 2 : 0;
@@ -52,3 +62,7 @@ int main(int argc, char** argv) {
   std::cerr << "xattn: unknown command '" << command << "' (commands: demo, convert, translate, inspect, mel, tokenize; see xattn --help)\n";
   return 2;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return output_checked(argc > 1 ? argv[1] : nullptr, run_command(argc, argv)); }

@@ -2,7 +2,7 @@
 // the runtime's front end — a summary line, and with -o the raw float32
 // [n_mels][frames] matrix (little-endian, the --features input format).
 #include <algorithm>
-#include <fstream>
+#include <cmath>
 #include <ostream>
 #include <vector>
 
@@ -40,11 +40,13 @@ int run_mel(int argc, char** argv, std::ostream& out, std::ostream& err) {
   uint32_t n_mels = 80;
   const bool has_path = args.positional(&wav_path);
   const bool mels_given = args.number("--mels", 1, kMaxMelBins, &n_mels);
-  args.text("--filters-from", &ggml_path);
+  const bool has_filters = args.text("--filters-from", &ggml_path);
   const bool pad = args.flag("--pad");
-  args.text("-o", &output);
+  const bool has_output = args.text("-o", &output);
   std::string error = args.finish();
   if (error.empty() && !has_path) error = kUsage;
+  if (error.empty() && has_filters && ggml_path.empty()) error = "--filters-from needs a file name";
+  if (error.empty() && has_output && output.empty()) error = "-o needs a file name";
   if (error.empty() && mels_given && !ggml_path.empty()) error = "--mels and --filters-from exclude each other";
   if (error.empty() && ggml_path.empty() && n_mels != 80 && n_mels != 128) error = "--mels: 80 or 128";
   if (!error.empty()) {
@@ -54,7 +56,9 @@ int run_mel(int argc, char** argv, std::ostream& out, std::ostream& err) {
 
   // The filter bank: a whisper.cpp model's own, or whisper's computed here.
   std::vector<float> filters;
-  if (!ggml_path.empty()) {
+  // Before any work: -o never replaces a FIFO, device or directory, nor one of the inputs.
+  if (has_output) error = convert::refuse_output(output, {wav_path, ggml_path});
+  if (error.empty() && !ggml_path.empty()) {
     convert::GgmlModel model;
     error = convert::read_ggml_file(ggml_path, &model);
     filters = std::move(model.mel_filters);
@@ -80,11 +84,14 @@ int run_mel(int argc, char** argv, std::ostream& out, std::ostream& err) {
     const Status s = log_mel_spectrogram(bank, pcm, frames, scratch.data(), log_mel_scratch_bytes(), mel.data());
     if (!s) error = wav_path + ": " + s.message();
   }
-  if (error.empty() && !output.empty()) {
-    std::ofstream file(output, std::ios::binary);
-    file.write(reinterpret_cast<const char*>(mel.data()), static_cast<std::streamsize>(mel.size() * sizeof(float)));
-    file.close();
-    if (!file) error = output + ": cannot write";
+  // Float samples far outside -1..1 overflow the power spectrum: say so rather than print inf.
+  if (error.empty() && !std::all_of(mel.begin(), mel.end(), [](float v) { return std::isfinite(v); })) {
+    error = wav_path + ": the log-mel is not finite (float samples far outside -1..1?)";
+  }
+  if (error.empty() && has_output) {
+    error = convert::write_file_safely(
+        output, std::string(reinterpret_cast<const char*>(mel.data()), mel.size() * sizeof(float)),
+        {wav_path, ggml_path});
   }
   if (!error.empty()) {
     err << "xattn mel: " << error << '\n';

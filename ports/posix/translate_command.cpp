@@ -5,12 +5,14 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <sys/stat.h>
 #include <fstream>
 #include <istream>
 #include <ostream>
 
 #include "alignment_svg.h"
 #include "cli_args.h"
+#include "file_kind.h"
 #include "commands.h"
 #include "input_lines.h"
 #include "kernels/kernels.h"
@@ -72,10 +74,29 @@ std::string token_text(const ModelView& model, Side side, uint32_t id) {
   return text;
 }
 
-std::string write_svg(const std::string& path, const ModelView& model, const std::string& line,
-                      const TranslateOutput& o, uint32_t layer) {
-  const std::string refused = not_regular_file(path);
-  if (!refused.empty()) return "--alignment-svg: " + refused;
+// "" when a plot may be written to `path`: absent, or a regular file that is
+// neither the model nor the file standard input reads (truncating either
+// would destroy an input while it is in use).
+std::string refuse_svg_path(const std::string& path, const std::string& model_path) {
+  struct stat target, other;
+  if (stat(path.c_str(), &target) != 0) return "";
+  if (!S_ISREG(target.st_mode)) {
+    return "--alignment-svg: " + path + " is " + file_kind(target.st_mode) + ": the plot must go to a regular file";
+  }
+  const auto same = [&](const struct stat& s) { return s.st_dev == target.st_dev && s.st_ino == target.st_ino; };
+  if (stat(model_path.c_str(), &other) == 0 && same(other)) {
+    return "--alignment-svg: " + path + " is the model (--model): write the plot elsewhere";
+  }
+  if (fstat(0, &other) == 0 && same(other)) {
+    return "--alignment-svg: " + path + " is the input (standard input): write the plot elsewhere";
+  }
+  return "";
+}
+
+std::string write_svg(const std::string& path, const std::string& model_path, const ModelView& model,
+                      const std::string& line, const TranslateOutput& o, uint32_t layer) {
+  const std::string refused = refuse_svg_path(path, model_path);
+  if (!refused.empty()) return refused;
   AlignmentPlot plot;
   plot.title = "\"" + line + "\" -> " + o.text + "  (cross-attention, decoder layer " + std::to_string(layer) +
                ", mean of heads)";
@@ -111,7 +132,9 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
   if (args.help()) {
     out << kUsage;
     out.flush();
-    return out ? 0 : 1;
+    if (out) return 0;
+    err << "xattn translate: cannot write the output\n";
+    return 1;
   }
   std::string model_path;
   TranslateRequest r;
@@ -178,6 +201,7 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
   error = translator.start(limits, kernel_path);
   // Errors that depend only on the options, reported once, before any input is read.
   if (error.empty()) error = translator.check(r);
+  if (error.empty() && svg) error = refuse_svg_path(svg_path, model_path);
   if (!error.empty()) {
     err << "xattn translate: " << error << '\n';
     return 1;
@@ -201,7 +225,7 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
     }
     if (svg) {
       const uint32_t layer = r.alignment_layer == kNoToken ? translator.model().config.alignment_layer : r.alignment_layer;
-      error = write_svg(numbered_path(svg_path, number), translator.model(), line, o, layer);
+      error = write_svg(numbered_path(svg_path, number), model_path, translator.model(), line, o, layer);
       if (!error.empty()) {
         err << "xattn translate: " << error << '\n';
         return 1;

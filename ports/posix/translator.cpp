@@ -18,12 +18,11 @@ double elapsed_ms(std::chrono::steady_clock::time_point since) {
 
 std::string status_text(const Status& s) { return s.message(); }
 
-// Target-side token text -> ids; unknown tokens are an error when `known`.
-std::string target_ids(const ModelView& m, const std::string& text, bool known, std::vector<uint32_t>* ids) {
+// Target-side token text -> ids (prefix, end token, suppressed sequences); unknown tokens are an error.
+std::string target_ids(const ModelView& m, const std::string& text, std::vector<uint32_t>* ids) {
   ids->assign(text.size() + 1, 0);
   size_t count = 0;
-  const Status s = known ? tokenize_known(m, Side::kTarget, text.data(), text.size(), ids->data(), ids->size(), &count)
-                         : tokenize(m, Side::kTarget, text.data(), text.size(), ids->data(), ids->size(), &count);
+  const Status s = tokenize_known(m, Side::kTarget, text.data(), text.size(), ids->data(), ids->size(), &count);
   if (!s) return status_text(s);
   ids->resize(count);
   return "";
@@ -177,11 +176,13 @@ std::string Translator::translate(const std::string& line, const TranslateReques
   o.return_alignment = r.alignment;
   o.alignment_layer = r.alignment_layer;
   std::vector<uint32_t> prefix, end;
-  std::string e = target_ids(model_, r.prefix, false, &prefix);
-  if (!e.empty()) return e;
+  // Strict, as the end token and suppressed sequences: an unknown prefix token
+  // would silently force <unk> into every output.
+  std::string e = target_ids(model_, r.prefix, &prefix);
+  if (!e.empty()) return "prefix: " + e;
   o.prefix = TokenSpan{prefix.data(), static_cast<uint32_t>(prefix.size())};
   if (!r.end_token.empty()) {
-    e = target_ids(model_, r.end_token, true, &end);
+    e = target_ids(model_, r.end_token, &end);
     if (!e.empty()) return "end token: " + e;
     if (end.size() != 1) return "end token: give exactly one token";
     o.end_token = end[0];
@@ -189,7 +190,7 @@ std::string Translator::translate(const std::string& line, const TranslateReques
   std::vector<std::vector<uint32_t>> suppress_ids(r.suppress.size());
   std::vector<TokenSpan> suppress;
   for (size_t i = 0; i < r.suppress.size(); ++i) {
-    e = target_ids(model_, r.suppress[i], true, &suppress_ids[i]);
+    e = target_ids(model_, r.suppress[i], &suppress_ids[i]);
     if (!e.empty()) return "suppressed sequence: " + e;
     if (suppress_ids[i].empty()) return "suppressed sequence: empty";
     suppress.push_back(TokenSpan{suppress_ids[i].data(), static_cast<uint32_t>(suppress_ids[i].size())});

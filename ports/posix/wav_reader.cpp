@@ -1,5 +1,6 @@
 #include "wav_reader.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -130,6 +131,11 @@ std::string parse_wav(const uint8_t* bytes, size_t size, WavAudio* out) {
         for (size_t i = 0; i < n; ++i) {
           const uint32_t w = u32(p + 4 * i);
           std::memcpy(&out->f32[i], &w, 4);
+          // NaN or infinity would pass silently through the spectrogram as a constant.
+          if (!std::isfinite(out->f32[i])) {
+            *out = WavAudio();
+            return "WAV: sample " + std::to_string(i) + " is not a finite number";
+          }
         }
       }
       return "";
