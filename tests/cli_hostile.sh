@@ -374,6 +374,13 @@ refused "mel -o a device" "character device" "$WORK/empty" mel "$WORK/silence.wa
 refused "mel -o ''" "-o needs a file name" "$WORK/empty" mel "$WORK/silence.wav" -o ""
 refused "mel --filters-from ''" "--filters-from needs a file name" "$WORK/empty" mel "$WORK/silence.wav" --filters-from=
 
+# Control bytes in a path (or read from a file) never split the one-line error.
+refused "a newline and ESC in the model path" 'cannot open .*/a\\x0ab\\x1b: No such file' "$WORK/date" \
+  translate --model "$WORK/a
+b$(printf '\033')"
+refused "a newline in an unknown option" "unknown option .--a\\\\x0ab." "$WORK/date" translate --model "$DN" "--a
+b"
+
 if [ ! -f "$DATA/v2-aren-transliteration-i8/model.bin" ]; then
   echo "XATTN-SKIP: shared models absent at $DATA: the CTranslate2 cases did not run"
   echo "$cases cases, $failures failures"
@@ -391,6 +398,8 @@ refused "translate: a CTranslate2 directory" "xattn convert" "$WORK/date" transl
 mkdir "$WORK/ct2-fifo"
 cp "$I8/"*vocabulary* "$WORK/ct2-fifo/" && mkfifo "$WORK/ct2-fifo/model.bin"
 refused "convert ct2: model.bin is a FIFO" "FIFO" "$WORK/empty" convert ct2 "$WORK/ct2-fifo" -o "$WORK/x.xattn"
+refused "convert ct2: an empty --tokenizer" "--tokenizer needs a tokenizer" "$WORK/empty" \
+  convert ct2 "$I8" -o "$WORK/x.xattn" --tokenizer=
 # -o never overwrites a tokenizer file the conversion reads.
 cp "$WORK/bytes.tiktoken" "$WORK/tok.tiktoken"
 refused "convert ct2: -o the --tokenizer file" "one of the inputs" "$WORK/empty" \

@@ -80,6 +80,7 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
       std::string& slot = arg == "--tokenizer" ? a->tokenizer : arg == "--source-tokenizer" ? a->source_tokenizer
                                                                                               : a->target_tokenizer;
       slot = argv[++i];
+      if (slot.empty()) return arg + " needs a tokenizer (FILE.model, tiktoken:FILE, bpe:vocab.json+merges.txt)";
     } else if (!arg.empty() && arg[0] == '-') {
       return "unknown option " + arg;
     } else if (a->format.empty()) {

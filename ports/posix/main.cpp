@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "one_line_stream.h"
 #include "convert_command.h"
 
 namespace {
@@ -65,4 +66,12 @@ int run_command(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) { return output_checked(argc > 1 ? argv[1] : nullptr, run_command(argc, argv)); }
+int main(int argc, char** argv) {
+  if (argc < 2) return run_command(argc, argv);  // the usage text on stderr, several lines
+  // Every message after this is one line, whatever bytes a path or a file held.
+  xattn::posix::OneLineStreambuf one_line(std::cerr.rdbuf());
+  std::streambuf* const original = std::cerr.rdbuf(&one_line);
+  const int status = output_checked(argv[1], run_command(argc, argv));
+  std::cerr.rdbuf(original);
+  return status;
+}
