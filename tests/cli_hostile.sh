@@ -344,6 +344,9 @@ mkfifo "$WORK/fifo.c" && refused "embed -o a FIFO: refused before the header is 
   convert embed "$DN" -o "$WORK/fifo.c"
 holds "embed -o a FIFO: no header left behind" [ ! -e "$WORK/fifo.h" ]
 
+# An empty model file: a named error (the copy into aligned memory was UB, memcpy from null, under UBSan).
+refused "embed an empty file" "truncated: 0 bytes" "$WORK/empty" convert embed "$WORK/empty" -o "$WORK/e.c"
+
 # demo --model with a model of another task: the exit 1 comes with a line saying why.
 # shellcheck disable=SC2086
 works "synth aren" "$WORK/empty" $S -o "$WORK/aren.xattn"

@@ -117,7 +117,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   }
   const std::vector<char> raw((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   std::vector<Block> aligned((raw.size() + 63) / 64 + 1);
-  std::memcpy(aligned.data(), raw.data(), raw.size());
+  if (!raw.empty()) std::memcpy(aligned.data(), raw.data(), raw.size());  // an empty file: raw.data() may be null
   static xattn_model_storage storage;
   xattn_model* model = nullptr;
   xattn_error error;
