@@ -384,6 +384,11 @@ b$(printf '\033')"
 refused "a newline in an unknown option" "unknown option .--a\\\\x0ab." "$WORK/date" translate --model "$DN" "--a
 b"
 
+# --help is an option wherever it appears: never taken as a value, never given one.
+works "--model --help: the help, not a model named --help" "$WORK/date" translate --model --help
+holds "--model --help prints the usage" grep -q "usage" "$WORK/out"
+refused "--help=1" "--help takes no value" "$WORK/date" translate --help=1
+
 if [ ! -f "$DATA/v2-aren-transliteration-i8/model.bin" ]; then
   echo "XATTN-SKIP: shared models absent at $DATA: the CTranslate2 cases did not run"
   echo "$cases cases, $failures failures"

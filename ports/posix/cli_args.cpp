@@ -32,6 +32,12 @@ Args::Args(int argc, char** argv, int first, std::initializer_list<OptionSpec> o
       if (name == s.name) return &s;
     return nullptr;
   };
+  // Whether a word is an option of this command (--help included), not a value.
+  auto is_option = [&](const char* word) {
+    const std::string w(word);
+    const std::string name = w.substr(0, w.find('='));
+    return name == "--help" || name == "-h" || spec_of(name) != nullptr;
+  };
   bool options_end = false;
   for (int i = first; i < argc; ++i) {
     const std::string arg = argv[i] ? argv[i] : "";
@@ -49,6 +55,10 @@ Args::Args(int argc, char** argv, int first, std::initializer_list<OptionSpec> o
     }
     const size_t equals = arg.rfind("--", 0) == 0 ? arg.find('=') : std::string::npos;
     const std::string name = arg.substr(0, equals);
+    if (name == "--help") {
+      fail("--help takes no value");
+      continue;
+    }
     const OptionSpec* spec = spec_of(name);
     if (!spec) {
       fail("unknown option '" + printable(name) + "'");
@@ -59,7 +69,7 @@ Args::Args(int argc, char** argv, int first, std::initializer_list<OptionSpec> o
       if (equals != std::string::npos) fail(name + " takes no value");
     } else if (equals != std::string::npos) {
       value = arg.substr(equals + 1);
-    } else if (i + 1 < argc && argv[i + 1] && !spec_of(std::string(argv[i + 1]).substr(0, std::string(argv[i + 1]).find('=')))) {
+    } else if (i + 1 < argc && argv[i + 1] && !is_option(argv[i + 1])) {
       value = argv[++i];
     } else {
       fail(i + 1 < argc ? name + " needs a value, got the option '" + printable(argv[i + 1]) + "'" : name + " needs a value");
