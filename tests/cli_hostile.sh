@@ -290,6 +290,8 @@ refused "tokenize: --side without --model" "--side is for --model only" "$WORK/l
 # shellcheck disable=SC2086
 refused "tokenize: two tokenizers" "give one of --spm, --tiktoken, --bpe or --model" "$WORK/lf" tokenize $TK --model "$DN"
 refused "tokenize: --bpe with one file" "--bpe takes two files" "$WORK/lf" tokenize --bpe "$WORK/lf"
+# shellcheck disable=SC2086
+refused "tokenize: --pieces with --decode" "--pieces and --decode exclude each other" "$WORK/lf" tokenize $TK --pieces --decode
 refused "mel: a FIFO as the audio" "FIFO" "$WORK/empty" mel "$WORK/fifo"
 if [ -w /dev/full ]; then
   # shellcheck disable=SC2086

@@ -71,6 +71,8 @@ int run_tokenize(int argc, char** argv, std::istream& in, std::ostream& out, std
     error = "give one of --spm, --tiktoken, --bpe or --model (see xattn tokenize --help)";
   }
   if (error.empty() && has_bpe && merges.empty()) error = "--bpe takes two files: vocab.json merges.txt";
+  // --decode prints text: --pieces there would be accepted and ignored.
+  if (error.empty() && pieces && decode) error = "--pieces and --decode exclude each other (--decode prints text)";
   if (error.empty() && has_side && !has_model) error = "--side is for --model only";
   if (error.empty() && side != "source" && side != "target") error = "--side must be source or target, not '" + side + "'";
   if (!error.empty()) {
