@@ -322,6 +322,9 @@ holds "the input is unchanged" cmp -s "$WORK/date" "$WORK/input.txt"
 refused "--alignment-svg a directory: named as a plot, not a model" "is a directory: the plot must go to a regular file" \
   "$WORK/date" translate --model "$DN" --alignment-svg "$WORK"
 
+refused "--pieces on a model without a tokenizer" "--pieces is for models that carry a tokenizer" "$WORK/date" \
+  translate --model "$DN" --pieces
+
 # An unknown --prefix token is an error, as for --end-token and --suppress, never a silent <unk>.
 refused "--prefix with a token outside the vocabulary" "prefix: token 'z' is not in the target vocabulary" \
   "$WORK/date" translate --model "$DN" --prefix "zz"

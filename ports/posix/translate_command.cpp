@@ -192,6 +192,11 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
         << " is an audio model (Whisper): its encoder takes log-mel features, not text (Session::encode_features)\n";
     return 1;
   }
+  if (r.pieces && !translator.model().config.has_tokenizer) {  // accepted and ignored otherwise
+    err << "xattn translate: --pieces is for models that carry a tokenizer; " << model_path
+        << " has none and reads tokens already\n";
+    return 1;
+  }
   Limits limits = default_limits(translator.model().config, r.beam_size);
   if (r.max_length > limits.max_target_length) limits.max_target_length = r.max_length;
   if (max_source) limits.max_source_length = max_source;
