@@ -19,6 +19,7 @@
 
 #include "audio/reference_script.h"
 #include "model_test_support.h"
+#include "synth.h"
 #include "ct2_import.h"
 #include "kernels/kernels.h"
 #include "xattn/arena.h"
@@ -208,4 +209,24 @@ TEST_CASE("attention width: the reader bounds the head size and checks the shape
   const Status s = with_head_size(12);
   CHECK(!s);
   CHECK(std::string(s.message()).find("self_attention/linear_0/weight") != std::string::npos);
+}
+
+TEST_CASE("attention width: the flan-t5-small preset is flan-t5-small's shape") {
+  ModelConfig c;
+  REQUIRE(convert::synth_config("flan-t5-small", &c) == "");
+  CHECK(c.encoder_layers == 8);
+  CHECK(c.decoder_layers == 8);
+  CHECK(c.d_model == 512);
+  CHECK(c.num_heads == 6);
+  CHECK(c.head_size == 64);
+  CHECK(c.attention_width() == 384);
+  CHECK(c.ffn_dim == 1024);
+  CHECK(c.ffn_gated);
+  CHECK(c.activation == Activation::kGeluTanh);
+  CHECK(c.position == PositionEncoding::kRelativeBias);
+  CHECK(c.target_vocab_size == 32128);
+  CHECK(validate_config(c));  // 512 is no multiple of 6: only the head size makes it valid
+  Limits l;
+  l.max_source_length = 16;
+  CHECK(plan_arena(c, l).cross_cache.bytes == 8u * 2 * 16 * 384 * 4);
 }
