@@ -20,6 +20,10 @@ the calling convention of tests/audio/reference_script.h). Writes
                           float32, w = q / scale), and every linear layer's
                           input rounded the same way per row (int8
                           activations, rounding to nearest even)
+  OUT_DIR/oracle-kv-f16.txt, oracle-kv-int8.txt  float32 weights, the decoder's
+                          KV caches (self and cross) rounded as xattn stores
+                          them: IEEE half, or int8 with one scale per row of a
+                          head (127 / max|row|, value = q / scale)
 Each oracle file holds, per case: "source ids", "target ids" (greedy
 decoding, end token included, at most MAX_STEPS) and one "logits" line per
 target step (the step's full logit row, teacher-forced on the target).
@@ -158,6 +162,18 @@ def write_model_dir(path, w):
 # ---- the float64 forward ----
 
 QUANTIZE_INPUTS = False  # int8 semantics: linear inputs rounded to int8 per row
+KV_ROUNDING = None       # "f16" or "int8": the decoder's cached keys and values
+
+
+def round_kv(x):
+    """x [heads, T, head size] as a KV cache of KV_ROUNDING stores it."""
+    if KV_ROUNDING == "f16":
+        return x.astype(np.float16).astype(np.float64)
+    if KV_ROUNDING == "int8":
+        amax = np.abs(x).max(axis=-1, keepdims=True)
+        scale = np.where(amax > 0, 127 / np.where(amax > 0, amax, 1), 1)
+        return np.clip(np.rint(x * scale), -127, 127) / scale
+    return x
 
 
 def linear(x, weight):
@@ -198,10 +214,14 @@ def position_bias(table, q_len, k_len, bidirectional):
     return table[idx].transpose(2, 0, 1)  # [heads, q, k]
 
 
-def attend(q, k, v, bias, causal):
-    """q [Tq, WIDTH], k and v [Tk, WIDTH] -> [Tq, WIDTH]; scores unscaled (T5)."""
+def attend(q, k, v, bias, causal, cached=False):
+    """q [Tq, WIDTH], k and v [Tk, WIDTH] -> [Tq, WIDTH]; scores unscaled (T5).
+    cached: k and v come from a decoder KV cache (the encoder reads its own
+    float32 projections)."""
     split = lambda x: x.reshape(x.shape[0], HEADS, HEAD).transpose(1, 0, 2)
     q, k, v = split(q), split(k), split(v)
+    if cached:
+        k, v = round_kv(k), round_kv(v)
     s = q @ k.transpose(0, 2, 1)
     if bias is not None:
         s = s + bias
@@ -238,11 +258,11 @@ def decode_logits(w, memory, inputs):
         p = "decoder/layer_%d/" % i
         h = rms_norm(x, w[p + "self_attention/layer_norm/gamma"])
         q, k, v = np.split(linear(h, w[p + "self_attention/linear_0/weight"]), 3, axis=-1)
-        x = x + linear(attend(q, k, v, bias, True), w[p + "self_attention/linear_1/weight"])
+        x = x + linear(attend(q, k, v, bias, True, True), w[p + "self_attention/linear_1/weight"])
         h = rms_norm(x, w[p + "attention/layer_norm/gamma"])
         q = linear(h, w[p + "attention/linear_0/weight"])
         k, v = np.split(linear(memory, w[p + "attention/linear_1/weight"]), 2, axis=-1)
-        x = x + linear(attend(q, k, v, None, False), w[p + "attention/linear_2/weight"])
+        x = x + linear(attend(q, k, v, None, False, True), w[p + "attention/linear_2/weight"])
         x = ffn(w, p, x)
     return linear(rms_norm(x, w["decoder/layer_norm/gamma"]), w["decoder/projection/weight"])
 
@@ -271,7 +291,10 @@ def main():
     w = make_weights()
     write_model_dir(os.path.join(out, "model"), w)
     write_oracle(os.path.join(out, "oracle-f32.txt"), w)
-    global QUANTIZE_INPUTS
+    global QUANTIZE_INPUTS, KV_ROUNDING
+    for KV_ROUNDING in ("f16", "int8"):
+        write_oracle(os.path.join(out, "oracle-kv-%s.txt" % KV_ROUNDING), w)
+    KV_ROUNDING = None
     QUANTIZE_INPUTS = True
     write_oracle(os.path.join(out, "oracle-i8.txt"), int8_roundtrip(w))
 
