@@ -7,7 +7,8 @@ namespace bench {
 
 const char kUsage[] =
     "usage: xattn-bench (--model FILE | --preset P [--weights f32|int8] [--model-seed S]) [options]\n"
-    "  P: transformer-base, transformer-tiny, aren, t5-small, opus-mt, nllb-600m, whisper-tiny, whisper-base\n"
+    "  P: transformer-base, transformer-tiny, aren, t5-small, flan-t5-small, opus-mt, nllb-600m, whisper-tiny,\n"
+    "     whisper-base\n"
     "     (random weights at real sizes)\n"
     "  --input FILE          one source sentence per line (tokens as text); default: generated inputs\n"
     "  --sentences N         generated inputs per iteration (8)\n"

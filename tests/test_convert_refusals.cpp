@@ -20,6 +20,8 @@
 #include "convert_command.h"
 #include "ct2_import.h"
 #include "ct2_model.h"
+#include "xattn_writer.h"
+#include "xattn/tensor_id.h"
 
 #include <unistd.h>
 
@@ -265,21 +267,69 @@ TEST_CASE("convert refusals: narrower key/value projections are multi-query atte
                                              "= 128: not supported by xattn (multi-query / grouped-query attention)"));
 }
 
-TEST_CASE("convert refusals: an attention width apart from d_model is named (flan-t5-small's 6 x 64 of 512)") {
+// Gives every attention projection of t5-v1_1's copy (d_model 64, 4 heads)
+// the shapes of an attention width `width`: [3w, 64] fused QKV, [w, 64]
+// cross queries, [2w, 64] cross keys and values, [64, w] outputs.
+static void set_attention_width(FamilyCopy& copy, uint32_t width) {
+  for (const char* stack : {"encoder", "decoder"}) {
+    for (int layer = 0; layer < 2; ++layer) {
+      const std::string p = std::string(stack) + "/layer_" + std::to_string(layer) + "/";
+      copy.put(floats(p + "self_attention/linear_0/weight", {3 * width, 64}));
+      copy.put(floats(p + "self_attention/linear_1/weight", {64, width}));
+      if (std::string(stack) == "encoder") continue;
+      copy.put(floats(p + "attention/linear_0/weight", {width, 64}));
+      copy.put(floats(p + "attention/linear_1/weight", {2 * width, 64}));
+      copy.put(floats(p + "attention/linear_2/weight", {64, width}));
+    }
+  }
+}
+
+TEST_CASE("convert: an attention width apart from d_model becomes the head size (flan-t5-small's 6 x 64 of 512)") {
   if (!have_families()) return;
+  for (uint32_t width : {32u, 96u}) {  // narrower and wider than d_model 64
+    FamilyCopy copy("t5-v1_1");
+    set_attention_width(copy, width);
+    copy.write_model();
+    ImportResult result;
+    REQUIRE(import_ct2_directory(copy.dir, WeightType::kFloat32, &result) == "");
+    const ModelConfig& c = result.model.config;
+    CHECK(c.d_model == 64);
+    CHECK(c.num_heads == 4);
+    CHECK(c.head_size == width / 4);
+    CHECK(c.attention_width() == width);
+    for (const HostTensor& t : result.model.tensors) {
+      if (t.id == layer_id(Section::kDecoderLayer, 1, LayerRole::kCrossKvWeight)) CHECK(t.rows == 2 * width);
+      if (t.id == layer_id(Section::kEncoderLayer, 0, LayerRole::kSelfOutWeight)) CHECK(t.cols == width);
+    }
+  }
+}
+
+TEST_CASE("convert refusals: attention projections that disagree on their width are named") {
+  if (!have_families()) return;
+  // Encoder layer 0 alone at 2 heads' worth of 8 (width 32): layer 1 still has 3 x 64 rows.
   FamilyCopy copy("t5-v1_1");
-  // Self-attention of encoder layer 0 with 2 heads of 16: [3 x 32, 64] in, [64, 32] out.
-  Ct2Variable* qkv = copy.find("encoder/layer_0/self_attention/linear_0/weight");
-  Ct2Variable* out = copy.find("encoder/layer_0/self_attention/linear_1/weight");
-  REQUIRE(qkv != nullptr);
-  REQUIRE(out != nullptr);
-  qkv->data.resize(qkv->data.size() / qkv->shape[0] * 96);
-  qkv->shape[0] = 96;
-  out->data.resize(out->data.size() / out->shape[1] * 32);
-  out->shape[1] = 32;
+  copy.put(floats("encoder/layer_0/self_attention/linear_0/weight", {96, 64}));
+  copy.put(floats("encoder/layer_0/self_attention/linear_1/weight", {64, 32}));
   copy.write_model();
-  CHECK(copy.convert() == copy.model_error("encoder/layer_0/self_attention/linear_0/weight: attention width 32 (heads x "
-                                           "head size) is not d_model 64: not supported by xattn yet (as in flan-t5-small)"));
+  CHECK(copy.convert() == copy.model_error("encoder/layer_1/self_attention/linear_0/weight has 192 rows, not 3 x "
+                                           "attention width = 96: not supported by xattn (multi-query / "
+                                           "grouped-query attention)"));
+  // A width that 4 heads do not divide.
+  FamilyCopy odd("t5-v1_1");
+  set_attention_width(odd, 30);
+  odd.write_model();
+  CHECK(odd.convert() == odd.model_error("encoder/layer_0/self_attention/linear_0/weight: attention width 30 is not "
+                                         "a multiple of num_heads 4"));
+  // Cross-attention queries narrower than the width the self-attention gives.
+  FamilyCopy cross("t5-v1_1");
+  set_attention_width(cross, 96);
+  cross.put(floats("decoder/layer_1/attention/linear_0/weight", {64, 64}));
+  cross.write_model();
+  ImportResult imported;
+  REQUIRE(import_ct2_directory(cross.dir, WeightType::kFloat32, &imported) == "");
+  std::vector<uint8_t> bytes;
+  const std::string error = write_xattn_model(imported.model, &bytes);
+  CHECK(error == "tensor decoder/layer_1/attention/linear_0/weight: expected 96x64, got 64x64");
 }
 
 TEST_CASE("convert refusals: config.json multi-query attention and quantization configs") {

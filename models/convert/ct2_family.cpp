@@ -76,27 +76,38 @@ std::string apply_family(const std::map<std::string, double>& s, const std::map<
                          std::map<uint32_t, HostTensor>* gates, ModelConfig* c) {
   std::map<uint32_t, HostTensor>& t = *tensors_in;
   const Section enc = Section::kEncoderLayer;
-  // Multi-query / grouped-query attention shows as a fused self-attention
-  // projection with fewer than 3 x d_model rows (keys and values narrower).
+  // The attention width (heads x head size) is read off encoder layer 0's
+  // fused projection; flan-T5, T5 v1.1 and mT5 differ from d_model
+  // (flan-t5-small: 6 x 64 = 384 of 512), and CTranslate2 stores no head
+  // size for them. Every attention projection must then agree with it;
+  // anything narrower in keys and values alone is multi-query /
+  // grouped-query attention.
+  c->head_size = 0;
+  const auto first_qkv = t.find(layer_id(enc, 0, LayerRole::kSelfQkvWeight));
+  if (first_qkv != t.end() && first_qkv->second.rows != 3 * c->d_model && first_qkv->second.rows % 3 == 0) {
+    const uint32_t width = first_qkv->second.rows / 3;
+    const auto out = t.find(layer_id(enc, 0, LayerRole::kSelfOutWeight));
+    if (out != t.end() && out->second.cols == width) {
+      if (width % c->num_heads != 0 || width / c->num_heads == 0)
+        return tensor_display_name(first_qkv->first) + ": attention width " + std::to_string(width) +
+               " is not a multiple of num_heads " + std::to_string(c->num_heads);
+      if (static_cast<uint64_t>(width) > kMaxDModel)
+        return tensor_display_name(first_qkv->first) + ": attention width " + std::to_string(width) + " exceeds " +
+               std::to_string(kMaxDModel);
+      c->head_size = width / c->num_heads;
+    }
+  }
+  const uint32_t width = c->attention_width();
   for (Section section : {Section::kEncoderLayer, Section::kDecoderLayer}) {
     const uint32_t layers = section == enc ? c->encoder_layers : c->decoder_layers;
     for (uint32_t layer = 0; layer < layers; ++layer) {
       for (const auto& role_rows : {std::make_pair(LayerRole::kSelfQkvWeight, 3u), std::make_pair(LayerRole::kCrossKvWeight, 2u)}) {
         if (role_rows.first == LayerRole::kCrossKvWeight && section == enc) continue;
         const auto it = t.find(layer_id(section, layer, role_rows.first));
-        if (it == t.end() || it->second.rows == role_rows.second * c->d_model) continue;
-        // Every projection as wide as the output projection's input: heads x
-        // head size differs from d_model (flan-t5-small: 6 x 64 = 384 of 512).
-        const LayerRole out_role =
-            role_rows.first == LayerRole::kSelfQkvWeight ? LayerRole::kSelfOutWeight : LayerRole::kCrossOutWeight;
-        const auto out = t.find(layer_id(section, layer, out_role));
-        const uint32_t width = it->second.rows / role_rows.second;
-        if (it->second.rows % role_rows.second == 0 && out != t.end() && out->second.cols == width)
-          return tensor_display_name(it->first) + ": attention width " + std::to_string(width) +
-                 " (heads x head size) is not d_model " + std::to_string(c->d_model) +
-                 ": not supported by xattn yet (as in flan-t5-small)";
+        if (it == t.end() || it->second.rows == role_rows.second * width) continue;
+        const std::string expected = width == c->d_model ? " x d_model = " : " x attention width = ";
         return tensor_display_name(it->first) + " has " + std::to_string(it->second.rows) + " rows, not " +
-               std::to_string(role_rows.second) + " x d_model = " + std::to_string(role_rows.second * c->d_model) +
+               std::to_string(role_rows.second) + expected + std::to_string(role_rows.second * width) +
                ": not supported by xattn (multi-query / grouped-query attention)";
       }
     }

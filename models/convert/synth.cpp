@@ -26,12 +26,13 @@ struct Rng {
 
 // The architecture a preset copies, as CTranslate2 converts it
 // (tests/families/SEMANTICS.md): what sets the cost of a step, not trained values.
-enum class Family { kTransformer, kT5, kMarian, kM2M100, kWhisper };
+enum class Family { kTransformer, kT5, kFlanT5, kMarian, kM2M100, kWhisper };
 
 struct Preset {
   const char* name;
   uint32_t encoder_layers, decoder_layers, d_model, heads, ffn, source_vocab, target_vocab;
   Family family = Family::kTransformer;
+  uint32_t head_size = 0;  // 0: d_model / heads
 };
 
 constexpr Preset kPresets[] = {
@@ -41,6 +42,10 @@ constexpr Preset kPresets[] = {
     // t5-small: RMSNorm, relative bias (32 buckets, distance 128), no biases,
     // unscaled queries, one matrix for both embeddings and the output.
     {"t5-small", 6, 6, 512, 8, 2048, 32128, 32128, Family::kT5},
+    // google/flan-t5-small (T5 v1.1): as t5-small, but 6 heads of 64 (an
+    // attention width of 384 beside d_model 512), a gated GELU (tanh) FFN of
+    // 2 x 1024 rows, and an output projection of its own (lm_head).
+    {"flan-t5-small", 8, 8, 512, 6, 1024, 32128, 32128, Family::kFlanT5, 64},
     // Helsinki-NLP/opus-mt-*: post-norm, Swish, stored sinusoidal positions,
     // final_logits_bias, a zero start embedding, one matrix for both
     // embeddings and the output.
@@ -62,6 +67,11 @@ constexpr uint32_t kWhisperSourcePositions = 1500, kWhisperTargetPositions = 448
 void apply_family(Family family, ModelConfig* c) {
   switch (family) {
     case Family::kTransformer:
+      return;
+    case Family::kFlanT5:
+      c->activation = Activation::kGeluTanh;
+      c->ffn_gated = true;
+      apply_family(Family::kT5, c);
       return;
     case Family::kT5:
       c->norm_kind = NormKind::kRmsNorm;
@@ -156,6 +166,7 @@ std::string synth_config(const std::string& preset, ModelConfig* out) {
     c.position = PositionEncoding::kSinusoidal;
     c.embedding_scale = std::sqrt(static_cast<float>(p.d_model));
     c.alignment_layer = p.decoder_layers - 1;
+    c.head_size = p.head_size;
     apply_family(p.family, &c);
     *out = c;
     return "";
@@ -174,8 +185,11 @@ std::string synth_model(const std::string& preset, WeightType weights, uint64_t 
   out->source_vocab = vocabulary(c.source_vocab_size);
   out->target_vocab = vocabulary(c.target_vocab_size);
   out->tensors.clear();
-  bool shared = false;
-  for (const Preset& p : kPresets) shared |= preset == p.name && shares_embeddings(p.family);
+  bool shared = false, own_output = false;
+  for (const Preset& p : kPresets) {
+    shared |= preset == p.name && shares_embeddings(p.family);
+    own_output |= preset == p.name && p.family == Family::kFlanT5;  // T5 v1.1: an untied lm_head
+  }
   // The first token embedding is the stored copy: the source one, or the
   // target one of an audio model (which has no source embedding).
   const uint32_t embedding = global_id(c.encoder_input == EncoderInput::kAudio ? GlobalRole::kTargetEmbedding
@@ -191,7 +205,8 @@ std::string synth_model(const std::string& preset, WeightType weights, uint64_t 
     const float a = amplitude(e.id, e, c);
     const float base = is_gamma(e.id) ? 1.0f : 0.0f;
     const bool copy = shared && e.id != embedding &&
-                      (e.id == global_id(GlobalRole::kTargetEmbedding) || e.id == global_id(GlobalRole::kOutputWeight));
+                      (e.id == global_id(GlobalRole::kTargetEmbedding) ||
+                                (e.id == global_id(GlobalRole::kOutputWeight) && !own_output));
     if (copy) {
       t.values = shared_values;
       t.shares = embedding;

@@ -11,6 +11,9 @@
 //                      ffn 1536, 4+4 layers, vocab 51865, 80 mel bins,
 //                      1500 encoder / 448 decoder stored positions
 //   whisper-base       the same with d_model 512, 8 heads, ffn 2048, 6+6
+//   t5-small           d_model 512, 8 heads, ffn 2048, 6+6 layers, vocab 32128 (T5 v1.0)
+//   flan-t5-small      d_model 512, 6 heads of 64 (attention width 384),
+//                      gated-GELU ffn 1024, 8+8 layers, vocab 32128 (T5 v1.1)
 //
 // The text presets are pre-norm, ReLU, sinusoidal positions, embeddings
 // scaled by sqrt(d_model); the Whisper ones pre-norm, erf GELU, stored

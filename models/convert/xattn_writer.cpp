@@ -82,6 +82,9 @@ void write_config(std::vector<uint8_t>& b, size_t at, const ModelConfig& c) {
   put_u8(b, at + cfg::kNMels + 1, static_cast<uint8_t>(c.n_mels >> 8));
   put_u32(b, at + cfg::kSourcePositions, c.source_positions);
   put_u32(b, at + cfg::kTargetTokenizerBytes, c.target_tokenizer_bytes);
+  // 0 when the head size is d_model / heads: such files stay as they were.
+  const bool default_heads = c.num_heads != 0 && c.head_size * c.num_heads == c.d_model;
+  put_u32(b, at + cfg::kHeadSize, default_heads ? 0 : c.head_size);
 }
 
 bool token_less(const std::string& a, const std::string& b) {

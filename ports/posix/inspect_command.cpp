@@ -147,8 +147,9 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
   const ModelConfig& c = m.config;
   out << "model        " << path << " (" << m.size << " bytes, format v" << format::kVersion << ", checksum ok)\n";
   out << "layers       " << c.encoder_layers << " encoder + " << c.decoder_layers << " decoder\n";
-  out << "d_model      " << c.d_model << ", heads " << c.num_heads << " (head size " << c.head_dim() << "), ffn "
-      << c.ffn_dim << ", " << activation_name(c.activation) << "\n";
+  out << "d_model      " << c.d_model << ", heads " << c.num_heads << " (head size " << c.head_dim();
+  if (c.attention_width() != c.d_model) out << ", attention width " << c.attention_width();
+  out << "), ffn " << c.ffn_dim << ", " << activation_name(c.activation) << "\n";
   print_architecture(c, out);
   if (c.encoder_input == EncoderInput::kAudio) {
     out << "encoder      log-mel audio, " << c.n_mels << " mel bins, conv stem (k 3, stride 1 then 2), up to "

@@ -121,8 +121,9 @@ class Attention:
         self.heads = num_heads
         self.self_attention = self_attention
         self.linear = [Linear(w, "%s/linear_%d" % (scope, i)) for i in range(2 if self_attention else 3)]
-        d_model = self.linear[-1].weight.shape[0]
-        self.d_head = d_model // num_heads
+        # The output projection's columns: heads x head size, which need not
+        # be d_model (flan-t5-small: 6 x 64 = 384 of 512).
+        self.d_head = self.linear[-1].weight.shape[1] // num_heads
         self.scale = np.float32(w.scalar(scope + "/queries_scale", 1 / math.sqrt(self.d_head)))
         self.rel_bias = w.opt(scope + "/relative_attention_bias")  # [buckets, heads]
         self.max_distance = w.scalar(scope + "/relative_attention_max_distance", 0)

@@ -30,12 +30,12 @@ struct ArenaPlan {
   // Scratch shared by the encoder and the decoder (never live at once).
   ArenaRegion x, normed, wide, context, query, probs, quantized, quantized_scales;
   // The static encoder KV cache: per decoder layer, K then V, position-major
-  // [source position][d_model] (heads side by side) in Limits::kv_cache
+  // [source position][attention_width()] (heads side by side) in Limits::kv_cache
   // precision; for int8, cross_scales holds [layer][K|V][position][head].
   // Computed once per encode, shared by all beams.
   ArenaRegion cross_cache, cross_scales;
   // Decoder self-attention cache in Limits::self_kv_cache precision:
-  // [layer][K|V][beam][position][d_model]; for int8, self_scales holds
+  // [layer][K|V][beam][position][attention_width()]; for int8, self_scales holds
   // [layer][K|V][beam][position][head]. reorder has room to gather one
   // layer's K or V values (then their scales) of every beam when beams are
   // reordered.
@@ -92,6 +92,7 @@ struct Cursor {
 constexpr bool plannable(const ModelConfig& c, const Limits& l) {
   return l.max_source_length <= kMaxSequence && l.max_target_length <= kMaxSequence && l.max_beam <= kMaxBeam &&
          c.d_model <= kMaxDModel && c.ffn_dim <= kMaxFfn && c.num_heads <= kMaxHeads &&
+         c.head_size <= kMaxDModel && c.attention_width() <= kMaxDModel &&
          c.decoder_layers <= kMaxLayers && c.target_vocab_size <= kMaxVocab && c.n_mels <= 512 &&
          l.max_text_bytes <= kMaxTextBytes && c.source_tokenizer_expansion <= 64;
 }
@@ -146,12 +147,16 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   }
   const uint64_t f = sizeof(float);
   const uint64_t d = c.d_model;
+  const uint64_t a_width = c.attention_width();  // Q, K, V and attention output per token (d unless head_size says)
+  const uint64_t d_or_a = d > a_width ? d : a_width;
   const uint64_t src = l.max_source_length;
   const uint64_t beam = l.max_beam < 1 ? 1 : l.max_beam;
   const uint64_t positions = l.max_target_length;  // one per decoding step (the step's input token)
   const uint64_t rows = src > beam ? src : beam;  // rows of activations: source tokens or beams
-  const uint64_t wide_cols = max3(3 * d, c.ffn_in_rows(), 2 * d);
-  const uint64_t quant_cols = d > c.ffn_dim ? d : c.ffn_dim;
+  // Audio encoders also hold conv1's [2 max_source][d] output in wide.
+  const bool audio = c.encoder_input == EncoderInput::kAudio;
+  const uint64_t wide_cols = max3(3 * a_width, c.ffn_in_rows(), audio ? 2 * d : 2 * a_width);
+  const uint64_t quant_cols = max3(d, a_width, c.ffn_dim);  // linear inputs: d, the attention output, the FFN's
   // Attention probabilities: one row per query of a call (up to `beam`
   // queries over the source, or one over the self-attention positions).
   const uint64_t query_rows = encoder_query_group(c, l);  // >= beam
@@ -159,11 +164,10 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   const uint64_t layers = c.decoder_layers;
   const uint64_t kv_rows = layers * 2 * src;  // cached K and V rows of the static cache
   const uint64_t self_rows = layers * 2 * beam * positions;  // and of the self-attention cache
-  const uint64_t self_row_bytes = d * kv_element_bytes(l.self_kv_cache);
+  const uint64_t self_row_bytes = a_width * kv_element_bytes(l.self_kv_cache);
   const uint64_t self_scale_bytes = kv_scale_bytes(l.self_kv_cache, c.num_heads);
   const uint64_t align_src = l.alignment ? src : 0;
   // Whisper's stem: 2 x max_source log-mel frames in, a stride-2 conv to max_source.
-  const bool audio = c.encoder_input == EncoderInput::kAudio;
   const uint64_t chunk1 = audio ? (2 * src < kAudioChunkFrames ? 2 * src : kAudioChunkFrames) : 0;  // conv1 rows
   const uint64_t chunk2 = audio ? (src < kAudioChunkFrames ? src : kAudioChunkFrames) : 0;          // conv2 rows
   const uint64_t conv_columns = chunk1 * 3 * c.n_mels > chunk2 * 3 * d ? chunk1 * 3 * c.n_mels : chunk2 * 3 * d;
@@ -175,12 +179,12 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   p.x = a.take(rows * d * f);
   p.normed = a.take(rows * d * f);
   p.wide = a.take(rows * wide_cols * f);
-  p.context = a.take(rows * d * f);
-  p.query = a.take(beam * d * f);
+  p.context = a.take(rows * a_width * f);
+  p.query = a.take(beam * d_or_a * f);  // cross-attention queries, or one position row
   p.probs = a.take(probs_len * f);
   p.quantized = a.take(quant_bytes);
   p.quantized_scales = a.take(linear_rows * f);
-  p.cross_cache = a.take(kv_rows * d * kv_element_bytes(l.kv_cache));
+  p.cross_cache = a.take(kv_rows * a_width * kv_element_bytes(l.kv_cache));
   p.cross_scales = a.take(kv_rows * kv_scale_bytes(l.kv_cache, c.num_heads));
   p.self_cache = a.take(self_rows * self_row_bytes);
   p.self_scales = a.take(self_rows * self_scale_bytes);

@@ -117,13 +117,21 @@ struct ModelConfig {
   uint16_t n_mels = 0;             // kAudio: mel bins of the filter bank and the first conv
   uint32_t source_positions = 0;   // rows of the encoder's stored position table; 0 = max_positions
   uint32_t target_tokenizer_bytes = 0;  // a separate u8 "target_tokenizer" blob (OPUS-MT); 0 = none
+  // Values per attention head; 0 = d_model / num_heads. T5 v1.1, flan-T5 and
+  // mT5 attend in num_heads x head_size values that need not be d_model
+  // (flan-t5-small: 6 x 64 = 384 beside d_model 512): the projections then
+  // map d_model to that attention width and back (attention_width()).
+  uint32_t head_size = 0;
   // Not config bytes: open_model copies them from the source tokenizer blob's
   // header, so the arena planner can size encode_text's scratch (firmware
   // with a constexpr config sets them as xattn inspect prints them).
   uint8_t source_tokenizer_model = 0;       // a TokenizerModel value; 0 = no tokenizer
   uint32_t source_tokenizer_expansion = 0;  // its normalizer's bound on bytes out per byte in
 
-  constexpr uint32_t head_dim() const { return num_heads ? d_model / num_heads : 0; }
+  constexpr uint32_t head_dim() const { return head_size ? head_size : num_heads ? d_model / num_heads : 0; }
+  // Values of one token's queries, keys, values or attention output: every
+  // head side by side (d_model unless head_size says otherwise).
+  constexpr uint32_t attention_width() const { return head_size ? num_heads * head_size : d_model; }
   constexpr bool has_final_norm(bool decoder) const {
     return (stack_flags & kExplicitFinalNorms) ? (stack_flags & (decoder ? kDecoderFinalNorm : kEncoderFinalNorm)) != 0
                                                : norm == NormPlacement::kPreNorm;

@@ -23,7 +23,8 @@ namespace xattn {
 //   scope    layer rows only: kEveryLayer (encoder and decoder layers) or
 //            kDecoderLayer (decoder layers only)
 //   rows, cols  the shape in config units: kOne, kD / k2D / k3D (d_model
-//            times 1, 2, 3), kF (ffn_dim), kFin (ffn_in_rows: F, 2F gated),
+//            times 1, 2, 3), kA / k2A / k3A (attention_width() times 1, 2,
+//            3: d_model unless the config sets a head size), kF (ffn_dim), kFin (ffn_in_rows: F, 2F gated),
 //            kVs / kVt (source / target vocabulary), kPe / kPt (encoder /
 //            decoder position rows), kBuckets, kHeads, kMels, kMels3 (3 n_mels),
 //            kFftBins (201), kTokenizerBytes, kTargetTokenizerBytes
@@ -74,9 +75,9 @@ namespace xattn {
 #define XATTN_LAYER_TENSORS(X)                                                                                           \
   X(kSelfNormGamma, 1, "self_attention/layer_norm/gamma", kEveryLayer, kD, kOne, kVector, always, self_norm.gamma)        \
   X(kSelfNormBeta, 2, "self_attention/layer_norm/beta", kEveryLayer, kD, kOne, kVector, norm_beta, self_norm.beta)       \
-  X(kSelfQkvWeight, 3, "self_attention/linear_0/weight", kEveryLayer, k3D, kD, kLinear, always, self_qkv.weight)         \
-  X(kSelfQkvBias, 4, "self_attention/linear_0/bias", kEveryLayer, k3D, kOne, kVector, linear_biases, self_qkv.bias)      \
-  X(kSelfOutWeight, 5, "self_attention/linear_1/weight", kEveryLayer, kD, kD, kLinear, always, self_out.weight)          \
+  X(kSelfQkvWeight, 3, "self_attention/linear_0/weight", kEveryLayer, k3A, kD, kLinear, always, self_qkv.weight)         \
+  X(kSelfQkvBias, 4, "self_attention/linear_0/bias", kEveryLayer, k3A, kOne, kVector, linear_biases, self_qkv.bias)      \
+  X(kSelfOutWeight, 5, "self_attention/linear_1/weight", kEveryLayer, kD, kA, kLinear, always, self_out.weight)          \
   X(kSelfOutBias, 6, "self_attention/linear_1/bias", kEveryLayer, kD, kOne, kVector, linear_biases, self_out.bias)       \
   X(kFfnNormGamma, 7, "ffn/layer_norm/gamma", kEveryLayer, kD, kOne, kVector, always, ffn_norm.gamma)                    \
   X(kFfnNormBeta, 8, "ffn/layer_norm/beta", kEveryLayer, kD, kOne, kVector, norm_beta, ffn_norm.beta)                    \
@@ -86,11 +87,11 @@ namespace xattn {
   X(kFfnOutBias, 12, "ffn/linear_1/bias", kEveryLayer, kD, kOne, kVector, linear_biases, ffn_out.bias)                   \
   X(kCrossNormGamma, 13, "attention/layer_norm/gamma", kDecoderLayer, kD, kOne, kVector, always, cross_norm.gamma)       \
   X(kCrossNormBeta, 14, "attention/layer_norm/beta", kDecoderLayer, kD, kOne, kVector, norm_beta, cross_norm.beta)       \
-  X(kCrossQWeight, 15, "attention/linear_0/weight", kDecoderLayer, kD, kD, kLinear, always, cross_q.weight)              \
-  X(kCrossQBias, 16, "attention/linear_0/bias", kDecoderLayer, kD, kOne, kVector, linear_biases, cross_q.bias)           \
-  X(kCrossKvWeight, 17, "attention/linear_1/weight", kDecoderLayer, k2D, kD, kLinear, always, cross_kv.weight)           \
-  X(kCrossKvBias, 18, "attention/linear_1/bias", kDecoderLayer, k2D, kOne, kVector, linear_biases, cross_kv.bias)        \
-  X(kCrossOutWeight, 19, "attention/linear_2/weight", kDecoderLayer, kD, kD, kLinear, always, cross_out.weight)          \
+  X(kCrossQWeight, 15, "attention/linear_0/weight", kDecoderLayer, kA, kD, kLinear, always, cross_q.weight)              \
+  X(kCrossQBias, 16, "attention/linear_0/bias", kDecoderLayer, kA, kOne, kVector, linear_biases, cross_q.bias)           \
+  X(kCrossKvWeight, 17, "attention/linear_1/weight", kDecoderLayer, k2A, kD, kLinear, always, cross_kv.weight)           \
+  X(kCrossKvBias, 18, "attention/linear_1/bias", kDecoderLayer, k2A, kOne, kVector, linear_biases, cross_kv.bias)        \
+  X(kCrossOutWeight, 19, "attention/linear_2/weight", kDecoderLayer, kD, kA, kLinear, always, cross_out.weight)          \
   X(kCrossOutBias, 20, "attention/linear_2/bias", kDecoderLayer, kD, kOne, kVector, linear_biases, cross_out.bias)
 
 enum class Section : uint8_t { kGlobal = 0, kEncoderLayer = 1, kDecoderLayer = 2 };

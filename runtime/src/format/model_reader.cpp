@@ -128,9 +128,16 @@ Status validate_config(const ModelConfig& c) {
     return bad("config: layer counts must be 1..").add(static_cast<uint64_t>(kMaxLayers));
   }
   if (c.d_model == 0 || c.d_model > kMaxDModel || c.num_heads == 0 || c.num_heads > kMaxHeads ||
-      c.d_model % c.num_heads != 0) {
+      (c.head_size == 0 && c.d_model % c.num_heads != 0)) {
     return bad("config: d_model ").add(static_cast<uint64_t>(c.d_model)).add(" and heads ")
         .add(static_cast<uint64_t>(c.num_heads)).add(" are out of range or do not divide");
+  }
+  // An explicit head size: the attention width it makes (in 64 bits, so a
+  // hostile head size cannot wrap) is bounded as d_model is.
+  if (c.head_size != 0 && static_cast<uint64_t>(c.num_heads) * c.head_size > kMaxDModel) {
+    return bad("config: ").add(static_cast<uint64_t>(c.num_heads)).add(" heads of ")
+        .add(static_cast<uint64_t>(c.head_size)).add(" values exceed the attention width limit ")
+        .add(static_cast<uint64_t>(kMaxDModel));
   }
   // The sinusoidal table pairs channels (sin, cos) and divides by d/2 - 1.
   if (c.position == PositionEncoding::kSinusoidal && (c.d_model % 2 != 0 || c.d_model < 4)) {
@@ -190,6 +197,7 @@ Status read_config(const uint8_t* b, ModelConfig* c) {
   c->n_mels = format::load_u16(b + k::kNMels);
   c->source_positions = load_u32(b + k::kSourcePositions);
   c->target_tokenizer_bytes = load_u32(b + k::kTargetTokenizerBytes);
+  c->head_size = load_u32(b + k::kHeadSize);
   if (format::load_u16(b + k::kNMels + 2) != 0) return bad("config: reserved bytes are not zero");
   for (uint32_t i = k::kReservedFrom; i < k::kSize; ++i) {
     if (b[i] != 0) return bad("config: reserved bytes are not zero");

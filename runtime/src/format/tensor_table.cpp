@@ -15,6 +15,9 @@ constexpr Extent kOne{1, Dim::kOne};
 constexpr Extent kD{1, Dim::kDModel};
 constexpr Extent k2D{2, Dim::kDModel};
 constexpr Extent k3D{3, Dim::kDModel};
+constexpr Extent kA{1, Dim::kAttention};
+constexpr Extent k2A{2, Dim::kAttention};
+constexpr Extent k3A{3, Dim::kAttention};
 constexpr Extent kF{1, Dim::kFfn};
 constexpr Extent kFin{1, Dim::kFfnIn};
 constexpr Extent kVs{1, Dim::kSourceVocab};
@@ -33,6 +36,7 @@ uint32_t extent(const ModelConfig& c, Extent e) {
   switch (e.dim) {
     case Dim::kOne: return e.times;
     case Dim::kDModel: return e.times * c.d_model;
+    case Dim::kAttention: return e.times * c.attention_width();
     case Dim::kFfn: return e.times * c.ffn_dim;
     case Dim::kFfnIn: return e.times * c.ffn_in_rows();
     case Dim::kSourceVocab: return e.times * c.source_vocab_size;

@@ -18,7 +18,7 @@ enum class TensorKind : uint8_t { kVector, kTable, kEmbedding, kLinear, kBytes }
 
 // A shape rule for one dimension: `times` x a config dimension.
 enum class Dim : uint8_t {
-  kOne, kDModel, kFfn, kFfnIn, kSourceVocab, kTargetVocab, kEncoderPositions, kDecoderPositions,
+  kOne, kDModel, kAttention, kFfn, kFfnIn, kSourceVocab, kTargetVocab, kEncoderPositions, kDecoderPositions,
   kBuckets, kHeads, kMels, kTokenizerBytes, kTargetTokenizerBytes
 };
 struct Extent {

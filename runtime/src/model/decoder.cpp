@@ -10,26 +10,26 @@
 namespace xattn {
 namespace {
 
-// Stores x (d_model floats) as position `step` of beam b's K or V rows of
+// Stores x (attention_width() floats) as position `step` of beam b's K or V rows of
 // the self-attention cache, at the cache's precision (so the step attends
 // over its own row as later steps will read it), and points `rows` at them.
 void store_self_row(const Workspace& w, const float* x, size_t l, size_t kv, size_t b, size_t step,
                     kernels::KvRows* rows) {
   const ModelConfig& c = w.model->config;
   const KvPrecision precision = w.limits.self_kv_cache;
-  const size_t row_bytes = c.d_model * kv_element_bytes(precision);
+  const size_t row_bytes = c.attention_width() * kv_element_bytes(precision);
   uint8_t* data = w.self(l, kv, b);
   if (precision == KvPrecision::kFloat32) {
     // What store_kv does for float32, without a kernel call per row: those
     // calls (with their layout arithmetic) cost 1-3% of aren's decoder step.
     std::memcpy(data + step * row_bytes, x, row_bytes);
   } else {
-    w.kernels->store_kv(x, 1, c.d_model, c.num_heads, c.head_dim(), precision, data + step * row_bytes,
+    w.kernels->store_kv(x, 1, c.attention_width(), c.num_heads, c.head_dim(), precision, data + step * row_bytes,
                         w.self_scale_rows(l, kv, b, step));
   }
   rows->data = data;
   rows->scales = w.self_scale_rows(l, kv, b);
-  rows->stride = c.d_model;
+  rows->stride = c.attention_width();
   rows->precision = precision;
 }
 
@@ -37,17 +37,17 @@ void store_self_row(const Workspace& w, const float* x, size_t l, size_t kv, siz
 void self_attention(Workspace& w, const DecoderLayerView& layer, size_t l, const float* in, size_t beams,
                     size_t step, float* out) {
   const ModelConfig& c = w.model->config;
-  const size_t d = c.d_model;
+  const size_t aw = c.attention_width();
   w.linear(layer.self_qkv, in, beams, w.wide);
   kernels::Attention a = w.attention;
   a.nq = 1;
   a.len = step + 1;
   for (size_t b = 0; b < beams; ++b) {
-    const float* row = w.wide + b * 3 * d;  // q, k, v side by side
-    store_self_row(w, row + d, l, 0, b, step, &a.k);
-    store_self_row(w, row + 2 * d, l, 1, b, step, &a.v);
+    const float* row = w.wide + b * 3 * aw;  // q, k, v side by side
+    store_self_row(w, row + aw, l, 0, b, step, &a.k);
+    store_self_row(w, row + 2 * aw, l, 1, b, step, &a.v);
     a.q = row;
-    a.out = w.context + b * d;
+    a.out = w.context + b * aw;
     if (w.decoder_bias != nullptr) {
       // Key j at distance step - j reads row h at positions - 1 - step + j.
       kernels::ScoreBias bias;
@@ -70,7 +70,7 @@ void cross_attention(Workspace& w, const DecoderLayerView& layer, size_t l, cons
   kernels::Attention a = w.attention;
   a.out = w.context;
   a.q = w.query;
-  a.q_stride = c.d_model;
+  a.q_stride = c.attention_width();
   a.nq = beams;
   a.k = w.cross_rows(l, 0);
   a.v = w.cross_rows(l, 1);
@@ -138,7 +138,7 @@ void reorder_self_cache(Workspace& w, const uint32_t* parents, size_t beams, siz
   const ModelConfig& c = w.model->config;
   const KvPrecision precision = w.limits.self_kv_cache;
   const size_t rows = step + 1;  // only the positions written so far
-  const size_t value_bytes = rows * c.d_model * kv_element_bytes(precision);
+  const size_t value_bytes = rows * c.attention_width() * kv_element_bytes(precision);
   const size_t scale_bytes = rows * kv_scale_bytes(precision, c.num_heads);  // int8 scales move with their rows
   for (size_t l = 0; l < c.decoder_layers; ++l) {
     for (size_t kv = 0; kv < 2; ++kv) {

@@ -23,14 +23,14 @@ struct QuerySplit {
 void query_task(void* context, uint32_t t, uint32_t thread) {
   const QuerySplit& q = *static_cast<const QuerySplit*>(context);
   const Workspace& w = *q.w;
-  const size_t d = w.model->config.d_model;
+  const size_t aw = w.model->config.attention_width();
   kernels::Attention a = q.a;
   if (q.own_probs) a.probs = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(w.task_probs) + thread * w.task_probs_slot);
   const size_t end = (t + 1) * q.chunk < q.s ? (t + 1) * q.chunk : q.s;
   for (size_t i = t * q.chunk; i < end; i += w.query_group) {
-    a.q = w.wide + i * 3 * d;
+    a.q = w.wide + i * 3 * aw;
     a.nq = end - i < w.query_group ? end - i : w.query_group;
-    a.out = w.context + i * d;
+    a.out = w.context + i * aw;
     if (w.encoder_bias != nullptr) {
       // Query i + b, key j reads row h at (j - i - b) + max_source - 1.
       kernels::ScoreBias bias;
@@ -44,24 +44,24 @@ void query_task(void* context, uint32_t t, uint32_t thread) {
   }
 }
 
-// Self-attention reads K and V in place from the fused [S x 3d] projection
-// (rows 3d apart); queries go to the kernel in groups of up to query_group rows,
+// Self-attention reads K and V in place from the fused [S x 3A] projection
+// (A = attention_width(); rows 3A apart); queries go to the kernel in groups of up to query_group rows,
 // the probability rows the arena holds. Groups are split over threads when
 // the call is large enough (the same bounds as a linear layer's split).
 void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const float* in, size_t s,
                             float* out) {
-  const size_t d = w.model->config.d_model;
+  const size_t aw = w.model->config.attention_width();
   w.linear(layer.self_qkv, in, s, w.wide);
   QuerySplit q{&w, w.attention, s, 0, false};
-  q.a.q_stride = 3 * d;
-  q.a.k.data = w.wide + d;
-  q.a.k.stride = 3 * d;
-  q.a.v.data = w.wide + 2 * d;
-  q.a.v.stride = 3 * d;
+  q.a.q_stride = 3 * aw;
+  q.a.k.data = w.wide + aw;
+  q.a.k.stride = 3 * aw;
+  q.a.v.data = w.wide + 2 * aw;
+  q.a.v.stride = 3 * aw;
   q.a.len = s;
   const size_t groups = (s + w.query_group - 1) / w.query_group;
   const LinearContext& lc = w.linear_context;
-  const size_t work = 2 * s * s * d;  // scores and weighted sum
+  const size_t work = 2 * s * s * aw;  // scores and weighted sum
   size_t tasks = lc.tasks > 1 && work / lc.min_task_work >= 2 ? work / lc.min_piece_work : 1;
   if (tasks > size_t{kTasksPerThread} * lc.tasks) tasks = size_t{kTasksPerThread} * lc.tasks;
   if (tasks > groups) tasks = groups;
@@ -77,11 +77,11 @@ void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const f
 // output, stored at the session's KV precision.
 void fill_cross_cache(Workspace& w, const float* memory, size_t s) {
   const ModelConfig& c = w.model->config;
-  const size_t d = c.d_model;
+  const size_t aw = c.attention_width();
   for (size_t l = 0; l < c.decoder_layers; ++l) {
     w.linear(w.model->decoder[l].cross_kv, memory, s, w.wide);
     for (size_t kv = 0; kv < 2; ++kv) {
-      w.kernels->store_kv(w.wide + kv * d, s, 2 * d, c.num_heads, c.head_dim(), w.limits.kv_cache, w.cross(l, kv),
+      w.kernels->store_kv(w.wide + kv * aw, s, 2 * aw, c.num_heads, c.head_dim(), w.limits.kv_cache, w.cross(l, kv),
                     w.cross_scale_rows(l, kv));
     }
   }

@@ -16,7 +16,7 @@ void Workspace::init(const ModelView& m, const kernels::KernelTable& table, cons
   positions = l.max_target_length;
   max_beam = l.max_beam < 1 ? 1 : l.max_beam;
   query_group = encoder_query_group(c, l);
-  self_beam_bytes = positions * c.d_model * kv_element_bytes(l.self_kv_cache);
+  self_beam_bytes = positions * c.attention_width() * kv_element_bytes(l.self_kv_cache);
   auto f = [arena](const ArenaRegion& r) { return reinterpret_cast<float*>(arena + r.offset); };
   auto u = [arena](const ArenaRegion& r) { return reinterpret_cast<uint32_t*>(arena + r.offset); };
   x = f(p.x);
@@ -74,15 +74,15 @@ void Workspace::init(const ModelView& m, const kernels::KernelTable& table, cons
                        encoder_bias, decoder_bias);
   }
   attention.probs = probs;
-  attention.out_stride = c.d_model;
+  attention.out_stride = c.attention_width();
   encoder_attention = kernels::select_attention(table, KvPrecision::kFloat32, attention.dh);
   self_attention = kernels::select_attention(table, l.self_kv_cache, attention.dh);
   cross_attention = kernels::select_attention(table, l.kv_cache, attention.dh);
 }
 
 uint8_t* Workspace::cross(size_t layer, size_t kv) const {
-  const size_t d = model->config.d_model, s = limits.max_source_length;
-  return cross_cache + (layer * 2 + kv) * s * d * kv_element_bytes(limits.kv_cache);
+  const size_t a = model->config.attention_width(), s = limits.max_source_length;
+  return cross_cache + (layer * 2 + kv) * s * a * kv_element_bytes(limits.kv_cache);
 }
 
 float* Workspace::cross_scale_rows(size_t layer, size_t kv) const {
@@ -93,7 +93,7 @@ kernels::KvRows Workspace::cross_rows(size_t layer, size_t kv) const {
   kernels::KvRows r;
   r.data = cross(layer, kv);
   r.scales = cross_scale_rows(layer, kv);
-  r.stride = model->config.d_model;
+  r.stride = model->config.attention_width();
   r.precision = limits.kv_cache;
   return r;
 }

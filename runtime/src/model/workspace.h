@@ -99,11 +99,11 @@ struct Workspace {
     xattn::linear(linear_context, layer, in, rows, out);
   }
 
-  // Cross-attention K (kv = 0) or V (kv = 1) of a decoder layer: source rows of d_model.
+  // Cross-attention K (kv = 0) or V (kv = 1) of a decoder layer: source rows of attention_width().
   uint8_t* cross(size_t layer, size_t kv) const;
   float* cross_scale_rows(size_t layer, size_t kv) const;  // [source position][head], int8 only
   kernels::KvRows cross_rows(size_t layer, size_t kv) const;
-  // Self-attention K or V rows of one beam: [positions x d_model].
+  // Self-attention K or V rows of one beam: [positions x attention_width()].
   uint8_t* self(size_t layer, size_t kv, size_t beam) const;
   // Scales of those rows from `position` on, [position][head]; null unless int8.
   float* self_scale_rows(size_t layer, size_t kv, size_t beam, size_t position = 0) const;
