@@ -82,6 +82,7 @@ void write_config(std::vector<uint8_t>& b, size_t at, const ModelConfig& c) {
   put_u8(b, at + cfg::kNMels + 1, static_cast<uint8_t>(c.n_mels >> 8));
   put_u32(b, at + cfg::kSourcePositions, c.source_positions);
   put_u32(b, at + cfg::kTargetTokenizerBytes, c.target_tokenizer_bytes);
+  put_u32(b, at + cfg::kWhisperIdsBytes, c.whisper_ids_bytes);
 }
 
 bool token_less(const std::string& a, const std::string& b) {

@@ -117,6 +117,7 @@ struct ModelConfig {
   uint16_t n_mels = 0;             // kAudio: mel bins of the filter bank and the first conv
   uint32_t source_positions = 0;   // rows of the encoder's stored position table; 0 = max_positions
   uint32_t target_tokenizer_bytes = 0;  // a separate u8 "target_tokenizer" blob (OPUS-MT); 0 = none
+  uint32_t whisper_ids_bytes = 0;  // a u8 "whisper_ids" blob (Whisper's suppress and language ids); 0 = none
   // Not config bytes: open_model copies them from the source tokenizer blob's
   // header, so the arena planner can size encode_text's scratch (firmware
   // with a constexpr config sets them as xattn inspect prints them).
