@@ -23,6 +23,7 @@
 #include "mapped_file.h"
 #include "mel_filters.h"
 #include "wav_reader.h"
+#include "whisper_segments.h"
 #include "xattn/arena.h"
 #include "xattn/audio.h"
 #include "xattn/model.h"
@@ -45,26 +46,8 @@ const char kUsage[] =
 
 constexpr size_t kSilenceSamples = 30 * kAudioSampleRate;  // transcribe.py pads 30 s of zeros
 constexpr double kSecondsPerFrame = 0.01;                   // hop 160 at 16 kHz
-constexpr double kTimePrecision = 0.02;                     // one timestamp token: two mel frames
 
 std::string status_line(const Status& s) { return s.message(); }
-
-// utils.py's format_timestamp: [hh:]mm:ss.mmm, milliseconds rounded.
-std::string format_timestamp(double seconds) {
-  long long ms = std::llround(seconds * 1000.0);
-  const long long hours = ms / 3600000;
-  ms -= hours * 3600000;
-  const long long minutes = ms / 60000;
-  ms -= minutes * 60000;
-  const long long secs = ms / 1000;
-  ms -= secs * 1000;
-  char text[96];
-  if (hours > 0)
-    std::snprintf(text, sizeof text, "%02lld:%02lld:%02lld.%03lld", hours, minutes, secs, ms);
-  else
-    std::snprintf(text, sizeof text, "%02lld:%02lld.%03lld", minutes, secs, ms);
-  return text;
-}
 
 class Transcriber {
  public:
@@ -167,40 +150,15 @@ std::string decode_text(const ModelView& model, const WhisperTokens& tokens, con
   return s ? "" : status_line(s);
 }
 
-// transcribe.py's segments of one window: split after each pair of
-// consecutive timestamps (and at a single timestamp ending); without a pair,
-// one segment from 0 to the last timestamp (or the window's end).
+// One line per segment: [start --> end] text (transcribe.py's verbose output).
 std::string timestamp_lines(const ModelView& model, const WhisperTokens& t, const uint32_t* ids, size_t n,
                             double window_seconds, std::string* out) {
-  auto is_ts = [&](size_t i) { return ids[i] >= t.timestamp_begin; };
-  auto seconds = [&](uint32_t id) { return (id - t.timestamp_begin) * kTimePrecision; };
-  std::vector<size_t> slices;
-  for (size_t i = 1; i < n; ++i)
-    if (is_ts(i - 1) && is_ts(i)) slices.push_back(i);
-  const bool single_ending = n >= 2 && !is_ts(n - 2) && is_ts(n - 1);
   std::string text;
-  if (!slices.empty()) {
-    if (single_ending) slices.push_back(n);
-    size_t last = 0;
-    for (size_t cut : slices) {
-      const std::string error = decode_text(model, t, ids + last, cut - last, &text);
-      if (!error.empty()) return error;
-      *out += "[" + format_timestamp(seconds(ids[last])) + " --> " + format_timestamp(seconds(ids[cut - 1])) + "] " +
-              text + "\n";
-      last = cut;
-    }
-    return "";
+  for (const WhisperSegment& segment : whisper_segments(t, ids, n, window_seconds)) {
+    const std::string error = decode_text(model, t, ids + segment.first, segment.last - segment.first, &text);
+    if (!error.empty()) return error;
+    *out += "[" + whisper_timestamp(segment.start) + " --> " + whisper_timestamp(segment.end) + "] " + text + "\n";
   }
-  double end = window_seconds;
-  for (size_t i = n; i-- > 0;) {
-    if (is_ts(i)) {
-      if (ids[i] != t.timestamp_begin) end = seconds(ids[i]);
-      break;
-    }
-  }
-  const std::string error = decode_text(model, t, ids, n, &text);
-  if (!error.empty()) return error;
-  *out += "[" + format_timestamp(0.0) + " --> " + format_timestamp(end) + "] " + text + "\n";
   return "";
 }
 
