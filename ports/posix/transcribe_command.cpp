@@ -7,8 +7,6 @@
 // transcribe prints them. Only the first window (30 s for Whisper's 1500
 // encoder positions, --audio-ctx shortens it) is transcribed: longer audio
 // gets a note on stderr.
-#include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -21,7 +19,6 @@
 #include "commands.h"
 #include "file_safety.h"
 #include "mapped_file.h"
-#include "mel_filters.h"
 #include "wav_reader.h"
 #include "whisper_segments.h"
 #include "xattn/arena.h"

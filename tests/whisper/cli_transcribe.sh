@@ -93,6 +93,16 @@ PY
     [ -s "$out/wav" ] && cmp -s "$out/wav" "$out/feat" || fail "WAV and its xattn mel features differ ($opts)"
   done
   echo "ok: a WAV transcribes as the features xattn mel writes for it"
+  # Longer than the window (2 x the encoder positions in frames): the first window, and a note.
+  "$python" -c "
+import wave
+with wave.open('$out/long.wav', 'wb') as w:
+    w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000); w.writeframes(b'\\1\\0' * 16000 * 40)" || fail "long WAV"
+  $emu "$xattn" transcribe --model "$out/w.xattn" --language en --ids "$out/long.wav" > "$out/long" 2> "$out/long.err" ||
+    fail "long WAV: $(cat "$out/long.err")"
+  grep -q "only the first .* s are transcribed" "$out/long.err" || fail "no note for a long WAV: $(cat "$out/long.err")"
+  [ "$(wc -l < "$out/long")" -eq 1 ] || fail "long WAV: not one line"
+  echo "ok: $(cat "$out/long.err")"
 else
   echo "note: no python3, WAV case skipped"
 fi
