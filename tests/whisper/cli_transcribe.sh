@@ -5,8 +5,10 @@
 # CTranslate2's fp32-greedy, fp32-beam4 and fp32-greedy-timestamps ids
 # (a line may differ only where the greedy decision margin is below 1e-3);
 # --language auto equal to the detected language given explicitly; a WAV
-# equal to the log-mel `xattn mel --pad` writes for it; and the errors:
-# each one line and a non-zero exit.
+# equal to the log-mel `xattn mel --pad` writes for it; text and timestamp
+# segments on a copy of the model with a small SentencePiece tokenizer
+# (make_spm_whisper.py) against its ids; and the errors: each one line and a
+# non-zero exit.
 # usage: cli_transcribe.sh XATTN DATA_DIR TEXT_MODEL [EMULATOR...]
 # Prints XATTN-SKIP (ctest: skipped) when the Whisper data is absent.
 set -u
@@ -105,6 +107,65 @@ with wave.open('$out/long.wav', 'wb') as w:
   echo "ok: $(cat "$out/long.err")"
 else
   echo "note: no python3, WAV case skipped"
+fi
+
+# Text output: a copy of the model whose text tokens are a small
+# SentencePiece model's pieces (make_spm_whisper.py), converted with it as
+# the tokenizer. Each line must be the pieces of the --ids line (id i reads
+# w{i-3}); with --timestamps, transcribe.py's segments of the ids (cut after
+# each pair of consecutive timestamps and at a single timestamp ending; a
+# tail with text after the last pair runs to the window's end) as
+# [mm:ss.mmm --> mm:ss.mmm] text, written here independently of the C++.
+if [ -n "$python" ]; then
+  "$python" "$(dirname "$0")/make_spm_whisper.py" "$data/model-f32" "$out/spm" || fail "making the SentencePiece Whisper"
+  $emu "$xattn" convert ct2 "$out/spm" -o "$out/ws.xattn" --weights f32 --tokenizer "$out/spm/words.model" >/dev/null ||
+    fail "convert with a tokenizer"
+  for opts in "" "--timestamps"; do
+    # shellcheck disable=SC2086
+    $emu "$xattn" transcribe --model "$out/ws.xattn" --max-new-tokens 40 --frames "$frames" --language en $opts \
+      $features > "$out/text" || fail "text $opts"
+    # shellcheck disable=SC2086
+    $emu "$xattn" transcribe --model "$out/ws.xattn" --max-new-tokens 40 --frames "$frames" --language en $opts \
+      --ids $features > "$out/text-ids" || fail "text ids $opts"
+    "$python" - "$out" "$frames" "$opts" <<'PY' || fail "text output $opts"
+import json, sys
+out, frames, timestamps = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "--timestamps"
+vocab = json.load(open(out + "/spm/vocabulary.json"))
+eot, ts_begin = vocab.index("<|endoftext|>"), vocab.index("<|0.00|>")
+def text(ids):
+    return " ".join("w%d" % (i - 3) for i in ids if 3 <= i < eot)
+def stamp(seconds):  # utils.py format_timestamp
+    ms = round(seconds * 1000.0)
+    h, ms = divmod(ms, 3600000); m, ms = divmod(ms, 60000); s, ms = divmod(ms, 1000)
+    return ("%02d:" % h if h else "") + "%02d:%02d.%03d" % (m, s, ms)
+want = []
+for line in open(out + "/text-ids"):
+    ids = [int(x) for x in line.split()]
+    if any(i < 3 for i in ids): sys.exit("an id without a word piece: the check would need SentencePiece's rules")
+    if not timestamps:
+        want.append(text(ids)); continue
+    ts = [i >= ts_begin for i in ids]
+    t = lambda i: (ids[i] - ts_begin) * 0.02
+    cuts = [i + 1 for i in range(len(ids) - 1) if ts[i] and ts[i + 1]]
+    if cuts:
+        if ts[-2:] == [False, True]: cuts.append(len(ids))
+        last = 0
+        for c in cuts:
+            want.append("[%s --> %s] %s" % (stamp(t(last)), stamp(t(c - 1)), text(ids[last:c]))); last = c
+        if any(i < eot for i in ids[last:]):
+            want.append("[%s --> %s] %s" % (stamp(t(last - 1)), stamp(frames * 0.01), text(ids[last:])))
+    else:
+        stamps = [i for i in range(len(ids)) if ts[i]]
+        end = t(stamps[-1]) if stamps and ids[stamps[-1]] != ts_begin else frames * 0.01
+        want.append("[%s --> %s] %s" % (stamp(0.0), stamp(end), text(ids)))
+got = open(out + "/text").read().split("\n")[:-1]
+if got != want:
+    for i, (g, w) in enumerate(zip(got, want)):
+        if g != w: sys.exit("line %d: %r, expected %r" % (i, g, w))
+    sys.exit("%d lines, expected %d" % (len(got), len(want)))
+print("ok: %d text lines%s as the ids say" % (len(got), " (timestamp segments)" if timestamps else ""))
+PY
+  done
 fi
 
 # Errors: one line on stderr, non-zero exit.
