@@ -6,10 +6,13 @@
 // decoding.py's detect_language does — here checked against the argmax and
 // softmax over the language tokens (found by name in vocabulary.json) of the
 // first step's logits taken through Session::forced_logits — and then
-// decodes exactly what the detected language gives when passed explicitly.
+// decodes exactly what the detected language gives when passed explicitly;
+// and, since every shared input detects <|en|>, on a copy whose <|de|> row
+// is made to win, that <|de|> is detected and decoded with.
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -167,4 +170,98 @@ TEST_CASE("whisper language detection in decoding: argmax of the first step, the
   Result r;
   WhisperDecodeInfo info;
   CHECK(decoder.generate(session, wrong, &r, &info).code() == StatusCode::kInvalidArgument);
+}
+
+// The shared inputs all detect <|en|> (the first language token), so a
+// detection stuck on the first language would pass the case above: here the
+// tied embedding row of <|de|> becomes 2 x the row of the token with the
+// largest first-step logit of mel input 0, so <|de|> must win detection, and
+// the transcript must be the one --language de gives.
+TEST_CASE("whisper language detection: a model that favours <|de|> detects it and decodes with it") {
+  if (!test::have_whisper()) return;
+  const test::WhisperData data = test::whisper_data();
+  convert::ImportResult imported;
+  std::string error =
+      convert::import_ct2_directory(test::whisper_dir() + "/model-f32", convert::WeightType::kFloat32, &imported);
+  REQUIRE_MESSAGE(error.empty(), error);
+  const std::vector<float> mel = test::whisper_mel(0);
+  const uint32_t sot = data.token("<|startoftranscript|>"), de = data.token("<|de|>");
+  const uint32_t vocab = static_cast<uint32_t>(data.vocabulary.size());
+
+  Limits limits;
+  limits.max_source_length = (data.frames - 1) / 2 + 1;
+  limits.max_target_length = 48;
+  limits.max_beam = 1;
+  limits.alignment = false;
+  struct Opened {
+    std::unique_ptr<AlignedBytes> bytes;
+    std::unique_ptr<ModelView> view = new_view();
+    std::vector<uint8_t> storage;
+    Session session;
+  };
+  const auto open = [&](const convert::XattnModelContents& contents, Opened* o) {
+    Bytes file;
+    const std::string e = convert::write_xattn_model(contents, &file);
+    REQUIRE_MESSAGE(e.empty(), e);
+    o->bytes.reset(new AlignedBytes(file.data(), file.size()));
+    REQUIRE(open_model(o->bytes->data(), o->bytes->size(), o->view.get()).is_ok());
+    o->storage.assign(arena_bytes(o->view->config, limits) + kArenaAlignment, 0);
+    void* arena = o->storage.data() + (kArenaAlignment - reinterpret_cast<uintptr_t>(o->storage.data()) % kArenaAlignment);
+    REQUIRE(o->session.init(*o->view, limits, arena, o->storage.size() - kArenaAlignment).is_ok());
+    REQUIRE(o->session.encode_features(mel.data(), data.n_mels, data.frames).is_ok());
+  };
+
+  std::vector<float> logits(vocab);
+  uint32_t top = 0;
+  {
+    Opened original;
+    open(imported.model, &original);
+    REQUIRE(original.session.forced_logits(&sot, 1, logits.data()).is_ok());
+    for (uint32_t v = 1; v < vocab; ++v)
+      if (logits[v] > logits[top]) top = v;
+    REQUIRE(logits[top] > 0.0f);
+  }
+  size_t changed = 0;
+  const uint32_t tied[] = {global_id(GlobalRole::kTargetEmbedding), global_id(GlobalRole::kOutputWeight)};
+  for (convert::HostTensor& t : imported.model.tensors) {
+    if (t.id != tied[0] && t.id != tied[1]) continue;
+    REQUIRE(t.values.size() == size_t{vocab} * t.cols);
+    for (uint32_t c = 0; c < t.cols; ++c) t.values[size_t{de} * t.cols + c] = 2.0f * t.values[size_t{top} * t.cols + c];
+    ++changed;
+  }
+  REQUIRE(changed == 2);
+
+  Opened favoured;
+  open(imported.model, &favoured);
+  REQUIRE(favoured.session.forced_logits(&sot, 1, logits.data()).is_ok());
+  const std::vector<uint32_t> languages = test::whisper_config_ids("lang_ids");
+  double sum = 0.0;
+  for (uint32_t id : languages) sum += std::exp(double(logits[id]) - logits[de]);
+  for (uint32_t id : languages) REQUIRE(logits[id] <= logits[de]);
+
+  WhisperDecoder decoder;
+  REQUIRE(decoder.init(*favoured.view).is_ok());
+  WhisperDecodeOptions options;
+  options.max_new_tokens = 40;
+  Result detected;
+  WhisperDecodeInfo info;
+  REQUIRE(decoder.generate(favoured.session, options, &detected, &info).is_ok());
+  CHECK(info.detected);
+  CHECK(info.language.token == de);
+  CHECK(info.language.index == 1);
+  CHECK(std::fabs(info.language.probability - 1.0 / sum) <= 1e-6);
+  const TokenText code = whisper_language_code(*favoured.view, decoder.tokens(), info.language.token);
+  CHECK(std::string(code.data, code.size) == "de");
+  const Hypothesis& h = detected.hypotheses[0];
+  REQUIRE(h.length > info.prompt_length);
+  CHECK(h.tokens[0] == de);
+  const std::vector<uint32_t> with_detection(h.tokens, h.tokens + h.length);
+
+  options.language_token = de;
+  Result given;
+  REQUIRE(decoder.generate(favoured.session, options, &given, &info).is_ok());
+  CHECK_FALSE(info.detected);
+  CHECK(std::vector<uint32_t>(given.hypotheses[0].tokens, given.hypotheses[0].tokens + given.hypotheses[0].length) ==
+        with_detection);
+  CHECK(given.hypotheses[0].score == detected.hypotheses[0].score);
 }
