@@ -1,7 +1,8 @@
 // The C API on an audio model: xattn_encode_features and the Whisper
 // generate options (suppress_at_start, length counting) reproduce
-// CTranslate2's first fp32-greedy line on the shared random Whisper, and a
-// token encode on that model is refused with its reason.
+// CTranslate2's first fp32-greedy line on the shared random Whisper, as
+// does xattn_whisper_generate (the model's own lists; the language given or
+// detected), and a token encode on that model is refused with its reason.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -64,4 +65,28 @@ TEST_CASE("c api: a Whisper model encodes features and decodes as CTranslate2 do
   REQUIRE(std::getline(golden, line));
   CHECK(got == line.substr(0, line.find('\t')));
   CHECK(std::fabs(double(best.score) - std::stod(line.substr(line.rfind('\t') + 1))) <= 1e-4);
+
+  // xattn_whisper_generate: the same line from the model file's own lists,
+  // with the language given and detected.
+  xattn_whisper_options w = xattn_whisper_default_options();
+  w.max_new_tokens = 40;
+  for (const char* language : {"en", static_cast<const char*>(nullptr)}) {
+    CAPTURE(language ? language : "auto");
+    xattn_whisper_info info;
+    w.language = language;
+    REQUIRE_MESSAGE(xattn_whisper_generate(session, &w, &info) == XATTN_OK, std::string(xattn_session_message(session)));
+    CHECK(info.detected == (language == nullptr ? 1 : 0));
+    CHECK(std::string(info.language) == "en");  // every shared input detects en (test_whisper_language)
+    CHECK(info.language_token == data.token("<|en|>"));
+    REQUIRE(info.prompt_length == 3);
+    REQUIRE(xattn_get_hypothesis(session, 0, &best) == XATTN_OK);
+    std::string whisper_ids;
+    for (uint32_t i = 3; i < best.length; ++i) whisper_ids += (i > 3 ? " " : "") + std::to_string(best.tokens[i]);
+    CHECK(whisper_ids == got);
+  }
+  w.language = "xx";
+  xattn_whisper_info info;
+  CHECK(xattn_whisper_generate(session, &w, &info) == XATTN_INVALID_ARGUMENT);
+  CHECK(std::string(xattn_session_message(session)).find("language") != std::string::npos);
+  CHECK(xattn_hypothesis_count(session) == 0);
 }

@@ -191,7 +191,10 @@ TEST_CASE("model reader corruption: config out of range") {
   bad(b, set_u32(kCfg + cf::kTargetTokens + 0, 10), "config: target special token id 10 is outside the vocabulary of 10");
   bad(b, set_u32(kCfg + cf::kTargetTokens + 8, 0xffffffffu), "config: target special token id 4294967295");
   bad(b, set_u8(kCfg + cf::kReservedFrom, 1), "config: reserved bytes are not zero");
-  bad(b, set_u8(kCfg + cf::kSize - 1, 0x80), "config: reserved bytes are not zero");
+  bad(b, set_u8(kCfg + cf::kReservedTo - 1, 0x80), "config: reserved bytes are not zero");
+  // Bytes 124..127: the whisper ids size, only on an audio model and in range.
+  bad(b, set_u8(kCfg + cf::kSize - 1, 0x80), "config: whisper ids size must be 0, or 12..2^24 bytes");
+  bad(b, set_u32(kCfg + cf::kWhisperIdsBytes, 12), "config: whisper ids size must be 0, or 12..2^24 bytes");
   // Sinusoidal positions pair channels: an odd d_model (or 2) is not a valid model.
   bad(b, [](Bytes& x) { put_u32(x, kCfg + cf::kDModel, 15); put_u32(x, kCfg + cf::kNumHeads, 3); },
       "config: sinusoidal positions need an even d_model >= 4");

@@ -127,6 +127,17 @@ TEST_CASE("no allocation: a Whisper session's encode_features and generate (time
         REQUIRE(session.generate(options, &result));
         produced += result.hypotheses[0].length;
       }
+      // WhisperDecoder from the file's lists, language detected, timestamps on.
+      WhisperDecoder decoder;
+      REQUIRE(decoder.init(model));
+      WhisperDecodeOptions whisper;
+      whisper.timestamps = true;
+      whisper.max_new_tokens = 40;
+      Result result;
+      WhisperDecodeInfo info;
+      REQUIRE(decoder.generate(session, whisper, &result, &info));
+      CHECK(info.detected);
+      produced += result.hypotheses[0].length;
       allocations = window.count();
     }
     CHECK(produced > 0);

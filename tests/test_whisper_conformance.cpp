@@ -4,8 +4,8 @@
 // Whisper.generate does it: prompt <|startoftranscript|> <|en|>
 // <|transcribe|> <|notimestamps|> (the last three a forced prefix; without
 // <|notimestamps|> and with the timestamp rules for the timestamps golden),
-// config.json's suppress_ids at every step and suppress_ids_begin at the
-// first generated step, at most 40 generated tokens, score = log-probability
+// the model file's suppress_ids at every step and suppress_ids_begin at the
+// first generated step (config.json's, carried by the converter), at most 40 generated tokens, score = log-probability
 // sum / generated tokens (end token not counted). Every line has
 // CTranslate2's tokens unless its greedy decision margin is below 1e-3, and
 // identical lines have its score within 1e-4; int8 weights with int8
@@ -71,8 +71,13 @@ Agreement run(const char* model_dir, convert::WeightType weights, const char* go
   test::OpenWhisper model;
   test::open_whisper(model_dir, weights, &model);
   const test::WhisperData data = test::whisper_data();
-  const std::vector<uint32_t> suppress_ids = test::whisper_config_ids("suppress_ids");
-  const std::vector<uint32_t> suppress_begin = test::whisper_config_ids("suppress_ids_begin");
+  // The model's own lists (config.json's, carried by the converter: test_whisper_language checks them).
+  const IdList& ids = model.view->whisper.suppress;
+  const std::vector<uint32_t> suppress_ids(ids.ids, ids.ids + ids.count);
+  const IdList& begin = model.view->whisper.suppress_begin;
+  const std::vector<uint32_t> suppress_begin(begin.ids, begin.ids + begin.count);
+  REQUIRE(!suppress_ids.empty());
+  REQUIRE(!suppress_begin.empty());
   std::vector<TokenSpan> suppress;
   for (const uint32_t& id : suppress_ids) suppress.push_back(TokenSpan{&id, 1});
 

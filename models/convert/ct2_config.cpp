@@ -157,6 +157,20 @@ std::string read_ct2_options(const std::string& dir, Ct2Options* out) {
     if (member.first.compare(0, 13, "quantization_") == 0 && !member.second.is_null())
       return path + ": " + member.first + ": not supported by xattn (AWQ / low-bit quantization)";
   }
+  for (const auto& key_out : {std::make_pair("suppress_ids", &out->suppress_ids),
+                              std::make_pair("suppress_ids_begin", &out->suppress_ids_begin),
+                              std::make_pair("lang_ids", &out->lang_ids)}) {
+    const JsonValue* list = root.get(key_out.first);
+    if (list == nullptr || list->is_null()) continue;
+    if (list->kind != JsonValue::Kind::kArray) return path + ": " + key_out.first + " is not a list of token ids";
+    for (const JsonValue& v : list->array) {
+      if (v.kind != JsonValue::Kind::kNumber || !(v.number >= 0.0 && v.number < 4294967296.0) ||
+          v.number != static_cast<double>(static_cast<uint32_t>(v.number)))
+        return path + ": " + key_out.first + " holds something other than a token id";
+      key_out.second->push_back(static_cast<uint32_t>(v.number));
+    }
+    out->has_whisper_ids = true;
+  }
   const JsonValue* eps = root.get("layer_norm_epsilon");
   if (eps != nullptr && eps->kind == JsonValue::Kind::kNumber) {
     if (!(eps->number > 0.0 && eps->number < 1.0)) return path + ": layer_norm_epsilon out of range";

@@ -24,6 +24,10 @@ struct Ct2Options {
   float layer_norm_epsilon = 1e-5f;
   bool layer_norm_epsilon_set = false;  // config.json gives it (else 1e-5 for LayerNorm, 1e-6 for RMSNorm)
   bool decoder_start_is_null = false;   // decoder_start_token null: the first target-prefix token starts (mBART cc25)
+  // Whisper's token lists (WhisperLoader.set_config); has_whisper_ids when
+  // config.json names any of them.
+  std::vector<uint32_t> suppress_ids, suppress_ids_begin, lang_ids;
+  bool has_whisper_ids = false;
 };
 
 // Reads DIR/config.json when it exists (its absence is not an error).

@@ -84,11 +84,37 @@ class Importer {
       out->model.tensors.push_back(std::move(t));
     }
     share_aliased(out);
+    if (c.encoder_input == EncoderInput::kAudio && options.has_whisper_ids) add_whisper_ids(options, c, out);
     out->model.source_vocab = source.tokens;
     out->model.target_vocab = target.tokens;
   }
 
  private:
+  // Whisper's config.json lists as the "whisper_ids" blob (FORMAT.md):
+  // three u32 counts, then the ids, each checked against the vocabulary.
+  void add_whisper_ids(const Ct2Options& options, ModelConfig& c, ImportResult* out) {
+    HostTensor t;
+    t.id = global_id(GlobalRole::kWhisperIds);
+    t.dtype = format::DType::kUInt8;
+    t.cols = 1;
+    const std::vector<uint32_t>* lists[3] = {&options.suppress_ids, &options.suppress_ids_begin, &options.lang_ids};
+    const char* names[3] = {"suppress_ids", "suppress_ids_begin", "lang_ids"};
+    auto put = [&t](uint32_t v) {
+      for (int i = 0; i < 4; ++i) t.blob.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    };
+    for (const auto* list : lists) put(static_cast<uint32_t>(list->size()));
+    for (int l = 0; l < 3; ++l) {
+      for (uint32_t id : *lists[l]) {
+        if (id >= c.target_vocab_size)
+          fail(std::string("config.json: ") + names[l] + " id " + std::to_string(id) + " outside the vocabulary");
+        put(id);
+      }
+    }
+    t.rows = static_cast<uint32_t>(t.blob.size());
+    c.whisper_ids_bytes = t.rows;
+    out->model.tensors.push_back(std::move(t));
+  }
+
   // Sorts every name (variables and aliases) into tensors, scales and config scalars.
   void index_names() {
     for (const Ct2Variable& v : model_.variables) names_[v.name] = &v;

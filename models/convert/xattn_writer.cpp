@@ -85,6 +85,7 @@ void write_config(std::vector<uint8_t>& b, size_t at, const ModelConfig& c) {
   // 0 when the head size is d_model / heads: such files stay as they were.
   const bool default_heads = c.num_heads != 0 && c.head_size * c.num_heads == c.d_model;
   put_u32(b, at + cfg::kHeadSize, default_heads ? 0 : c.head_size);
+  put_u32(b, at + cfg::kWhisperIdsBytes, c.whisper_ids_bytes);
 }
 
 bool token_less(const std::string& a, const std::string& b) {

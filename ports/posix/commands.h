@@ -11,6 +11,7 @@ int run_translate(int argc, char** argv, std::istream& in, std::ostream& out, st
 int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err);
 int run_demo(int argc, char** argv, std::ostream& out, std::ostream& err);
 int run_mel(int argc, char** argv, std::ostream& out, std::ostream& err);
+int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err);
 int run_tokenize(int argc, char** argv, std::istream& in, std::ostream& out, std::ostream& err);
 
 }  // namespace posix

@@ -23,6 +23,9 @@ const char kUsage[] =
     "            [--kv-cache f32|f16|int8] [--self-kv-cache f32|f16|int8] [--threads N]   < inputs\n"
     "  inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P --threads N]\n"
     "  mel AUDIO.wav [--mels 80|128 | --filters-from MODEL.bin] [--pad] [-o FILE.f32]   Whisper log-mel\n"
+    "  transcribe --model FILE [--language xx|auto] [--task transcribe|translate] [--timestamps] [--beam N]\n"
+    "             [--max-new-tokens N] [--ids] [--audio-ctx N] AUDIO.wav...   Whisper speech -> text (first 30 s)\n"
+    "  transcribe --model FILE [options] --frames N --features FILE.f32...   the same from raw log-mel inputs\n"
     "  tokenize (--spm FILE.model | --tiktoken FILE | --bpe vocab.json merges.txt | --model FILE.xattn [--side source|target])\n"
     "           [--pieces] [--decode]\n"
     "Each command takes --help; options are given once each, as --opt VALUE or --opt=VALUE.\n";
@@ -52,6 +55,7 @@ int run_command(int argc, char** argv) {
   if (std::strcmp(command, "inspect") == 0) return run_inspect(argc - 1, argv + 1, std::cout, std::cerr);
   if (std::strcmp(command, "tokenize") == 0) return run_tokenize(argc - 1, argv + 1, std::cin, std::cout, std::cerr);
   if (std::strcmp(command, "demo") == 0) return run_demo(argc - 1, argv + 1, std::cout, std::cerr);
+  if (std::strcmp(command, "transcribe") == 0) return run_transcribe(argc - 1, argv + 1, std::cout, std::cerr);
   if (std::strcmp(command, "mel") == 0) return run_mel(argc - 1, argv + 1, std::cout, std::cerr);
   if (std::strcmp(command, "convert") == 0) {
     return xattn::convert::run_convert(argc - 1, argv + 1, std::cout, std::cerr);
@@ -60,7 +64,7 @@ int run_command(int argc, char** argv) {
     std::cerr << "xattn " << command << ": " << e.what() << '\n';
     return 1;
   }
-  std::cerr << "xattn: unknown command '" << command << "' (commands: demo, convert, translate, inspect, mel, tokenize; see xattn --help)\n";
+  std::cerr << "xattn: unknown command '" << command << "' (commands: demo, convert, translate, inspect, mel, transcribe, tokenize; see xattn --help)\n";
   return 2;
 }
 

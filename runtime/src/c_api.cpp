@@ -8,6 +8,7 @@
 #include <new>
 
 #include "xattn/limits_check.h"
+#include "xattn/whisper.h"
 #include "xattn/xattn.hpp"
 
 struct xattn_model {
@@ -302,6 +303,53 @@ xattn_status xattn_encode_features(xattn_session* session, const float* mel, uin
   if (!session) return XATTN_INVALID_ARGUMENT;
   session->result = xattn::Result();
   return report(session->session.encode_features(mel, n_mels, frames), session->message);
+}
+
+xattn_whisper_options xattn_whisper_default_options(void) {
+  xattn_whisper_options o;
+  o.language = nullptr;
+  o.translate = 0;
+  o.timestamps = 0;
+  o.beam_size = 1;
+  o.max_new_tokens = 0;
+  return o;
+}
+
+xattn_status xattn_whisper_generate(xattn_session* session, const xattn_whisper_options* options,
+                                    xattn_whisper_info* info) {
+  if (!session) return XATTN_INVALID_ARGUMENT;
+  session->result = xattn::Result();
+  if (!options || !info) return fail(XATTN_INVALID_ARGUMENT, "whisper: null options or info", session->message);
+  const xattn::ModelView* model = session->session.model();
+  if (!model) return fail(XATTN_NOT_READY, "whisper: session not created", session->message);
+  xattn::WhisperDecoder decoder;  // small, rebuilt per call: the model carries everything it needs
+  Status s = decoder.init(*model);
+  if (!s) return report(s, session->message);
+  xattn::WhisperDecodeOptions o;
+  o.task = options->translate ? xattn::WhisperTask::kTranslate : xattn::WhisperTask::kTranscribe;
+  o.timestamps = options->timestamps != 0;
+  o.beam_size = options->beam_size;
+  o.max_new_tokens = options->max_new_tokens;
+  const bool detect = options->language == nullptr || std::strcmp(options->language, "auto") == 0;
+  if (!detect && decoder.tokens().multilingual) {
+    s = xattn::whisper_model_language(*model, decoder.tokens(), options->language, &o.language_token);
+    if (!s) return report(s, session->message);
+  }
+  xattn::WhisperDecodeInfo decoded;
+  s = decoder.generate(session->session, o, &session->result, &decoded);
+  if (!s) {
+    session->result = xattn::Result();
+    return report(s, session->message);
+  }
+  info->detected = decoded.detected ? 1 : 0;
+  info->language_token = decoded.language.token;
+  info->language_probability = decoded.language.probability;
+  const xattn::TokenText code = xattn::whisper_language_code(*model, decoder.tokens(), decoded.language.token);
+  const size_t n = code.size < sizeof info->language ? code.size : sizeof info->language - 1;
+  if (n) std::memcpy(info->language, code.data, n);
+  info->language[n] = '\0';
+  info->prompt_length = decoded.prompt_length;
+  return XATTN_OK;
 }
 
 xattn_status xattn_generate(xattn_session* session, const xattn_generate_options* options) {

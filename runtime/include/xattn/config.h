@@ -122,6 +122,7 @@ struct ModelConfig {
   // (flan-t5-small: 6 x 64 = 384 beside d_model 512): the projections then
   // map d_model to that attention width and back (attention_width()).
   uint32_t head_size = 0;
+  uint32_t whisper_ids_bytes = 0;  // a u8 "whisper_ids" blob (Whisper's suppress and language ids); 0 = none
   // Not config bytes: open_model copies them from the source tokenizer blob's
   // header, so the arena planner can size encode_text's scratch (firmware
   // with a constexpr config sets them as xattn inspect prints them).

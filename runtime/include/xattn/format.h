@@ -67,7 +67,9 @@ constexpr uint32_t kNMels = 100;         // u16 (bytes 102..103 reserved)
 constexpr uint32_t kSourcePositions = 104;  // u32
 constexpr uint32_t kTargetTokenizerBytes = 108;  // u32, 0 = the target side uses the "tokenizer" blob
 constexpr uint32_t kHeadSize = 112;      // u32, 0 = d_model / heads
-constexpr uint32_t kReservedFrom = 116;  // bytes 116..127 (and 102..103) must be 0
+constexpr uint32_t kReservedFrom = 116;  // bytes 116..123 (and 102..103) must be 0
+constexpr uint32_t kReservedTo = 124;
+constexpr uint32_t kWhisperIdsBytes = 124;  // u32, 0 = no "whisper_ids" blob
 constexpr uint32_t kSize = 128;
 }  // namespace config
 

@@ -93,6 +93,21 @@ struct DecoderLayerView {
   LinearView ffn_out;
 };
 
+// A list of token ids inside the model bytes.
+struct IdList {
+  const uint32_t* ids = nullptr;
+  uint32_t count = 0;
+};
+
+// Whisper's token lists (the "whisper_ids" blob, CTranslate2's config.json):
+// suppressed at every step, suppressed at the first sampled step, and the
+// language tokens. Every id < target_vocab_size (open_model checks).
+struct WhisperIds {
+  IdList suppress;        // suppress_ids
+  IdList suppress_begin;  // suppress_ids_begin
+  IdList languages;       // lang_ids
+};
+
 struct ModelView {
   ModelConfig config;
   VocabView source_vocab;
@@ -115,6 +130,8 @@ struct ModelView {
   const float* mel_filters = nullptr;  // kAudio: [n_mels x 201]
   const uint8_t* tokenizer = nullptr;  // has_tokenizer: tokenizer_bytes bytes
   const uint8_t* target_tokenizer = nullptr;  // target_tokenizer_bytes bytes, when nonzero
+  const uint8_t* whisper_ids_bytes = nullptr;  // whisper_ids_bytes bytes, when nonzero
+  WhisperIds whisper;  // the blob's lists (empty without it)
   // has_tokenizer: the blobs opened in place (validated by open_model). Each
   // side's ids are its vocabulary's; without a target blob both are the same.
   Tokenizer source_text;

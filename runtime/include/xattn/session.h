@@ -132,6 +132,11 @@ class Session {
   // raw output logits of each of the `length` steps into
   // logits[step * target_vocab_size + v]. `logits` holds length x vocab floats.
   Status forced_logits(const uint32_t* target, size_t length, float* logits);
+  // The raw logits of the first decoder step (from the start token, the
+  // model's target bos) on the encoded source, left in the arena: `*logits`
+  // points at target_vocab_size floats, valid until the next call that runs
+  // the decoder. Whisper's language detection reads them (xattn/whisper.h).
+  Status start_logits(const float** logits);
 
   // As init, on the kernel path named `path` ("scalar", "sse4.2", "avx2",
   // "avx512", "avx512-vnni", "neon", "neon-dotprod"); kUnsupported when this

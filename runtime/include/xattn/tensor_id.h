@@ -67,7 +67,8 @@ namespace xattn {
   X(kMelFilters, 21, "audio/mel_filters", kMels, kFftBins, kTable, audio_encoder, mel_filters)                         \
   X(kTokenizer, 22, "tokenizer", kTokenizerBytes, kOne, kBytes, tokenizer_blob, tokenizer)                            \
   X(kTargetTokenizer, 23, "target_tokenizer", kTargetTokenizerBytes, kOne, kBytes, target_tokenizer_blob,              \
-    target_tokenizer)
+    target_tokenizer)                                                                                                   \
+  X(kWhisperIds, 24, "whisper_ids", kWhisperIdsBytes, kOne, kBytes, whisper_ids_blob, whisper_ids_bytes)
 
 // kSelfQkvWeight is fused: rows Q, then K, then V. kCrossKvWeight is fused
 // (rows K, then V) and applied to the encoder output. kFfnInWeight holds 2F

@@ -24,6 +24,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "xattn/model.h"
 #include "xattn/session.h"
 #include "xattn/status.h"
 
@@ -183,5 +184,69 @@ struct WhisperLanguage {
 };
 Status whisper_detect_language(const float* logits, const WhisperTokens& tokens, float* probs,
                                WhisperLanguage* best);
+
+// --- Whisper decoding on a session: the layout and token lists the model
+// file carries, language detection on the encoded audio, and a generate
+// that builds the prompt and filters itself.
+
+// A model's layout: from its "whisper_ids" language ids when stored (they
+// must be contiguous, right after <|startoftranscript|>; a full vocabulary
+// follows model.py's multilingual rule, a smaller test vocabulary counts as
+// multilingual), else from its vocabulary size (whisper_tokens_for_vocab).
+Status whisper_tokens_for_model(const ModelView& model, WhisperTokens* out);
+
+// The language token of `code` in the model's own vocabulary ("<|code|>"),
+// checked to be one of its language tokens.
+Status whisper_model_language(const ModelView& model, const WhisperTokens& tokens, const char* code, uint32_t* token);
+
+// The code of a language token ("en" for <|en|>), inside the model bytes;
+// empty when the token is not a "<|...|>" language token.
+TokenText whisper_language_code(const ModelView& model, const WhisperTokens& tokens, uint32_t token);
+
+// decoding.py's detect_language on an encoded session: one decoder step from
+// <|startoftranscript|> (the model's start token), then
+// whisper_detect_language on its logits. `probs` as there (may be null).
+Status whisper_detect_language(Session& session, const WhisperTokens& tokens, float* probs, WhisperLanguage* best);
+
+struct WhisperDecodeOptions {
+  uint32_t language_token = kNoToken;  // kNoToken: detect it (multilingual models); ignored by English-only ones
+  WhisperTask task = WhisperTask::kTranscribe;
+  bool timestamps = false;             // no <|notimestamps|>; the timestamp rules
+  uint32_t beam_size = 1;
+  uint32_t num_hypotheses = 1;
+  float length_penalty = 1.0f;
+  // Tokens generated after the prompt at most (end token included, as
+  // CTranslate2 counts); 0 = openai-whisper's sample_len, half the decoder's
+  // positions. Cut to what the session's max_target_length leaves.
+  uint32_t max_new_tokens = 0;
+};
+
+// What a decoding did besides its hypotheses (whose tokens begin with the
+// prompt after <|startoftranscript|>: skip prompt_length of them).
+struct WhisperDecodeInfo {
+  bool detected = false;      // the language came from whisper_detect_language
+  WhisperLanguage language;   // the prompt's language (detected or given); token 0 for English-only models
+  uint32_t prompt_length = 0; // tokens of each hypothesis that are the forced prompt
+};
+
+// Decodes the encoded audio of `session` as Whisper.generate / decoding.py
+// do: prompt [<|startoftranscript|>] language task [<|notimestamps|>],
+// the model's suppress_ids at every step, suppress_ids_begin (and the end
+// token) at the first, the timestamp rules when asked, score = log-prob sum
+// over the generated tokens (end excluded) / their number^length_penalty.
+// With no language on a multilingual model the language is detected first.
+// No allocation: the decoder holds its layout, prompt and filter.
+class WhisperDecoder {
+ public:
+  Status init(const ModelView& model);
+  const WhisperTokens& tokens() const { return tokens_; }
+  Status generate(Session& session, const WhisperDecodeOptions& options, Result* result, WhisperDecodeInfo* info);
+
+ private:
+  const ModelView* model_ = nullptr;
+  WhisperTokens tokens_;
+  WhisperLogitFilter filter_;
+  uint32_t prompt_[kWhisperMaxStartPrompt] = {};
+};
 
 }  // namespace xattn

@@ -207,6 +207,27 @@ xattn_status xattn_encode_text(xattn_session* session, const char* text, size_t 
    place of source ids; frames at most 2 x max_source_length. */
 xattn_status xattn_encode_features(xattn_session* session, const float* mel, uint32_t n_mels, uint32_t frames);
 xattn_status xattn_generate(xattn_session* session, const xattn_generate_options* options);
+/* Whisper (xattn/whisper.h's WhisperDecoder): the prompt, the model file's
+ * suppress lists, the timestamp rules when asked, Whisper's score; with no
+ * language on a multilingual model the language is detected first. The
+ * hypotheses (xattn_get_hypothesis) begin with prompt_length forced tokens. */
+typedef struct xattn_whisper_options {
+  const char* language;     /* a code ("en"), or NULL / "auto": detect it */
+  int translate;            /* 0: <|transcribe|>, else <|translate|> */
+  int timestamps;           /* 0: <|notimestamps|> */
+  uint32_t beam_size;       /* 1 = greedy */
+  uint32_t max_new_tokens;  /* 0 = half the decoder positions (openai-whisper's sample_len) */
+} xattn_whisper_options;
+typedef struct xattn_whisper_info {
+  int detected;             /* the language came from detection */
+  uint32_t language_token;  /* the prompt's language token (0 for English-only models) */
+  float language_probability;  /* detected only */
+  char language[16];        /* its code, NUL-terminated ("" when none) */
+  uint32_t prompt_length;   /* forced tokens at the start of each hypothesis */
+} xattn_whisper_info;
+xattn_whisper_options xattn_whisper_default_options(void);
+xattn_status xattn_whisper_generate(xattn_session* session, const xattn_whisper_options* options,
+                                    xattn_whisper_info* info);
 uint32_t xattn_hypothesis_count(const xattn_session* session);
 xattn_status xattn_get_hypothesis(const xattn_session* session, uint32_t index, xattn_hypothesis* out);
 

@@ -110,6 +110,10 @@ Status validate_family_fields(const ModelConfig& c) {
   if (c.target_tokenizer_bytes > (1u << 30) || (c.target_tokenizer_bytes != 0 && !c.has_tokenizer)) {
     return bad("config: target tokenizer size must be 0..2^30 bytes, and nonzero only beside a tokenizer");
   }
+  if (c.whisper_ids_bytes != 0 && (c.encoder_input != EncoderInput::kAudio || c.whisper_ids_bytes < 12 ||
+                                   c.whisper_ids_bytes > (1u << 24) || c.whisper_ids_bytes % 4 != 0)) {
+    return bad("config: whisper ids size must be 0, or 12..2^24 bytes, a multiple of 4, on an audio model");
+  }
   return Status::ok();
 }
 
@@ -198,8 +202,9 @@ Status read_config(const uint8_t* b, ModelConfig* c) {
   c->source_positions = load_u32(b + k::kSourcePositions);
   c->target_tokenizer_bytes = load_u32(b + k::kTargetTokenizerBytes);
   c->head_size = load_u32(b + k::kHeadSize);
+  c->whisper_ids_bytes = load_u32(b + k::kWhisperIdsBytes);
   if (format::load_u16(b + k::kNMels + 2) != 0) return bad("config: reserved bytes are not zero");
-  for (uint32_t i = k::kReservedFrom; i < k::kSize; ++i) {
+  for (uint32_t i = k::kReservedFrom; i < k::kReservedTo; ++i) {
     if (b[i] != 0) return bad("config: reserved bytes are not zero");
   }
 
@@ -420,6 +425,29 @@ Status open_tokenizers(ModelView* view) {
   return Status::ok();
 }
 
+// Splits the "whisper_ids" blob (three u32 counts, then the ids of each
+// list in turn; 64-aligned in the file, so read in place) and checks it.
+Status open_whisper_ids(ModelView* view) {
+  const ModelConfig& c = view->config;
+  if (c.whisper_ids_bytes == 0) return Status::ok();
+  const uint8_t* b = view->whisper_ids_bytes;
+  const uint64_t counts[3] = {load_u32(b), load_u32(b + 4), load_u32(b + 8)};
+  if (12 + 4 * (counts[0] + counts[1] + counts[2]) != c.whisper_ids_bytes) {
+    return bad("whisper ids: the counts do not match the blob's size");
+  }
+  const uint32_t* ids = reinterpret_cast<const uint32_t*>(b + 12);
+  for (uint64_t i = 0; i < counts[0] + counts[1] + counts[2]; ++i) {
+    if (load_u32(b + 12 + 4 * i) >= c.target_vocab_size) return bad("whisper ids: an id outside the target vocabulary");
+  }
+  IdList* lists[3] = {&view->whisper.suppress, &view->whisper.suppress_begin, &view->whisper.languages};
+  for (int l = 0; l < 3; ++l) {
+    lists[l]->ids = ids;
+    lists[l]->count = static_cast<uint32_t>(counts[l]);
+    ids += counts[l];
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status open_model(const uint8_t* bytes, size_t size, ModelView* out, const OpenOptions& options) {
@@ -454,6 +482,8 @@ Status open_model(const uint8_t* bytes, size_t size, ModelView* out, const OpenO
                         load_u32(bytes + h::kTensorCount), cursor, out);
   if (!s) return s;
   s = open_tokenizers(out);
+  if (!s) return s;
+  s = open_whisper_ids(out);
   if (!s) return s;
   out->bytes = bytes;
   out->size = size;

@@ -31,6 +31,7 @@ constexpr Extent kMels3{3, Dim::kMels};
 constexpr Extent kFftBins{201, Dim::kOne};  // a 400-point real FFT's bins (Whisper's filter bank)
 constexpr Extent kTokenizerBytes{1, Dim::kTokenizerBytes};
 constexpr Extent kTargetTokenizerBytes{1, Dim::kTargetTokenizerBytes};
+constexpr Extent kWhisperIdsBytes{1, Dim::kWhisperIdsBytes};
 
 uint32_t extent(const ModelConfig& c, Extent e) {
   switch (e.dim) {
@@ -48,6 +49,7 @@ uint32_t extent(const ModelConfig& c, Extent e) {
     case Dim::kMels: return e.times * c.n_mels;
     case Dim::kTokenizerBytes: return e.times * c.tokenizer_bytes;
     case Dim::kTargetTokenizerBytes: return e.times * c.target_tokenizer_bytes;
+    case Dim::kWhisperIdsBytes: return e.times * c.whisper_ids_bytes;
   }
   return 0;
 }
@@ -73,6 +75,7 @@ bool stored_positions(const ModelConfig& c) { return c.position == PositionEncod
 bool relative_bias(const ModelConfig& c) { return c.position == PositionEncoding::kRelativeBias; }
 bool tokenizer_blob(const ModelConfig& c) { return c.has_tokenizer; }
 bool target_tokenizer_blob(const ModelConfig& c) { return c.has_target_tokenizer(); }
+bool whisper_ids_blob(const ModelConfig& c) { return c.whisper_ids_bytes != 0; }
 
 // The member column, checked against the kind: vectors and tables bind a
 // float pointer, blobs a byte pointer, everything else a MatrixView.

@@ -19,7 +19,7 @@ enum class TensorKind : uint8_t { kVector, kTable, kEmbedding, kLinear, kBytes }
 // A shape rule for one dimension: `times` x a config dimension.
 enum class Dim : uint8_t {
   kOne, kDModel, kAttention, kFfn, kFfnIn, kSourceVocab, kTargetVocab, kEncoderPositions, kDecoderPositions,
-  kBuckets, kHeads, kMels, kTokenizerBytes, kTargetTokenizerBytes
+  kBuckets, kHeads, kMels, kTokenizerBytes, kTargetTokenizerBytes, kWhisperIdsBytes
 };
 struct Extent {
   uint32_t times;

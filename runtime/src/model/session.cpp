@@ -204,4 +204,16 @@ Status Session::forced_logits(const uint32_t* target, size_t length, float* logi
   return Status::ok();
 }
 
+Status Session::start_logits(const float** logits) {
+  if (!ready_ || !encoded_) return Status::error(StatusCode::kNotReady).add("start_logits: encode a source first");
+  if (logits == nullptr) return Status::error(StatusCode::kInvalidArgument).add("start_logits: null output");
+  Workspace& w = workspace();
+  if (w.source_length == 0) return Status::error(StatusCode::kInvalidArgument).add("start_logits: empty source");
+  encoder_output_ready_ = false;
+  const uint32_t input = w.model->config.target_tokens.bos;
+  decoder_step(w, &input, 1, 0, false, 0);
+  *logits = w.logits;
+  return Status::ok();
+}
+
 }  // namespace xattn

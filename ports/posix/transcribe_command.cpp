@@ -1,0 +1,286 @@
+// xattn transcribe: Whisper speech recognition with an xattn audio model.
+// Each input (a 16 kHz mono WAV, or a raw log-mel matrix with --features) is
+// encoded and decoded with xattn::WhisperDecoder: the language detected when
+// none is given, the model's suppress lists, the timestamp rules with
+// --timestamps. Output: one line per input (the text, or the generated ids);
+// with --timestamps and text, one line per segment as openai-whisper's
+// transcribe prints them. Only the first window (30 s for Whisper's 1500
+// encoder positions, --audio-ctx shortens it) is transcribed: longer audio
+// gets a note on stderr.
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <new>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "cli_args.h"
+#include "commands.h"
+#include "file_safety.h"
+#include "mapped_file.h"
+#include "wav_reader.h"
+#include "whisper_segments.h"
+#include "xattn/arena.h"
+#include "xattn/audio.h"
+#include "xattn/model.h"
+#include "xattn/session.h"
+#include "xattn/whisper.h"
+
+namespace xattn {
+namespace posix {
+namespace {
+
+const char kUsage[] =
+    "usage: xattn transcribe --model FILE.xattn [--language xx|auto] [--task transcribe|translate] [--timestamps]\n"
+    "                        [--beam N] [--max-new-tokens N] [--ids] [--audio-ctx N] AUDIO.wav...\n"
+    "       xattn transcribe --model FILE.xattn [options] --frames N --features FILE.f32 [--features FILE.f32]...\n"
+    "  AUDIO.wav: 16 kHz mono PCM16 or float32; the first window only (30 s for Whisper, 2 x --audio-ctx frames)\n"
+    "  --features: raw little-endian float32 log-mel [n_mels][N] (as xattn mel -o writes)\n"
+    "  output: one line per input, the text (the model's tokenizer) or, without one or with --ids, the generated\n"
+    "  ids; --timestamps with text: a line per segment, [mm:ss.mmm --> mm:ss.mmm] text; the detected language\n"
+    "  goes to stderr (language: xx (p=0.93))";
+
+constexpr size_t kSilenceSamples = 30 * kAudioSampleRate;  // transcribe.py pads 30 s of zeros
+constexpr double kSecondsPerFrame = 0.01;                   // hop 160 at 16 kHz
+
+std::string status_line(const Status& s) { return s.message(); }
+
+class Transcriber {
+ public:
+  std::string open(const std::string& path, uint32_t beam, uint32_t audio_ctx) {
+    std::string error = file_.open(path);
+    if (!error.empty()) return error;
+    Status s = open_model(file_.data(), file_.size(), &model_);
+    if (!s) return path + ": " + status_line(s);
+    if (model_.config.encoder_input != EncoderInput::kAudio)
+      return path + ": not an audio model (xattn transcribe takes Whisper models; text models: xattn translate)";
+    s = decoder_.init(model_);
+    if (!s) return path + ": " + status_line(s);
+    const uint32_t positions = model_.config.encoder_positions();
+    if (audio_ctx > positions)
+      return "--audio-ctx " + std::to_string(audio_ctx) + " exceeds the model's " + std::to_string(positions) +
+             " encoder positions";
+    Limits limits;
+    limits.max_source_length = audio_ctx ? audio_ctx : positions;
+    limits.max_target_length = model_.config.max_positions;
+    limits.max_beam = beam;
+    limits.alignment = false;
+    arena_size_ = arena_bytes(model_.config, limits);
+    arena_storage_.reset(new (std::nothrow) uint8_t[arena_size_ + kArenaAlignment]);
+    if (!arena_storage_) return "cannot allocate the session arena of " + std::to_string(arena_size_) + " bytes";
+    uint8_t* base = arena_storage_.get();
+    uint8_t* arena = base + (kArenaAlignment - reinterpret_cast<uintptr_t>(base) % kArenaAlignment) % kArenaAlignment;
+    s = session_.init(model_, limits, arena, arena_size_);
+    if (!s) return status_line(s);
+    return "";
+  }
+
+  const ModelView& model() const { return model_; }
+  const WhisperTokens& tokens() const { return decoder_.tokens(); }
+  Session& session() { return session_; }
+  WhisperDecoder& decoder() { return decoder_; }
+  uint32_t window_frames() const { return 2 * session_.limits().max_source_length; }
+
+ private:
+  MappedFile file_;
+  ModelView model_;
+  WhisperDecoder decoder_;
+  Session session_;
+  std::unique_ptr<uint8_t[]> arena_storage_;
+  size_t arena_size_ = 0;
+};
+
+// The log-mel of a WAV's first window, as transcribe.py feeds the encoder:
+// the audio followed by 30 s of silence, `frames` frames.
+std::string wav_features(const std::string& path, const ModelView& model, uint32_t frames, std::vector<float>* mel,
+                         bool* cut) {
+  std::string error = convert::refuse_unreadable(path);  // a FIFO would block the read
+  WavAudio audio;
+  if (error.empty()) error = read_wav_file(path, &audio);
+  if (!error.empty()) return error;
+  MelFilterBank bank;
+  const uint32_t n_mels = model.config.n_mels;
+  Status s = model.mel_filters ? bank.init(model.mel_filters, n_mels) : Status::ok();
+  if (!s) return path + ": " + status_line(s);
+  PcmView pcm = audio.view();
+  *cut = log_mel_frame_count(pcm) > frames;
+  pcm.trailing_zeros = kSilenceSamples;
+  mel->assign(static_cast<size_t>(n_mels) * frames, 0.0f);
+  std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal));
+  s = log_mel_spectrogram(bank, pcm, frames, scratch.data(), log_mel_scratch_bytes(), mel->data());
+  return s ? "" : path + ": " + status_line(s);
+}
+
+// A raw float32 [n_mels][frames] file; its size must be exactly that.
+std::string file_features(const std::string& path, uint32_t n_mels, uint32_t frames, std::vector<float>* mel) {
+  std::string error = convert::refuse_unreadable(path);
+  if (!error.empty()) return error;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return path + ": cannot open";
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0);
+  const uint64_t want = uint64_t{n_mels} * frames * sizeof(float);
+  if (size < 0 || static_cast<uint64_t>(size) != want)
+    return path + ": " + std::to_string(size) + " bytes, expected " + std::to_string(want) + " (" +
+           std::to_string(n_mels) + " mels x " + std::to_string(frames) + " frames of float32)";
+  mel->assign(static_cast<size_t>(n_mels) * frames, 0.0f);
+  in.read(reinterpret_cast<char*>(mel->data()), static_cast<std::streamsize>(want));
+  return in ? "" : path + ": cannot read";
+}
+
+// Text tokens (below <|endoftext|>) through the model's tokenizer.
+std::string decode_text(const ModelView& model, const WhisperTokens& tokens, const uint32_t* ids, size_t count,
+                        std::string* text) {
+  std::vector<uint32_t> words;
+  for (size_t i = 0; i < count; ++i)
+    if (ids[i] < tokens.eot) words.push_back(ids[i]);
+  size_t length = 0;
+  Status s = model.target_text.decode(words.data(), words.size(), nullptr, 0, &length, true);
+  if (s.code() == StatusCode::kLimitExceeded) {
+    text->assign(length, '\0');
+    s = model.target_text.decode(words.data(), words.size(), &(*text)[0], text->size(), &length, true);
+  } else if (s) {
+    text->clear();
+  }
+  return s ? "" : status_line(s);
+}
+
+// One line per segment: [start --> end] text (transcribe.py's verbose output).
+std::string timestamp_lines(const ModelView& model, const WhisperTokens& t, const uint32_t* ids, size_t n,
+                            double window_seconds, std::string* out) {
+  std::string text;
+  for (const WhisperSegment& segment : whisper_segments(t, ids, n, window_seconds)) {
+    const std::string error = decode_text(model, t, ids + segment.first, segment.last - segment.first, &text);
+    if (!error.empty()) return error;
+    *out += "[" + whisper_timestamp(segment.start) + " --> " + whisper_timestamp(segment.end) + "] " + text + "\n";
+  }
+  return "";
+}
+
+}  // namespace
+
+int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) {
+  Args args(argc, argv, 1,
+            {{"--model", true}, {"--language", true}, {"--task", true}, {"--timestamps", false}, {"--beam", true},
+             {"--max-new-tokens", true}, {"--ids", false}, {"--audio-ctx", true}, {"--features", true, true},
+             {"--frames", true}});
+  if (args.help()) {
+    out << kUsage << '\n';
+    out.flush();
+    if (!out) {
+      err << "xattn transcribe: cannot write the help text\n";
+      return 1;
+    }
+    return 0;
+  }
+  std::string model_path, language = "auto", task = "transcribe";
+  uint32_t beam = 1, max_new = 0, audio_ctx = 0, frames = 0;
+  const bool has_model = args.text("--model", &model_path);
+  args.text("--language", &language);
+  args.text("--task", &task);
+  const bool timestamps = args.flag("--timestamps");
+  args.number("--beam", 1, kMaxBeam, &beam);
+  args.number("--max-new-tokens", 1, kMaxSequence, &max_new);
+  const bool ids_only = args.flag("--ids");
+  const bool has_ctx = args.number("--audio-ctx", 1, kMaxSequence, &audio_ctx);
+  const std::vector<std::string> features = args.all("--features");
+  const bool has_frames = args.number("--frames", 1, 2 * kMaxSequence, &frames);
+  std::vector<std::string> wavs;
+  for (std::string p; args.positional(&p);) wavs.push_back(p);
+  std::string error = args.finish();
+  if (error.empty() && !has_model) error = "--model is required";
+  if (error.empty() && wavs.empty() && features.empty()) error = "no input (AUDIO.wav... or --features FILE.f32)";
+  if (error.empty() && !wavs.empty() && !features.empty()) error = "give WAV files or --features, not both";
+  if (error.empty() && features.empty() != !has_frames) error = "--features and --frames go together";
+  if (error.empty() && has_ctx && !features.empty()) error = "--audio-ctx applies to WAV input (--frames sets the features' size)";
+  if (error.empty() && task != "transcribe" && task != "translate") error = "--task: transcribe or translate";
+  if (!error.empty()) {
+    err << "xattn transcribe: " << error << " (see xattn transcribe --help)\n";
+    return 2;
+  }
+
+  Transcriber t;
+  error = t.open(model_path, beam, audio_ctx);
+  if (!error.empty()) {
+    err << "xattn transcribe: " << error << '\n';
+    return 1;
+  }
+  const ModelView& model = t.model();
+  const WhisperTokens& layout = t.tokens();
+  WhisperDecodeOptions options;
+  options.task = task == "translate" ? WhisperTask::kTranslate : WhisperTask::kTranscribe;
+  options.timestamps = timestamps;
+  options.beam_size = beam;
+  options.max_new_tokens = max_new;
+  if (language != "auto" && layout.multilingual) {
+    const Status s = whisper_model_language(model, layout, language.c_str(), &options.language_token);
+    if (!s) {
+      err << "xattn transcribe: --language " << language << ": the model has no such language token\n";
+      return 2;
+    }
+  }
+  const bool as_text = model.config.has_tokenizer && !ids_only;
+
+  const std::vector<std::string>& inputs = features.empty() ? wavs : features;
+  std::vector<float> mel;
+  for (const std::string& input : inputs) {
+    uint32_t n_frames = frames;
+    bool cut = false;
+    if (features.empty()) {
+      n_frames = t.window_frames();
+      error = wav_features(input, model, n_frames, &mel, &cut);
+    } else {
+      error = file_features(input, model.config.n_mels, frames, &mel);
+    }
+    Status s = Status::ok();
+    if (error.empty()) {
+      if (cut)
+        err << input << ": longer than " << n_frames * kSecondsPerFrame << " s: only the first "
+            << n_frames * kSecondsPerFrame << " s are transcribed\n";
+      s = t.session().encode_features(mel.data(), model.config.n_mels, n_frames);
+    }
+    Result result;
+    WhisperDecodeInfo info;
+    if (error.empty() && s) s = t.decoder().generate(t.session(), options, &result, &info);
+    if (error.empty() && !s) error = input + ": " + status_line(s);
+    if (!error.empty()) {
+      err << "xattn transcribe: " << error << '\n';
+      return 1;
+    }
+    if (info.detected) {
+      const TokenText code = whisper_language_code(model, layout, info.language.token);
+      char p[32];
+      std::snprintf(p, sizeof p, "%.2f", info.language.probability);
+      err << "language: " << std::string(code.data, code.size) << " (p=" << p << ")\n";
+    }
+    const Hypothesis& h = result.hypotheses[0];
+    const uint32_t* ids = h.tokens + info.prompt_length;
+    const size_t n = h.length - info.prompt_length;
+    std::string line;
+    if (!as_text) {
+      for (size_t i = 0; i < n; ++i) line += (i ? " " : "") + std::to_string(ids[i]);
+      line += '\n';
+    } else if (timestamps) {
+      error = timestamp_lines(model, layout, ids, n, n_frames * kSecondsPerFrame, &line);
+    } else {
+      error = decode_text(model, layout, ids, n, &line);
+      line += '\n';
+    }
+    if (!error.empty()) {
+      err << "xattn transcribe: " << input << ": " << error << '\n';
+      return 1;
+    }
+    out << line;
+    out.flush();
+    if (!out) {
+      err << "xattn transcribe: cannot write the output (standard output)\n";
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace posix
+}  // namespace xattn
