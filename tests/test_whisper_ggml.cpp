@@ -6,12 +6,15 @@
 // (tests/whisper/ggml_parity_reference.py), then converted here, gives
 // PyTorch's logits on jfk.flac within 1e-4 at every greedy step (float32
 // file) and the same greedy tokens; the float16 file's difference is
-// reported. The vocabulary's tokenizer is checked to be tiktoken's.
+// reported, as is a q8_0 file's (the f32 file's matrices rewritten as q8_0
+// here), whose weights are checked to be dequantized exactly. The
+// vocabulary's tokenizer is checked to be tiktoken's.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -24,6 +27,7 @@
 #include "byte_bpe_files.h"
 #include "convert_command.h"
 #include "ggml_import.h"
+#include "ggml_types.h"
 #include "model_tokenizer.h"
 #include "xattn/arena.h"
 #include "xattn/model.h"
@@ -139,6 +143,67 @@ Decoded decode(const ModelView& view, const std::vector<float>& mel, uint32_t n_
   return d;
 }
 
+
+void put_i32(std::vector<uint8_t>* b, int32_t v) {
+  for (int i = 0; i < 4; ++i) b->push_back(static_cast<uint8_t>(static_cast<uint32_t>(v) >> (8 * i)));
+}
+
+// The smallest float16 (bits) at least x, for 0 <= x below float16's largest value.
+uint16_t half_at_least(float x) {
+  uint16_t h = 0;
+  if (x >= std::ldexp(1.0f, -14)) {  // normal: exponent and the top 10 mantissa bits
+    int e = 0;
+    const float m = std::frexp(x, &e);  // x = m * 2^e, m in [0.5, 1)
+    h = static_cast<uint16_t>(((e - 1 + 15) << 10) | static_cast<uint16_t>((m * 2.0f - 1.0f) * 1024.0f));
+  } else {  // zero or subnormal: multiples of 2^-24
+    h = static_cast<uint16_t>(x * std::ldexp(1.0f, 24));
+  }
+  while (half_to_float(h) < x) ++h;
+  return h;
+}
+
+// A ggml file with `m`'s header bytes (copied from `original`) and its
+// tensors, matrices whose rows are whole q8_0 blocks written as q8_0 (one
+// float16 scale per 32 values, q = round(w / scale)), the rest f32.
+// `dequantized` gets each q8_0 tensor's values as the file now holds them.
+std::vector<uint8_t> q8_0_file(const std::vector<uint8_t>& original, const GgmlModel& m,
+                               std::vector<std::pair<std::string, std::vector<float>>>* dequantized) {
+  size_t header = 4 + 11 * 4 + 8 + size_t{m.mel_rows} * m.mel_cols * 4 + 4;
+  for (const std::string& token : m.vocabulary) header += 4 + token.size();
+  std::vector<uint8_t> b(original.begin(), original.begin() + static_cast<std::ptrdiff_t>(header));
+  for (const GgmlTensor& t : m.tensors) {
+    const bool q8 = t.shape.size() == 2 && t.shape[1] % 32 == 0;
+    put_i32(&b, static_cast<int32_t>(t.shape.size()));
+    put_i32(&b, static_cast<int32_t>(t.name.size()));
+    put_i32(&b, q8 ? 8 : 0);
+    for (size_t i = t.shape.size(); i-- > 0;) put_i32(&b, static_cast<int32_t>(t.shape[i]));
+    b.insert(b.end(), t.name.begin(), t.name.end());
+    if (!q8) {
+      for (float v : t.values) {
+        int32_t w;
+        std::memcpy(&w, &v, 4);
+        put_i32(&b, w);
+      }
+      continue;
+    }
+    std::vector<float> values;
+    for (size_t at = 0; at < t.values.size(); at += 32) {
+      float amax = 0.0f;
+      for (size_t j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(t.values[at + j]));
+      const uint16_t scale_bits = half_at_least(amax / 127.0f);
+      const float scale = half_to_float(scale_bits);
+      b.push_back(static_cast<uint8_t>(scale_bits));
+      b.push_back(static_cast<uint8_t>(scale_bits >> 8));
+      for (size_t j = 0; j < 32; ++j) {
+        const float q = scale > 0.0f ? std::nearbyint(t.values[at + j] / scale) : 0.0f;  // an all-zero block
+        b.push_back(static_cast<uint8_t>(static_cast<int8_t>(q)));
+        values.push_back(scale * q);
+      }
+    }
+    dequantized->push_back({t.name, std::move(values)});
+  }
+  return b;
+}
 }  // namespace
 
 TEST_CASE("convert ggml: whisper.cpp's tiny test header parses, then names its first missing tensor") {
@@ -206,6 +271,19 @@ TEST_CASE("convert ggml: a random openai-whisper model gives PyTorch's logits on
   reference_tokens.erase(reference_tokens.begin(), reference_tokens.begin() + 4);  // the prompt
   const uint32_t steps = static_cast<uint32_t>(reference_tokens.size());
 
+  // whisper.cpp's converter writes no q8_0 (its quantize tool does): the
+  // f32 file's matrices are rewritten as q8_0 here.
+  std::vector<std::pair<std::string, std::vector<float>>> q8_values;
+  {
+    GgmlModel m;
+    REQUIRE(read_ggml_file(dir + "/f32/ggml-model-f32.bin", &m) == "");
+    const std::vector<uint8_t> q8 = q8_0_file(file_bytes(dir + "/f32/ggml-model-f32.bin"), m, &q8_values);
+    std::ofstream(dir + "/ggml-model-q8_0.bin", std::ios::binary)
+        .write(reinterpret_cast<const char*>(q8.data()), static_cast<std::streamsize>(q8.size()));
+  }
+  // Per layer the attention and FFN matrices; the token embedding, both position tables.
+  REQUIRE(q8_values.size() == 4 * 6 + 4 * 10 + 1 + 2);
+
   struct Variant {
     const char* file;
     WeightType weights;
@@ -213,12 +291,33 @@ TEST_CASE("convert ggml: a random openai-whisper model gives PyTorch's logits on
   };
   for (const Variant& v : {Variant{"f32/ggml-model-f32.bin", WeightType::kFloat32, true},
                            Variant{"f16/ggml-model.bin", WeightType::kFloat32, false},
+                           Variant{"ggml-model-q8_0.bin", WeightType::kFloat32, false},
                            Variant{"f32/ggml-model-f32.bin", WeightType::kInt8, false}}) {
     const std::string what = std::string(v.file) + (v.weights == WeightType::kInt8 ? " --weights int8" : "");
     CAPTURE(what);
     ImportResult imported;
     const std::string error = import_ggml_file(dir + "/" + v.file, v.weights, &imported);
     REQUIRE_MESSAGE(error.empty(), error);
+    if (std::string(v.file).find("q8_0") != std::string::npos) {
+      // Dequantized exactly: scale x q, then renamed (mlp.0 -> ffn/linear_0, the embedding kept).
+      for (const auto& [name, id] : {std::make_pair(std::string("encoder.blocks.0.mlp.0.weight"),
+                                                    layer_id(Section::kEncoderLayer, 0, LayerRole::kFfnInWeight)),
+                                     std::make_pair(std::string("decoder.token_embedding.weight"),
+                                                    global_id(GlobalRole::kTargetEmbedding))}) {
+        CAPTURE(name);
+        const HostTensor* t = nullptr;
+        for (const HostTensor& candidate : imported.model.tensors)
+          if (candidate.id == id) t = &candidate;
+        REQUIRE(t != nullptr);
+        bool found = false;
+        for (const auto& entry : q8_values) {
+          if (entry.first != name) continue;
+          found = true;
+          CHECK(t->values == entry.second);
+        }
+        CHECK(found);
+      }
+    }
     OpenModel model;
     open_imported(imported, &model);
     const ModelConfig& c = model.view.config;
