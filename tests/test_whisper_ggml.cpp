@@ -395,6 +395,20 @@ TEST_CASE("convert ggml: the tokenizer from the file's vocabulary is tiktoken's,
   REQUIRE(read_ggml_file(dir + "/f16/ggml-model.bin", &file) == "");
   CHECK(filters->values == file.mel_filters);
   file = GgmlModel();
+  // Through the command with int8 weights: written, and it opens.
+  const std::string output = output_path("ggml-random-tiny-int8.xattn");
+  std::string out, err;
+  CHECK(convert_command(dir + "/f16/ggml-model.bin", output, "int8", &out, &err) == 0);
+  CHECK(err.empty());
+  CHECK(out.find("int8 weights") != std::string::npos);
+  {
+    xattn_test::AlignedBytes bytes(file_bytes(output));
+    ModelView view;
+    const Status s = open_model(bytes.data(), bytes.size(), &view);
+    CHECK_MESSAGE(s.is_ok(), s.message());
+    CHECK(view.config.target_vocab_size == 51865);
+  }
+  std::remove(output.c_str());
   // The same blob as `convert ct2 --tokenizer multilingual.tiktoken` builds.
   const std::string tiktoken = reference_file("openai-whisper/whisper/assets/multilingual.tiktoken");
   if (tiktoken.empty()) return;
