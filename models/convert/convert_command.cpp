@@ -11,6 +11,7 @@
 
 #include "ct2_import.h"
 #include "embed_command.h"
+#include "ggml_import.h"
 #include "file_safety.h"
 #include "model_tokenizer.h"
 #include "synth_command.h"
@@ -26,6 +27,8 @@ const char kUsage[] =
     " [--text tokens|characters] [--layout packed|row-major]\n"
     "         [--tokenizer T | --source-tokenizer T --target-tokenizer T]\n"
     "         (T: FILE.model or spm:FILE, FILE.tiktoken or tiktoken:FILE, bpe:vocab.json+merges.txt)\n"
+    "       convert ggml FILE.bin -o FILE [--weights f32|int8] [--layout packed|row-major]"
+    " (whisper.cpp Whisper; tensors f32, f16, q8_0)\n"
     "       convert synth --preset P [--weights f32|int8] [--seed S] [--layout packed|row-major] -o FILE";
 
 struct Arguments {
@@ -92,9 +95,12 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
     }
   }
   if (a->help) return "";
-  if (a->format.empty()) return "missing the input format (ct2)";
-  if (a->format != "ct2") return "unknown input format '" + a->format + "' (supported: ct2)";
-  if (a->input.empty()) return "missing the input directory";
+  if (a->format.empty()) return "missing the input format (ct2, ggml)";
+  if (a->format != "ct2" && a->format != "ggml")
+    return "unknown input format '" + a->format + "' (supported: ct2, ggml)";
+  if (a->input.empty()) return a->format == "ggml" ? "missing the input file" : "missing the input directory";
+  if (a->format == "ggml" && (!a->tokenizer.empty() || !a->source_tokenizer.empty() || !a->target_tokenizer.empty()))
+    return "a ggml file brings its own vocabulary and tokenizer: no --tokenizer";
   if (a->output.empty()) return "missing -o FILE";
   if (!a->tokenizer.empty() && (!a->source_tokenizer.empty() || !a->target_tokenizer.empty())) {
     return "--tokenizer (both sides) and --source-tokenizer/--target-tokenizer exclude each other";
@@ -195,7 +201,8 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     return 1;
   }
   ImportResult imported;
-  error = import_ct2_directory(args.input, args.weights, &imported);
+  error = args.format == "ggml" ? import_ggml_file(args.input, args.weights, &imported)
+                                : import_ct2_directory(args.input, args.weights, &imported);
   std::vector<uint8_t> bytes;
   if (args.set_rounding) imported.model.config.activation_rounding = args.rounding;
   imported.model.config.text_mode = args.text;  // how text becomes tokens travels with the model
