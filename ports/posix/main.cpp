@@ -14,6 +14,7 @@ const char kUsage[] =
     "  demo [--model FILE]                    normalize a few dates with the project's own model\n"
     "  demo --aren [--data DIR]               transliterate a few words with CTranslate2's test model\n"
     "  convert ct2 DIR -o FILE --weights f32|int8   CTranslate2 model -> xattn file\n"
+    "  convert ggml FILE.bin -o FILE --weights f32|int8   whisper.cpp ggml model (f32, f16, q8_0) -> xattn file\n"
     "  convert embed MODEL.xattn -o OUT.c [--max-source N --max-target N --beam N]   model -> C array\n"
     "  convert synth --preset P --weights f32|int8 [--seed S] -o FILE   synthetic benchmark model\n"
     "  translate --model FILE [--beam N] [--length-penalty X] [--max-length N] [--min-length N]\n"

@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -25,11 +27,13 @@ inline std::string env_or(const char* name, const char* fallback) {
 // (XATTN_REFERENCE_OUTPUT_DIR), whatever directory the tests run from.
 inline std::string run_reference_script(const char* script, const std::string& name) {
   const std::string out = std::string(XATTN_REFERENCE_OUTPUT_DIR) + "/" + name;
+  // One log per process: test cases sharing a folder may run at once.
+  const std::string log_path = out + "." + std::to_string(getpid()) + ".log";
   const std::string command = env_or("XATTN_PYTHON", XATTN_PYTHON) + " '" + script + "' '" +
-                              env_or("XATTN_REFERENCE_DIR", XATTN_REFERENCE_DIR) + "' '" + out + "' > '" + out +
-                              ".log' 2>&1";
+                              env_or("XATTN_REFERENCE_DIR", XATTN_REFERENCE_DIR) + "' '" + out + "' > '" + log_path +
+                              "' 2>&1";
   const int rc = std::system(command.c_str());
-  std::ifstream log(out + ".log");
+  std::ifstream log(log_path);
   std::stringstream text;
   text << log.rdbuf();
   if (text.str().find("XATTN-SKIP") != std::string::npos) {
