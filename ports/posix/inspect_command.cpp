@@ -117,7 +117,7 @@ void print_tokenizer(const char* label, const Tokenizer& t, uint32_t bytes, std:
 
 const char kUsage[] =
     "usage: xattn inspect FILE [--max-source N] [--max-target N] [--beam N] [--kv-cache P] [--self-kv-cache P]\n"
-    "                          [--threads N] [--max-text N]\n"
+    "                          [--threads N] [--max-text N] [--pcm]\n"
     "  what a model file holds, and the arena a session with these limits needs (P: f32, f16 or int8)\n";
 
 int inspect(Args& args, std::ostream& out, std::ostream& err) {
@@ -131,6 +131,7 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
   args.kv_precision("--self-kv-cache", &limits.self_kv_cache);
   args.number("--threads", 1, kMaxThreads, &limits.threads);
   args.number("--max-text", 0, kMaxTextBytes, &limits.max_text_bytes);
+  limits.pcm_input = args.flag("--pcm");  // audio models: room for encode_pcm's log-mel
   std::string error = args.finish();
   if (error.empty() && !has_path) error = "missing the model FILE";
   if (!error.empty()) {
@@ -204,6 +205,7 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
   if (limits.max_text_bytes > 0) {
     out << ", text in " << plan.text_scratch.bytes + plan.text_ids.bytes << " for " << limits.max_text_bytes << " bytes";
   }
+  if (limits.pcm_input) out << ", audio in " << plan.pcm_mel.bytes + plan.pcm_scratch.bytes;
   out << ")\n";
   out << "memory       " << (m.size + plan.total) << " bytes = model + arena\n";
   return 0;
@@ -214,7 +216,7 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
 int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err) {
   Args args(argc, argv, 1,
             {{"--max-source", true}, {"--max-target", true}, {"--beam", true}, {"--kv-cache", true},
-             {"--self-kv-cache", true}, {"--threads", true}, {"--max-text", true}});
+             {"--self-kv-cache", true}, {"--threads", true}, {"--max-text", true}, {"--pcm", false}});
   const int status = args.help() ? (out << kUsage, 0) : inspect(args, out, err);
   out.flush();
   if (!out) {

@@ -87,6 +87,7 @@ xattn::Limits to_limits(const xattn_limits& l) {
   out.self_kv_cache = to_precision(raw_value(l.self_kv_cache));
   out.threads = l.threads == 0 ? 1 : l.threads;
   out.max_text_bytes = l.max_text_bytes;
+  out.pcm_input = l.pcm_input != 0;
   return out;
 }
 
@@ -100,7 +101,7 @@ xattn_limits xattn_default_limits(void) {
   const xattn::Limits l;
   return xattn_limits{l.max_source_length, l.max_target_length, l.max_beam, l.alignment ? 1 : 0,
                       static_cast<xattn_kv_precision>(l.kv_cache), static_cast<xattn_kv_precision>(l.self_kv_cache),
-                      l.threads, nullptr, l.max_text_bytes};
+                      l.threads, nullptr, l.max_text_bytes, l.pcm_input ? 1 : 0};
 }
 
 xattn_generate_options xattn_default_options(void) {
@@ -303,6 +304,31 @@ xattn_status xattn_encode_features(xattn_session* session, const float* mel, uin
   if (!session) return XATTN_INVALID_ARGUMENT;
   session->result = xattn::Result();
   return report(session->session.encode_features(mel, n_mels, frames), session->message);
+}
+
+namespace {
+xattn_status encode_pcm(xattn_session* session, const xattn::PcmView& pcm, int* cut) {
+  if (!session) return XATTN_INVALID_ARGUMENT;
+  session->result = xattn::Result();
+  bool was_cut = false;
+  const xattn_status s = report(session->session.encode_pcm(pcm, &was_cut), session->message);
+  if (cut) *cut = was_cut ? 1 : 0;
+  return s;
+}
+}  // namespace
+
+xattn_status xattn_encode_pcm_s16(xattn_session* session, const int16_t* samples, size_t count, int* cut) {
+  xattn::PcmView pcm;
+  pcm.s16 = samples;
+  pcm.count = count;
+  return encode_pcm(session, pcm, cut);
+}
+
+xattn_status xattn_encode_pcm_f32(xattn_session* session, const float* samples, size_t count, int* cut) {
+  xattn::PcmView pcm;
+  pcm.f32 = samples;
+  pcm.count = count;
+  return encode_pcm(session, pcm, cut);
 }
 
 xattn_whisper_options xattn_whisper_default_options(void) {

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "xattn/audio.h"
 #include "xattn/config.h"
 #include "xattn/parallel.h"
 #include "xattn/tokenizer.h"
@@ -69,6 +70,9 @@ struct ArenaPlan {
   // tokenizer's scratch for that much text (none for a model that splits
   // text by spaces or characters), and the source ids the text makes.
   ArenaRegion text_scratch, text_ids;
+  // Session::encode_pcm, only with Limits::pcm_input on an audio model: the
+  // window's log-mel [n_mels][2 x max_source] and log_mel_frame's scratch.
+  ArenaRegion pcm_mel, pcm_scratch;
   size_t total = 0;
 };
 
@@ -219,6 +223,9 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
                                                               c.source_tokenizer_expansion, l.max_text_bytes)
                                     : 0);
   p.text_ids = a.take(text ? src * sizeof(uint32_t) : 0);
+  const bool pcm = l.pcm_input && c.encoder_input == EncoderInput::kAudio;
+  p.pcm_mel = a.take(pcm ? uint64_t{c.n_mels} * 2 * src * f : 0);
+  p.pcm_scratch = a.take(pcm ? log_mel_scratch_bytes() : 0);
   p.total = a.at > static_cast<uint64_t>(kArenaTooLarge) ? kArenaTooLarge : static_cast<size_t>(a.at);
   return p;
 }

@@ -172,6 +172,10 @@ struct Limits {
   // room for the model's source tokenizer to work in and for the ids it
   // makes. 0 reserves nothing (encode_text is then refused).
   uint32_t max_text_bytes = 0;
+  // Audio models: room for Session::encode_pcm to compute the log-mel of one
+  // window (n_mels x 2 x max_source_length floats) and its DFT scratch in the
+  // arena. false reserves nothing (encode_pcm is then refused).
+  bool pcm_input = false;
 };
 
 // Upper bounds the format accepts; they keep every size computation in 32/64

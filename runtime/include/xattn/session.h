@@ -119,6 +119,14 @@ class Session {
   // conv halves them: source_length() becomes (frames - 1) / 2 + 1).
   Status encode_features(const float* mel, uint32_t n_mels, uint32_t frames);
 
+  // 16 kHz mono samples in (audio models, Limits::pcm_input): the log-mel of
+  // the first window (2 x max_source_length frames; 30 s for Whisper) is
+  // computed in the arena with the model's filter bank, the audio followed
+  // by 30 s of silence as openai-whisper pads it (pcm.trailing_zeros is
+  // ignored), then encoded as encode_features would. *cut (optional) tells
+  // whether the audio ran past the window (the rest is not seen).
+  Status encode_pcm(const PcmView& pcm, bool* cut = nullptr);
+
   // The encoder's output (after its final norm) of the last encode or
   // encode_features: source_length() rows of d_model floats copied into
   // `out` (room for `capacity` floats), for parity checks against another

@@ -104,6 +104,9 @@ typedef struct xattn_limits {
   /* The longest text xattn_encode_text takes, in bytes (0..65536): the buffer
    * grows by the model's source tokenizer scratch for it. 0 = none. */
   uint32_t max_text_bytes;
+  /* Audio models: non-zero reserves room for xattn_encode_pcm_* to compute
+   * one window's log-mel in the session buffer. 0 = none. */
+  int pcm_input;
 } xattn_limits;
 
 typedef struct xattn_token_span {
@@ -206,6 +209,13 @@ xattn_status xattn_encode_text(xattn_session* session, const char* text, size_t 
 /* Audio-encoder models (Whisper): a log-mel matrix mel[n_mels][frames] in
    place of source ids; frames at most 2 x max_source_length. */
 xattn_status xattn_encode_features(xattn_session* session, const float* mel, uint32_t n_mels, uint32_t frames);
+/* Audio-encoder models, 16 kHz mono samples (int16, or float in [-1, 1]):
+   the log-mel of the first window (2 x max_source_length frames) is computed
+   in the session buffer (needs limits.pcm_input), as openai-whisper pads and
+   normalizes it, then encoded. *cut (may be NULL) is set to 1 when the audio
+   ran past the window. */
+xattn_status xattn_encode_pcm_s16(xattn_session* session, const int16_t* samples, size_t count, int* cut);
+xattn_status xattn_encode_pcm_f32(xattn_session* session, const float* samples, size_t count, int* cut);
 xattn_status xattn_generate(xattn_session* session, const xattn_generate_options* options);
 /* Whisper (xattn/whisper.h's WhisperDecoder): the prompt, the model file's
  * suppress lists, the timestamp rules when asked, Whisper's score; with no

@@ -32,6 +32,9 @@ Status check_limits(const ModelConfig& c, const Limits& l) {
     return invalid("max text bytes ").add(static_cast<uint64_t>(l.max_text_bytes)).add(" is outside 0..")
         .add(static_cast<uint64_t>(kMaxTextBytes));
   }
+  if (l.pcm_input && c.encoder_input != EncoderInput::kAudio) {
+    return invalid("pcm input asked of a model whose encoder takes token ids");
+  }
   if (!known(l.kv_cache)) return invalid("unknown KV-cache precision");
   if (!known(l.self_kv_cache)) return invalid("unknown self-attention KV-cache precision");
   if (c.position == PositionEncoding::kSinusoidal && l.max_source_length > c.max_positions) {

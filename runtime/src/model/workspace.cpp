@@ -47,6 +47,9 @@ void Workspace::init(const ModelView& m, const kernels::KernelTable& table, cons
   text_scratch = arena + p.text_scratch.offset;
   text_scratch_bytes = p.text_scratch.bytes;
   text_ids = u(p.text_ids);
+  pcm_mel = f(p.pcm_mel);
+  pcm_scratch = arena + p.pcm_scratch.offset;
+  pcm_scratch_bytes = p.pcm_scratch.bytes;
 
   linear_context.kernels = &table;
   linear_context.quantized = quantized;

@@ -78,6 +78,10 @@ struct Workspace {
   void* text_scratch = nullptr;
   size_t text_scratch_bytes = 0;
   uint32_t* text_ids = nullptr;
+  // Session::encode_pcm (Limits::pcm_input): one window's log-mel and its scratch.
+  float* pcm_mel = nullptr;
+  void* pcm_scratch = nullptr;
+  size_t pcm_scratch_bytes = 0;
 
   uint32_t source_length = 0;
 

@@ -1,0 +1,242 @@
+// Session::encode_pcm / xattn_encode_pcm_*: samples in, the window's log-mel
+// computed in the arena. Checked against the host path the CLI takes
+// (log_mel_spectrogram into a vector, then encode_features): the encoder
+// output must be the same bits; the arena grows by exactly the planned mel
+// rows and scratch; misuse is refused with its reason.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "whisper_model_support.h"
+#include "xattn/arena.h"
+#include "xattn/audio.h"
+#include "xattn/limits_check.h"
+#include "xattn/session.h"
+#include "xattn/xattn.h"
+
+namespace {
+
+using namespace xattn;
+
+// A tone sweeping 200..3000 Hz with a little deterministic noise, at 0.4 of full scale.
+std::vector<float> sweep(size_t samples) {
+  std::vector<float> x(samples);
+  uint32_t state = 12345;
+  double phase = 0.0;
+  for (size_t i = 0; i < samples; ++i) {
+    const double t = static_cast<double>(i) / kAudioSampleRate;
+    phase += 2.0 * 3.141592653589793 * (200.0 + 1400.0 * t) / kAudioSampleRate;
+    state = state * 1664525u + 1013904223u;
+    const double noise = (static_cast<double>(state >> 8) / (1u << 24) - 0.5) * 0.02;
+    x[i] = static_cast<float>(0.4 * std::sin(phase) + noise);
+  }
+  return x;
+}
+
+std::vector<int16_t> to_s16(const std::vector<float>& x) {
+  std::vector<int16_t> out(x.size());
+  for (size_t i = 0; i < x.size(); ++i) out[i] = static_cast<int16_t>(std::lround(x[i] * 32767.0));
+  return out;
+}
+
+Limits window_limits(const ModelView& m, bool pcm) {
+  Limits l;
+  l.max_source_length = m.config.encoder_positions();
+  l.max_target_length = 12;
+  l.max_beam = 1;
+  l.alignment = false;
+  l.pcm_input = pcm;
+  return l;
+}
+
+struct Placed {
+  std::vector<uint8_t> storage;
+  Session session;
+  Placed(const ModelView& m, const Limits& l) : storage(arena_bytes(m.config, l) + kArenaAlignment) {
+    uint8_t* at = storage.data() + (kArenaAlignment - reinterpret_cast<uintptr_t>(storage.data()) % kArenaAlignment);
+    const Status s = session.init(m, l, at, storage.size() - kArenaAlignment);
+    REQUIRE_MESSAGE(s.is_ok(), s.message());
+  }
+  std::vector<float> encoder_output(const ModelView& m) {
+    std::vector<float> out(static_cast<size_t>(session.source_length()) * m.config.d_model);
+    const Status s = session.copy_encoder_output(out.data(), out.size());
+    REQUIRE_MESSAGE(s.is_ok(), s.message());
+    return out;
+  }
+};
+
+// What the CLI does: the padded spectrogram on the host, then encode_features.
+std::vector<float> host_path(const ModelView& m, const PcmView& pcm) {
+  Placed p(m, window_limits(m, false));
+  MelFilterBank bank;
+  REQUIRE(bank.init(m.mel_filters, m.config.n_mels).is_ok());
+  const uint32_t frames = 2 * p.session.limits().max_source_length;
+  PcmView padded = pcm;
+  padded.trailing_zeros = 30 * kAudioSampleRate;
+  std::vector<float> mel(static_cast<size_t>(m.config.n_mels) * frames);
+  std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal));
+  REQUIRE(log_mel_spectrogram(bank, padded, frames, scratch.data(), log_mel_scratch_bytes(), mel.data()).is_ok());
+  REQUIRE(p.session.encode_features(mel.data(), m.config.n_mels, frames).is_ok());
+  return p.encoder_output(m);
+}
+
+}  // namespace
+
+TEST_CASE("encode_pcm: the window's log-mel in the arena gives the host path's encoder output, bit for bit") {
+  if (!test::have_whisper()) return;
+  test::OpenWhisper opened;
+  test::open_whisper("model-f32", convert::WeightType::kFloat32, &opened);
+  const ModelView& m = *opened.view;
+  const uint32_t window_samples = 2 * m.config.encoder_positions() * kMelHop;
+
+  const ArenaPlan with = plan_arena(m.config, window_limits(m, true));
+  const ArenaPlan without = plan_arena(m.config, window_limits(m, false));
+  const size_t mel_bytes = size_t{m.config.n_mels} * 2 * m.config.encoder_positions() * sizeof(float);
+  CHECK(with.pcm_mel.bytes == mel_bytes);
+  CHECK(with.pcm_scratch.bytes == log_mel_scratch_bytes());
+  const auto up = [](size_t n) { return (n + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment; };
+  CHECK(with.total - without.total == up(mel_bytes) + up(log_mel_scratch_bytes()));
+
+  // Shorter than the window, and longer than it (cut).
+  for (const size_t samples : {size_t{window_samples / 2 + 77}, size_t{window_samples + 5000}}) {
+    CAPTURE(samples);
+    const std::vector<float> f32 = sweep(samples);
+    const std::vector<int16_t> s16 = to_s16(f32);
+    PcmView as_float, as_int;
+    as_float.f32 = f32.data();
+    as_float.count = f32.size();
+    as_int.s16 = s16.data();
+    as_int.count = s16.size();
+    for (const PcmView& pcm : {as_float, as_int}) {
+      const std::vector<float> expected = host_path(m, pcm);
+      Placed p(m, window_limits(m, true));
+      bool cut = false;
+      const Status s = p.session.encode_pcm(pcm, &cut);
+      REQUIRE_MESSAGE(s.is_ok(), s.message());
+      CHECK(cut == (samples > window_samples));
+      const std::vector<float> got = p.encoder_output(m);
+      REQUIRE(got.size() == expected.size());
+      CHECK(std::memcmp(got.data(), expected.data(), got.size() * sizeof(float)) == 0);
+    }
+  }
+}
+
+TEST_CASE("encode_pcm: misuse is refused with its reason") {
+  if (!test::have_whisper()) return;
+  test::OpenWhisper opened;
+  test::open_whisper("model-f32", convert::WeightType::kFloat32, &opened);
+  const ModelView& m = *opened.view;
+  std::vector<float> f32 = sweep(4000);
+  const std::vector<int16_t> s16 = to_s16(f32);
+  PcmView pcm;
+  pcm.f32 = f32.data();
+  pcm.count = f32.size();
+
+  Placed no_room(m, window_limits(m, false));
+  Status s = no_room.session.encode_pcm(pcm);
+  CHECK(s.code() == StatusCode::kLimitExceeded);
+  CHECK(std::string(s.message()).find("Limits::pcm_input") != std::string::npos);
+
+  Placed p(m, window_limits(m, true));
+  PcmView both = pcm;
+  both.s16 = s16.data();
+  CHECK(p.session.encode_pcm(both).code() == StatusCode::kInvalidArgument);
+  CHECK(p.session.encode_pcm(PcmView()).code() == StatusCode::kInvalidArgument);
+  PcmView empty = pcm;
+  empty.count = 0;
+  CHECK(p.session.encode_pcm(empty).code() == StatusCode::kInvalidArgument);
+  for (const float bad : {std::nanf(""), INFINITY, 1e38f}) {
+    f32[1234] = bad;
+    s = p.session.encode_pcm(pcm);
+    CHECK(s.code() == StatusCode::kInvalidArgument);
+    CHECK(std::string(s.message()).find("sample 1234") != std::string::npos);
+  }
+  // After a refusal nothing is encoded: generate is not ready.
+  GenerateOptions o;
+  Result r;
+  CHECK(p.session.generate(o, &r).code() == StatusCode::kNotReady);
+}
+
+TEST_CASE("encode_pcm: a text model's limits cannot ask for pcm input") {
+  ModelConfig text_model;
+  text_model.encoder_input = EncoderInput::kTokens;
+  Limits l;
+  l.pcm_input = true;
+  const Status s = check_limits(text_model, l);
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  CHECK(std::string(s.message()).find("pcm input") != std::string::npos);
+  // The planner reserves nothing for it either.
+  CHECK(plan_arena(text_model, l).pcm_mel.bytes == 0);
+}
+
+TEST_CASE("c api: xattn_encode_pcm_s16 decodes as encode_features on the host spectrogram") {
+  if (!test::have_whisper()) return;
+  test::OpenWhisper opened;
+  test::open_whisper("model-f32", convert::WeightType::kFloat32, &opened);
+  const ModelView& m = *opened.view;
+  const std::vector<int16_t> s16 = to_s16(sweep(9000));
+  const test::WhisperData data = test::whisper_data();
+  const uint32_t prefix[] = {data.token("<|en|>"), data.token("<|transcribe|>"), data.token("<|notimestamps|>")};
+
+  // C++: the host spectrogram, encode_features, greedy.
+  PcmView pcm;
+  pcm.s16 = s16.data();
+  pcm.count = s16.size();
+  Placed host(m, window_limits(m, false));
+  {
+    MelFilterBank bank;
+    REQUIRE(bank.init(m.mel_filters, m.config.n_mels).is_ok());
+    const uint32_t frames = 2 * m.config.encoder_positions();
+    PcmView padded = pcm;
+    padded.trailing_zeros = 30 * kAudioSampleRate;
+    std::vector<float> mel(static_cast<size_t>(m.config.n_mels) * frames);
+    std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal));
+    REQUIRE(log_mel_spectrogram(bank, padded, frames, scratch.data(), log_mel_scratch_bytes(), mel.data()).is_ok());
+    REQUIRE(host.session.encode_features(mel.data(), m.config.n_mels, frames).is_ok());
+  }
+  GenerateOptions o;
+  o.beam_size = 1;
+  o.prefix = TokenSpan{prefix, 3};
+  o.max_length = 12;
+  Result expected;
+  REQUIRE(host.session.generate(o, &expected).is_ok());
+
+  xattn_model_storage storage;
+  xattn_model* model = nullptr;
+  xattn_error error;
+  REQUIRE(xattn_model_open(opened.bytes->data(), opened.bytes->size(), &storage, &model, &error) == XATTN_OK);
+  xattn_limits limits = xattn_default_limits();
+  CHECK(limits.pcm_input == 0);
+  limits.max_source_length = m.config.encoder_positions();
+  limits.max_target_length = 12;
+  limits.max_beam = 1;
+  limits.alignment = 0;
+  const size_t without = xattn_session_buffer_bytes(model, &limits);
+  limits.pcm_input = 1;
+  const size_t bytes = xattn_session_buffer_bytes(model, &limits);
+  CHECK(bytes > without);
+  xattn_test::AlignedBytes buffer(nullptr, bytes);
+  xattn_session* session = nullptr;
+  REQUIRE(xattn_session_create(model, &limits, buffer.data(), bytes, &session, &error) == XATTN_OK);
+  int cut = -1;
+  REQUIRE_MESSAGE(xattn_encode_pcm_s16(session, s16.data(), s16.size(), &cut) == XATTN_OK,
+                  std::string(xattn_session_message(session)));
+  CHECK(cut == 0);
+  CHECK(xattn_encode_pcm_f32(session, nullptr, 10, nullptr) == XATTN_INVALID_ARGUMENT);
+  REQUIRE(xattn_encode_pcm_s16(session, s16.data(), s16.size(), nullptr) == XATTN_OK);
+  xattn_generate_options co = xattn_default_options();
+  co.beam_size = 1;
+  co.prefix = xattn_token_span{prefix, 3};
+  co.max_length = 12;
+  REQUIRE_MESSAGE(xattn_generate(session, &co) == XATTN_OK, std::string(xattn_session_message(session)));
+  xattn_hypothesis best;
+  REQUIRE(xattn_get_hypothesis(session, 0, &best) == XATTN_OK);
+  REQUIRE(expected.count >= 1);
+  const Hypothesis& h = expected.hypotheses[0];
+  REQUIRE(best.length == h.length);
+  for (uint32_t i = 0; i < h.length; ++i) CHECK(best.tokens[i] == h.tokens[i]);
+  CHECK(best.score == h.score);
+}
