@@ -68,18 +68,23 @@ struct Placed {
   }
 };
 
-// What the CLI does: the padded spectrogram on the host, then encode_features.
-std::vector<float> host_path(const ModelView& m, const PcmView& pcm) {
-  Placed p(m, window_limits(m, false));
+// What the CLI does: the padded spectrogram of one window on the host,
+// then encode_features into `session`.
+void encode_on_host(const ModelView& m, const PcmView& pcm, Session* session) {
   MelFilterBank bank;
   REQUIRE(bank.init(m.mel_filters, m.config.n_mels).is_ok());
-  const uint32_t frames = 2 * p.session.limits().max_source_length;
+  const uint32_t frames = 2 * session->limits().max_source_length;
   PcmView padded = pcm;
   padded.trailing_zeros = 30 * kAudioSampleRate;
   std::vector<float> mel(static_cast<size_t>(m.config.n_mels) * frames);
   std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal));
   REQUIRE(log_mel_spectrogram(bank, padded, frames, scratch.data(), log_mel_scratch_bytes(), mel.data()).is_ok());
-  REQUIRE(p.session.encode_features(mel.data(), m.config.n_mels, frames).is_ok());
+  REQUIRE(session->encode_features(mel.data(), m.config.n_mels, frames).is_ok());
+}
+
+std::vector<float> host_path(const ModelView& m, const PcmView& pcm) {
+  Placed p(m, window_limits(m, false));
+  encode_on_host(m, pcm, &p.session);
   return p.encoder_output(m);
 }
 
@@ -186,17 +191,7 @@ TEST_CASE("c api: xattn_encode_pcm_s16 decodes as encode_features on the host sp
   pcm.s16 = s16.data();
   pcm.count = s16.size();
   Placed host(m, window_limits(m, false));
-  {
-    MelFilterBank bank;
-    REQUIRE(bank.init(m.mel_filters, m.config.n_mels).is_ok());
-    const uint32_t frames = 2 * m.config.encoder_positions();
-    PcmView padded = pcm;
-    padded.trailing_zeros = 30 * kAudioSampleRate;
-    std::vector<float> mel(static_cast<size_t>(m.config.n_mels) * frames);
-    std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal));
-    REQUIRE(log_mel_spectrogram(bank, padded, frames, scratch.data(), log_mel_scratch_bytes(), mel.data()).is_ok());
-    REQUIRE(host.session.encode_features(mel.data(), m.config.n_mels, frames).is_ok());
-  }
+  encode_on_host(m, pcm, &host.session);
   GenerateOptions o;
   o.beam_size = 1;
   o.prefix = TokenSpan{prefix, 3};

@@ -41,7 +41,6 @@ const char kUsage[] =
     "  ids; --timestamps with text: a line per segment, [mm:ss.mmm --> mm:ss.mmm] text; the detected language\n"
     "  goes to stderr (language: xx (p=0.93))";
 
-constexpr size_t kSilenceSamples = 30 * kAudioSampleRate;  // transcribe.py pads 30 s of zeros
 constexpr double kSecondsPerFrame = 0.01;                   // hop 160 at 16 kHz
 
 std::string status_line(const Status& s) { return s.message(); }
@@ -105,7 +104,7 @@ std::string wav_features(const std::string& path, const ModelView& model, uint32
   if (!s) return path + ": " + status_line(s);
   PcmView pcm = audio.view();
   *cut = log_mel_frame_count(pcm) > frames;
-  pcm.trailing_zeros = kSilenceSamples;
+  pcm.trailing_zeros = kWhisperPadSamples;
   mel->assign(static_cast<size_t>(n_mels) * frames, 0.0f);
   std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal));
   s = log_mel_spectrogram(bank, pcm, frames, scratch.data(), log_mel_scratch_bytes(), mel->data());

@@ -20,6 +20,9 @@ namespace xattn {
 constexpr uint32_t kAudioSampleRate = 16000;
 constexpr uint32_t kMelWindow = 400;       // n_fft: window length and DFT size
 constexpr uint32_t kMelHop = 160;          // 10 ms
+// transcribe.py pads every signal with 30 s of zeros before the spectrogram
+// (PcmView::trailing_zeros).
+constexpr size_t kWhisperPadSamples = 30 * kAudioSampleRate;
 constexpr uint32_t kMelFftBins = 201;      // kMelWindow / 2 + 1 bins per filter row
 constexpr uint32_t kMaxMelBins = 128;      // Whisper uses 80 or 128
 

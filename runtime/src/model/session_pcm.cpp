@@ -7,9 +7,6 @@
 
 namespace xattn {
 
-// transcribe.py pads every signal with 30 s of zeros before the spectrogram.
-constexpr size_t kWhisperSilenceSamples = 30 * kAudioSampleRate;
-
 Status Session::encode_pcm(const PcmView& pcm, bool* cut) {
   encoded_ = false;
   encoder_output_ready_ = false;
@@ -39,7 +36,7 @@ Status Session::encode_pcm(const PcmView& pcm, bool* cut) {
   Status s = bank.init(w.model->mel_filters, c.n_mels);
   if (!s) return s;
   PcmView padded = pcm;
-  padded.trailing_zeros = kWhisperSilenceSamples;
+  padded.trailing_zeros = kWhisperPadSamples;
   const uint32_t frames = 2 * w.limits.max_source_length;
   if (cut != nullptr) *cut = log_mel_frame_count(pcm) > frames;
   s = log_mel_spectrogram(bank, padded, frames, w.pcm_scratch, w.pcm_scratch_bytes, w.pcm_mel);
