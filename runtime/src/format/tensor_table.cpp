@@ -13,7 +13,6 @@ namespace {
 // Row shapes (the rows/cols columns).
 constexpr Extent kOne{1, Dim::kOne};
 constexpr Extent kD{1, Dim::kDModel};
-constexpr Extent k2D{2, Dim::kDModel};
 constexpr Extent k3D{3, Dim::kDModel};
 constexpr Extent kA{1, Dim::kAttention};
 constexpr Extent k2A{2, Dim::kAttention};
