@@ -105,6 +105,16 @@ cp "$DN" "$WORK/dn.xattn"
 refused "convert embed: -o the model itself" "one of the inputs" "$WORK/empty" convert embed "$WORK/dn.xattn" -o "$WORK/dn.xattn"
 holds "the model is unchanged" cmp -s "$DN" "$WORK/dn.xattn"
 refused "convert embed: a FIFO as -o" "FIFO" "$WORK/empty" convert embed "$DN" -o "$WORK/fifo"
+refused "convert embed --alignment=1" "--alignment takes no value" "$WORK/empty" convert embed "$DN" -o "$WORK/e.c" --alignment=1
+# After --, a word starting with - is a file name, for convert as for the other commands.
+cp "$DN" "$WORK/-dn.xattn"
+cases=$((cases + 1))
+if (cd "$WORK" && $LIMIT $RUN "$XATTN" convert embed -o dash.c -- -dn.xattn <"$WORK/empty" >"$WORK/out" 2>"$WORK/err"); then
+  echo "ok   convert embed -o dash.c -- -dn.xattn"
+else
+  fail "convert embed -- -dn.xattn: exit $?"
+fi
+holds "convert embed -- wrote dash.c" test -s "$WORK/dash.c"
 refused "translate: a FIFO as --alignment-svg" "FIFO" "$WORK/date" translate --model "$DN" --alignment-svg "$WORK/fifo"
 
 # 3. CR, LF and CRLF each end a line, in every text mode: a stray CR never cuts an input.
@@ -290,6 +300,32 @@ refused "tokenize: --side without --model" "--side is for --model only" "$WORK/l
 # shellcheck disable=SC2086
 refused "tokenize: two tokenizers" "give one of --spm, --tiktoken, --bpe or --model" "$WORK/lf" tokenize $TK --model "$DN"
 refused "tokenize: --bpe with one file" "--bpe takes two files" "$WORK/lf" tokenize --bpe "$WORK/lf"
+# A UTF-8 byte order mark at the start of a tokenizer file is not part of its first token.
+printf '\357\273\277' >"$WORK/bom.tiktoken" && cat "$WORK/bytes.tiktoken" >>"$WORK/bom.tiktoken"
+works "tokenize: a tiktoken file with a BOM" "$WORK/lf" tokenize --tiktoken "$WORK/bom.tiktoken"
+same "tokenize: the BOM changes no id" "$WORK/out" "$WORK/lf.out"
+# GPT-2's byte-level vocab.json (the 256 bytes as GPT-2 maps them to characters, ids 0..255) plus "ab".
+python3 -c '
+import json, sys
+bs = list(range(33, 127)) + list(range(161, 173)) + list(range(174, 256))
+cs = bs[:]
+for b in range(256):
+    if b not in bs:
+        bs.append(b)
+        cs.append(256 + len(cs) - 188)
+vocab = {chr(c): b for b, c in zip(bs, cs)}
+vocab["ab"] = 256
+sys.stdout.write(json.dumps(vocab, ensure_ascii=False))' >"$WORK/vocab.json"
+printf '#version: 0.2\na b\n' >"$WORK/merges.txt"
+works "tokenize: vocab.json and merges.txt" "$WORK/lf" tokenize --bpe "$WORK/vocab.json" "$WORK/merges.txt"
+holds "tokenize: ab merged, cd not" [ "$(cat "$WORK/out")" = "$(printf '256\n99 100')" ]
+cp "$WORK/out" "$WORK/bpe.out"
+printf '\357\273\277' >"$WORK/bom-vocab.json" && cat "$WORK/vocab.json" >>"$WORK/bom-vocab.json"
+works "tokenize: vocab.json with a BOM" "$WORK/lf" tokenize --bpe "$WORK/bom-vocab.json" "$WORK/merges.txt"
+same "tokenize: vocab.json's BOM changes no id" "$WORK/out" "$WORK/bpe.out"
+printf '\357\273\277a b\n' >"$WORK/bom-merges.txt"
+works "tokenize: merges.txt with a BOM (no #version line)" "$WORK/lf" tokenize --bpe "$WORK/vocab.json" "$WORK/bom-merges.txt"
+same "tokenize: merges.txt's BOM keeps its first merge" "$WORK/out" "$WORK/bpe.out"
 # shellcheck disable=SC2086
 refused "tokenize: --pieces with --decode" "--pieces and --decode exclude each other" "$WORK/lf" tokenize $TK --pieces --decode
 refused "mel: a FIFO as the audio" "FIFO" "$WORK/empty" mel "$WORK/fifo"

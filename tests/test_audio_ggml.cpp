@@ -16,6 +16,7 @@
 #include "ggml_model.h"
 #include "ggml_types.h"
 #include "mel_filters.h"
+#include "xattn/config.h"
 
 using namespace xattn;
 using namespace xattn::convert;
@@ -244,6 +245,15 @@ TEST_CASE("ggml: hostile headers and sizes give a one-line error") {
   zero.bytes[4] = zero.bytes[5] = 0;  // n_vocab = 300 -> 0
   zero.bytes[5] = 0;
   CHECK(parse(zero.bytes, &m) == "ggml: hyperparameter n_vocab = 0 out of range");
+  for (int field : {4, 8}) {  // n_audio_layer, n_text_layer = 1,000,000: refused before any per-layer list is built
+    Builder layers;
+    layers.header();
+    const uint32_t million = 1000000;
+    std::memcpy(&layers.bytes[4 + 4 * field], &million, 4);
+    CHECK(parse(layers.bytes, &m) == std::string("ggml: hyperparameter ") +
+                                         (field == 4 ? "n_audio_layer" : "n_text_layer") +
+                                         " = 1000000: xattn runs at most " + std::to_string(kMaxLayers) + " layers");
+  }
 
   Builder huge;
   huge.header();

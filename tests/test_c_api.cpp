@@ -8,6 +8,7 @@
 #include <string>
 
 #include "test_support.h"
+#include "whisper_model_support.h"
 #include "xattn/xattn.h"
 
 extern "C" int xattn_c_smoke(const void* bytes, size_t size, void* buffer, size_t buffer_size,
@@ -336,6 +337,35 @@ TEST_CASE("c api: the planner gives no plan past the bounds, at compile time and
   CHECK(arena_bytes(kPlannerConfig, l) == kArenaTooLarge);
   l.max_beam = kMaxBeam;
   CHECK(arena_bytes(kPlannerConfig, l) != kArenaTooLarge);
+}
+
+TEST_CASE("c api: an audio model has no source text: tokenize and detokenize refuse that side") {
+  // As `xattn tokenize --model whisper.xattn --side source` refuses it: the
+  // encoder reads features, so no source text maps to its ids.
+  if (!test::have_whisper()) return;
+  test::OpenWhisper opened;
+  test::open_whisper("model-f32", convert::WeightType::kFloat32, &opened);
+  xattn_model_storage storage;
+  xattn_model* model = nullptr;
+  xattn_error error;
+  REQUIRE(xattn_model_open(opened.bytes->data(), opened.bytes->size(), &storage, &model, &error) == XATTN_OK);
+  uint32_t ids[8];
+  size_t count = 7;
+  CHECK(xattn_tokenize(model, XATTN_SOURCE, "a", 1, ids, 8, &count) == XATTN_INVALID_ARGUMENT);
+  CHECK(count == 7);
+  CHECK(xattn_tokenize_known(model, XATTN_SOURCE, "a", 1, ids, 8, &count) == XATTN_INVALID_ARGUMENT);
+  alignas(8) unsigned char scratch[256];
+  CHECK(xattn_tokenize_text(model, XATTN_SOURCE, "a", 1, scratch, sizeof scratch, ids, 8, &count) ==
+        XATTN_INVALID_ARGUMENT);
+  CHECK(xattn_tokenize_scratch_bytes(model, XATTN_SOURCE, 16) == 0);
+  const uint32_t id = 0;
+  char out[32] = "x";
+  CHECK(xattn_detokenize(model, XATTN_SOURCE, &id, 1, out, sizeof out) == XATTN_DETOKENIZE_ERROR);
+  CHECK(out[0] == '\0');
+  // The target side (the decoder's text) still works.
+  CHECK(xattn_tokenize(model, XATTN_TARGET, "a", 1, ids, 8, &count) == XATTN_OK);
+  CHECK(count >= 1);
+  CHECK(xattn_detokenize(model, XATTN_TARGET, ids, count, out, sizeof out) != XATTN_DETOKENIZE_ERROR);
 }
 
 }  // namespace

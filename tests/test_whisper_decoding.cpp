@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -215,6 +216,31 @@ TEST_CASE("whisper decoding: layouts, prompts and filters refuse what does not f
   CHECK(whisper_tokens_at(300, 200, 0, true, &t).code() == StatusCode::kInvalidArgument);
   CHECK(whisper_tokens_at(0xFFFFFFFFu, 0xFFFFFFF8u, 4, true, &t).code() == StatusCode::kInvalidArgument);
   CHECK(whisper_tokens_at(2000, 200, 4, true, &t).code() == StatusCode::kInvalidArgument);  // > 1501 timestamps
+
+  {  // An English-only model translates nothing and takes no language: refused, never dropped.
+    WhisperTokens english;
+    REQUIRE(whisper_tokens_for_vocab(51864, &english).is_ok());
+    REQUIRE(!english.multilingual);
+    WhisperDecodeOptions o;
+    CHECK(whisper_check_options(english, o).is_ok());
+    o.task = WhisperTask::kTranslate;
+    CHECK(whisper_check_options(english, o).message() == std::string("whisper: the model is English-only: it cannot translate"));
+    o.task = WhisperTask::kTranscribe;
+    o.language_token = english.sot + 1;
+    CHECK(whisper_check_options(english, o).code() == StatusCode::kInvalidArgument);
+    WhisperTokens multi;
+    REQUIRE(whisper_tokens_for_vocab(51865, &multi).is_ok());
+    o.task = WhisperTask::kTranslate;
+    o.language_token = multi.first_language;
+    CHECK(whisper_check_options(multi, o).is_ok());
+    // By code: en is the model's one language (no token), any other is refused.
+    const std::unique_ptr<ModelView> no_model(new ModelView());  // kMaxLayers layer views: not on the stack
+    uint32_t en = 0;
+    CHECK(whisper_model_language(*no_model, english, "en", &en).is_ok());
+    CHECK(en == kNoToken);
+    CHECK(whisper_model_language(*no_model, english, "fr", &en).message() ==
+          std::string("whisper: the model is English-only: it has no language but en"));
+  }
 
   REQUIRE(whisper_tokens_at(300, 200, 4, true, &t).is_ok());
   uint32_t token = 0;

@@ -91,6 +91,12 @@ bool to_bytes(const std::string& token, const std::unordered_map<std::string, ch
   return true;
 }
 
+// A UTF-8 byte order mark (editors on Windows write one) is not part of the
+// first token: the rule of the vocabulary files (vocabulary.cpp).
+void drop_bom(std::string* text) {
+  if (text->compare(0, 3, "\xEF\xBB\xBF") == 0) text->erase(0, 3);
+}
+
 }  // namespace
 
 std::string read_tiktoken_file(const std::string& path, TokenizerSpec* spec) {
@@ -104,6 +110,7 @@ std::string read_tiktoken_file(const std::string& path, TokenizerSpec* spec) {
   uint32_t vocab_size = 0;
   while (std::getline(in, line)) {
     ++number;
+    if (number == 1) drop_bom(&line);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
     const size_t space = line.find(' ');
@@ -131,8 +138,10 @@ std::string read_bpe_vocab(const std::string& vocab_json, const std::string& mer
   if (!vin) return "cannot open " + vocab_json;
   std::stringstream text;
   text << vin.rdbuf();
+  std::string json = text.str();
+  drop_bom(&json);
   JsonValue vocab;
-  std::string error = parse_json(text.str(), &vocab);
+  std::string error = parse_json(json, &vocab);
   if (!error.empty()) return vocab_json + ": " + error;
   if (vocab.kind != JsonValue::Kind::kObject) return vocab_json + ": expected an object of token: id";
   const auto map = unicode_to_byte();
@@ -155,6 +164,7 @@ std::string read_bpe_vocab(const std::string& vocab_json, const std::string& mer
   size_t number = 0;
   while (std::getline(min, line)) {
     ++number;
+    if (number == 1) drop_bom(&line);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty() || (number == 1 && line.rfind("#version", 0) == 0)) continue;
     const size_t space = line.find(' ');

@@ -30,14 +30,23 @@ std::string normalize_convert_args(int argc, char** argv, std::vector<std::strin
   bool options_ended = false;
   for (int i = 0; i < argc; ++i) {
     std::string word = argv[i] ? argv[i] : "";
+    if (options_ended && word.size() > 1 && word[0] == '-') {
+      out->push_back("./" + word);  // the same file, never read as an option by the subcommand
+      continue;
+    }
     if (options_ended || word.size() < 2 || word[0] != '-') {
       out->push_back(word);
       continue;
     }
-    if (word == "--") options_ended = true;
+    if (word == "--") {  // the end of the options, as for the other commands
+      options_ended = true;
+      continue;
+    }
     const size_t equals = word.find('=');
     std::string name = equals == std::string::npos ? word : word.substr(0, equals);
     const bool valued = listed(kValued, name);
+    const bool help = name == "--help" || name == "-h";
+    if (equals != std::string::npos && (help || listed(kFlags, name))) return name + " takes no value";
     if (!valued && !listed(kFlags, name)) {
       out->push_back(word);  // unknown, or --help: the subcommand answers
       continue;

@@ -53,6 +53,7 @@ std::string refuse_target(const std::string& path, const std::vector<std::string
 }  // namespace
 
 std::string refuse_unreadable(const std::string& path) {
+  if (path.empty()) return "an input file name is empty";
   struct stat st;
   if (stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode)) return "";
   return path + " is " + posix::file_kind(st.st_mode) + ", not a regular file";

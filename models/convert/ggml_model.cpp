@@ -8,6 +8,7 @@
 #include "file_safety.h"
 #include "ggml_types.h"
 #include "xattn/audio.h"
+#include "xattn/config.h"
 
 namespace xattn {
 namespace convert {
@@ -62,6 +63,11 @@ std::string read_hparams(Reader* r, GgmlHparams* h) {
     if (*fields[i] < lowest || *fields[i] > kMaxHparam)
       return std::string("ggml: hyperparameter ") + kNames[i] + " = " + std::to_string(*fields[i]) + " out of range";
   }
+  // Before any list of a million layers' tensor names is built from them.
+  for (const int32_t* layers : {&h->n_audio_layer, &h->n_text_layer})
+    if (*layers > static_cast<int32_t>(kMaxLayers))
+      return std::string("ggml: hyperparameter ") + (layers == &h->n_audio_layer ? "n_audio_layer" : "n_text_layer") +
+             " = " + std::to_string(*layers) + ": xattn runs at most " + std::to_string(kMaxLayers) + " layers";
   return "";
 }
 

@@ -84,10 +84,11 @@ int run_tokenize(int argc, char** argv, std::istream& in, std::ostream& out, std
   Translator model;  // --model: the tokenizer the model file carries, opened in place by open_model
   if (has_model) {
     error = model.open_file(model_path);
-    if (error.empty() && !model.model().config.has_tokenizer) error = model_path + ": the model carries no tokenizer";
+    // An audio model's source is log-mel features: said before "no tokenizer", which holds for its source always.
     if (error.empty() && side == "source" && model.model().config.encoder_input == EncoderInput::kAudio) {
-      error = model_path + ": an audio model has no source tokenizer (use --side target)";
+      error = model_path + ": an audio model has no source text (its encoder reads log-mel features; use --side target)";
     }
+    if (error.empty() && !model.model().config.has_tokenizer) error = model_path + ": the model carries no tokenizer";
   } else {
     error = has_spm ? convert::read_sentencepiece_model(spm, &spec)
             : has_tiktoken ? convert::read_tiktoken_file(tiktoken, &spec)

@@ -194,7 +194,7 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   if (error.empty() && !wavs.empty() && !features.empty()) error = "give WAV files or --features, not both";
   if (error.empty() && features.empty() != !has_frames) error = "--features and --frames go together";
   if (error.empty() && has_ctx && !features.empty()) error = "--audio-ctx applies to WAV input (--frames sets the features' size)";
-  if (error.empty() && task != "transcribe" && task != "translate") error = "--task: transcribe or translate";
+  if (error.empty() && task != "transcribe" && task != "translate") error = "--task " + task + ": expected transcribe or translate";
   if (!error.empty()) {
     err << "xattn transcribe: " << error << " (see xattn transcribe --help)\n";
     return 2;
@@ -213,12 +213,17 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   options.timestamps = timestamps;
   options.beam_size = beam;
   options.max_new_tokens = max_new;
-  if (language != "auto" && layout.multilingual) {
+  if (language != "auto") {
     const Status s = whisper_model_language(model, layout, language.c_str(), &options.language_token);
     if (!s) {
-      err << "xattn transcribe: --language " << language << ": the model has no such language token\n";
+      err << "xattn transcribe: --language " << language << ": "
+          << (layout.multilingual ? "the model has no such language token" : "the model is English-only (en)") << '\n';
       return 2;
     }
+  }
+  if (!whisper_check_options(layout, options)) {
+    err << "xattn transcribe: --task translate: the model is English-only; it transcribes English\n";
+    return 2;
   }
   const bool as_text = model.config.has_tokenizer && !ids_only;
 

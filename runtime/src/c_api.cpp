@@ -197,6 +197,13 @@ const char* xattn_session_message(const xattn_session* session) {
 
 namespace {
 
+// An audio model's encoder reads features: it has no source text, so the
+// source side is refused (as `xattn tokenize --side source` refuses it).
+bool text_side(const xattn_model* model, int raw_side) {
+  return known_side(raw_side) &&
+         !(raw_side == XATTN_SOURCE && model->view.config.encoder_input == xattn::EncoderInput::kAudio);
+}
+
 // The model's stored tokenizer for a side (null: the model carries none).
 const xattn::Tokenizer* stored_tokenizer(const xattn_model* model, int raw_side) {
   if (!model->view.config.has_tokenizer) return nullptr;
@@ -229,7 +236,7 @@ int xattn_model_has_tokenizer(const xattn_model* model) {
 }
 
 size_t xattn_tokenize_scratch_bytes(const xattn_model* model, xattn_side side, size_t max_text_bytes) {
-  if (!model || !known_side(raw_value(side))) return 0;
+  if (!model || !text_side(model, raw_value(side))) return 0;
   const xattn::Tokenizer* t = stored_tokenizer(model, raw_value(side));
   if (!t || max_text_bytes > (size_t{1} << 30)) return 0;
   return t->scratch_bytes(max_text_bytes);
@@ -238,7 +245,7 @@ size_t xattn_tokenize_scratch_bytes(const xattn_model* model, xattn_side side, s
 xattn_status xattn_tokenize_text(const xattn_model* model, xattn_side side, const char* text, size_t length,
                                  void* scratch, size_t scratch_size, uint32_t* ids, size_t capacity,
                                  size_t* count) {
-  if (!model || !count || !known_side(raw_value(side))) return XATTN_INVALID_ARGUMENT;
+  if (!model || !count || !text_side(model, raw_value(side))) return XATTN_INVALID_ARGUMENT;
   const xattn::Tokenizer* t = stored_tokenizer(model, raw_value(side));
   if (!t) return xattn_tokenize(model, side, text, length, ids, capacity, count);
   if (length > (size_t{1} << 30)) return XATTN_LIMIT_EXCEEDED;
@@ -248,7 +255,7 @@ xattn_status xattn_tokenize_text(const xattn_model* model, xattn_side side, cons
 
 xattn_status xattn_tokenize(const xattn_model* model, xattn_side side, const char* text, size_t length,
                             uint32_t* ids, size_t capacity, size_t* count) {
-  if (!model || !count || !known_side(raw_value(side))) return XATTN_INVALID_ARGUMENT;
+  if (!model || !count || !text_side(model, raw_value(side))) return XATTN_INVALID_ARGUMENT;
   if (const xattn::Tokenizer* t = stored_tokenizer(model, raw_value(side))) {
     return tokenize_on_stack(*t, text, length, ids, capacity, count);
   }
@@ -257,7 +264,7 @@ xattn_status xattn_tokenize(const xattn_model* model, xattn_side side, const cha
 
 xattn_status xattn_tokenize_known(const xattn_model* model, xattn_side side, const char* text,
                                   size_t length, uint32_t* ids, size_t capacity, size_t* count) {
-  if (!model || !count || !known_side(raw_value(side))) return XATTN_INVALID_ARGUMENT;
+  if (!model || !count || !text_side(model, raw_value(side))) return XATTN_INVALID_ARGUMENT;
   if (const xattn::Tokenizer* t = stored_tokenizer(model, raw_value(side))) {
     return tokenize_on_stack(*t, text, length, ids, capacity, count);
   }
@@ -269,7 +276,7 @@ size_t xattn_detokenize(const xattn_model* model, xattn_side side, const uint32_
                         char* out, size_t capacity) {
   if (out && capacity) out[0] = '\0';
   const int raw_side = raw_value(side);
-  if (!model || !known_side(raw_side) || (count > 0 && !ids)) return XATTN_DETOKENIZE_ERROR;
+  if (!model || !text_side(model, raw_side) || (count > 0 && !ids)) return XATTN_DETOKENIZE_ERROR;
   const xattn::ModelConfig& c = model->view.config;
   const uint32_t vocab = raw_side == XATTN_TARGET ? c.target_vocab_size : c.source_vocab_size;
   for (size_t i = 0; i < count; ++i) {
@@ -357,7 +364,7 @@ xattn_status xattn_whisper_generate(xattn_session* session, const xattn_whisper_
   o.beam_size = options->beam_size;
   o.max_new_tokens = options->max_new_tokens;
   const bool detect = options->language == nullptr || std::strcmp(options->language, "auto") == 0;
-  if (!detect && decoder.tokens().multilingual) {
+  if (!detect) {
     s = xattn::whisper_model_language(*model, decoder.tokens(), options->language, &o.language_token);
     if (!s) return report(s, session->message);
   }

@@ -195,7 +195,10 @@ expect_error "language xx" $emu "$xattn" transcribe --model "$out/w.xattn" --lan
 expect_error "expected" $emu "$xattn" transcribe --model "$out/w.xattn" --frames $((frames + 1)) \
   --features "$data/mel/mel-000.f32"
 # shellcheck disable=SC2086
-expect_error "task" $emu "$xattn" transcribe --model "$out/w.xattn" --task dance $one
+expect_error "--task dance: expected transcribe or translate" $emu "$xattn" transcribe --model "$out/w.xattn" --task dance $one
+expect_error "an input file name is empty" $emu "$xattn" transcribe --model "$out/w.xattn" --frames "$frames" --features ""
+expect_error "an input file name is empty" $emu "$xattn" transcribe --model "$out/w.xattn" ""
+expect_error "an audio model has no source text" $emu "$xattn" tokenize --model "$out/w.xattn" --side source
 expect_error "--frames" $emu "$xattn" transcribe --model "$out/w.xattn" --features "$data/mel/mel-000.f32"
 if [ -n "$python" ]; then
   "$python" -c "

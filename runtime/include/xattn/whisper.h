@@ -196,7 +196,8 @@ Status whisper_detect_language(const float* logits, const WhisperTokens& tokens,
 Status whisper_tokens_for_model(const ModelView& model, WhisperTokens* out);
 
 // The language token of `code` in the model's own vocabulary ("<|code|>"),
-// checked to be one of its language tokens.
+// checked to be one of its language tokens. An English-only model has none:
+// "en" gives kNoToken, any other code an error naming the model English-only.
 Status whisper_model_language(const ModelView& model, const WhisperTokens& tokens, const char* code, uint32_t* token);
 
 // The code of a language token ("en" for <|en|>), inside the model bytes;
@@ -208,8 +209,15 @@ TokenText whisper_language_code(const ModelView& model, const WhisperTokens& tok
 // whisper_detect_language on its logits. `probs` as there (may be null).
 Status whisper_detect_language(Session& session, const WhisperTokens& tokens, float* probs, WhisperLanguage* best);
 
+struct WhisperDecodeOptions;
+
+// What an English-only model cannot do (its prompt is <|startoftranscript|>
+// alone, tokenizer.py): translate, or take a language token. Refused here,
+// never dropped silently; WhisperDecoder::generate calls it.
+Status whisper_check_options(const WhisperTokens& tokens, const WhisperDecodeOptions& options);
+
 struct WhisperDecodeOptions {
-  uint32_t language_token = kNoToken;  // kNoToken: detect it (multilingual models); ignored by English-only ones
+  uint32_t language_token = kNoToken;  // kNoToken: detect it (multilingual models); English-only ones take kNoToken only
   WhisperTask task = WhisperTask::kTranscribe;
   bool timestamps = false;             // no <|notimestamps|>; the timestamp rules
   uint32_t beam_size = 1;

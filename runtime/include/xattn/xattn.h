@@ -170,10 +170,11 @@ const char* xattn_session_message(const xattn_session* session);
 
 /* Text <-> ids through the model's vocabularies. tokenize maps unknown
  * tokens to <unk>; tokenize_known fails on them; both return
- * XATTN_INVALID_ARGUMENT for a side other than XATTN_SOURCE / XATTN_TARGET.
+ * XATTN_INVALID_ARGUMENT for a side other than XATTN_SOURCE / XATTN_TARGET,
+ * and for XATTN_SOURCE of an audio model (Whisper: no source text).
  * detokenize returns the length the full text needs; the output is cut
  * (still NUL-terminated) to fit. It returns XATTN_DETOKENIZE_ERROR (with an
- * empty output) for a null model, an unknown side, null ids with a non-zero
+ * empty output) for a null model, an unknown side (or an audio model's source), null ids with a non-zero
  * count, or an id outside the side's vocabulary. */
 #define XATTN_DETOKENIZE_ERROR ((size_t)-1)
 xattn_status xattn_tokenize(const xattn_model* model, xattn_side side, const char* text, size_t length,
@@ -222,8 +223,8 @@ xattn_status xattn_generate(xattn_session* session, const xattn_generate_options
  * language on a multilingual model the language is detected first. The
  * hypotheses (xattn_get_hypothesis) begin with prompt_length forced tokens. */
 typedef struct xattn_whisper_options {
-  const char* language;     /* a code ("en"), or NULL / "auto": detect it */
-  int translate;            /* 0: <|transcribe|>, else <|translate|> */
+  const char* language;     /* a code ("en"), or NULL / "auto": detect it; English-only models take "en" only */
+  int translate;            /* 0: <|transcribe|>, else <|translate|> (refused by English-only models) */
   int timestamps;           /* 0: <|notimestamps|> */
   uint32_t beam_size;       /* 1 = greedy */
   uint32_t max_new_tokens;  /* 0 = half the decoder positions (openai-whisper's sample_len) */

@@ -32,6 +32,12 @@ Status whisper_tokens_for_model(const ModelView& model, WhisperTokens* out) {
 
 Status whisper_model_language(const ModelView& model, const WhisperTokens& tokens, const char* code, uint32_t* token) {
   if (code == nullptr || token == nullptr) return bad("whisper: no language code");
+  if (!tokens.multilingual) {
+    if (std::strcmp(code, "en") != 0)
+      return bad("whisper: the model is English-only: it has no language but en");
+    *token = kNoToken;
+    return Status::ok();
+  }
   char text[16];
   const size_t length = std::strlen(code);
   if (length == 0 || length + 4 >= sizeof text) return bad("whisper: the model has no token for this language code");
@@ -51,6 +57,14 @@ TokenText whisper_language_code(const ModelView& model, const WhisperTokens& tok
   if (text.size < 5 || std::memcmp(text.data, "<|", 2) != 0 || std::memcmp(text.data + text.size - 2, "|>", 2) != 0)
     return TokenText{};
   return TokenText{text.data + 2, text.size - 4};
+}
+
+Status whisper_check_options(const WhisperTokens& tokens, const WhisperDecodeOptions& options) {
+  if (tokens.multilingual) return Status::ok();
+  if (options.task == WhisperTask::kTranslate) return bad("whisper: the model is English-only: it cannot translate");
+  if (options.language_token != kNoToken)
+    return bad("whisper: the model is English-only: it takes no language token");
+  return Status::ok();
 }
 
 Status whisper_detect_language(Session& session, const WhisperTokens& tokens, float* probs, WhisperLanguage* best) {
@@ -79,6 +93,8 @@ Status WhisperDecoder::generate(Session& session, const WhisperDecodeOptions& op
     return Status::error(StatusCode::kNotReady).add("whisper: decoder not initialized for this session's model");
   if (result == nullptr || info == nullptr) return bad("whisper: no result");
   *info = WhisperDecodeInfo{};
+  const Status fits = whisper_check_options(tokens_, options);
+  if (!fits) return fits;
   uint32_t language = tokens_.multilingual ? options.language_token : tokens_.first_language;
   if (tokens_.multilingual) {
     if (language == kNoToken) {
