@@ -3,8 +3,8 @@
 # with arm-none-eabi-gcc + picolibc and run under qemu-system-arm on the
 # boards' models (mps2-an386, mps2-an500, mps3-an547). The example firmware
 # must print PASS and exit 0 and print exactly the host's int8 outputs from
-# tests/golden/aren.txt; the family firmware (a T5 and a BART from the shared
-# ct2-families data) must print exactly what the host's `xattn translate`
+# tests/golden/aren.txt; the family firmware (a T5, a BART and an mBART-50
+# from the shared ct2-families data) must print exactly what the host's `xattn translate`
 # prints for the same files and inputs; the benchmark firmware must exit 0 and print a
 # well-formed xattn-bench table (bench/check_table.sh, itself shown to reject
 # broken tables); neither may link a heap, exception or RTTI symbol. ctest
@@ -24,9 +24,10 @@ grep -P '^v2-aren-transliteration-i8/int8\t' tests/golden/aren.txt > build/host-
 
 # The family firmware's rows, as the host computes them: the first 6 inputs
 # greedy and the first 2 with beam 4, 40 steps at most (the same numbers as
-# ports/baremetal/CMakeLists.txt), on the same int8 conversion.
+# ports/baremetal/CMakeLists.txt), on the same int8 conversion; mBART one
+# line at a time, each with its target_prefix.txt token.
 data=${XATTN_DATA_DIR:-$PWD/../shared/data}
-families="t5-v1_1 bart"
+families="t5-v1_1 bart mbart-50"
 have_families=1
 : > build/host-tools/family-host.txt
 for family in $families; do
@@ -39,9 +40,15 @@ for family in $families; do
   "$tool" convert ct2 "$dir/model-i8" -o "build/host-tools/$family.xattn" --weights int8
   for run in 1:6 4:2; do
     beam=${run%%:*}
-    head -n "${run#*:}" "$dir/inputs.txt" |
-      "$tool" translate --model "build/host-tools/$family.xattn" --beam "$beam" --max-source 32 --max-length 40 |
-      awk -v row="$family/beam$beam" '{ printf "%s\t%d\t%s\n", row, NR - 1, $0 }' >> build/host-tools/family-host.txt
+    line=0
+    while [ "$line" -lt "${run#*:}" ]; do
+      line=$((line + 1))
+      prefix=()
+      if [ -f "$dir/target_prefix.txt" ]; then prefix=(--prefix "$(sed -n "${line}p" "$dir/target_prefix.txt")"); fi
+      sed -n "${line}p" "$dir/inputs.txt" |
+        "$tool" translate --model "build/host-tools/$family.xattn" --beam "$beam" --max-source 32 --max-length 40 "${prefix[@]}" |
+        awk -v row="$family/beam$beam" -v n="$((line - 1))" '{ printf "%s\t%d\t%s\n", row, n, $0 }' >> build/host-tools/family-host.txt
+    done
   done
 done
 

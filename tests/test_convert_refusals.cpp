@@ -212,7 +212,6 @@ TEST_CASE("convert refusals: variables selecting features xattn does not run are
       {scalar_int8("decoder/rotary_scaling_type", 0), "rotary position embeddings"},
       {scalar_int32("decoder/num_heads_kv", 1), "multi-query / grouped-query attention"},
       {scalar_int8("decoder/layer_0/self_attention/multi_query", 1), "multi-query / grouped-query attention"},
-      {scalar_int32("decoder/head_dim", 32), "a head size other than d_model / num_heads"},
       {floats("encoder/layer_0/self_attention/relative_position_keys", {9, 16}), "Shaw relative positions"},
       {floats("encoder/layer_0/self_attention/relative_position_values", {9, 16}), "Shaw relative positions"},
       {floats("encoder/layer_0/self_attention/relative_asymmetric_position_keys", {9, 16}), "Shaw relative positions"},
@@ -300,6 +299,46 @@ TEST_CASE("convert: an attention width apart from d_model becomes the head size 
     for (const HostTensor& t : result.model.tensors) {
       if (t.id == layer_id(Section::kDecoderLayer, 1, LayerRole::kCrossKvWeight)) CHECK(t.rows == 2 * width);
       if (t.id == layer_id(Section::kEncoderLayer, 0, LayerRole::kSelfOutWeight)) CHECK(t.cols == width);
+    }
+  }
+}
+
+// The xattn file `copy` converts to (float32 weights), or an empty vector and the error.
+static std::vector<uint8_t> converted_bytes(const FamilyCopy& copy, std::string* error) {
+  ImportResult result;
+  std::vector<uint8_t> bytes;
+  *error = import_ct2_directory(copy.dir, WeightType::kFloat32, &result);
+  if (error->empty()) *error = write_xattn_model(result.model, &bytes);
+  return bytes;
+}
+
+TEST_CASE("convert: a stored head_dim that the shapes agree with is accepted, any other is refused with both numbers") {
+  if (!have_families()) return;
+  // CTranslate2's MultiHeadAttentionSpec stores head_dim as an int32 scalar per attention layer.
+  const char* names[] = {"encoder/layer_0/self_attention/head_dim", "decoder/layer_1/attention/head_dim", "head_dim"};
+  for (uint32_t width : {64u, 96u}) {  // d_model's own width, and flan-T5's kind (4 x 24 of 64)
+    FamilyCopy plain("t5-v1_1");
+    if (width != 64) set_attention_width(plain, width);
+    plain.write_model();
+    std::string error;
+    const std::vector<uint8_t> expected = converted_bytes(plain, &error);
+    REQUIRE(error == "");
+    for (const char* name : names) {
+      INFO(width << " " << name);
+      FamilyCopy with("t5-v1_1");
+      if (width != 64) set_attention_width(with, width);
+      with.put(scalar_int32(name, static_cast<int32_t>(width / 4)));
+      with.write_model();
+      const std::vector<uint8_t> bytes = converted_bytes(with, &error);
+      CHECK(error == "");
+      CHECK(bytes == expected);  // the same file as without the variable
+
+      FamilyCopy wrong("t5-v1_1");
+      if (width != 64) set_attention_width(wrong, width);
+      wrong.put(scalar_int32(name, 32));
+      wrong.write_model();
+      CHECK(wrong.convert() == wrong.model_error("variable " + std::string(name) + " = 32 x 4 heads disagrees with the "
+                                                 "attention width " + std::to_string(width) + " the projections give"));
     }
   }
 }

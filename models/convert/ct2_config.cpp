@@ -81,7 +81,6 @@ std::string refuse_ct2_variable(const std::string& name) {
       {"rotary_scaling_", false, "rotary position embeddings"},
       {"num_heads_kv", true, "multi-query / grouped-query attention"},
       {"multi_query", true, "multi-query / grouped-query attention"},
-      {"head_dim", true, "a head size other than d_model / num_heads"},
       {"relative_position_keys", true, "Shaw relative positions"},
       {"relative_position_values", true, "Shaw relative positions"},
       {"relative_asymmetric_position_keys", true, "Shaw relative positions"},

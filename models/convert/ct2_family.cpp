@@ -48,7 +48,7 @@ std::string append_rows(HostTensor* t, const HostTensor& gate) {
 
 bool is_ct2_family_scalar(const std::string& name) {
   return ends_with(name, "/queries_scale") || ends_with(name, "/relative_attention_max_distance") ||
-         name == "decoder/scale_outputs";
+         name == "decoder/scale_outputs" || name == "head_dim" || ends_with(name, "/head_dim");
 }
 
 FamilyRole family_role(const std::string& name, uint32_t* id) {
@@ -98,6 +98,16 @@ std::string apply_family(const std::map<std::string, double>& s, const std::map<
     }
   }
   const uint32_t width = c->attention_width();
+  // A stored head size (MultiHeadAttentionSpec's int32 head_dim, per layer or
+  // per stack) only restates what the shapes give; one that does not is a
+  // model xattn would run with other heads than CTranslate2.
+  for (const auto& e : s) {
+    if (e.first != "head_dim" && !ends_with(e.first, "/head_dim")) continue;
+    if (e.second * c->num_heads != static_cast<double>(width))
+      return "variable " + e.first + " = " + std::to_string(static_cast<long long>(e.second)) + " x " +
+             std::to_string(c->num_heads) + " heads disagrees with the attention width " + std::to_string(width) +
+             " the projections give";
+  }
   for (Section section : {Section::kEncoderLayer, Section::kDecoderLayer}) {
     const uint32_t layers = section == enc ? c->encoder_layers : c->decoder_layers;
     for (uint32_t layer = 0; layer < layers; ++layer) {

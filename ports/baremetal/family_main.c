@@ -1,5 +1,5 @@
-/* The family firmware: models of the CTranslate2 families (a T5 and a BART
- * by default, see family_rows.h) in flash, each run through the C API on the
+/* The family firmware: models of the CTranslate2 families (a T5, a BART and
+ * an mBART-50 by default, see family_rows.h) in flash, each run through the C API on the
  * first inputs of its shared inputs file, greedy and beam 4, in one static
  * session buffer. Prints each output in the line format `.ci/baremetal.sh`
  * diffs against the host's `xattn translate`, and exits 0 only when every
@@ -23,13 +23,18 @@ static xattn_model_storage model_storage;
 /* Runs one row in `session`; writes the best hypothesis's tokens to `out`. */
 static xattn_status run_row(xattn_session* session, const xattn_model* model, const xattn_family* family,
                             const xattn_family_row* row, char* out, size_t capacity) {
-  uint32_t source[kMaxIds];
-  size_t count = 0;
+  uint32_t source[kMaxIds], prefix[kMaxIds];
+  size_t count = 0, prefix_count = 0;
   xattn_generate_options options = xattn_default_options();
   xattn_hypothesis best;
   xattn_status s = xattn_tokenize(model, XATTN_SOURCE, row->input, strlen(row->input), source, kMaxIds, &count);
+  /* The target-language token (mBART, M2M100), strict as the host's --prefix. */
+  if (s == XATTN_OK && row->prefix[0] != '\0')
+    s = xattn_tokenize_known(model, XATTN_TARGET, row->prefix, strlen(row->prefix), prefix, kMaxIds, &prefix_count);
   options.beam_size = row->beam;
   options.max_length = family->max_target;
+  options.prefix.ids = prefix;
+  options.prefix.length = (uint32_t)prefix_count;
   if (s == XATTN_OK) s = xattn_encode(session, source, count);
   if (s == XATTN_OK) s = xattn_generate(session, &options);
   if (s == XATTN_OK) s = xattn_get_hypothesis(session, 0, &best);

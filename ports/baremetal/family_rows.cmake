@@ -8,6 +8,10 @@
 #         -DSYMBOL=family_t5_v1_1 -DGREEDY_LINES=6 -DBEAM_LINES=2 -DMAX_SOURCE=32
 #         -DMAX_LENGTH=40 -DOUT=family_t5_v1_1_rows.c -P family_rows.cmake
 #
+# -DPREFIXES=target_prefix.txt (mBART, M2M100): each line's forced target
+# prefix, one line per input; the host then runs once per input with
+# --prefix, as the prefix differs per line, and the row carries it.
+#
 # Lines are cut with string(FIND), never through CMake lists, so tokens
 # holding ';' or empty outputs survive.
 foreach(var HOST_XATTN MODEL INPUTS NAME SYMBOL GREEDY_LINES BEAM_LINES MAX_SOURCE MAX_LENGTH OUT)
@@ -42,6 +46,10 @@ function(c_literal text out)
 endfunction()
 
 file(READ "${INPUTS}" inputs_text)
+set(prefixes_text "")
+if(DEFINED PREFIXES AND NOT PREFIXES STREQUAL "")
+  file(READ "${PREFIXES}" prefixes_text)
+endif()
 get_filename_component(work "${OUT}" DIRECTORY)
 set(rows "")
 set(row_count 0)
@@ -52,33 +60,37 @@ foreach(beam 1 4)
     set(count ${BEAM_LINES})
   endif()
   set(rest "${inputs_text}")
-  set(head "")
-  foreach(i RANGE 1 ${count})
-    pop_line(rest line)
-    string(APPEND head "${line}\n")
-  endforeach()
-  file(WRITE "${work}/${SYMBOL}_beam${beam}.in" "${head}")
-  execute_process(
-    COMMAND "${HOST_XATTN}" translate --model "${MODEL}" --beam ${beam} --max-source ${MAX_SOURCE} --max-length ${MAX_LENGTH}
-    INPUT_FILE "${work}/${SYMBOL}_beam${beam}.in"
-    OUTPUT_VARIABLE host_text
-    ERROR_VARIABLE host_error
-    RESULT_VARIABLE rc)
-  if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "family_rows.cmake: ${NAME}: xattn translate failed (${rc}): ${host_error}")
-  endif()
+  set(prefix_rest "${prefixes_text}")
   math(EXPR last "${count} - 1")
   foreach(i RANGE 0 ${last})
-    pop_line(head input)
+    pop_line(rest input)
+    set(prefix "")
+    set(prefix_args "")
+    if(DEFINED PREFIXES AND NOT PREFIXES STREQUAL "")
+      pop_line(prefix_rest prefix)
+      set(prefix_args --prefix "${prefix}")
+    endif()
+    file(WRITE "${work}/${SYMBOL}_row.in" "${input}\n")
+    execute_process(
+      COMMAND "${HOST_XATTN}" translate --model "${MODEL}" --beam ${beam} --max-source ${MAX_SOURCE}
+              --max-length ${MAX_LENGTH} ${prefix_args}
+      INPUT_FILE "${work}/${SYMBOL}_row.in"
+      OUTPUT_VARIABLE host_text
+      ERROR_VARIABLE host_error
+      RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "family_rows.cmake: ${NAME}: xattn translate failed (${rc}): ${host_error}")
+    endif()
     pop_line(host_text output)
+    if(NOT host_text STREQUAL "")
+      message(FATAL_ERROR "family_rows.cmake: ${NAME}: xattn translate printed more lines than inputs")
+    endif()
     c_literal("${input}" input)
+    c_literal("${prefix}" prefix)
     c_literal("${output}" output)
-    string(APPEND rows "    {${input}, ${beam}, ${i}, ${output}},\n")
+    string(APPEND rows "    {${input}, ${prefix}, ${beam}, ${i}, ${output}},\n")
     math(EXPR row_count "${row_count} + 1")
   endforeach()
-  if(NOT host_text STREQUAL "")
-    message(FATAL_ERROR "family_rows.cmake: ${NAME}: xattn translate printed more lines than inputs")
-  endif()
 endforeach()
 
 string(TOUPPER "${SYMBOL}_model" macro)

@@ -1,8 +1,9 @@
 /* The family firmware's data (family_main.c): per model family, a model from
  * ../shared/data/ct2-families converted to int8 and embedded by `xattn
  * convert embed`, the limits its session buffer was planned for, and rows:
- * the first lines of the family's shared inputs with the host's `xattn
- * translate` output for each (greedy and beam 4), generated at build time by
+ * the first lines of the family's shared inputs (and target prefixes, for
+ * mBART and M2M100) with the host's `xattn translate` output for each
+ * (greedy and beam 4), generated at build time by
  * family_rows.cmake. The list of families is generated at configure time
  * (family_list.c): XATTN_FAMILY_FIRMWARE_FAMILIES in CMakeLists.txt. */
 #ifndef XATTN_BAREMETAL_FAMILY_ROWS_H_
@@ -13,6 +14,7 @@
 
 typedef struct xattn_family_row {
   const char* input;    /* source tokens, space separated, as in inputs.txt */
+  const char* prefix;   /* forced target tokens (target_prefix.txt), "" = none */
   uint32_t beam;        /* 1 = greedy */
   uint32_t line;        /* 0-based line of inputs.txt */
   const char* expected; /* the host's output tokens */
