@@ -194,6 +194,7 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   if (error.empty() && !wavs.empty() && !features.empty()) error = "give WAV files or --features, not both";
   if (error.empty() && features.empty() != !has_frames) error = "--features and --frames go together";
   if (error.empty() && has_ctx && !features.empty()) error = "--audio-ctx applies to WAV input (--frames sets the features' size)";
+  if (error.empty() && language.empty()) error = "--language needs a language code (en, de, ...) or auto";
   if (error.empty() && task != "transcribe" && task != "translate") error = "--task " + task + ": expected transcribe or translate";
   if (!error.empty()) {
     err << "xattn transcribe: " << error << " (see xattn transcribe --help)\n";

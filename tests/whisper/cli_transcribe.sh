@@ -196,6 +196,8 @@ expect_error "expected" $emu "$xattn" transcribe --model "$out/w.xattn" --frames
   --features "$data/mel/mel-000.f32"
 # shellcheck disable=SC2086
 expect_error "--task dance: expected transcribe or translate" $emu "$xattn" transcribe --model "$out/w.xattn" --task dance $one
+# shellcheck disable=SC2086
+expect_error "--language needs a language code" $emu "$xattn" transcribe --model "$out/w.xattn" --language "" $one
 expect_error "an input file name is empty" $emu "$xattn" transcribe --model "$out/w.xattn" --frames "$frames" --features ""
 expect_error "an input file name is empty" $emu "$xattn" transcribe --model "$out/w.xattn" ""
 expect_error "an audio model has no source text" $emu "$xattn" tokenize --model "$out/w.xattn" --side source
