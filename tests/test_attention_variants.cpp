@@ -127,7 +127,7 @@ TEST_CASE("attention variants: each KV precision x head size selects its own, wh
       const AttentionVariant* seen[sizeof kHeadSizes / sizeof kHeadSizes[0]];
       for (size_t i = 0; i < sizeof kHeadSizes / sizeof kHeadSizes[0]; ++i) {
         const size_t dh = kHeadSizes[i];
-        INFO(tables[t]->name << " " << kv_precision_name(p) << " dh=" << dh);
+        INFO(std::string(tables[t]->name) << " " << std::string(kv_precision_name(p)) << " dh=" << dh);
         const AttentionVariant& v = select_attention(*tables[t], p, dh);
         seen[i] = &v;
         REQUIRE((v.run != nullptr && v.run_biased != nullptr));  // (( )): doctest cannot print function pointers

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "mel_filters.h"
+#include "synth_whisper.h"
 #include "quantize.h"
 #include "tensor_layout.h"
 #include "xattn/tensor_id.h"
@@ -141,6 +142,48 @@ bool is_gamma(uint32_t id) {
          role == static_cast<uint16_t>(LayerRole::kCrossNormGamma);
 }
 
+// Every tensor of a model of config `c`, built as `family` builds it.
+std::string synth_contents(const ModelConfig& c, Family family, WeightType weights, uint64_t seed,
+                           XattnModelContents* out) {
+  const std::string error = check_config(c);
+  if (!error.empty()) return error;
+  out->config = c;
+  out->source_vocab = vocabulary(c.source_vocab_size);
+  out->target_vocab = vocabulary(c.target_vocab_size);
+  out->tensors.clear();
+  const bool shared = shares_embeddings(family);
+  const bool own_output = family == Family::kFlanT5;  // T5 v1.1: an untied lm_head
+  // The first token embedding is the stored copy: the source one, or the
+  // target one of an audio model (which has no source embedding).
+  const uint32_t embedding = global_id(c.encoder_input == EncoderInput::kAudio ? GlobalRole::kTargetEmbedding
+                                                                               : GlobalRole::kSourceEmbedding);
+  std::vector<float> shared_values;
+  Rng rng{seed};
+  for (const ExpectedTensor& e : expected_tensors(c)) {
+    HostTensor t;
+    t.id = e.id;
+    t.rows = e.rows;
+    t.cols = e.cols;
+    t.values.resize(static_cast<size_t>(e.rows) * e.cols);
+    const float a = amplitude(e.id, e, c);
+    const float base = is_gamma(e.id) ? 1.0f : 0.0f;
+    const bool copy = shared && e.id != embedding &&
+                      (e.id == global_id(GlobalRole::kTargetEmbedding) ||
+                                (e.id == global_id(GlobalRole::kOutputWeight) && !own_output));
+    if (copy) {
+      t.values = shared_values;
+      t.shares = embedding;
+    } else {
+      for (float& v : t.values) v = base + a * rng.symmetric();
+      if (e.id == embedding) shared_values = t.values;  // kept before quantization
+    }
+    if (e.id == global_id(GlobalRole::kMelFilters)) t.values = whisper_mel_filters(c.n_mels);  // the real bank
+    if (weights == WeightType::kInt8 && e.may_be_int8) to_int8(&t);
+    out->tensors.push_back(std::move(t));
+  }
+  return family == Family::kWhisper ? apply_whisper_layout(out) : "";
+}
+
 }  // namespace
 
 std::vector<std::string> synth_presets() {
@@ -178,47 +221,26 @@ std::string synth_config(const std::string& preset, ModelConfig* out) {
 
 std::string synth_model(const std::string& preset, WeightType weights, uint64_t seed, XattnModelContents* out) {
   ModelConfig c;
-  std::string error = synth_config(preset, &c);
+  const std::string error = synth_config(preset, &c);
   if (!error.empty()) return error;
-  if (!(error = check_config(c)).empty()) return error;
-  out->config = c;
-  out->source_vocab = vocabulary(c.source_vocab_size);
-  out->target_vocab = vocabulary(c.target_vocab_size);
-  out->tensors.clear();
-  bool shared = false, own_output = false;
-  for (const Preset& p : kPresets) {
-    shared |= preset == p.name && shares_embeddings(p.family);
-    own_output |= preset == p.name && p.family == Family::kFlanT5;  // T5 v1.1: an untied lm_head
-  }
-  // The first token embedding is the stored copy: the source one, or the
-  // target one of an audio model (which has no source embedding).
-  const uint32_t embedding = global_id(c.encoder_input == EncoderInput::kAudio ? GlobalRole::kTargetEmbedding
-                                                                               : GlobalRole::kSourceEmbedding);
-  std::vector<float> shared_values;
-  Rng rng{seed};
-  for (const ExpectedTensor& e : expected_tensors(c)) {
-    HostTensor t;
-    t.id = e.id;
-    t.rows = e.rows;
-    t.cols = e.cols;
-    t.values.resize(static_cast<size_t>(e.rows) * e.cols);
-    const float a = amplitude(e.id, e, c);
-    const float base = is_gamma(e.id) ? 1.0f : 0.0f;
-    const bool copy = shared && e.id != embedding &&
-                      (e.id == global_id(GlobalRole::kTargetEmbedding) ||
-                                (e.id == global_id(GlobalRole::kOutputWeight) && !own_output));
-    if (copy) {
-      t.values = shared_values;
-      t.shares = embedding;
-    } else {
-      for (float& v : t.values) v = base + a * rng.symmetric();
-      if (e.id == embedding) shared_values = t.values;  // kept before quantization
-    }
-    if (e.id == global_id(GlobalRole::kMelFilters)) t.values = whisper_mel_filters(c.n_mels);  // the real bank
-    if (weights == WeightType::kInt8 && e.may_be_int8) to_int8(&t);
-    out->tensors.push_back(std::move(t));
-  }
-  return "";
+  for (const Preset& p : kPresets)
+    if (preset == p.name) return synth_contents(c, p.family, weights, seed, out);
+  return "unknown preset '" + preset + "'";
+}
+
+std::string synth_test_whisper(WeightType weights, uint64_t seed, XattnModelContents* out) {
+  ModelConfig c;
+  const std::string error = synth_config("whisper-tiny", &c);
+  if (!error.empty()) return error;
+  c.encoder_layers = c.decoder_layers = 1;
+  c.d_model = 16;
+  c.num_heads = 2;
+  c.ffn_dim = 32;
+  c.source_vocab_size = c.target_vocab_size = 300;
+  c.source_positions = 8;
+  c.max_positions = 16;
+  c.alignment_layer = 0;
+  return synth_contents(c, Family::kWhisper, weights, seed, out);
 }
 
 }  // namespace convert

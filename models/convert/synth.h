@@ -9,7 +9,8 @@
 //                      ffn 128, 6+6 layers, vocab 51 -> 43
 //   whisper-tiny       Whisper's audio encoder-decoder: d_model 384, 6 heads,
 //                      ffn 1536, 4+4 layers, vocab 51865, 80 mel bins,
-//                      1500 encoder / 448 decoder stored positions
+//                      1500 encoder / 448 decoder stored positions, and
+//                      Whisper's token layout (synth_whisper.h)
 //   whisper-base       the same with d_model 512, 8 heads, ffn 2048, 6+6
 //   t5-small           d_model 512, 8 heads, ffn 2048, 6+6 layers, vocab 32128 (T5 v1.0)
 //   flan-t5-small      d_model 512, 6 heads of 64 (attention width 384),
@@ -42,6 +43,12 @@ std::string synth_config(const std::string& preset, ModelConfig* out);
 // ...", every tensor) in memory.
 std::string synth_model(const std::string& preset, WeightType weights, uint64_t seed,
                         XattnModelContents* out);
+
+// A Whisper at test sizes (d_model 16, 2 heads, ffn 32, 1+1 layers,
+// vocabulary 300 with Whisper's token layout cut short, 8 encoder and 16
+// decoder positions, 80 mel bins): the fuzzers' seed of the audio fields
+// (tests/fuzz/make_seeds.cpp), a few KB apart from its 64 KB filter bank.
+std::string synth_test_whisper(WeightType weights, uint64_t seed, XattnModelContents* out);
 
 }  // namespace convert
 }  // namespace xattn

@@ -2,7 +2,8 @@
 //
 //   OUTDIR/model_reader/  synthetic xattn files (float32 and int8, token and
 //                         character text, 1 and 2 layers; 8 to 19 KB each, so
-//                         the reader runs thousands of inputs a second)
+//                         the reader runs thousands of inputs a second), and
+//                         the test Whisper (synth.h, 80 KB with its filter bank)
 //   OUTDIR/ct2_import/    synthetic model.bin of every binary version 1..6
 //                         (and int16 ones in versions 1 and 2; 5 to 9 KB each),
 //                         and config.json / vocabulary JSON documents
@@ -21,6 +22,7 @@
 
 #include "ct2_model.h"
 #include "fuzz_support.h"
+#include "synth.h"
 #include "tokenizer_seeds.h"
 
 using namespace xattn;
@@ -63,6 +65,18 @@ int main(int argc, char** argv) {
             fuzz::synthetic_model(int8, chars ? TextMode::kCharacters : TextMode::kSpaceSeparated, layers, layers));
       }
     }
+  }
+  // An audio model (the test Whisper: conv stem, mel filters, whisper_ids), f32 and int8.
+  for (int int8 = 0; int8 < 2; ++int8) {
+    convert::XattnModelContents whisper;
+    std::vector<uint8_t> bytes;
+    const std::string error = convert::synth_test_whisper(int8 ? convert::WeightType::kInt8 : convert::WeightType::kFloat32, 1, &whisper);
+    if (!error.empty() || !convert::write_xattn_model(whisper, &bytes).empty()) {
+      std::fprintf(stderr, "xattn_fuzz_seeds: the test Whisper: %s\n", error.c_str());
+      ok = false;
+      continue;
+    }
+    put(out + "/model_reader/whisper-" + (int8 ? "int8" : "f32") + ".xattn", bytes);
   }
   // ct2_import
   for (uint32_t version = 1; version <= convert::kCt2MaxBinaryVersion; ++version) {

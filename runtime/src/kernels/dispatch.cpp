@@ -6,6 +6,10 @@
 #include "kernels/kernels.h"
 #include "kernels/simd/tables.h"
 
+#if defined(XATTN_HAVE_AVX2) || defined(XATTN_HAVE_AVX512)
+#include <cpuid.h>
+#endif
+
 #if defined(XATTN_HAVE_NEON) && defined(__arm__) && defined(__linux__)
 #include <sys/auxv.h>
 #ifndef HWCAP_NEON
@@ -24,16 +28,25 @@ namespace kernels {
 namespace {
 
 #if defined(XATTN_HAVE_SSE4_2) || defined(XATTN_HAVE_AVX2) || defined(XATTN_HAVE_AVX512)
+#if defined(XATTN_HAVE_AVX2) || defined(XATTN_HAVE_AVX512)
+// F16C (float16 KV rows converted by vcvtph2ps): CPUID leaf 1, as clang
+// 14's __builtin_cpu_supports has no "f16c". Every AVX2 CPU made has it.
+bool cpu_has_f16c() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0;
+}
+#endif
+
 // libgcc's checks include the OS enabling the AVX / AVX-512 register state.
 bool cpu_has(int level) {
   __builtin_cpu_init();
   switch (level) {
     case 0: return __builtin_cpu_supports("sse4.2");
-    case 1: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case 1: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
     default:
       return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
-             __builtin_cpu_supports("fma");
+             __builtin_cpu_supports("fma") && cpu_has_f16c();
   }
 }
 #endif

@@ -32,7 +32,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|x86|i[3-6]86)$")
     xattn_add_simd_table(table_sse4_2.cpp XATTN_HAVE_SSE4_2 -msse4.2)
   endif()
   if("avx2" IN_LIST XATTN_X86_LEVELS)
-    xattn_add_simd_table(table_avx2.cpp XATTN_HAVE_AVX2 -mavx2 -mfma)
+    xattn_add_simd_table(table_avx2.cpp XATTN_HAVE_AVX2 -mavx2 -mfma -mf16c)
   endif()
   if("avx512" IN_LIST XATTN_X86_LEVELS)
     # GCC 12's AVX-512 headers warn through xsimd's hadd and shifts (clang
@@ -42,12 +42,12 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|x86|i[3-6]86)$")
       list(APPEND xattn_avx512_quiet -Wno-maybe-uninitialized)
     endif()
     xattn_add_simd_table(table_avx512.cpp XATTN_HAVE_AVX512
-      -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma ${xattn_avx512_quiet})
+      -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma -mf16c ${xattn_avx512_quiet})
     # vpdpbusd: its own files, the only ones built with -mavx512vnni; they join
     # the avx512 table as "avx512-vnni" (dispatch checks the CPU has VNNI).
     foreach(vnni_file linear_i8_vnni.cpp linear_i8_packed_vnni.cpp)
       xattn_add_simd_table(${vnni_file} XATTN_HAVE_AVX512_VNNI
-        -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni -mfma ${xattn_avx512_quiet})
+        -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni -mfma -mf16c ${xattn_avx512_quiet})
     endforeach()
   endif()
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
