@@ -21,67 +21,14 @@
 #include "ct2_import.h"
 #include "model_test_support.h"
 #include "thread_pool.h"
+#include "threads_test_support.h"
 #include "xattn/session.h"
 #include "xattn_writer.h"
 
 namespace xattn {
 namespace {
 
-// Counts the jobs handed to a pool, then runs them on it.
-struct CountingPool {
-  const ParallelFor* inner = nullptr;
-  std::atomic<uint64_t> jobs{0};
-  static void run(void* self, uint32_t threads, uint32_t count, ParallelTask task, void* context) {
-    CountingPool& p = *static_cast<CountingPool*>(self);
-    ++p.jobs;
-    p.inner->run(p.inner->pool, threads, count, task, context);
-  }
-  ParallelFor parallel() {
-    ParallelFor f;
-    f.pool = this;
-    f.workers = inner->workers;
-    f.run = run;
-    return f;
-  }
-};
-
-uint32_t bits_of(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, sizeof b);
-  return b;
-}
-
-// Every hypothesis of every input, as bits: length, tokens, score, alignment.
-std::vector<uint32_t> translate(const ModelView& model, const Limits& limits, uint32_t beam,
-                                const ParallelFor* parallel, const std::vector<std::vector<uint32_t>>& inputs) {
-  const size_t bytes = arena_bytes(model.config, limits);
-  std::vector<uint8_t> storage(bytes + 64);
-  uint8_t* arena = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
-  Session session;
-  if (parallel) session.set_parallel(*parallel);
-  const Status s = session.init(model, limits, arena, bytes);
-  REQUIRE_MESSAGE(s.is_ok(), s.message());
-  std::vector<uint32_t> out;
-  for (const auto& input : inputs) {
-    REQUIRE(session.encode(input.data(), input.size()));
-    GenerateOptions o;
-    o.beam_size = beam;
-    o.num_hypotheses = beam;
-    o.return_alignment = true;
-    o.min_length = limits.max_target_length;  // every step runs: more layers compared
-    Result r;
-    const Status g = session.generate(o, &r);
-    REQUIRE_MESSAGE(g.is_ok(), g.message());
-    for (uint32_t i = 0; i < r.count; ++i) {
-      const Hypothesis& h = r.hypotheses[i];
-      out.push_back(h.length);
-      out.insert(out.end(), h.tokens, h.tokens + h.length);
-      out.push_back(bits_of(h.score));
-      for (size_t k = 0; k < size_t(h.length) * r.source_length; ++k) out.push_back(bits_of(h.alignment[k]));
-    }
-  }
-  return out;
-}
+using threads_test::CountingPool;
 
 // The oracle's source lines ("source id id ...") of oracle-f32.txt.
 std::vector<std::vector<uint32_t>> read_sources(const std::string& path) {
@@ -143,7 +90,9 @@ TEST_CASE("attention width: threads 2..4 give the bits of 1 thread on 4 heads of
         const std::string label = std::string(weights == convert::WeightType::kInt8 ? "int8" : "float32") +
                                   (pack ? " packed" : " row-major") + ", beam " + std::to_string(beam);
         INFO(label);
-        const std::vector<uint32_t> one = translate(*view, l, beam, nullptr, inputs);
+        bool intact = false;
+        const std::vector<uint32_t> one = threads_test::translate(*view, l, beam, nullptr, inputs, &intact);
+        CHECK(intact);
         CHECK(one.size() > inputs.size() * beam * 8);
         for (uint32_t threads = kFirstThreads; threads <= 4; threads += kThreadsStep) {
           CAPTURE(threads);
@@ -151,7 +100,8 @@ TEST_CASE("attention width: threads 2..4 give the bits of 1 thread on 4 heads of
           CountingPool counting;
           counting.inner = &pool.parallel();
           const ParallelFor p = counting.parallel();
-          const std::vector<uint32_t> many = translate(*view, l, beam, &p, inputs);
+          const std::vector<uint32_t> many = threads_test::translate(*view, l, beam, &p, inputs, &intact);
+          CHECK(intact);  // nothing written past the plan
           CHECK(counting.jobs.load() > 0);  // the layers really were split
           CHECK(many == one);
         }

@@ -13,6 +13,7 @@
 #include "aligned_bytes.h"
 #include "synth.h"
 #include "thread_pool.h"
+#include "threads_test_support.h"
 #include "xattn/session.h"
 #include "xattn/xattn.h"
 #include "xattn_thread_pool.h"
@@ -21,65 +22,9 @@
 namespace xattn {
 namespace {
 
-// Counts the jobs handed to a pool, then runs them on it.
-struct CountingPool {
-  const ParallelFor* inner = nullptr;
-  std::atomic<uint64_t> jobs{0};
-  static void run(void* self, uint32_t threads, uint32_t count, ParallelTask task, void* context) {
-    CountingPool& p = *static_cast<CountingPool*>(self);
-    ++p.jobs;
-    p.inner->run(p.inner->pool, threads, count, task, context);
-  }
-  ParallelFor parallel() {
-    ParallelFor f;
-    f.pool = this;
-    f.workers = inner->workers;
-    f.run = run;
-    return f;
-  }
-};
-
-uint32_t bits_of(float f) {
-  uint32_t b;
-  std::memcpy(&b, &f, sizeof b);
-  return b;
-}
-
-constexpr size_t kGuard = 256;
-
-// Every hypothesis of every input, as bits: length, tokens, score, alignment.
-std::vector<uint32_t> translate(const ModelView& model, Limits limits, uint32_t beam, const ParallelFor* parallel,
-                                const std::vector<std::vector<uint32_t>>& inputs, bool* guard_intact) {
-  const size_t bytes = arena_bytes(model.config, limits);
-  std::vector<uint8_t> storage(bytes + kGuard + 64, 0xa5);
-  uint8_t* arena = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
-  Session session;
-  if (parallel) session.set_parallel(*parallel);
-  const Status s = session.init(model, limits, arena, bytes);
-  REQUIRE_MESSAGE(s.is_ok(), s.message());
-  std::vector<uint32_t> out;
-  for (const auto& input : inputs) {
-    REQUIRE(session.encode(input.data(), input.size()));
-    GenerateOptions o;
-    o.beam_size = beam;
-    o.num_hypotheses = beam;
-    o.return_alignment = true;
-    o.min_length = limits.max_target_length;  // every step runs: more layers compared
-    Result r;
-    const Status g = session.generate(o, &r);
-    REQUIRE_MESSAGE(g.is_ok(), g.message());
-    for (uint32_t i = 0; i < r.count; ++i) {
-      const Hypothesis& h = r.hypotheses[i];
-      out.push_back(h.length);
-      out.insert(out.end(), h.tokens, h.tokens + h.length);
-      out.push_back(bits_of(h.score));
-      for (size_t k = 0; k < size_t(h.length) * r.source_length; ++k) out.push_back(bits_of(h.alignment[k]));
-    }
-  }
-  *guard_intact = true;
-  for (size_t i = bytes; i < bytes + kGuard; ++i) *guard_intact = *guard_intact && arena[i] == 0xa5;
-  return out;
-}
+using threads_test::bits_of;
+using threads_test::CountingPool;
+using threads_test::translate;
 
 // Under an emulator (minutes per pass), 3 threads only: an uneven split of
 // the rows, the case most likely to differ; natively 2, 3 and 4.

@@ -103,6 +103,23 @@ static inline void softmax_row(float* p, size_t n) {
   for (size_t j = 0; j < n; ++j) p[j] *= inv;
 }
 
+// One head's scores (a.probs, nq rows of len) made probabilities, added to
+// the alignment (averaged over heads), and the head's output slice zeroed
+// for the weighted sum that follows.
+template <class Arch>
+static inline void head_probabilities(const Attention& a, size_t col, size_t dh, float head_weight) {
+  for (size_t b = 0; b < a.nq; ++b) {
+    float* p = a.probs + b * a.len;
+    softmax_row<Arch>(p, a.len);
+    if (a.align) {
+      float* al = a.align + b * a.len;
+      for (size_t j = 0; j < a.len; ++j) al[j] += p[j] * head_weight;
+    }
+    float* o = a.out + b * a.out_stride + col;
+    for (size_t c = 0; c < dh; ++c) o[c] = 0.0f;
+  }
+}
+
 template <class Arch, class T, size_t DH>
 void attend(const Attention& a) {
   const size_t len = a.len, nq = a.nq, heads = a.heads;
@@ -132,16 +149,7 @@ void attend(const Attention& a) {
       const float factor = a.scale * row_factor<T>(a.k, j, heads, h);
       for (size_t b = 0; b < nq; ++b) pj[b * len] *= factor;
     }
-    for (size_t b = 0; b < nq; ++b) {
-      float* p = a.probs + b * len;
-      softmax_row<Arch>(p, len);
-      if (a.align) {
-        float* al = a.align + b * len;
-        for (size_t j = 0; j < len; ++j) al[j] += p[j] * head_weight;
-      }
-      float* o = a.out + b * a.out_stride + col;
-      for (size_t c = 0; c < dh; ++c) o[c] = 0.0f;
-    }
+    head_probabilities<Arch>(a, col, dh, head_weight);
     for (size_t j = 0; j < len; ++j) {
       const T* vj = values + j * a.v.stride + col;
       const float factor = row_factor<T>(a.v, j, heads, h);

@@ -103,16 +103,7 @@ void attend_long(const Attention& a) {
         }
       }
     }
-    for (size_t b = 0; b < nq; ++b) {
-      float* p = a.probs + b * len;
-      softmax_row<Arch>(p, len);
-      if (a.align) {
-        float* al = a.align + b * len;
-        for (size_t j = 0; j < len; ++j) al[j] += p[j] * head_weight;
-      }
-      float* o = a.out + b * a.out_stride + col;
-      for (size_t c = 0; c < dh; ++c) o[c] = 0.0f;
-    }
+    head_probabilities<Arch>(a, col, dh, head_weight);
     // Weighted sum: each output vector gathers W rows while in a register.
     for (size_t j0 = 0; j0 < len; j0 += W) {
       const size_t m = len - j0 < W ? len - j0 : W;
