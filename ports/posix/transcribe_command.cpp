@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "file_safety.h"
 #include "mapped_file.h"
+#include "thread_pool.h"
 #include "wav_reader.h"
 #include "whisper_segments.h"
 #include "xattn/arena.h"
@@ -33,13 +34,16 @@ namespace {
 
 const char kUsage[] =
     "usage: xattn transcribe --model FILE.xattn [--language xx|auto] [--task transcribe|translate] [--timestamps]\n"
-    "                        [--beam N] [--max-new-tokens N] [--ids] [--audio-ctx N] AUDIO.wav...\n"
+    "                        [--beam N] [--max-new-tokens N] [--ids] [--audio-ctx N] [--kv-cache f32|f16|int8]\n"
+    "                        [--self-kv-cache f32|f16|int8] [--threads N] AUDIO.wav...\n"
     "       xattn transcribe --model FILE.xattn [options] --frames N --features FILE.f32 [--features FILE.f32]...\n"
     "  AUDIO.wav: 16 kHz mono PCM16 or float32; the first window only (30 s for Whisper, 2 x --audio-ctx frames)\n"
     "  --features: raw little-endian float32 log-mel [n_mels][N] (as xattn mel -o writes)\n"
     "  output: one line per input, the text (the model's tokenizer) or, without one or with --ids, the generated\n"
     "  ids; --timestamps with text: a line per segment, [mm:ss.mmm --> mm:ss.mmm] text; the detected language\n"
-    "  goes to stderr (language: xx (p=0.93))";
+    "  goes to stderr (language: xx (p=0.93))\n"
+    "  --kv-cache, --self-kv-cache: the cross- and self-attention caches' precision (default f32; f16 is\n"
+    "  whisper.cpp's); --threads N: split layers over N threads (default 1)";
 
 constexpr double kSecondsPerFrame = 0.01;                   // hop 160 at 16 kHz
 
@@ -47,7 +51,17 @@ std::string status_line(const Status& s) { return s.message(); }
 
 class Transcriber {
  public:
-  std::string open(const std::string& path, uint32_t beam, uint32_t audio_ctx) {
+  // The session's choices beyond the model: caches' precision and threads.
+  struct Choices {
+    uint32_t beam = 1;
+    uint32_t audio_ctx = 0;  // 0: the model's encoder positions
+    KvPrecision kv_cache = KvPrecision::kFloat32;
+    KvPrecision self_kv_cache = KvPrecision::kFloat32;
+    uint32_t threads = 1;
+  };
+
+  std::string open(const std::string& path, const Choices& c) {
+    const uint32_t beam = c.beam, audio_ctx = c.audio_ctx;
     std::string error = file_.open(path);
     if (!error.empty()) return error;
     Status s = open_model(file_.data(), file_.size(), &model_);
@@ -65,6 +79,14 @@ class Transcriber {
     limits.max_target_length = model_.config.max_positions;
     limits.max_beam = beam;
     limits.alignment = false;
+    limits.kv_cache = c.kv_cache;
+    limits.self_kv_cache = c.self_kv_cache;
+    limits.threads = c.threads;
+    if (c.threads > 1) {
+      pool_.reset(new (std::nothrow) ThreadPool(c.threads));
+      if (!pool_) return "cannot create a pool of " + std::to_string(c.threads) + " threads";
+      session_.set_parallel(pool_->parallel());
+    }
     arena_size_ = arena_bytes(model_.config, limits);
     arena_storage_.reset(new (std::nothrow) uint8_t[arena_size_ + kArenaAlignment]);
     if (!arena_storage_) return "cannot allocate the session arena of " + std::to_string(arena_size_) + " bytes";
@@ -85,6 +107,7 @@ class Transcriber {
   MappedFile file_;
   ModelView model_;
   WhisperDecoder decoder_;
+  std::unique_ptr<ThreadPool> pool_;  // before session_: it outlives the session's use of it
   Session session_;
   std::unique_ptr<uint8_t[]> arena_storage_;
   size_t arena_size_ = 0;
@@ -164,7 +187,7 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   Args args(argc, argv, 1,
             {{"--model", true}, {"--language", true}, {"--task", true}, {"--timestamps", false}, {"--beam", true},
              {"--max-new-tokens", true}, {"--ids", false}, {"--audio-ctx", true}, {"--features", true, true},
-             {"--frames", true}});
+             {"--frames", true}, {"--kv-cache", true}, {"--self-kv-cache", true}, {"--threads", true}});
   if (args.help()) {
     out << kUsage << '\n';
     out.flush();
@@ -186,6 +209,10 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   const bool has_ctx = args.number("--audio-ctx", 1, kMaxSequence, &audio_ctx);
   const std::vector<std::string> features = args.all("--features");
   const bool has_frames = args.number("--frames", 1, 2 * kMaxSequence, &frames);
+  Transcriber::Choices choices;
+  args.kv_precision("--kv-cache", &choices.kv_cache);
+  args.kv_precision("--self-kv-cache", &choices.self_kv_cache);
+  args.number("--threads", 1, kMaxThreads, &choices.threads);
   std::vector<std::string> wavs;
   for (std::string p; args.positional(&p);) wavs.push_back(p);
   std::string error = args.finish();
@@ -202,7 +229,9 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   }
 
   Transcriber t;
-  error = t.open(model_path, beam, audio_ctx);
+  choices.beam = beam;
+  choices.audio_ctx = audio_ctx;
+  error = t.open(model_path, choices);
   if (!error.empty()) {
     err << "xattn transcribe: " << error << '\n';
     return 1;

@@ -49,6 +49,13 @@ run --language en --timestamps > "$out/timestamps" || fail "timestamps"
 compare "$data/fp32-greedy-timestamps.txt" "$data/fp32-greedy-timestamps.margin.txt" "$out/timestamps" ||
   fail "fp32-greedy-timestamps differs"
 [ "$(wc -l < "$out/greedy")" -eq "$n" ] || fail "not one line per input"
+# Threads give one thread's bits; a float16 cross-attention cache still one line per input.
+run --language en --threads 2 > "$out/threads" || fail "--threads 2"
+cmp -s "$out/greedy" "$out/threads" || fail "--threads 2 differs from one thread"
+run --language en --kv-cache f16 --self-kv-cache f16 > "$out/f16" || fail "--kv-cache f16"
+[ "$(wc -l < "$out/f16")" -eq "$n" ] || fail "--kv-cache f16: not one line per input"
+compare "$data/fp32-greedy.txt" "$data/fp32-greedy.margin.txt" "$out/f16" ||
+  echo "note: float16 caches changed lines above the 1e-3 margin (reported, not failed)"
 
 # --language auto (the default): one "language: xx (p=...)" line per input,
 # and each transcript the one its detected language gives explicitly.
@@ -201,6 +208,8 @@ expect_error "--language needs a language code" $emu "$xattn" transcribe --model
 expect_error "an input file name is empty" $emu "$xattn" transcribe --model "$out/w.xattn" --frames "$frames" --features ""
 expect_error "an input file name is empty" $emu "$xattn" transcribe --model "$out/w.xattn" ""
 expect_error "an audio model has no source text" $emu "$xattn" tokenize --model "$out/w.xattn" --side source
+# shellcheck disable=SC2086
+expect_error "--kv-cache" $emu "$xattn" transcribe --model "$out/w.xattn" --kv-cache f8 $one
 expect_error "--frames" $emu "$xattn" transcribe --model "$out/w.xattn" --features "$data/mel/mel-000.f32"
 if [ -n "$python" ]; then
   "$python" -c "
