@@ -6,7 +6,7 @@
 #include "kernels/kernels.h"
 #include "kernels/simd/tables.h"
 
-#if defined(XATTN_HAVE_AVX2) || defined(XATTN_HAVE_AVX512)
+#if defined(XATTN_HAVE_SSE4_2) || defined(XATTN_HAVE_AVX2) || defined(XATTN_HAVE_AVX512)
 #include <cpuid.h>
 #endif
 
@@ -28,14 +28,12 @@ namespace kernels {
 namespace {
 
 #if defined(XATTN_HAVE_SSE4_2) || defined(XATTN_HAVE_AVX2) || defined(XATTN_HAVE_AVX512)
-#if defined(XATTN_HAVE_AVX2) || defined(XATTN_HAVE_AVX512)
 // F16C (float16 KV rows converted by vcvtph2ps): CPUID leaf 1, as clang
 // 14's __builtin_cpu_supports has no "f16c". Every AVX2 CPU made has it.
 bool cpu_has_f16c() {
   unsigned a = 0, b = 0, c = 0, d = 0;
   return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0;
 }
-#endif
 
 // libgcc's checks include the OS enabling the AVX / AVX-512 register state.
 bool cpu_has(int level) {
