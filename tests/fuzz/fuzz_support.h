@@ -217,7 +217,9 @@ inline void check_result(const ModelView& m, const GenerateOptions& o, uint32_t 
 // a crash. Skips models whose arena would exceed `max_arena` bytes.
 inline void run_small_session(const ModelView& m, size_t max_arena = size_t(64) << 20) {
   Limits limits;
-  limits.max_source_length = m.config.max_positions < 4 ? m.config.max_positions : 4;
+  const bool audio = m.config.encoder_input == EncoderInput::kAudio;
+  const uint32_t source_positions = audio ? m.config.encoder_positions() : m.config.max_positions;
+  limits.max_source_length = source_positions < 4 ? source_positions : 4;
   limits.max_target_length = m.config.max_positions < 5 ? m.config.max_positions : 5;
   limits.max_beam = m.config.target_vocab_size >= 4 ? 2 : 1;
   limits.alignment = true;
@@ -227,9 +229,18 @@ inline void run_small_session(const ModelView& m, size_t max_arena = size_t(64) 
   Session session;
   const Status s = session.init(m, limits, arena.data(), need);
   XATTN_FUZZ_ASSERT(s.is_ok(), "a session on an opened model with fitting limits must start");
-  uint32_t ids[4];
-  for (uint32_t i = 0; i < 4; ++i) ids[i] = (i * 7 + 1) % m.config.source_vocab_size;
-  XATTN_FUZZ_ASSERT(session.encode(ids, limits.max_source_length).is_ok(), "encode of in-range ids");
+  if (audio) {
+    // An audio (Whisper) model's encoder reads log-mel frames, two per position.
+    const uint32_t frames = 2 * limits.max_source_length;
+    std::vector<float> mel(size_t{m.config.n_mels} * frames);
+    for (size_t i = 0; i < mel.size(); ++i) mel[i] = 0.1f * static_cast<float>(i % 9) - 0.4f;
+    XATTN_FUZZ_ASSERT(session.encode_features(mel.data(), m.config.n_mels, frames).is_ok(),
+                      "encode of finite log-mel frames");
+  } else {
+    uint32_t ids[4];
+    for (uint32_t i = 0; i < 4; ++i) ids[i] = (i * 7 + 1) % m.config.source_vocab_size;
+    XATTN_FUZZ_ASSERT(session.encode(ids, limits.max_source_length).is_ok(), "encode of in-range ids");
+  }
   for (uint32_t beam = 1; beam <= limits.max_beam; ++beam) {
     GenerateOptions o;
     o.beam_size = beam;
