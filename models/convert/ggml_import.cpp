@@ -159,17 +159,19 @@ HostTensor* find_tensor(ImportResult* r, GlobalRole role) {
 }  // namespace
 
 std::string import_ggml_model(GgmlModel model, WeightType weights, ImportResult* out) {
+  const GgmlHparams& h = model.hparams;
+  // Before check_whisper_tensors lists every layer's tensor names (read_hparams
+  // refuses such a file already; a GgmlModel made in memory comes here too).
+  if (h.n_audio_layer > static_cast<int32_t>(kMaxLayers) || h.n_text_layer > static_cast<int32_t>(kMaxLayers))
+    return "ggml: more than " + std::to_string(kMaxLayers) + " layers";
   std::string error = check_whisper_tensors(model);
   if (!error.empty()) return error;
-  const GgmlHparams& h = model.hparams;
   if (h.n_audio_state != h.n_text_state)
     return "ggml: n_audio_state " + std::to_string(h.n_audio_state) + " and n_text_state " +
            std::to_string(h.n_text_state) + " differ; xattn has one d_model";
   if (h.n_audio_head != h.n_text_head)
     return "ggml: n_audio_head " + std::to_string(h.n_audio_head) + " and n_text_head " +
            std::to_string(h.n_text_head) + " differ; xattn has one head count";
-  if (h.n_audio_layer > static_cast<int32_t>(kMaxLayers) || h.n_text_layer > static_cast<int32_t>(kMaxLayers))
-    return "ggml: more than " + std::to_string(kMaxLayers) + " layers";
   Vocabulary vocab;
   TokenizerSpec tokenizer;
   error = make_vocabulary(model, &vocab, &tokenizer);

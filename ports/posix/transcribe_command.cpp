@@ -61,7 +61,6 @@ class Transcriber {
   };
 
   std::string open(const std::string& path, const Choices& c) {
-    const uint32_t beam = c.beam, audio_ctx = c.audio_ctx;
     std::string error = file_.open(path);
     if (!error.empty()) return error;
     Status s = open_model(file_.data(), file_.size(), &model_);
@@ -71,13 +70,13 @@ class Transcriber {
     s = decoder_.init(model_);
     if (!s) return path + ": " + status_line(s);
     const uint32_t positions = model_.config.encoder_positions();
-    if (audio_ctx > positions)
-      return "--audio-ctx " + std::to_string(audio_ctx) + " exceeds the model's " + std::to_string(positions) +
+    if (c.audio_ctx > positions)
+      return "--audio-ctx " + std::to_string(c.audio_ctx) + " exceeds the model's " + std::to_string(positions) +
              " encoder positions";
     Limits limits;
-    limits.max_source_length = audio_ctx ? audio_ctx : positions;
+    limits.max_source_length = c.audio_ctx ? c.audio_ctx : positions;
     limits.max_target_length = model_.config.max_positions;
-    limits.max_beam = beam;
+    limits.max_beam = c.beam;
     limits.alignment = false;
     limits.kv_cache = c.kv_cache;
     limits.self_kv_cache = c.self_kv_cache;
@@ -198,18 +197,18 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
     return 0;
   }
   std::string model_path, language = "auto", task = "transcribe";
-  uint32_t beam = 1, max_new = 0, audio_ctx = 0, frames = 0;
+  uint32_t max_new = 0, frames = 0;
+  Transcriber::Choices choices;
   const bool has_model = args.text("--model", &model_path);
   args.text("--language", &language);
   args.text("--task", &task);
   const bool timestamps = args.flag("--timestamps");
-  args.number("--beam", 1, kMaxBeam, &beam);
+  args.number("--beam", 1, kMaxBeam, &choices.beam);
   args.number("--max-new-tokens", 1, kMaxSequence, &max_new);
   const bool ids_only = args.flag("--ids");
-  const bool has_ctx = args.number("--audio-ctx", 1, kMaxSequence, &audio_ctx);
+  const bool has_ctx = args.number("--audio-ctx", 1, kMaxSequence, &choices.audio_ctx);
   const std::vector<std::string> features = args.all("--features");
   const bool has_frames = args.number("--frames", 1, 2 * kMaxSequence, &frames);
-  Transcriber::Choices choices;
   args.kv_precision("--kv-cache", &choices.kv_cache);
   args.kv_precision("--self-kv-cache", &choices.self_kv_cache);
   args.number("--threads", 1, kMaxThreads, &choices.threads);
@@ -229,8 +228,6 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   }
 
   Transcriber t;
-  choices.beam = beam;
-  choices.audio_ctx = audio_ctx;
   error = t.open(model_path, choices);
   if (!error.empty()) {
     err << "xattn transcribe: " << error << '\n';
@@ -241,7 +238,7 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   WhisperDecodeOptions options;
   options.task = task == "translate" ? WhisperTask::kTranslate : WhisperTask::kTranscribe;
   options.timestamps = timestamps;
-  options.beam_size = beam;
+  options.beam_size = choices.beam;
   options.max_new_tokens = max_new;
   if (language != "auto") {
     const Status s = whisper_model_language(model, layout, language.c_str(), &options.language_token);
