@@ -261,7 +261,7 @@ void attention(const Attention& a) {
     if (a.nq * a.len * padded_heads<Arch>(a.heads) <= kSmall) return attend_small<Arch, T, DH>(a);
   }
   if constexpr (DH == 0) {
-    if (long_rows_fit<Arch, T>(a)) return attend_long<Arch, T>(a);
+    if (long_rows_fit<Arch>(a)) return attend_long<Arch, T>(a);
   }
   attend<Arch, T, DH>(a);
 }

@@ -26,7 +26,7 @@ namespace attention_detail {
 // Rows at least this long take attend_long (shorter ones gain nothing from blocks).
 constexpr size_t kLongRows = 32;
 
-template <class Arch, class T>
+template <class Arch>
 static inline bool long_rows_fit(const Attention& a) {
   constexpr size_t W = FBatch<Arch>::size;
   return a.len >= kLongRows && a.dh % W == 0 && a.dh <= kChunk;
