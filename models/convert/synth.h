@@ -47,7 +47,7 @@ std::string synth_model(const std::string& preset, WeightType weights, uint64_t 
 // A Whisper at test sizes (d_model 16, 2 heads, ffn 32, 1+1 layers,
 // vocabulary 300 with Whisper's token layout cut short, 8 encoder and 16
 // decoder positions, 80 mel bins): the fuzzers' seed of the audio fields
-// (tests/fuzz/make_seeds.cpp), a few KB apart from its 64 KB filter bank.
+// (tests/fuzz/make_seeds.cpp); its 64 KB filter bank is most of the file.
 std::string synth_test_whisper(WeightType weights, uint64_t seed, XattnModelContents* out);
 
 }  // namespace convert
