@@ -41,7 +41,7 @@ def dims_for(args):
         n_text_head=args.heads, n_text_layer=args.dec_layers)
 
 
-def new_model(dims, seed):
+def new_model(dims, seed, conv_gain=1.0):
     whisper = import_whisper()
     torch.manual_seed(seed)
     model = whisper.model.Whisper(dims)
@@ -57,6 +57,7 @@ def new_model(dims, seed):
         # comparable to the positions (across-clip std 0.28) and the decoder starts to read it.
         for conv in (model.encoder.conv1, model.encoder.conv2):
             torch.nn.init.kaiming_normal_(conv.weight, nonlinearity="relu")
+            conv.weight.mul_(conv_gain)
             torch.nn.init.zeros_(conv.bias)
     return model
 
@@ -123,16 +124,21 @@ def mix_in_features(mel, noises, rng):
 
 @torch.no_grad()
 def greedy(model, mel, batch=200):
-    """Greedy decoding from <|startoftranscript|>: TEXT_LEN characters (the specials never win)."""
+    """Greedy decoding as `xattn transcribe` does it: from <|startoftranscript|>, the argmax over the
+    whole vocabulary at each step, until <|endoftext|> or the decoder's last position; the text is the
+    characters generated (a special token other than the end is kept visible as its name)."""
     model.eval()
     out = []
     for i in range(0, len(mel), batch):
         audio = model.embed_audio(mel[i:i + batch])
         tokens = torch.full((len(audio), 1), SOT)
-        for _ in range(TEXT_LEN):
-            logits = model.logits(tokens, audio)[:, -1, :EOT]
-            tokens = torch.cat([tokens, logits.argmax(-1, keepdim=True)], 1)
-        out += ["".join(VOCAB[t] for t in row[1:]) for row in tokens.tolist()]
+        done = torch.zeros(len(audio), dtype=torch.bool)
+        while tokens.shape[1] < model.dims.n_text_ctx and not bool(done.all()):
+            logits = model.logits(tokens, audio)[:, -1, :]
+            step = torch.where(done, torch.full_like(done, EOT, dtype=torch.long), logits.argmax(-1))
+            done |= step == EOT
+            tokens = torch.cat([tokens, step[:, None]], 1)
+        out += ["".join(VOCAB[t] for t in row[1:] if t != EOT) for row in tokens.tolist()]
     model.train()
     return out
 
@@ -196,22 +202,29 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="/tmp/datespeech", help="make_data.py's --out; the checkpoint goes here too")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--d", type=int, default=64)
+    ap.add_argument("--d", type=int, default=96)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--enc-layers", type=int, default=2)
     ap.add_argument("--dec-layers", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=1500)
+    ap.add_argument("--steps", type=int, default=7000)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--conv-gain", type=float, default=2.0, help="scale on the He-normal conv stem at init")
     ap.add_argument("--ctc-weight", type=float, default=0.0, help="weight of the training-only CTC loss")
     ap.add_argument("--clean-share", type=float, default=0.4,
                     help="the first this share of the steps trains on clean clips only; after it, 25%% of clips stay clean")
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--eval-every", type=int, default=250)
+    ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--name", default="datespeech")
     ap.add_argument("--init", default=None, help="start from this checkpoint (same dimensions)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    # Debian's torch 1.13 computes the conv stem's weight gradients through oneDNN; on the AMD
+    # Zen 5 host here they came out as garbage that changed from process to process (|grad| up to
+    # 1e10 on the same batch and weights, measured against a float64 run; every other gradient
+    # agreed), which silently stalled training and made batches non-finite. PyTorch's own conv
+    # kernels agree with float64 (1e-4) and are deterministic.
+    torch.backends.mkldnn.enabled = False
     start = time.time()
 
     train, train_bank = load_split(args.data, "train")
@@ -224,7 +237,7 @@ def main():
         n_train, len(train_bank["iso"]), len(heldout["mel"]), len(seen["mel"])), flush=True)
 
     dims = dims_for(args)
-    model = new_model(dims, args.seed)
+    model = new_model(dims, args.seed, args.conv_gain)
     if args.init:  # warm start: continue from an earlier checkpoint of the same dimensions
         model.load_state_dict(torch.load(args.init, map_location="cpu")["model_state_dict"])
     n_params = sum(p.numel() for p in model.parameters())
@@ -264,10 +277,13 @@ def main():
         opt.zero_grad()
         if not torch.isfinite(loss):  # a rare batch whose loss overflows is skipped, and counted
             skipped += 1
+            print("step %d: non-finite loss (input finite: %s), batch skipped" % (step, bool(torch.isfinite(mel).all())),
+                  flush=True)
             continue
         loss.backward()
         if not torch.isfinite(torch.nn.utils.clip_grad_norm_(params, 1.0)):
             skipped += 1
+            print("step %d: non-finite gradient, batch skipped" % step, flush=True)
             continue
         opt.step()
         sched.step()
