@@ -74,13 +74,22 @@ for preset in cortex-m4f:mps2-an386 cortex-m7:mps2-an500 cortex-m55:mps3-an547; 
     echo "family firmware: $(wc -l < build/host-tools/family-host.txt) rows equal the host's"
     tail -2 "build/$preset/family.out"
   fi
+  # The speech firmware (M55 only): its own verdict is its exit status (every date equals the
+  # host's transcribe output, compiled in); shown here with its flash and RAM figures.
+  speech_elf=build/$preset/ports/baremetal/xattn_speech_firmware.elf
+  if [ -f "$speech_elf" ]; then
+    qemu-system-arm -M "$board" -nographic -monitor none -serial none \
+      -semihosting-config enable=on,target=native -kernel "$speech_elf" > "build/$preset/speech.out" 2>&1
+    tail -3 "build/$preset/speech.out"
+    arm-none-eabi-size -A "$speech_elf" | grep -E '^(\.models|\.text|\.data|\.bss|\.stack) '
+  fi
   # The benchmark: its exit status, then the shape of its table.
   bench_elf=build/$preset/ports/baremetal/xattn_bench_firmware.elf
   qemu-system-arm -M "$board" -nographic -monitor none -serial none \
     -semihosting-config enable=on,target=native -kernel "$bench_elf" > "build/$preset/bench.out" 2>&1
   sh bench/check_table.sh --bare-metal "build/$preset/bench.out"
   cat "build/$preset/bench.out"
-  for e in "$elf" "$bench_elf" $([ "$have_families" = 1 ] && echo "$family_elf"); do
+  for e in "$elf" "$bench_elf" $([ "$have_families" = 1 ] && echo "$family_elf") $([ -f "$speech_elf" ] && echo "$speech_elf"); do
     if arm-none-eabi-nm -C "$e" | grep -E ' (malloc|calloc|realloc|free|operator new.*|operator delete.*|__cxa_throw|__cxa_allocate_exception|__gxx_personality_v0|typeinfo for .*)$'; then
       echo "FAIL: $e links the symbols above"
       exit 1

@@ -11,8 +11,8 @@ namespace {
 const char* const kValued[] = {"-o",           "--output",      "--weights", "--activation-rounding",
                                "--text",       "--layout",      "--preset",  "--seed",
                                "--name",       "--max-source",  "--max-target", "--beam",
-                               "--tokenizer",  "--source-tokenizer", "--target-tokenizer"};
-const char* const kFlags[] = {"--alignment"};
+                               "--tokenizer",  "--source-tokenizer", "--target-tokenizer", "--vocabulary"};
+const char* const kFlags[] = {"--alignment", "--pcm"};
 
 template <size_t N>
 bool listed(const char* const (&names)[N], const std::string& word) {

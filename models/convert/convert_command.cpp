@@ -29,6 +29,8 @@ const char kUsage[] =
     "         (T: FILE.model or spm:FILE, FILE.tiktoken or tiktoken:FILE, bpe:vocab.json+merges.txt)\n"
     "       convert ggml FILE.bin -o FILE [--weights f32|int8] [--layout packed|row-major]"
     " (whisper.cpp Whisper; tensors f32, f16, q8_0)\n"
+    "         [--vocabulary TOKENS.txt [--text characters|tokens]] (a Whisper trained with its own output tokens,\n"
+    "         one per line, id = line number, <|endoftext|> and <|startoftranscript|> among them; text: characters)\n"
     "       convert synth --preset P [--weights f32|int8] [--seed S] [--layout packed|row-major] -o FILE";
 
 struct Arguments {
@@ -39,6 +41,8 @@ struct Arguments {
   bool set_rounding = false;  // default: as CTranslate2 runs the file (see ct2_import.cpp)
   Rounding rounding = Rounding::kNearestEven;
   TextMode text = TextMode::kSpaceSeparated;
+  bool set_text = false;
+  std::string vocabulary;  // ggml: the model's own output tokens instead of Whisper's
   bool pack_weights = true;  // linear weights in format layouts 1 (int8) and 2 (float32)
   bool help = false;
   std::string tokenizer;         // both sides
@@ -73,6 +77,10 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
       const std::string mode = argv[++i];
       if (mode != "tokens" && mode != "characters") return "--text must be tokens or characters, not '" + mode + "'";
       a->text = mode == "characters" ? TextMode::kCharacters : TextMode::kSpaceSeparated;
+      a->set_text = true;
+    } else if (arg == "--vocabulary") {
+      if (i + 1 >= argc || argv[i + 1][0] == '\0') return "--vocabulary needs a file (one token per line)";
+      a->vocabulary = argv[++i];
     } else if (arg == "--layout") {
       if (i + 1 >= argc) return "--layout needs packed or row-major";
       const std::string layout = argv[++i];
@@ -101,6 +109,10 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
   if (a->input.empty()) return a->format == "ggml" ? "missing the input file" : "missing the input directory";
   if (a->format == "ggml" && (!a->tokenizer.empty() || !a->source_tokenizer.empty() || !a->target_tokenizer.empty()))
     return "a ggml file brings its own vocabulary and tokenizer: no --tokenizer";
+  if (a->format == "ct2" && !a->vocabulary.empty())
+    return "a CTranslate2 directory brings its own vocabularies: --vocabulary is for ggml files";
+  // A model's own small vocabulary is one character per token (models/datespeech) unless told.
+  if (!a->vocabulary.empty() && !a->set_text) a->text = TextMode::kCharacters;
   if (a->output.empty()) return "missing -o FILE";
   if (!a->tokenizer.empty() && (!a->source_tokenizer.empty() || !a->target_tokenizer.empty())) {
     return "--tokenizer (both sides) and --source-tokenizer/--target-tokenizer exclude each other";
@@ -192,6 +204,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   }
   // Refused before the (long) import: an output that would replace a device or an input.
   std::vector<std::string> inputs = {args.input};
+  if (!args.vocabulary.empty()) inputs.push_back(args.vocabulary);
   for (const std::string* t : {&args.tokenizer, &args.source_tokenizer, &args.target_tokenizer}) {
     add_tokenizer_files(*t, &inputs);
   }
@@ -201,7 +214,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     return 1;
   }
   ImportResult imported;
-  error = args.format == "ggml" ? import_ggml_file(args.input, args.weights, &imported)
+  error = args.format == "ggml" ? import_ggml_file(args.input, args.weights, &imported, args.vocabulary)
                                 : import_ct2_directory(args.input, args.weights, &imported);
   std::vector<uint8_t> bytes;
   if (args.set_rounding) imported.model.config.activation_rounding = args.rounding;

@@ -21,7 +21,7 @@ namespace {
 
 const char kUsage[] =
     "usage: convert embed MODEL.xattn -o OUT.c [--name SYMBOL] [--max-source N] [--max-target N]"
-    " [--beam N] [--alignment]";
+    " [--beam N] [--alignment] [--pcm]";
 
 struct EmbedArguments {
   std::string input, output, name = "xattn_model";
@@ -62,6 +62,8 @@ std::string parse(int argc, char** argv, EmbedArguments* a) {
       if (!has_value || !parse_u32(argv[++i], field)) return arg + " needs a positive number";
     } else if (arg == "--alignment") {
       a->limits.alignment = 1;
+    } else if (arg == "--pcm") {  // audio models: room for xattn_encode_pcm_* (the log-mel on the device)
+      a->limits.pcm_input = 1;
     } else if (!arg.empty() && arg[0] == '-') {
       return "unknown option " + arg;
     } else if (a->input.empty()) {
@@ -147,6 +149,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     << "#define " << macro << "_MAX_TARGET " << a.limits.max_target_length << "u\n"
     << "#define " << macro << "_MAX_BEAM " << a.limits.max_beam << "u\n"
     << "#define " << macro << "_ALIGNMENT " << a.limits.alignment << "\n"
+    << "#define " << macro << "_PCM_INPUT " << a.limits.pcm_input << "\n"
     << "/* xattn_session_buffer_bytes() for them: the planner's arena plus the handle. */\n"
     << "#define " << macro << "_SESSION_BYTES " << session_bytes << "u\n\n"
     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n"

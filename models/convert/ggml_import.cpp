@@ -1,5 +1,6 @@
 #include "ggml_import.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <utility>
@@ -118,7 +119,9 @@ std::string make_vocabulary(const GgmlModel& m, Vocabulary* vocab, TokenizerSpec
   WhisperTokens layout;
   const Status s = whisper_tokens_for_vocab(n_vocab, &layout);
   if (!s.is_ok())
-    return "ggml: n_vocab " + std::to_string(n_vocab) + " is not a Whisper vocabulary (51864, 51865 or 51866 tokens)";
+    return "ggml: n_vocab " + std::to_string(n_vocab) +
+           " is not a Whisper vocabulary (51864, 51865 or 51866 tokens); a Whisper trained with output tokens of its"
+           " own: give them with --vocabulary FILE";
   if (m.vocabulary.size() != layout.eot)
     return "ggml: the file holds " + std::to_string(m.vocabulary.size()) + " text tokens, n_vocab " +
            std::to_string(n_vocab) + " needs " + std::to_string(layout.eot);
@@ -150,6 +153,19 @@ std::string make_vocabulary(const GgmlModel& m, Vocabulary* vocab, TokenizerSpec
   return "";
 }
 
+// A vocabulary of the model's own: exactly n_vocab tokens, Whisper's two
+// specials among them (decoding starts at one and ends at the other).
+std::string own_vocabulary(const GgmlModel& m, const std::vector<std::string>& tokens, Vocabulary* vocab) {
+  const size_t n_vocab = static_cast<size_t>(m.hparams.n_vocab);
+  if (tokens.size() != n_vocab)
+    return "--vocabulary has " + std::to_string(tokens.size()) + " tokens, the model's n_vocab is " +
+           std::to_string(n_vocab);
+  for (const char* special : {"<|endoftext|>", "<|startoftranscript|>"})
+    if (std::find(tokens.begin(), tokens.end(), special) == tokens.end())
+      return std::string("--vocabulary has no ") + special + " token (decoding starts and ends with Whisper's specials)";
+  return convert::make_vocabulary(tokens, "<|endoftext|>", "--vocabulary", vocab);
+}
+
 HostTensor* find_tensor(ImportResult* r, GlobalRole role) {
   for (HostTensor& t : r->model.tensors)
     if (t.id == global_id(role)) return &t;
@@ -158,7 +174,8 @@ HostTensor* find_tensor(ImportResult* r, GlobalRole role) {
 
 }  // namespace
 
-std::string import_ggml_model(GgmlModel model, WeightType weights, ImportResult* out) {
+std::string import_ggml_model(GgmlModel model, WeightType weights, ImportResult* out,
+                              const std::vector<std::string>* own_tokens) {
   const GgmlHparams& h = model.hparams;
   // Before check_whisper_tensors lists every layer's tensor names (read_hparams
   // refuses such a file already; a GgmlModel made in memory comes here too).
@@ -174,7 +191,7 @@ std::string import_ggml_model(GgmlModel model, WeightType weights, ImportResult*
            std::to_string(h.n_text_head) + " differ; xattn has one head count";
   Vocabulary vocab;
   TokenizerSpec tokenizer;
-  error = make_vocabulary(model, &vocab, &tokenizer);
+  error = own_tokens ? own_vocabulary(model, *own_tokens, &vocab) : make_vocabulary(model, &vocab, &tokenizer);
   if (!error.empty()) return error;
 
   Ct2Model ct2;
@@ -217,6 +234,10 @@ std::string import_ggml_model(GgmlModel model, WeightType weights, ImportResult*
   if (filters == nullptr || filters->rows != model.mel_rows || filters->cols != model.mel_cols)
     return "ggml: the mel filter bank does not fit the conv stem";
   filters->values = model.mel_filters;
+  if (own_tokens) {  // no tokenizer: the text mode joins the tokens
+    *out = std::move(result);
+    return "";
+  }
 
   std::vector<uint8_t> blob;
   error = build_model_tokenizer(tokenizer, result.model.target_vocab, "target", &blob);
@@ -235,10 +256,16 @@ std::string import_ggml_model(GgmlModel model, WeightType weights, ImportResult*
   return "";
 }
 
-std::string import_ggml_file(const std::string& path, WeightType weights, ImportResult* out) {
+std::string import_ggml_file(const std::string& path, WeightType weights, ImportResult* out,
+                             const std::string& vocabulary) {
+  std::vector<std::string> own;
+  if (!vocabulary.empty()) {
+    const std::string error = read_vocabulary_tokens(vocabulary, &own);
+    if (!error.empty()) return error;
+  }
   GgmlModel model;
   std::string error = read_ggml_file(path, &model);
-  if (error.empty()) error = import_ggml_model(std::move(model), weights, out);
+  if (error.empty()) error = import_ggml_model(std::move(model), weights, out, vocabulary.empty() ? nullptr : &own);
   return error.empty() || error.rfind(path, 0) == 0 ? error : path + ": " + error;
 }
 

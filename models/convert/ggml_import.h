@@ -11,10 +11,14 @@
 // CTranslate2 writes them) and a byte-level BPE tokenizer (a ggml file
 // holds tiktoken's tokens in rank order, which is all tiktoken's BPE needs),
 // then Whisper's special tokens named as openai-whisper's tokenizer.py
-// names them for the vocabulary size.
+// names them for the vocabulary size. A Whisper trained with an output
+// vocabulary of its own (models/datespeech: digits and '-') takes its tokens
+// from the caller instead; no tokenizer is stored then (the text mode joins
+// the tokens) and the model has no Whisper token layout.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "ct2_import.h"
 #include "ggml_model.h"
@@ -23,10 +27,14 @@ namespace xattn {
 namespace convert {
 
 // Imports a parsed file (its tensors are consumed). "" or a one-line error.
-std::string import_ggml_model(GgmlModel model, WeightType weights, ImportResult* out);
+// own_tokens: the output vocabulary by id (nullptr: Whisper's, from the file).
+std::string import_ggml_model(GgmlModel model, WeightType weights, ImportResult* out,
+                              const std::vector<std::string>* own_tokens = nullptr);
 
 // Reads PATH (read_ggml_file) and imports it; errors start with PATH.
-std::string import_ggml_file(const std::string& path, WeightType weights, ImportResult* out);
+// vocabulary: a file of the model's own output tokens, one per line ("": Whisper's).
+std::string import_ggml_file(const std::string& path, WeightType weights, ImportResult* out,
+                             const std::string& vocabulary = "");
 
 }  // namespace convert
 }  // namespace xattn

@@ -32,11 +32,25 @@ size_t xml_char_length(const std::string& text, size_t i, uint32_t* code) {
   return n;
 }
 
+size_t columns(const std::string& text) {  // UTF-8 code points
+  size_t n = 0;
+  for (unsigned char c : text) n += (c & 0xc0) != 0x80;
+  return n;
+}
+
+std::string format(const char* pattern, double a, double b = 0, double c = 0, double d = 0) {
+  char buffer[160];
+  std::snprintf(buffer, sizeof buffer, pattern, a, b, c, d);
+  return buffer;
+}
+
+}  // namespace
+
 // Text as XML character data: markup characters escaped, C0 controls and DEL
 // drawn as their Unicode control pictures (U+2400..U+2421, NUL is U+2400),
 // and each byte of invalid UTF-8 as U+FFFD, so any input gives a
 // well-formed document that still shows where the odd bytes were.
-std::string escape(const std::string& text) {
+std::string svg_escape(const std::string& text) {
   if (text == " ") return "\xE2\x90\xA3";  // U+2423: a space made visible
   std::string out;
   for (size_t i = 0; i < text.size();) {
@@ -70,14 +84,8 @@ std::string escape(const std::string& text) {
   return out;
 }
 
-size_t columns(const std::string& text) {  // UTF-8 code points
-  size_t n = 0;
-  for (unsigned char c : text) n += (c & 0xc0) != 0x80;
-  return n;
-}
-
 // Viridis, sampled at 0, 1/4, 1/2, 3/4, 1 and interpolated linearly.
-std::string colour(float weight) {
+std::string viridis_colour(float weight) {
   static const float stops[5][3] = {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
   const float x = std::min(1.0f, std::max(0.0f, std::isfinite(weight) ? weight : 0.0f)) * 4.0f;
   const int i = std::min(3, static_cast<int>(x));
@@ -88,14 +96,6 @@ std::string colour(float weight) {
   std::snprintf(hex, sizeof hex, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
   return hex;
 }
-
-std::string format(const char* pattern, double a, double b = 0, double c = 0, double d = 0) {
-  char buffer[160];
-  std::snprintf(buffer, sizeof buffer, pattern, a, b, c, d);
-  return buffer;
-}
-
-}  // namespace
 
 std::string alignment_svg(const AlignmentPlot& plot) {
   const size_t cols = plot.source.size(), rows = plot.target.size();
@@ -115,7 +115,7 @@ std::string alignment_svg(const AlignmentPlot& plot) {
                 width, height, width, height);
   svg += "font-family=\"DejaVu Sans Mono, monospace\" font-size=\"14\">\n";
   svg += format("<rect width=\"%.0f\" height=\"%.0f\" fill=\"white\"/>\n", width, height);
-  svg += "<text x=\"12\" y=\"22\" font-size=\"15\">" + escape(plot.title) + "</text>\n";
+  svg += "<text x=\"12\" y=\"22\" font-size=\"15\">" + svg_escape(plot.title) + "</text>\n";
   svg += format("<text x=\"%.0f\" y=\"42\" fill=\"#555\" font-size=\"12\">source tokens &#8594;</text>\n", left);
   svg += format("<text x=\"10\" y=\"%.0f\" fill=\"#555\" font-size=\"12\" transform=\"rotate(90 10 %.0f)\">"
                 "output tokens &#8594;</text>\n", top, top);
@@ -126,17 +126,17 @@ std::string alignment_svg(const AlignmentPlot& plot) {
       svg += format("<text class=\"src\" x=\"%.1f\" y=\"%.0f\" transform=\"rotate(-60 %.1f %.0f)\">", x, top - 6, x, top - 6);
     else
       svg += format("<text class=\"src\" x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">", x, top - 6);
-    svg += escape(plot.source[j]) + "</text>\n";
+    svg += svg_escape(plot.source[j]) + "</text>\n";
   }
   for (size_t i = 0; i < rows; ++i) {
     const double y = top + (static_cast<double>(i) + 0.5) * kCell + 5;
     svg += format("<text class=\"tgt\" x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">", left - 8, y);
-    svg += escape(plot.target[i]) + "</text>\n";
+    svg += svg_escape(plot.target[i]) + "</text>\n";
     for (size_t j = 0; j < cols; ++j) {
       const float w = plot.weights[i * cols + j];
       svg += format("<rect class=\"cell\" x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" ",
                     left + static_cast<double>(j) * kCell, top + static_cast<double>(i) * kCell, kCell, kCell);
-      svg += "fill=\"" + colour(w) + "\"><title>" + format("%.3f", w) + "</title></rect>\n";
+      svg += "fill=\"" + viridis_colour(w) + "\"><title>" + format("%.3f", w) + "</title></rect>\n";
     }
   }
   svg += format("<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#333\"/>\n", left,
@@ -145,7 +145,7 @@ std::string alignment_svg(const AlignmentPlot& plot) {
   // Colour bar: 0 at the bottom, 1 at the top, ticks every quarter.
   const int bar_h = std::max(grid_h, 80);
   svg += "<defs><linearGradient id=\"scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">";
-  for (int k = 0; k <= 4; ++k) svg += format("<stop offset=\"%.2f\" stop-color=\"", k / 4.0) + colour(k / 4.0f) + "\"/>";
+  for (int k = 0; k <= 4; ++k) svg += format("<stop offset=\"%.2f\" stop-color=\"", k / 4.0) + viridis_colour(k / 4.0f) + "\"/>";
   svg += "</linearGradient></defs>\n";
   svg += format("<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"url(#scale)\" stroke=\"#333\"/>\n",
                 bar_x, top, kBarWidth, bar_h);

@@ -25,6 +25,14 @@ struct AlignmentPlot {
 // box) so it stays visible.
 std::string alignment_svg(const AlignmentPlot& plot);
 
+// Text as XML character data: markup escaped, C0 controls and DEL drawn as
+// Unicode control pictures, each byte of invalid UTF-8 as U+FFFD, a lone
+// space token as U+2423 (open box).
+std::string svg_escape(const std::string& text);
+
+// A weight in [0, 1] (clamped; non-finite as 0) as a viridis "#rrggbb".
+std::string viridis_colour(float weight);
+
 // FILE for the first input line, FILE's stem + "-N" + extension for line N > 1
 // (out.svg, out-2.svg, out-3.svg, ...).
 std::string numbered_path(const std::string& path, size_t line);

@@ -2,7 +2,8 @@
 // date normalizer (models/datenorm/, committed, int8) on a few dates typed as
 // people type them, with per-sentence latency. `xattn demo --aren` instead
 // converts CTranslate2's Arabic -> Latin transliteration test model in memory
-// (int8, kept exactly) and transliterates a few names.
+// (int8, kept exactly) and transliterates a few names. `xattn demo --speech`
+// runs the project's spoken-date model on its demo WAVs (speech_demo.cpp).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "ct2_import.h"
+#include "speech_demo.h"
 #include "translator.h"
 
 #ifndef XATTN_DEFAULT_DATA_DIR
@@ -64,7 +66,7 @@ int run_datenorm_demo(Args& args, std::ostream& out, std::ostream& err) {
   const bool own_model = !args.text("--model", &model);
   std::string error = args.finish();
   if (!error.empty()) {
-    err << "xattn demo: " << error << " (usage: xattn demo [--model FILE] | xattn demo --aren [--data DIR])\n";
+    err << "xattn demo: " << error << " (see xattn demo --help)\n";
     return 2;
   }
   const auto t0 = std::chrono::steady_clock::now();
@@ -186,12 +188,25 @@ int run_aren_demo(Args& args, std::ostream& out, std::ostream& err) {
 const char kUsage[] =
     "usage: xattn demo [--model FILE]                      normalize a few dates (default: the project's own model)\n"
     "       xattn demo --aren [--data DIR] [--weights f32|int8] [--beam N]\n"
-    "                                                      transliterate a few words with CTranslate2's test model\n";
+    "                                                      transliterate a few words with CTranslate2's test model\n"
+    "       xattn demo --speech [--model FILE] [--clips DIR]  spoken dates from WAV files (the project's speech model;\n"
+    "                                                      DIR holds the WAVs and demo.tsv: file, voice, said, expected)\n";
 
 int run_demo_command(Args& args, std::ostream& out, std::ostream& err) {
   if (args.help()) {
     out << kUsage;
     return 0;
+  }
+  if (args.flag("--speech")) {
+    std::string model, clips;
+    args.text("--model", &model);
+    args.text("--clips", &clips);
+    const std::string error = args.finish();
+    if (!error.empty()) {
+      err << "xattn demo: " << error << " (see xattn demo --help)\n";
+      return 2;
+    }
+    return run_speech_demo(model, clips, out, err);
   }
   return args.flag("--aren") ? run_aren_demo(args, out, err) : run_datenorm_demo(args, out, err);
 }
@@ -200,7 +215,8 @@ int run_demo_command(Args& args, std::ostream& out, std::ostream& err) {
 
 int run_demo(int argc, char** argv, std::ostream& out, std::ostream& err) {
   Args args(argc, argv, 1,
-            {{"--aren", false}, {"--model", true}, {"--data", true}, {"--weights", true}, {"--beam", true}});
+            {{"--aren", false}, {"--speech", false}, {"--model", true}, {"--data", true}, {"--weights", true},
+             {"--beam", true}, {"--clips", true}});
   const int status = run_demo_command(args, out, err);
   out.flush();
   if (!out) {

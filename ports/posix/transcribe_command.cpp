@@ -6,7 +6,10 @@
 // with --timestamps and text, one line per segment as openai-whisper's
 // transcribe prints them. Only the first window (30 s for Whisper's 1500
 // encoder positions, --audio-ctx shortens it) is transcribed: longer audio
-// gets a note on stderr.
+// gets a note on stderr. A Whisper trained with an output vocabulary of its
+// own (no <|notimestamps|>: models/datespeech) is decoded plainly, from
+// <|startoftranscript|> to <|endoftext|>, its tokens joined by the model's
+// text mode; the Whisper prompt options do not apply to it.
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -21,11 +24,14 @@
 #include "mapped_file.h"
 #include "thread_pool.h"
 #include "wav_reader.h"
+#include "speech_alignment_svg.h"
 #include "whisper_segments.h"
+#include "alignment_svg.h"
 #include "xattn/arena.h"
 #include "xattn/audio.h"
 #include "xattn/model.h"
 #include "xattn/session.h"
+#include "xattn/text.h"
 #include "xattn/whisper.h"
 
 namespace xattn {
@@ -35,7 +41,7 @@ namespace {
 const char kUsage[] =
     "usage: xattn transcribe --model FILE.xattn [--language xx|auto] [--task transcribe|translate] [--timestamps]\n"
     "                        [--beam N] [--max-new-tokens N] [--ids] [--audio-ctx N] [--kv-cache f32|f16|int8]\n"
-    "                        [--self-kv-cache f32|f16|int8] [--threads N] AUDIO.wav...\n"
+    "                        [--self-kv-cache f32|f16|int8] [--threads N] [--alignment-svg FILE] AUDIO.wav...\n"
     "       xattn transcribe --model FILE.xattn [options] --frames N --features FILE.f32 [--features FILE.f32]...\n"
     "  AUDIO.wav: 16 kHz mono PCM16 or float32; the first window only (30 s for Whisper, 2 x --audio-ctx frames)\n"
     "  --features: raw little-endian float32 log-mel [n_mels][N] (as xattn mel -o writes)\n"
@@ -43,7 +49,9 @@ const char kUsage[] =
     "  ids; --timestamps with text: a line per segment, [mm:ss.mmm --> mm:ss.mmm] text; the detected language\n"
     "  goes to stderr (language: xx (p=0.93))\n"
     "  --kv-cache, --self-kv-cache: the cross- and self-attention caches' precision (default f32; f16 is\n"
-    "  whisper.cpp's); --threads N: split layers over N threads (default 1)";
+    "  whisper.cpp's); --threads N: split layers over N threads (default 1)\n"
+    "  --alignment-svg FILE: the cross-attention over the audio, with the log-mel under it, one plot per input\n"
+    "  (FILE, FILE-2.svg, ...); for models with their own output tokens (e.g. models/datespeech)";
 
 constexpr double kSecondsPerFrame = 0.01;                   // hop 160 at 16 kHz
 
@@ -58,6 +66,7 @@ class Transcriber {
     KvPrecision kv_cache = KvPrecision::kFloat32;
     KvPrecision self_kv_cache = KvPrecision::kFloat32;
     uint32_t threads = 1;
+    bool alignment = false;  // the decoder's cross-attention is returned (--alignment-svg)
   };
 
   std::string open(const std::string& path, const Choices& c) {
@@ -67,8 +76,11 @@ class Transcriber {
     if (!s) return path + ": " + status_line(s);
     if (model_.config.encoder_input != EncoderInput::kAudio)
       return path + ": not an audio model (xattn transcribe takes Whisper models; text models: xattn translate)";
-    s = decoder_.init(model_);
-    if (!s) return path + ": " + status_line(s);
+    own_vocabulary_ = model_.target_vocab.find("<|notimestamps|>", 16, kNoToken) == kNoToken;
+    if (!own_vocabulary_) {
+      s = decoder_.init(model_);
+      if (!s) return path + ": " + status_line(s);
+    }
     const uint32_t positions = model_.config.encoder_positions();
     if (c.audio_ctx > positions)
       return "--audio-ctx " + std::to_string(c.audio_ctx) + " exceeds the model's " + std::to_string(positions) +
@@ -77,7 +89,7 @@ class Transcriber {
     limits.max_source_length = c.audio_ctx ? c.audio_ctx : positions;
     limits.max_target_length = model_.config.max_positions;
     limits.max_beam = c.beam;
-    limits.alignment = false;
+    limits.alignment = c.alignment;
     limits.kv_cache = c.kv_cache;
     limits.self_kv_cache = c.self_kv_cache;
     limits.threads = c.threads;
@@ -97,6 +109,8 @@ class Transcriber {
   }
 
   const ModelView& model() const { return model_; }
+  // The model's output tokens are its own, not Whisper's (plain decoding).
+  bool own_vocabulary() const { return own_vocabulary_; }
   const WhisperTokens& tokens() const { return decoder_.tokens(); }
   Session& session() { return session_; }
   WhisperDecoder& decoder() { return decoder_; }
@@ -105,6 +119,7 @@ class Transcriber {
  private:
   MappedFile file_;
   ModelView model_;
+  bool own_vocabulary_ = false;
   WhisperDecoder decoder_;
   std::unique_ptr<ThreadPool> pool_;  // before session_: it outlives the session's use of it
   Session session_;
@@ -151,12 +166,19 @@ std::string file_features(const std::string& path, uint32_t n_mels, uint32_t fra
   return in ? "" : path + ": cannot read";
 }
 
-// Text tokens (below <|endoftext|>) through the model's tokenizer.
-std::string decode_text(const ModelView& model, const WhisperTokens& tokens, const uint32_t* ids, size_t count,
+// Text tokens (ids below text_below: Whisper's <|endoftext|>) through the
+// model's tokenizer, or its text mode when it has none.
+std::string decode_text(const ModelView& model, uint32_t text_below, const uint32_t* ids, size_t count,
                         std::string* text) {
   std::vector<uint32_t> words;
   for (size_t i = 0; i < count; ++i)
-    if (ids[i] < tokens.eot) words.push_back(ids[i]);
+    if (ids[i] < text_below) words.push_back(ids[i]);
+  if (!model.config.has_tokenizer) {
+    std::vector<char> buffer(detokenize(model, Side::kTarget, words.data(), words.size(), nullptr, 0) + 1);
+    detokenize(model, Side::kTarget, words.data(), words.size(), buffer.data(), buffer.size());
+    *text = buffer.data();
+    return "";
+  }
   size_t length = 0;
   Status s = model.target_text.decode(words.data(), words.size(), nullptr, 0, &length, true);
   if (s.code() == StatusCode::kLimitExceeded) {
@@ -168,12 +190,33 @@ std::string decode_text(const ModelView& model, const WhisperTokens& tokens, con
   return s ? "" : status_line(s);
 }
 
+// The plot of one input's cross-attention (own-vocabulary models).
+std::string write_alignment_svg(const std::string& path, const std::vector<std::string>& inputs, const ModelView& model,
+                                const std::string& input, const std::string& text, const Hypothesis& h,
+                                uint32_t source_length, const std::vector<float>& mel, uint32_t frames) {
+  SpeechAlignmentPlot plot;
+  plot.title = input + " -> " + text + "  (cross-attention, decoder layer " +
+               std::to_string(model.config.alignment_layer) + ", mean of heads)";
+  for (uint32_t i = 0; i < h.length; ++i) {
+    std::string label;
+    decode_text(model, kNoToken, h.tokens + i, 1, &label);
+    plot.target.push_back(label);
+  }
+  plot.positions = source_length;
+  plot.weights.assign(h.alignment, h.alignment + size_t{h.length} * source_length);
+  plot.n_mels = model.config.n_mels;
+  plot.frames = frames;
+  plot.mel = mel;
+  plot.seconds_per_frame = kSecondsPerFrame;
+  return convert::write_file_safely(path, speech_alignment_svg(plot), inputs);
+}
+
 // One line per segment: [start --> end] text (transcribe.py's verbose output).
 std::string timestamp_lines(const ModelView& model, const WhisperTokens& t, const uint32_t* ids, size_t n,
                             double window_seconds, std::string* out) {
   std::string text;
   for (const WhisperSegment& segment : whisper_segments(t, ids, n, window_seconds)) {
-    const std::string error = decode_text(model, t, ids + segment.first, segment.last - segment.first, &text);
+    const std::string error = decode_text(model, t.eot, ids + segment.first, segment.last - segment.first, &text);
     if (!error.empty()) return error;
     *out += "[" + whisper_timestamp(segment.start) + " --> " + whisper_timestamp(segment.end) + "] " + text + "\n";
   }
@@ -186,7 +229,8 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   Args args(argc, argv, 1,
             {{"--model", true}, {"--language", true}, {"--task", true}, {"--timestamps", false}, {"--beam", true},
              {"--max-new-tokens", true}, {"--ids", false}, {"--audio-ctx", true}, {"--features", true, true},
-             {"--frames", true}, {"--kv-cache", true}, {"--self-kv-cache", true}, {"--threads", true}});
+             {"--frames", true}, {"--kv-cache", true}, {"--self-kv-cache", true}, {"--threads", true},
+             {"--alignment-svg", true}});
   if (args.help()) {
     out << kUsage << '\n';
     out.flush();
@@ -212,6 +256,8 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   args.kv_precision("--kv-cache", &choices.kv_cache);
   args.kv_precision("--self-kv-cache", &choices.self_kv_cache);
   args.number("--threads", 1, kMaxThreads, &choices.threads);
+  std::string svg_path;
+  choices.alignment = args.text("--alignment-svg", &svg_path);
   std::vector<std::string> wavs;
   for (std::string p; args.positional(&p);) wavs.push_back(p);
   std::string error = args.finish();
@@ -222,6 +268,7 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   if (error.empty() && has_ctx && !features.empty()) error = "--audio-ctx applies to WAV input (--frames sets the features' size)";
   if (error.empty() && language.empty()) error = "--language needs a language code (en, de, ...) or auto";
   if (error.empty() && task != "transcribe" && task != "translate") error = "--task " + task + ": expected transcribe or translate";
+  if (error.empty() && choices.alignment && svg_path.empty()) error = "--alignment-svg needs a file name";
   if (!error.empty()) {
     err << "xattn transcribe: " << error << " (see xattn transcribe --help)\n";
     return 2;
@@ -240,7 +287,23 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   options.timestamps = timestamps;
   options.beam_size = choices.beam;
   options.max_new_tokens = max_new;
-  if (language != "auto") {
+  GenerateOptions plain;  // a model with its own output tokens: from its start token to its end token
+  plain.beam_size = choices.beam;
+  plain.max_length = max_new;
+  plain.return_alignment = choices.alignment;
+  if (choices.alignment && !t.own_vocabulary()) {
+    err << "xattn transcribe: --alignment-svg: drawn for models with their own output tokens (such as "
+           "models/datespeech); Whisper's prompt and timestamp tokens are not plotted\n";
+    return 2;
+  }
+  if (t.own_vocabulary()) {
+    const char* refused = language != "auto" ? "--language" : task != "transcribe" ? "--task" : timestamps ? "--timestamps" : nullptr;
+    if (refused != nullptr) {
+      err << "xattn transcribe: " << refused
+          << ": the model has output tokens of its own, not Whisper's (no languages, tasks or timestamps)\n";
+      return 2;
+    }
+  } else if (language != "auto") {
     const Status s = whisper_model_language(model, layout, language.c_str(), &options.language_token);
     if (!s) {
       err << "xattn transcribe: --language " << language << ": "
@@ -248,11 +311,13 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
       return 2;
     }
   }
-  if (!whisper_check_options(layout, options)) {
+  if (!t.own_vocabulary() && !whisper_check_options(layout, options)) {
     err << "xattn transcribe: --task translate: the model is English-only; it transcribes English\n";
     return 2;
   }
-  const bool as_text = model.config.has_tokenizer && !ids_only;
+  // A model of its own tokens has no tokenizer: its text mode joins them.
+  const bool as_text = (model.config.has_tokenizer || t.own_vocabulary()) && !ids_only;
+  const uint32_t text_below = t.own_vocabulary() ? kNoToken : layout.eot;  // the specials are not text
 
   const std::vector<std::string>& inputs = features.empty() ? wavs : features;
   std::vector<float> mel;
@@ -274,7 +339,8 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
     }
     Result result;
     WhisperDecodeInfo info;
-    if (error.empty() && s) s = t.decoder().generate(t.session(), options, &result, &info);
+    if (error.empty() && s)
+      s = t.own_vocabulary() ? t.session().generate(plain, &result) : t.decoder().generate(t.session(), options, &result, &info);
     if (error.empty() && !s) error = input + ": " + status_line(s);
     if (!error.empty()) {
       err << "xattn transcribe: " << error << '\n';
@@ -296,8 +362,15 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
     } else if (timestamps) {
       error = timestamp_lines(model, layout, ids, n, n_frames * kSecondsPerFrame, &line);
     } else {
-      error = decode_text(model, layout, ids, n, &line);
+      error = decode_text(model, text_below, ids, n, &line);
       line += '\n';
+    }
+    if (error.empty() && choices.alignment) {
+      std::vector<std::string> files = inputs;
+      files.push_back(model_path);
+      const std::string text = line.substr(0, line.size() - 1);
+      error = write_alignment_svg(numbered_path(svg_path, static_cast<size_t>(&input - &inputs[0]) + 1), files, model,
+                                  input, text, h, result.source_length, mel, n_frames);
     }
     if (!error.empty()) {
       err << "xattn transcribe: " << input << ": " << error << '\n';

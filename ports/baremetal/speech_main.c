@@ -1,0 +1,82 @@
+/* The speech firmware: the project's spoken-date model (models/datespeech,
+ * int8) and its demo clips in flash. For each clip it computes Whisper's
+ * log-mel on the device (xattn_encode_pcm_s16: the front end and the encoder
+ * in one call), decodes greedily to `YYYY-MM-DD`, and prints the date with
+ * the cycles each stage took. One static session buffer, no heap. Exits 0
+ * only when every output equals the host's `xattn transcribe` output on the
+ * same model file (compiled in at build time), 1 otherwise; whether a date
+ * is right is printed beside it (the model is not perfect, the port must be
+ * exact). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "speech_clips.h"
+#include "speech_datespeech_model.h"
+#include "xattn/xattn.h"
+
+#ifndef XATTN_BOARD
+#define XATTN_BOARD "unknown board"
+#endif
+
+static xattn_model_storage model_storage;
+static uint8_t session_buffer[SPEECH_DATESPEECH_MODEL_SESSION_BYTES] __attribute__((aligned(64)));
+
+int main(void) {
+  xattn_model* model = NULL;
+  xattn_session* session = NULL;
+  xattn_error error;
+  xattn_limits limits = xattn_default_limits();
+  uint64_t total = 0;
+  size_t i, right = 0;
+  int failures = 0;
+  clock_start();
+  limits.max_source_length = SPEECH_DATESPEECH_MODEL_MAX_SOURCE;
+  limits.max_target_length = SPEECH_DATESPEECH_MODEL_MAX_TARGET;
+  limits.max_beam = 1;
+  limits.alignment = 0;
+  limits.pcm_input = 1;
+  printf("xattn speech firmware on %s: datespeech int8, model %u bytes, session buffer %u bytes, %u clips\n",
+         XATTN_BOARD, (unsigned)SPEECH_DATESPEECH_MODEL_BYTES, (unsigned)sizeof session_buffer,
+         (unsigned)xattn_speech_clip_count);
+  if (xattn_model_open(speech_datespeech_model, SPEECH_DATESPEECH_MODEL_BYTES, &model_storage, &model, &error) !=
+          XATTN_OK ||
+      xattn_session_create(model, &limits, session_buffer, sizeof session_buffer, &session, &error) != XATTN_OK) {
+    printf("FAIL: %s\nFAIL\n", error.message);
+    return 1;
+  }
+  for (i = 0; i < xattn_speech_clip_count; ++i) {
+    const xattn_speech_clip* clip = &xattn_speech_clips[i];
+    xattn_generate_options options = xattn_default_options();
+    xattn_hypothesis best;
+    char text[64] = "";
+    int same;
+    const uint64_t t0 = clock_cycles();
+    xattn_status s = xattn_encode_pcm_s16(session, clip->samples, clip->count, NULL);
+    const uint64_t t1 = clock_cycles();
+    if (s == XATTN_OK) s = xattn_generate(session, &options);
+    if (s == XATTN_OK) s = xattn_get_hypothesis(session, 0, &best);
+    if (s == XATTN_OK && xattn_detokenize(model, XATTN_TARGET, best.tokens, best.length, text, sizeof text) >= sizeof text)
+      s = XATTN_LIMIT_EXCEEDED;
+    const uint64_t t2 = clock_cycles();
+    total += t2 - t0;
+    if (s != XATTN_OK) {
+      printf("FAIL: %s: %s: %s\n", clip->file, xattn_status_name(s), xattn_session_message(session));
+      ++failures;
+      continue;
+    }
+    same = strcmp(text, clip->host) == 0;
+    right += strcmp(text, clip->expected) == 0;
+    /* The line format .ci/baremetal.sh diffs against the host's transcribe output. */
+    printf("speech\t%s\t%s\n", clip->file, text);
+    printf("#   \"%s\" -> %s (%s); front end + encoder %" PRIu64 " cycles, decoder %" PRIu64 " cycles [%s]\n", clip->said,
+           text, strcmp(text, clip->expected) == 0 ? "right" : "wrong", t1 - t0, t2 - t1,
+           same ? "ok" : "FAIL, not the host's output");
+    failures += !same;
+  }
+  printf("%u clips, %u dates right, %d differ from the host, %" PRIu64 " cycles in all (%s; emulated time under QEMU)\n",
+         (unsigned)xattn_speech_clip_count, (unsigned)right, failures, total, clock_source());
+  printf(failures || xattn_speech_clip_count == 0 ? "FAIL\n" : "PASS\n");
+  return failures || xattn_speech_clip_count == 0 ? 1 : 0;
+}

@@ -1,0 +1,63 @@
+#!/bin/sh
+# The spoken-date model (models/datespeech) through the CLI: `xattn transcribe`
+# on the committed demo WAVs prints one well-formed date per clip, as many of
+# them right as the README states (a floor, measured), the same lines with
+# --threads 2 and as `xattn demo --speech`; --alignment-svg draws one row of
+# cells per output character across the encoder's positions, with the
+# spectrogram under it; the Whisper prompt options are refused for a model
+# with its own tokens; `convert ggml --vocabulary` refuses a wrong vocabulary
+# in one line.
+# usage: cli_datespeech.sh XATTN MODEL_DIR [EMULATOR...]
+set -u
+xattn=$1 dir=$2
+shift 2
+emu="$*"
+model=$dir/datespeech-int8.xattn
+[ -f "$model" ] || { echo "XATTN-SKIP: $model absent"; exit 0; }
+out=cli-datespeech
+rm -rf "$out" && mkdir -p "$out" || exit 1
+fail() { echo "FAIL: $*"; exit 1; }
+
+wavs=$(tail -n +2 "$dir/demo/demo.tsv" | cut -f1 | sed "s|^|$dir/demo/|")
+n=$(echo "$wavs" | wc -l)
+# shellcheck disable=SC2086
+$emu "$xattn" transcribe --model "$model" $wavs > "$out/dates" || fail "transcribe"
+[ "$(wc -l < "$out/dates")" -eq "$n" ] || fail "not one line per clip"
+grep -Evq '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' "$out/dates" && fail "a line is not YYYY-MM-DD: $(grep -Ev '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' "$out/dates" | head -1)"
+tail -n +2 "$dir/demo/demo.tsv" | cut -f4 > "$out/expected"
+right=$(paste "$out/dates" "$out/expected" | awk -F'\t' '$1 == $2' | wc -l)
+floor=$(sed -n 's/^demo clips right (int8): \([0-9]*\).*/\1/p' "$dir/README.md")
+[ -n "$floor" ] || fail "README.md states no 'demo clips right (int8):' floor"
+echo "$right of $n demo dates right (floor $floor)"
+[ "$right" -ge "$floor" ] || fail "$right dates right, the README states $floor"
+
+# shellcheck disable=SC2086
+$emu "$xattn" transcribe --model "$model" --threads 2 $wavs > "$out/threads" || fail "--threads 2"
+cmp -s "$out/dates" "$out/threads" || fail "--threads 2 differs from one thread"
+$emu "$xattn" demo --speech > "$out/demo" || fail "demo --speech"
+grep -o -- '-> [0-9][0-9-]*' "$out/demo" | cut -c4- > "$out/demo-dates"
+cmp -s "$out/dates" "$out/demo-dates" || fail "demo --speech and transcribe disagree"
+grep -q "^$right of $n dates right" "$out/demo" || fail "demo --speech: no '$right of $n dates right' line"
+
+# The plot: a row of 200 cells per output character (10 and the end), 20 ms a column.
+first=$(echo "$wavs" | head -1)
+$emu "$xattn" transcribe --model "$model" --alignment-svg "$out/a.svg" "$first" > /dev/null || fail "--alignment-svg"
+cells=$(grep -c 'class="cell"' "$out/a.svg")
+rows=$(grep -c 'class="tgt"' "$out/a.svg")
+[ "$rows" -ge 10 ] && [ "$cells" -eq $((rows * 200)) ] || fail "--alignment-svg: $rows rows, $cells cells"
+grep -q 'class="mel"' "$out/a.svg" || fail "--alignment-svg: no spectrogram"
+$emu "$xattn" transcribe --model "$model" --alignment-svg "$model" "$first" 2> "$out/err" && fail "an SVG over the model"
+[ "$(wc -l < "$out/err")" -eq 1 ] || fail "an SVG over the model: not one line"
+
+# Whisper's prompt options do not apply: refused in one line, exit 2.
+for option in "--language fr" "--task translate" "--timestamps"; do
+  # shellcheck disable=SC2086
+  $emu "$xattn" transcribe --model "$model" $option "$first" > /dev/null 2> "$out/err"
+  [ $? -eq 2 ] || fail "$option: not exit 2"
+  grep -q "output tokens of its own" "$out/err" && [ "$(wc -l < "$out/err")" -eq 1 ] || fail "$option: $(cat "$out/err")"
+done
+
+# convert ggml --vocabulary: the wrong count and a missing special, each one line.
+$emu "$xattn" convert ct2 "$dir" -o "$out/x.xattn" --vocabulary "$dir/vocabulary.txt" 2> "$out/err" && fail "ct2 + --vocabulary"
+grep -q "is for ggml files" "$out/err" || fail "ct2 + --vocabulary: $(cat "$out/err")"
+echo "all datespeech CLI checks passed"

@@ -1,0 +1,123 @@
+"""PyTorch's side of the datespeech parity test (tests/test_datespeech.cpp).
+
+    /usr/bin/python3 datespeech_reference.py REFERENCE_DIR OUT_DIR
+
+Loads the committed checkpoint models/datespeech/datespeech.pt with OpenAI's
+whisper package (REFERENCE_DIR/openai-whisper), converts it with whisper.cpp's
+REFERENCE_DIR/whisper.cpp/models/convert-pt-to-ggml.py into
+OUT_DIR/f32/ggml-model-f32.bin, and for every committed demo WAV
+(models/datespeech/demo/*.wav) writes:
+  NAME.mel.f32      whisper's log-mel at the model's 4 s context, [80][400] float32
+  NAME.tokens.txt   greedy decoding from <|startoftranscript|> (argmax over the
+                    whole vocabulary, up to <|endoftext|> or the decoder's positions),
+                    the end token included when it was generated
+  NAME.logits.f32   the logits of every step of that decoding, [steps][n_vocab]
+and list.txt with the names. Prints XATTN-SKIP (and exits 0) when torch, the
+reference folder or the checkpoint is absent.
+"""
+import hashlib
+import os
+import subprocess
+import sys
+import types
+import wave
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODEL_DIR = os.path.join(HERE, "..", "..", "models", "datespeech")
+CLIP_SAMPLES = 64000  # the model's 4 s window
+
+
+def skip(why):
+    print("XATTN-SKIP: " + why)
+    sys.exit(0)
+
+
+def import_whisper(root):
+    sys.path.insert(0, root)
+    if "tiktoken" not in sys.modules:
+        stub = types.ModuleType("tiktoken")
+        stub.Encoding = object
+        sys.modules["tiktoken"] = stub
+    import whisper.audio
+    import whisper.model
+    return whisper
+
+
+def read_wav_s16(path):
+    import numpy as np
+    with wave.open(path, "rb") as w:
+        assert w.getnchannels() == 1 and w.getsampwidth() == 2 and w.getframerate() == 16000, path
+        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768.0
+
+
+def version_of(paths):
+    h = hashlib.sha256()
+    for p in paths:
+        with open(p, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    reference_dir, out_dir = sys.argv[1], sys.argv[2]
+    whisper_root = os.path.join(reference_dir, "openai-whisper")
+    converter = os.path.join(reference_dir, "whisper.cpp", "models", "convert-pt-to-ggml.py")
+    checkpoint = os.path.join(MODEL_DIR, "datespeech.pt")
+    demo = os.path.join(MODEL_DIR, "demo")
+    for path in (os.path.join(whisper_root, "whisper", "model.py"), converter, checkpoint):
+        if not os.path.isfile(path):
+            skip(path + " absent")
+    wavs = sorted(f for f in os.listdir(demo) if f.endswith(".wav"))
+    done = os.path.join(out_dir, "done.txt")
+    version = version_of([__file__, checkpoint] + [os.path.join(demo, w) for w in wavs])
+    if os.path.isfile(done) and open(done).read().strip() == version:
+        print("up to date: " + out_dir)
+        return
+    try:
+        import numpy as np
+        import torch
+    except ImportError as e:
+        skip("python3 cannot import numpy/torch (" + str(e) + "); apt-get install python3-torch")
+    whisper = import_whisper(whisper_root)
+    torch.set_num_threads(1)
+    torch.backends.mkldnn.enabled = False  # PyTorch's own conv kernels, as train.py uses
+    saved = torch.load(checkpoint, map_location="cpu")
+    model = whisper.model.Whisper(whisper.model.ModelDimensions(**saved["dims"])).eval()
+    model.load_state_dict(saved["model_state_dict"])
+    vocab = open(os.path.join(MODEL_DIR, "vocabulary.txt")).read().split("\n")[:-1]
+    sot, eot = vocab.index("<|startoftranscript|>"), vocab.index("<|endoftext|>")
+
+    os.makedirs(os.path.join(out_dir, "f32"), exist_ok=True)
+    subprocess.run([sys.executable, converter, checkpoint, whisper_root, os.path.join(out_dir, "f32"), "use-f32"],
+                   check=True, stdout=subprocess.DEVNULL)
+    names = []
+    with torch.no_grad():
+        for wav in wavs:
+            name = wav[:-4]
+            audio = whisper.audio.pad_or_trim(torch.from_numpy(read_wav_s16(os.path.join(demo, wav))), CLIP_SAMPLES)
+            mel = whisper.audio.log_mel_spectrogram(audio, model.dims.n_mels)
+            features = model.embed_audio(mel[None])
+            tokens = [sot]
+            rows = []
+            while len(tokens) < model.dims.n_text_ctx:
+                logits = model.logits(torch.tensor([tokens]), features)[0, -1]
+                rows.append(logits.numpy())
+                tokens.append(int(logits.argmax()))
+                if tokens[-1] == eot:
+                    break
+            mel.numpy().astype("<f4").tofile(os.path.join(out_dir, name + ".mel.f32"))
+            np.stack(rows).astype("<f4").tofile(os.path.join(out_dir, name + ".logits.f32"))
+            with open(os.path.join(out_dir, name + ".tokens.txt"), "w") as f:
+                f.write(" ".join(str(t) for t in tokens[1:]) + "\n")
+            names.append(name)
+    with open(os.path.join(out_dir, "list.txt"), "w") as f:
+        f.write("\n".join(names) + "\n")
+    with open(done, "w") as f:
+        f.write(version + "\n")
+    print("wrote %d clips to %s" % (len(names), out_dir))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+// models/datespeech, the project's own speech model, against PyTorch: the
+// committed checkpoint converted by whisper.cpp's convert-pt-to-ggml.py and
+// `xattn convert ggml --vocabulary`, run on the committed demo WAVs; the
+// reference logits and greedy tokens come from OpenAI's model.py at test time
+// (tests/datespeech/datespeech_reference.py). Skipped, saying why, without
+// torch or the reference folder.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "aligned_bytes.h"
+#include "audio/reference_script.h"
+#include "ggml_import.h"
+#include "xattn/arena.h"
+#include "xattn/audio.h"
+#include "xattn/model.h"
+#include "xattn/session.h"
+#include "xattn_writer.h"
+
+namespace xattn {
+namespace {
+
+using convert::ImportResult;
+using convert::WeightType;
+
+const std::string kModelDir = XATTN_DATESPEECH_DIR;
+
+struct Opened {
+  std::unique_ptr<xattn_test::AlignedBytes> bytes;
+  ModelView view;
+};
+
+void open_bytes(const std::vector<uint8_t>& file, Opened* out) {
+  out->bytes.reset(new xattn_test::AlignedBytes(file));
+  const Status s = open_model(out->bytes->data(), out->bytes->size(), &out->view);
+  REQUIRE_MESSAGE(s.is_ok(), s.message());
+}
+
+std::vector<uint8_t> converted(const std::string& ggml, WeightType weights) {
+  ImportResult imported;
+  std::string error = convert::import_ggml_file(ggml, weights, &imported, kModelDir + "/vocabulary.txt");
+  REQUIRE_MESSAGE(error.empty(), error);
+  imported.model.config.text_mode = TextMode::kCharacters;  // as `convert ggml --vocabulary` sets it
+  std::vector<uint8_t> file;
+  error = convert::write_xattn_model(imported.model, &file);
+  REQUIRE_MESSAGE(error.empty(), error);
+  return file;
+}
+
+std::vector<uint8_t> file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+std::vector<uint32_t> read_tokens(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<uint32_t> tokens;
+  for (uint32_t t; in >> t;) tokens.push_back(t);
+  return tokens;
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) lines.push_back(line);
+  return lines;
+}
+
+// PCM16 samples of a 16 kHz mono WAV (the demo clips are plain 44-byte-header files).
+std::vector<int16_t> wav_samples(const std::string& path) {
+  const std::vector<uint8_t> bytes = file_bytes(path);
+  REQUIRE(bytes.size() > 44);
+  std::vector<int16_t> samples((bytes.size() - 44) / 2);
+  for (size_t i = 0; i < samples.size(); ++i)
+    samples[i] = static_cast<int16_t>(bytes[44 + 2 * i] | (bytes[45 + 2 * i] << 8));
+  return samples;
+}
+
+struct Capture {
+  std::vector<float>* rows;
+  uint32_t vocab;
+  static void apply(const void* context, const uint32_t*, size_t, float* logits) {
+    const Capture* c = static_cast<const Capture*>(context);
+    c->rows->insert(c->rows->end(), logits, logits + c->vocab);
+  }
+};
+
+struct Decoded {
+  std::vector<uint32_t> tokens;  // the end token included when generated
+  std::vector<float> logits;     // [steps][vocab], as the search saw them
+};
+
+// Greedy decoding of one clip, from log-mel features or from PCM through xattn's own front end.
+class Runner {
+ public:
+  explicit Runner(const ModelView& view) : view_(view) {
+    limits_.max_source_length = view.config.encoder_positions();
+    limits_.max_target_length = view.config.max_positions;
+    limits_.max_beam = 1;
+    limits_.alignment = false;
+    limits_.pcm_input = true;
+    storage_.resize(arena_bytes(view.config, limits_) + kArenaAlignment);
+    void* arena = storage_.data() + (kArenaAlignment - reinterpret_cast<uintptr_t>(storage_.data()) % kArenaAlignment);
+    const Status s = session_.init(view, limits_, arena, storage_.size() - kArenaAlignment);
+    REQUIRE_MESSAGE(s.is_ok(), s.message());
+  }
+
+  Decoded run_features(const std::vector<float>& mel) {
+    const Status s = session_.encode_features(mel.data(), view_.config.n_mels, 2 * limits_.max_source_length);
+    REQUIRE_MESSAGE(s.is_ok(), s.message());
+    return generate();
+  }
+
+  Decoded run_pcm(const std::vector<int16_t>& samples) {
+    PcmView pcm;
+    pcm.s16 = samples.data();
+    pcm.count = samples.size();
+    const Status s = session_.encode_pcm(pcm);
+    REQUIRE_MESSAGE(s.is_ok(), s.message());
+    return generate();
+  }
+
+ private:
+  Decoded generate() {
+    Decoded d;
+    Capture capture{&d.logits, view_.config.target_vocab_size};
+    GenerateOptions o;
+    o.min_length = 0;
+    o.logit_hook.context = &capture;
+    o.logit_hook.apply = &Capture::apply;
+    Result result;
+    const Status s = session_.generate(o, &result);
+    REQUIRE_MESSAGE(s.is_ok(), s.message());
+    const Hypothesis& h = result.hypotheses[0];
+    d.tokens.assign(h.tokens, h.tokens + h.length);
+    if (d.logits.size() / view_.config.target_vocab_size > h.length) d.tokens.push_back(view_.config.target_tokens.eos);
+    return d;
+  }
+
+  const ModelView& view_;
+  Limits limits_;
+  std::vector<uint8_t> storage_;
+  Session session_;
+};
+
+double worst_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  double worst = a.size() == b.size() ? 0.0 : INFINITY;
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    worst = std::max(worst, std::fabs(static_cast<double>(a[i]) - b[i]));
+  return worst;
+}
+
+TEST_CASE("datespeech: xattn float32 gives PyTorch's logits (1e-4) and dates on the demo clips, int8 the same dates") {
+#ifdef XATTN_TESTS_EMULATED
+  MESSAGE("XATTN-SKIP: the reference runs PyTorch on the host");
+  return;
+#endif
+  const std::string dir = test::run_reference_script(XATTN_DATESPEECH_SCRIPT, "datespeech-reference");
+  if (dir.empty()) return;
+  const std::string ggml = dir + "/f32/ggml-model-f32.bin";
+  Opened f32, int8;
+  open_bytes(converted(ggml, WeightType::kFloat32), &f32);
+  const std::vector<uint8_t> int8_bytes = converted(ggml, WeightType::kInt8);
+  open_bytes(int8_bytes, &int8);
+  const ModelConfig& c = f32.view.config;
+  CHECK(c.encoder_input == EncoderInput::kAudio);
+  CHECK(c.text_mode == TextMode::kCharacters);
+  CHECK(!c.has_tokenizer);
+  REQUIRE(c.target_vocab_size == read_lines(kModelDir + "/vocabulary.txt").size());
+
+  // The committed int8 model is exactly what the converter makes of the committed checkpoint.
+  CHECK(file_bytes(kModelDir + "/datespeech-int8.xattn") == int8_bytes);
+
+  Runner float_runner(f32.view), int8_runner(int8.view);
+  const std::vector<std::string> names = read_lines(dir + "/list.txt");
+  REQUIRE(names.size() >= 5);
+  size_t int8_same = 0;
+  for (const std::string& name : names) {
+    CAPTURE(name);
+    const std::vector<float> mel = test::read_raw<float>(dir + "/" + name + ".mel.f32");
+    const std::vector<float> reference = test::read_raw<float>(dir + "/" + name + ".logits.f32");
+    const std::vector<uint32_t> tokens = read_tokens(dir + "/" + name + ".tokens.txt");
+    REQUIRE(mel.size() == size_t{c.n_mels} * 2 * c.encoder_positions());
+
+    const Decoded d = float_runner.run_features(mel);
+    CHECK(d.tokens == tokens);
+    const double worst = worst_difference(d.logits, reference);
+    CHECK(worst <= 1e-4);
+
+    // From the WAV through xattn's own log-mel: the same dates.
+    const std::vector<int16_t> samples = wav_samples(kModelDir + "/demo/" + name + ".wav");
+    const Decoded from_pcm = float_runner.run_pcm(samples);
+    CHECK(from_pcm.tokens == tokens);
+    const Decoded q = int8_runner.run_pcm(samples);
+    int8_same += q.tokens == tokens;
+    MESSAGE(name << ": max |logit - PyTorch| " << worst << ", int8 " << std::string(q.tokens == tokens ? "same" : "differs"));
+  }
+  MESSAGE("int8 gives PyTorch's date on " << int8_same << " of " << names.size() << " demo clips");
+  CHECK(int8_same == names.size());
+}
+
+TEST_CASE("datespeech: convert ggml --vocabulary refuses a vocabulary that does not fit the model, in one line") {
+#ifdef XATTN_TESTS_EMULATED
+  MESSAGE("XATTN-SKIP: the reference runs PyTorch on the host");
+  return;
+#endif
+  const std::string dir = test::run_reference_script(XATTN_DATESPEECH_SCRIPT, "datespeech-reference");
+  if (dir.empty()) return;
+  const std::string ggml = dir + "/f32/ggml-model-f32.bin";
+  const std::vector<std::string> tokens = read_lines(kModelDir + "/vocabulary.txt");
+  const auto refusal = [&](const std::vector<std::string>& lines) {
+    const std::string path = dir + "/vocabulary-test.txt";
+    std::ofstream out(path);
+    for (const std::string& line : lines) out << line << "\n";
+    out.close();
+    ImportResult imported;
+    return convert::import_ggml_file(ggml, WeightType::kFloat32, &imported, path);
+  };
+  std::vector<std::string> short_list(tokens.begin(), tokens.end() - 1);
+  CHECK(refusal(short_list) == ggml + ": --vocabulary has 12 tokens, the model's n_vocab is 13");
+  std::vector<std::string> no_start = tokens;
+  std::replace(no_start.begin(), no_start.end(), std::string("<|startoftranscript|>"), std::string("<|start|>"));
+  CHECK(refusal(no_start) ==
+        ggml + ": --vocabulary has no <|startoftranscript|> token (decoding starts and ends with Whisper's specials)");
+  CHECK(refusal(tokens).empty());
+  // Without it, the file's n_vocab is named as not Whisper's, with the way out.
+  ImportResult imported;
+  const std::string error = convert::import_ggml_file(ggml, WeightType::kFloat32, &imported);
+  CHECK(error.find("n_vocab 13 is not a Whisper vocabulary") != std::string::npos);
+  CHECK(error.find("--vocabulary") != std::string::npos);
+  CHECK(error.find('\n') == std::string::npos);
+}
+
+}  // namespace
+}  // namespace xattn
