@@ -18,10 +18,13 @@
 #include "aligned_bytes.h"
 #include "audio/reference_script.h"
 #include "ggml_import.h"
+#include "logit_capture.h"
+#include "wav_reader.h"
 #include "xattn/arena.h"
 #include "xattn/audio.h"
 #include "xattn/model.h"
 #include "xattn/session.h"
+#include "xattn/whisper.h"
 #include "xattn_writer.h"
 
 namespace xattn {
@@ -74,24 +77,15 @@ std::vector<std::string> read_lines(const std::string& path) {
   return lines;
 }
 
-// PCM16 samples of a 16 kHz mono WAV (the demo clips are plain 44-byte-header files).
-std::vector<int16_t> wav_samples(const std::string& path) {
-  const std::vector<uint8_t> bytes = file_bytes(path);
-  REQUIRE(bytes.size() > 44);
-  std::vector<int16_t> samples((bytes.size() - 44) / 2);
-  for (size_t i = 0; i < samples.size(); ++i)
-    samples[i] = static_cast<int16_t>(bytes[44 + 2 * i] | (bytes[45 + 2 * i] << 8));
-  return samples;
+// A demo clip's samples, read as `xattn transcribe` reads a WAV.
+posix::WavAudio wav(const std::string& path) {
+  posix::WavAudio audio;
+  const std::string error = posix::read_wav_file(path, &audio);
+  REQUIRE_MESSAGE(error.empty(), error);
+  return audio;
 }
 
-struct Capture {
-  std::vector<float>* rows;
-  uint32_t vocab;
-  static void apply(const void* context, const uint32_t*, size_t, float* logits) {
-    const Capture* c = static_cast<const Capture*>(context);
-    c->rows->insert(c->rows->end(), logits, logits + c->vocab);
-  }
-};
+using xattn_test::LogitCapture;
 
 struct Decoded {
   std::vector<uint32_t> tokens;  // the end token included when generated
@@ -119,11 +113,8 @@ class Runner {
     return generate();
   }
 
-  Decoded run_pcm(const std::vector<int16_t>& samples) {
-    PcmView pcm;
-    pcm.s16 = samples.data();
-    pcm.count = samples.size();
-    const Status s = session_.encode_pcm(pcm);
+  Decoded run_pcm(const posix::WavAudio& audio) {
+    const Status s = session_.encode_pcm(audio.view());
     REQUIRE_MESSAGE(s.is_ok(), s.message());
     return generate();
   }
@@ -131,11 +122,11 @@ class Runner {
  private:
   Decoded generate() {
     Decoded d;
-    Capture capture{&d.logits, view_.config.target_vocab_size};
+    LogitCapture capture{&d.logits, view_.config.target_vocab_size};
     GenerateOptions o;
     o.min_length = 0;
     o.logit_hook.context = &capture;
-    o.logit_hook.apply = &Capture::apply;
+    o.logit_hook.apply = &LogitCapture::apply;
     Result result;
     const Status s = session_.generate(o, &result);
     REQUIRE_MESSAGE(s.is_ok(), s.message());
@@ -174,6 +165,7 @@ TEST_CASE("datespeech: xattn float32 gives PyTorch's logits (1e-4) and dates on 
   CHECK(c.encoder_input == EncoderInput::kAudio);
   CHECK(c.text_mode == TextMode::kCharacters);
   CHECK(!c.has_tokenizer);
+  CHECK(whisper_has_own_tokens(f32.view));  // decoded plainly, not with Whisper's prompt
   REQUIRE(c.target_vocab_size == read_lines(kModelDir + "/vocabulary.txt").size());
 
   // The committed int8 model is exactly what the converter makes of the committed checkpoint.
@@ -196,10 +188,10 @@ TEST_CASE("datespeech: xattn float32 gives PyTorch's logits (1e-4) and dates on 
     CHECK(worst <= 1e-4);
 
     // From the WAV through xattn's own log-mel: the same dates.
-    const std::vector<int16_t> samples = wav_samples(kModelDir + "/demo/" + name + ".wav");
-    const Decoded from_pcm = float_runner.run_pcm(samples);
+    const posix::WavAudio audio = wav(kModelDir + "/demo/" + name + ".wav");
+    const Decoded from_pcm = float_runner.run_pcm(audio);
     CHECK(from_pcm.tokens == tokens);
-    const Decoded q = int8_runner.run_pcm(samples);
+    const Decoded q = int8_runner.run_pcm(audio);
     int8_same += q.tokens == tokens;
     MESSAGE(name << ": max |logit - PyTorch| " << worst << ", int8 " << std::string(q.tokens == tokens ? "same" : "differs"));
   }

@@ -48,6 +48,7 @@ void check_layout(const convert::XattnModelContents& contents, uint32_t n_langua
   CHECK(find(m.target_vocab, "<|startoftranscript|>") == t.sot);
   CHECK(find(m.target_vocab, "<|translate|>") == t.translate);
   CHECK(find(m.target_vocab, "<|notimestamps|>") == t.no_timestamps);
+  CHECK(!whisper_has_own_tokens(m));
   CHECK(find(m.target_vocab, "<|0.00|>") == t.timestamp_begin);
   CHECK(find(m.target_vocab, "<|0.02|>") == t.timestamp_begin + 1);
   uint32_t en = 0, de = 0;

@@ -28,6 +28,7 @@
 #include "convert_command.h"
 #include "ggml_import.h"
 #include "ggml_types.h"
+#include "logit_capture.h"
 #include "model_tokenizer.h"
 #include "xattn/arena.h"
 #include "xattn/model.h"
@@ -92,14 +93,7 @@ void open_imported(const ImportResult& imported, OpenModel* out) {
 }
 
 // Every row of raw logits the search's hook sees.
-struct Capture {
-  std::vector<float>* rows;
-  uint32_t vocab;
-  static void apply(const void* context, const uint32_t*, size_t, float* logits) {
-    const Capture* c = static_cast<const Capture*>(context);
-    c->rows->insert(c->rows->end(), logits, logits + c->vocab);
-  }
-};
+using xattn_test::LogitCapture;
 
 struct Decoded {
   std::vector<uint32_t> tokens;  // after the prompt, the end token included when generated
@@ -126,12 +120,12 @@ Decoded decode(const ModelView& view, const std::vector<float>& mel, uint32_t n_
   s = session.encode_features(mel.data(), n_mels, frames);
   REQUIRE_MESSAGE(s.is_ok(), s.message());
   Decoded d;
-  Capture capture{&d.logits, view.config.target_vocab_size};
+  LogitCapture capture{&d.logits, view.config.target_vocab_size};
   GenerateOptions o;
   o.prefix = TokenSpan{prefix, 3};
   o.max_length = 3 + steps;
   o.min_length = 0;
-  o.logit_hook = LogitHook{&Capture::apply, &capture};
+  o.logit_hook = LogitHook{&LogitCapture::apply, &capture};
   Result result;
   s = session.generate(o, &result);
   REQUIRE_MESSAGE(s.is_ok(), s.message());

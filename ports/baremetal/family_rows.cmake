@@ -38,12 +38,7 @@ macro(pop_line text_var line_var)
   string(REGEX REPLACE "\r$" "" ${line_var} "${${line_var}}")
 endmacro()
 
-# A C string literal holding `text`.
-function(c_literal text out)
-  string(REPLACE "\\" "\\\\" text "${text}")
-  string(REPLACE "\"" "\\\"" text "${text}")
-  set(${out} "\"${text}\"" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/c_literal.cmake)
 
 file(READ "${INPUTS}" inputs_text)
 set(prefixes_text "")

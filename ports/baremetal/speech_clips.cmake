@@ -15,11 +15,7 @@ foreach(var HOST_XATTN MODEL CLIPS OUT)
   endif()
 endforeach()
 
-function(c_literal text out)
-  string(REPLACE "\\" "\\\\" text "${text}")
-  string(REPLACE "\"" "\\\"" text "${text}")
-  set(${out} "\"${text}\"" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/c_literal.cmake)
 
 file(STRINGS "${CLIPS}/demo.tsv" rows)
 list(REMOVE_AT rows 0)  # the header

@@ -115,23 +115,78 @@ void print_tokenizer(const char* label, const Tokenizer& t, uint32_t bytes, std:
   out << ", " << bytes << " bytes\n";
 }
 
+// Every region of the plan with its size, in arena order: where the bytes of
+// a session go, for someone fitting one into a board's SRAM.
+void print_regions(const ArenaPlan& p, std::ostream& out) {
+  const struct {
+    const char* name;
+    ArenaRegion region;
+    const char* what;
+  } rows[] = {
+      {"x", p.x, "activations, one row per source position or beam"},
+      {"normed", p.normed, "normalized activations"},
+      {"wide", p.wide, "Q|K|V or the FFN's hidden layer (audio: conv1's output)"},
+      {"context", p.context, "attention outputs"},
+      {"query", p.query, "cross-attention queries"},
+      {"probs", p.probs, "attention probabilities of one call's queries"},
+      {"quantized", p.quantized, "int8 activations"},
+      {"quantized_scales", p.quantized_scales, "their scales"},
+      {"cross_cache", p.cross_cache, "static encoder KV cache"},
+      {"cross_scales", p.cross_scales, "its int8 scales"},
+      {"self_cache", p.self_cache, "decoder self-attention cache"},
+      {"self_scales", p.self_scales, "its int8 scales"},
+      {"reorder", p.reorder, "beam reordering"},
+      {"logits", p.logits, "output logits"},
+      {"step_alignment", p.step_alignment, "a step's alignment"},
+      {"alive_tokens", p.alive_tokens, "search: alive hypotheses"},
+      {"alive_scores", p.alive_scores, ""},
+      {"alive_alignment", p.alive_alignment, ""},
+      {"candidate_scores", p.candidate_scores, "search: a step's candidates"},
+      {"candidate_ids", p.candidate_ids, ""},
+      {"finished_tokens", p.finished_tokens, "search: finished hypotheses"},
+      {"finished_info", p.finished_info, ""},
+      {"finished_alignment", p.finished_alignment, ""},
+      {"encoder_bias", p.encoder_bias, "T5 relative position bias"},
+      {"decoder_bias", p.decoder_bias, ""},
+      {"audio_columns", p.audio_columns, "conv stem im2col rows"},
+      {"task_quantized", p.task_quantized, "per-thread int8 activations"},
+      {"task_output", p.task_output, "per-thread staged outputs"},
+      {"task_probs", p.task_probs, "per-thread attention probabilities"},
+      {"text_scratch", p.text_scratch, "tokenizer scratch"},
+      {"text_ids", p.text_ids, "tokenized source"},
+      {"pcm_mel", p.pcm_mel, "log-mel window of encode_pcm"},
+      {"pcm_scratch", p.pcm_scratch, "its DFT scratch"},
+  };
+  for (const auto& r : rows) {
+    if (r.region.bytes == 0) continue;
+    char line[160];
+    std::snprintf(line, sizeof line, "  %-18s %10zu bytes %5.1f%%%s%s\n", r.name, r.region.bytes,
+                  100.0 * static_cast<double>(r.region.bytes) / static_cast<double>(p.total), *r.what ? "  " : "",
+                  r.what);
+    out << line;
+  }
+}
+
 const char kUsage[] =
     "usage: xattn inspect FILE [--max-source N] [--max-target N] [--beam N] [--kv-cache P] [--self-kv-cache P]\n"
-    "                          [--threads N] [--max-text N] [--pcm]\n"
-    "  what a model file holds, and the arena a session with these limits needs (P: f32, f16 or int8)\n";
+    "                          [--threads N] [--max-text N] [--pcm] [--regions]\n"
+    "  what a model file holds, and the arena a session with these limits needs (P: f32, f16 or int8);\n"
+    "  unset limits: source and target 64 or the model's positions if fewer (an audio model: its whole\n"
+    "  window), beam 4; --regions: every buffer of the arena and its size\n";
 
 int inspect(Args& args, std::ostream& out, std::ostream& err) {
   std::string path;
   Limits limits;
   const bool has_path = args.positional(&path);
-  args.number("--max-source", 1, kMaxSequence, &limits.max_source_length);
-  args.number("--max-target", 1, kMaxSequence, &limits.max_target_length);
+  const bool given_source = args.number("--max-source", 1, kMaxSequence, &limits.max_source_length);
+  const bool given_target = args.number("--max-target", 1, kMaxSequence, &limits.max_target_length);
   args.number("--beam", 1, kMaxBeam, &limits.max_beam);
   args.kv_precision("--kv-cache", &limits.kv_cache);
   args.kv_precision("--self-kv-cache", &limits.self_kv_cache);
   args.number("--threads", 1, kMaxThreads, &limits.threads);
   args.number("--max-text", 0, kMaxTextBytes, &limits.max_text_bytes);
   limits.pcm_input = args.flag("--pcm");  // audio models: room for encode_pcm's log-mel
+  const bool regions = args.flag("--regions");
   std::string error = args.finish();
   if (error.empty() && !has_path) error = "missing the model FILE";
   if (!error.empty()) {
@@ -190,6 +245,15 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
       << " bytes); " << totals.packed << " packed in the kernels' blocked layouts";
   if (totals.reused) out << "; " << totals.reused << " uses of matrices stored once for several roles";
   out << "\n";
+  // Limits not given fit the model: an audio encoder's whole window, and no
+  // more positions than the model has (a limit given beyond them is refused below).
+  if (!given_source) {
+    const uint32_t positions = c.encoder_positions();
+    if (c.encoder_input == EncoderInput::kAudio || positions < limits.max_source_length) {
+      limits.max_source_length = positions;
+    }
+  }
+  if (!given_target && c.max_positions < limits.max_target_length) limits.max_target_length = c.max_positions;
   // The limits a session would refuse are refused here too, before any byte count is printed.
   const Status valid = check_limits(c, limits);
   if (!valid) {
@@ -208,6 +272,7 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
   if (limits.pcm_input) out << ", audio in " << plan.pcm_mel.bytes + plan.pcm_scratch.bytes;
   out << ")\n";
   out << "memory       " << (m.size + plan.total) << " bytes = model + arena\n";
+  if (regions) print_regions(plan, out);
   return 0;
 }
 
@@ -216,7 +281,8 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
 int run_inspect(int argc, char** argv, std::ostream& out, std::ostream& err) {
   Args args(argc, argv, 1,
             {{"--max-source", true}, {"--max-target", true}, {"--beam", true}, {"--kv-cache", true},
-             {"--self-kv-cache", true}, {"--threads", true}, {"--max-text", true}, {"--pcm", false}});
+             {"--self-kv-cache", true}, {"--threads", true}, {"--max-text", true}, {"--pcm", false},
+             {"--regions", false}});
   const int status = args.help() ? (out << kUsage, 0) : inspect(args, out, err);
   out.flush();
   if (!out) {

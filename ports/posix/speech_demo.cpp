@@ -8,19 +8,15 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <memory>
-#include <new>
 #include <ostream>
 #include <string>
 #include <vector>
 
-#include "mapped_file.h"
+#include "audio_session.h"
+#include "tokens_text.h"
 #include "wav_reader.h"
-#include "xattn/arena.h"
-#include "xattn/audio.h"
 #include "xattn/model.h"
 #include "xattn/session.h"
-#include "xattn/text.h"
 
 #ifndef XATTN_DATESPEECH_MODEL
 #define XATTN_DATESPEECH_MODEL "models/datespeech/datespeech-int8.xattn"
@@ -65,78 +61,45 @@ struct Timing {
   double front_ms = 0, encoder_ms = 0, decoder_ms = 0;
 };
 
+// The model and its front end, and one clip timed stage by stage.
 class SpeechRunner {
  public:
   std::string open(const std::string& path) {
-    std::string error = file_.open(path);
-    if (!error.empty()) return error;
-    Status s = open_model(file_.data(), file_.size(), &model_);
-    if (!s) return path + ": " + s.message();
-    if (model_.config.encoder_input != EncoderInput::kAudio) return path + ": not an audio model";
-    s = bank_.init(model_.mel_filters, model_.config.n_mels);
-    if (!s) return path + ": " + s.message();
-    limits_.max_source_length = model_.config.encoder_positions();
-    limits_.max_target_length = model_.config.max_positions;
-    limits_.max_beam = 1;
-    limits_.alignment = false;
-    arena_size_ = arena_bytes(model_.config, limits_);
-    storage_.reset(new (std::nothrow) uint8_t[arena_size_ + kArenaAlignment]);
-    if (!storage_) return "cannot allocate the session arena of " + std::to_string(arena_size_) + " bytes";
-    uint8_t* base = storage_.get();
-    s = session_.init(model_, limits_, base + (kArenaAlignment - reinterpret_cast<uintptr_t>(base) % kArenaAlignment) %
-                                               kArenaAlignment,
-                      arena_size_);
-    if (!s) return s.message();
-    frames_ = 2 * limits_.max_source_length;
-    mel_.assign(size_t{model_.config.n_mels} * frames_, 0.0f);
-    scratch_.resize(log_mel_scratch_bytes() / sizeof(AudioReal));
-    return "";
+    std::string error = session_.open(path, AudioSession::Choices());
+    if (error.empty() && !session_.own_tokens())
+      error = path + ": a Whisper model (demo --speech runs a model with its own output tokens, such as "
+                     "models/datespeech; Whisper models: xattn transcribe)";
+    if (error.empty()) error = front_.init(session_.model(), session_.window_frames());
+    return error;
   }
 
   // One clip: log-mel, encoder, greedy decoder; the text in the model's text mode.
   std::string run(const WavAudio& audio, std::string* text, Timing* timing) {
     Clock::time_point t = Clock::now();
-    PcmView pcm = audio.view();
-    pcm.trailing_zeros = kWhisperPadSamples;
-    Status s = log_mel_spectrogram(bank_, pcm, frames_, scratch_.data(), log_mel_scratch_bytes(), mel_.data());
+    bool cut = false;
+    std::string error = front_.compute(audio, &cut);
     timing->front_ms = ms_since(t);
+    if (!error.empty()) return error;
+    const ModelView& model = session_.model();
     t = Clock::now();
-    if (s) s = session_.encode_features(mel_.data(), model_.config.n_mels, frames_);
+    Status s = session_.session().encode_features(front_.mel().data(), model.config.n_mels, front_.frames());
     timing->encoder_ms = ms_since(t);
     t = Clock::now();
     Result result;
-    if (s) s = session_.generate(GenerateOptions(), &result);
+    if (s) s = session_.session().generate(GenerateOptions(), &result);
     timing->decoder_ms = ms_since(t);
     if (!s) return s.message();
     const Hypothesis& h = result.hypotheses[0];
-    char buffer[256];
-    if (model_.config.has_tokenizer) {
-      size_t length = 0;
-      s = model_.target_text.decode(h.tokens, h.length, buffer, sizeof buffer, &length, true);
-      if (!s) return s.message();
-      text->assign(buffer, length);
-    } else {
-      detokenize(model_, Side::kTarget, h.tokens, h.length, buffer, sizeof buffer);
-      text->assign(buffer);
-    }
-    return "";
+    return tokens_text(model, h.tokens, h.length, false, text);
   }
 
-  const ModelView& model() const { return model_; }
-  size_t arena_size() const { return arena_size_; }
-  const char* kernels() const { return session_.kernel_name(); }
+  const ModelView& model() const { return session_.model(); }
+  size_t arena_size() const { return session_.arena_size(); }
+  const char* kernels() const { return session_.session().kernel_name(); }
 
  private:
-  MappedFile file_;
-  ModelView model_;
-  MelFilterBank bank_;
-  Limits limits_;
-  Session session_;
-  std::unique_ptr<uint8_t[]> storage_;
-  size_t arena_size_ = 0;
-  uint32_t frames_ = 0;
-  std::vector<float> mel_;
-  std::vector<AudioReal> scratch_;
+  AudioSession session_;
+  LogMelFrontEnd front_;
 };
 
 std::string pad(const std::string& text, size_t width) {

@@ -12,26 +12,21 @@
 // text mode; the Whisper prompt options do not apply to it.
 #include <cstdio>
 #include <fstream>
-#include <memory>
-#include <new>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "alignment_svg.h"
+#include "audio_session.h"
 #include "cli_args.h"
 #include "commands.h"
 #include "file_safety.h"
-#include "mapped_file.h"
-#include "thread_pool.h"
-#include "wav_reader.h"
 #include "speech_alignment_svg.h"
+#include "tokens_text.h"
+#include "wav_reader.h"
 #include "whisper_segments.h"
-#include "alignment_svg.h"
-#include "xattn/arena.h"
-#include "xattn/audio.h"
 #include "xattn/model.h"
 #include "xattn/session.h"
-#include "xattn/text.h"
 #include "xattn/whisper.h"
 
 namespace xattn {
@@ -56,97 +51,6 @@ const char kUsage[] =
 constexpr double kSecondsPerFrame = 0.01;                   // hop 160 at 16 kHz
 
 std::string status_line(const Status& s) { return s.message(); }
-
-class Transcriber {
- public:
-  // The session's choices beyond the model: caches' precision and threads.
-  struct Choices {
-    uint32_t beam = 1;
-    uint32_t audio_ctx = 0;  // 0: the model's encoder positions
-    KvPrecision kv_cache = KvPrecision::kFloat32;
-    KvPrecision self_kv_cache = KvPrecision::kFloat32;
-    uint32_t threads = 1;
-    bool alignment = false;  // the decoder's cross-attention is returned (--alignment-svg)
-  };
-
-  std::string open(const std::string& path, const Choices& c) {
-    std::string error = file_.open(path);
-    if (!error.empty()) return error;
-    Status s = open_model(file_.data(), file_.size(), &model_);
-    if (!s) return path + ": " + status_line(s);
-    if (model_.config.encoder_input != EncoderInput::kAudio)
-      return path + ": not an audio model (xattn transcribe takes Whisper models; text models: xattn translate)";
-    own_vocabulary_ = model_.target_vocab.find("<|notimestamps|>", 16, kNoToken) == kNoToken;
-    if (!own_vocabulary_) {
-      s = decoder_.init(model_);
-      if (!s) return path + ": " + status_line(s);
-    }
-    const uint32_t positions = model_.config.encoder_positions();
-    if (c.audio_ctx > positions)
-      return "--audio-ctx " + std::to_string(c.audio_ctx) + " exceeds the model's " + std::to_string(positions) +
-             " encoder positions";
-    Limits limits;
-    limits.max_source_length = c.audio_ctx ? c.audio_ctx : positions;
-    limits.max_target_length = model_.config.max_positions;
-    limits.max_beam = c.beam;
-    limits.alignment = c.alignment;
-    limits.kv_cache = c.kv_cache;
-    limits.self_kv_cache = c.self_kv_cache;
-    limits.threads = c.threads;
-    if (c.threads > 1) {
-      pool_.reset(new (std::nothrow) ThreadPool(c.threads));
-      if (!pool_) return "cannot create a pool of " + std::to_string(c.threads) + " threads";
-      session_.set_parallel(pool_->parallel());
-    }
-    arena_size_ = arena_bytes(model_.config, limits);
-    arena_storage_.reset(new (std::nothrow) uint8_t[arena_size_ + kArenaAlignment]);
-    if (!arena_storage_) return "cannot allocate the session arena of " + std::to_string(arena_size_) + " bytes";
-    uint8_t* base = arena_storage_.get();
-    uint8_t* arena = base + (kArenaAlignment - reinterpret_cast<uintptr_t>(base) % kArenaAlignment) % kArenaAlignment;
-    s = session_.init(model_, limits, arena, arena_size_);
-    if (!s) return status_line(s);
-    return "";
-  }
-
-  const ModelView& model() const { return model_; }
-  // The model's output tokens are its own, not Whisper's (plain decoding).
-  bool own_vocabulary() const { return own_vocabulary_; }
-  const WhisperTokens& tokens() const { return decoder_.tokens(); }
-  Session& session() { return session_; }
-  WhisperDecoder& decoder() { return decoder_; }
-  uint32_t window_frames() const { return 2 * session_.limits().max_source_length; }
-
- private:
-  MappedFile file_;
-  ModelView model_;
-  bool own_vocabulary_ = false;
-  WhisperDecoder decoder_;
-  std::unique_ptr<ThreadPool> pool_;  // before session_: it outlives the session's use of it
-  Session session_;
-  std::unique_ptr<uint8_t[]> arena_storage_;
-  size_t arena_size_ = 0;
-};
-
-// The log-mel of a WAV's first window, as transcribe.py feeds the encoder:
-// the audio followed by 30 s of silence, `frames` frames.
-std::string wav_features(const std::string& path, const ModelView& model, uint32_t frames, std::vector<float>* mel,
-                         bool* cut) {
-  std::string error = convert::refuse_unreadable(path);  // a FIFO would block the read
-  WavAudio audio;
-  if (error.empty()) error = read_wav_file(path, &audio);
-  if (!error.empty()) return error;
-  MelFilterBank bank;
-  const uint32_t n_mels = model.config.n_mels;
-  Status s = model.mel_filters ? bank.init(model.mel_filters, n_mels) : Status::ok();
-  if (!s) return path + ": " + status_line(s);
-  PcmView pcm = audio.view();
-  *cut = log_mel_frame_count(pcm) > frames;
-  pcm.trailing_zeros = kWhisperPadSamples;
-  mel->assign(static_cast<size_t>(n_mels) * frames, 0.0f);
-  std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal));
-  s = log_mel_spectrogram(bank, pcm, frames, scratch.data(), log_mel_scratch_bytes(), mel->data());
-  return s ? "" : path + ": " + status_line(s);
-}
 
 // A raw float32 [n_mels][frames] file; its size must be exactly that.
 std::string file_features(const std::string& path, uint32_t n_mels, uint32_t frames, std::vector<float>* mel) {
@@ -173,21 +77,7 @@ std::string decode_text(const ModelView& model, uint32_t text_below, const uint3
   std::vector<uint32_t> words;
   for (size_t i = 0; i < count; ++i)
     if (ids[i] < text_below) words.push_back(ids[i]);
-  if (!model.config.has_tokenizer) {
-    std::vector<char> buffer(detokenize(model, Side::kTarget, words.data(), words.size(), nullptr, 0) + 1);
-    detokenize(model, Side::kTarget, words.data(), words.size(), buffer.data(), buffer.size());
-    *text = buffer.data();
-    return "";
-  }
-  size_t length = 0;
-  Status s = model.target_text.decode(words.data(), words.size(), nullptr, 0, &length, true);
-  if (s.code() == StatusCode::kLimitExceeded) {
-    text->assign(length, '\0');
-    s = model.target_text.decode(words.data(), words.size(), &(*text)[0], text->size(), &length, true);
-  } else if (s) {
-    text->clear();
-  }
-  return s ? "" : status_line(s);
+  return tokens_text(model, words.data(), words.size(), false, text);
 }
 
 // The plot of one input's cross-attention (own-vocabulary models).
@@ -242,7 +132,7 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   }
   std::string model_path, language = "auto", task = "transcribe";
   uint32_t max_new = 0, frames = 0;
-  Transcriber::Choices choices;
+  AudioSession::Choices choices;
   const bool has_model = args.text("--model", &model_path);
   args.text("--language", &language);
   args.text("--task", &task);
@@ -274,7 +164,7 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
     return 2;
   }
 
-  Transcriber t;
+  AudioSession t;
   error = t.open(model_path, choices);
   if (!error.empty()) {
     err << "xattn transcribe: " << error << '\n';
@@ -289,14 +179,16 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   options.max_new_tokens = max_new;
   GenerateOptions plain;  // a model with its own output tokens: from its start token to its end token
   plain.beam_size = choices.beam;
-  plain.max_length = max_new;
+  // --max-new-tokens counts as Whisper's does (the end token included), cut to the session's positions.
+  const uint32_t positions = t.session().limits().max_target_length;
+  plain.max_length = max_new < positions ? max_new : positions;
   plain.return_alignment = choices.alignment;
-  if (choices.alignment && !t.own_vocabulary()) {
+  if (choices.alignment && !t.own_tokens()) {
     err << "xattn transcribe: --alignment-svg: drawn for models with their own output tokens (such as "
            "models/datespeech); Whisper's prompt and timestamp tokens are not plotted\n";
     return 2;
   }
-  if (t.own_vocabulary()) {
+  if (t.own_tokens()) {
     const char* refused = language != "auto" ? "--language" : task != "transcribe" ? "--task" : timestamps ? "--timestamps" : nullptr;
     if (refused != nullptr) {
       err << "xattn transcribe: " << refused
@@ -311,13 +203,13 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
       return 2;
     }
   }
-  if (!t.own_vocabulary() && !whisper_check_options(layout, options)) {
+  if (!t.own_tokens() && !whisper_check_options(layout, options)) {
     err << "xattn transcribe: --task translate: the model is English-only; it transcribes English\n";
     return 2;
   }
   // A model of its own tokens has no tokenizer: its text mode joins them.
-  const bool as_text = (model.config.has_tokenizer || t.own_vocabulary()) && !ids_only;
-  const uint32_t text_below = t.own_vocabulary() ? kNoToken : layout.eot;  // the specials are not text
+  const bool as_text = (model.config.has_tokenizer || t.own_tokens()) && !ids_only;
+  const uint32_t text_below = t.own_tokens() ? kNoToken : layout.eot;  // the specials are not text
 
   const std::vector<std::string>& inputs = features.empty() ? wavs : features;
   std::vector<float> mel;
@@ -340,7 +232,7 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
     Result result;
     WhisperDecodeInfo info;
     if (error.empty() && s)
-      s = t.own_vocabulary() ? t.session().generate(plain, &result) : t.decoder().generate(t.session(), options, &result, &info);
+      s = t.own_tokens() ? t.session().generate(plain, &result) : t.decoder().generate(t.session(), options, &result, &info);
     if (error.empty() && !s) error = input + ": " + status_line(s);
     if (!error.empty()) {
       err << "xattn transcribe: " << error << '\n';

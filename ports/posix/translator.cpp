@@ -6,6 +6,7 @@
 #include <cstring>
 #include <new>
 
+#include "tokens_text.h"
 #include "xattn/text.h"
 
 namespace xattn {
@@ -145,18 +146,7 @@ std::string Translator::source_ids(const std::string& line, bool pieces, std::ve
 // padding) left out as SentencePiece leaves control symbols out; else the
 // model's text mode.
 std::string Translator::target_text(const Hypothesis& h, bool pieces, std::string* text) {
-  if (pieces || !model_.config.has_tokenizer) {
-    std::vector<char> buffer(detokenize(model_, Side::kTarget, h.tokens, h.length, nullptr, 0) + 1);
-    detokenize(model_, Side::kTarget, h.tokens, h.length, buffer.data(), buffer.size());
-    *text = buffer.data();
-    return "";
-  }
-  const Tokenizer& t = model_.target_text;
-  size_t length = 0;
-  Status s = t.decode(h.tokens, h.length, nullptr, 0, &length, true);
-  text->assign(length, '\0');
-  if (s.code() == StatusCode::kLimitExceeded) s = t.decode(h.tokens, h.length, &(*text)[0], length, &length, true);
-  return s ? "" : status_text(s);
+  return tokens_text(model_, h.tokens, h.length, pieces, text);
 }
 
 std::string Translator::translate(const std::string& line, const TranslateRequest& r, TranslateOutput* out) {

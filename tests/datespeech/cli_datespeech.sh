@@ -5,7 +5,8 @@
 # --threads 2 and as `xattn demo --speech`; --alignment-svg draws one row of
 # cells per output character across the encoder's positions, with the
 # spectrogram under it; the Whisper prompt options are refused for a model
-# with its own tokens; `convert ggml --vocabulary` refuses a wrong vocabulary
+# with its own tokens; `inspect` fits its limits to the model and lists the
+# arena's regions; `convert ggml --vocabulary` refuses a wrong vocabulary
 # in one line.
 # usage: cli_datespeech.sh XATTN MODEL_DIR [EMULATOR...]
 set -u
@@ -56,6 +57,20 @@ for option in "--language fr" "--task translate" "--timestamps"; do
   [ $? -eq 2 ] || fail "$option: not exit 2"
   grep -q "output tokens of its own" "$out/err" && [ "$(wc -l < "$out/err")" -eq 1 ] || fail "$option: $(cat "$out/err")"
 done
+
+# inspect without limits fits them to the model (its 4 s window, its 12 decoder
+# positions); --regions lists the arena's buffers, which add up to the arena
+# less at most 63 bytes of alignment padding each.
+$emu "$xattn" inspect "$model" --beam 1 --pcm --regions > "$out/inspect" || fail "inspect --regions"
+grep -q "^limits       source 200, target 12, beam 1$" "$out/inspect" || fail "inspect: $(grep ^limits "$out/inspect")"
+total=$(sed -n 's/^arena  *\([0-9]*\) bytes.*/\1/p' "$out/inspect")
+grep -E '^  [a-z_]+ +[0-9]+ bytes' "$out/inspect" | awk -v total="$total" '
+  { sum += $2; n++ }
+  END { exit !(n >= 10 && sum <= total && sum > total - 64 * n) }' || fail "inspect --regions do not add up to $total"
+d=$(sed -n 's/^d_model  *\([0-9]*\),.*/\1/p' "$out/inspect")
+layers=$(sed -n 's/^layers  *[0-9]* encoder + \([0-9]*\) decoder$/\1/p' "$out/inspect")
+cache=$((layers * 2 * 200 * d * 4))  # K and V of every decoder layer, 200 positions, float32
+grep -q "^  cross_cache  *$cache bytes" "$out/inspect" || fail "inspect --regions: no float32 static cache of $cache bytes"
 
 # convert ggml --vocabulary: the wrong count and a missing special, each one line.
 $emu "$xattn" convert ct2 "$dir" -o "$out/x.xattn" --vocabulary "$dir/vocabulary.txt" 2> "$out/err" && fail "ct2 + --vocabulary"

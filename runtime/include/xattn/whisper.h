@@ -195,6 +195,13 @@ Status whisper_detect_language(const float* logits, const WhisperTokens& tokens,
 // multilingual), else from its vocabulary size (whisper_tokens_for_vocab).
 Status whisper_tokens_for_model(const ModelView& model, WhisperTokens* out);
 
+// An audio model trained with output tokens of its own (models/datespeech:
+// digits and '-', <|endoftext|>, <|startoftranscript|>), recognized by the
+// absence of <|notimestamps|> from its vocabulary: no Whisper prompt,
+// language or timestamp rule applies, and it is decoded plainly
+// (Session::generate from its start token to its end token).
+bool whisper_has_own_tokens(const ModelView& model);
+
 // The language token of `code` in the model's own vocabulary ("<|code|>"),
 // checked to be one of its language tokens. An English-only model has none:
 // "en" gives kNoToken, any other code an error naming the model English-only.

@@ -30,6 +30,12 @@ Status whisper_tokens_for_model(const ModelView& model, WhisperTokens* out) {
   return whisper_tokens_at(n_vocab, languages.ids[0] - 2, languages.count, multilingual, out);
 }
 
+bool whisper_has_own_tokens(const ModelView& model) {
+  static const char kNoTimestamps[] = "<|notimestamps|>";
+  return model.config.encoder_input == EncoderInput::kAudio &&
+         model.target_vocab.find(kNoTimestamps, sizeof kNoTimestamps - 1, kNoToken) == kNoToken;
+}
+
 Status whisper_model_language(const ModelView& model, const WhisperTokens& tokens, const char* code, uint32_t* token) {
   if (code == nullptr || token == nullptr) return bad("whisper: no language code");
   if (!tokens.multilingual) {

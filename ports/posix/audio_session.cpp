@@ -1,0 +1,82 @@
+#include "audio_session.h"
+
+#include <new>
+
+#include "file_safety.h"
+#include "xattn/arena.h"
+
+namespace xattn {
+namespace posix {
+
+std::string AudioSession::open(const std::string& path, const Choices& c) {
+  std::string error = file_.open(path);
+  if (!error.empty()) return error;
+  Status s = open_model(file_.data(), file_.size(), &model_);
+  if (!s) return path + ": " + s.message();
+  if (model_.config.encoder_input != EncoderInput::kAudio)
+    return path + ": not an audio model (xattn transcribe takes Whisper models; text models: xattn translate)";
+  own_tokens_ = whisper_has_own_tokens(model_);
+  if (!own_tokens_) {
+    s = decoder_.init(model_);
+    if (!s) return path + ": " + s.message();
+  }
+  const uint32_t positions = model_.config.encoder_positions();
+  if (c.audio_ctx > positions)
+    return "--audio-ctx " + std::to_string(c.audio_ctx) + " exceeds the model's " + std::to_string(positions) +
+           " encoder positions";
+  Limits limits;
+  limits.max_source_length = c.audio_ctx ? c.audio_ctx : positions;
+  limits.max_target_length = model_.config.max_positions;
+  limits.max_beam = c.beam;
+  limits.alignment = c.alignment;
+  limits.kv_cache = c.kv_cache;
+  limits.self_kv_cache = c.self_kv_cache;
+  limits.threads = c.threads;
+  if (c.threads > 1) {
+    pool_.reset(new (std::nothrow) ThreadPool(c.threads));
+    if (!pool_) return "cannot create a pool of " + std::to_string(c.threads) + " threads";
+    session_.set_parallel(pool_->parallel());
+  }
+  arena_size_ = arena_bytes(model_.config, limits);
+  arena_storage_.reset(new (std::nothrow) uint8_t[arena_size_ + kArenaAlignment]);
+  if (!arena_storage_) return "cannot allocate the session arena of " + std::to_string(arena_size_) + " bytes";
+  uint8_t* base = arena_storage_.get();
+  uint8_t* arena = base + (kArenaAlignment - reinterpret_cast<uintptr_t>(base) % kArenaAlignment) % kArenaAlignment;
+  s = session_.init(model_, limits, arena, arena_size_);
+  return s ? "" : std::string(s.message());
+}
+
+std::string LogMelFrontEnd::init(const ModelView& model, uint32_t frames) {
+  const uint32_t n_mels = model.config.n_mels;
+  const Status s = model.mel_filters ? bank_.init(model.mel_filters, n_mels) : Status::ok();
+  if (!s) return s.message();
+  frames_ = frames;
+  mel_.assign(static_cast<size_t>(n_mels) * frames, 0.0f);
+  scratch_.resize(log_mel_scratch_bytes() / sizeof(AudioReal));
+  return "";
+}
+
+std::string LogMelFrontEnd::compute(const WavAudio& audio, bool* cut) {
+  PcmView pcm = audio.view();
+  *cut = log_mel_frame_count(pcm) > frames_;
+  pcm.trailing_zeros = kWhisperPadSamples;
+  const Status s = log_mel_spectrogram(bank_, pcm, frames_, scratch_.data(), log_mel_scratch_bytes(), mel_.data());
+  return s ? "" : std::string(s.message());
+}
+
+std::string wav_features(const std::string& path, const ModelView& model, uint32_t frames, std::vector<float>* mel,
+                         bool* cut) {
+  std::string error = convert::refuse_unreadable(path);  // a FIFO would block the read
+  WavAudio audio;
+  if (error.empty()) error = read_wav_file(path, &audio);
+  if (!error.empty()) return error;
+  LogMelFrontEnd front;
+  error = front.init(model, frames);
+  if (error.empty()) error = front.compute(audio, cut);
+  if (!error.empty()) return path + ": " + error;
+  *mel = front.mel();
+  return "";
+}
+
+}  // namespace posix
+}  // namespace xattn

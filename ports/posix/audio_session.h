@@ -1,0 +1,84 @@
+// An audio model opened for recognition, shared by `xattn transcribe` and
+// `xattn demo --speech`: the mapped file, a session in an arena sized for
+// the model's window (or a shorter one), a thread pool when asked for, and
+// Whisper's decoder for models with Whisper's tokens. Plus the front end
+// with its buffers kept: a WAV's first window as log-mel.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "mapped_file.h"
+#include "thread_pool.h"
+#include "wav_reader.h"
+#include "xattn/audio.h"
+#include "xattn/model.h"
+#include "xattn/session.h"
+#include "xattn/whisper.h"
+
+namespace xattn {
+namespace posix {
+
+class AudioSession {
+ public:
+  // The session's choices beyond the model: search, window, caches' precision, threads.
+  struct Choices {
+    uint32_t beam = 1;
+    uint32_t audio_ctx = 0;  // encoder positions; 0: the model's
+    KvPrecision kv_cache = KvPrecision::kFloat32;
+    KvPrecision self_kv_cache = KvPrecision::kFloat32;
+    uint32_t threads = 1;
+    bool alignment = false;  // the decoder's cross-attention is returned
+  };
+
+  // "" or a one-line error (a text model, an --audio-ctx beyond the model, ...).
+  std::string open(const std::string& path, const Choices& c);
+
+  const ModelView& model() const { return model_; }
+  // The model's output tokens are its own, not Whisper's (whisper_has_own_tokens).
+  bool own_tokens() const { return own_tokens_; }
+  const WhisperTokens& tokens() const { return decoder_.tokens(); }
+  Session& session() { return session_; }
+  const Session& session() const { return session_; }
+  WhisperDecoder& decoder() { return decoder_; }
+  uint32_t window_frames() const { return 2 * session_.limits().max_source_length; }
+  size_t arena_size() const { return arena_size_; }
+
+ private:
+  MappedFile file_;
+  ModelView model_;
+  bool own_tokens_ = false;
+  WhisperDecoder decoder_;
+  std::unique_ptr<ThreadPool> pool_;  // before session_: it outlives the session's use of it
+  Session session_;
+  std::unique_ptr<uint8_t[]> arena_storage_;
+  size_t arena_size_ = 0;
+};
+
+// Whisper's log-mel as transcribe.py feeds the encoder: the audio followed by
+// 30 s of silence, the first `frames` frames. The filter bank and the DFT
+// scratch are made once, so a run is only the computation.
+class LogMelFrontEnd {
+ public:
+  std::string init(const ModelView& model, uint32_t frames);
+  // *cut: the audio is longer than the window (the rest is not heard).
+  std::string compute(const WavAudio& audio, bool* cut);
+  const std::vector<float>& mel() const { return mel_; }  // [n_mels][frames]
+  uint32_t frames() const { return frames_; }
+
+ private:
+  MelFilterBank bank_;
+  uint32_t frames_ = 0;
+  std::vector<float> mel_;
+  std::vector<AudioReal> scratch_;
+};
+
+// A WAV file's log-mel (LogMelFrontEnd); errors name the file.
+std::string wav_features(const std::string& path, const ModelView& model, uint32_t frames, std::vector<float>* mel,
+                         bool* cut);
+
+}  // namespace posix
+}  // namespace xattn
