@@ -5,6 +5,7 @@
 // test_audio_whisper.cpp.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -249,6 +250,38 @@ TEST_CASE("audio: int16 samples are scaled by 1/32768 and reflect padding mirror
   REQUIRE(log_mel_frame(bank, c, 2, scratch.data(), log_mel_scratch_bytes(), mirrored_first, 1, &max_c).is_ok());
   for (int m = 0; m < 80; ++m) CHECK(first[m] == mirrored_first[m]);
   CHECK(max_a == max_c);
+}
+
+TEST_CASE("audio: silence given as trailing_zeros gives the values of the same zeros stored as samples") {
+  // Frames wholly inside the padding take a shortcut (their spectrum is
+  // exactly zero); frames inside the stored samples read them directly, and
+  // frames across the edge go through the padding rules: three paths, one
+  // answer, to the bit.
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> dist(-20000, 20000);
+  std::vector<int16_t> stored(3000, 0);
+  for (size_t n = 0; n < 1000; ++n) stored[n] = static_cast<int16_t>(dist(rng));
+  std::vector<float> filters = convert::whisper_mel_filters(80);
+  MelFilterBank bank;
+  REQUIRE(bank.init(filters.data(), 80).is_ok());
+  std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal) + 1);
+  PcmView padded, explicit_zeros;
+  padded.s16 = stored.data();
+  padded.count = 1000;
+  padded.trailing_zeros = 2000;
+  explicit_zeros.s16 = stored.data();
+  explicit_zeros.count = stored.size();
+  const size_t frames = log_mel_frame_count(padded);
+  REQUIRE(frames == log_mel_frame_count(explicit_zeros));
+  REQUIRE(frames == 18);
+  std::vector<float> a(80 * frames), b(80 * frames);
+  REQUIRE(log_mel_spectrogram(bank, padded, frames, scratch.data(), log_mel_scratch_bytes(), a.data()).is_ok());
+  REQUIRE(log_mel_spectrogram(bank, explicit_zeros, frames, scratch.data(), log_mel_scratch_bytes(), b.data()).is_ok());
+  CHECK(a == b);
+  // The silent frames are at the floor, the first frames are not.
+  const float floor_value = *std::min_element(a.begin(), a.end());
+  CHECK(a[frames - 1] == floor_value);
+  CHECK(a[0] > floor_value);
 }
 
 TEST_CASE("audio: a spectrogram allocates nothing") {

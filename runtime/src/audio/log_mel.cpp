@@ -64,10 +64,22 @@ float compute_frame(const MelFilterBank& bank, const PcmView& pcm, size_t frame,
                     size_t out_stride) {
   const uint64_t total = total_samples(pcm);
   const int64_t start = static_cast<int64_t>(static_cast<uint64_t>(frame) * kMelHop) - static_cast<int64_t>(kHalfWindow);
-  // Periodic Hann window: 0.5 - 0.5 cos(2 pi n / 400).
-  for (size_t n = 0; n < kMelWindow; ++n)
-    work[n] = (AudioReal(0.5) - AudioReal(0.5) * audio::dft_cos<AudioReal>(n)) *
-              sample_at(pcm, total, start + static_cast<int64_t>(n));
+  // A frame of the silence after the samples (whisper pads every clip to
+  // 30 s): its spectrum is exactly zero, every mel value the floor's log.
+  if (start >= 0 && static_cast<uint64_t>(start) >= pcm.count && static_cast<uint64_t>(start) + kMelWindow <= total) {
+    const float silent = static_cast<float>(std::log10(static_cast<AudioReal>(kPowerFloor)));
+    for (uint32_t m = 0; m < bank.n_mels(); ++m) out[m * out_stride] = silent;
+    return silent;
+  }
+  // Periodic Hann window: 0.5 - 0.5 cos(2 pi n / 400); frames inside the
+  // samples read them directly, the others through the padding rules.
+  const bool inside = start >= 0 && static_cast<uint64_t>(start) + kMelWindow <= pcm.count;
+  for (size_t n = 0; n < kMelWindow; ++n) {
+    const AudioReal x = !inside ? sample_at(pcm, total, start + static_cast<int64_t>(n))
+                        : pcm.s16 ? static_cast<AudioReal>(pcm.s16[static_cast<size_t>(start) + n]) / 32768
+                                  : static_cast<AudioReal>(pcm.f32[static_cast<size_t>(start) + n]);
+    work[n] = (AudioReal(0.5) - AudioReal(0.5) * audio::dft_cos<AudioReal>(n)) * x;
+  }
   AudioReal* bins = audio::real_dft_400(work);
   AudioReal* power = bins;  // in place: power[k] only reads bins[2k], bins[2k + 1]
   for (size_t k = 0; k < kMelFftBins; ++k) power[k] = bins[2 * k] * bins[2 * k] + bins[2 * k + 1] * bins[2 * k + 1];

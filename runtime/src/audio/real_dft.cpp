@@ -75,23 +75,31 @@ inline Complex<Real> mul(Complex<Real> a, Complex<Real> b) {
 // One radix-r pass of the self-sorting decimation-in-frequency FFT over the
 // 200-point transform: n is the length of the current sub-transforms, s
 // their number (n * s = 200). y[q + s(rp + k)] = W_n^(pk) sum_j x[q + s(p + jm)] W_r^(jk).
+// The twiddles are looked up once per pass (W_r) and once per p (W_n), not
+// per butterfly: the same values, so the same results.
 template <typename Real>
 void stockham_pass(size_t n, size_t s, size_t r, const Complex<Real>* x, Complex<Real>* y) {
+  constexpr size_t kMaxRadix = 5;
   const size_t m = n / r;
   const size_t unit_n = kDftSize / n;  // W_n = W^(400 / n)
   const size_t unit_r = kDftSize / r;
+  Complex<Real> w_r[kMaxRadix][kMaxRadix];
+  for (size_t k = 0; k < r; ++k)
+    for (size_t j = 0; j < r; ++j) w_r[k][j] = twiddle<Real>(j * k * unit_r);
   for (size_t p = 0; p < m; ++p) {
+    Complex<Real> w_n[kMaxRadix];
+    for (size_t k = 0; k < r; ++k) w_n[k] = twiddle<Real>(p * k * unit_n);
     for (size_t q = 0; q < s; ++q) {
-      Complex<Real> a[5];
+      Complex<Real> a[kMaxRadix];
       for (size_t j = 0; j < r; ++j) a[j] = x[q + s * (p + j * m)];
       for (size_t k = 0; k < r; ++k) {
         Complex<Real> sum = a[0];
         for (size_t j = 1; j < r; ++j) {
-          const Complex<Real> t = mul(a[j], twiddle<Real>(j * k * unit_r));
+          const Complex<Real> t = mul(a[j], w_r[k][j]);
           sum.re += t.re;
           sum.im += t.im;
         }
-        y[q + s * (r * p + k)] = k == 0 || p == 0 ? sum : mul(sum, twiddle<Real>(p * k * unit_n));
+        y[q + s * (r * p + k)] = k == 0 || p == 0 ? sum : mul(sum, w_n[k]);
       }
     }
   }
