@@ -27,10 +27,13 @@ echo "== seed corpora"
 F=build-fuzz/tests/fuzz
 rm -rf build-fuzz/seeds build-fuzz/artifacts
 "$F/xattn_fuzz_seeds" build-fuzz/seeds
-# One valid WAV file (16 kHz mono PCM16, four samples); tests/fuzz/wav.dict does the rest.
+# A valid WAV file (16 kHz mono PCM16, four samples); tests/fuzz/wav.dict does the rest.
 mkdir -p build-fuzz/seeds/wav_reader
 printf 'RIFF\x2c\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\x3e\x00\x00\x00\x7d\x00\x00\x02\x00\x10\x00data\x08\x00\x00\x00\x01\x00\xff\xff\x00\x40\x00\xc0' \
   >build-fuzz/seeds/wav_reader/pcm16.wav
+# And one to convert (44.1 kHz stereo 24-bit, two frames): the resampler's path.
+printf 'RIFF\x30\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x02\x00\x44\xac\x00\x00\x98\x09\x04\x00\x06\x00\x18\x00data\x0c\x00\x00\x00\x01\x00\x10\xff\xff\xef\x00\x40\x00\x00\xc0\x10' \
+  >build-fuzz/seeds/wav_reader/stereo24.wav
 targets=()
 for binary in "$F"/fuzz_*; do
   if [ -x "$binary" ] && [ -f "$binary" ]; then targets+=("${binary##*/fuzz_}"); fi

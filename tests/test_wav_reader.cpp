@@ -1,9 +1,13 @@
-// Tests of the CLI's WAV reader (ports/posix/wav_reader): the accepted
-// formats read sample for sample, every other format refused with a
-// one-line error naming what the file holds, and hostile chunk layouts
-// (odd sizes, LIST chunks, truncation at every byte, huge sizes).
+// Tests of the CLI's WAV reader (ports/posix/wav_reader): 16 kHz mono PCM16
+// and float32 read sample for sample; other rates, widths and channel
+// counts converted (a tone comes out as the same tone at 16 kHz, what
+// would alias is removed); every other format refused with a one-line
+// error naming what the file holds; and hostile chunk layouts (odd sizes,
+// LIST chunks, truncation at every byte, huge sizes).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -142,46 +146,159 @@ TEST_CASE("wav: LIST and odd-sized chunks are skipped with their padding") {
   CHECK(audio.s16 == std::vector<int16_t>{1, 2});
 }
 
-TEST_CASE("wav: other rates, channel counts and formats are refused by name") {
+TEST_CASE("wav: compressed and unknown formats, odd widths, channel counts and rates are refused by name") {
   struct Case {
     Fmt fmt;
     const char* error;
   };
+  const char* kExpected = " samples, expected PCM (8, 16, 24 or 32-bit) or float (32 or 64-bit)";
   std::vector<Case> cases;
   Fmt f;
-  f.rate = 44100;
-  cases.push_back({f, "WAV: 44100 Hz, expected 16000 Hz (e.g. sox in.wav -r 16000 out.wav)"});
-  f = Fmt();
-  f.rate = 8000;
-  cases.push_back({f, "WAV: 8000 Hz, expected 16000 Hz (e.g. sox in.wav -r 16000 out.wav)"});
-  f = Fmt();
-  f.channels = 2;
-  cases.push_back({f, "WAV: 2 channels, expected mono (e.g. sox in.wav -c 1 out.wav)"});
-  f = Fmt();
-  f.bits = 8;
-  cases.push_back({f, "WAV: 8-bit PCM samples, expected 16-bit PCM or 32-bit float"});
-  f.bits = 24;
-  cases.push_back({f, "WAV: 24-bit PCM samples, expected 16-bit PCM or 32-bit float"});
-  f.bits = 32;
-  cases.push_back({f, "WAV: 32-bit PCM samples, expected 16-bit PCM or 32-bit float"});
+  f.bits = 12;
+  cases.push_back({f, "12-bit PCM"});
   f = Fmt();
   f.tag = 3;
-  f.bits = 64;
-  cases.push_back({f, "WAV: 64-bit float samples, expected 16-bit PCM or 32-bit float"});
+  f.bits = 16;
+  cases.push_back({f, "16-bit float"});
   f = Fmt();
   f.tag = 6;
   f.bits = 8;
-  cases.push_back({f, "WAV: A-law samples, expected 16-bit PCM or 32-bit float"});
+  cases.push_back({f, "A-law"});
   f.tag = 0x1234;
-  cases.push_back({f, "WAV: format tag 0x1234 samples, expected 16-bit PCM or 32-bit float"});
+  cases.push_back({f, "format tag 0x1234"});
   f = Fmt();
   f.extensible = true;
-  f.bits = 24;
-  cases.push_back({f, "WAV: 24-bit PCM samples, expected 16-bit PCM or 32-bit float"});
+  f.tag = 0x55;
+  cases.push_back({f, "MP3"});
   for (const Case& c : cases) {
     WavAudio audio;
-    CHECK(parse(simple_wav(c.fmt, pcm16_body({1, 2, 3, 4, 5, 6})), &audio) == c.error);
+    CHECK(parse(simple_wav(c.fmt, pcm16_body({1, 2, 3, 4, 5, 6})), &audio) == std::string("WAV: ") + c.error + kExpected);
   }
+  WavAudio audio;
+  f = Fmt();
+  f.channels = 0;
+  CHECK(parse(simple_wav(f, pcm16_body({1, 2})), &audio) == "WAV: 0 channels, expected 1 to 32");
+  f.channels = 33;
+  CHECK(parse(simple_wav(f, pcm16_body({1, 2})), &audio) == "WAV: 33 channels, expected 1 to 32");
+  f = Fmt();
+  f.rate = 999;
+  CHECK(parse(simple_wav(f, pcm16_body({1, 2})), &audio) == "WAV: 999 Hz, expected 1000 to 384000 Hz");
+  f.rate = 384001;
+  CHECK(parse(simple_wav(f, pcm16_body({1, 2})), &audio) == "WAV: 384001 Hz, expected 1000 to 384000 Hz");
+  std::vector<uint8_t> bad_align = simple_wav(Fmt(), pcm16_body({1, 2}));
+  bad_align[32] = 4;  // the fmt chunk's block align
+  CHECK(parse(bad_align, &audio) == "WAV: block align 4, expected 2");
+}
+
+namespace {
+
+// A file of `channels` interleaved channels at `rate`, `bits`-bit PCM (or 64-bit float
+// when float64), channel c holding sin(2 pi hz t) * amplitude[c].
+std::vector<uint8_t> tone_wav(uint32_t rate, uint16_t channels, uint16_t bits, bool float64, double hz,
+                              const std::vector<double>& amplitude, size_t frames) {
+  Fmt f;
+  f.rate = rate;
+  f.channels = channels;
+  f.bits = float64 ? 64 : bits;
+  f.tag = float64 ? 3 : 1;
+  std::vector<uint8_t> data;
+  for (size_t i = 0; i < frames; ++i) {
+    for (uint16_t c = 0; c < channels; ++c) {
+      const double v = amplitude[c] * std::sin(2 * 3.14159265358979323846 * hz * static_cast<double>(i) / rate);
+      if (float64) {
+        uint64_t w;
+        std::memcpy(&w, &v, 8);
+        put32(&data, static_cast<uint32_t>(w));
+        put32(&data, static_cast<uint32_t>(w >> 32));
+      } else if (bits == 8) {
+        data.push_back(static_cast<uint8_t>(std::lround(v * 127) + 128));
+      } else {
+        const int64_t q = std::llround(v * (std::pow(2.0, bits - 1) - 1));
+        for (int b = 0; b < bits / 8; ++b) data.push_back(static_cast<uint8_t>(static_cast<uint64_t>(q) >> (8 * b)));
+      }
+    }
+  }
+  return simple_wav(f, data);
+}
+
+// Largest |audio - amplitude sin(2 pi hz n / 16000)| away from the edges (the filter's reach).
+double tone_error(const WavAudio& audio, double hz, double amplitude) {
+  double worst = 0.0;
+  for (size_t n = 400; n + 400 < audio.f32.size(); ++n)
+    worst = std::max(worst, std::fabs(audio.f32[n] - amplitude * std::sin(2 * 3.14159265358979323846 * hz * n / 16000.0)));
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("wav: a recording at another rate, width and channel count becomes 16 kHz mono float") {
+  struct Case {
+    uint32_t rate;
+    uint16_t channels, bits;
+    bool float64;
+    const char* described;
+    double tolerance;  // the sample format's own resolution dominates for 8 and 16 bits
+  };
+  const Case cases[] = {
+      {44100, 2, 24, false, "44100 Hz, 2 channels, 24-bit PCM", 1e-5},
+      {48000, 1, 16, false, "48000 Hz, mono, 16-bit PCM", 1e-4},
+      {8000, 1, 32, false, "8000 Hz, mono, 32-bit PCM", 1e-5},
+      {22050, 6, 8, false, "22050 Hz, 6 channels, 8-bit PCM", 1.5e-2},
+      {16000, 2, 16, false, "16000 Hz, 2 channels, 16-bit PCM", 1e-4},
+      {96000, 1, 64, true, "96000 Hz, mono, 64-bit float", 1e-5},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.described);
+    // Channel amplitudes average to 0.5: the mono mix is a 0.5-amplitude 440 Hz tone.
+    std::vector<double> amplitude(c.channels, 0.5);
+    if (c.channels > 1) amplitude[0] = 0.8, amplitude[1] = 0.2;
+    const size_t frames = c.rate / 2;  // 0.5 s
+    WavAudio audio;
+    REQUIRE(parse(tone_wav(c.rate, c.channels, c.bits, c.float64, 440.0, amplitude, frames), &audio) == "");
+    CHECK(audio.converted_from == c.described);
+    CHECK(audio.s16.empty());
+    CHECK(audio.f32.size() == frames * 16000 / c.rate);
+    const double error = tone_error(audio, 440.0, 0.5);
+    MESSAGE(std::string(c.described) << ": largest error against the 16 kHz tone " << error);
+    CHECK(error < c.tolerance);
+  }
+  // 16 kHz mono PCM16 and float32 are read as they are, with nothing to say.
+  WavAudio plain;
+  REQUIRE(parse(tone_wav(16000, 1, 16, false, 440.0, {0.5}, 8000), &plain) == "");
+  CHECK(plain.converted_from.empty());
+  CHECK(plain.s16.size() == 8000);
+}
+
+TEST_CASE("wav: resampling keeps the speech band and removes what would alias") {
+  // 7 kHz (inside the 16 kHz band) passes at 48 kHz; 9 and 12 kHz (above 8 kHz,
+  // which would fold to 7 and 4 kHz) are attenuated by at least 60 dB.
+  const auto rms = [](const WavAudio& a) {
+    double sum = 0.0;
+    size_t n = 0;
+    for (size_t i = 400; i + 400 < a.f32.size(); ++i, ++n) sum += static_cast<double>(a.f32[i]) * a.f32[i];
+    return std::sqrt(sum / static_cast<double>(n));
+  };
+  WavAudio pass, stop9, stop12;
+  REQUIRE(parse(tone_wav(48000, 1, 32, false, 7000.0, {0.5}, 24000), &pass) == "");
+  REQUIRE(parse(tone_wav(48000, 1, 32, false, 9000.0, {0.5}, 24000), &stop9) == "");
+  REQUIRE(parse(tone_wav(48000, 1, 32, false, 12000.0, {0.5}, 24000), &stop12) == "");
+  const double full = 0.5 / std::sqrt(2.0);
+  MESSAGE("7 kHz " << rms(pass) / full << ", 9 kHz " << rms(stop9) / full << ", 12 kHz " << rms(stop12) / full
+                   << " of the input's level");
+  CHECK(std::fabs(rms(pass) / full - 1.0) < 0.01);
+  CHECK(rms(stop9) < full * 1e-3);
+  CHECK(rms(stop12) < full * 1e-3);
+}
+
+TEST_CASE("wav: a non-finite float64 sample is refused") {
+  WavAudio audio;
+  std::vector<uint8_t> bytes = tone_wav(44100, 1, 64, true, 440.0, {0.5}, 16);
+  const double nan = std::nan("");
+  uint64_t w;
+  std::memcpy(&w, &nan, 8);
+  for (int b = 0; b < 8; ++b) bytes[44 + 3 * 8 + b] = static_cast<uint8_t>(w >> (8 * b));
+  CHECK(parse(bytes, &audio) == "WAV: sample 3 is not a finite number");
+  CHECK(audio.f32.empty());
 }
 
 TEST_CASE("wav: malformed files give a one-line error") {

@@ -65,11 +65,12 @@ std::string LogMelFrontEnd::compute(const WavAudio& audio, bool* cut) {
 }
 
 std::string wav_features(const std::string& path, const ModelView& model, uint32_t frames, std::vector<float>* mel,
-                         bool* cut) {
+                         bool* cut, std::string* converted_from) {
   std::string error = convert::refuse_unreadable(path);  // a FIFO would block the read
   WavAudio audio;
   if (error.empty()) error = read_wav_file(path, &audio);
   if (!error.empty()) return error;
+  *converted_from = audio.converted_from;
   LogMelFrontEnd front;
   error = front.init(model, frames);
   if (error.empty()) error = front.compute(audio, cut);

@@ -101,7 +101,9 @@ int run_mel(int argc, char** argv, std::ostream& out, std::ostream& err) {
   double sum = 0;
   for (float v : mel) sum += v;
   out << wav_path << ": " << audio.samples() << " samples, " << n_mels << " mels x " << frames
-      << " frames, min " << *range.first << ", max " << *range.second << ", mean " << sum / mel.size() << '\n';
+      << " frames, min " << *range.first << ", max " << *range.second << ", mean " << sum / mel.size();
+  if (!audio.converted_from.empty()) out << " (from " << audio.converted_from << ", resampled to 16 kHz mono)";
+  out << '\n';
   out.flush();
   if (!out) {
     err << "xattn mel: cannot write the summary (standard output)\n";

@@ -38,7 +38,8 @@ const char kUsage[] =
     "                        [--beam N] [--max-new-tokens N] [--ids] [--audio-ctx N] [--kv-cache f32|f16|int8]\n"
     "                        [--self-kv-cache f32|f16|int8] [--threads N] [--alignment-svg FILE] AUDIO.wav...\n"
     "       xattn transcribe --model FILE.xattn [options] --frames N --features FILE.f32 [--features FILE.f32]...\n"
-    "  AUDIO.wav: 16 kHz mono PCM16 or float32; the first window only (30 s for Whisper, 2 x --audio-ctx frames)\n"
+    "  AUDIO.wav: PCM (8-32 bit) or float, any rate and channel count (other than 16 kHz mono: averaged to mono and\n"
+    "  resampled, with a note on stderr); the first window only (30 s for Whisper, 2 x --audio-ctx frames)\n"
     "  --features: raw little-endian float32 log-mel [n_mels][N] (as xattn mel -o writes)\n"
     "  output: one line per input, the text (the model's tokenizer) or, without one or with --ids, the generated\n"
     "  ids; --timestamps with text: a line per segment, [mm:ss.mmm --> mm:ss.mmm] text; the detected language\n"
@@ -216,14 +217,16 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   for (const std::string& input : inputs) {
     uint32_t n_frames = frames;
     bool cut = false;
+    std::string converted_from;
     if (features.empty()) {
       n_frames = t.window_frames();
-      error = wav_features(input, model, n_frames, &mel, &cut);
+      error = wav_features(input, model, n_frames, &mel, &cut, &converted_from);
     } else {
       error = file_features(input, model.config.n_mels, frames, &mel);
     }
     Status s = Status::ok();
     if (error.empty()) {
+      if (!converted_from.empty()) err << input << ": " << converted_from << ", resampled to 16 kHz mono\n";
       if (cut)
         err << input << ": longer than " << n_frames * kSecondsPerFrame << " s: only the first "
             << n_frames * kSecondsPerFrame << " s are transcribed\n";

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "resample.h"
+
 namespace xattn {
 namespace posix {
 namespace {
@@ -76,17 +78,76 @@ std::string parse_fmt(const uint8_t* p, uint32_t size, Format* f) {
   return "";
 }
 
+constexpr uint32_t kMinRate = 1000, kMaxRate = 384000;
+constexpr uint16_t kMaxChannels = 32;
+
+bool is_pcm(const Format& f) {
+  return f.tag == kFormatPcm && (f.bits == 8 || f.bits == 16 || f.bits == 24 || f.bits == 32);
+}
+bool is_float(const Format& f) { return f.tag == kFormatFloat && (f.bits == 32 || f.bits == 64); }
+
 std::string check_format(const Format& f) {
-  const bool pcm16 = f.tag == kFormatPcm && f.bits == 16;
-  const bool float32 = f.tag == kFormatFloat && f.bits == 32;
-  if (!pcm16 && !float32)
-    return "WAV: " + format_name(f.tag, f.bits) + " samples, expected 16-bit PCM or 32-bit float";
-  if (f.channels != 1)
-    return "WAV: " + std::to_string(f.channels) + " channels, expected mono (e.g. sox in.wav -c 1 out.wav)";
-  if (f.rate != kAudioSampleRate)
-    return "WAV: " + std::to_string(f.rate) + " Hz, expected 16000 Hz (e.g. sox in.wav -r 16000 out.wav)";
-  if (f.block_align != f.bits / 8)
-    return "WAV: block align " + std::to_string(f.block_align) + ", expected " + std::to_string(f.bits / 8);
+  if (!is_pcm(f) && !is_float(f))
+    return "WAV: " + format_name(f.tag, f.bits) + " samples, expected PCM (8, 16, 24 or 32-bit) or float (32 or 64-bit)";
+  if (f.channels == 0 || f.channels > kMaxChannels)
+    return "WAV: " + std::to_string(f.channels) + " channels, expected 1 to " + std::to_string(kMaxChannels);
+  if (f.rate < kMinRate || f.rate > kMaxRate)
+    return "WAV: " + std::to_string(f.rate) + " Hz, expected " + std::to_string(kMinRate) + " to " +
+           std::to_string(kMaxRate) + " Hz";
+  if (f.block_align != f.channels * (f.bits / 8))
+    return "WAV: block align " + std::to_string(f.block_align) + ", expected " + std::to_string(f.channels * (f.bits / 8));
+  return "";
+}
+
+// Sample i (of every channel, interleaved) as a float in [-1, 1).
+float decode_sample(const Format& f, const uint8_t* p) {
+  if (f.tag == kFormatFloat) {
+    if (f.bits == 32) {
+      const uint32_t w = u32(p);
+      float v;
+      std::memcpy(&v, &w, 4);
+      return v;
+    }
+    const uint64_t w = static_cast<uint64_t>(u32(p)) | static_cast<uint64_t>(u32(p + 4)) << 32;
+    double v;
+    std::memcpy(&v, &w, 8);
+    return static_cast<float>(v);
+  }
+  switch (f.bits) {
+    case 8: return (static_cast<float>(p[0]) - 128.0f) / 128.0f;  // 8-bit WAV is unsigned
+    case 16: return static_cast<float>(static_cast<int16_t>(u16(p))) / 32768.0f;
+    case 24: {
+      const int32_t v = static_cast<int32_t>(static_cast<uint32_t>(p[0]) << 8 | static_cast<uint32_t>(p[1]) << 16 |
+                                             static_cast<uint32_t>(p[2]) << 24) >> 8;
+      return static_cast<float>(v) / 8388608.0f;
+    }
+    default: return static_cast<float>(static_cast<double>(static_cast<int32_t>(u32(p))) / 2147483648.0);
+  }
+}
+
+std::string describe(const Format& f) {
+  return std::to_string(f.rate) + " Hz, " + (f.channels == 1 ? std::string("mono") : std::to_string(f.channels) + " channels") +
+         ", " + format_name(f.tag, f.bits);
+}
+
+// Anything but 16 kHz mono PCM16 or float32: decoded to float, the channels
+// averaged, resampled to 16 kHz.
+std::string convert_samples(const Format& f, const uint8_t* p, size_t frames, WavAudio* out) {
+  // A low rate grows up to 16-fold on the way to 16 kHz: bound the result (4.6 hours, 1 GiB of float).
+  constexpr uint64_t kMaxConverted = uint64_t{1} << 28;
+  const uint64_t converted = static_cast<uint64_t>(frames) * kAudioSampleRate / f.rate;
+  if (converted > kMaxConverted)
+    return "WAV: " + std::to_string(converted / kAudioSampleRate / 60) + " minutes of audio, more than the " +
+           std::to_string(kMaxConverted / kAudioSampleRate / 60) + " converted from another rate or channel count";
+  const size_t bytes = f.bits / 8;
+  std::vector<float> interleaved(frames * f.channels);
+  for (size_t i = 0; i < interleaved.size(); ++i) {
+    interleaved[i] = decode_sample(f, p + i * bytes);
+    // NaN or infinity would pass silently through the spectrogram as a constant.
+    if (!std::isfinite(interleaved[i])) return "WAV: sample " + std::to_string(i) + " is not a finite number";
+  }
+  out->f32 = resample(downmix(interleaved, f.channels), f.rate, kAudioSampleRate);
+  out->converted_from = describe(f);
   return "";
 }
 
@@ -118,27 +179,31 @@ std::string parse_wav(const uint8_t* bytes, size_t size, WavAudio* out) {
       if (data_bytes > present)
         return "WAV: data chunk of " + std::to_string(data_bytes) + " bytes, only " + std::to_string(present) +
                " present (truncated file)";
-      const uint64_t frame_bytes = format.bits / 8;
+      const uint64_t frame_bytes = format.block_align;
       if (data_bytes % frame_bytes != 0)
         return "WAV: data chunk of " + std::to_string(data_bytes) + " bytes is not a whole number of samples";
       const size_t n = static_cast<size_t>(data_bytes / frame_bytes);
       const uint8_t* p = bytes + body;
-      if (format.tag == kFormatPcm) {
+      const bool mono16k = format.channels == 1 && format.rate == kAudioSampleRate;
+      if (mono16k && format.tag == kFormatPcm && format.bits == 16) {
         out->s16.resize(n);
         for (size_t i = 0; i < n; ++i) out->s16[i] = static_cast<int16_t>(u16(p + 2 * i));
-      } else {
+        return "";
+      }
+      if (mono16k && format.tag == kFormatFloat && format.bits == 32) {
         out->f32.resize(n);
         for (size_t i = 0; i < n; ++i) {
-          const uint32_t w = u32(p + 4 * i);
-          std::memcpy(&out->f32[i], &w, 4);
-          // NaN or infinity would pass silently through the spectrogram as a constant.
+          out->f32[i] = decode_sample(format, p + 4 * i);
           if (!std::isfinite(out->f32[i])) {
             *out = WavAudio();
             return "WAV: sample " + std::to_string(i) + " is not a finite number";
           }
         }
+        return "";
       }
-      return "";
+      const std::string error = convert_samples(format, p, n, out);
+      if (!error.empty()) *out = WavAudio();
+      return error;
     }
     if (chunk_size > present)
       return "WAV: " + chunk_name(header) + " chunk of " +

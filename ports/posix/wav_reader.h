@@ -1,9 +1,13 @@
-// Reading WAV files for the command-line tool: RIFF/WAVE with 16-bit PCM or
-// 32-bit IEEE float samples (plain or WAVE_FORMAT_EXTENSIBLE), mono, 16 kHz
-// — what Whisper's front end takes. Anything else (another rate, channel
-// count or sample format) is refused with a one-line error naming what the
-// file holds; chunks are walked with every size checked against the bytes
-// present (odd sizes padded, unknown chunks such as LIST skipped).
+// Reading WAV files for the command-line tool: RIFF/WAVE with PCM (8, 16,
+// 24 or 32-bit) or IEEE float (32 or 64-bit) samples, plain or
+// WAVE_FORMAT_EXTENSIBLE, 1 to 32 channels, 1 to 384 kHz. 16 kHz mono PCM16
+// or float32 — what Whisper's front end takes — is read sample for sample;
+// anything else (a user's 44.1 kHz stereo recording) is decoded to float,
+// its channels averaged and resampled to 16 kHz (resample.h), and says so
+// in converted_from. Other formats (compressed ones, A-law, ...) are refused
+// with a one-line error naming what the file holds; chunks are walked with
+// every size checked against the bytes present (odd sizes padded, unknown
+// chunks such as LIST skipped).
 #pragma once
 
 #include <cstddef>
@@ -22,6 +26,9 @@ struct WavAudio {
   // The samples as the front end takes them (borrows the vectors above).
   PcmView view() const;
   size_t samples() const { return s16.empty() ? f32.size() : s16.size(); }
+  // "" when the file was 16 kHz mono PCM16 or float32; else what it held
+  // ("44100 Hz, 2 channels, 24-bit PCM"), now float32 16 kHz mono.
+  std::string converted_from;
 };
 
 // Returns "" or a one-line error starting with "WAV: ".

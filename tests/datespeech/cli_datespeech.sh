@@ -1,6 +1,7 @@
 #!/bin/sh
 # The spoken-date model (models/datespeech) through the CLI: `xattn transcribe`
-# on the committed demo WAVs prints one well-formed date per clip, as many of
+# on the committed demo WAVs prints one well-formed date per clip (and the
+# date of one again from a 44.1 kHz stereo copy), as many of
 # them right as the README states (a floor, measured), the same lines with
 # --threads 2 and as `xattn demo --speech`; --alignment-svg draws one row of
 # cells per output character across the encoder's positions, with the
@@ -39,6 +40,22 @@ $emu "$xattn" demo --speech > "$out/demo" || fail "demo --speech"
 grep -o -- '-> [0-9][0-9-]*' "$out/demo" | cut -c4- > "$out/demo-dates"
 cmp -s "$out/dates" "$out/demo-dates" || fail "demo --speech and transcribe disagree"
 grep -q "^$right of $n dates right" "$out/demo" || fail "demo --speech: no '$right of $n dates right' line"
+
+# A recording as a phone or a laptop makes it (44.1 kHz stereo, 24-bit, made by
+# sox from the first clip the model gets right): resampled on the way in, with
+# a note, and still the right date.
+good=$(paste "$out/dates" "$out/expected" | awk -F'\t' '$1 == $2 { print NR; exit }')
+if command -v sox > /dev/null && [ -n "$good" ]; then
+  clip=$(echo "$wavs" | sed -n "${good}p")
+  want=$(sed -n "${good}p" "$out/expected")
+  sox "$clip" -r 44100 -c 2 -b 24 "$out/phone.wav" || fail "sox"
+  $emu "$xattn" transcribe --model "$model" "$out/phone.wav" > "$out/phone" 2> "$out/phone-err" || fail "a 44.1 kHz stereo WAV"
+  [ "$(cat "$out/phone")" = "$want" ] || fail "$clip at 44.1 kHz stereo: $(cat "$out/phone"), expected $want"
+  grep -q "44100 Hz, 2 channels, 24-bit PCM, resampled to 16 kHz mono" "$out/phone-err" || fail "no resampling note: $(cat "$out/phone-err")"
+  echo "$clip at 44.1 kHz stereo 24-bit: $want, right"
+else
+  echo "sox absent or no demo clip right: the 44.1 kHz stereo check is skipped"
+fi
 
 # The plot: a row of 200 cells per output character (10 and the end), 20 ms a column.
 first=$(echo "$wavs" | head -1)

@@ -212,11 +212,15 @@ expect_error "an audio model has no source text" $emu "$xattn" tokenize --model 
 expect_error "--kv-cache" $emu "$xattn" transcribe --model "$out/w.xattn" --kv-cache f8 $one
 expect_error "--frames" $emu "$xattn" transcribe --model "$out/w.xattn" --features "$data/mel/mel-000.f32"
 if [ -n "$python" ]; then
+  # Other rates are resampled (tests/audio/cli_mel.sh); a compressed format is refused.
   "$python" -c "
-import wave
-with wave.open('$out/44k.wav', 'wb') as w:
-    w.setnchannels(1); w.setsampwidth(2); w.setframerate(44100); w.writeframes(b'\0\0' * 4410)" || fail "44k WAV"
-  expect_error "44100 Hz" $emu "$xattn" transcribe --model "$out/w.xattn" "$out/44k.wav"
+import struct
+body = b'\xd5' * 8000  # A-law silence
+fmt = struct.pack('<HHIIHH', 6, 1, 8000, 8000, 1, 8)
+with open('$out/alaw.wav', 'wb') as f:
+    f.write(b'RIFF' + struct.pack('<I', 4 + 24 + 8 + len(body)) + b'WAVEfmt ' + struct.pack('<I', 16) + fmt
+            + b'data' + struct.pack('<I', len(body)) + body)" || fail "A-law WAV"
+  expect_error "A-law samples" $emu "$xattn" transcribe --model "$out/w.xattn" "$out/alaw.wav"
 fi
 if [ -w /dev/full ]; then
   # shellcheck disable=SC2086
