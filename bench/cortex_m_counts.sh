@@ -39,7 +39,7 @@ count() {
   local out
   out=$(qemu-system-arm -M "$2" -icount shift=0 -nographic -monitor none -serial none \
     -semihosting-config enable=on,target=native -kernel "$1/ports/baremetal/xattn_bench_firmware.elf" 2>&1)
-  awk '/^kernels /{k=$2} /^encoder /{e=$2} /^decoder per token /{d=$4}
+  awk '/^kernels /{k=$2; sub(/,$/, "", k)} /^encoder /{e=$2} /^decoder per token /{d=$4}
        END{if (k == "" || e == "" || d == "") exit 1; printf "%s %.0f %.0f\n", k, e * 1e6, d * 1e6}' <<<"$out"
 }
 

@@ -1,6 +1,7 @@
 // The "helium" table for Cortex-M cores with MVE (M55, M85): the reference
 // kernels (which GCC vectorizes for MVE where it can) with the int8 linear
-// layers, quantize_rows and float32 attention replaced by MVE intrinsics. The int8 layers are
+// layers, quantize_rows and float32 attention (helium_attention.h) replaced
+// by MVE intrinsics. The int8 layers are
 // the one driver (qs8_driver.h) over microkernels built on VMLADAVA, which
 // multiplies 16 int8 pairs and adds all 16 products to a 32-bit accumulator
 // exactly (no int16 step), so the sums equal the reference's and the
@@ -13,7 +14,7 @@
 #include <cstdint>
 
 #include "kernels/reference/reference.h"
-#include "kernels/simd/cortex_m_attention.h"
+#include "kernels/simd/helium_attention.h"
 #include "kernels/simd/qs8_driver.h"
 #include "kernels/simd/tables.h"
 
@@ -151,31 +152,13 @@ void quantize_rows_mve(const float* x, size_t m, size_t k, Rounding rounding, in
   }
 }
 
-// ---- attention (cortex_m_attention.h) over MVE-F primitives: four lanes of
-// fused multiply-adds, the tail predicated (zeroed lanes add nothing).
-struct MveOps {
-  static float dot(const float* a, const float* b, size_t n) {
-    float32x4_t acc = vdupq_n_f32(0.0f);
-    for (size_t c = 0; c < n; c += 4) {
-      const mve_pred16_t p = vctp32q(uint32_t(n - c));
-      acc = vfmaq_f32(acc, vldrwq_z_f32(a + c, p), vldrwq_z_f32(b + c, p));
-    }
-    return (vgetq_lane_f32(acc, 0) + vgetq_lane_f32(acc, 1)) + (vgetq_lane_f32(acc, 2) + vgetq_lane_f32(acc, 3));
-  }
-  static void axpy(float* y, float p, const float* x, size_t n) {
-    for (size_t c = 0; c < n; c += 4) {
-      const mve_pred16_t m = vctp32q(uint32_t(n - c));
-      vstrwq_p_f32(y + c, vfmaq_n_f32(vldrwq_z_f32(y + c, m), vldrwq_z_f32(x + c, m), p), m);
-    }
-  }
-};
-
 KernelTable with_helium(KernelTable t) {
   t.name = "helium";
   t.linear_i8 = &qs8::linear_i8<Qs8RowMajorMve>;
   t.linear_i8_packed = &qs8::linear_i8_packed<Qs8PackedMve>;
   t.quantize_rows = &quantize_rows_mve;
-  ref::set_attention(t, cortex_m::float32_variant<MveOps>());
+  // float32 caches: helium_attention.h; T5's score bias stays on the reference.
+  ref::set_attention(t, AttentionVariant{&helium::attention_f32, &ref::attention_biased<float>, KvPrecision::kFloat32, 0});
   return t;
 }
 
