@@ -17,6 +17,8 @@ size_t check_int8(const kernels::KernelTable& t, bool packed);
 size_t check_quantize(const kernels::KernelTable& t);
 // The float entries the table replaces, to rounding.
 size_t check_float(const kernels::KernelTable& t);
+// The Helium attention's exp against expf, within 2 ulp (MVE-F cores only).
+size_t check_helium_exp();
 
 }  // namespace baremetal_test
 }  // namespace xattn

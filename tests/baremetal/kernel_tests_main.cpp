@@ -8,7 +8,8 @@
 //   - quantize_rows, bit for bit, both roundings, on rows holding ties,
 //     +-0, subnormals, huge values, inf and NaN;
 //   - the float kernels a table replaces (layer_norm, log_softmax, attention,
-//     add), within a tolerance of rounding.
+//     add), within a tolerance of rounding;
+//   - on MVE-F cores, the Helium attention's exp within 2 ulp of expf.
 // Prints one line per check and "PASS" last; exits 0 only when all agree and
 // at least one non-reference table was tested.
 #include <cstdio>
@@ -40,6 +41,9 @@ int main() {
     failures += xattn::baremetal_test::check_quantize(*tables[t]);
     failures += xattn::baremetal_test::check_float(*tables[t]);
   }
+#ifdef XATTN_TEST_HELIUM_EXP
+  failures += xattn::baremetal_test::check_helium_exp();
+#endif
   if (tested == 0) {
     std::printf("FAIL: no table but the reference is compiled in (configure with XATTN_SIMD=ON)\n");
     return 1;
