@@ -214,6 +214,15 @@ refused "convert: -o and --output together" "--output is given more than once" "
   convert embed "$DN" -o "$WORK/a.c" --output "$WORK/b.c"
 works "convert embed --opt=value" "$WORK/empty" convert embed "$DN" -o="$WORK/dn.c" --max-source=8 --max-target=12 --beam=2
 holds "convert embed --opt=value: the limits reach the header" grep -q "SESSION_BYTES" "$WORK/dn.h"
+# The caches' precision sizes the session buffer: int8 caches need less, and the header says which.
+works "convert embed --kv-cache int8 --self-kv-cache int8" "$WORK/empty" convert embed "$DN" -o "$WORK/dn8.c" \
+  --max-source=8 --max-target=12 --beam=2 --kv-cache int8 --self-kv-cache int8
+holds "convert embed --kv-cache int8: named in the header" grep -q "_KV_CACHE 2 /\* int8 \*/" "$WORK/dn8.h"
+session_bytes() { sed -n 's/^#define [A-Z_]*_SESSION_BYTES \([0-9]*\)u$/\1/p' "$1"; }
+holds "convert embed --kv-cache int8: a smaller session buffer" \
+  test "$(session_bytes "$WORK/dn8.h")" -lt "$(session_bytes "$WORK/dn.h")"
+refused "convert embed --kv-cache int4" "--kv-cache needs f32, f16 or int8" "$WORK/empty" \
+  convert embed "$DN" -o "$WORK/e.c" --kv-cache int4
 for command in translate inspect demo convert "convert synth" "convert embed" "convert ct2" tokenize mel; do
   # shellcheck disable=SC2086
   works "$command --help" "$WORK/empty" $command --help && holds "$command --help prints its usage" grep -q "usage" "$WORK/out"

@@ -21,7 +21,7 @@ namespace {
 
 const char kUsage[] =
     "usage: convert embed MODEL.xattn -o OUT.c [--name SYMBOL] [--max-source N] [--max-target N]"
-    " [--beam N] [--alignment] [--pcm]";
+    " [--beam N] [--alignment] [--pcm] [--kv-cache f32|f16|int8] [--self-kv-cache f32|f16|int8]";
 
 struct EmbedArguments {
   std::string input, output, name = "xattn_model";
@@ -34,6 +34,23 @@ bool parse_u32(const char* text, uint32_t* value) {
   if (!*text || *end || v == 0 || v > 1u << 20) return false;
   *value = static_cast<uint32_t>(v);
   return true;
+}
+
+bool parse_precision(const char* text, xattn_kv_precision* out) {
+  const std::string t = text;
+  if (t == "f32") *out = XATTN_KV_F32;
+  else if (t == "f16") *out = XATTN_KV_F16;
+  else if (t == "int8") *out = XATTN_KV_INT8;
+  else return false;
+  return true;
+}
+
+const char* precision_name(xattn_kv_precision p) {
+  return p == XATTN_KV_INT8 ? "int8" : p == XATTN_KV_F16 ? "f16" : "f32";
+}
+
+KvPrecision to_precision(xattn_kv_precision p) {
+  return p == XATTN_KV_INT8 ? KvPrecision::kInt8 : p == XATTN_KV_F16 ? KvPrecision::kFloat16 : KvPrecision::kFloat32;
 }
 
 bool is_identifier(const std::string& s) {
@@ -64,6 +81,9 @@ std::string parse(int argc, char** argv, EmbedArguments* a) {
       a->limits.alignment = 1;
     } else if (arg == "--pcm") {  // audio models: room for xattn_encode_pcm_* (the log-mel on the device)
       a->limits.pcm_input = 1;
+    } else if (arg == "--kv-cache" || arg == "--self-kv-cache") {  // the caches' precision sizes the buffer
+      xattn_kv_precision* field = arg == "--kv-cache" ? &a->limits.kv_cache : &a->limits.self_kv_cache;
+      if (!has_value || !parse_precision(argv[++i], field)) return arg + " needs f32, f16 or int8";
     } else if (!arg.empty() && arg[0] == '-') {
       return "unknown option " + arg;
     } else if (a->input.empty()) {
@@ -129,7 +149,8 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   }
   // The limits a session would refuse are refused here, not at run time on the device.
   const xattn::Limits limits = {a.limits.max_source_length, a.limits.max_target_length, a.limits.max_beam,
-                                a.limits.alignment != 0, KvPrecision::kFloat32, KvPrecision::kFloat32};
+                                a.limits.alignment != 0, to_precision(a.limits.kv_cache),
+                                to_precision(a.limits.self_kv_cache)};
   static ModelView view;  // tens of KiB: not on the stack
   Status valid = open_model(reinterpret_cast<const uint8_t*>(aligned.data()), raw.size(), &view);
   if (valid) valid = check_limits(view.config, limits);
@@ -150,6 +171,11 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     << "#define " << macro << "_MAX_BEAM " << a.limits.max_beam << "u\n"
     << "#define " << macro << "_ALIGNMENT " << a.limits.alignment << "\n"
     << "#define " << macro << "_PCM_INPUT " << a.limits.pcm_input << "\n"
+    << "/* xattn_kv_precision of the static encoder cache and of the self-attention cache. */\n"
+    << "#define " << macro << "_KV_CACHE " << static_cast<int>(a.limits.kv_cache) << " /* "
+    << precision_name(a.limits.kv_cache) << " */\n"
+    << "#define " << macro << "_SELF_KV_CACHE " << static_cast<int>(a.limits.self_kv_cache) << " /* "
+    << precision_name(a.limits.self_kv_cache) << " */\n"
     << "/* xattn_session_buffer_bytes() for them: the planner's arena plus the handle. */\n"
     << "#define " << macro << "_SESSION_BYTES " << session_bytes << "u\n\n"
     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n"

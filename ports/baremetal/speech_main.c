@@ -37,6 +37,8 @@ int main(void) {
   limits.max_beam = 1;
   limits.alignment = 0;
   limits.pcm_input = 1;
+  limits.kv_cache = (xattn_kv_precision)SPEECH_DATESPEECH_MODEL_KV_CACHE;  /* as embedded (int8: less SRAM) */
+  limits.self_kv_cache = (xattn_kv_precision)SPEECH_DATESPEECH_MODEL_SELF_KV_CACHE;
   printf("xattn speech firmware on %s: datespeech int8, model %u bytes, session buffer %u bytes, %u clips\n",
          XATTN_BOARD, (unsigned)SPEECH_DATESPEECH_MODEL_BYTES, (unsigned)sizeof session_buffer,
          (unsigned)xattn_speech_clip_count);
