@@ -125,6 +125,19 @@ def main():
         for i in decode_mismatches[:3]:
             print("  expected: %r\n  got:      %r" % (sp.decode(sp.encode(held[i])), decoded[i]))
         failures += len(mismatches) + len(decode_mismatches) + (code != 0) + (code2 != 0)
+        # SentencePiece's rule at the start of the text: lone "▁" pieces before
+        # the first word (as a translation may begin) are dropped until text appears.
+        space = sp.piece_to_id("\u2581")
+        if space != sp.unk_id() and sp.id_to_piece(space) in index:
+            starts = [[space] * (1 + i % 3) + sp.encode(held[i]) for i in range(50)]
+            out, err3, code3 = run(cli, ["tokenize", "--model", xattn_file, "--side", side, "--decode"],
+                                   [" ".join(str(index[sp.id_to_piece(t)]) for t in ids) for ids in starts])
+            got_starts = out.split("\n")[:50]
+            start_mismatches = [i for i in range(50) if got_starts[i] != sp.decode(starts[i])]
+            print("%s side: 50 lines after 1-3 lone \"\u2581\" pieces, %d decode mismatches" % (side, len(start_mismatches)))
+            for i in start_mismatches[:3]:
+                print("  expected: %r\n  got:      %r" % (sp.decode(starts[i]), got_starts[i]))
+            failures += len(start_mismatches) + (code3 != 0)
     # translate on plain text = translate --pieces on sentencepiece's pieces
     # plus </s>, its output pieces decoded by sentencepiece (tokens that are
     # no piece of the target model, the vocabulary's padding, left out).

@@ -97,8 +97,14 @@ Status Tokenizer::decode(const uint32_t* ids, size_t count, char* out, size_t ca
   *length = 0;
   uint8_t bytes[64];  // a run of byte pieces, flushed when full at a character boundary
   size_t byte_count = 0;
-  bool at_start = true;  // SentencePiece drops the first piece's leading "▁"
-  const bool strip_first = flags_ & (kAddDummyPrefix | kRemoveExtraWhitespaces);
+  // SentencePiece's rule for the text's start: a leading "▁" is dropped from
+  // pieces until the text is no longer empty, and, when only the dummy
+  // prefix (not remove_extra_whitespaces) put it there, from the first such
+  // piece only: "▁" "▁l" decodes to "l" with extra whitespace removed, to " l"
+  // without.
+  const bool strip_leading = flags_ & (kAddDummyPrefix | kRemoveExtraWhitespaces);
+  const bool strip_once = !(flags_ & kRemoveExtraWhitespaces);
+  bool at_start = true, stripped = false;
   for (size_t i = 0; i < count; ++i) {
     if (ids[i] >= model_vocab_size_ || s_.pieces_by_model_id[ids[i]] == kNoPiece) {
       if (skip_pieceless) continue;
@@ -126,23 +132,23 @@ Status Tokenizer::decode(const uint32_t* ids, size_t count, char* out, size_t ca
         byte_count = keep;
       }
       bytes[byte_count++] = value;
-      at_start = false;
       continue;
     }
     flush_bytes(bytes, byte_count, &sink);
     byte_count = 0;
+    if (stripped || sink.size > 0) at_start = false;
+    stripped = false;
     if (type == kControl) continue;
     if (type == kUnknown) {
       sink.put(" \xe2\x81\x87 ", 5);
-      at_start = false;
       continue;
     }
     size_t k = 0;
-    if (at_start && strip_first && text.size >= 3 && text.data[0] == kSpaceSymbol[0] &&
+    if (at_start && strip_leading && text.size >= 3 && text.data[0] == kSpaceSymbol[0] &&
         text.data[1] == kSpaceSymbol[1] && text.data[2] == kSpaceSymbol[2]) {
       k = 3;
+      stripped = strip_once;
     }
-    at_start = false;
     while (k < text.size) {
       if (k + 3 <= text.size && text.data[k] == kSpaceSymbol[0] && text.data[k + 1] == kSpaceSymbol[1] &&
           text.data[k + 2] == kSpaceSymbol[2]) {
