@@ -136,7 +136,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="/tmp/datespeech")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--train", type=int, default=6000, help="training sentences")
+    ap.add_argument("--train", type=int, default=40000, help="training sentences")
     ap.add_argument("--copies", type=int, default=1, help="augmented clips per training sentence")
     ap.add_argument("--heldout-per-group", type=int, default=60)
     ap.add_argument("--seen", type=int, default=400)

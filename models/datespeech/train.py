@@ -122,6 +122,23 @@ def mix_in_features(mel, noises, rng):
     return mel
 
 
+def warp_frequencies(mel, rng, amount):
+    """Vocal-tract-length perturbation on the log-mel (in place): each clip's mel-bin axis stretched
+    by a factor in [1 - amount, 1 + amount] (linear interpolation between bins; the top bin repeats).
+    A longer or shorter vocal tract moves every formant by one factor; held-out voices differ from the
+    training ones most in exactly that, which the synthesizers' variants cover only coarsely."""
+    if amount <= 0:
+        return mel
+    bins = torch.arange(N_MELS, dtype=torch.float32)
+    for b in range(mel.shape[0]):
+        where = torch.clamp(bins / float(rng.uniform(1 - amount, 1 + amount)), 0, N_MELS - 1)
+        lo = where.floor().long()
+        hi = torch.clamp(lo + 1, max=N_MELS - 1)
+        w = (where - lo)[:, None]
+        mel[b] = mel[b, lo] * (1 - w) + mel[b, hi] * w
+    return mel
+
+
 @torch.no_grad()
 def greedy(model, mel, batch=200):
     """Greedy decoding as `xattn transcribe` does it: from <|startoftranscript|>, the argmax over the
@@ -202,7 +219,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="/tmp/datespeech", help="make_data.py's --out; the checkpoint goes here too")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--d", type=int, default=96)
+    ap.add_argument("--d", type=int, default=128)
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--enc-layers", type=int, default=2)
     ap.add_argument("--dec-layers", type=int, default=2)
@@ -213,6 +230,8 @@ def main():
     ap.add_argument("--ctc-weight", type=float, default=0.0, help="weight of the training-only CTC loss")
     ap.add_argument("--clean-share", type=float, default=0.4,
                     help="the first this share of the steps trains on clean clips only; after it, 25%% of clips stay clean")
+    ap.add_argument("--warp", type=float, default=0.12,
+                    help="vocal-tract-length perturbation: mel axis stretched by up to this factor either way")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--name", default="datespeech")
@@ -263,6 +282,7 @@ def main():
         easy = np.ones(len(idx), bool) if step <= clean_steps else rng.random(len(idx)) < 0.25
         sent = train["sentence"][idx[easy]]
         mel[torch.from_numpy(easy)] = torch.from_numpy(from_u8(clean["mel"][sent], clean["top"][sent]))
+        mel = warp_frequencies(mel, rng, args.warp)
         tok = all_targets[idx]
         audio = model.encoder(mel)
         logits = model.decoder(tok[:, :-1], audio)
