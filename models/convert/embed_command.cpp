@@ -36,22 +36,20 @@ bool parse_u32(const char* text, uint32_t* value) {
   return true;
 }
 
+// The C API's precision values are KvPrecision's (xattn.h), so the runtime's
+// spellings and parser (xattn/config.h) serve both.
+static_assert(XATTN_KV_F32 == static_cast<int>(KvPrecision::kFloat32) &&
+                  XATTN_KV_F16 == static_cast<int>(KvPrecision::kFloat16) &&
+                  XATTN_KV_INT8 == static_cast<int>(KvPrecision::kInt8),
+              "xattn_kv_precision and KvPrecision agree");
 bool parse_precision(const char* text, xattn_kv_precision* out) {
-  const std::string t = text;
-  if (t == "f32") *out = XATTN_KV_F32;
-  else if (t == "f16") *out = XATTN_KV_F16;
-  else if (t == "int8") *out = XATTN_KV_INT8;
-  else return false;
+  KvPrecision p;
+  if (!parse_kv_precision(text, &p)) return false;
+  *out = static_cast<xattn_kv_precision>(p);
   return true;
 }
 
-const char* precision_name(xattn_kv_precision p) {
-  return p == XATTN_KV_INT8 ? "int8" : p == XATTN_KV_F16 ? "f16" : "f32";
-}
-
-KvPrecision to_precision(xattn_kv_precision p) {
-  return p == XATTN_KV_INT8 ? KvPrecision::kInt8 : p == XATTN_KV_F16 ? KvPrecision::kFloat16 : KvPrecision::kFloat32;
-}
+KvPrecision to_precision(xattn_kv_precision p) { return static_cast<KvPrecision>(p); }
 
 bool is_identifier(const std::string& s) {
   if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
@@ -173,9 +171,9 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     << "#define " << macro << "_PCM_INPUT " << a.limits.pcm_input << "\n"
     << "/* xattn_kv_precision of the static encoder cache and of the self-attention cache. */\n"
     << "#define " << macro << "_KV_CACHE " << static_cast<int>(a.limits.kv_cache) << " /* "
-    << precision_name(a.limits.kv_cache) << " */\n"
+    << kv_precision_name(to_precision(a.limits.kv_cache)) << " */\n"
     << "#define " << macro << "_SELF_KV_CACHE " << static_cast<int>(a.limits.self_kv_cache) << " /* "
-    << precision_name(a.limits.self_kv_cache) << " */\n"
+    << kv_precision_name(to_precision(a.limits.self_kv_cache)) << " */\n"
     << "/* xattn_session_buffer_bytes() for them: the planner's arena plus the handle. */\n"
     << "#define " << macro << "_SESSION_BYTES " << session_bytes << "u\n\n"
     << "#ifdef __cplusplus\nextern \"C\" {\n#endif\n"
