@@ -24,8 +24,9 @@ void for_each_step_region(const ModelView& m, Visit visit) {
   auto linear = [&](const LinearView& l) {
     const MatrixView& w = l.weight;
     const uint64_t n = static_cast<uint64_t>(w.rows) * w.cols;
-    const bool int8 = w.dtype == format::DType::kInt8;
-    visit(static_cast<const uint8_t*>(w.data), int8 ? n : 4 * n);
+    const bool int8 = w.dtype == format::DType::kInt8, int4 = w.dtype == format::DType::kInt4;
+    // int4: the nibbles and the group scales after them, one region.
+    visit(static_cast<const uint8_t*>(w.data), int4 ? format::int4_data_bytes(w.rows, w.cols) : int8 ? n : 4 * n);
     if (w.scales) visit(reinterpret_cast<const uint8_t*>(w.scales), 4ull * w.rows);
     if (w.row_sums) visit(reinterpret_cast<const uint8_t*>(w.row_sums), 4ull * w.rows);
     if (l.bias) visit(reinterpret_cast<const uint8_t*>(l.bias), 4ull * w.rows);
@@ -144,6 +145,8 @@ Status run(Session& session, const Plan& plan, const Inputs& inputs, const Clock
 }
 
 const char* weight_kind(const ModelView& m) {
+  // int4 goes to linear layers only: the embeddings (and an output projection stored with them) stay int8.
+  if (m.decoder[0].ffn_in.weight.dtype == format::DType::kInt4) return "int4";
   bool i8 = false, f32 = false;
   const MatrixView* all[] = {&m.output.weight, &m.decoder[0].ffn_in.weight, &m.encoder[0].ffn_in.weight};
   for (const MatrixView* v : all) (v->dtype == format::DType::kInt8 ? i8 : f32) = true;

@@ -6,7 +6,7 @@ namespace xattn {
 namespace bench {
 
 const char kUsage[] =
-    "usage: xattn-bench (--model FILE | --preset P [--weights f32|int8] [--model-seed S]) [options]\n"
+    "usage: xattn-bench (--model FILE | --preset P [--weights f32|int8|int4] [--model-seed S]) [options]\n"
     "  P: transformer-base, transformer-tiny, aren, t5-small, flan-t5-small, opus-mt, nllb-600m, whisper-tiny,\n"
     "     whisper-base\n"
     "     (random weights at real sizes)\n"
@@ -70,7 +70,7 @@ std::string parse_options(int argc, char** argv, Options* o) {
       o->preset = argv[++i];
     } else if (a == "--weights") {
       o->weights = argv[++i];
-      if (o->weights != "f32" && o->weights != "int8") return "--weights must be f32 or int8";
+      if (o->weights != "f32" && o->weights != "int8" && o->weights != "int4") return "--weights must be f32, int8 or int4";
     } else if (a == "--input") {
       o->input = argv[++i];
     } else if (a == "--tokenizer") {

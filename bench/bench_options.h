@@ -14,7 +14,7 @@ extern const char kUsage[];
 struct Options {
   std::string model;               // a model file, or
   std::string preset;              // a synthetic model built in memory
-  std::string weights = "int8";    // synthetic: f32 | int8
+  std::string weights = "int8";    // synthetic: f32 | int8 | int4
   uint64_t model_seed = 1;
   std::string input;               // one source sentence per line (tokens as text)
   std::string tokenizer;           // time a tokenizer instead: spm:FILE or tiktoken:FILE

@@ -96,7 +96,9 @@ int main(int argc, char** argv) {
   } else {
     xattn::convert::XattnModelContents contents;
     std::vector<uint8_t> out;
-    const auto type = o.weights == "int8" ? xattn::convert::WeightType::kInt8 : xattn::convert::WeightType::kFloat32;
+    const auto type = o.weights == "int8"   ? xattn::convert::WeightType::kInt8
+                      : o.weights == "int4" ? xattn::convert::WeightType::kInt4
+                                            : xattn::convert::WeightType::kFloat32;
     std::string error = xattn::convert::synth_model(o.preset, type, o.model_seed, &contents);
     if (error.empty()) error = xattn::convert::write_xattn_model(contents, &out);
     if (!error.empty()) return fail(error);

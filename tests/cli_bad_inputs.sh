@@ -154,7 +154,8 @@ rm "$WORK/ct2-novocab/source_vocabulary.txt"
 check "convert: truncated model.bin" "$WORK/empty" convert ct2 "$WORK/ct2-truncated" -o "$WORK/x.xattn"
 check "convert: empty vocabulary entry" "$WORK/empty" convert ct2 "$WORK/ct2-emptytoken" -o "$WORK/x.xattn"
 check "convert: no source vocabulary" "$WORK/empty" convert ct2 "$WORK/ct2-novocab" -o "$WORK/x.xattn"
-check "convert: --weights int4" "$WORK/empty" convert ct2 "$DATA/v2-aren-transliteration-i8" -o "$WORK/x.xattn" --weights int4
+check "convert: --weights int3" "$WORK/empty" convert ct2 "$DATA/v2-aren-transliteration-i8" -o "$WORK/x.xattn" --weights int3
+check "convert: --weights int4 --layout row-major" "$WORK/empty" convert ct2 "$DATA/v2-aren-transliteration-i8" -o "$WORK/x.xattn" --weights int4 --layout row-major
 check "convert: --layout diagonal" "$WORK/empty" convert ct2 "$DATA/v2-aren-transliteration-i8" -o "$WORK/x.xattn" --layout diagonal
 check "convert: --layout without a value" "$WORK/empty" convert ct2 "$DATA/v2-aren-transliteration-i8" -o "$WORK/x.xattn" --layout
 check "convert synth: --layout diagonal" "$WORK/empty" convert synth --preset aren --layout diagonal -o "$WORK/x.xattn"

@@ -388,7 +388,9 @@ refused "synth -o at the end" "-o needs a value" "$WORK/empty" $S -o
 # shellcheck disable=SC2086
 refused "synth: an unknown option" "unknown option '--bogus'" "$WORK/empty" $S -o "$WORK/s.xattn" --bogus
 # shellcheck disable=SC2086
-refused "synth --weights int4" "--weights must be f32 or int8, not 'int4'" "$WORK/empty" $S --weights int4 -o "$WORK/s.xattn"
+refused "synth --weights int3" "--weights must be f32, int8 or int4, not 'int3'" "$WORK/empty" $S --weights int3 -o "$WORK/s.xattn"
+# shellcheck disable=SC2086
+refused "synth --weights int4 --layout row-major" "--weights int4 has one layout" "$WORK/empty" $S --weights int4 --layout row-major -o "$WORK/s.xattn"
 refused "embed -o followed by an option" "-o needs a file name, got '--beam'" "$WORK/empty" convert embed "$DN" -o --beam 2
 mkfifo "$WORK/fifo.c" && refused "embed -o a FIFO: refused before the header is written" "FIFO" "$WORK/empty" \
   convert embed "$DN" -o "$WORK/fifo.c"

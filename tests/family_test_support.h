@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,22 @@ inline std::vector<uint8_t> convert_family(const std::string& family, const std:
   error = convert::write_xattn_model(imported.model, &bytes);
   REQUIRE_MESSAGE(error.empty(), error);
   return bytes;
+}
+
+// Tokens of `gold` (space-separated) that `out` repeats before the first
+// difference; *gold_count gets the golden's token count.
+inline size_t common_prefix_tokens(const std::string& out, const std::string& gold, size_t* gold_count) {
+  std::istringstream a(out), b(gold);
+  std::string x, y;
+  size_t common = 0, count = 0;
+  bool same = true;
+  while (b >> y) {
+    ++count;
+    same = same && (a >> x) && x == y;
+    common += same;
+  }
+  *gold_count = count;
+  return common;
 }
 
 }  // namespace test

@@ -20,6 +20,8 @@
 #include "alignment_svg.h"
 #include "quantize.h"
 #include "translator.h"
+#include "xattn_import.h"
+#include "xattn_writer.h"
 #include "xattn/text.h"
 
 namespace {
@@ -40,9 +42,26 @@ struct Loaded {
   xattn::Session session;  // a second session on the same model, for forced_logits
 };
 
+// The name load() takes for datenorm-f32.xattn quantized to int4 in memory,
+// as `xattn convert xattn datenorm-f32.xattn --weights int4` does.
+const char kInt4Model[] = "datenorm-f32.xattn -> int4";
+
+std::vector<uint8_t> int4_bytes() {
+  std::ifstream file(datenorm_dir() + "/datenorm-f32.xattn", std::ios::binary);
+  const std::string f32((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  xattn::convert::ImportResult imported;
+  std::string error = xattn::convert::import_xattn_bytes(f32, xattn::convert::WeightType::kInt4, &imported);
+  REQUIRE_MESSAGE(error.empty(), error);
+  std::vector<uint8_t> bytes;
+  error = xattn::convert::write_xattn_model(imported.model, &bytes);
+  REQUIRE_MESSAGE(error.empty(), error);
+  return bytes;
+}
+
 std::unique_ptr<Loaded> load(const std::string& name) {
   auto m = std::make_unique<Loaded>();
-  std::string error = m->translator.open_file(datenorm_dir() + "/" + name);
+  std::string error = name == kInt4Model ? m->translator.open_bytes(int4_bytes())
+                                         : m->translator.open_file(datenorm_dir() + "/" + name);
   REQUIRE_MESSAGE(error.empty(), error);
   xattn::Limits limits;
   limits.max_beam = 1;
@@ -228,7 +247,7 @@ TEST_CASE("datenorm: the int8 file is exactly the int8 quantization of the float
   CHECK(quantized == 2 + 4 * 2 + 7 * 2 + 1);  // embeddings, encoder and decoder matrices, projection
 }
 
-TEST_CASE("datenorm: held-out exact match of the committed models is at least 99.5%") {
+TEST_CASE("datenorm: held-out exact match of the committed models, and of int4, is at least 99.5%") {
   std::ifstream file(datenorm_dir() + "/heldout.tsv");
   REQUIRE(file.good());
   std::vector<std::pair<std::string, std::string>> heldout;
@@ -239,7 +258,7 @@ TEST_CASE("datenorm: held-out exact match of the committed models is at least 99
     heldout.emplace_back(line.substr(0, tab), line.substr(tab + 1));
   }
   REQUIRE(heldout.size() >= 2000);
-  for (const char* name : {"datenorm-f32.xattn", "datenorm-int8.xattn"}) {
+  for (const char* name : {"datenorm-f32.xattn", "datenorm-int8.xattn", kInt4Model}) {
     auto m = load(name);
     size_t right = 0;
     for (const auto& example : heldout) right += normalize(*m, example.first) == example.second;
@@ -247,6 +266,30 @@ TEST_CASE("datenorm: held-out exact match of the committed models is at least 99
     MESSAGE(std::string(name) << ": " << right << " / " << heldout.size() << " exact (" << 100.0 * accuracy << "%)");
     CHECK(accuracy >= 0.995);
   }
+}
+
+TEST_CASE("convert xattn: a file read back and written again is the same file, and int8 is the committed int8") {
+  auto read = [](const std::string& name) {
+    std::ifstream file(datenorm_dir() + "/" + name, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  };
+  const std::string f32 = read("datenorm-f32.xattn"), i8 = read("datenorm-int8.xattn");
+  REQUIRE(!f32.empty());
+  const std::pair<xattn::convert::WeightType, const std::string*> cases[] = {
+      {xattn::convert::WeightType::kFloat32, &f32}, {xattn::convert::WeightType::kInt8, &i8}};
+  for (const auto& c : cases) {
+    xattn::convert::ImportResult imported;
+    std::string error = xattn::convert::import_xattn_bytes(f32, c.first, &imported);
+    REQUIRE_MESSAGE(error.empty(), error);
+    imported.model.pack_weights = false;  // the committed files are row-major
+    std::vector<uint8_t> bytes;
+    error = xattn::convert::write_xattn_model(imported.model, &bytes);
+    REQUIRE_MESSAGE(error.empty(), error);
+    CHECK(std::string(bytes.begin(), bytes.end()) == *c.second);
+  }
+  xattn::convert::ImportResult broken;
+  CHECK(xattn::convert::import_xattn_bytes(f32.substr(0, f32.size() - 1), xattn::convert::WeightType::kInt4, &broken)
+            .find("not a valid xattn model") == 0);
 }
 
 TEST_CASE("alignment svg: one cell per weight, escaped labels, a well-formed document") {

@@ -12,6 +12,7 @@
 #include <random>
 
 #include "model_test_support.h"
+#include "int4_weights.h"
 
 using namespace model_test;
 using xattn::StatusCode;
@@ -274,7 +275,8 @@ TEST_CASE("model reader corruption: tensor table entries") {
       "tensor encoder/layer_1/ffn/linear_0/weight: expected 32x16, got 16x32");
   bad(b, set_u32(out_bias + tn::kRows, 11), "tensor decoder/projection/bias: expected 10x1, got 11x1");
   bad(b, set_u32(qkv_bias + tn::kCols, 0), "tensor encoder/layer_0/self_attention/linear_0/bias: expected 48x1, got 48x0");
-  bad(b, set_u8(ffn_in + tn::kDType, 3), "tensor encoder/layer_1/ffn/linear_0/weight: unknown dtype 3");
+  bad(b, set_u8(ffn_in + tn::kDType, 4), "tensor encoder/layer_1/ffn/linear_0/weight: unknown dtype 4");
+  bad(b, set_u8(ffn_in + tn::kDType, 3), "tensor encoder/layer_1/ffn/linear_0/weight: int4 goes with layout 3 and layout 3 with int4");
   bad(b, set_u8(ffn_in + tn::kDType, 2), "tensor encoder/layer_1/ffn/linear_0/weight: u8 is allowed only for byte blobs");
   // A shared entry must repeat an earlier entry exactly.
   bad(b, set_u8(ffn_in + tn::kFlags, fmt::kTensorShared), "encoder/layer_1/ffn/linear_0/weight: shared, but no earlier tensor");
@@ -286,7 +288,8 @@ TEST_CASE("model reader corruption: tensor table entries") {
   bad(b, [&](Bytes& x) { x[ffn_in + tn::kDType] = 1; x[ffn_in + tn::kLayout] = fmt::kLayoutRowMajor; },
       "tensor encoder/layer_1/ffn/linear_0/weight: byte count does not match its shape");
   REQUIRE(b[ffn_in + tn::kLayout] == fmt::kLayoutPacked16x1);  // float32 linear weights are written packed
-  bad(b, set_u8(ffn_in + tn::kLayout, 3), "unknown layout or non-zero reserved fields");
+  bad(b, set_u8(ffn_in + tn::kLayout, 4), "unknown layout or non-zero reserved fields");
+  bad(b, set_u8(ffn_in + tn::kLayout, 3), "tensor encoder/layer_1/ffn/linear_0/weight: int4 goes with layout 3 and layout 3 with int4");
   bad(b, set_u8(l.entry(2) + tn::kLayout, fmt::kLayoutPacked16x1),
       "tensor encoder/layer_norm/gamma: packed float layout needs a float32 linear weight or token embedding");
   bad(b, set_u8(ffn_in + tn::kLayout, 1),
@@ -366,6 +369,48 @@ TEST_CASE("model reader corruption: packed int8 weights (layout 1) and their row
   bad(b, set_u8(qkv + tn::kLayout, fmt::kLayoutPacked16x1), name + ": row sums on an unpacked tensor");
   bad(b, [&](Bytes& x) { x[qkv + tn::kLayout] = fmt::kLayoutPacked16x1; put_u64(x, qkv + tn::kRowSumsOffset, 0); },
       name + ": packed float layout needs a float32 linear weight");
+}
+
+TEST_CASE("model reader corruption: int4 weights (layout 3), their group scales and row sums") {
+  SyntheticOptions o;
+  o.d_model = 32;  // columns of 32 and 64: int4 everywhere but the biases and norms
+  o.ffn_dim = 64;
+  xattn::convert::XattnModelContents contents = synthetic_contents(o);
+  REQUIRE(xattn::convert::quantize_int4_weights(&contents) > 0);
+  const Bytes b = write_model(contents);
+  REQUIRE(open_copy(b).is_ok());
+  const size_t qkv = entry_of(b, xattn::layer_id(xattn::Section::kDecoderLayer, 1, xattn::LayerRole::kSelfQkvWeight));
+  const size_t gamma = entry_of(b, xattn::global_id(xattn::GlobalRole::kDecoderNormGamma));
+  REQUIRE(b[qkv + tn::kDType] == static_cast<uint8_t>(fmt::DType::kInt4));
+  REQUIRE(b[qkv + tn::kLayout] == fmt::kLayoutInt4Groups);
+  const std::string name = "tensor decoder/layer_1/self_attention/linear_0/weight";
+  const uint64_t data = get_u64(b, qkv + tn::kDataOffset), sums = get_u64(b, qkv + tn::kRowSumsOffset);
+  const uint64_t subs = data + fmt::int4_nibble_bytes(96, 32);
+  // A sum off by one; a nibble and a group scale changed under correct sums.
+  bad(b, set_u32(sums + 4 * 5, get_u32(b, sums + 4 * 5) + 1), name + ": row 5 has a wrong row sum");
+  bad(b, [&](Bytes& x) { x[data + fmt::int4_nibble_offset(32, 3, 13)] ^= 0x10; }, name + ": row 3 has a wrong row sum");
+  bad(b, [&](Bytes& x) { x[subs + fmt::int4_group_scale_offset(32, 40, 0)] ^= 1; }, name + ": row 40 has a wrong row sum");
+  bad(b, set_u64(qkv + tn::kRowSumsOffset, 0), name + ": row sums offset misaligned, overlapping or outside the file");
+  bad(b, set_u64(qkv + tn::kDataBytes, fmt::int4_data_bytes(96, 32) - 16), name + ": byte count does not match its shape");
+  bad(b, set_u8(qkv + tn::kLayout, fmt::kLayoutPacked16x4), name + ": int4 goes with layout 3 and layout 3 with int4");
+  bad(b, set_u8(qkv + tn::kDType, static_cast<uint8_t>(fmt::DType::kInt8)), name + ": int4 goes with layout 3 and layout 3 with int4");
+  bad(b, [&](Bytes& x) { x[gamma + tn::kDType] = 3; x[gamma + tn::kLayout] = fmt::kLayoutInt4Groups; },
+      "tensor decoder/layer_norm/gamma: int4 is allowed only for linear weights and token embeddings");
+  const std::string scale = name + ": row 7 has an invalid scale";
+  bad(b, set_f32(get_u64(b, qkv + tn::kScaleOffset) + 4 * 7, 0.0f), scale);
+  // A matrix whose columns are not a multiple of 32 cannot be int4: d_model 16 -> 48 x 16.
+  SyntheticOptions narrow;
+  xattn::convert::XattnModelContents small = synthetic_contents(narrow);
+  for (xattn::convert::HostTensor& t : small.tensors)
+    if (t.id == xattn::layer_id(xattn::Section::kDecoderLayer, 1, xattn::LayerRole::kSelfQkvWeight)) {
+      t.dtype = fmt::DType::kInt4;
+      t.values.clear();
+      t.q.assign(48 * 16, 1);
+      t.scales.assign(48, 1.0f);
+      t.group_scales.assign(48 * 16 / 32, 1);
+    }
+  Bytes ignored;
+  CHECK(xattn::convert::write_xattn_model(small, &ignored).find("int4 needs columns a multiple of 32") != std::string::npos);
 }
 
 TEST_CASE("model reader: packed and row-major int8 files open to the same weights") {

@@ -78,6 +78,7 @@ void run_reversed(void*, uint32_t threads, uint32_t count, ParallelTask task, vo
 struct Layer {
   std::vector<float> f32;
   std::vector<int8_t> i8;
+  std::vector<uint8_t> i4;  // layout 3: nibbles, then group scales
   std::vector<float> scales, bias;
   std::vector<int32_t> sums;
   LinearView view;
@@ -106,13 +107,33 @@ Layer make_layer(LinearKernel kind, size_t n, size_t k, bool bias, std::mt19937&
       l.sums[r] += q[at];
     }
   }
+  if (kind == LinearKernel::kInt4) {  // q4 = q / 16 in [-8, 7], random group scales
+    l.i4.assign(fmt::int4_data_bytes(uint32_t(n), uint32_t(k)), 0);
+    const uint64_t nibbles = fmt::int4_nibble_bytes(uint32_t(n), uint32_t(k));
+    l.sums.assign(n, 0);
+    for (uint32_t r = 0; r < n; ++r)
+      for (uint32_t g = 0; g < k / fmt::kInt4Group; ++g) {
+        const uint8_t sub = static_cast<uint8_t>(rng() % 256);
+        l.i4[nibbles + fmt::int4_group_scale_offset(uint32_t(k), r, g * fmt::kInt4Group)] = sub;
+        int32_t sum = 0;
+        for (uint32_t c = g * fmt::kInt4Group; c < (g + 1) * fmt::kInt4Group; ++c) {
+          const int8_t v = static_cast<int8_t>(q[r * k + c] >> 4);
+          l.i4[fmt::int4_nibble_offset(uint32_t(k), r, c)] |= static_cast<uint8_t>((uint8_t(v) & 0xF) << (c % 8 < 4 ? 0 : 4));
+          sum += v;
+        }
+        l.sums[r] += sub * sum;
+      }
+  }
   MatrixView& m = l.view.weight;
   m.kernel = kind;
   m.rows = uint32_t(n);
   m.cols = uint32_t(k);
-  m.data = int8 ? static_cast<const void*>(l.i8.data()) : static_cast<const void*>(l.f32.data());
+  m.data = kind == LinearKernel::kInt4 ? static_cast<const void*>(l.i4.data())
+           : int8                       ? static_cast<const void*>(l.i8.data())
+                                        : static_cast<const void*>(l.f32.data());
   m.scales = int8 ? l.scales.data() : nullptr;
-  m.row_sums = kind == LinearKernel::kInt8Packed ? l.sums.data() : nullptr;
+  m.row_sums = kind == LinearKernel::kInt8Packed || kind == LinearKernel::kInt4 ? l.sums.data() : nullptr;
+  m.group_scales = kind == LinearKernel::kInt4 ? l.i4.data() + fmt::int4_nibble_bytes(uint32_t(n), uint32_t(k)) : nullptr;
   l.view.bias = bias ? l.bias.data() : nullptr;
   return l;
 }
@@ -135,8 +156,10 @@ TEST_CASE("linear: split over 2..4 tasks is bit-identical to one call, every tab
     for (uint8_t kind = 0; kind < kLinearKernelCount; ++kind) {
       CAPTURE(int(kind));
       for (size_t m : ms)
-        for (size_t k : ks)
+        for (size_t k_any : ks)
           for (size_t n : ns) {
+            // int4 groups 32 columns: 32, 64 or 96 instead of 4, 36 or 68.
+            const size_t k = kind == uint8_t(LinearKernel::kInt4) ? (k_any + 31) / 32 * 32 : k_any;
             CAPTURE(m);
             CAPTURE(k);
             CAPTURE(n);

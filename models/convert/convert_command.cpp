@@ -16,6 +16,7 @@
 #include "model_tokenizer.h"
 #include "synth_command.h"
 #include "xattn/tensor_id.h"
+#include "xattn_import.h"
 #include "xattn_writer.h"
 
 namespace xattn {
@@ -23,15 +24,18 @@ namespace convert {
 namespace {
 
 const char kUsage[] =
-    "usage: convert ct2 DIR -o FILE [--weights f32|int8] [--activation-rounding nearest|floor]"
+    "usage: convert ct2 DIR -o FILE [--weights f32|int8|int4] [--activation-rounding nearest|floor]"
     " [--text tokens|characters] [--layout packed|row-major]\n"
     "         [--tokenizer T | --source-tokenizer T --target-tokenizer T]\n"
     "         (T: FILE.model or spm:FILE, FILE.tiktoken or tiktoken:FILE, bpe:vocab.json+merges.txt)\n"
-    "       convert ggml FILE.bin -o FILE [--weights f32|int8] [--layout packed|row-major]"
+    "       convert ggml FILE.bin -o FILE [--weights f32|int8|int4] [--layout packed|row-major]"
     " (whisper.cpp Whisper; tensors f32, f16, q8_0)\n"
     "         [--vocabulary TOKENS.txt [--text characters|tokens]] (a Whisper trained with its own output tokens,\n"
     "         one per line, id = line number, <|endoftext|> and <|startoftranscript|> among them; text: characters)\n"
-    "       convert synth --preset P [--weights f32|int8] [--seed S] [--layout packed|row-major] -o FILE";
+    "       convert xattn FILE.xattn -o FILE [--weights f32|int8|int4] [--layout packed|row-major]"
+    " [--activation-rounding nearest|floor] [--text tokens|characters]\n"
+    "         (an xattn model again, e.g. float32 weights quantized to int4; vocabularies and tokenizers kept)\n"
+    "       convert synth --preset P [--weights f32|int8|int4] [--seed S] [--layout packed|row-major] -o FILE";
 
 struct Arguments {
   std::string format;
@@ -62,7 +66,7 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
       // "-o --weights int8": the option was taken as the name; ./-name writes such a file.
       if (a->output.empty() || a->output[0] == '-') return arg + " needs a file name, got '" + a->output + "'";
     } else if (arg == "--weights") {
-      if (i + 1 >= argc) return "--weights needs f32 or int8";
+      if (i + 1 >= argc) return "--weights needs f32, int8 or int4";
       weights = argv[++i];
     } else if (arg.rfind("--weights=", 0) == 0) {
       weights = arg.substr(10);
@@ -103,10 +107,13 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
     }
   }
   if (a->help) return "";
-  if (a->format.empty()) return "missing the input format (ct2, ggml)";
-  if (a->format != "ct2" && a->format != "ggml")
-    return "unknown input format '" + a->format + "' (supported: ct2, ggml)";
-  if (a->input.empty()) return a->format == "ggml" ? "missing the input file" : "missing the input directory";
+  if (a->format.empty()) return "missing the input format (ct2, ggml, xattn)";
+  if (a->format != "ct2" && a->format != "ggml" && a->format != "xattn")
+    return "unknown input format '" + a->format + "' (supported: ct2, ggml, xattn)";
+  if (a->input.empty()) return a->format == "ct2" ? "missing the input directory" : "missing the input file";
+  if (a->format == "xattn" && (!a->vocabulary.empty() || !a->tokenizer.empty() || !a->source_tokenizer.empty() ||
+                               !a->target_tokenizer.empty()))
+    return "an xattn file keeps its vocabularies and tokenizers: no --vocabulary or --tokenizer";
   if (a->format == "ggml" && (!a->tokenizer.empty() || !a->source_tokenizer.empty() || !a->target_tokenizer.empty()))
     return "a ggml file brings its own vocabulary and tokenizer: no --tokenizer";
   if (a->format == "ct2" && !a->vocabulary.empty())
@@ -122,10 +129,13 @@ std::string parse_arguments(int argc, char** argv, Arguments* a) {
   }
   if (weights == "int8") {
     a->weights = WeightType::kInt8;
+  } else if (weights == "int4") {
+    a->weights = WeightType::kInt4;
+    if (!a->pack_weights) return "--weights int4 has one layout (groups of 32, FORMAT.md layout 3): not with --layout row-major";
   } else if (weights.empty() || weights == "f32" || weights == "float32") {
     a->weights = WeightType::kFloat32;
   } else {
-    return "--weights must be f32 or int8, not '" + weights + "'";
+    return "--weights must be f32, int8 or int4, not '" + weights + "'";
   }
   return "";
 }
@@ -214,11 +224,13 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
     return 1;
   }
   ImportResult imported;
-  error = args.format == "ggml" ? import_ggml_file(args.input, args.weights, &imported, args.vocabulary)
-                                : import_ct2_directory(args.input, args.weights, &imported);
+  error = args.format == "ggml"    ? import_ggml_file(args.input, args.weights, &imported, args.vocabulary)
+          : args.format == "xattn" ? import_xattn_file(args.input, args.weights, &imported)
+                                   : import_ct2_directory(args.input, args.weights, &imported);
   std::vector<uint8_t> bytes;
   if (args.set_rounding) imported.model.config.activation_rounding = args.rounding;
-  imported.model.config.text_mode = args.text;  // how text becomes tokens travels with the model
+  // How text becomes tokens travels with the model (an xattn input keeps its own unless told).
+  if (args.format != "xattn" || args.set_text) imported.model.config.text_mode = args.text;
   imported.model.pack_weights = args.pack_weights;
   if (error.empty()) error = add_tokenizers(args, &imported.model);
   if (error.empty()) error = write_xattn_model(imported.model, &bytes);
@@ -236,7 +248,7 @@ int run(int argc, char** argv, std::ostream& out, std::ostream& err) {
   std::snprintf(time, sizeof time, "%.1f ms", ms);
   out << "converted " << args.input << " -> " << args.output << ": " << imported.model.tensors.size()
       << " tensors, " << bytes.size() << " bytes, "
-      << (args.weights == WeightType::kInt8 ? "int8" : "f32") << " weights, " << time << "\n";
+      << weight_type_name(args.weights) << " weights, " << time << "\n";
   return 0;
 }
 

@@ -1,6 +1,6 @@
 // The `convert` command of the xattn tool:
 //
-//   convert ct2 DIR -o FILE [--weights f32|int8]
+//   convert ct2 DIR -o FILE [--weights f32|int8|int4]
 //
 // reads a CTranslate2 model directory and writes an xattn model file. On
 // success it prints one summary line to `out` and returns 0; on failure one

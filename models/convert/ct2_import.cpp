@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "ct2_family.h"
+#include "int4_weights.h"
 #include "mel_filters.h"
 #include "quantize.h"
 #include "tensor_layout.h"
@@ -84,6 +85,7 @@ class Importer {
       out->model.tensors.push_back(std::move(t));
     }
     share_aliased(out);
+    if (weights_ == WeightType::kInt4) quantize_int4_weights(&out->model);
     if (c.encoder_input == EncoderInput::kAudio && options.has_whisper_ids) add_whisper_ids(options, c, out);
     out->model.source_vocab = source.tokens;
     out->model.target_vocab = target.tokens;

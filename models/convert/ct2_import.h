@@ -18,7 +18,14 @@ namespace convert {
 enum class WeightType {
   kFloat32,  // every tensor float32 (int8/int16/float16 inputs dequantized)
   kInt8,     // embeddings and weight matrices int8 per row (CTranslate2 int8 kept exactly)
+  kInt4,     // linear weights int4 in groups of 32 where their shape allows, the rest as kInt8
+             // (int4_weights.h; the importers hand over float32 values, quantize_int4_weights does the rest)
 };
+
+// "f32", "int8" or "int4", as --weights spells them.
+inline const char* weight_type_name(WeightType type) {
+  return type == WeightType::kInt8 ? "int8" : type == WeightType::kInt4 ? "int4" : "f32";
+}
 
 struct ImportResult {
   XattnModelContents model;

@@ -16,8 +16,9 @@ struct HostTensor {
   uint32_t rows = 0;
   uint32_t cols = 0;             // 1 for vectors
   std::vector<float> values;     // float32: rows x cols, row-major
-  std::vector<int8_t> q;         // int8: rows x cols, row-major
-  std::vector<float> scales;     // int8: one per row, w = q / scale
+  std::vector<int8_t> q;         // int8 and int4 (values in [-8, 7]): rows x cols, row-major
+  std::vector<float> scales;     // int8: one per row, w = q / scale; int4: w = q * sub / scale
+  std::vector<uint8_t> group_scales;  // int4: rows x cols / 32, the u8 sub of each row's group
   std::vector<uint8_t> blob;     // u8 (format::DType::kUInt8): rows bytes
   // Non-zero: the id of a tensor with a lower id holding the same values;
   // the file then stores them once and this entry points at them

@@ -31,6 +31,7 @@ void dequantize_rows(const int8_t* q, const float* scales, uint32_t rows, uint32
 
 void to_int8(HostTensor* t) {
   if (t->dtype == format::DType::kInt8) return;
+  if (t->dtype == format::DType::kInt4) to_float32(t);
   t->q.resize(static_cast<size_t>(t->rows) * t->cols);
   t->scales.resize(t->rows);
   quantize_rows(t->values.data(), t->rows, t->cols, t->q.data(), t->scales.data());
@@ -42,9 +43,18 @@ void to_int8(HostTensor* t) {
 void to_float32(HostTensor* t) {
   if (t->dtype == format::DType::kFloat32) return;
   t->values.resize(static_cast<size_t>(t->rows) * t->cols);
-  dequantize_rows(t->q.data(), t->scales.data(), t->rows, t->cols, t->values.data());
+  if (t->dtype == format::DType::kInt4) {
+    const uint32_t groups = t->cols / format::kInt4Group;
+    for (size_t i = 0; i < t->values.size(); ++i) {
+      const size_t r = i / t->cols, g = i % t->cols / format::kInt4Group;
+      t->values[i] = static_cast<float>(t->q[i] * t->group_scales[r * groups + g]) / t->scales[r];
+    }
+  } else {
+    dequantize_rows(t->q.data(), t->scales.data(), t->rows, t->cols, t->values.data());
+  }
   t->q.clear();
   t->scales.clear();
+  t->group_scales.clear();
   t->dtype = format::DType::kFloat32;
 }
 

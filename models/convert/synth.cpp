@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "int4_weights.h"
 #include "mel_filters.h"
 #include "synth_whisper.h"
 #include "quantize.h"
@@ -181,7 +182,9 @@ std::string synth_contents(const ModelConfig& c, Family family, WeightType weigh
     if (weights == WeightType::kInt8 && e.may_be_int8) to_int8(&t);
     out->tensors.push_back(std::move(t));
   }
-  return family == Family::kWhisper ? apply_whisper_layout(out) : "";
+  const std::string layout_error = family == Family::kWhisper ? apply_whisper_layout(out) : "";
+  if (layout_error.empty() && weights == WeightType::kInt4) quantize_int4_weights(out);
+  return layout_error;
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// `xattn convert synth --preset P --weights f32|int8 --seed S -o FILE`.
+// `xattn convert synth --preset P --weights f32|int8|int4 --seed S -o FILE`.
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -17,7 +17,7 @@ namespace {
 std::string usage() {
   std::string presets;
   for (const std::string& p : synth_presets()) presets += (presets.empty() ? "" : "|") + p;
-  return "usage: convert synth --preset " + presets + " [--weights f32|int8] [--seed S] [--layout packed|row-major] -o FILE";
+  return "usage: convert synth --preset " + presets + " [--weights f32|int8|int4] [--seed S] [--layout packed|row-major] -o FILE";
 }
 
 }  // namespace
@@ -67,13 +67,18 @@ int run_synth(int argc, char** argv, std::ostream& out, std::ostream& err) {
   }
   if (preset.empty()) return usage_error("synth needs --preset");
   if (output.empty()) return usage_error("synth needs -o FILE");
-  if (weights != "f32" && weights != "float32" && weights != "int8") {
-    return usage_error("--weights must be f32 or int8, not '" + weights + "'");
+  if (weights != "f32" && weights != "float32" && weights != "int8" && weights != "int4") {
+    return usage_error("--weights must be f32, int8 or int4, not '" + weights + "'");
+  }
+  if (weights == "int4" && layout == "row-major") {
+    return usage_error("--weights int4 has one layout (groups of 32, FORMAT.md layout 3): not with --layout row-major");
   }
   if (layout != "packed" && layout != "row-major") {
     return usage_error("--layout must be packed or row-major, not '" + layout + "'");
   }
-  const WeightType type = weights == "int8" ? WeightType::kInt8 : WeightType::kFloat32;
+  const WeightType type = weights == "int8"   ? WeightType::kInt8
+                          : weights == "int4" ? WeightType::kInt4
+                                              : WeightType::kFloat32;
   XattnModelContents model;
   std::string error = synth_model(preset, type, seed, &model);
   model.pack_weights = layout == "packed";
@@ -88,7 +93,7 @@ int run_synth(int argc, char** argv, std::ostream& out, std::ostream& err) {
   char time[32];
   std::snprintf(time, sizeof time, "%.1f ms", ms);
   out << "synthesized " << preset << " (seed " << seed << ") -> " << output << ": " << model.tensors.size()
-      << " tensors, " << bytes.size() << " bytes, " << (type == WeightType::kInt8 ? "int8" : "f32") << " weights, "
+      << " tensors, " << bytes.size() << " bytes, " << weight_type_name(type) << " weights, "
       << time << "\n";
   return 0;
 }

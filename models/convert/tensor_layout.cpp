@@ -19,7 +19,7 @@ std::vector<ExpectedTensor> expected_tensors(const ModelConfig& c) {
   for (uint32_t id : ids) {
     TensorShape shape;
     tensor_shape(c, id, &shape);
-    out.push_back(ExpectedTensor{id, shape.rows, shape.cols, shape.int8_allowed, shape.packable, shape.bytes});
+    out.push_back(ExpectedTensor{id, shape.rows, shape.cols, shape.int8_allowed, shape.packable, shape.int4_allowed, shape.bytes});
   }
   return out;
 }

@@ -18,6 +18,7 @@ struct ExpectedTensor {
   uint32_t cols = 0;
   bool may_be_int8 = false;  // embeddings and weight matrices; biases and norms stay float32
   bool packable = false;     // linear weights: int8 may be written in layout 1
+  bool int4_allowed = false; // linear weights and token embeddings: may be int4 (layout 3)
   bool bytes = false;        // a u8 blob
 };
 

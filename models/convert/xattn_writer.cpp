@@ -147,6 +147,30 @@ std::vector<int8_t> pack_16x4(const HostTensor& t, std::vector<int32_t>* row_sum
   return packed;
 }
 
+// Layout 3 of a row-major int4 matrix (xattn/format.h): the nibbles and the
+// group scales (padding rows zero), and the row sums sum_g sub_g * sum_c q4.
+std::vector<uint8_t> pack_int4(const HostTensor& t, std::vector<int32_t>* row_sums) {
+  std::vector<uint8_t> data(format::int4_data_bytes(t.rows, t.cols), 0);
+  const uint64_t nibbles = format::int4_nibble_bytes(t.rows, t.cols);
+  const uint32_t groups = t.cols / format::kInt4Group;
+  row_sums->assign(t.rows, 0);
+  for (uint32_t r = 0; r < t.rows; ++r) {
+    for (uint32_t c = 0; c < t.cols; ++c) {
+      const uint8_t v = static_cast<uint8_t>(t.q[static_cast<size_t>(r) * t.cols + c]) & 0xFu;
+      data[format::int4_nibble_offset(t.cols, r, c)] |= c % 8 < 4 ? v : static_cast<uint8_t>(v << 4);
+    }
+    for (uint32_t g = 0; g < groups; ++g) {
+      const uint8_t sub = t.group_scales[static_cast<size_t>(r) * groups + g];
+      data[nibbles + format::int4_group_scale_offset(t.cols, r, g * format::kInt4Group)] = sub;
+      int32_t sum = 0;
+      for (uint32_t c = g * format::kInt4Group; c < (g + 1) * format::kInt4Group; ++c)
+        sum += t.q[static_cast<size_t>(r) * t.cols + c];
+      (*row_sums)[r] += sub * sum;
+    }
+  }
+  return data;
+}
+
 // Layout 2 of a row-major float32 matrix (xattn/format.h).
 std::vector<float> pack_16x1(const HostTensor& t) {
   std::vector<float> packed(t.values.size());
@@ -166,6 +190,7 @@ bool is_token_embedding(uint32_t id) {
 // streams fastest, and the embedding gathers its rows from there.
 uint8_t layout_of(const XattnModelContents& m, const ExpectedTensor& e, const HostTensor& t,
                   bool shared_with_linear) {
+  if (t.dtype == format::DType::kInt4) return format::kLayoutInt4Groups;
   if (!m.pack_weights || !e.packable) return format::kLayoutRowMajor;
   if (is_token_embedding(e.id) && !shared_with_linear) return format::kLayoutRowMajor;
   if (t.dtype == format::DType::kFloat32) return format::kLayoutPacked16x1;
@@ -197,6 +222,18 @@ std::string check_tensors(const XattnModelContents& m, std::vector<const HostTen
           return "tensor " + name + ": scale of row " + std::to_string(r) + " is not finite and positive";
       for (int8_t q : t.q)
         if (q == -128) return "tensor " + name + ": int8 value -128 (the format allows [-127, 127])";
+    } else if (t.dtype == format::DType::kInt4) {
+      if (!e.int4_allowed) return "tensor " + name + " cannot be int4 (only linear layers' weights and token embeddings can)";
+      if (!m.pack_weights) return "tensor " + name + ": int4 weights have one layout (3), not row-major";
+      if (t.cols % format::kInt4Group != 0 || t.cols > format::kInt4MaxCols)
+        return "tensor " + name + ": int4 needs columns a multiple of 32 and at most 8192, got " + std::to_string(t.cols);
+      if (t.q.size() != n || t.scales.size() != t.rows || t.group_scales.size() != n / format::kInt4Group)
+        return "tensor " + name + ": data size does not match its shape";
+      for (uint32_t r = 0; r < t.rows; ++r)
+        if (!(t.scales[r] > 0.0f && t.scales[r] < 3.0e38f))
+          return "tensor " + name + ": scale of row " + std::to_string(r) + " is not finite and positive";
+      for (int8_t q : t.q)
+        if (q < -8 || q > 7) return "tensor " + name + ": int4 value " + std::to_string(q) + " outside [-8, 7]";
     } else if (t.dtype == format::DType::kFloat32) {
       if (e.bytes) return "tensor " + name + " must be u8";
       if (t.values.size() != n) return "tensor " + name + ": data size does not match its shape";
@@ -216,7 +253,7 @@ std::string check_tensors(const XattnModelContents& m, std::vector<const HostTen
       if (k == sorted->size()) return "tensor " + name + " shares " + tensor_display_name(t.shares) + ", which is not an earlier tensor";
       const HostTensor& s = *(*sorted)[k];
       if (s.shares != 0 || s.dtype != t.dtype || s.rows != t.rows || s.cols != t.cols || s.values != t.values ||
-          s.q != t.q || s.scales != t.scales || s.blob != t.blob)
+          s.q != t.q || s.scales != t.scales || s.group_scales != t.group_scales || s.blob != t.blob)
         return "tensor " + name + " shares " + tensor_display_name(t.shares) + " but their values differ";
       // One copy, one layout: the first role's (layout_of packs a token
       // embedding that a linear layer shares, and leaves others row-major,
@@ -286,12 +323,15 @@ std::string write_xattn_model(const XattnModelContents& m, std::vector<uint8_t>*
     const size_t n = static_cast<size_t>(t.rows) * t.cols;
     const bool int8 = t.dtype == format::DType::kInt8;
     const bool u8 = t.dtype == format::DType::kUInt8;
+    const bool int4 = t.dtype == format::DType::kInt4;
     const size_t data = pad_to(b, format::kAlignment);
-    const size_t data_bytes = int8 || u8 ? n : 4 * n;
+    const size_t data_bytes = int4 ? format::int4_data_bytes(t.rows, t.cols) : int8 || u8 ? n : 4 * n;
     b.resize(data + data_bytes);
     const bool packed_i8 = layouts[i] == format::kLayoutPacked16x4;
     std::vector<int32_t> row_sums;
-    if (u8) {
+    if (int4) {
+      std::memcpy(&b[data], pack_int4(t, &row_sums).data(), data_bytes);
+    } else if (u8) {
       std::memcpy(&b[data], t.blob.data(), n);
     } else if (packed_i8) {
       std::memcpy(&b[data], pack_16x4(t, &row_sums).data(), n);
@@ -302,13 +342,13 @@ std::string write_xattn_model(const XattnModelContents& m, std::vector<uint8_t>*
       for (size_t k = 0; k < n; ++k) put_f32(b, data + 4 * k, values[k]);
     }
     size_t scale = 0;
-    if (int8) {
+    if (int8 || int4) {
       scale = pad_to(b, format::kAlignment);
       b.resize(scale + 4ull * t.rows);
       for (uint32_t r = 0; r < t.rows; ++r) put_f32(b, scale + 4ull * r, t.scales[r]);
     }
     size_t sums = 0;
-    if (packed_i8) {
+    if (packed_i8 || int4) {
       sums = pad_to(b, format::kAlignment);
       b.resize(sums + 4ull * t.rows);
       for (uint32_t r = 0; r < t.rows; ++r) put_u32(b, sums + 4ull * r, static_cast<uint32_t>(row_sums[r]));

@@ -20,7 +20,7 @@ struct XattnModelContents {
   std::vector<std::string> target_vocab;
   std::vector<HostTensor> tensors;        // any order; written sorted by id
   // Linear layers' weights are written in the blocked layouts the kernels
-  // stream (xattn/format.h): int8 with cols % 4 == 0 in layout 1 (16 x 4
+  // stream (xattn/format.h): int4 always in layout 3; int8 with cols % 4 == 0 in layout 1 (16 x 4
   // blocks, with row sums), float32 in layout 2 (16 x 1 blocks). false keeps
   // every tensor row-major.
   bool pack_weights = true;

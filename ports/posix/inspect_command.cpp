@@ -24,9 +24,9 @@ const char* activation_name(Activation a) {
 }
 
 struct TensorTotals {
-  uint32_t count[2] = {0, 0};
-  uint64_t bytes[2] = {0, 0};
-  uint32_t packed = 0;  // matrices in layouts 1 and 2 (16 x 4 and 16 x 1 blocks)
+  uint32_t count[3] = {0, 0, 0};  // float32, int8, int4
+  uint64_t bytes[3] = {0, 0, 0};
+  uint32_t packed = 0;  // matrices in layouts 1 to 3 (the kernels' blocks)
   uint32_t reused = 0;  // uses of a matrix stored once for several roles
   std::set<const void*> seen;
 };
@@ -37,12 +37,12 @@ void add_matrix(const MatrixView& m, TensorTotals* t) {
     t->reused += 1;
     return;
   }
-  const int i = m.dtype == format::DType::kInt8 ? 1 : 0;
+  const int i = m.dtype == format::DType::kInt8 ? 1 : m.dtype == format::DType::kInt4 ? 2 : 0;
   t->count[i] += 1;
-  const bool sums = m.layout == format::kLayoutPacked16x4;  // layout 1 carries row sums
+  const bool sums = m.layout == format::kLayoutPacked16x4 || i == 2;  // layouts 1 and 3 carry row sums
   t->packed += m.layout != format::kLayoutRowMajor;
-  t->bytes[i] += static_cast<uint64_t>(m.rows) * m.cols * (i ? 1 : 4) + (i ? m.rows * 4ull : 0) +
-                 (sums ? m.rows * 4ull : 0);
+  const uint64_t data = i == 2 ? format::int4_data_bytes(m.rows, m.cols) : static_cast<uint64_t>(m.rows) * m.cols * (i ? 1 : 4);
+  t->bytes[i] += data + (i ? m.rows * 4ull : 0) + (sums ? m.rows * 4ull : 0);
 }
 
 // The family choices of a config, one line each (FORMAT.md, "Model families").
@@ -242,7 +242,9 @@ int inspect(Args& args, std::ostream& out, std::ostream& err) {
   }
   out << "tensors      " << m.tensor_count << " in all; matrices: " << totals.count[0] << " float32 ("
       << totals.bytes[0] << " bytes), " << totals.count[1] << " int8 with per-row scales (" << totals.bytes[1]
-      << " bytes); " << totals.packed << " packed in the kernels' blocked layouts";
+      << " bytes)";
+  if (totals.count[2]) out << ", " << totals.count[2] << " int4 in groups of 32 (" << totals.bytes[2] << " bytes)";
+  out << "; " << totals.packed << " packed in the kernels' blocked layouts";
   if (totals.reused) out << "; " << totals.reused << " uses of matrices stored once for several roles";
   out << "\n";
   // Limits not given fit the model: an audio encoder's whole window, and no

@@ -97,7 +97,7 @@ constexpr uint32_t kRowSumsOffset = 40;  // u64, absolute, 64-aligned; packed in
 constexpr uint32_t kSize = 48;
 }  // namespace tensor
 
-enum class DType : uint8_t { kFloat32 = 0, kInt8 = 1, kUInt8 = 2 };
+enum class DType : uint8_t { kFloat32 = 0, kInt8 = 1, kUInt8 = 2, kInt4 = 3 };
 
 // Tensor flag: the entry's data (and scales, row sums) are those of an
 // earlier entry with the same offsets, dtype, layout and shape: a matrix the
@@ -127,6 +127,57 @@ constexpr uint32_t kPackCols = 4;
 // One 64-byte line is 16 rows of one column: one broadcast multiply-add per
 // input value, and again no horizontal sums.
 constexpr uint8_t kLayoutPacked16x1 = 2;
+
+// Layout 3, int4 linear weights only (dtype kInt4, cols % 32 == 0, cols <=
+// kInt4MaxCols): group-wise quantization in groups of 32 columns, two levels
+// of scale. w[r][c] = q4 * sub / scale: q4 a signed 4-bit value (two's
+// complement nibble, the writer uses [-7, 7]), sub the u8 scale of the
+// row's group of 32 columns, scale the row's float32 scale (the tensor's
+// scale vector). Every product is an integer until the row's one division, so
+// a kernel accumulates acc = sum_groups sub * sum_columns q4 * x exactly in
+// int32 and finishes as int8 does (float(acc) / (x_scale * scale) + bias).
+// The data holds the nibbles, then the group scales, both in blocks of 16
+// rows (the row count rounded up to 16; padding rows are zero):
+//   nibbles, block b, group g, chunk t (0..3), row o, pair p (0..3):
+//     byte (b * cols / 32 + g) * 256 + t * 64 + o * 4 + p
+//     low nibble: column 32g + 8t + p, high nibble: column 32g + 8t + 4 + p
+//   group scales, after all the nibbles: byte (b * cols / 32 + g) * 16 + o
+// One 64-byte chunk is 16 rows x 4 columns twice (low and high nibbles):
+// layout 1's pattern, so the int8 kernels' shape carries over. The row sums
+// (int32) are sum_g sub_g * sum_c q4[c], for kernels that shift activations
+// to unsigned bytes.
+constexpr uint8_t kLayoutInt4Groups = 3;
+constexpr uint32_t kInt4Group = 32;
+constexpr uint32_t kInt4GroupBytes = kPackRows * kInt4Group / 2;  // nibbles of one block's group
+// |sum over one group of q4 * x| <= 32 * 8 * 127, times sub <= 255, times
+// 256 groups stays below 2^31: exact int32 for every byte a file may hold.
+constexpr uint32_t kInt4MaxCols = 8192;
+
+// Rows of an int4 matrix as stored: rounded up to whole blocks of 16.
+constexpr uint64_t int4_padded_rows(uint32_t rows) { return (rows + kPackRows - 1) / kPackRows * kPackRows; }
+// Bytes of an int4 matrix's data: the nibbles, then the group scales.
+constexpr uint64_t int4_nibble_bytes(uint32_t rows, uint32_t cols) { return int4_padded_rows(rows) * cols / 2; }
+constexpr uint64_t int4_data_bytes(uint32_t rows, uint32_t cols) {
+  return int4_nibble_bytes(rows, cols) + int4_padded_rows(rows) * cols / kInt4Group;
+}
+// The nibble byte of (row, col) (low nibble when col % 8 < 4), and the byte
+// of its group scale within the group-scale part.
+constexpr uint64_t int4_nibble_offset(uint32_t cols, uint32_t row, uint32_t col) {
+  return ((static_cast<uint64_t>(row / kPackRows) * (cols / kInt4Group) + col / kInt4Group) * kInt4GroupBytes) +
+         (col % kInt4Group) / 8 * 64 + (row % kPackRows) * 4 + col % 4;
+}
+constexpr uint64_t int4_group_scale_offset(uint32_t cols, uint32_t row, uint32_t col) {
+  return (static_cast<uint64_t>(row / kPackRows) * (cols / kInt4Group) + col / kInt4Group) * kPackRows + row % kPackRows;
+}
+
+// The signed values of a nibble byte's low and high halves, and the byte of two values in [-8, 7].
+constexpr int32_t int4_low(uint8_t byte) { return static_cast<int8_t>(static_cast<uint8_t>(byte << 4)) >> 4; }
+constexpr int32_t int4_high(uint8_t byte) { return static_cast<int8_t>(byte) >> 4; }
+constexpr uint8_t int4_byte(int32_t low, int32_t high) {
+  return static_cast<uint8_t>((static_cast<uint32_t>(low) & 0xFu) | (static_cast<uint32_t>(high) & 0xFu) << 4);
+}
+static_assert(int4_low(int4_byte(-8, 7)) == -8 && int4_high(int4_byte(-8, 7)) == 7, "nibbles are two's complement");
+static_assert(int4_low(int4_byte(5, -1)) == 5 && int4_high(int4_byte(5, -1)) == -1, "nibbles are two's complement");
 
 // Element offset of (row, col) in a [rows x cols] matrix cut into blocks of
 // 16 rows with `group` consecutive columns of a row side by side.

@@ -45,11 +45,12 @@ class VocabView {
 
 // The linear kernel a weight runs on: its dtype x layout, fixed by
 // open_model so no forward pass decides it again (nn/linear.cpp).
-enum class LinearKernel : uint8_t { kFloat32 = 0, kFloat32Packed = 1, kInt8 = 2, kInt8Packed = 3 };
-constexpr uint8_t kLinearKernelCount = 4;
+enum class LinearKernel : uint8_t { kFloat32 = 0, kFloat32Packed = 1, kInt8 = 2, kInt8Packed = 3, kInt4 = 4 };
+constexpr uint8_t kLinearKernelCount = 5;
 
-// One weight matrix [rows x cols] (out x in), float32 or int8 with one
-// float scale per row: w = q / scale (CTranslate2's convention).
+// One weight matrix [rows x cols] (out x in), float32, int8 with one float
+// scale per row (w = q / scale, CTranslate2's convention), or int4 in groups
+// of 32 columns (w = q4 * group scale / scale, format layout 3).
 struct MatrixView {
   format::DType dtype = format::DType::kFloat32;
   uint8_t layout = 0;             // format::kLayoutRowMajor, kLayoutPacked16x4 or kLayoutPacked16x1
@@ -58,7 +59,8 @@ struct MatrixView {
   uint32_t cols = 0;
   const void* data = nullptr;
   const float* scales = nullptr;  // int8 only
-  const int32_t* row_sums = nullptr;  // packed int8 only: sum of each row's weights
+  const int32_t* row_sums = nullptr;  // packed int8 and int4: sum of each row's weights (int4: times its group scales)
+  const uint8_t* group_scales = nullptr;  // int4 only: the u8 group scales (format layout 3)
 };
 
 struct LinearView {

@@ -127,6 +127,7 @@ struct TensorShape {
   // May use format layouts 1 (int8) and 2 (float32): a linear layer's weight,
   // or a token embedding (stored so when an output projection shares it).
   bool packable = false;
+  bool int4_allowed = false;  // format layout 3: linear weights and token embeddings (as packable)
   bool bytes = false;     // a u8 blob (format::DType::kUInt8), nothing else allowed
 };
 // False when no tensor with this id belongs in such a model.

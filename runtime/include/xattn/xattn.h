@@ -52,7 +52,7 @@ typedef enum xattn_side { XATTN_SOURCE = 0, XATTN_TARGET = 1 } xattn_side;
 #define XATTN_MAX_LAYERS 64
 #endif
 /* Room for a model handle (a ModelView: a view per layer), for any target. */
-#define XATTN_MODEL_STORAGE_BYTES (1024u + 640u * (XATTN_MAX_LAYERS))
+#define XATTN_MODEL_STORAGE_BYTES (1024u + 768u * (XATTN_MAX_LAYERS))
 
 typedef struct xattn_model xattn_model;
 typedef struct xattn_session xattn_session;

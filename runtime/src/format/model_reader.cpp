@@ -223,18 +223,21 @@ bool place(uint64_t offset, uint64_t count, size_t size, uint64_t* end) {
 void bind_tensor(const uint8_t* bytes, const format::TensorSlot& slot, uint8_t dtype, uint8_t layout, uint32_t rows,
                  uint32_t cols, uint64_t offset, uint64_t scale_offset, uint64_t sums_offset) {
   const bool int8 = dtype == static_cast<uint8_t>(format::DType::kInt8);
+  const bool int4 = dtype == static_cast<uint8_t>(format::DType::kInt4);
   const bool packed = layout == format::kLayoutPacked16x4;
   if (slot.matrix) {
     slot.matrix->dtype = static_cast<format::DType>(dtype);
     slot.matrix->rows = rows;
     slot.matrix->cols = cols;
     slot.matrix->data = bytes + offset;
-    slot.matrix->scales = int8 ? reinterpret_cast<const float*>(bytes + scale_offset) : nullptr;
+    slot.matrix->scales = int8 || int4 ? reinterpret_cast<const float*>(bytes + scale_offset) : nullptr;
     slot.matrix->layout = layout;
-    slot.matrix->row_sums = packed ? reinterpret_cast<const int32_t*>(bytes + sums_offset) : nullptr;
-    slot.matrix->kernel = int8 ? (packed ? LinearKernel::kInt8Packed : LinearKernel::kInt8)
-                               : (layout == format::kLayoutPacked16x1 ? LinearKernel::kFloat32Packed
-                                                                      : LinearKernel::kFloat32);
+    slot.matrix->row_sums = packed || int4 ? reinterpret_cast<const int32_t*>(bytes + sums_offset) : nullptr;
+    slot.matrix->group_scales = int4 ? bytes + offset + format::int4_nibble_bytes(rows, cols) : nullptr;
+    slot.matrix->kernel = int4   ? LinearKernel::kInt4
+                          : int8 ? (packed ? LinearKernel::kInt8Packed : LinearKernel::kInt8)
+                                 : (layout == format::kLayoutPacked16x1 ? LinearKernel::kFloat32Packed
+                                                                        : LinearKernel::kFloat32);
   } else if (slot.bytes) {
     *slot.bytes = bytes + offset;
   } else {
@@ -255,6 +258,27 @@ uint32_t first_wrong_row_sum(const int8_t* w, uint32_t rows, uint32_t cols, cons
     for (uint32_t o = 0; o < width; ++o) {
       if (block[o] != sums[base + o]) return base + o;
     }
+  }
+  return rows;
+}
+
+// The first row of a layout-3 (int4) matrix whose stored sum differs from
+// sum_g sub_g * sum_c q4, or `rows` when all agree. Padding rows are not read.
+uint32_t first_wrong_int4_row_sum(const uint8_t* data, uint32_t rows, uint32_t cols, const int32_t* sums) {
+  const uint8_t* subs = data + format::int4_nibble_bytes(rows, cols);
+  for (uint32_t r = 0; r < rows; ++r) {
+    int64_t sum = 0;
+    for (uint32_t g = 0; g < cols / format::kInt4Group; ++g) {
+      int32_t group = 0;
+      for (uint32_t c = g * format::kInt4Group; c < (g + 1) * format::kInt4Group; c += 8) {
+        for (uint32_t p = 0; p < 4; ++p) {
+          const uint8_t byte = data[format::int4_nibble_offset(cols, r, c + p)];
+          group += format::int4_low(byte) + format::int4_high(byte);
+        }
+      }
+      sum += static_cast<int64_t>(subs[format::int4_group_scale_offset(cols, r, g * format::kInt4Group)]) * group;
+    }
+    if (sum != sums[r]) return r;
   }
   return rows;
 }
@@ -298,15 +322,20 @@ Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* table, cons
   const uint64_t sums_offset = load_u64(entry + t::kRowSumsOffset);
   const uint8_t layout = entry[t::kLayout];
   const uint16_t flags = format::load_u16(entry + t::kFlags);
-  if (layout > format::kLayoutPacked16x1 || (flags & ~format::kTensorShared) != 0) {
+  if (layout > format::kLayoutInt4Groups || (flags & ~format::kTensorShared) != 0) {
     return bad("tensor ").add(name).add(": unknown layout or non-zero reserved fields");
   }
-  if (dtype > static_cast<uint8_t>(format::DType::kUInt8)) {
+  if (dtype > static_cast<uint8_t>(format::DType::kInt4)) {
     return bad("tensor ").add(name).add(": unknown dtype ").add(static_cast<uint64_t>(dtype));
   }
   const bool int8 = dtype == static_cast<uint8_t>(format::DType::kInt8);
   const bool u8 = dtype == static_cast<uint8_t>(format::DType::kUInt8);
+  const bool int4 = dtype == static_cast<uint8_t>(format::DType::kInt4);
   if (int8 && !slot.int8_allowed) return bad("tensor ").add(name).add(": int8 is not allowed here");
+  if (int4 && !slot.int4_allowed) return bad("tensor ").add(name).add(": int4 is allowed only for linear weights and token embeddings");
+  if (int4 != (layout == format::kLayoutInt4Groups)) {
+    return bad("tensor ").add(name).add(": int4 goes with layout 3 and layout 3 with int4");
+  }
   if (u8 != slot.bytes_only) {
     return bad("tensor ").add(name).add(u8 ? ": u8 is allowed only for byte blobs" : ": a byte blob must be u8");
   }
@@ -319,11 +348,15 @@ Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* table, cons
   if (packed && !(int8 && slot.packable && cols % format::kPackCols == 0)) {
     return bad("tensor ").add(name).add(": packed layout needs an int8 linear weight or token embedding with columns % 4 == 0");
   }
-  if (!packed && sums_offset != 0) return bad("tensor ").add(name).add(": row sums on an unpacked tensor");
+  if (!packed && !int4 && sums_offset != 0) return bad("tensor ").add(name).add(": row sums on an unpacked tensor");
   if (layout == format::kLayoutPacked16x1 && !(!int8 && slot.packable)) {
     return bad("tensor ").add(name).add(": packed float layout needs a float32 linear weight or token embedding");
   }
-  const uint64_t expected_bytes = static_cast<uint64_t>(rows) * cols * (int8 || u8 ? 1u : 4u);
+  if (int4 && (cols % format::kInt4Group != 0 || cols > format::kInt4MaxCols)) {
+    return bad("tensor ").add(name).add(": int4 needs columns a multiple of 32 and at most 8192");
+  }
+  const uint64_t expected_bytes = int4 ? format::int4_data_bytes(rows, cols)
+                                       : static_cast<uint64_t>(rows) * cols * (int8 || u8 ? 1u : 4u);
   if (nbytes != expected_bytes) return bad("tensor ").add(name).add(": byte count does not match its shape");
   if ((flags & format::kTensorShared) != 0) {
     // Data, scales and row sums were placed and checked with the earlier entry.
@@ -337,7 +370,7 @@ Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* table, cons
     return bad("tensor ").add(name).add(": data offset misaligned, overlapping or outside the file");
   }
   const float* scales = nullptr;
-  if (int8) {
+  if (int8 || int4) {
     if (!place(scale_offset, static_cast<uint64_t>(rows) * 4u, size, data_end)) {
       return bad("tensor ").add(name).add(": scale offset misaligned, overlapping or outside the file");
     }
@@ -351,14 +384,16 @@ Status read_tensor(const uint8_t* bytes, size_t size, const uint8_t* table, cons
     return bad("tensor ").add(name).add(": float32 tensor with a scale offset");
   }
   const int32_t* row_sums = nullptr;
-  if (packed) {
+  if (packed || int4) {
     if (!place(sums_offset, static_cast<uint64_t>(rows) * 4u, size, data_end)) {
       return bad("tensor ").add(name).add(": row sums offset misaligned, overlapping or outside the file");
     }
     row_sums = reinterpret_cast<const int32_t*>(bytes + sums_offset);
     // The sums feed VNNI's offset correction and nothing else, so a wrong one
     // would corrupt results on some CPUs only: check them all once, here.
-    const uint32_t bad_row = first_wrong_row_sum(reinterpret_cast<const int8_t*>(bytes + offset), rows, cols, row_sums);
+    const uint32_t bad_row =
+        int4 ? first_wrong_int4_row_sum(bytes + offset, rows, cols, row_sums)
+             : first_wrong_row_sum(reinterpret_cast<const int8_t*>(bytes + offset), rows, cols, row_sums);
     if (bad_row < rows) {
       return bad("tensor ").add(name).add(": row ").add(static_cast<uint64_t>(bad_row)).add(" has a wrong row sum");
     }

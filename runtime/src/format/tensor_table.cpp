@@ -185,6 +185,7 @@ bool tensor_slot(const ModelConfig& config, uint32_t id, ModelView* view, Tensor
   slot->cols = shape.cols;
   slot->int8_allowed = shape.int8_allowed;
   slot->packable = shape.packable;
+  slot->int4_allowed = shape.int4_allowed;
   slot->bytes_only = shape.bytes;
   slot->matrix = b.matrix;
   slot->vector = b.vector;
@@ -202,6 +203,7 @@ bool tensor_shape(const ModelConfig& config, uint32_t id, TensorShape* shape) {
   shape->int8_allowed = row->kind == format::TensorKind::kEmbedding || row->kind == format::TensorKind::kLinear;
   shape->packable = row->kind == format::TensorKind::kLinear || id == global_id(GlobalRole::kSourceEmbedding) ||
                     id == global_id(GlobalRole::kTargetEmbedding);
+  shape->int4_allowed = shape->packable;
   shape->bytes = row->kind == format::TensorKind::kBytes;
   return true;
 }

@@ -57,6 +57,7 @@ struct TensorSlot {
   uint32_t cols = 0;
   bool int8_allowed = false;
   bool packable = false;           // may use layout 1 (int8) or 2 (float32): linear weights, token embeddings
+  bool int4_allowed = false;       // may be int4 in layout 3: linear weights, token embeddings
   bool bytes_only = false;         // a u8 blob
   MatrixView* matrix = nullptr;    // for matrices
   const float** vector = nullptr;  // for float vectors and tables (bias, gamma, beta, positions)

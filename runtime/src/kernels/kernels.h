@@ -167,6 +167,16 @@ struct KernelTable {
   // null. y may alias x.
   void (*rms_norm)(const float* x, size_t m, size_t d, const float* gamma,
                    const float* beta, float eps, float* y);
+
+  // The int4 product: w in format layout 3 (k % 32 == 0, k <= 8192, n rows
+  // stored in ceil(n / 16) blocks) with its u8 group scales, row_sums[j] =
+  // sum_g sub_g * sum_c q4; y[i][j] = float(acc) / (x_scales[i] * w_scales[j])
+  // + bias[j] with acc = sum_g sub_g * sum_c q[i][c] * q4[j][c] in exact
+  // int32: linear_i8's epilogue, so every table is bit-identical to the
+  // reference. q is scratch, as for linear_i8_packed.
+  void (*linear_i4)(int8_t* q, const float* x_scales, size_t m, size_t k,
+                    const uint8_t* w, const uint8_t* group_scales, const int32_t* row_sums,
+                    const float* w_scales, const float* bias, size_t n, float* y);
 };
 
 // The attention variant of table `t` for caches of `precision` and heads of

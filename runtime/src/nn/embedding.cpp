@@ -50,11 +50,33 @@ void gather_row(const T* table, uint32_t rows, uint32_t cols, uint32_t id, size_
   }
 }
 
+// Columns [c0, c0 + n) of row `id` of an int4 table (format layout 3), as
+// floats: q4 * sub / scale, the converter's definition.
+void gather_int4_row(const MatrixView& table, uint32_t id, size_t c0, size_t n, float* out) {
+  const uint8_t* nibbles = static_cast<const uint8_t*>(table.data);
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t c = static_cast<uint32_t>(c0 + i);
+    const uint8_t byte = nibbles[format::int4_nibble_offset(table.cols, id, c)];
+    const int32_t q4 = c % 8 < 4 ? format::int4_low(byte) : format::int4_high(byte);
+    const int32_t sub = table.group_scales[format::int4_group_scale_offset(table.cols, id, c)];
+    out[i] = static_cast<float>(q4 * sub) / table.scales[id];
+  }
+}
+
 }  // namespace
 
 void embed_token(const kernels::KernelTable& k, const ModelConfig& config, const MatrixView& table,
                  uint32_t id, const float* pos, float* out) {
   const size_t d = config.d_model;
+  if (table.dtype == format::DType::kInt4) {
+    for (size_t c0 = 0; c0 < d; c0 += kGatherColumns) {
+      const size_t n = d - c0 < kGatherColumns ? d - c0 : kGatherColumns;
+      float row[kGatherColumns];
+      gather_int4_row(table, id, c0, n, row);
+      k.embed_f32(row, n, config.embedding_scale, pos ? pos + c0 : nullptr, out + c0);
+    }
+    return;
+  }
   const bool int8 = table.dtype == format::DType::kInt8;
   if (table.layout == format::kLayoutRowMajor) {
     if (int8) {

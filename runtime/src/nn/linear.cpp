@@ -14,7 +14,8 @@ namespace {
 // the call copies into q_scratch first when that is a separate buffer (a
 // packed int8 kernel may overwrite its input, and other tasks still read q).
 // r0 is a multiple of the 16-row block, so packed weights start at r0 * k
-// in both layouts (FORMAT.md, layouts 1 and 2).
+// elements in layouts 1 and 2, and int4's nibbles at r0 * k / 2 bytes, its
+// group scales at r0 * k / 32 (FORMAT.md, layouts 1 to 3).
 struct Call {
   const LinearContext* c;
   const LinearView* l;
@@ -42,6 +43,11 @@ void run_kernel(const Call& call, int8_t* q_scratch, size_t r0, size_t n, float*
       if (q_scratch != c.quantized) std::memcpy(q_scratch, c.quantized, m * k);
       c.kernels->linear_i8_packed(q_scratch, c.quantized_scales, m, k, static_cast<const int8_t*>(w.data) + r0 * k,
                                   w.row_sums + r0, w.scales + r0, bias, n, y);
+      return;
+    case LinearKernel::kInt4:
+      if (q_scratch != c.quantized) std::memcpy(q_scratch, c.quantized, m * k);
+      c.kernels->linear_i4(q_scratch, c.quantized_scales, m, k, static_cast<const uint8_t*>(w.data) + r0 * k / 2,
+                           w.group_scales + r0 * (k / format::kInt4Group), w.row_sums + r0, w.scales + r0, bias, n, y);
       return;
     default:
       assert(false);
@@ -98,6 +104,8 @@ void linear(const LinearContext& context, const LinearView& layer, const float* 
   assert(x != y && rows > 0);
   assert(w.kernel < LinearKernel::kInt8 || (w.scales != nullptr && context.quantized != nullptr));
   assert(w.kernel != LinearKernel::kInt8Packed || (w.row_sums != nullptr && w.cols % format::kPackCols == 0));
+  assert(w.kernel != LinearKernel::kInt4 || (w.row_sums != nullptr && w.group_scales != nullptr &&
+                                             w.cols % format::kInt4Group == 0 && w.cols <= format::kInt4MaxCols));
   if (w.kernel >= LinearKernel::kInt8) {
     // Once, before any split: every task reads the same quantized rows.
     context.kernels->quantize_rows(x, rows, w.cols, context.rounding, context.quantized, context.quantized_scales);

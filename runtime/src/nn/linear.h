@@ -1,4 +1,4 @@
-// A linear layer, float32 or int8 (with CTranslate2's dynamic per-row
+// A linear layer, float32, int8 or int4 (int8 and int4 with CTranslate2's dynamic per-row
 // activation quantization), on the kernel open_model chose for its weight
 // (MatrixView::kernel) from the session's kernel table; split over the
 // session's threads by rows of W when the layer is large enough.

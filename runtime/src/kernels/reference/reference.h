@@ -18,6 +18,8 @@ void linear_i8(const int8_t* q, const float* x_scales, size_t m, size_t k,
                size_t n, float* y);
 void linear_i8_packed(int8_t* q, const float* x_scales, size_t m, size_t k, const int8_t* w,
                       const int32_t* row_sums, const float* w_scales, const float* bias, size_t n, float* y);
+void linear_i4(int8_t* q, const float* x_scales, size_t m, size_t k, const uint8_t* w, const uint8_t* group_scales,
+               const int32_t* row_sums, const float* w_scales, const float* bias, size_t n, float* y);
 void layer_norm(const float* x, size_t m, size_t d, const float* gamma,
                 const float* beta, float eps, float* y);
 void activation(Activation kind, float* x, size_t n);

@@ -12,7 +12,7 @@ constexpr KernelTable make_reference_table() {
       ref::linear_i8_packed, ref::layer_norm, ref::activation, ref::add,
       {},               ref::log_softmax, ref::embed_f32,     ref::embed_i8,
       ref::top_k,       ref::stream_read, ref::store_kv,
-      ref::rms_norm,
+      ref::rms_norm,    ref::linear_i4,
   };
   ref::set_reference_attention(t);
   return t;

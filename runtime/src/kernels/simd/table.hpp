@@ -11,6 +11,7 @@
 #include "kernels/simd/linear_f32_packed.hpp"
 #include "kernels/simd/linear_i8.hpp"
 #include "kernels/simd/norm.hpp"
+#include "kernels/simd/qs4_driver.h"
 #include "kernels/simd/qs8_driver.h"
 #include "kernels/simd/softmax.hpp"
 #include "kernels/simd/store_kv.hpp"
@@ -28,6 +29,12 @@ constexpr auto packed_i8_kernel() { return &qs8::linear_i8_packed<PackedI8>; }
 template <>
 constexpr auto packed_i8_kernel<void>() { return &ref::linear_i8_packed; }
 
+// The int4 kernel: the driver over a table's microkernel, or the reference.
+template <class PackedI4>
+constexpr auto int4_kernel() { return &qs4::linear_i4<PackedI4>; }
+template <>
+constexpr auto int4_kernel<void>() { return &ref::linear_i4; }
+
 // The attention variants for K/V rows of type T: a general one and one per
 // head size with compile-time loops (4 and 8); T5's score bias stays on the
 // reference.
@@ -41,7 +48,7 @@ constexpr void set_attention(KernelTable& t) {
 }
 
 // constexpr so each table is constant-initialized (no guard, no init order).
-template <class Arch, class RowMajorI8, class PackedI8 = void>
+template <class Arch, class RowMajorI8, class PackedI8 = void, class PackedI4 = void>
 constexpr KernelTable make_table(const char* name) {
   KernelTable t{name,           &linear_f32<Arch>, &linear_f32_packed<Arch>, &quantize_rows<Arch>,
                 &qs8::linear_i8<RowMajorI8>, packed_i8_kernel<PackedI8>(),
@@ -49,7 +56,7 @@ constexpr KernelTable make_table(const char* name) {
                 &add<Arch>,     {},                &log_softmax<Arch>,
                 &embed_f32<Arch>, &embed_i8<Arch>,  &top_k<Arch>,
                 &stream_read<Arch>, &store_kv<Arch>,
-                &rms_norm<Arch>};
+                &rms_norm<Arch>, int4_kernel<PackedI4>()};
   set_attention<Arch, float>(t);
   set_attention<Arch, uint16_t>(t);
   set_attention<Arch, int8_t>(t);

@@ -2,6 +2,7 @@
 // requires all four). Float kernels run on xsimd's avx512bw batches.
 #include <immintrin.h>
 
+#include "kernels/simd/qs4_avx512.hpp"
 #include "kernels/simd/table.hpp"
 #include "kernels/simd/tables.h"
 #ifdef XATTN_HAVE_AVX512_VNNI
@@ -18,6 +19,7 @@ namespace {
 //
 // CPUs with VNNI get the "avx512-vnni" table below instead: vpdpbusd on
 // u8 = q + 128 with a per-row correction of 128 * sum(w) (linear_i8_vnni.cpp).
+// Both run int4 layers on Qs4Avx512 (qs4_avx512.hpp).
 inline __m512i widen(__m256i b) { return _mm512_cvtepi8_epi16(b); }
 inline __m256i load(const int8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 inline __m256i load_tail(const int8_t* p, __mmask32 mask) { return _mm256_maskz_loadu_epi8(mask, p); }
@@ -96,7 +98,7 @@ struct Qs8PackedAvx512 {
 };
 
 constexpr KernelTable kTable =
-    simd::make_table<xsimd::avx512bw, Qs8RowMajorAvx512, Qs8PackedAvx512>("avx512");
+    simd::make_table<xsimd::avx512bw, Qs8RowMajorAvx512, Qs8PackedAvx512, Qs4Avx512>("avx512");
 
 #ifdef XATTN_HAVE_AVX512_VNNI
 // The same table with the vpdpbusd linear layer (linear_i8_vnni.cpp, the only

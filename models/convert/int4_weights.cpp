@@ -1,0 +1,96 @@
+#include "int4_weights.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "quantize.h"
+#include "tensor_layout.h"
+
+namespace xattn {
+namespace convert {
+namespace {
+
+constexpr uint32_t kGroup = format::kInt4Group;
+constexpr int kMinQ = -8, kMaxQ = 7;
+constexpr int kCandidates = 24;  // group scales tried below the unclipped one
+
+int quantize_one(float w, float scale, int sub) {
+  const float v = std::nearbyint(w * scale / static_cast<float>(sub));
+  return static_cast<int>(std::fmin(static_cast<float>(kMaxQ), std::fmax(static_cast<float>(kMinQ), v)));
+}
+
+// The group's squared error with group scale `sub` under row scale `scale`.
+double group_error(const float* w, float scale, int sub) {
+  double error = 0.0;
+  for (uint32_t c = 0; c < kGroup; ++c) {
+    const double d = w[c] - static_cast<double>(quantize_one(w[c], scale, sub)) * sub / scale;
+    error += d * d;
+  }
+  return error;
+}
+
+}  // namespace
+
+void to_int4(HostTensor* t) {
+  const uint32_t groups = t->cols / kGroup;
+  t->q.assign(static_cast<size_t>(t->rows) * t->cols, 0);
+  t->scales.assign(t->rows, 1.0f);
+  t->group_scales.assign(static_cast<size_t>(t->rows) * groups, 0);
+  for (uint32_t r = 0; r < t->rows; ++r) {
+    const float* row = t->values.data() + static_cast<size_t>(r) * t->cols;
+    float amax = 0.0f;
+    for (uint32_t c = 0; c < t->cols; ++c) amax = std::fmax(amax, std::fabs(row[c]));
+    if (!(amax > 0.0f)) continue;
+    // The largest group's step (sub 255) is amax / 7.
+    const float scale = 255.0f * kMaxQ / amax;
+    t->scales[r] = scale;
+    for (uint32_t g = 0; g < groups; ++g) {
+      const float* w = row + g * kGroup;
+      float gmax = 0.0f;
+      for (uint32_t c = 0; c < kGroup; ++c) gmax = std::fmax(gmax, std::fabs(w[c]));
+      if (!(gmax > 0.0f)) continue;
+      // The smallest sub that clamps nothing: 7 steps reach the group's largest |w|.
+      const int top = std::min(255, std::max(1, static_cast<int>(std::ceil(gmax * scale / kMaxQ))));
+      int best = top;
+      double best_error = group_error(w, scale, top);
+      const int lowest = std::max(1, top - top / 4);
+      const int stride = std::max(1, (top - lowest) / kCandidates);
+      for (int sub = top - stride; sub >= lowest; sub -= stride) {
+        const double error = group_error(w, scale, sub);
+        if (error < best_error) best_error = error, best = sub;
+      }
+      t->group_scales[static_cast<size_t>(r) * groups + g] = static_cast<uint8_t>(best);
+      for (uint32_t c = 0; c < kGroup; ++c)
+        t->q[static_cast<size_t>(r) * t->cols + g * kGroup + c] = static_cast<int8_t>(quantize_one(w[c], scale, best));
+    }
+  }
+  t->values.clear();
+  t->values.shrink_to_fit();
+  t->dtype = format::DType::kInt4;
+}
+
+bool int4_eligible(const ExpectedTensor& e, const HostTensor& t) {
+  return e.int4_allowed && t.dtype == format::DType::kFloat32 && t.cols % kGroup == 0 && t.cols <= format::kInt4MaxCols;
+}
+
+uint32_t quantize_int4_weights(XattnModelContents* m) {
+  // A matrix stored once for two roles (tied embedding and output
+  // projection) has the same shape in both, so both get the same dtype and
+  // identical bytes: quantization is deterministic.
+  uint32_t count = 0;
+  for (const ExpectedTensor& e : expected_tensors(m->config)) {
+    for (HostTensor& t : m->tensors) {
+      if (t.id != e.id) continue;
+      if (int4_eligible(e, t)) {
+        to_int4(&t);
+        ++count;
+      } else if (e.may_be_int8) {
+        to_int8(&t);
+      }
+    }
+  }
+  return count;
+}
+
+}  // namespace convert
+}  // namespace xattn
