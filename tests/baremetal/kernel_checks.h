@@ -13,6 +13,8 @@ namespace baremetal_test {
 // int8 linear layers, row-major (packed = false) or layout 1, bit for bit
 // against the reference's row-major linear_i8.
 size_t check_int8(const kernels::KernelTable& t, bool packed);
+// int4 linear layers (layout 3), bit for bit against the reference's linear_i4.
+size_t check_int4(const kernels::KernelTable& t);
 // quantize_rows bit for bit, both roundings, special values included.
 size_t check_quantize(const kernels::KernelTable& t);
 // The float entries the table replaces, to rounding.

@@ -38,6 +38,7 @@ int main() {
     std::printf("table %s\n", tables[t]->name);
     failures += xattn::baremetal_test::check_int8(*tables[t], false);
     failures += xattn::baremetal_test::check_int8(*tables[t], true);
+    failures += xattn::baremetal_test::check_int4(*tables[t]);
     failures += xattn::baremetal_test::check_quantize(*tables[t]);
     failures += xattn::baremetal_test::check_float(*tables[t]);
   }

@@ -52,12 +52,14 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|x86|i[3-6]86)$")
   endif()
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^(aarch64|arm64|ARM64)$")
   xattn_add_simd_table(table_neon.cpp XATTN_HAVE_NEON)
-  # sdot: its own file, the only one built with +dotprod; it joins the neon
+  # sdot: its own files, the only ones built with +dotprod; they join the neon
   # table as "neon-dotprod" (dispatch checks HWCAP_ASIMDDP).
   include(CheckCXXCompilerFlag)
   check_cxx_compiler_flag(-march=armv8.2-a+dotprod XATTN_COMPILER_HAS_DOTPROD)
   if(XATTN_COMPILER_HAS_DOTPROD)
-    xattn_add_simd_table(linear_i8_dotprod.cpp XATTN_HAVE_NEON_DOTPROD -march=armv8.2-a+dotprod)
+    foreach(dotprod_file linear_i8_dotprod.cpp linear_i4_dotprod.cpp)
+      xattn_add_simd_table(${dotprod_file} XATTN_HAVE_NEON_DOTPROD -march=armv8.2-a+dotprod)
+    endforeach()
   endif()
 elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "^arm" AND CMAKE_SYSTEM_NAME STREQUAL "Linux")
   # armv7: the toolchain's flags decide (e.g. -mfpu=neon-vfpv4).

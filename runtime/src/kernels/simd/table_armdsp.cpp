@@ -1,6 +1,7 @@
 // The "armdsp" table for Cortex-M cores with the DSP extension (M4F, M7):
 // the reference kernels with the int8 linear layers, quantize_rows and
-// attention (cortex_m_attention.h, float32 caches) replaced. The int8 layers are the one driver (qs8_driver.h) over SMLAD
+// attention (cortex_m_attention.h, float32 caches) replaced; int4 layers on
+// the same instructions (below). The int8 layers are the one driver (qs8_driver.h) over SMLAD
 // microkernels: SXTB16 sign-extends bytes 0 and 2 of a word into two int16
 // halves (SXTB16 of the word rotated by 8, bytes 1 and 3), and SMLAD adds both
 // halves' products to an int32 accumulator. Every product (|a * b| <= 2^14)
@@ -14,6 +15,7 @@
 #include "kernels/reference/reference.h"
 #include "kernels/simd/cortex_m_attention.h"
 #include "kernels/simd/cortex_m_quantize.h"
+#include "kernels/simd/qs4_driver.h"
 #include "kernels/simd/qs8_driver.h"
 #include "kernels/simd/tables.h"
 
@@ -132,10 +134,79 @@ struct Qs8PackedArmDsp {
   static void wide(const int8_t*, size_t, size_t, const int8_t*, size_t, int32_t*) {}
 };
 
+// ---- int4, layout 3 (xattn/format.h): one weight word of a block row is 8
+// nibbles, the low ones columns 8t..8t+3 of a group, the high ones 8t+4..8t+7.
+// Masked in place ((w << 4) & 0xF0F0F0F0 and w & 0xF0F0F0F0), each byte is
+// 16 * q4 as a signed byte, so SXTB16 and SMLAD run on them as on int8: a
+// group's sum comes out times 16 (|16 * sum| <= 16 * 32 * 8 * 127, exact),
+// an arithmetic shift by 4 undoes that exactly, and one multiply by the
+// group scale adds it to the row. The activations' pairs are made once per
+// chunk of groups and serve all 16 rows of a block.
+constexpr size_t kInt4ChunkGroups = 32;               // 1,024 columns
+constexpr size_t kInt4PairsPerGroup = 16;             // 8 words, 2 pairs each
+using Int4Pairs = int32_t[kInt4PairsPerGroup * kInt4ChunkGroups];
+
+inline uint32_t low_nibbles_x16(uint32_t w) { return (w << 4) & 0xF0F0F0F0u; }
+inline uint32_t high_nibbles_x16(uint32_t w) { return w & 0xF0F0F0F0u; }
+
+// C block rows (w and subs at the first) x R activation rows over `groups`
+// groups: out[r * 16 + c] += sum_g sub * sum_c q * q4.
+template <size_t R, size_t C>
+inline void int4_block_rows(const Int4Pairs* pairs, size_t groups, const uint8_t* w, const uint8_t* subs, int32_t* out) {
+  int32_t a[R][C] = {};
+  for (size_t g = 0; g < groups; ++g, w += format::kInt4GroupBytes, subs += qs4::kBlock) {
+    int32_t s[R][C] = {};
+    const size_t p0 = g * kInt4PairsPerGroup;
+#pragma GCC unroll 4
+    for (size_t t = 0; t < 4; ++t) {
+#pragma GCC unroll 2
+      for (size_t c = 0; c < C; ++c) {
+        uint32_t wv;
+        __builtin_memcpy(&wv, w + 64 * t + 4 * c, 4);
+        const uint32_t lo = low_nibbles_x16(wv), hi = high_nibbles_x16(wv);
+        const int32_t le = even_pair(lo), lo_odd = odd_pair(lo), he = even_pair(hi), ho = odd_pair(hi);
+        for (size_t r = 0; r < R; ++r) {
+          const int32_t* p = pairs[r] + p0 + 4 * t;
+          s[r][c] = __smlad(p[3], ho, __smlad(p[2], he, __smlad(p[1], lo_odd, __smlad(p[0], le, s[r][c]))));
+        }
+      }
+    }
+    for (size_t r = 0; r < R; ++r)
+      for (size_t c = 0; c < C; ++c) a[r][c] += int32_t(subs[c]) * (s[r][c] >> 4);
+  }
+  for (size_t r = 0; r < R; ++r)
+    for (size_t c = 0; c < C; ++c) out[r * qs4::kBlock + c] += a[r][c];
+}
+
+struct Qs4ArmDsp {
+  static constexpr size_t kMr = 2;
+  static constexpr bool kUnsigned = false;
+  static void prepare(int8_t*, size_t) {}
+  template <size_t R>
+  static void tile(const int8_t* x, size_t ldx, size_t k, const uint8_t* w, const uint8_t* subs, int32_t* acc) {
+    constexpr size_t C = R == 1 ? 2 : 1;  // block rows per pass: accumulators and sums within the registers
+    for (size_t e = 0; e < R * qs4::kBlock; ++e) acc[e] = 0;
+    Int4Pairs pairs[R];
+    const size_t groups = k / format::kInt4Group;
+    for (size_t g0 = 0; g0 < groups; g0 += kInt4ChunkGroups) {
+      const size_t count = groups - g0 < kInt4ChunkGroups ? groups - g0 : kInt4ChunkGroups;
+      for (size_t r = 0; r < R; ++r)
+        for (size_t e = 0; e < count * 8; ++e) {  // word e of the chunk: columns 4e..4e+3
+          const uint32_t xv = load_word(x + r * ldx + g0 * format::kInt4Group + 4 * e);
+          pairs[r][2 * e] = even_pair(xv), pairs[r][2 * e + 1] = odd_pair(xv);
+        }
+      const uint8_t* wg = w + g0 * format::kInt4GroupBytes;
+      const uint8_t* sg = subs + g0 * qs4::kBlock;
+      for (size_t o = 0; o < qs4::kBlock; o += C) int4_block_rows<R, C>(pairs, count, wg + 4 * o, sg + o, acc + o);
+    }
+  }
+};
+
 KernelTable with_armdsp(KernelTable t) {
   t.name = "armdsp";
   t.linear_i8 = &qs8::linear_i8<Qs8RowMajorArmDsp>;
   t.linear_i8_packed = &qs8::linear_i8_packed<Qs8PackedArmDsp>;
+  t.linear_i4 = &qs4::linear_i4<Qs4ArmDsp>;
   t.quantize_rows = &cortex_m::quantize_rows;
   ref::set_attention(t, cortex_m::float32_variant<cortex_m::ScalarOps>());
   return t;

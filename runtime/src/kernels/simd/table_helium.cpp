@@ -1,7 +1,7 @@
 // The "helium" table for Cortex-M cores with MVE (M55, M85): the reference
 // kernels (which GCC vectorizes for MVE where it can) with the int8 linear
-// layers, quantize_rows and float32 attention (helium_attention.h) replaced
-// by MVE intrinsics. The int8 layers are
+// layers (int8 and int4), quantize_rows and float32 attention
+// (helium_attention.h) replaced by MVE intrinsics. The int8 layers are
 // the one driver (qs8_driver.h) over microkernels built on VMLADAVA, which
 // multiplies 16 int8 pairs and adds all 16 products to a 32-bit accumulator
 // exactly (no int16 step), so the sums equal the reference's and the
@@ -15,6 +15,7 @@
 
 #include "kernels/reference/reference.h"
 #include "kernels/simd/helium_attention.h"
+#include "kernels/simd/qs4_driver.h"
 #include "kernels/simd/qs8_driver.h"
 #include "kernels/simd/tables.h"
 
@@ -152,10 +153,47 @@ void quantize_rows_mve(const float* x, size_t m, size_t k, Rounding rounding, in
   }
 }
 
+// ---- int4, layout 3 (xattn/format.h). A block row's 4 words of a group
+// (one per chunk, 64 bytes apart) are its 32 nibbles: one word gather brings
+// them into a vector, shifts sign-extend the low and the high nibbles into
+// two vectors of 16 bytes (columns 0-3, 8-11, 16-19, 24-27 and the other 16),
+// and one VMLADAVA each against the activations gathered in the same order
+// gives the group's exact sum; the row then takes it times its group scale.
+// The activations' two vectors are gathered once per group for all 16 rows.
+struct Qs4Mve {
+  static constexpr size_t kMr = 2;
+  static constexpr bool kUnsigned = false;
+  static void prepare(int8_t*, size_t) {}
+  template <size_t R>
+  static void tile(const int8_t* x, size_t ldx, size_t k, const uint8_t* w, const uint8_t* subs, int32_t* acc) {
+    const uint32x4_t word_offsets = vmulq_n_u32(vidupq_n_u32(0, 1), 64);
+    // Byte offsets of columns 0-3, 8-11, 16-19, 24-27 of a group (the high nibbles' are 4 more).
+    const uint8x16_t low_columns =
+        vaddq_u8(vandq_u8(vidupq_n_u8(0, 1), vdupq_n_u8(3)), vmulq_n_u8(vshrq_n_u8(vidupq_n_u8(0, 1), 2), 8));
+    for (size_t e = 0; e < R * qs4::kBlock; ++e) acc[e] = 0;
+    for (size_t g = 0; g < k / format::kInt4Group; ++g, w += format::kInt4GroupBytes, subs += qs4::kBlock) {
+      int8x16_t xl[R], xh[R];
+      for (size_t r = 0; r < R; ++r) {
+        const int8_t* xg = x + r * ldx + g * format::kInt4Group;
+        xl[r] = vldrbq_gather_offset_s8(xg, low_columns);
+        xh[r] = vldrbq_gather_offset_s8(xg + 4, low_columns);
+      }
+#pragma GCC unroll 2
+      for (size_t o = 0; o < qs4::kBlock; ++o) {
+        const int8x16_t v = vreinterpretq_s8_s32(vldrwq_gather_offset_s32(reinterpret_cast<const int32_t*>(w + 4 * o), word_offsets));
+        const int8x16_t lo = vshrq_n_s8(vshlq_n_s8(v, 4), 4), hi = vshrq_n_s8(v, 4);
+        for (size_t r = 0; r < R; ++r)
+          acc[r * qs4::kBlock + o] += int32_t(subs[o]) * vmladavaq_s8(vmladavq_s8(xl[r], lo), xh[r], hi);
+      }
+    }
+  }
+};
+
 KernelTable with_helium(KernelTable t) {
   t.name = "helium";
   t.linear_i8 = &qs8::linear_i8<Qs8RowMajorMve>;
   t.linear_i8_packed = &qs8::linear_i8_packed<Qs8PackedMve>;
+  t.linear_i4 = &qs4::linear_i4<Qs4Mve>;
   t.quantize_rows = &quantize_rows_mve;
   // float32 caches: helium_attention.h; T5's score bias stays on the reference.
   ref::set_attention(t, AttentionVariant{&helium::attention_f32, &ref::attention_biased<float>, KvPrecision::kFloat32, 0});

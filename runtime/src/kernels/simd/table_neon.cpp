@@ -1,14 +1,17 @@
 // The NEON tables: "neon" is xsimd::neon64 on aarch64, xsimd::neon on armv7
 // (NEON flags come from the toolchain; dispatch checks HWCAP_NEON at run
-// time). "neon-dotprod" (aarch64) is the same table with the int8 linear
-// layers of linear_i8_dotprod.cpp, the only file built with
-// -march=armv8.2-a+dotprod; dispatch picks it when HWCAP_ASIMDDP is set.
+// time). "neon-dotprod" (aarch64) is the same table with the int8 and int4
+// linear layers of linear_i8_dotprod.cpp and linear_i4_dotprod.cpp, the only
+// files built with -march=armv8.2-a+dotprod; dispatch picks it when
+// HWCAP_ASIMDDP is set. int4 without sdot: qs4_neon.h.
 #include <arm_neon.h>
 
+#include "kernels/simd/qs4_neon.h"
 #include "kernels/simd/qs8_neon_rowmajor.h"
 #include "kernels/simd/table.hpp"
 #include "kernels/simd/tables.h"
 #ifdef XATTN_HAVE_NEON_DOTPROD
+#include "kernels/simd/linear_i4_dotprod.h"
 #include "kernels/simd/linear_i8_dotprod.h"
 #endif
 
@@ -98,13 +101,14 @@ struct Qs8PackedNeon {
   static void wide(const int8_t*, size_t, size_t, const int8_t*, size_t, int32_t*) {}
 };
 
-constexpr KernelTable kTable = simd::make_table<XATTN_NEON_ARCH, Qs8RowMajorSmull, Qs8PackedNeon>("neon");
+constexpr KernelTable kTable = simd::make_table<XATTN_NEON_ARCH, Qs8RowMajorSmull, Qs8PackedNeon, Qs4Neon>("neon");
 
 #ifdef XATTN_HAVE_NEON_DOTPROD
 constexpr KernelTable with_dotprod(KernelTable t) {
   t.name = "neon-dotprod";
   t.linear_i8 = &linear_i8_neon_dotprod;
   t.linear_i8_packed = &linear_i8_packed_neon_dotprod;
+  t.linear_i4 = &linear_i4_neon_dotprod;
   return t;
 }
 constexpr KernelTable kDotprodTable = with_dotprod(kTable);
