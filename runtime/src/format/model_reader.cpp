@@ -263,22 +263,39 @@ uint32_t first_wrong_row_sum(const int8_t* w, uint32_t rows, uint32_t cols, cons
 }
 
 // The first row of a layout-3 (int4) matrix whose stored sum differs from
-// sum_g sub_g * sum_c q4, or `rows` when all agree. Padding rows are not read.
+// sum_g sub_g * sum_c q4, or `rows` when all agree. Walks the nibbles and the
+// group scales in file order, a block of 16 rows at a time (padding rows are
+// summed but not compared).
+// low + high nibble of every byte value, so the check costs a lookup per byte.
+struct NibblePairSums {
+  int8_t of[256];
+};
+constexpr NibblePairSums nibble_pair_sums() {
+  NibblePairSums t{};
+  for (int b = 0; b < 256; ++b)
+    t.of[b] = static_cast<int8_t>(format::int4_low(static_cast<uint8_t>(b)) + format::int4_high(static_cast<uint8_t>(b)));
+  return t;
+}
+constexpr NibblePairSums kNibblePairSums = nibble_pair_sums();
+
 uint32_t first_wrong_int4_row_sum(const uint8_t* data, uint32_t rows, uint32_t cols, const int32_t* sums) {
+  const uint32_t groups = cols / format::kInt4Group;
+  const uint8_t* nibbles = data;
   const uint8_t* subs = data + format::int4_nibble_bytes(rows, cols);
-  for (uint32_t r = 0; r < rows; ++r) {
-    int64_t sum = 0;
-    for (uint32_t g = 0; g < cols / format::kInt4Group; ++g) {
-      int32_t group = 0;
-      for (uint32_t c = g * format::kInt4Group; c < (g + 1) * format::kInt4Group; c += 8) {
-        for (uint32_t p = 0; p < 4; ++p) {
-          const uint8_t byte = data[format::int4_nibble_offset(cols, r, c + p)];
-          group += format::int4_low(byte) + format::int4_high(byte);
-        }
-      }
-      sum += static_cast<int64_t>(subs[format::int4_group_scale_offset(cols, r, g * format::kInt4Group)]) * group;
+  for (uint32_t base = 0; base < rows; base += format::kPackRows) {
+    int64_t block[format::kPackRows] = {};
+    for (uint32_t g = 0; g < groups; ++g, subs += format::kPackRows) {
+      int32_t group[format::kPackRows] = {};
+      for (uint32_t t = 0; t < 4; ++t)
+        for (uint32_t o = 0; o < format::kPackRows; ++o, nibbles += 4)
+          group[o] += kNibblePairSums.of[nibbles[0]] + kNibblePairSums.of[nibbles[1]] + kNibblePairSums.of[nibbles[2]] +
+                      kNibblePairSums.of[nibbles[3]];
+      for (uint32_t o = 0; o < format::kPackRows; ++o) block[o] += static_cast<int64_t>(subs[o]) * group[o];
     }
-    if (sum != sums[r]) return r;
+    const uint32_t width = rows - base < format::kPackRows ? rows - base : format::kPackRows;
+    for (uint32_t o = 0; o < width; ++o) {
+      if (block[o] != sums[base + o]) return base + o;
+    }
   }
   return rows;
 }
