@@ -64,19 +64,14 @@ std::string LogMelFrontEnd::compute(const WavAudio& audio, bool* cut) {
   return s ? "" : std::string(s.message());
 }
 
-std::string wav_features(const std::string& path, const ModelView& model, uint32_t frames, std::vector<float>* mel,
-                         bool* cut, std::string* converted_from) {
+std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool* cut, std::string* converted_from) {
   std::string error = convert::refuse_unreadable(path);  // a FIFO would block the read
   WavAudio audio;
   if (error.empty()) error = read_wav_file(path, &audio);
   if (!error.empty()) return error;
   *converted_from = audio.converted_from;
-  LogMelFrontEnd front;
-  error = front.init(model, frames);
-  if (error.empty()) error = front.compute(audio, cut);
-  if (!error.empty()) return path + ": " + error;
-  *mel = front.mel();
-  return "";
+  error = front->compute(audio, cut);
+  return error.empty() ? "" : path + ": " + error;
 }
 
 }  // namespace posix

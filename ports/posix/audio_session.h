@@ -76,10 +76,10 @@ class LogMelFrontEnd {
   std::vector<AudioReal> scratch_;
 };
 
-// A WAV file's log-mel (LogMelFrontEnd); errors name the file. *converted_from:
-// what the file held when it was not 16 kHz mono (WavAudio), else "".
-std::string wav_features(const std::string& path, const ModelView& model, uint32_t frames, std::vector<float>* mel,
-                         bool* cut, std::string* converted_from);
+// A WAV file's log-mel, computed by `front` (initialized once for all files)
+// into front->mel(); errors name the file. *converted_from: what the file
+// held when it was not 16 kHz mono (WavAudio), else "".
+std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool* cut, std::string* converted_from);
 
 }  // namespace posix
 }  // namespace xattn

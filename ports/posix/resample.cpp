@@ -51,7 +51,7 @@ std::vector<float> downmix(const std::vector<float>& interleaved, uint32_t chann
 
 std::vector<float> resample(const std::vector<float>& x, uint32_t from_hz, uint32_t to_hz) {
   if (from_hz == to_hz) return x;
-  const std::vector<double> table = kernel_table();
+  static const std::vector<double> table = kernel_table();  // built once (about 16k Bessel series)
   // The cut-off in cycles per input sample; the kernel's zero crossings are 1 / (2 cutoff) input samples apart.
   const double cutoff = 0.5 * kPassFraction * (to_hz < from_hz ? static_cast<double>(to_hz) / from_hz : 1.0);
   const double crossings_per_sample = 2.0 * cutoff;

@@ -84,7 +84,7 @@ std::string decode_text(const ModelView& model, uint32_t text_below, const uint3
 // The plot of one input's cross-attention (own-vocabulary models).
 std::string write_alignment_svg(const std::string& path, const std::vector<std::string>& inputs, const ModelView& model,
                                 const std::string& input, const std::string& text, const Hypothesis& h,
-                                uint32_t source_length, const std::vector<float>& mel, uint32_t frames) {
+                                uint32_t source_length, const float* mel, uint32_t frames) {
   SpeechAlignmentPlot plot;
   plot.title = input + " -> " + text + "  (cross-attention, decoder layer " +
                std::to_string(model.config.alignment_layer) + ", mean of heads)";
@@ -97,7 +97,7 @@ std::string write_alignment_svg(const std::string& path, const std::vector<std::
   plot.weights.assign(h.alignment, h.alignment + size_t{h.length} * source_length);
   plot.n_mels = model.config.n_mels;
   plot.frames = frames;
-  plot.mel = mel;
+  plot.mel.assign(mel, mel + size_t{model.config.n_mels} * frames);
   plot.seconds_per_frame = kSecondsPerFrame;
   return convert::write_file_safely(path, speech_alignment_svg(plot), inputs);
 }
@@ -213,16 +213,27 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   const uint32_t text_below = t.own_tokens() ? kNoToken : layout.eot;  // the specials are not text
 
   const std::vector<std::string>& inputs = features.empty() ? wavs : features;
-  std::vector<float> mel;
+  std::vector<float> mel;     // --features: each file's log-mel
+  LogMelFrontEnd front;       // WAV files: the filter bank and DFT scratch made once
+  if (features.empty()) {
+    error = front.init(model, t.window_frames());
+    if (!error.empty()) {
+      err << "xattn transcribe: " << error << '\n';
+      return 1;
+    }
+  }
   for (const std::string& input : inputs) {
     uint32_t n_frames = frames;
     bool cut = false;
     std::string converted_from;
+    const float* features_of_input = nullptr;
     if (features.empty()) {
       n_frames = t.window_frames();
-      error = wav_features(input, model, n_frames, &mel, &cut, &converted_from);
+      error = wav_features(input, &front, &cut, &converted_from);
+      features_of_input = front.mel().data();
     } else {
       error = file_features(input, model.config.n_mels, frames, &mel);
+      features_of_input = mel.data();
     }
     Status s = Status::ok();
     if (error.empty()) {
@@ -230,7 +241,7 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
       if (cut)
         err << input << ": longer than " << n_frames * kSecondsPerFrame << " s: only the first "
             << n_frames * kSecondsPerFrame << " s are transcribed\n";
-      s = t.session().encode_features(mel.data(), model.config.n_mels, n_frames);
+      s = t.session().encode_features(features_of_input, model.config.n_mels, n_frames);
     }
     Result result;
     WhisperDecodeInfo info;
@@ -265,7 +276,7 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
       files.push_back(model_path);
       const std::string text = line.substr(0, line.size() - 1);
       error = write_alignment_svg(numbered_path(svg_path, static_cast<size_t>(&input - &inputs[0]) + 1), files, model,
-                                  input, text, h, result.source_length, mel, n_frames);
+                                  input, text, h, result.source_length, features_of_input, n_frames);
     }
     if (!error.empty()) {
       err << "xattn transcribe: " << input << ": " << error << '\n';
