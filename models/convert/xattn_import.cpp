@@ -18,24 +18,19 @@ namespace {
 
 namespace tns = format::tensor;
 
-uint32_t u32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, 4);
+// Little-endian fields, whatever the host's byte order.
+uint64_t le(const uint8_t* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | p[i];
   return v;
 }
-uint16_t u16(const uint8_t* p) {
-  uint16_t v;
-  std::memcpy(&v, p, 2);
-  return v;
-}
-uint64_t u64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
+uint16_t u16(const uint8_t* p) { return static_cast<uint16_t>(le(p, 2)); }
+uint32_t u32(const uint8_t* p) { return static_cast<uint32_t>(le(p, 4)); }
+uint64_t u64(const uint8_t* p) { return le(p, 8); }
 float f32(const uint8_t* p) {
+  const uint32_t bits = u32(p);
   float v;
-  std::memcpy(&v, p, 4);
+  std::memcpy(&v, &bits, 4);
   return v;
 }
 

@@ -11,6 +11,7 @@
 
 #include "kernels/simd/linear_i4_dotprod.h"
 #include "kernels/simd/qs4_driver.h"
+#include "kernels/simd/qs4_neon.h"  // qs4_scales4
 
 namespace xattn {
 namespace kernels {
@@ -23,12 +24,6 @@ inline int32x4_t quarter(int32x4_t acc, const uint8_t* p, int8x16_t x) {
   const int8x16_t v = vld1q_s8(reinterpret_cast<const int8_t*>(p));
   acc = vdotq_laneq_s32(acc, vshrq_n_s8(vshlq_n_s8(v, 4), 4), x, L);
   return vdotq_laneq_s32(acc, vshrq_n_s8(v, 4), x, L + 1);
-}
-
-inline int32x4_t scales4(const uint8_t* p) {
-  uint32_t v;
-  __builtin_memcpy(&v, p, 4);
-  return vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(vmovl_u8(vreinterpret_u8_u32(vdup_n_u32(v))))));
 }
 
 struct Qs4NeonDot {
@@ -44,7 +39,7 @@ struct Qs4NeonDot {
       for (size_t r = 0; r < R; ++r) total[r] = vdupq_n_s32(0);
       for (size_t g = 0; g < groups; ++g) {
         const uint8_t* wg = w + g * format::kInt4GroupBytes + 16 * q;
-        const int32x4_t scale = scales4(subs + g * qs4::kBlock + 4 * q);
+        const int32x4_t scale = qs4_scales4(subs + g * qs4::kBlock + 4 * q);
 #pragma GCC unroll 4
         for (size_t r = 0; r < R; ++r) {
           const int8_t* xg = x + r * ldx + g * format::kInt4Group;

@@ -12,16 +12,11 @@
 #include <immintrin.h>
 
 #include "kernels/simd/qs4_driver.h"
+#include "kernels/simd/qs8_avx2.hpp"  // qs8_bcast4
 
 namespace xattn {
 namespace kernels {
 namespace {
-
-inline __m256i qs4_bcast4(const int8_t* p) {
-  int32_t v;
-  __builtin_memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
 
 // A group's scales for 8 rows as int16 pairs (sub, sub) per 32-bit lane.
 inline __m256i qs4_scale_pairs(__m128i subs8) {
@@ -61,7 +56,7 @@ struct Qs4Avx2 {
         const __m256i hi1 = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(v1, 4), mask));
 #pragma GCC unroll 4
         for (size_t r = 0; r < R; ++r) {
-          const __m256i xl = qs4_bcast4(x + r * ldx + 8 * t), xh = qs4_bcast4(x + r * ldx + 8 * t + 4);
+          const __m256i xl = qs8_bcast4(x + r * ldx + 8 * t), xh = qs8_bcast4(x + r * ldx + 8 * t + 4);
           sum0[r] = _mm256_add_epi16(sum0[r], _mm256_add_epi16(_mm256_maddubs_epi16(xl, lo0), _mm256_maddubs_epi16(xh, hi0)));
           sum1[r] = _mm256_add_epi16(sum1[r], _mm256_add_epi16(_mm256_maddubs_epi16(xl, lo1), _mm256_maddubs_epi16(xh, hi1)));
         }

@@ -29,8 +29,8 @@ inline int32x4_t qs4_scales4(const uint8_t* p) {
   return vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(vmovl_u8(vreinterpret_u8_u32(vdup_n_u32(v))))));
 }
 
-// (a0 + a1, a2 + a3, b0 + b1, b2 + b3).
-inline int32x4_t qs4_pairwise_add(int32x4_t a, int32x4_t b) {
+// (a0 + a1, a2 + a3, b0 + b1, b2 + b3): adjacent int32 halves of a row summed.
+inline int32x4_t pairwise_add(int32x4_t a, int32x4_t b) {
 #if defined(__aarch64__)
   return vpaddq_s32(a, b);
 #else
@@ -71,7 +71,7 @@ struct Qs4Neon {
         }
         const int32x4_t scale = qs4_scales4(subs + g * qs4::kBlock + 4 * q);
         for (size_t r = 0; r < R; ++r) {
-          const int32x4_t sums = qs4_pairwise_add(vpaddlq_s16(rows01[r]), vpaddlq_s16(rows23[r]));
+          const int32x4_t sums = pairwise_add(vpaddlq_s16(rows01[r]), vpaddlq_s16(rows23[r]));
           total[r] = vmlaq_s32(total[r], sums, scale);
         }
       }

@@ -6,7 +6,7 @@
 // HWCAP_ASIMDDP is set. int4 without sdot: qs4_neon.h.
 #include <arm_neon.h>
 
-#include "kernels/simd/qs4_neon.h"
+#include "kernels/simd/qs4_neon.h"  // also pairwise_add
 #include "kernels/simd/qs8_neon_rowmajor.h"
 #include "kernels/simd/table.hpp"
 #include "kernels/simd/tables.h"
@@ -43,15 +43,6 @@ struct Smull {
   }
 };
 using Qs8RowMajorSmull = qs8::Qs8RowMajorNeon<Smull>;
-
-// (a0 + a1, a2 + a3, b0 + b1, b2 + b3): adjacent int32 halves of a row summed.
-inline int32x4_t pairwise_add(int32x4_t a, int32x4_t b) {
-#if defined(__aarch64__)
-  return vpaddq_s32(a, b);
-#else
-  return vcombine_s32(vpadd_s32(vget_low_s32(a), vget_high_s32(a)), vpadd_s32(vget_low_s32(b), vget_high_s32(b)));
-#endif
-}
 
 // Layout-1 blocks without sdot: one 16-byte load is 4 rows x 4 columns.
 // vmull_s8 of each half (2 rows) against the group's 4 activation bytes
