@@ -34,7 +34,7 @@ TEST_NOISES = ["white", "pink", "brown"]
 SPLIT_IDS = {"train": 1, "heldout": 2, "seen": 3}
 
 
-def specs_for(split, count, seed):
+def specs_for(split, count, seed, flite_share=0.25, festival_share=0.0):
     """(text, iso, voice, speed, pitch) of every clip in a split."""
     rng = random.Random("%d/%s" % (seed, split))
     groups = voices.heldout_groups()
@@ -45,7 +45,7 @@ def specs_for(split, count, seed):
         if split == "heldout":
             voice = rng.choice(groups[names[i % len(names)]])
         else:
-            voice = voices.training_voices_sampler(rng)
+            voice = voices.training_voices_sampler(rng, flite_share, festival_share)
         out.append((text, iso, voice, rng.uniform(0.85, 1.35), rng.uniform(0.15, 0.85)))
     return out
 
@@ -61,10 +61,10 @@ def synthesize_one(spec):
     return None
 
 
-def make_bank(path, split, count, seed, pool):
+def make_bank(path, split, count, seed, pool, flite_share, festival_share):
     if os.path.exists(path):
         return dict(np.load(path))
-    specs = specs_for(split, count, seed)
+    specs = specs_for(split, count, seed, flite_share, festival_share)
     start = time.time()
     clips = []
     for clip_audio in pool.imap(synthesize_one, specs, chunksize=16):
@@ -141,13 +141,17 @@ def main():
     ap.add_argument("--heldout-per-group", type=int, default=60)
     ap.add_argument("--seen", type=int, default=400)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--flite-share", type=float, default=0.25, help="training sentences said by flite voices")
+    ap.add_argument("--festival-share", type=float, default=0.0,
+                    help="training sentences said by festival voices (needs festival and its voices: README.md)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     n_groups = len(voices.heldout_groups())
     counts = {"train": args.train, "heldout": args.heldout_per_group * n_groups, "seen": args.seen}
     with multiprocessing.Pool(args.jobs) as pool:
         for split in ["heldout", "seen", "train"]:
-            make_bank(os.path.join(args.out, "bank-%s.npz" % split), split, counts[split], args.seed, pool)
+            make_bank(os.path.join(args.out, "bank-%s.npz" % split), split, counts[split], args.seed, pool,
+                      args.flite_share, args.festival_share)
 
     for split in ["heldout", "seen", "train"]:
         path = os.path.join(args.out, "features-%s.npz" % split)
@@ -157,23 +161,29 @@ def main():
         bank = dict(np.load(bank_path))
         n = len(bank["offsets"]) - 1
         start = time.time()
+        snrs = TEST_SNRS if split == "heldout" else [None]
+        per_sentence = args.copies if split == "train" else len(snrs)
+        mel, top = None, np.zeros(n * per_sentence, np.float32)  # filled in order, no list of clips
+        kept_rows = []  # held-out: the first sentences' audio, for the WAV files
         with multiprocessing.Pool(args.jobs, _init_worker, (bank_path,)) as pool:
             if split == "train":
-                rows = pool.map(train_features, [(args.seed, i, args.copies) for i in range(n)], chunksize=32)
-                feats = [f for row in rows for f in row]
-                sentence = np.repeat(np.arange(n), args.copies)
-                snr = np.full(len(feats), -1)
+                rows = pool.imap(train_features, [(args.seed, i, args.copies) for i in range(n)], chunksize=32)
             else:
-                snrs = TEST_SNRS if split == "heldout" else [None]
-                rows = pool.map(test_features, [(args.seed, split, i, snrs) for i in range(n)], chunksize=32)
-                feats = [f for row in rows for f, _ in row]
-                sentence = np.repeat(np.arange(n), len(snrs))
-                snr = np.tile([-1 if s is None else s for s in snrs], n)
-                if split == "heldout":
-                    write_heldout_wavs(args.out, bank, rows, snrs, n_groups)
-        np.savez(path, mel=np.stack([m for m, _ in feats]), top=np.array([t for _, t in feats], np.float32),
-                 sentence=sentence, snr=snr)
-        print("%s features: %d clips in %.0f s" % (split, len(feats), time.time() - start), flush=True)
+                rows = pool.imap(test_features, [(args.seed, split, i, snrs) for i in range(n)], chunksize=32)
+            for i, row in enumerate(rows):
+                for c, clip_features in enumerate(row):
+                    m, t = clip_features if split == "train" else clip_features[0]
+                    if mel is None:
+                        mel = np.zeros((n * per_sentence,) + m.shape, m.dtype)
+                    mel[i * per_sentence + c], top[i * per_sentence + c] = m, t
+                if split == "heldout" and i < 3 * n_groups:
+                    kept_rows.append(row)
+        sentence = np.repeat(np.arange(n), per_sentence)
+        snr = np.full(n * per_sentence, -1) if split == "train" else np.tile([-1 if s is None else s for s in snrs], n)
+        if split == "heldout":
+            write_heldout_wavs(args.out, bank, kept_rows, snrs, n_groups)
+        np.savez(path, mel=mel, top=top, sentence=sentence, snr=snr)
+        print("%s features: %d clips in %.0f s" % (split, len(top), time.time() - start), flush=True)
 
 
 def write_heldout_wavs(out, bank, rows, snrs, n_groups):

@@ -1,13 +1,14 @@
 """The voices: which synthesizer voices train the model and which are held out, and the synthesis itself.
 
-Two Debian synthesizers: espeak-ng (formant synthesis; English base voices
-combined with its voice variants, "+f3", "+klatt2", ...) and flite (CMU
-diphone/cluster voices). A voice is a string, "espeak:en-us+f3" or
-"flite:slt". Whole base voices, whole variants and one whole flite voice are
+Three Debian synthesizers: espeak-ng (formant synthesis; English base voices
+combined with its voice variants, "+f3", "+klatt2", ...), flite (CMU
+diphone/cluster voices) and festival (diphone and HTS voices). A voice is a
+string, "espeak:en-us+f3", "flite:slt" or "festival:ked". Whole base voices, whole variants and one whole flite voice are
 held out: no training clip uses any of them.
 """
 import os
 import subprocess
+import tempfile
 
 import numpy as np
 
@@ -17,6 +18,9 @@ ESPEAK_TRAIN_BASES = ["en-gb", "en-us", "en-gb-scotland", "en-gb-x-gbclan", "en-
 ESPEAK_HELDOUT_BASES = ["en-029", "en-gb-x-gbcwmd"]
 FLITE_TRAIN = ["kal", "kal16", "rms", "slt"]
 FLITE_HELDOUT = ["awb"]
+# festival's voices (packages festvox-kdlpc16k, festvox-kallpc16k, festvox-us-slt-hts): training only, and
+# only with make_data.py --festival-share > 0 (the committed model has none: see README.md).
+FESTIVAL_VOICES = {"ked": "voice_ked_diphone", "kal": "voice_kal_diphone", "slt": "voice_cmu_us_slt_arctic_hts"}
 HELDOUT_VARIANTS = ["f4", "m5", "klatt4", "Annie", "benjamin", "grandma", "edward2", "iven3", "robosoft3",
                     "steph2", "max", "linda"]
 # Left out of everything: not speech a date would be said in (whispering, effects), or a name with a space.
@@ -39,10 +43,14 @@ def train_variants():
     return [""] + [v for v in espeak_variants() if v not in HELDOUT_VARIANTS]
 
 
-def training_voices_sampler(rng, flite_share=0.25):
-    """Draws one training voice: espeak base + training variant, or a training flite voice."""
-    if rng.random() < flite_share:
+def training_voices_sampler(rng, flite_share=0.25, festival_share=0.0):
+    """Draws one training voice: espeak base + training variant, a training flite voice or a festival voice
+    (festival_share 0, the default, draws exactly as before festival was added)."""
+    draw = rng.random()
+    if draw < flite_share:
         return "flite:" + rng.choice(FLITE_TRAIN)
+    if draw < flite_share + festival_share:
+        return "festival:" + rng.choice(sorted(FESTIVAL_VOICES))
     variant = rng.choice(train_variants())
     return "espeak:" + rng.choice(ESPEAK_TRAIN_BASES) + ("+" + variant if variant else "")
 
@@ -64,6 +72,8 @@ def is_heldout(voice):
     engine, name = voice.split(":", 1)
     if engine == "flite":
         return name in FLITE_HELDOUT
+    if engine == "festival":
+        return False
     base, _, variant = name.partition("+")
     return base in ESPEAK_HELDOUT_BASES or variant in HELDOUT_VARIANTS
 
@@ -110,9 +120,26 @@ def synthesize(voice, text, speed, pitch):
         mean = {"awb": 110, "rms": 110, "slt": 180}.get(name, 100) * (0.75 + 0.5 * pitch)
         cmd = ["flite", "-voice", name, "--setf", "duration_stretch=%.3f" % (1.0 / speed),
                "--setf", "int_f0_target_mean=%.1f" % mean, "-t", text, "-o", "/dev/stdout"]
+    elif engine == "festival":
+        return _festival(FESTIVAL_VOICES[name], text, speed, pitch)
     else:
         raise ValueError("unknown engine " + engine)
     data = subprocess.run(cmd, capture_output=True, check=True).stdout
+    x, rate = _wav_samples(data)
+    return resample(x, rate)
+
+
+def _festival(voice, text, speed, pitch):
+    """festival's text2wave, then sox for the rate, the speed (tempo) and the pitch (+-300 cents);
+    -D: no dither (sox's is random when the rate changes), so the same clip comes out every time."""
+    with tempfile.TemporaryDirectory() as folder:
+        raw = os.path.join(folder, "said.wav")
+        subprocess.run(["text2wave", "-eval", "(%s)" % voice, "-o", raw], input=text.encode(),
+                       capture_output=True, check=True)
+        cents = int(round((pitch - 0.5) * 600))
+        data = subprocess.run(["sox", "-D", raw, "-t", "wav", "-r", str(SAMPLE_RATE), "-b", "16", "-c", "1", "-",
+                               "tempo", "-s", "%.3f" % speed, "pitch", str(cents)],
+                              capture_output=True, check=True).stdout
     x, rate = _wav_samples(data)
     return resample(x, rate)
 
