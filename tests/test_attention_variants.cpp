@@ -153,6 +153,66 @@ TEST_CASE("attention variants: each KV precision x head size selects its own, wh
     }
 }
 
+// The decoder's cross-attention split over threads (model/decoder.cpp): a
+// call over heads [h0, h1) alone (the columns of those heads, the int8
+// scales with the cache's row stride) gives exactly those heads' bits of
+// the call over every head, on every table, precision and head size, short
+// and long sources.
+TEST_CASE("attention variants: a call over some heads gives those heads' bits of the whole call") {
+  const KernelTable* tables[16];
+  const size_t n = kernels::available_kernels(tables, 16);
+  std::mt19937 rng(61);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  const size_t heads = 7, per_task = 3;
+  size_t compared = 0;
+  for (size_t t = 0; t < n; ++t) {
+    for (KvPrecision p : kPrecisions) {
+      for (size_t dh : kHeadSizes) {
+        for (size_t len : {size_t(33), size_t(300)}) {
+          const size_t nq = 3, d = heads * dh;
+          std::vector<float> q(nq * d), kx(len * d), vx(len * d), probs(nq * len), whole(nq * d), parts(nq * d, -1.0f);
+          for (float& x : q) x = u(rng);
+          for (float& x : kx) x = u(rng);
+          for (float& x : vx) x = u(rng);
+          const Cache k(kx, len, heads, dh, p), v(vx, len, heads, dh, p);
+          const AttentionVariant& variant = select_attention(*tables[t], p, dh);
+          Attention a;
+          a.q = q.data();
+          a.q_stride = d;
+          a.nq = nq;
+          a.k = k.rows;
+          a.v = v.rows;
+          a.len = len;
+          a.heads = heads;
+          a.dh = dh;
+          a.scale = 0.37f;
+          a.probs = probs.data();
+          a.out = whole.data();
+          a.out_stride = d;
+          variant.run(a);
+          const size_t bytes = kv_element_bytes(p);
+          for (size_t h0 = 0; h0 < heads; h0 += per_task) {
+            Attention part = a;
+            part.heads = heads - h0 < per_task ? heads - h0 : per_task;
+            part.q = q.data() + h0 * dh;
+            part.out = parts.data() + h0 * dh;
+            for (kernels::KvRows* r : {&part.k, &part.v}) {
+              r->data = static_cast<const uint8_t*>(r->data) + h0 * dh * bytes;
+              r->scales += h0;
+              r->scale_stride = heads;
+            }
+            variant.run(part);
+          }
+          INFO(tables[t]->name << " " << kv_precision_name(p) << " dh " << dh << " len " << len);
+          CHECK(std::memcmp(whole.data(), parts.data(), whole.size() * sizeof(float)) == 0);
+          ++compared;
+        }
+      }
+    }
+  }
+  CHECK(compared == n * 3 * (sizeof kHeadSizes / sizeof *kHeadSizes) * 2);
+}
+
 TEST_CASE("attention variants: a session's workspace selects each cache's variant once, at init") {
   const KernelTable* tables[16];
   const size_t n = kernels::available_kernels(tables, 16);

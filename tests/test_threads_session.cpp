@@ -87,6 +87,41 @@ TEST_CASE("threads: sessions give the same bits for threads 1..4 (int8 weights, 
   for (bool packed : {true, false}) check_model(contents, packed);
 }
 
+// A long source: 4 beams x 160 positions x 256 columns is past the split
+// bound, so the decoder's cross-attention is split by heads (in the layer
+// that returns no alignment) as well as the layers.
+TEST_CASE("threads: a long source splits cross-attention by heads, the same bits for threads 1..4") {
+  convert::XattnModelContents contents;
+  REQUIRE(convert::synth_model("transformer-tiny", convert::WeightType::kInt8, 5, &contents).empty());
+  std::vector<uint8_t> file;
+  REQUIRE(convert::write_xattn_model(contents, &file).empty());
+  xattn_test::AlignedBytes bytes(file);
+  auto model = std::make_unique<ModelView>();
+  REQUIRE(open_model(bytes.data(), bytes.size(), model.get()));
+  REQUIRE(model->config.decoder_layers == 2);  // layer 0 returns no alignment
+  std::vector<std::vector<uint32_t>> inputs(1);
+  for (uint32_t i = 0; i < 160; ++i) inputs[0].push_back(4 + (i * 53) % 900);
+  ThreadPool pool(4);
+  for (KvPrecision kv : {KvPrecision::kFloat32, KvPrecision::kInt8}) {
+    Limits l;
+    l.max_source_length = 160;
+    l.max_target_length = 4;
+    l.max_beam = 4;
+    l.kv_cache = kv;
+    INFO("kv " << kv_precision_name(kv));
+    bool intact = false;
+    const std::vector<uint32_t> one = translate(*model, l, 4, nullptr, inputs, &intact);
+    CHECK(intact);
+    for (uint32_t threads = kFirstThreads; threads <= 4; threads += kThreadsStep) {
+      CAPTURE(threads);
+      l.threads = threads;
+      const std::vector<uint32_t> many = translate(*model, l, 4, &pool.parallel(), inputs, &intact);
+      CHECK(intact);
+      CHECK(many == one);
+    }
+  }
+}
+
 TEST_CASE("threads: init refuses threads it cannot run") {
   convert::XattnModelContents contents;
   REQUIRE(convert::synth_model("transformer-tiny", convert::WeightType::kInt8, 3, &contents).empty());

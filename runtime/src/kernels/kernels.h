@@ -19,12 +19,15 @@ namespace kernels {
 // Cached K or V rows for attention: row i (heads x dh values, heads side by
 // side) starts at element i * stride of `data`, stored as `precision`
 // (float32, IEEE half as uint16_t, or int8). int8 rows of one head dequantize
-// as value = q / scales[i * heads + h] (scale = 127 / max|row|, as quantize_rows).
+// as value = q / scales[i * scale_stride + h] (scale = 127 / max|row|, as
+// quantize_rows; scale_stride 0 means the call's heads, a call over some of
+// a cache's heads gives the cache's).
 struct KvRows {
   const void* data = nullptr;
   const float* scales = nullptr;  // int8 only
   size_t stride = 0;              // elements from one row to the next
   KvPrecision precision = KvPrecision::kFloat32;
+  size_t scale_stride = 0;        // int8: scales from one row to the next; 0: heads
 };
 
 // The precision whose elements have type T: float, uint16_t (IEEE half) or int8_t.

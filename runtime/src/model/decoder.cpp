@@ -61,13 +61,53 @@ void self_attention(Workspace& w, const DecoderLayerView& layer, size_t l, const
   w.linear(layer.self_out, w.context, beams, out);
 }
 
-// All beams read the one static cache, in one kernel call per layer: it is
-// never copied per beam, and each of its rows is read once per step.
+// Cross-attention's heads split over tasks: each task runs the kernel on
+// its heads alone (their columns of q, K, V and the output; the int8 scales
+// keep the cache's row stride) with its thread's probability rows. A head's
+// outputs do not depend on the others, so they are the same bits whatever
+// the split; the alignment (a mean over heads) would not be, so a call that
+// returns it is never split.
+struct HeadSplit {
+  const Workspace* w;
+  kernels::Attention a;  // every head
+  size_t per_task;       // heads per task
+  size_t element_bytes;  // of a cached K or V value
+};
+
+kernels::KvRows heads_of(kernels::KvRows rows, size_t h0, size_t dh, size_t heads, size_t element_bytes) {
+  rows.data = static_cast<const uint8_t*>(rows.data) + h0 * dh * element_bytes;
+  if (rows.scales != nullptr) {
+    rows.scales += h0;
+    rows.scale_stride = heads;
+  }
+  return rows;
+}
+
+void head_task(void* context, uint32_t t, uint32_t thread) {
+  const HeadSplit& s = *static_cast<const HeadSplit*>(context);
+  const Workspace& w = *s.w;
+  kernels::Attention a = s.a;
+  const size_t h0 = t * s.per_task;
+  const size_t col = h0 * a.dh;
+  a.heads = s.a.heads - h0 < s.per_task ? s.a.heads - h0 : s.per_task;
+  a.q += col;
+  a.out += col;
+  a.k = heads_of(s.a.k, h0, a.dh, s.a.heads, s.element_bytes);
+  a.v = heads_of(s.a.v, h0, a.dh, s.a.heads, s.element_bytes);
+  a.probs = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(w.task_probs) + thread * w.task_probs_slot);
+  w.cross_attention.run(a);
+}
+
+// All beams read the one static cache, in one kernel call per layer (or per
+// group of heads, split over threads when the call is large enough: the
+// same bounds as a linear layer's split): it is never copied per beam, and
+// each of its rows is read once per step.
 void cross_attention(Workspace& w, const DecoderLayerView& layer, size_t l, const float* in, size_t beams,
                      bool alignment, float* out) {
   const ModelConfig& c = w.model->config;
   w.linear(layer.cross_q, in, beams, w.query);
-  kernels::Attention a = w.attention;
+  HeadSplit split{&w, w.attention, 0, kv_element_bytes(w.limits.kv_cache)};
+  kernels::Attention& a = split.a;
   a.out = w.context;
   a.q = w.query;
   a.q_stride = c.attention_width();
@@ -76,7 +116,17 @@ void cross_attention(Workspace& w, const DecoderLayerView& layer, size_t l, cons
   a.v = w.cross_rows(l, 1);
   a.len = w.source_length;
   a.align = alignment ? w.step_alignment : nullptr;
-  w.cross_attention.run(a);
+  const LinearContext& lc = w.linear_context;
+  const size_t work = 2 * beams * w.source_length * c.attention_width();  // scores and weighted sum
+  size_t tasks = lc.tasks > 1 && !alignment && work / lc.min_task_work >= 2 ? work / lc.min_piece_work : 1;
+  if (tasks > size_t{kTasksPerThread} * lc.tasks) tasks = size_t{kTasksPerThread} * lc.tasks;
+  if (tasks > a.heads) tasks = a.heads;
+  if (tasks <= 1) {
+    w.cross_attention.run(a);
+  } else {
+    split.per_task = (a.heads + tasks - 1) / tasks;
+    w.parallel_for((a.heads + split.per_task - 1) / split.per_task, head_task, &split);
+  }
   w.linear(layer.cross_out, w.context, beams, out);
 }
 

@@ -32,7 +32,8 @@ static inline float kv_value(int8_t x) { return float(x); }
 // int8 rows carry a scale per head (value = q / scale); the others none.
 template <class T>
 static inline float kv_row_factor(const KvRows& r, size_t i, size_t heads, size_t h) {
-  return precision_of<T>() == KvPrecision::kInt8 ? 1.0f / r.scales[i * heads + h] : 1.0f;
+  return precision_of<T>() == KvPrecision::kInt8 ? 1.0f / r.scales[i * (r.scale_stride ? r.scale_stride : heads) + h]
+                                                 : 1.0f;
 }
 
 // The reference's primitives: ref_common.h's lane order for dots and sums.

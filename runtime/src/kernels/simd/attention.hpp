@@ -93,7 +93,8 @@ static inline void axpy(float p, const float* __restrict x, size_t n, float* __r
 // int8 rows: value = q / scale, applied once per (row, head) outside the dot.
 template <class T>
 static inline float row_factor(const KvRows& r, size_t i, size_t heads, size_t h) {
-  return precision_of<T>() == KvPrecision::kInt8 ? 1.0f / r.scales[i * heads + h] : 1.0f;
+  return precision_of<T>() == KvPrecision::kInt8 ? 1.0f / r.scales[i * (r.scale_stride ? r.scale_stride : heads) + h]
+                                                 : 1.0f;
 }
 
 template <class Arch>
