@@ -67,6 +67,26 @@ struct Cache {
   }
 };
 
+// One call's operands: nq queries (rows heads x dh apart) over `len` cached
+// rows of k and v, scores scaled by 1/sqrt(dh), outputs into `out`.
+Attention attention_over(const float* q, size_t nq, const Cache& k, const Cache& v, size_t len, size_t heads,
+                         size_t dh, float* probs, float* out) {
+  Attention a;
+  a.q = q;
+  a.q_stride = heads * dh;
+  a.nq = nq;
+  a.k = k.rows;
+  a.v = v.rows;
+  a.len = len;
+  a.heads = heads;
+  a.dh = dh;
+  a.scale = 1.0f / std::sqrt(float(dh));
+  a.probs = probs;
+  a.out = out;
+  a.out_stride = heads * dh;
+  return a;
+}
+
 // Runs `v` on nq queries over `len` rows and checks the output against a
 // float64 oracle and against the reference table's variant.
 void check_variant(const AttentionVariant& v, KvPrecision p, size_t heads, size_t dh, size_t len, size_t nq,
@@ -79,19 +99,7 @@ void check_variant(const AttentionVariant& v, KvPrecision p, size_t heads, size_
   for (float& x : vx) x = u(rng);
   const Cache k(kx, len, heads, dh, p), vc(vx, len, heads, dh, p);
   std::vector<float> probs(nq * len), got(nq * d, -7.0f), ref_out(nq * d, -7.0f);
-  Attention a;
-  a.q = q.data();
-  a.q_stride = d;
-  a.nq = nq;
-  a.k = k.rows;
-  a.v = vc.rows;
-  a.len = len;
-  a.heads = heads;
-  a.dh = dh;
-  a.scale = 1.0f / std::sqrt(float(dh));
-  a.probs = probs.data();
-  a.out = got.data();
-  a.out_stride = d;
+  Attention a = attention_over(q.data(), nq, k, vc, len, heads, dh, probs.data(), got.data());
   v.run(a);
   a.out = ref_out.data();
   select_attention(kernels::reference_kernels(), p, dh).run(a);
@@ -176,19 +184,7 @@ TEST_CASE("attention variants: a call over some heads gives those heads' bits of
           for (float& x : vx) x = u(rng);
           const Cache k(kx, len, heads, dh, p), v(vx, len, heads, dh, p);
           const AttentionVariant& variant = select_attention(*tables[t], p, dh);
-          Attention a;
-          a.q = q.data();
-          a.q_stride = d;
-          a.nq = nq;
-          a.k = k.rows;
-          a.v = v.rows;
-          a.len = len;
-          a.heads = heads;
-          a.dh = dh;
-          a.scale = 0.37f;
-          a.probs = probs.data();
-          a.out = whole.data();
-          a.out_stride = d;
+          const Attention a = attention_over(q.data(), nq, k, v, len, heads, dh, probs.data(), whole.data());
           variant.run(a);
           const size_t bytes = kv_element_bytes(p);
           for (size_t h0 = 0; h0 < heads; h0 += per_task) {
