@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <vector>
 
 #include "quantize.h"
 #include "tensor_layout.h"
@@ -74,19 +76,21 @@ bool int4_eligible(const ExpectedTensor& e, const HostTensor& t) {
 }
 
 uint32_t quantize_int4_weights(XattnModelContents* m) {
+  const std::vector<ExpectedTensor> expected = expected_tensors(m->config);
+  std::map<uint32_t, const ExpectedTensor*> by_id;
+  for (const ExpectedTensor& e : expected) by_id[e.id] = &e;
   // A matrix stored once for two roles (tied embedding and output
   // projection) has the same shape in both, so both get the same dtype and
   // identical bytes: quantization is deterministic.
   uint32_t count = 0;
-  for (const ExpectedTensor& e : expected_tensors(m->config)) {
-    for (HostTensor& t : m->tensors) {
-      if (t.id != e.id) continue;
-      if (int4_eligible(e, t)) {
-        to_int4(&t);
-        ++count;
-      } else if (e.may_be_int8) {
-        to_int8(&t);
-      }
+  for (HostTensor& t : m->tensors) {
+    const auto found = by_id.find(t.id);
+    if (found == by_id.end()) continue;
+    if (int4_eligible(*found->second, t)) {
+      to_int4(&t);
+      ++count;
+    } else if (found->second->may_be_int8) {
+      to_int8(&t);
     }
   }
   return count;

@@ -10,6 +10,7 @@
 #include "int4_weights.h"
 #include "quantize.h"
 #include "tensor_layout.h"
+#include "xattn/format.h"
 #include "xattn/model.h"
 
 namespace xattn {
@@ -18,21 +19,10 @@ namespace {
 
 namespace tns = format::tensor;
 
-// Little-endian fields, whatever the host's byte order.
-uint64_t le(const uint8_t* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | p[i];
-  return v;
-}
-uint16_t u16(const uint8_t* p) { return static_cast<uint16_t>(le(p, 2)); }
-uint32_t u32(const uint8_t* p) { return static_cast<uint32_t>(le(p, 4)); }
-uint64_t u64(const uint8_t* p) { return le(p, 8); }
-float f32(const uint8_t* p) {
-  const uint32_t bits = u32(p);
-  float v;
-  std::memcpy(&v, &bits, 4);
-  return v;
-}
+using format::load_f32;
+using format::load_u16;
+using format::load_u32;
+using format::load_u64;
 
 std::vector<std::string> tokens(const VocabView& vocab) {
   std::vector<std::string> out;
@@ -43,58 +33,63 @@ std::vector<std::string> tokens(const VocabView& vocab) {
   return out;
 }
 
+// Calls set(i, r, c) for every element (r, c) of a rows x cols matrix, with
+// i = r * cols + c its row-major index: each dtype's unpacking below is this
+// loop over its own offset function.
+template <class Set>
+void each_element(uint32_t rows, uint32_t cols, Set&& set) {
+  for (uint32_t r = 0; r < rows; ++r)
+    for (uint32_t c = 0; c < cols; ++c) set(static_cast<size_t>(r) * cols + c, r, c);
+}
+
 // One table entry's tensor, row-major, from a file open_model accepted.
 HostTensor read_entry(const uint8_t* b, const uint8_t* e) {
   HostTensor t;
-  t.id = u32(e + tns::kId);
+  t.id = load_u32(e + tns::kId);
   t.dtype = static_cast<format::DType>(e[tns::kDType]);
-  t.rows = u32(e + tns::kRows);
-  t.cols = u32(e + tns::kCols);
+  t.rows = load_u32(e + tns::kRows);
+  t.cols = load_u32(e + tns::kCols);
   const uint8_t layout = e[tns::kLayout];
-  const uint8_t* data = b + u64(e + tns::kDataOffset);
-  const uint8_t* scales = b + u64(e + tns::kScaleOffset);
+  const uint8_t* data = b + load_u64(e + tns::kDataOffset);
+  const uint8_t* scales = b + load_u64(e + tns::kScaleOffset);
   const size_t n = static_cast<size_t>(t.rows) * t.cols;
+  const uint32_t rows = t.rows, cols = t.cols;
   switch (t.dtype) {
     case format::DType::kUInt8:
       t.blob.assign(data, data + n);
-      break;
-    case format::DType::kFloat32:
+      return t;
+    case format::DType::kFloat32: {
+      const bool packed = layout == format::kLayoutPacked16x1;
       t.values.resize(n);
-      for (uint32_t r = 0; r < t.rows; ++r)
-        for (uint32_t c = 0; c < t.cols; ++c) {
-          const uint64_t at = layout == format::kLayoutPacked16x1 ? format::packed_f32_offset(t.rows, t.cols, r, c)
-                                                                 : static_cast<uint64_t>(r) * t.cols + c;
-          t.values[static_cast<size_t>(r) * t.cols + c] = f32(data + 4 * at);
-        }
-      break;
-    case format::DType::kInt8:
+      each_element(rows, cols, [&](size_t i, uint32_t r, uint32_t c) {
+        t.values[i] = load_f32(data + 4 * (packed ? format::packed_f32_offset(rows, cols, r, c) : i));
+      });
+      return t;
+    }
+    case format::DType::kInt8: {
+      const bool packed = layout == format::kLayoutPacked16x4;
       t.q.resize(n);
-      for (uint32_t r = 0; r < t.rows; ++r)
-        for (uint32_t c = 0; c < t.cols; ++c) {
-          const uint64_t at = layout == format::kLayoutPacked16x4 ? format::packed_offset(t.rows, t.cols, r, c)
-                                                                 : static_cast<uint64_t>(r) * t.cols + c;
-          t.q[static_cast<size_t>(r) * t.cols + c] = static_cast<int8_t>(data[at]);
-        }
-      for (uint32_t r = 0; r < t.rows; ++r) t.scales.push_back(f32(scales + 4ull * r));
+      each_element(rows, cols, [&](size_t i, uint32_t r, uint32_t c) {
+        t.q[i] = static_cast<int8_t>(data[packed ? format::packed_offset(rows, cols, r, c) : i]);
+      });
       break;
+    }
     case format::DType::kInt4: {
-      const uint8_t* subs = data + format::int4_nibble_bytes(t.rows, t.cols);
+      const uint8_t* subs = data + format::int4_nibble_bytes(rows, cols);
+      const uint32_t groups = cols / format::kInt4Group;
       t.q.resize(n);
+      each_element(rows, cols, [&](size_t i, uint32_t r, uint32_t c) {
+        const uint8_t byte = data[format::int4_nibble_offset(cols, r, c)];
+        t.q[i] = static_cast<int8_t>(c % 8 < 4 ? format::int4_low(byte) : format::int4_high(byte));
+      });
       t.group_scales.resize(n / format::kInt4Group);
-      for (uint32_t r = 0; r < t.rows; ++r) {
-        for (uint32_t c = 0; c < t.cols; ++c) {
-          const uint8_t byte = data[format::int4_nibble_offset(t.cols, r, c)];
-          t.q[static_cast<size_t>(r) * t.cols + c] =
-              static_cast<int8_t>(c % 8 < 4 ? format::int4_low(byte) : format::int4_high(byte));
-        }
-        for (uint32_t g = 0; g < t.cols / format::kInt4Group; ++g)
-          t.group_scales[static_cast<size_t>(r) * (t.cols / format::kInt4Group) + g] =
-              subs[format::int4_group_scale_offset(t.cols, r, g * format::kInt4Group)];
-        t.scales.push_back(f32(scales + 4ull * r));
-      }
+      each_element(rows, groups, [&](size_t i, uint32_t r, uint32_t g) {
+        t.group_scales[i] = subs[format::int4_group_scale_offset(cols, r, g * format::kInt4Group)];
+      });
       break;
     }
   }
+  for (uint32_t r = 0; r < rows; ++r) t.scales.push_back(load_f32(scales + 4ull * r));  // int8 and int4
   return t;
 }
 
@@ -112,18 +107,18 @@ std::string import_xattn_bytes(const std::string& bytes, WeightType weights, Imp
   m.config = view->config;
   m.source_vocab = tokens(view->source_vocab);
   m.target_vocab = tokens(view->target_vocab);
-  const uint8_t* table = b + u32(b + format::header::kTensorTableOffset);
+  const uint8_t* table = b + load_u32(b + format::header::kTensorTableOffset);
   std::map<uint64_t, size_t> first_at_offset;  // data offset -> index in m.tensors
   bool quantized_input = false;
   for (uint32_t i = 0; i < view->tensor_count; ++i) {
     const uint8_t* e = table + static_cast<size_t>(i) * tns::kSize;
-    const uint64_t offset = u64(e + tns::kDataOffset);
+    const uint64_t offset = load_u64(e + tns::kDataOffset);
     const auto first = first_at_offset.find(offset);
     HostTensor t;
-    if ((u16(e + tns::kFlags) & format::kTensorShared) != 0 && first != first_at_offset.end()) {
+    if ((load_u16(e + tns::kFlags) & format::kTensorShared) != 0 && first != first_at_offset.end()) {
       t = m.tensors[first->second];
       t.shares = t.id;
-      t.id = u32(e + tns::kId);
+      t.id = load_u32(e + tns::kId);
     } else {
       t = read_entry(b, e);
       first_at_offset[offset] = m.tensors.size();

@@ -1,9 +1,11 @@
-// The xattn model file layout, as constants: the one place the reader (in the
-// runtime) and the writer (in the converter) take byte offsets from.
+// The xattn model file layout, as constants, and the little-endian loads of
+// its fields: the one place the reader (in the runtime), the writer and the
+// importer (in the converter) take byte offsets and field decoding from.
 // models/FORMAT.md describes the same layout in prose; keep the two together.
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 namespace xattn {
 namespace format {
@@ -196,6 +198,26 @@ constexpr uint64_t packed_offset(uint32_t rows, uint32_t cols, uint32_t row, uin
 // The element (float) offset of (row, col) of a [rows x cols] layout-2 matrix.
 constexpr uint64_t packed_f32_offset(uint32_t rows, uint32_t cols, uint32_t row, uint32_t col) {
   return blocked_offset(rows, cols, row, col, 1);
+}
+
+// Little-endian loads from unaligned bytes: a model byte pointer is never
+// cast to a wider type, so any alignment and any host byte order work.
+inline uint32_t load_u32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
+         (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
+}
+
+inline uint64_t load_u64(const uint8_t* p) {
+  return static_cast<uint64_t>(load_u32(p)) | (static_cast<uint64_t>(load_u32(p + 4)) << 32);
+}
+
+inline uint16_t load_u16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
+
+inline float load_f32(const uint8_t* p) {
+  const uint32_t bits = load_u32(p);
+  float value;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
 }
 
 }  // namespace format

@@ -4,9 +4,9 @@
 #include <cstring>
 #include <new>
 
-#include "format/bytes.h"
 #include "format/tensor_table.h"
 #include "format/vocab_reader.h"
+#include "xattn/format.h"
 #include "xattn/model.h"
 #include "xattn/tensor_id.h"
 

@@ -1,6 +1,6 @@
 #include "format/vocab_reader.h"
 
-#include "format/bytes.h"
+#include "xattn/format.h"
 
 namespace xattn {
 namespace format {

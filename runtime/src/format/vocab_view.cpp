@@ -1,5 +1,5 @@
-#include "format/bytes.h"
 #include "format/vocab_reader.h"
+#include "xattn/format.h"
 #include "xattn/model.h"
 
 namespace xattn {
