@@ -45,6 +45,8 @@ void qs8_gemm_rx16c4__avx512vnni(const int8_t* x, size_t ldx, size_t k, const in
   for (; g + C <= groups; g += C) {
 #pragma GCC unroll 4
     for (size_t c = 0; c < C; ++c) {
+      // One row is the decoder's GEMV, which streams the weights from memory.
+      if constexpr (R == 1) _mm_prefetch(reinterpret_cast<const char*>(w + (g + c) * 64) + qs8::kGemvPrefetchBytes, _MM_HINT_T1);
       const __m512i wv = _mm512_loadu_si512(w + (g + c) * 64);
 #pragma GCC unroll 8
       for (size_t r = 0; r < R; ++r) a[c][r] = _mm512_dpbusd_epi32(a[c][r], bcast(u + r * ldx + 4 * (g + c)), wv);

@@ -39,9 +39,9 @@ inline int32_t qs8_hsum(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
-// Weights stream from memory once per call, front to back; a software
-// prefetch this far ahead kept the decoder's GEMV closer to the read
-// bandwidth than the hardware prefetcher alone (output layer, 16 MB).
+// Weights stream from memory once per call, front to back: the GEMM tiles
+// (and the row-major dot, twice as far) prefetch this far ahead into L1;
+// the GEMV prefetches much further, into L2 (qs8::kGemvPrefetchBytes).
 constexpr size_t kQs8PrefetchBytes = 2048;
 
 // Layout 1: one 32-byte load is 8 rows x 4 columns, so each int32 lane of
@@ -77,8 +77,8 @@ inline void qs8_gemv_1x16c4__avx2(const int8_t* x, size_t k, const int8_t* w, in
   const size_t groups = k / 4;
   size_t g = 0;
   for (; g + 2 <= groups; g += 2, w += 128) {
-    _mm_prefetch(reinterpret_cast<const char*>(w) + kQs8PrefetchBytes, _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(w) + kQs8PrefetchBytes + 64, _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(w) + qs8::kGemvPrefetchBytes, _MM_HINT_T1);
+    _mm_prefetch(reinterpret_cast<const char*>(w) + qs8::kGemvPrefetchBytes + 64, _MM_HINT_T1);
     const __m256i w0 = qs8_load32(w), w1 = qs8_load32(w + 32), w2 = qs8_load32(w + 64), w3 = qs8_load32(w + 96);
     const __m256i x0 = qs8_bcast4(x + 4 * g), x1 = qs8_bcast4(x + 4 * g + 4);
     lo0 = qs8_mac(lo0, _mm256_abs_epi8(w0), w0, x0, ones);

@@ -45,6 +45,14 @@ namespace qs8 {
 constexpr size_t kBlock = format::kPackRows;  // output rows per layout-1 block
 constexpr size_t kGroup = format::kPackCols;  // columns per group
 
+// How far ahead (bytes) the x86 GEMV microkernels prefetch weights into L2.
+// The decoder's GEMV reads each matrix once, and a step's weights (tens of
+// MB) fit no cache: this distance keeps enough lines in flight to near the
+// read bandwidth. transformer-base int8 step on AMD Zen 5 (avx2 path,
+// medians of 5 interleaved runs): 1.15 ms at 2 KiB ahead, 0.99 at 4, 0.84
+// at 8, 0.78 at 16, 0.80 at 32, 0.84 at 64 (bench/README.md, "GEMV prefetch").
+constexpr size_t kGemvPrefetchBytes = 16384;
+
 // y[o] = float(acc[o] - 128 * row_sums[o]) / (x_scale * w_scales[o]) + bias[o]
 // (no row sums unless shifted) for `width` outputs: ref::dequant_i8 exactly
 // (IEEE division, no reciprocal, no contraction possible), 8 lanes at a time

@@ -45,7 +45,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64|x86|i[3-6]86)$")
       -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma -mf16c ${xattn_avx512_quiet})
     # vpdpbusd: its own files, the only ones built with -mavx512vnni; they join
     # the avx512 table as "avx512-vnni" (dispatch checks the CPU has VNNI).
-    foreach(vnni_file linear_i8_vnni.cpp linear_i8_packed_vnni.cpp)
+    foreach(vnni_file linear_i8_vnni.cpp linear_i8_packed_vnni.cpp linear_i4_vnni.cpp)
       xattn_add_simd_table(${vnni_file} XATTN_HAVE_AVX512_VNNI
         -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni -mfma -mf16c ${xattn_avx512_quiet})
     endforeach()

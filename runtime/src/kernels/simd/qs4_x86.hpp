@@ -1,0 +1,166 @@
+// The x86 int4 microkernel for qs4_driver.h, one scheme at three register
+// widths: SSSE3 (the sse4.2 table), AVX2 and AVX-512BW (both avx512 tables
+// without VNNI: the avx512-vnni table has linear_i4_vnni.cpp). Include only
+// from a table_*.cpp built with the width's flags; everything is internal.
+//
+// Exact, with no widening until a group ends: activations shifted to
+// unsigned bytes (u = q + 128 <= 255) times nibbles turned into signed bytes
+// (-8..7, a pshufb lookup) through maddubs give pairs of at most
+// 2 * 255 * 8 = 4080, and a group's 8 such results per lane sum to at most
+// 32640 < 32767, so they add in int16. One madd against the group scale (in
+// both halves of each 32-bit lane) then widens and scales a group in one
+// instruction, and the driver subtracts 128 * row_sums at the end.
+//
+// A 64-byte chunk of a block is 16 rows x 8 columns (format layout 3); one
+// register holds Vec::kRows rows of it (a slice). Vec::slices_at_once(R)
+// slices go through every group together, as registers allow: the whole
+// block on AVX-512, both halves on AVX2, a quarter (one activation row: a
+// half) at a time on SSSE3.
+#pragma once
+
+#include <immintrin.h>
+
+#include "kernels/simd/qs4_driver.h"
+
+namespace xattn {
+namespace kernels {
+namespace {
+
+inline int32_t qs4_word(const void* p) {
+  int32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+#if defined(__SSSE3__) && defined(__SSE4_1__)
+struct Qs4Xmm {
+  using Reg = __m128i;
+  // 2 rows: 2R + 4 of 16 registers; one row (the GEMV) takes two quarters
+  // at once, so a group's activations are broadcast twice, not four times.
+  static constexpr size_t kMr = 2, kRows = 4;
+  static constexpr size_t slices_at_once(size_t rows) { return rows == 1 ? 2 : 1; }
+  static Reg load(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+  static Reg bcast4(const int8_t* p) { return _mm_set1_epi32(qs4_word(p)); }
+  static Reg nibbles() { return _mm_set1_epi8(0x0F); }
+  static Reg lut() { return _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, -8, -7, -6, -5, -4, -3, -2, -1); }
+  static Reg low(Reg v, Reg mask) { return _mm_and_si128(v, mask); }
+  static Reg high(Reg v, Reg mask) { return _mm_and_si128(_mm_srli_epi16(v, 4), mask); }
+  static Reg lookup(Reg table, Reg index) { return _mm_shuffle_epi8(table, index); }
+  static Reg dot_pairs(Reg u, Reg s) { return _mm_maddubs_epi16(u, s); }
+  static Reg add16(Reg a, Reg b) { return _mm_add_epi16(a, b); }
+  static Reg add32(Reg a, Reg b) { return _mm_add_epi32(a, b); }
+  static Reg madd(Reg a, Reg b) { return _mm_madd_epi16(a, b); }
+  static Reg zero() { return _mm_setzero_si128(); }
+  // The slice's kRows group scales as int16 pairs (sub, sub) per 32-bit lane.
+  static Reg scale_pairs(const uint8_t* subs) {
+    const __m128i s = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(qs4_word(subs)));
+    return _mm_or_si128(s, _mm_slli_epi32(s, 16));
+  }
+  static void store(int32_t* p, Reg v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
+};
+#endif
+
+#if defined(__AVX2__)
+struct Qs4Ymm {
+  using Reg = __m256i;
+  static constexpr size_t kMr = 2, kRows = 8;  // 2 rows: 4R + 4 of 16 registers
+  static constexpr size_t slices_at_once(size_t) { return 2; }
+  static Reg load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+  static Reg bcast4(const int8_t* p) { return _mm256_set1_epi32(qs4_word(p)); }
+  static Reg nibbles() { return _mm256_set1_epi8(0x0F); }
+  static Reg lut() { return _mm256_broadcastsi128_si256(Qs4Xmm::lut()); }
+  static Reg low(Reg v, Reg mask) { return _mm256_and_si256(v, mask); }
+  static Reg high(Reg v, Reg mask) { return _mm256_and_si256(_mm256_srli_epi16(v, 4), mask); }
+  static Reg lookup(Reg table, Reg index) { return _mm256_shuffle_epi8(table, index); }
+  static Reg dot_pairs(Reg u, Reg s) { return _mm256_maddubs_epi16(u, s); }
+  static Reg add16(Reg a, Reg b) { return _mm256_add_epi16(a, b); }
+  static Reg add32(Reg a, Reg b) { return _mm256_add_epi32(a, b); }
+  static Reg madd(Reg a, Reg b) { return _mm256_madd_epi16(a, b); }
+  static Reg zero() { return _mm256_setzero_si256(); }
+  static Reg scale_pairs(const uint8_t* subs) {
+    const __m256i s = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(subs)));
+    return _mm256_or_si256(s, _mm256_slli_epi32(s, 16));
+  }
+  static void store(int32_t* p, Reg v) { _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), v); }
+};
+#endif
+
+#if defined(__AVX512BW__)
+struct Qs4Zmm {
+  using Reg = __m512i;
+  static constexpr size_t kMr = 4, kRows = 16;  // 4 rows: 2R + 4 of 32 registers
+  static constexpr size_t slices_at_once(size_t) { return 1; }
+  static Reg load(const uint8_t* p) { return _mm512_loadu_si512(p); }
+  static Reg bcast4(const int8_t* p) { return _mm512_set1_epi32(qs4_word(p)); }
+  static Reg nibbles() { return _mm512_set1_epi8(0x0F); }
+  static Reg lut() { return _mm512_broadcast_i32x4(Qs4Xmm::lut()); }
+  static Reg low(Reg v, Reg mask) { return _mm512_and_si512(v, mask); }
+  static Reg high(Reg v, Reg mask) { return _mm512_and_si512(_mm512_srli_epi16(v, 4), mask); }
+  static Reg lookup(Reg table, Reg index) { return _mm512_shuffle_epi8(table, index); }
+  static Reg dot_pairs(Reg u, Reg s) { return _mm512_maddubs_epi16(u, s); }
+  static Reg add16(Reg a, Reg b) { return _mm512_add_epi16(a, b); }
+  static Reg add32(Reg a, Reg b) { return _mm512_add_epi32(a, b); }
+  static Reg madd(Reg a, Reg b) { return _mm512_madd_epi16(a, b); }
+  static Reg zero() { return _mm512_setzero_si512(); }
+  static Reg scale_pairs(const uint8_t* subs) {
+    const __m512i s = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(subs)));
+    return _mm512_or_si512(s, _mm512_slli_epi32(s, 16));
+  }
+  static void store(int32_t* p, Reg v) { _mm512_storeu_si512(p, v); }
+};
+#endif
+
+template <class Vec>
+struct Qs4X86 {
+  using Reg = typename Vec::Reg;
+  static constexpr size_t kSlices = qs4::kBlock / Vec::kRows;
+  static constexpr size_t kSliceBytes = 64 / kSlices;
+  static constexpr size_t kMr = Vec::kMr;
+  static constexpr bool kUnsigned = true;
+  static void prepare(int8_t* q, size_t count) { qs4::shift_to_unsigned(q, count); }
+
+  template <size_t R>
+  static void tile(const int8_t* x, size_t ldx, size_t k, const uint8_t* w, const uint8_t* subs, int32_t* acc) {
+    constexpr size_t kAtOnce = Vec::slices_at_once(R);
+    const Reg mask = Vec::nibbles(), lut = Vec::lut();
+    const size_t groups = k / format::kInt4Group;
+    for (size_t s0 = 0; s0 < kSlices; s0 += kAtOnce) {
+      Reg total[R][kAtOnce];
+      for (size_t r = 0; r < R; ++r)
+        for (size_t a = 0; a < kAtOnce; ++a) total[r][a] = Vec::zero();
+      for (size_t g = 0; g < groups; ++g) {
+        const uint8_t* chunks = w + g * format::kInt4GroupBytes + s0 * kSliceBytes;
+        const int8_t* xg = x + g * format::kInt4Group;
+        Reg sum[R][kAtOnce];
+        for (size_t r = 0; r < R; ++r)
+          for (size_t a = 0; a < kAtOnce; ++a) sum[r][a] = Vec::zero();
+#pragma GCC unroll 4
+        for (size_t t = 0; t < 4; ++t) {
+          if (s0 == 0) qs4::prefetch<R>(chunks + 64 * t);  // later slices find the block in L1
+          Reg lo[kAtOnce], hi[kAtOnce];
+          for (size_t a = 0; a < kAtOnce; ++a) {
+            const Reg v = Vec::load(chunks + 64 * t + a * kSliceBytes);
+            lo[a] = Vec::lookup(lut, Vec::low(v, mask));
+            hi[a] = Vec::lookup(lut, Vec::high(v, mask));
+          }
+#pragma GCC unroll 4
+          for (size_t r = 0; r < R; ++r) {
+            const Reg xl = Vec::bcast4(xg + r * ldx + 8 * t), xh = Vec::bcast4(xg + r * ldx + 8 * t + 4);
+            for (size_t a = 0; a < kAtOnce; ++a)
+              sum[r][a] = Vec::add16(sum[r][a], Vec::add16(Vec::dot_pairs(xl, lo[a]), Vec::dot_pairs(xh, hi[a])));
+          }
+        }
+        for (size_t a = 0; a < kAtOnce; ++a) {
+          const Reg scale = Vec::scale_pairs(subs + g * qs4::kBlock + (s0 + a) * Vec::kRows);
+          for (size_t r = 0; r < R; ++r) total[r][a] = Vec::add32(total[r][a], Vec::madd(sum[r][a], scale));
+        }
+      }
+      for (size_t r = 0; r < R; ++r)
+        for (size_t a = 0; a < kAtOnce; ++a) Vec::store(acc + r * qs4::kBlock + (s0 + a) * Vec::kRows, total[r][a]);
+    }
+  }
+};
+
+}  // namespace
+}  // namespace kernels
+}  // namespace xattn
