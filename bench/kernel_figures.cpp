@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <vector>
 
 #include "xattn/format.h"
@@ -37,17 +38,39 @@ double median_time(F f, int reps) {
 // converter's default); these are its row sums, which VNNI needs.
 std::vector<int32_t> packed_row_sums(const std::vector<int8_t>& w, size_t n, size_t k) {
   std::vector<int32_t> sums(n, 0);
-  if (w.empty()) return sums;  // a float32 shape
   for (uint32_t r = 0; r < n; ++r)
     for (uint32_t c = 0; c < k; ++c)
       sums[r] += w[format::packed_offset(uint32_t(n), uint32_t(k), r, c)];
   return sums;
 }
 
+// The int4 row sums (sum_g sub_g * sum_c q4) of random layout-3 data, as
+// the converter stores them.
+std::vector<int32_t> int4_row_sums(const std::vector<uint8_t>& data, size_t n, size_t k) {
+  const uint32_t rows = uint32_t(n), cols = uint32_t(k);
+  const uint8_t* subs = data.data() + format::int4_nibble_bytes(rows, cols);
+  std::vector<int32_t> sums(n, 0);
+  for (uint32_t r = 0; r < rows; ++r)
+    for (uint32_t g = 0; g < cols; g += format::kInt4Group) {
+      int32_t group = 0;
+      for (uint32_t c = g; c < g + format::kInt4Group; ++c) {
+        const uint8_t byte = data[format::int4_nibble_offset(cols, r, c)];
+        group += c % 8 < 4 ? format::int4_low(byte) : format::int4_high(byte);
+      }
+      sums[r] += subs[format::int4_group_scale_offset(cols, r, g)] * group;
+    }
+  return sums;
+}
+
+enum class Weights { kF32, kInt8, kInt4 };
+
 struct Shape {
-  const char* what;  // "GEMV f32 ..." / "GEMM int8 ...": the 6th character says float
+  const char* what;  // "GEMV f32 ...", "GEMM int8 ...", "GEMV int4 ...": the weight type, as the name says
   size_t m, k, n;
   bool row_major = false;  // int8 in layout 0 (an output projection stored once with the embedding)
+  Weights weights() const {
+    return std::strstr(what, " f32 ") ? Weights::kF32 : std::strstr(what, " int4 ") ? Weights::kInt4 : Weights::kInt8;
+  }
 };
 
 // Deterministic operands: a linear congruential generator.
@@ -57,44 +80,61 @@ struct Lcg {
 };
 
 // Random operands for one shape, as a model file holds them: int8 weights
-// in layout 1 (with their row sums) or float32 weights in layout 2, and
-// activations; run() is one call of the layer (int8: quantize, then multiply).
+// in layout 1 (with their row sums), int4 weights in layout 3 (random
+// nibbles and group scales, their row sums) or float32 weights in layout 2,
+// and activations; run() is one call of the layer (int8 and int4: quantize,
+// then multiply).
 class LinearCase {
  public:
   LinearCase(const kernels::KernelTable& k, const Shape& s, Lcg& rng)
-      : k_(k), s_(s), f32_(s.what[5] == 'f'), w_(f32_ ? 0 : s.n * s.k), q_(s.m * s.k),
-        wf_(f32_ ? s.n * s.k : 0), x_(s.m * s.k), xs_(s.m), ws_(s.n, 50.0f), bias_(s.n, 0.5f), y_(s.m * s.n) {
-    for (int8_t& v : w_) v = static_cast<int8_t>(rng.next() >> 24);
-    for (float& v : wf_) v = static_cast<float>(static_cast<int32_t>(rng.next() >> 16) - 32768) / 1e6f;
+      : k_(k), s_(s), type_(s.weights()), q_(s.m * s.k), x_(s.m * s.k), xs_(s.m), ws_(s.n, 50.0f),
+        bias_(s.n, 0.5f), y_(s.m * s.n) {
+    if (type_ == Weights::kF32) {
+      wf_.resize(s.n * s.k);
+      for (float& v : wf_) v = static_cast<float>(static_cast<int32_t>(rng.next() >> 16) - 32768) / 1e6f;
+    } else if (type_ == Weights::kInt8) {
+      w_.resize(s.n * s.k);
+      for (int8_t& v : w_) v = static_cast<int8_t>(rng.next() >> 24);
+      sums_ = packed_row_sums(w_, s.n, s.k);
+    } else {
+      w4_.resize(format::int4_data_bytes(uint32_t(s.n), uint32_t(s.k)));
+      for (uint8_t& v : w4_) v = static_cast<uint8_t>(rng.next() >> 24);
+      sums_ = int4_row_sums(w4_, s.n, s.k);
+    }
     for (float& v : x_) v = static_cast<float>(static_cast<int32_t>(rng.next() >> 16) - 32768) / 32768.0f;
-    sums_ = packed_row_sums(w_, s.n, s.k);
   }
   void run() {
-    if (f32_) {
+    if (type_ == Weights::kF32) {
       k_.linear_f32_packed(x_.data(), s_.m, s_.k, wf_.data(), bias_.data(), s_.n, y_.data());
+      return;
+    }
+    k_.quantize_rows(x_.data(), s_.m, s_.k, Rounding::kNearestEven, q_.data(), xs_.data());
+    if (type_ == Weights::kInt4) {
+      const uint8_t* group_scales = w4_.data() + format::int4_nibble_bytes(uint32_t(s_.n), uint32_t(s_.k));
+      k_.linear_i4(q_.data(), xs_.data(), s_.m, s_.k, w4_.data(), group_scales, sums_.data(), ws_.data(),
+                   bias_.data(), s_.n, y_.data());
+    } else if (s_.row_major) {
+      k_.linear_i8(q_.data(), xs_.data(), s_.m, s_.k, w_.data(), ws_.data(), bias_.data(), s_.n, y_.data());
     } else {
-      k_.quantize_rows(x_.data(), s_.m, s_.k, Rounding::kNearestEven, q_.data(), xs_.data());
-      if (s_.row_major) {
-        k_.linear_i8(q_.data(), xs_.data(), s_.m, s_.k, w_.data(), ws_.data(), bias_.data(), s_.n, y_.data());
-        return;
-      }
       k_.linear_i8_packed(q_.data(), xs_.data(), s_.m, s_.k, w_.data(), sums_.data(), ws_.data(), bias_.data(),
                           s_.n, y_.data());
     }
   }
-  // Bytes one call reads: weights plus what each output row carries (int8:
-  // scale, row sum, bias; f32: bias).
-  double bytes_read() const { return f32_ ? 4.0 * s_.n * s_.k + 4.0 * s_.n : double(s_.n * s_.k + 12 * s_.n); }
+  // Bytes one call reads: weights plus what each output row carries (int8
+  // and int4: scale, row sum, bias; f32: bias).
+  double bytes_read() const { return double(weight_bytes()) + (type_ == Weights::kF32 ? 4.0 : 12.0) * s_.n; }
   const uint8_t* weights() const {
-    return f32_ ? reinterpret_cast<const uint8_t*>(wf_.data()) : reinterpret_cast<const uint8_t*>(w_.data());
+    if (type_ == Weights::kF32) return reinterpret_cast<const uint8_t*>(wf_.data());
+    return type_ == Weights::kInt4 ? w4_.data() : reinterpret_cast<const uint8_t*>(w_.data());
   }
-  size_t weight_bytes() const { return f32_ ? 4 * wf_.size() : w_.size(); }
+  size_t weight_bytes() const { return 4 * wf_.size() + w_.size() + w4_.size(); }
 
  private:
   const kernels::KernelTable& k_;
   Shape s_;
-  bool f32_;
+  Weights type_;
   std::vector<int8_t> w_, q_;
+  std::vector<uint8_t> w4_;
   std::vector<float> wf_, x_, xs_, ws_, bias_, y_;
   std::vector<int32_t> sums_;
 };
@@ -118,6 +158,8 @@ int print_kernel_figures(const kernels::KernelTable& k, PrintFn print) {
                         {"GEMV int8 ffn_in (base)", 1, 512, 2048},
                         {"GEMV int8 ffn_out (base)", 1, 2048, 512},
                         {"GEMV int8 beam 4, output", 4, 512, 32000},
+                        {"GEMV int4 output layer", 1, 512, 32000},
+                        {"GEMV int4 ffn_in (base)", 1, 512, 2048},
                         {"GEMV f32 output layer", 1, 512, 32000},
                         {"GEMV f32 ffn_in (base)", 1, 512, 2048}};
   print("shape                        m      k      n    time us    weight GB/s   read-peak GB/s\n");
@@ -131,6 +173,8 @@ int print_kernel_figures(const kernels::KernelTable& k, PrintFn print) {
   const Shape gemm[] = {{"GEMM int8 qkv (base)", 64, 512, 1536},
                         {"GEMM int8 ffn_in (base)", 64, 512, 2048},
                         {"GEMM int8 ffn_out (base)", 64, 2048, 512},
+                        {"GEMM int4 ffn_in (base)", 64, 512, 2048},
+                        {"GEMM int4 ffn_out (base)", 64, 2048, 512},
                         {"GEMM f32 ffn_in (base)", 64, 512, 2048}};  // float GOPS = GFLOPS
   const double peak = vnni_peak_gops(seconds);
   print("shape                        m      k      n    time us           GOPS   vpdpbusd-peak GOPS\n");
