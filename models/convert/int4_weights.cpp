@@ -16,16 +16,25 @@ constexpr uint32_t kGroup = format::kInt4Group;
 constexpr int kMinQ = -8, kMaxQ = 7;
 constexpr int kCandidates = 24;  // group scales tried below the unclipped one
 
-int quantize_one(float w, float scale, int sub) {
-  const float v = std::nearbyint(w * scale / static_cast<float>(sub));
-  return static_cast<int>(std::fmin(static_cast<float>(kMaxQ), std::fmax(static_cast<float>(kMinQ), v)));
+// The nearest level to w * scale / sub, ties to even as std::nearbyint,
+// clamped to [-8, 7] (a NaN gives -8). `scaled` is w * scale, computed once
+// per weight by the callers. No libm call: a call in the candidates' error
+// loop spilled its accumulator and made the converter 4x slower. Adding and
+// subtracting 1.5 * 2^23 leaves no fraction bits, so for |v| <= 9 it rounds
+// to nearest even exactly (IEEE single, default rounding, no -ffast-math).
+int quantize_one(float scaled, int sub) {
+  float v = scaled / static_cast<float>(sub);
+  v = v > 9.0f ? 9.0f : (v >= -9.0f ? v : -9.0f);
+  const float rounded = (v + 12582912.0f) - 12582912.0f;
+  const int q = static_cast<int>(rounded);
+  return q > kMaxQ ? kMaxQ : (q < kMinQ ? kMinQ : q);
 }
 
 // The group's squared error with group scale `sub` under row scale `scale`.
-double group_error(const float* w, float scale, int sub) {
+double group_error(const float* w, const float* scaled, float scale, int sub) {
   double error = 0.0;
   for (uint32_t c = 0; c < kGroup; ++c) {
-    const double d = w[c] - static_cast<double>(quantize_one(w[c], scale, sub)) * sub / scale;
+    const double d = w[c] - static_cast<double>(quantize_one(scaled[c], sub)) * sub / scale;
     error += d * d;
   }
   return error;
@@ -48,22 +57,25 @@ void to_int4(HostTensor* t) {
     t->scales[r] = scale;
     for (uint32_t g = 0; g < groups; ++g) {
       const float* w = row + g * kGroup;
-      float gmax = 0.0f;
-      for (uint32_t c = 0; c < kGroup; ++c) gmax = std::fmax(gmax, std::fabs(w[c]));
+      float gmax = 0.0f, scaled[kGroup];
+      for (uint32_t c = 0; c < kGroup; ++c) {
+        gmax = std::fmax(gmax, std::fabs(w[c]));
+        scaled[c] = w[c] * scale;
+      }
       if (!(gmax > 0.0f)) continue;
       // The smallest sub that clamps nothing: 7 steps reach the group's largest |w|.
       const int top = std::min(255, std::max(1, static_cast<int>(std::ceil(gmax * scale / kMaxQ))));
       int best = top;
-      double best_error = group_error(w, scale, top);
+      double best_error = group_error(w, scaled, scale, top);
       const int lowest = std::max(1, top - top / 4);
       const int stride = std::max(1, (top - lowest) / kCandidates);
       for (int sub = top - stride; sub >= lowest; sub -= stride) {
-        const double error = group_error(w, scale, sub);
+        const double error = group_error(w, scaled, scale, sub);
         if (error < best_error) best_error = error, best = sub;
       }
       t->group_scales[static_cast<size_t>(r) * groups + g] = static_cast<uint8_t>(best);
       for (uint32_t c = 0; c < kGroup; ++c)
-        t->q[static_cast<size_t>(r) * t->cols + g * kGroup + c] = static_cast<int8_t>(quantize_one(w[c], scale, best));
+        t->q[static_cast<size_t>(r) * t->cols + g * kGroup + c] = static_cast<int8_t>(quantize_one(scaled[c], best));
     }
   }
   t->values.clear();
