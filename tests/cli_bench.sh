@@ -55,7 +55,8 @@ if ! $RUN "$BENCH" --kernel-figures >"$WORK/out" 2>"$WORK/err"; then
 else
   for row in "GEMV int8 output layer" "GEMV int8 output, row-major" "GEMV int8 ffn_in (base)" \
       "GEMV int8 ffn_out (base)" "GEMV int8 beam 4, output" "GEMV int4 output layer" "GEMV int4 ffn_in (base)" \
-      "GEMV f32 output layer" "GEMV f32 ffn_in (base)" "GEMM int8 qkv (base)" "GEMM int8 ffn_in (base)" \
+      "GEMV int8 64 MiB" "GEMV int4 64 MiB" "GEMV f32 output layer" "GEMV f32 64 MiB" "GEMV f32 ffn_in (base)" \
+      "GEMM int8 qkv (base)" "GEMM int8 ffn_in (base)" \
       "GEMM int8 ffn_out (base)" "GEMM int4 ffn_in (base)" "GEMM int4 ffn_out (base)" "GEMM f32 ffn_in (base)"; do
     line=$(grep -F "$row " "$WORK/out")
     # m k n, then time and rate: both positive numbers.
