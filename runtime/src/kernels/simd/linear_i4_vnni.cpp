@@ -21,11 +21,7 @@ namespace xattn {
 namespace kernels {
 namespace {
 
-inline __m512i bcast4(const uint8_t* p) {
-  int32_t v;
-  __builtin_memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
-}
+inline __m512i bcast4(const uint8_t* p) { return _mm512_set1_epi32(qs8::load_word(p)); }
 
 struct Qs4Avx512Vnni {
   // 8 rows: 8 totals and 8 group sums beside the unpacked chunk, and each
@@ -49,7 +45,7 @@ struct Qs4Avx512Vnni {
       for (size_t r = 0; r < R; ++r) sum[r] = _mm512_setzero_si512();
 #pragma GCC unroll 4
       for (size_t t = 0; t < 4; ++t, w += 64) {
-        qs4::prefetch<R>(w);
+        qs8::prefetch_weights<R>(w);
         const __m512i v = _mm512_loadu_si512(w);
         const __m512i lo = _mm512_shuffle_epi8(lut, _mm512_and_si512(v, mask));
         const __m512i hi = _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(v, 4), mask));

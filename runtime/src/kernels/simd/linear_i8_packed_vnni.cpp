@@ -23,11 +23,7 @@ namespace xattn {
 namespace kernels {
 namespace {
 
-inline __m512i bcast(const uint8_t* p) {
-  int32_t v;
-  __builtin_memcpy(&v, p, 4);
-  return _mm512_set1_epi32(v);
-}
+inline __m512i bcast(const uint8_t* p) { return _mm512_set1_epi32(qs8::load_word(p)); }
 
 // R activation rows (row stride ldx) against one full block of 16 weight
 // rows. C chains per row over interleaved column groups keep 4 to 8
@@ -46,7 +42,7 @@ void qs8_gemm_rx16c4__avx512vnni(const int8_t* x, size_t ldx, size_t k, const in
 #pragma GCC unroll 4
     for (size_t c = 0; c < C; ++c) {
       // One row is the decoder's GEMV, which streams the weights from memory.
-      if constexpr (R == 1) _mm_prefetch(reinterpret_cast<const char*>(w + (g + c) * 64) + qs8::kGemvPrefetchBytes, _MM_HINT_T1);
+      if constexpr (R == 1) qs8::prefetch_weights<1>(w + (g + c) * 64);
       const __m512i wv = _mm512_loadu_si512(w + (g + c) * 64);
 #pragma GCC unroll 8
       for (size_t r = 0; r < R; ++r) a[c][r] = _mm512_dpbusd_epi32(a[c][r], bcast(u + r * ldx + 4 * (g + c)), wv);

@@ -19,9 +19,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#if defined(__SSE__)
-#include <xmmintrin.h>
-#endif
 
 #include "kernels/simd/qs8_driver.h"
 
@@ -35,18 +32,6 @@ constexpr size_t kBlock = format::kPackRows;
 static inline void shift_to_unsigned(int8_t* q, size_t count) {
   for (size_t i = 0; i < count; ++i) q[i] = static_cast<int8_t>(static_cast<uint8_t>(q[i]) ^ 0x80u);
 }
-
-#if defined(__SSE__)
-// The x86 microkernels' software prefetch ahead of the chunk at w: a one-row
-// tile is the decoder's GEMV, which streams the weights from memory
-// and prefetches into L2 as far ahead as int8's (qs8::kGemvPrefetchBytes);
-// wider tiles (the encoder's GEMM, reusing a block from L1) 2 KiB into L1.
-template <size_t R>
-static inline void prefetch(const uint8_t* w) {
-  if constexpr (R == 1) _mm_prefetch(reinterpret_cast<const char*>(w) + qs8::kGemvPrefetchBytes, _MM_HINT_T1);
-  else _mm_prefetch(reinterpret_cast<const char*>(w) + 2048, _MM_HINT_T0);
-}
-#endif
 
 template <class P, size_t R = P::kMr>
 static inline void tile_rows(size_t rows, const int8_t* x, size_t ldx, size_t k, const uint8_t* w, const uint8_t* subs,

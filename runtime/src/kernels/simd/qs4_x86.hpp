@@ -26,12 +26,6 @@ namespace xattn {
 namespace kernels {
 namespace {
 
-inline int32_t qs4_word(const void* p) {
-  int32_t v;
-  __builtin_memcpy(&v, p, 4);
-  return v;
-}
-
 #if defined(__SSSE3__) && defined(__SSE4_1__)
 struct Qs4Xmm {
   using Reg = __m128i;
@@ -40,7 +34,7 @@ struct Qs4Xmm {
   static constexpr size_t kMr = 2, kRows = 4;
   static constexpr size_t slices_at_once(size_t rows) { return rows == 1 ? 2 : 1; }
   static Reg load(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
-  static Reg bcast4(const int8_t* p) { return _mm_set1_epi32(qs4_word(p)); }
+  static Reg bcast4(const int8_t* p) { return _mm_set1_epi32(qs8::load_word(p)); }
   static Reg nibbles() { return _mm_set1_epi8(0x0F); }
   static Reg lut() { return _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, -8, -7, -6, -5, -4, -3, -2, -1); }
   static Reg low(Reg v, Reg mask) { return _mm_and_si128(v, mask); }
@@ -53,7 +47,7 @@ struct Qs4Xmm {
   static Reg zero() { return _mm_setzero_si128(); }
   // The slice's kRows group scales as int16 pairs (sub, sub) per 32-bit lane.
   static Reg scale_pairs(const uint8_t* subs) {
-    const __m128i s = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(qs4_word(subs)));
+    const __m128i s = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(qs8::load_word(subs)));
     return _mm_or_si128(s, _mm_slli_epi32(s, 16));
   }
   static void store(int32_t* p, Reg v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
@@ -66,7 +60,7 @@ struct Qs4Ymm {
   static constexpr size_t kMr = 2, kRows = 8;  // 2 rows: 4R + 4 of 16 registers
   static constexpr size_t slices_at_once(size_t) { return 2; }
   static Reg load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
-  static Reg bcast4(const int8_t* p) { return _mm256_set1_epi32(qs4_word(p)); }
+  static Reg bcast4(const int8_t* p) { return _mm256_set1_epi32(qs8::load_word(p)); }
   static Reg nibbles() { return _mm256_set1_epi8(0x0F); }
   static Reg lut() { return _mm256_broadcastsi128_si256(Qs4Xmm::lut()); }
   static Reg low(Reg v, Reg mask) { return _mm256_and_si256(v, mask); }
@@ -91,7 +85,7 @@ struct Qs4Zmm {
   static constexpr size_t kMr = 4, kRows = 16;  // 4 rows: 2R + 4 of 32 registers
   static constexpr size_t slices_at_once(size_t) { return 1; }
   static Reg load(const uint8_t* p) { return _mm512_loadu_si512(p); }
-  static Reg bcast4(const int8_t* p) { return _mm512_set1_epi32(qs4_word(p)); }
+  static Reg bcast4(const int8_t* p) { return _mm512_set1_epi32(qs8::load_word(p)); }
   static Reg nibbles() { return _mm512_set1_epi8(0x0F); }
   static Reg lut() { return _mm512_broadcast_i32x4(Qs4Xmm::lut()); }
   static Reg low(Reg v, Reg mask) { return _mm512_and_si512(v, mask); }
@@ -136,7 +130,7 @@ struct Qs4X86 {
           for (size_t a = 0; a < kAtOnce; ++a) sum[r][a] = Vec::zero();
 #pragma GCC unroll 4
         for (size_t t = 0; t < 4; ++t) {
-          if (s0 == 0) qs4::prefetch<R>(chunks + 64 * t);  // later slices find the block in L1
+          if (s0 == 0) qs8::prefetch_weights<R>(chunks + 64 * t);  // later slices find the block in L1
           Reg lo[kAtOnce], hi[kAtOnce];
           for (size_t a = 0; a < kAtOnce; ++a) {
             const Reg v = Vec::load(chunks + 64 * t + a * kSliceBytes);

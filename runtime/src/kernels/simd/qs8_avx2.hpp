@@ -20,11 +20,7 @@ namespace {
 
 inline __m256i qs8_load32(const int8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 
-inline __m256i qs8_bcast4(const int8_t* p) {
-  int32_t v;
-  __builtin_memcpy(&v, p, 4);
-  return _mm256_set1_epi32(v);
-}
+inline __m256i qs8_bcast4(const int8_t* p) { return _mm256_set1_epi32(qs8::load_word(p)); }
 
 // acc += exact int32 sums of 4 adjacent products of |w|-form weights and
 // activations x (32 bytes each; wabs = |w| and w itself for the sign).
@@ -39,11 +35,6 @@ inline int32_t qs8_hsum(__m256i v) {
   return _mm_cvtsi128_si32(s);
 }
 
-// Weights stream from memory once per call, front to back: the GEMM tiles
-// (and the row-major dot, twice as far) prefetch this far ahead into L1;
-// the GEMV prefetches much further, into L2 (qs8::kGemvPrefetchBytes).
-constexpr size_t kQs8PrefetchBytes = 2048;
-
 // Layout 1: one 32-byte load is 8 rows x 4 columns, so each int32 lane of
 // the result is one output row (no horizontal sums). R rows x 16 outputs
 // keep 2R accumulators; R = 4 is the widest that stays in 16 registers.
@@ -53,7 +44,7 @@ inline void qs8_gemm_rx16c4__avx2(const int8_t* x, size_t ldx, size_t k, const i
   __m256i lo[R], hi[R];
   for (size_t r = 0; r < R; ++r) lo[r] = hi[r] = _mm256_setzero_si256();
   for (size_t g = 0; g < k / 4; ++g, w += 64) {
-    _mm_prefetch(reinterpret_cast<const char*>(w) + kQs8PrefetchBytes, _MM_HINT_T0);
+    qs8::prefetch_weights<R>(w);
     const __m256i w0 = qs8_load32(w), w1 = qs8_load32(w + 32);
     const __m256i a0 = _mm256_abs_epi8(w0), a1 = _mm256_abs_epi8(w1);
 #pragma GCC unroll 4
@@ -77,8 +68,8 @@ inline void qs8_gemv_1x16c4__avx2(const int8_t* x, size_t k, const int8_t* w, in
   const size_t groups = k / 4;
   size_t g = 0;
   for (; g + 2 <= groups; g += 2, w += 128) {
-    _mm_prefetch(reinterpret_cast<const char*>(w) + qs8::kGemvPrefetchBytes, _MM_HINT_T1);
-    _mm_prefetch(reinterpret_cast<const char*>(w) + qs8::kGemvPrefetchBytes + 64, _MM_HINT_T1);
+    qs8::prefetch_weights<1>(w);
+    qs8::prefetch_weights<1>(w + 64);
     const __m256i w0 = qs8_load32(w), w1 = qs8_load32(w + 32), w2 = qs8_load32(w + 64), w3 = qs8_load32(w + 96);
     const __m256i x0 = qs8_bcast4(x + 4 * g), x1 = qs8_bcast4(x + 4 * g + 4);
     lo0 = qs8_mac(lo0, _mm256_abs_epi8(w0), w0, x0, ones);
@@ -110,7 +101,7 @@ struct Qs8PackedAvx2 {
 // Row-major weights: 32 columns of 4 weight rows against one activation row.
 // The four rows are four interleaved streams, which the hardware prefetcher
 // follows poorly: each 64-byte step prefetches the same columns of the rows
-// kQs8PrefetchBytes further on (the driver walks the rows in order).
+// 2 * qs8::kTilePrefetchBytes further on (the driver walks the rows in order).
 inline void qs8_dot_1x4__avx2(const int8_t* x, size_t k, const int8_t* w, size_t ldw, int32_t* acc) {
   const __m256i ones = _mm256_set1_epi16(1);
   __m256i a[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
@@ -119,7 +110,7 @@ inline void qs8_dot_1x4__avx2(const int8_t* x, size_t k, const int8_t* w, size_t
     if (e % 64 == 0) {
 #pragma GCC unroll 4
       for (size_t c = 0; c < 4; ++c) {
-        _mm_prefetch(reinterpret_cast<const char*>(w + c * ldw + e) + 2 * kQs8PrefetchBytes, _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(w + c * ldw + e) + 2 * qs8::kTilePrefetchBytes, _MM_HINT_T0);
       }
     }
 #pragma GCC unroll 4

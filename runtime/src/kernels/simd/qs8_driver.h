@@ -52,6 +52,26 @@ constexpr size_t kGroup = format::kPackCols;  // columns per group
 // medians of 5 interleaved runs): 1.15 ms at 2 KiB ahead, 0.99 at 4, 0.84
 // at 8, 0.78 at 16, 0.80 at 32, 0.84 at 64 (bench/README.md, "GEMV prefetch").
 constexpr size_t kGemvPrefetchBytes = 16384;
+// Wider tiles (the encoder's GEMM) reuse each block from L1 across their
+// rows: they prefetch this far ahead into L1.
+constexpr size_t kTilePrefetchBytes = 2048;
+
+// The x86 microkernels' prefetch ahead of the weights at w for an R-row
+// tile: one row is the decoder's GEMV, which streams from memory
+// (prefetcht1, into L2); wider tiles prefetcht0.
+template <size_t R>
+static inline void prefetch_weights(const void* w) {
+  if constexpr (R == 1) __builtin_prefetch(static_cast<const char*>(w) + kGemvPrefetchBytes, 0, 2);
+  else __builtin_prefetch(static_cast<const char*>(w) + kTilePrefetchBytes, 0, 3);
+}
+
+// One group's 4 activation bytes as one int32, to broadcast to every lane
+// (x need not be 4-byte aligned).
+static inline int32_t load_word(const void* p) {
+  int32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
 
 // y[o] = float(acc[o] - 128 * row_sums[o]) / (x_scale * w_scales[o]) + bias[o]
 // (no row sums unless shifted) for `width` outputs: ref::dequant_i8 exactly

@@ -22,11 +22,7 @@ struct Qs8PackedSsse3 {
   static constexpr bool kUnsigned = false;
   static void prepare(int8_t*, size_t) {}
 
-  static __m128i bcast4(const int8_t* p) {
-    int32_t v;
-    __builtin_memcpy(&v, p, 4);
-    return _mm_set1_epi32(v);
-  }
+  static __m128i bcast4(const int8_t* p) { return _mm_set1_epi32(qs8::load_word(p)); }
 
   template <size_t R>
   static void tile(const int8_t* x, size_t ldx, size_t k, const int8_t* w, int32_t* acc) {
@@ -35,9 +31,7 @@ struct Qs8PackedSsse3 {
     for (size_t r = 0; r < R; ++r)
       for (size_t q = 0; q < 4; ++q) a[r][q] = _mm_setzero_si128();
     for (size_t g = 0; g < k / 4; ++g, w += 64) {
-      // One row is the decoder's GEMV, which streams the weights from memory.
-      if constexpr (R == 1) _mm_prefetch(reinterpret_cast<const char*>(w) + qs8::kGemvPrefetchBytes, _MM_HINT_T1);
-      else _mm_prefetch(reinterpret_cast<const char*>(w) + 2048, _MM_HINT_T0);
+      qs8::prefetch_weights<R>(w);
       __m128i xv[R];
       for (size_t r = 0; r < R; ++r) xv[r] = bcast4(x + r * ldx + 4 * g);
 #pragma GCC unroll 4

@@ -79,10 +79,8 @@ struct Qs8RowMajorAvx512 {
 void qs8_gemm_1x16c4__avx512bw(const int8_t* x, size_t k, const int8_t* w, int32_t* out) {
   __m512i a0 = _mm512_setzero_si512(), a1 = a0;
   for (size_t g = 0; g < k / 4; ++g, w += 64) {
-    _mm_prefetch(reinterpret_cast<const char*>(w) + qs8::kGemvPrefetchBytes, _MM_HINT_T1);
-    int32_t x4;
-    __builtin_memcpy(&x4, x + 4 * g, 4);
-    const __m512i xv = _mm512_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(x4)));
+    qs8::prefetch_weights<1>(w);
+    const __m512i xv = _mm512_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(qs8::load_word(x + 4 * g))));
     a0 = mac(a0, widen(load(w)), xv);
     a1 = mac(a1, widen(load(w + 32)), xv);
   }
@@ -110,9 +108,7 @@ void qs8_gemm_rx16c4__avx512bw(const int8_t* x, size_t ldx, size_t k, const int8
     const __mmask64 negative = _mm512_movepi8_mask(wv);
 #pragma GCC unroll 8
     for (size_t r = 0; r < R; ++r) {
-      int32_t x4;
-      __builtin_memcpy(&x4, x + r * ldx + 4 * g, 4);
-      const __m512i xv = _mm512_set1_epi32(x4);
+      const __m512i xv = _mm512_set1_epi32(qs8::load_word(x + r * ldx + 4 * g));
       const __m512i sx = _mm512_mask_sub_epi8(xv, negative, _mm512_setzero_si512(), xv);
       a[r] = _mm512_add_epi32(a[r], _mm512_madd_epi16(_mm512_maddubs_epi16(wa, sx), ones));
     }
