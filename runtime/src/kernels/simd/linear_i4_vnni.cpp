@@ -15,13 +15,11 @@
 #include <immintrin.h>
 
 #include "kernels/simd/linear_i4_vnni.h"
-#include "kernels/simd/qs4_driver.h"
+#include "kernels/simd/qs4_x86.hpp"
 
 namespace xattn {
 namespace kernels {
 namespace {
-
-inline __m512i bcast4(const uint8_t* p) { return _mm512_set1_epi32(qs8::load_word(p)); }
 
 struct Qs4Avx512Vnni {
   // 8 rows: 8 totals and 8 group sums beside the unpacked chunk, and each
@@ -32,13 +30,12 @@ struct Qs4Avx512Vnni {
 
   template <size_t R>
   static void tile(const int8_t* x, size_t ldx, size_t k, const uint8_t* w, const uint8_t* subs, int32_t* acc) {
-    const uint8_t* u = reinterpret_cast<const uint8_t*>(x);
-    const __m512i mask = _mm512_set1_epi8(0x0F);
-    // Nibble -> signed value, for _mm512_shuffle_epi8 (per 128-bit lane).
-    const __m512i lut = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, -8, -7, -6, -5, -4, -3, -2, -1));
+    // The unpacking is qs4_x86.hpp's at 512 bits; only the products differ.
+    using Z = Qs4Zmm;
+    const __m512i mask = Z::nibbles(), lut = Z::lut();
     __m512i total[R];
     for (size_t r = 0; r < R; ++r) total[r] = _mm512_setzero_si512();
-    for (size_t g = 0; g < k / format::kInt4Group; ++g, u += format::kInt4Group, subs += qs4::kBlock) {
+    for (size_t g = 0; g < k / format::kInt4Group; ++g, x += format::kInt4Group, subs += qs4::kBlock) {
       // Every group starts its sums from zero: the groups' chains of
       // vpdpbusd are independent, so a single row still overlaps them.
       __m512i sum[R];
@@ -46,13 +43,12 @@ struct Qs4Avx512Vnni {
 #pragma GCC unroll 4
       for (size_t t = 0; t < 4; ++t, w += 64) {
         qs8::prefetch_weights<R>(w);
-        const __m512i v = _mm512_loadu_si512(w);
-        const __m512i lo = _mm512_shuffle_epi8(lut, _mm512_and_si512(v, mask));
-        const __m512i hi = _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(v, 4), mask));
+        const __m512i v = Z::load(w);
+        const __m512i lo = Z::lookup(lut, Z::low(v, mask)), hi = Z::lookup(lut, Z::high(v, mask));
 #pragma GCC unroll 8
         for (size_t r = 0; r < R; ++r) {
-          sum[r] = _mm512_dpbusd_epi32(sum[r], bcast4(u + r * ldx + 8 * t), lo);
-          sum[r] = _mm512_dpbusd_epi32(sum[r], bcast4(u + r * ldx + 8 * t + 4), hi);
+          sum[r] = _mm512_dpbusd_epi32(sum[r], Z::bcast4(x + r * ldx + 8 * t), lo);
+          sum[r] = _mm512_dpbusd_epi32(sum[r], Z::bcast4(x + r * ldx + 8 * t + 4), hi);
         }
       }
       const __m512i scale = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(subs)));

@@ -1,7 +1,8 @@
 // The x86 int4 microkernel for qs4_driver.h, one scheme at three register
 // widths: SSSE3 (the sse4.2 table), AVX2 and AVX-512BW (both avx512 tables
-// without VNNI: the avx512-vnni table has linear_i4_vnni.cpp). Include only
-// from a table_*.cpp built with the width's flags; everything is internal.
+// without VNNI: the avx512-vnni table has linear_i4_vnni.cpp, which reuses
+// Qs4Zmm's unpacking). Include only from files built with the width's
+// flags; everything is internal.
 //
 // Exact, with no widening until a group ends: activations shifted to
 // unsigned bytes (u = q + 128 <= 255) times nibbles turned into signed bytes
