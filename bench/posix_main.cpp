@@ -217,6 +217,11 @@ int main(int argc, char** argv) {
 
   // The heap proof: one sentence, 1 iteration, then N; same count expected.
   if (o.alloc_iterations > 0) {
+    // A large model's proof can take minutes: say so rather than look hung.
+    const double proof_s = report.measured.sentence_ms.p50 * (1.0 + o.alloc_iterations) / 1e3;
+    if (proof_s > 5.0)
+      std::fprintf(stderr, "xattn-bench: heap-allocation proof, 1 + %u iterations of one sentence: about %.0f s"
+                   " (--alloc-iterations 0 skips it)\n", o.alloc_iterations, proof_s);
     xb::Plan proof = o.plan;
     proof.warmup = 0;
     xb::Inputs one = inputs;
