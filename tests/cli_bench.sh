@@ -33,6 +33,8 @@ for weights in f32 int8 int4; do
         ! field allocations_1_iteration 0 || ! field allocations_n_iterations 0 ||
         ! grep -q '^  "encoder_ms": {"p50": [0-9.]*, ' "$WORK/out"; then
       fail "$what: fields"
+    elif [ -s "$WORK/err" ]; then
+      fail "$what: a short run wrote to stderr (the allocation proof's time note is for proofs over 5 s)"
     fi
   done
 done
