@@ -170,7 +170,8 @@ int print_kernel_figures(const kernels::KernelTable& k, PrintFn print) {
   print("shape                        m      k      n    time us    weight GB/s   read-peak GB/s\n");
   for (const Shape& s : gemv) {
     LinearCase c(k, s, rng);
-    const double t = median_time([&] { c.run(); }, c.weight_bytes() > (size_t{32} << 20) ? 11 : s.n * s.k > 4000000 ? 31 : 301);
+    const int reps = c.weight_bytes() > (size_t{32} << 20) ? 11 : s.n * s.k > 4000000 ? 31 : 301;
+    const double t = median_time([&] { c.run(); }, reps);
     const double peak = measure_read_bandwidth(c.weights(), c.weight_bytes(), Clock{ticks, 1e9}, 10, k.stream_read);
     line(print, "%-26s %3zu %6zu %6zu %10.2f %14.1f %16.1f\n", s.what, s.m, s.k, s.n, t * 1e6,
          c.bytes_read() / t / 1e9, peak);

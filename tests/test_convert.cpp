@@ -20,6 +20,7 @@
 
 #include "ct2_import.h"
 #include "ct2_model.h"
+#include "int4_weights.h"
 #include "convert_command.h"
 #include "quantize.h"
 #include "tensor_layout.h"
@@ -366,6 +367,53 @@ TEST_CASE("quantize: per-row scale 127/max|row|, round half to even, zero rows g
   CHECK(q[9] == -2);   // -1.5 -> -2
   CHECK(q[10] == 0);   // 0.5 -> 0
   CHECK(q[11] == 127);
+}
+
+// Every int4 weight is its definition, computed here with the C library's
+// nearbyint (ties to even): q = clamp(nearbyint(w * scale / sub), -8, 7)
+// under the row's scale (255 * 7 / max|row|) and the group's chosen sub.
+// Rows 0-2 make ties certain: max|row| = 1785 / 1024 gives scale 1024
+// exactly, and a second group of odd halves over 512 (largest 7 / 512)
+// leaves one candidate, sub = 2, so w * scale / sub is the odd half itself.
+// The test counts the ties to prove they were exercised.
+TEST_CASE("quantize: int4 weights are clamp(nearbyint(w * scale / sub), -8, 7), ties to even") {
+  constexpr uint32_t kRows = 6, kCols = 64;
+  constexpr float kRowMax = 1785.0f / 1024.0f;
+  convert::HostTensor t;
+  t.rows = kRows;
+  t.cols = kCols;
+  t.values.resize(kRows * kCols);
+  uint32_t state = 7;
+  for (uint32_t r = 0; r < kRows; ++r)
+    for (uint32_t c = 0; c < kCols; ++c) {
+      state = state * 1664525u + 1013904223u;
+      const float random = static_cast<float>(static_cast<int32_t>(state >> 8) - (1 << 23)) / static_cast<float>(1 << 23);
+      const float odd_half = static_cast<float>(static_cast<int>(state >> 28) - 8) + 0.5f;  // -7.5..7.5
+      float v = random;
+      if (r < 3 && c < 32) v = c == 0 ? kRowMax : random * 1.5f;
+      if (r < 3 && c >= 32) v = c == 32 ? 7.0f / 512.0f : std::fmax(-6.5f, std::fmin(6.5f, odd_half)) / 512.0f;
+      t.values[r * kCols + c] = v;
+    }
+  const std::vector<float> w = t.values;
+  convert::to_int4(&t);
+  REQUIRE(t.dtype == format::DType::kInt4);
+  REQUIRE(t.q.size() == kRows * kCols);
+  uint32_t ties = 0;
+  for (uint32_t r = 0; r < kRows; ++r) {
+    float amax = 0.0f;
+    for (uint32_t c = 0; c < kCols; ++c) amax = std::max(amax, std::fabs(w[r * kCols + c]));
+    CHECK(t.scales[r] == 255.0f * 7.0f / amax);
+    if (r < 3) CHECK(t.scales[r] == 1024.0f);
+    for (uint32_t c = 0; c < kCols; ++c) {
+      const int sub = t.group_scales[r * (kCols / 32) + c / 32];
+      REQUIRE(sub >= 1);
+      const float v = w[r * kCols + c] * t.scales[r] / static_cast<float>(sub);
+      if (v - std::floor(v) == 0.5f) ++ties;
+      const float want = std::fmin(7.0f, std::fmax(-8.0f, std::nearbyint(v)));
+      CHECK(t.q[r * kCols + c] == static_cast<int8_t>(want));
+    }
+  }
+  CHECK(ties >= 3 * 31);
 }
 
 TEST_CASE("convert: every shared CTranslate2 variant converts to f32 and int8 and opens") {

@@ -18,8 +18,8 @@ constexpr int kCandidates = 24;  // group scales tried below the unclipped one
 
 // The nearest level to w * scale / sub, ties to even as std::nearbyint,
 // clamped to [-8, 7] (a NaN gives -8). `scaled` is w * scale, computed once
-// per weight by the callers. No libm call: a call in the candidates' error
-// loop spilled its accumulator and made the converter 4x slower. Adding and
+// per weight by the callers. No libm call: calls in the candidates' error
+// loop spilled its accumulator and made the converter 2x slower. Adding and
 // subtracting 1.5 * 2^23 leaves no fraction bits, so for |v| <= 9 it rounds
 // to nearest even exactly (IEEE single, default rounding, no -ffast-math).
 int quantize_one(float scaled, int sub) {
