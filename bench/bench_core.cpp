@@ -159,7 +159,7 @@ uint64_t decoder_step_weight_bytes(const ModelView& m) {
   return total;
 }
 
-double measure_step_read_bandwidth(const ModelView& m, const Clock& clock, uint32_t repeats, ReadFn read) {
+double measure_step_read_bandwidth(const ModelView& m, const Clock& clock, uint32_t repeats, Reader read) {
   return best_gbps(clock, repeats, decoder_step_weight_bytes(m), [&] {
     uint64_t fold = 0;
     for_each_step_region(m, [&](const uint8_t* p, uint64_t size) { fold ^= read(p, static_cast<size_t>(size)); });
@@ -168,7 +168,7 @@ double measure_step_read_bandwidth(const ModelView& m, const Clock& clock, uint3
 }
 
 double measure_read_bandwidth(const uint8_t* bytes, size_t size, const Clock& clock, uint32_t repeats,
-                              ReadFn read) {
+                              Reader read) {
   return best_gbps(clock, repeats, size, [&] { return read(bytes, size); });
 }
 

@@ -90,21 +90,26 @@ const char* weight_kind(const ModelView& model);
 // input).
 uint64_t decoder_step_weight_bytes(const ModelView& model);
 
-// A function that reads every byte of a buffer, e.g. the session kernel
-// table's stream_read (the widest loads the kernels themselves use).
-using ReadFn = uint64_t (*)(const uint8_t* bytes, size_t size);
+// Reads every byte of a buffer and returns a fold of them, e.g. the session
+// kernel table's stream_read (the widest loads the kernels themselves use),
+// or that on several threads: a function and the context it reads with.
+struct Reader {
+  uint64_t (*read)(const void* context, const uint8_t* bytes, size_t size) = nullptr;
+  const void* context = nullptr;
+  uint64_t operator()(const uint8_t* bytes, size_t size) const { return read(context, bytes, size); }
+};
 
 // Read bandwidth over `bytes` (the caller's buffer, e.g. as large as the
 // decoder's weight working set) with `read`: the best of `repeats` passes
 // after one warm pass, in GB/s.
 double measure_read_bandwidth(const uint8_t* bytes, size_t size, const Clock& clock, uint32_t repeats,
-                              ReadFn read);
+                              Reader read);
 
 // The roofline's bandwidth: reads the very bytes one decoder step reads (the
 // model's own weight working set, where it lives, in the step's order) with
 // `read`, and returns decoder_step_weight_bytes / time of the best of
 // `repeats` passes after one warm pass, in GB/s.
-double measure_step_read_bandwidth(const ModelView& model, const Clock& clock, uint32_t repeats, ReadFn read);
+double measure_step_read_bandwidth(const ModelView& model, const Clock& clock, uint32_t repeats, Reader read);
 
 struct Report {
   const char* model = "";

@@ -146,7 +146,13 @@ void line(PrintFn print, const char* format, const char* what, size_t m, size_t 
   print(text);
 }
 
+uint64_t table_read(const void* table, const uint8_t* bytes, size_t size) {
+  return static_cast<const kernels::KernelTable*>(table)->stream_read(bytes, size);
+}
+
 }  // namespace
+
+Reader stream_reader(const kernels::KernelTable& table) { return Reader{table_read, &table}; }
 
 int print_kernel_figures(const kernels::KernelTable& k, PrintFn print) {
   char text[200];
@@ -172,7 +178,7 @@ int print_kernel_figures(const kernels::KernelTable& k, PrintFn print) {
     LinearCase c(k, s, rng);
     const int reps = c.weight_bytes() > (size_t{32} << 20) ? 11 : s.n * s.k > 4000000 ? 31 : 301;
     const double t = median_time([&] { c.run(); }, reps);
-    const double peak = measure_read_bandwidth(c.weights(), c.weight_bytes(), Clock{ticks, 1e9}, 10, k.stream_read);
+    const double peak = measure_read_bandwidth(c.weights(), c.weight_bytes(), Clock{ticks, 1e9}, 10, stream_reader(k));
     line(print, "%-26s %3zu %6zu %6zu %10.2f %14.1f %16.1f\n", s.what, s.m, s.k, s.n, t * 1e6,
          c.bytes_read() / t / 1e9, peak);
   }

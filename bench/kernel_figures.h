@@ -12,6 +12,9 @@ namespace bench {
 
 int print_kernel_figures(const kernels::KernelTable& table, PrintFn print);
 
+// The table's stream_read as a Reader (the table is its context).
+Reader stream_reader(const kernels::KernelTable& table);
+
 // Peak int8 throughput of vpdpbusd (GOPS, 2 ops per multiply-add), or 0 when
 // the CPU (or this build) has no AVX-512 VNNI. Defined in vnni_peak.cpp.
 double vnni_peak_gops(double (*seconds)());

@@ -56,32 +56,34 @@ Buffer aligned_buffer(size_t bytes) {
 
 // The roofline's read on the session's threads: each region the step reads
 // is cut into one 64-byte-aligned piece per thread, read concurrently with
-// the kernel table's stream_read through the pool (a ReadFn has no context,
-// so these globals carry it; set once before the measurement).
+// the kernel table's stream_read through the pool.
 struct ParallelRead {
-  const xattn::ParallelFor* parallel = nullptr;
-  xb::ReadFn read = nullptr;
-  const uint8_t* bytes = nullptr;
-  size_t size = 0, piece = 0;
-  uint64_t folds[xattn::kMaxThreads] = {};
+  const xattn::ParallelFor* parallel;
+  const xattn::kernels::KernelTable* table;
 };
-ParallelRead g_read;
 
-void read_piece(void*, uint32_t task, uint32_t) {
-  const size_t begin = task * g_read.piece;
-  const size_t end = begin + g_read.piece < g_read.size ? begin + g_read.piece : g_read.size;
-  if (begin < end) g_read.folds[task] = g_read.read(g_read.bytes + begin, end - begin);
+// One region's read: its pieces and each piece's fold.
+struct ReadJob {
+  const ParallelRead* how;
+  const uint8_t* bytes;
+  size_t size, piece;
+  uint64_t folds[xattn::kMaxThreads];
+};
+
+void read_piece(void* context, uint32_t task, uint32_t) {
+  ReadJob& job = *static_cast<ReadJob*>(context);
+  const size_t begin = task * job.piece;
+  const size_t end = begin + job.piece < job.size ? begin + job.piece : job.size;
+  if (begin < end) job.folds[task] = job.how->table->stream_read(job.bytes + begin, end - begin);
 }
 
-uint64_t parallel_read(const uint8_t* bytes, size_t size) {
-  const uint32_t threads = g_read.parallel->workers;
-  g_read.bytes = bytes;
-  g_read.size = size;
-  g_read.piece = (size / threads + 63) / 64 * 64;
-  for (uint32_t t = 0; t < threads; ++t) g_read.folds[t] = 0;
-  g_read.parallel->run(g_read.parallel->pool, threads, threads, read_piece, nullptr);
+uint64_t parallel_read(const void* context, const uint8_t* bytes, size_t size) {
+  const ParallelRead& how = *static_cast<const ParallelRead*>(context);
+  const uint32_t threads = how.parallel->workers;
+  ReadJob job{&how, bytes, size, (size / threads + 63) / 64 * 64, {}};
+  how.parallel->run(how.parallel->pool, threads, threads, read_piece, &job);
   uint64_t fold = 0;
-  for (uint32_t t = 0; t < threads; ++t) fold ^= g_read.folds[t];
+  for (uint32_t t = 0; t < threads; ++t) fold ^= job.folds[t];
   return fold;
 }
 
@@ -246,10 +248,9 @@ int main(int argc, char** argv) {
     report.roofline = true;
     report.step_weight_bytes = xb::decoder_step_weight_bytes(model);
     // With --threads T the bound is T threads' bandwidth, as the step's is.
-    g_read.parallel = &pool.parallel();
-    g_read.read = table->stream_read;
-    report.bandwidth_gbps =
-        xb::measure_step_read_bandwidth(model, kClock, 10, o.threads > 1 ? parallel_read : table->stream_read);
+    const ParallelRead on_threads{&pool.parallel(), table};
+    report.bandwidth_gbps = xb::measure_step_read_bandwidth(
+        model, kClock, 10, o.threads > 1 ? xb::Reader{parallel_read, &on_threads} : xb::stream_reader(*table));
   }
   report.peak_rss_bytes = peak_rss_bytes();
   (o.json ? xb::print_json : xb::print_table)(report, print_stdout);

@@ -14,7 +14,7 @@ uint64_t g_ticks = 0;
 uint64_t fake_now() { return g_ticks += 1000; }  // every reading is 1 µs later at 1e9 ticks/s
 
 uint64_t g_bytes_read = 0;
-uint64_t counting_read(const uint8_t* bytes, size_t size) {
+uint64_t counting_read(const void*, const uint8_t* bytes, size_t size) {
   g_bytes_read += size;
   return size ? bytes[0] : 0;
 }
@@ -49,7 +49,7 @@ TEST_CASE("bench core: the roofline counts and reads exactly one decoder step's 
     CHECK(xattn::bench::decoder_step_weight_bytes(*view) == want);
     g_bytes_read = 0;
     const xattn::bench::Clock clock{fake_now, 1e9};
-    const double gbps = xattn::bench::measure_step_read_bandwidth(*view, clock, 3, counting_read);
+    const double gbps = xattn::bench::measure_step_read_bandwidth(*view, clock, 3, {counting_read, nullptr});
     CHECK(g_bytes_read == 4 * want);  // one warm pass and 3 measured, each reading every byte once
     CHECK(gbps == doctest::Approx(double(want) / 1e-6 / 1e9));  // each pass spans exactly 1 µs
   }
