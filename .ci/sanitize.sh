@@ -5,7 +5,7 @@
 # which GCC's "undefined" leaves out). Any report aborts its test:
 # -fno-sanitize-recover=all, leaks checked at exit.
 # Then the thread tests under ThreadSanitizer (the pool, split linear layers,
-# whole sessions on threads 1..4), a build of the test binary only.
+# whole sessions on threads 1..4), a test binary of those two files only.
 # Run from the repository root with ../shared beside it; exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +38,7 @@ echo "ok: the suite is clean under ASan + UBSan ($(( $(date +%s) - start )) s)"
 
 echo "== the thread tests under ThreadSanitizer (build-tsan)"
 TSAN="-fsanitize=thread"
-cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DXATTN_BUILD_BENCH=OFF \
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DXATTN_BUILD_BENCH=OFF -DXATTN_TEST_FILES="test_threads(_session)?[.]cpp" \
   -DCMAKE_CXX_FLAGS="-O1 -g $TSAN" -DCMAKE_C_FLAGS="-O1 -g $TSAN" -DCMAKE_EXE_LINKER_FLAGS="$TSAN" >/dev/null
 cmake --build build-tsan -j2 --target xattn_tests
 TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/xattn_tests -tc='thread pool*,linear: split*,threads:*'
