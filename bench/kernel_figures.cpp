@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "weight_packing.h"
 #include "xattn/format.h"
 
 namespace xattn {
@@ -34,34 +35,6 @@ double median_time(F f, int reps) {
   return t[t.size() / 2];
 }
 
-// The weights are random bytes taken as a format layout-1 matrix (the
-// converter's default); these are its row sums, which VNNI needs.
-std::vector<int32_t> packed_row_sums(const std::vector<int8_t>& w, size_t n, size_t k) {
-  std::vector<int32_t> sums(n, 0);
-  for (uint32_t r = 0; r < n; ++r)
-    for (uint32_t c = 0; c < k; ++c)
-      sums[r] += w[format::packed_offset(uint32_t(n), uint32_t(k), r, c)];
-  return sums;
-}
-
-// The int4 row sums (sum_g sub_g * sum_c q4) of random layout-3 data, as
-// the converter stores them.
-std::vector<int32_t> int4_row_sums(const std::vector<uint8_t>& data, size_t n, size_t k) {
-  const uint32_t rows = uint32_t(n), cols = uint32_t(k);
-  const uint8_t* subs = data.data() + format::int4_nibble_bytes(rows, cols);
-  std::vector<int32_t> sums(n, 0);
-  for (uint32_t r = 0; r < rows; ++r)
-    for (uint32_t g = 0; g < cols; g += format::kInt4Group) {
-      int32_t group = 0;
-      for (uint32_t c = g; c < g + format::kInt4Group; ++c) {
-        const uint8_t byte = data[format::int4_nibble_offset(cols, r, c)];
-        group += c % 8 < 4 ? format::int4_low(byte) : format::int4_high(byte);
-      }
-      sums[r] += subs[format::int4_group_scale_offset(cols, r, g)] * group;
-    }
-  return sums;
-}
-
 enum class Weights { kF32, kInt8, kInt4 };
 
 struct Shape {
@@ -79,10 +52,11 @@ struct Lcg {
   uint32_t next() { return state = state * 1664525u + 1013904223u; }
 };
 
-// Random operands for one shape, as a model file holds them: int8 weights
-// in layout 1 (with their row sums), int4 weights in layout 3 (random
-// nibbles and group scales, their row sums) or float32 weights in layout 2,
-// and activations; run() is one call of the layer (int8 and int4: quantize,
+// Random operands for one shape, as a model file holds them (packed by the
+// converter's functions): int8 weights in layout 1 with their row sums
+// (layout 0 for a row_major shape), int4 weights in layout 3 (random
+// nibbles and group scales, their row sums) or float32 weights, and
+// activations; run() is one call of the layer (int8 and int4: quantize,
 // then multiply).
 class LinearCase {
  public:
@@ -92,14 +66,21 @@ class LinearCase {
     if (type_ == Weights::kF32) {
       wf_.resize(s.n * s.k);
       for (float& v : wf_) v = static_cast<float>(static_cast<int32_t>(rng.next() >> 16) - 32768) / 1e6f;
-    } else if (type_ == Weights::kInt8) {
-      w_.resize(s.n * s.k);
-      for (int8_t& v : w_) v = static_cast<int8_t>(rng.next() >> 24);
-      sums_ = packed_row_sums(w_, s.n, s.k);
     } else {
-      w4_.resize(format::int4_data_bytes(uint32_t(s.n), uint32_t(s.k)));
-      for (uint8_t& v : w4_) v = static_cast<uint8_t>(rng.next() >> 24);
-      sums_ = int4_row_sums(w4_, s.n, s.k);
+      // The converter's own packing of a random row-major matrix.
+      convert::HostTensor t;
+      t.rows = uint32_t(s.n);
+      t.cols = uint32_t(s.k);
+      t.q.resize(s.n * s.k);
+      if (type_ == Weights::kInt8) {
+        for (int8_t& v : t.q) v = static_cast<int8_t>(rng.next() >> 24);
+        w_ = s.row_major ? t.q : convert::pack_16x4(t, &sums_);
+      } else {
+        for (int8_t& v : t.q) v = static_cast<int8_t>(static_cast<int32_t>(rng.next() >> 28) - 8);
+        t.group_scales.resize(s.n * s.k / format::kInt4Group);
+        for (uint8_t& v : t.group_scales) v = static_cast<uint8_t>(rng.next() >> 24);
+        w4_ = convert::pack_int4(t, &sums_);
+      }
     }
     for (float& v : x_) v = static_cast<float>(static_cast<int32_t>(rng.next() >> 16) - 32768) / 32768.0f;
   }
