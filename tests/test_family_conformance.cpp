@@ -6,10 +6,14 @@
 // margin is below 1e-3 excepted and reported) and identical lines have its
 // score within 1e-4. int8 weights with int8 activations are compared with
 // the dequantized golden at a per-family floor just under the measured
-// agreement. Under an emulator the first 20 lines of each golden run.
+// agreement. Under an emulator the first 20 lines of each golden run;
+// XATTN_CONFORMANCE_LINES=N runs the first N (fewer than 200) everywhere, the
+// int8 and int4 decodes then without their 200-line floors (.ci/sanitize.sh:
+// the sanitizers watch the same code paths on fewer lines).
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -24,6 +28,13 @@ constexpr size_t kLines = 20;
 #else
 constexpr size_t kLines = 200;
 #endif
+
+// The lines of each golden to decode: kLines, or fewer by XATTN_CONFORMANCE_LINES.
+size_t lines_to_run() {
+  const char* env = std::getenv("XATTN_CONFORMANCE_LINES");
+  const long asked = env ? std::strtol(env, nullptr, 10) : 0;
+  return asked > 0 && size_t(asked) < kLines ? size_t(asked) : kLines;
+}
 
 using test::families_dir;
 using test::have_families;
@@ -88,10 +99,11 @@ Agreement run(const Family& f, const Golden& g, convert::WeightType weights) {
   const std::vector<std::string> prefixes = read_lines(dir + "/target_prefix.txt");
   const std::vector<std::string> gold = read_lines(dir + "/" + g.file + ".txt");
   const std::vector<std::string> margins = read_lines(dir + "/" + g.file + ".margin.txt");
-  REQUIRE(inputs.size() >= kLines);
-  REQUIRE(gold.size() >= kLines);
+  const size_t lines = lines_to_run();
+  REQUIRE(inputs.size() >= lines);
+  REQUIRE(gold.size() >= lines);
   Agreement a;
-  for (size_t i = 0; i < kLines; ++i) {
+  for (size_t i = 0; i < lines; ++i) {
     posix::TranslateRequest r;
     r.beam_size = g.beam;
     r.length_penalty = g.length_penalty;
@@ -132,13 +144,15 @@ void check_family(const Family& f) {
 #if !defined(XATTN_TESTS_EMULATED)
   const Agreement q = run(f, goldens[3], convert::WeightType::kInt8);
   MESSAGE(std::string(f.name) << " int8 compute vs i8w-fp32-greedy: identical " << q.identical << "/" << q.lines);
-  CHECK(q.identical >= f.int8_floor);
   const Agreement q4 = run(f, goldens[0], convert::WeightType::kInt4);
   MESSAGE(std::string(f.name) << " int4 weights vs fp32-greedy: identical " << q4.identical << "/" << q4.lines
                               << ", golden tokens reproduced before the first difference " << q4.prefix_tokens << "/"
                               << q4.gold_tokens);
-  CHECK(q4.identical >= f.int4_floor);
-  CHECK(q4.prefix_share() >= f.int4_prefix_floor);
+  if (q.lines == kLines) {  // the floors are of 200 lines
+    CHECK(q.identical >= f.int8_floor);
+    CHECK(q4.identical >= f.int4_floor);
+    CHECK(q4.prefix_share() >= f.int4_prefix_floor);
+  }
 #endif
 }
 
