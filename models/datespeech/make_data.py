@@ -23,6 +23,7 @@ import wave
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import accent  # noqa: E402
 import augment  # noqa: E402
 import spoken  # noqa: E402
 import voices  # noqa: E402
@@ -34,8 +35,10 @@ TEST_NOISES = ["white", "pink", "brown"]
 SPLIT_IDS = {"train": 1, "heldout": 2, "seen": 3}
 
 
-def specs_for(split, count, seed, flite_share=0.25, festival_share=0.0):
-    """(text, iso, voice, speed, pitch) of every clip in a split."""
+def specs_for(split, count, seed, flite_share=0.25, festival_share=0.0, accent_share=0.0):
+    """(text, iso, voice, speed, pitch, accent) of every clip in a split. accent: the seed of the
+    sentence's accent shift (accent.py) for a share of the espeak training sentences, else -1
+    (accent_share 0 draws exactly as before accents were added)."""
     rng = random.Random("%d/%s" % (seed, split))
     groups = voices.heldout_groups()
     names = sorted(groups)
@@ -46,12 +49,18 @@ def specs_for(split, count, seed, flite_share=0.25, festival_share=0.0):
             voice = rng.choice(groups[names[i % len(names)]])
         else:
             voice = voices.training_voices_sampler(rng, flite_share, festival_share)
-        out.append((text, iso, voice, rng.uniform(0.85, 1.35), rng.uniform(0.15, 0.85)))
+        speed, pitch = rng.uniform(0.85, 1.35), rng.uniform(0.15, 0.85)
+        shifted = accent_share > 0 and voice.startswith("espeak:") and rng.random() < accent_share
+        out.append((text, iso, voice, speed, pitch, rng.randrange(2 ** 31) if shifted else -1))
     return out
 
 
 def synthesize_one(spec):
-    text, _, voice, speed, pitch = spec
+    text, _, voice, speed, pitch, accent_seed = spec
+    if accent_seed >= 0:  # phoneme input: a training accent's rules, some sounds shifted
+        rng = random.Random(accent_seed)
+        rules = rng.choice(voices.ESPEAK_TRAIN_BASES)
+        text = "[[%s]]" % accent.shift(accent.phonemes(rules, text), rng)
     for _ in range(3):
         x = voices.trim_silence(voices.synthesize(voice, text, speed, pitch))
         seconds = len(x) / voices.SAMPLE_RATE
@@ -61,10 +70,10 @@ def synthesize_one(spec):
     return None
 
 
-def make_bank(path, split, count, seed, pool, flite_share, festival_share):
+def make_bank(path, split, count, seed, pool, flite_share, festival_share, accent_share):
     if os.path.exists(path):
         return dict(np.load(path))
-    specs = specs_for(split, count, seed, flite_share, festival_share)
+    specs = specs_for(split, count, seed, flite_share, festival_share, accent_share if split == "train" else 0.0)
     start = time.time()
     clips = []
     for clip_audio in pool.imap(synthesize_one, specs, chunksize=16):
@@ -81,6 +90,7 @@ def make_bank(path, split, count, seed, pool, flite_share, festival_share):
         "voice": np.array([specs[i][2] for i in keep]),
         "speed": np.array([specs[i][3] for i in keep], np.float32),
         "pitch": np.array([specs[i][4] for i in keep], np.float32),
+        "accent": np.array([specs[i][5] for i in keep], np.int64),
     }
     np.savez(path, **bank)
     print("%s: %d of %d sentences synthesized in %.0f s (%.1f h of speech)" % (
@@ -144,6 +154,8 @@ def main():
     ap.add_argument("--flite-share", type=float, default=0.25, help="training sentences said by flite voices")
     ap.add_argument("--festival-share", type=float, default=0.0,
                     help="training sentences said by festival voices (needs festival and its voices: README.md)")
+    ap.add_argument("--accent-share", type=float, default=0.0,
+                    help="espeak training sentences said with shifted sounds (accent.py; README.md: tried, not kept)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     n_groups = len(voices.heldout_groups())
@@ -151,7 +163,7 @@ def main():
     with multiprocessing.Pool(args.jobs) as pool:
         for split in ["heldout", "seen", "train"]:
             make_bank(os.path.join(args.out, "bank-%s.npz" % split), split, counts[split], args.seed, pool,
-                      args.flite_share, args.festival_share)
+                      args.flite_share, args.festival_share, args.accent_share)
 
     for split in ["heldout", "seen", "train"]:
         path = os.path.join(args.out, "features-%s.npz" % split)
