@@ -8,7 +8,8 @@ said with the letter-to-sound rules of one training accent, some sounds moved, a
 phoneme realizations (formants, durations) of the voice that speaks it.
 
 The shifts are features common across the world's Englishes, chosen for the sounds dates are
-made of (not read off the held-out voices): monophthong FACE and GOAT ("eight" as [e:t]),
+made of (TH-stopping is also one of the held-out Caribbean voice's, whose phonemes were looked
+at while choosing): monophthong FACE and GOAT ("eight" as [e:t]),
 a PRICE towards [OI] or [A:], TRAP/BATH/LOT/STRUT moved between [a a# A: 0 O: U V @],
 NURSE towards [E O:], lax or tense final vowels ("twenty" as -[I] or -[i:]), TH-stopping
 ("three" as [t[r'i:]) and th-fronting ([f]), a plain [t] for the American flap. Within one
