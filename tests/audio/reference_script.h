@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -32,7 +34,14 @@ inline std::string run_reference_script(const char* script, const std::string& n
   const std::string command = env_or("XATTN_PYTHON", XATTN_PYTHON) + " '" + script + "' '" +
                               env_or("XATTN_REFERENCE_DIR", XATTN_REFERENCE_DIR) + "' '" + out + "' > '" + log_path +
                               "' 2>&1";
+  // Test cases sharing a folder run the script one at a time: the first
+  // writes the folder (its done.txt last), the others find it up to date
+  // instead of rewriting files the first is already reading.
+  const int lock = ::open((out + ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  REQUIRE_MESSAGE(lock >= 0, "cannot open " << out << ".lock");
+  REQUIRE_MESSAGE(::flock(lock, LOCK_EX) == 0, "cannot lock " << out << ".lock");
   const int rc = std::system(command.c_str());
+  ::close(lock);  // releases the lock
   std::ifstream log(log_path);
   std::stringstream text;
   text << log.rdbuf();
