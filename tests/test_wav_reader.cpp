@@ -237,15 +237,17 @@ TEST_CASE("wav: a recording at another rate, width and channel count becomes 16 
     uint16_t channels, bits;
     bool float64;
     const char* described;
+    const char* done;
     double tolerance;  // the sample format's own resolution dominates for 8 and 16 bits
   };
   const Case cases[] = {
-      {44100, 2, 24, false, "44100 Hz, 2 channels, 24-bit PCM", 1e-5},
-      {48000, 1, 16, false, "48000 Hz, mono, 16-bit PCM", 1e-4},
-      {8000, 1, 32, false, "8000 Hz, mono, 32-bit PCM", 1e-5},
-      {22050, 6, 8, false, "22050 Hz, 6 channels, 8-bit PCM", 1.5e-2},
-      {16000, 2, 16, false, "16000 Hz, 2 channels, 16-bit PCM", 1e-4},
-      {96000, 1, 64, true, "96000 Hz, mono, 64-bit float", 1e-5},
+      {44100, 2, 24, false, "44100 Hz, 2 channels, 24-bit PCM", "resampled to 16 kHz mono", 1e-5},
+      {48000, 1, 16, false, "48000 Hz, mono, 16-bit PCM", "resampled to 16 kHz mono", 1e-4},
+      {8000, 1, 32, false, "8000 Hz, mono, 32-bit PCM", "resampled to 16 kHz mono", 1e-5},
+      {22050, 6, 8, false, "22050 Hz, 6 channels, 8-bit PCM", "resampled to 16 kHz mono", 1.5e-2},
+      {16000, 2, 16, false, "16000 Hz, 2 channels, 16-bit PCM", "mixed down to mono", 1e-4},
+      {96000, 1, 64, true, "96000 Hz, mono, 64-bit float", "resampled to 16 kHz mono", 1e-5},
+      {16000, 1, 24, false, "16000 Hz, mono, 24-bit PCM", "decoded to float", 1e-5},
   };
   for (const Case& c : cases) {
     CAPTURE(c.described);
@@ -256,6 +258,7 @@ TEST_CASE("wav: a recording at another rate, width and channel count becomes 16 
     WavAudio audio;
     REQUIRE(parse(tone_wav(c.rate, c.channels, c.bits, c.float64, 440.0, amplitude, frames), &audio) == "");
     CHECK(audio.converted_from == c.described);
+    CHECK(audio.conversion_note() == std::string(c.described) + ", " + c.done);
     CHECK(audio.s16.empty());
     CHECK(audio.f32.size() == frames * 16000 / c.rate);
     const double error = tone_error(audio, 440.0, 0.5);

@@ -64,12 +64,12 @@ std::string LogMelFrontEnd::compute(const WavAudio& audio, bool* cut) {
   return s ? "" : std::string(s.message());
 }
 
-std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool* cut, std::string* converted_from) {
+std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool* cut, std::string* conversion) {
   std::string error = convert::refuse_unreadable(path);  // a FIFO would block the read
   WavAudio audio;
   if (error.empty()) error = read_wav_file(path, &audio);
   if (!error.empty()) return error;
-  *converted_from = audio.converted_from;
+  *conversion = audio.conversion_note();
   error = front->compute(audio, cut);
   return error.empty() ? "" : path + ": " + error;
 }

@@ -77,9 +77,10 @@ class LogMelFrontEnd {
 };
 
 // A WAV file's log-mel, computed by `front` (initialized once for all files)
-// into front->mel(); errors name the file. *converted_from: what the file
-// held when it was not 16 kHz mono (WavAudio), else "".
-std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool* cut, std::string* converted_from);
+// into front->mel(); errors name the file. *conversion: what the file held
+// and what was done to it when it was not 16 kHz mono PCM16 or float32
+// (WavAudio::conversion_note), else "".
+std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool* cut, std::string* conversion);
 
 }  // namespace posix
 }  // namespace xattn

@@ -102,7 +102,7 @@ int run_mel(int argc, char** argv, std::ostream& out, std::ostream& err) {
   for (float v : mel) sum += v;
   out << wav_path << ": " << audio.samples() << " samples, " << n_mels << " mels x " << frames
       << " frames, min " << *range.first << ", max " << *range.second << ", mean " << sum / mel.size();
-  if (!audio.converted_from.empty()) out << " (from " << audio.converted_from << ", resampled to 16 kHz mono)";
+  if (!audio.converted_from.empty()) out << " (from " << audio.conversion_note() << ")";
   out << '\n';
   out.flush();
   if (!out) {

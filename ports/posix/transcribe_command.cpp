@@ -225,11 +225,11 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   for (const std::string& input : inputs) {
     uint32_t n_frames = frames;
     bool cut = false;
-    std::string converted_from;
+    std::string conversion;
     const float* features_of_input = nullptr;
     if (features.empty()) {
       n_frames = t.window_frames();
-      error = wav_features(input, &front, &cut, &converted_from);
+      error = wav_features(input, &front, &cut, &conversion);
       features_of_input = front.mel().data();
     } else {
       error = file_features(input, model.config.n_mels, frames, &mel);
@@ -237,7 +237,7 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
     }
     Status s = Status::ok();
     if (error.empty()) {
-      if (!converted_from.empty()) err << input << ": " << converted_from << ", resampled to 16 kHz mono\n";
+      if (!conversion.empty()) err << input << ": " << conversion << "\n";
       if (cut)
         err << input << ": longer than " << n_frames * kSecondsPerFrame << " s: only the first "
             << n_frames * kSecondsPerFrame << " s are transcribed\n";

@@ -148,6 +148,9 @@ std::string convert_samples(const Format& f, const uint8_t* p, size_t frames, Wa
   }
   out->f32 = resample(downmix(interleaved, f.channels), f.rate, kAudioSampleRate);
   out->converted_from = describe(f);
+  out->converted_to = f.rate != kAudioSampleRate ? "resampled to 16 kHz mono"
+                      : f.channels > 1           ? "mixed down to mono"
+                                                 : "decoded to float";
   return "";
 }
 

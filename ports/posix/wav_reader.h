@@ -27,8 +27,13 @@ struct WavAudio {
   PcmView view() const;
   size_t samples() const { return s16.empty() ? f32.size() : s16.size(); }
   // "" when the file was 16 kHz mono PCM16 or float32; else what it held
-  // ("44100 Hz, 2 channels, 24-bit PCM"), now float32 16 kHz mono.
+  // ("44100 Hz, 2 channels, 24-bit PCM"), now float32 16 kHz mono, and what
+  // was done to it: "resampled to 16 kHz mono", "mixed down to mono" (16 kHz,
+  // several channels) or "decoded to float" (16 kHz mono, another sample type).
   std::string converted_from;
+  std::string converted_to;
+  // "44100 Hz, 2 channels, 24-bit PCM, resampled to 16 kHz mono", or "".
+  std::string conversion_note() const { return converted_from.empty() ? "" : converted_from + ", " + converted_to; }
 };
 
 // Returns "" or a one-line error starting with "WAV: ".
