@@ -223,9 +223,24 @@ holds "convert embed --kv-cache int8: a smaller session buffer" \
   test "$(session_bytes "$WORK/dn8.h")" -lt "$(session_bytes "$WORK/dn.h")"
 refused "convert embed --kv-cache int4" "--kv-cache needs f32, f16 or int8" "$WORK/empty" \
   convert embed "$DN" -o "$WORK/e.c" --kv-cache int4
-for command in translate inspect demo convert "convert synth" "convert embed" "convert ct2" tokenize mel; do
+for command in translate inspect demo convert "convert synth" "convert embed" "convert ct2" "convert ggml" "convert xattn" \
+  tokenize mel transcribe; do
   # shellcheck disable=SC2086
   works "$command --help" "$WORK/empty" $command --help && holds "$command --help prints its usage" grep -q "usage" "$WORK/out"
+done
+# xattn --help names every command's forms that the command's own --help names.
+works "xattn --help" "$WORK/empty" --help && cp "$WORK/out" "$WORK/usage"
+works "convert --help" "$WORK/empty" convert --help && cp "$WORK/out" "$WORK/convert-usage"
+works "demo --help" "$WORK/empty" demo --help && cp "$WORK/out" "$WORK/demo-usage"
+for source in $(sed -n 's/^.*convert \([a-z0-9]*\) .*$/\1/p' "$WORK/convert-usage" | sort -u); do
+  holds "xattn --help names convert $source" grep -q "^  convert $source " "$WORK/usage"
+done
+for weights in $(grep -o -- '--weights [a-z0-9|]*' "$WORK/convert-usage" | sort -u | sed 's/--weights //'); do
+  holds "xattn --help: every convert with --weights offers $weights" \
+    test "$(grep -c -- "--weights" "$WORK/usage")" -eq "$(grep -c -- "--weights $weights" "$WORK/usage")"
+done
+for mode in $(grep -o 'xattn demo --[a-z]*' "$WORK/demo-usage" | sort -u | sed 's/xattn demo //'); do
+  holds "xattn --help names demo $mode" grep -q -- "^  demo $mode" "$WORK/usage"
 done
 refused "an empty --kernels" "--kernels needs a name" "$WORK/date" translate --model "$DN" --kernels=
 refused "an empty --end-token" "--end-token needs a token" "$WORK/date" translate --model "$DN" --end-token ""

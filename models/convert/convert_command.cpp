@@ -35,7 +35,8 @@ const char kUsage[] =
     "       convert xattn FILE.xattn -o FILE [--weights f32|int8|int4] [--layout packed|row-major]"
     " [--activation-rounding nearest|floor] [--text tokens|characters]\n"
     "         (an xattn model again, e.g. float32 weights quantized to int4; vocabularies and tokenizers kept)\n"
-    "       convert synth --preset P [--weights f32|int8|int4] [--seed S] [--layout packed|row-major] -o FILE";
+    "       convert synth --preset P [--weights f32|int8|int4] [--seed S] [--layout packed|row-major] -o FILE\n"
+    "       convert embed MODEL.xattn -o OUT.c [options]   (a model as a C array for firmware: convert embed --help)";
 
 struct Arguments {
   std::string format;

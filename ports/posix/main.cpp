@@ -12,24 +12,27 @@ namespace {
 const char kUsage[] =
     "usage: xattn <command> [options]\n"
     "  demo [--model FILE]                    normalize a few dates with the project's own model\n"
+    "  demo --speech [--model FILE]           spoken dates from WAV files with the project's speech model\n"
     "  demo --aren [--data DIR]               transliterate a few words with CTranslate2's test model\n"
-    "  convert ct2 DIR -o FILE --weights f32|int8   CTranslate2 model -> xattn file\n"
-    "  convert ggml FILE.bin -o FILE --weights f32|int8   whisper.cpp ggml model (f32, f16, q8_0) -> xattn file\n"
+    "  convert ct2 DIR -o FILE --weights f32|int8|int4   CTranslate2 model -> xattn file\n"
+    "  convert ggml FILE.bin -o FILE --weights f32|int8|int4   whisper.cpp ggml model (f32, f16, q8_0) -> xattn file\n"
+    "  convert xattn FILE.xattn -o FILE --weights f32|int8|int4   an xattn model again, requantized\n"
     "  convert embed MODEL.xattn -o OUT.c [--max-source N --max-target N --beam N]   model -> C array\n"
-    "  convert synth --preset P --weights f32|int8 [--seed S] -o FILE   synthetic benchmark model\n"
+    "  convert synth --preset P --weights f32|int8|int4 [--seed S] -o FILE   synthetic benchmark model\n"
     "  translate --model FILE [--beam N] [--length-penalty X] [--max-length N] [--min-length N]\n"
     "            [--prefix \"t1 t2\"] [--end-token T] [--suppress \"t1 t2\"]... [--num-hypotheses N]\n"
     "            [--max-source N] [--truncate] [--scores] [--alignment] [--alignment-layer N] [--timing]\n"
     "            [--alignment-svg FILE] [--kernels scalar|sse4.2|avx2|avx512|avx512-vnni|neon|neon-dotprod]\n"
-    "            [--kv-cache f32|f16|int8] [--self-kv-cache f32|f16|int8] [--threads N]   < inputs\n"
+    "            [--kv-cache f32|f16|int8] [--self-kv-cache f32|f16|int8] [--threads N] [--pieces]   < inputs\n"
     "  inspect FILE [--max-source N --max-target N --beam N --kv-cache P --self-kv-cache P --threads N]\n"
     "  mel AUDIO.wav [--mels 80|128 | --filters-from MODEL.bin] [--pad] [-o FILE.f32]   Whisper log-mel\n"
     "  transcribe --model FILE [--language xx|auto] [--task transcribe|translate] [--timestamps] [--beam N]\n"
-    "             [--max-new-tokens N] [--ids] [--audio-ctx N] AUDIO.wav...   Whisper speech -> text (first 30 s)\n"
+    "             [--max-new-tokens N] [--ids] [--audio-ctx N] [--threads N] [--alignment-svg FILE] AUDIO.wav...\n"
+    "             Whisper speech -> text (the model's first window: 30 s for Whisper)\n"
     "  transcribe --model FILE [options] --frames N --features FILE.f32...   the same from raw log-mel inputs\n"
     "  tokenize (--spm FILE.model | --tiktoken FILE | --bpe vocab.json merges.txt | --model FILE.xattn [--side source|target])\n"
     "           [--pieces] [--decode]\n"
-    "Each command takes --help; options are given once each, as --opt VALUE or --opt=VALUE.\n";
+"Each command takes --help; options are given once each, as --opt VALUE or --opt=VALUE.\n";
 
 // A command that succeeded but whose standard output could not be written
 // (a full disk, a closed pipe) did not do its job: one line and exit 1, for
