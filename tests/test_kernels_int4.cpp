@@ -81,6 +81,9 @@ std::vector<float> run(const KernelTable& t, const std::vector<int8_t>& q, const
   std::vector<float> y(m * w.rows, -1.0f);
   t.linear_i4(scratch.data(), xs.data(), m, w.cols, p.data.data(), p.data.data() + fmt::int4_nibble_bytes(w.rows, w.cols),
               p.sums.data(), ws.data(), bias, w.rows, y.data());
+  // A table that says its kernel keeps q (threaded layers share it then) must; one that says not, does not.
+  INFO(t.name << " linear_i4_keeps_q " << t.linear_i4_keeps_q);
+  CHECK((scratch == q) == t.linear_i4_keeps_q);
   return y;
 }
 

@@ -63,6 +63,9 @@ size_t check_shape(const KernelTable& t, bool packed, std::mt19937& rng, size_t 
       std::vector<int8_t> scratch = o.q;  // packed kernels may overwrite q
       t.linear_i8_packed(scratch.data(), o.xs.data(), m, k, o.packed.data(), o.sums.data(), o.ws.data(), bias, n,
                          y.data());
+      // A table that says its kernel keeps q (threaded layers share it then) must; one that says not, does not.
+      INFO(t.name << " linear_i8_packed_keeps_q " << t.linear_i8_packed_keeps_q);
+      CHECK((scratch == o.q) == t.linear_i8_packed_keeps_q);
     } else {
       t.linear_i8(o.q.data(), o.xs.data(), m, k, o.w.data(), o.ws.data(), bias, n, y.data());
     }

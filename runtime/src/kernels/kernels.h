@@ -180,6 +180,13 @@ struct KernelTable {
   void (*linear_i4)(int8_t* q, const float* x_scales, size_t m, size_t k,
                     const uint8_t* w, const uint8_t* group_scales, const int32_t* row_sums,
                     const float* w_scales, const float* bias, size_t n, float* y);
+
+  // Whether linear_i8_packed and linear_i4 leave q as they found it: tasks
+  // of a threaded layer then all read the one quantized copy instead of
+  // copying it first (nn/linear.cpp). False, the safe default, for kernels
+  // that shift q to unsigned bytes in place (VNNI; x86 int4).
+  bool linear_i8_packed_keeps_q = false;
+  bool linear_i4_keeps_q = false;
 };
 
 // The attention variant of table `t` for caches of `precision` and heads of

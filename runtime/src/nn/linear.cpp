@@ -10,9 +10,9 @@ namespace xattn {
 namespace {
 
 // One kernel call on rows [r0, r0 + n) of W for m activation rows; y is
-// [m x n]. x holds float activations, q (for int8) the quantized ones, which
-// the call copies into q_scratch first when that is a separate buffer (a
-// packed int8 kernel may overwrite its input, and other tasks still read q).
+// [m x n]. x holds float activations, c.quantized (for int8 and int4) the
+// quantized ones; a kernel that overwrites its input gets a copy in
+// q_scratch when that is a separate buffer (other tasks still read them).
 // r0 is a multiple of the 16-row block, so packed weights start at r0 * k
 // elements in layouts 1 and 2, and int4's nibbles at r0 * k / 2 bytes, its
 // group scales at r0 * k / 32 (FORMAT.md, layouts 1 to 3).
@@ -22,6 +22,12 @@ struct Call {
   const float* x;
   size_t m;
 };
+
+int8_t* kernel_input(const LinearContext& c, bool kernel_keeps_q, int8_t* q_scratch, size_t bytes) {
+  if (kernel_keeps_q || q_scratch == c.quantized) return c.quantized;
+  std::memcpy(q_scratch, c.quantized, bytes);
+  return q_scratch;
+}
 
 void run_kernel(const Call& call, int8_t* q_scratch, size_t r0, size_t n, float* y) {
   const LinearContext& c = *call.c;
@@ -40,13 +46,12 @@ void run_kernel(const Call& call, int8_t* q_scratch, size_t r0, size_t n, float*
                            w.scales + r0, bias, n, y);
       return;
     case LinearKernel::kInt8Packed:
-      if (q_scratch != c.quantized) std::memcpy(q_scratch, c.quantized, m * k);
-      c.kernels->linear_i8_packed(q_scratch, c.quantized_scales, m, k, static_cast<const int8_t*>(w.data) + r0 * k,
+      c.kernels->linear_i8_packed(kernel_input(c, c.kernels->linear_i8_packed_keeps_q, q_scratch, m * k),
+                                  c.quantized_scales, m, k, static_cast<const int8_t*>(w.data) + r0 * k,
                                   w.row_sums + r0, w.scales + r0, bias, n, y);
       return;
     case LinearKernel::kInt4:
-      if (q_scratch != c.quantized) std::memcpy(q_scratch, c.quantized, m * k);
-      c.kernels->linear_i4(q_scratch, c.quantized_scales, m, k, static_cast<const uint8_t*>(w.data) + r0 * k / 2,
+      c.kernels->linear_i4(kernel_input(c, c.kernels->linear_i4_keeps_q, q_scratch, m * k), c.quantized_scales, m, k, static_cast<const uint8_t*>(w.data) + r0 * k / 2,
                            w.group_scales + r0 * (k / format::kInt4Group), w.row_sums + r0, w.scales + r0, bias, n, y);
       return;
     default:

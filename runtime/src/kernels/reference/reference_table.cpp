@@ -15,6 +15,8 @@ constexpr KernelTable make_reference_table() {
       ref::rms_norm,    ref::linear_i4,
   };
   ref::set_reference_attention(t);
+  t.linear_i8_packed_keeps_q = true;  // the reference only reads q
+  t.linear_i4_keeps_q = true;
   return t;
 }
 

@@ -35,6 +35,14 @@ constexpr auto int4_kernel() { return &qs4::linear_i4<PackedI4>; }
 template <>
 constexpr auto int4_kernel<void>() { return &ref::linear_i4; }
 
+// Whether a packed kernel leaves its activations as they are: the driver's
+// policies shift them in place exactly when they read unsigned bytes; the
+// reference reads them only.
+template <class Policy>
+constexpr bool keeps_q() { return !Policy::kUnsigned; }
+template <>
+constexpr bool keeps_q<void>() { return true; }
+
 // The attention variants for K/V rows of type T: a general one and one per
 // head size with compile-time loops (4 and 8); T5's score bias stays on the
 // reference.
@@ -57,6 +65,8 @@ constexpr KernelTable make_table(const char* name) {
                 &embed_f32<Arch>, &embed_i8<Arch>,  &top_k<Arch>,
                 &stream_read<Arch>, &store_kv<Arch>,
                 &rms_norm<Arch>, int4_kernel<PackedI4>()};
+  t.linear_i8_packed_keeps_q = keeps_q<PackedI8>();
+  t.linear_i4_keeps_q = keeps_q<PackedI4>();
   set_attention<Arch, float>(t);
   set_attention<Arch, uint16_t>(t);
   set_attention<Arch, int8_t>(t);

@@ -207,6 +207,8 @@ KernelTable with_armdsp(KernelTable t) {
   t.linear_i8 = &qs8::linear_i8<Qs8RowMajorArmDsp>;
   t.linear_i8_packed = &qs8::linear_i8_packed<Qs8PackedArmDsp>;
   t.linear_i4 = &qs4::linear_i4<Qs4ArmDsp>;
+  t.linear_i8_packed_keeps_q = !Qs8PackedArmDsp::kUnsigned;
+  t.linear_i4_keeps_q = !Qs4ArmDsp::kUnsigned;
   t.quantize_rows = &cortex_m::quantize_rows;
   ref::set_attention(t, cortex_m::float32_variant<cortex_m::ScalarOps>());
   return t;

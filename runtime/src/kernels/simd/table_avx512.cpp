@@ -140,6 +140,8 @@ constexpr KernelTable with_vnni(KernelTable t) {
   t.linear_i8 = &linear_i8_avx512_vnni;
   t.linear_i8_packed = &linear_i8_packed_avx512_vnni;
   t.linear_i4 = &linear_i4_avx512_vnni;
+  t.linear_i8_packed_keeps_q = false;  // both shift q to unsigned bytes in place (vpdpbusd)
+  t.linear_i4_keeps_q = false;
   return t;
 }
 constexpr KernelTable kVnniTable = with_vnni(kTable);

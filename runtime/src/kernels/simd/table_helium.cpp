@@ -194,6 +194,8 @@ KernelTable with_helium(KernelTable t) {
   t.linear_i8 = &qs8::linear_i8<Qs8RowMajorMve>;
   t.linear_i8_packed = &qs8::linear_i8_packed<Qs8PackedMve>;
   t.linear_i4 = &qs4::linear_i4<Qs4Mve>;
+  t.linear_i8_packed_keeps_q = !Qs8PackedMve::kUnsigned;
+  t.linear_i4_keeps_q = !Qs4Mve::kUnsigned;
   t.quantize_rows = &quantize_rows_mve;
   // float32 caches: helium_attention.h; T5's score bias stays on the reference.
   ref::set_attention(t, AttentionVariant{&helium::attention_f32, &ref::attention_biased<float>, KvPrecision::kFloat32, 0});

@@ -100,6 +100,8 @@ constexpr KernelTable with_dotprod(KernelTable t) {
   t.linear_i8 = &linear_i8_neon_dotprod;
   t.linear_i8_packed = &linear_i8_packed_neon_dotprod;
   t.linear_i4 = &linear_i4_neon_dotprod;
+  t.linear_i8_packed_keeps_q = true;  // sdot reads signed bytes: q as it is
+  t.linear_i4_keeps_q = true;
   return t;
 }
 constexpr KernelTable kDotprodTable = with_dotprod(kTable);
