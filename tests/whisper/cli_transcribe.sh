@@ -25,7 +25,11 @@ frames=$(sed -n 's/.*frames=\([0-9]*\).*/\1/p' "$data/mel/shape.txt")
 [ -n "$frames" ] || fail "no frame count in mel/shape.txt"
 features=""
 n=0
-while [ -f "$data/mel/$(printf 'mel-%03d.f32' $n)" ]; do
+# Under an emulator the first 6 inputs (each run there is seconds of float
+# arithmetic in software); the doctest conformance cases take every input.
+limit=1000000
+[ -n "$emu" ] && limit=6
+while [ "$n" -lt "$limit" ] && [ -f "$data/mel/$(printf 'mel-%03d.f32' $n)" ]; do
   features="$features --features $data/mel/$(printf 'mel-%03d.f32' $n)"
   n=$((n + 1))
 done
