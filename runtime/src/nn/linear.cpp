@@ -51,7 +51,8 @@ void run_kernel(const Call& call, int8_t* q_scratch, size_t r0, size_t n, float*
                                   w.row_sums + r0, w.scales + r0, bias, n, y);
       return;
     case LinearKernel::kInt4:
-      c.kernels->linear_i4(kernel_input(c, c.kernels->linear_i4_keeps_q, q_scratch, m * k), c.quantized_scales, m, k, static_cast<const uint8_t*>(w.data) + r0 * k / 2,
+      c.kernels->linear_i4(kernel_input(c, c.kernels->linear_i4_keeps_q, q_scratch, m * k), c.quantized_scales, m, k,
+                           static_cast<const uint8_t*>(w.data) + r0 * k / 2,
                            w.group_scales + r0 * (k / format::kInt4Group), w.row_sums + r0, w.scales + r0, bias, n, y);
       return;
     default:
