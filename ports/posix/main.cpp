@@ -32,7 +32,7 @@ const char kUsage[] =
     "  transcribe --model FILE [options] --frames N --features FILE.f32...   the same from raw log-mel inputs\n"
     "  tokenize (--spm FILE.model | --tiktoken FILE | --bpe vocab.json merges.txt | --model FILE.xattn [--side source|target])\n"
     "           [--pieces] [--decode]\n"
-"Each command takes --help; options are given once each, as --opt VALUE or --opt=VALUE.\n";
+    "Each command takes --help; options are given once each, as --opt VALUE or --opt=VALUE.\n";
 
 // A command that succeeded but whose standard output could not be written
 // (a full disk, a closed pipe) did not do its job: one line and exit 1, for
