@@ -203,7 +203,8 @@ TEST_CASE("linear: tiny layers stay on one thread") {
   c.tasks = 4;
   CHECK(linear_tasks(c, 1, 256, 256) == 1);     // d_model 256: a decoder GEMV of a small model
   CHECK(linear_tasks(c, 1, 512, 256) == 1);     // 128 Ki multiply-adds: under 2 x the bound
-  CHECK(linear_tasks(c, 1, 512, 512) == 8);     // 8 pieces of 32 Ki
+  CHECK(linear_tasks(c, 1, 512, 512) == 4);     // one row (memory-bound): one piece per thread
+  CHECK(linear_tasks(c, 2, 512, 512) == 16);    // two rows: up to 4 pieces per thread
   CHECK(linear_tasks(c, 32, 2048, 512) == 16);  // at most 4 pieces per thread
   CHECK(linear_tasks(c, 32, 16, 4096) == 1);    // one 16-row block cannot be split
   CHECK(linear_tasks(c, 64, 40, 4096) == 3);    // 3 blocks of 16 rows

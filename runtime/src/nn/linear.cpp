@@ -97,7 +97,11 @@ size_t linear_tasks(const LinearContext& c, size_t rows, size_t n, size_t k) {
   const size_t work = rows * n * k;
   if (work / c.min_task_work < 2 || blocks(n) < 2) return 1;
   size_t tasks = work / c.min_piece_work;
-  if (tasks > size_t{kTasksPerThread} * c.tasks) tasks = size_t{kTasksPerThread} * c.tasks;
+  // One activation row (a decoder step's GEMV) is bound by memory: a piece
+  // per thread keeps each thread's stream through W unbroken, which measured
+  // faster than finer pieces (bench/README.md, "Threads").
+  const size_t per_thread = rows == 1 ? 1 : size_t{kTasksPerThread};
+  if (tasks > per_thread * c.tasks) tasks = per_thread * c.tasks;
   if (tasks > blocks(n)) tasks = blocks(n);
   // Whole blocks per task; rounding up may leave fewer tasks with work.
   const size_t chunk = (blocks(n) + tasks - 1) / tasks * format::kPackRows;
