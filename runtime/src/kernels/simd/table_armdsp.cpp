@@ -136,24 +136,34 @@ struct Qs8PackedArmDsp {
 
 // ---- int4, layout 3 (xattn/format.h): one weight word of a block row is 8
 // nibbles, the low ones columns 8t..8t+3 of a group, the high ones 8t+4..8t+7.
-// Masked in place ((w << 4) & 0xF0F0F0F0 and w & 0xF0F0F0F0), each byte is
-// 16 * q4 as a signed byte, so SXTB16 and SMLAD run on them as on int8: a
-// group's sum comes out times 16 (|16 * sum| <= 16 * 32 * 8 * 127, exact),
-// an arithmetic shift by 4 undoes that exactly, and one multiply by the
-// group scale adds it to the row. The activations' pairs are made once per
-// chunk of groups and serve all 16 rows of a block.
+// One AND with a shifted operand moves two nibbles into the top 4 bits of the
+// word's two int16 halves, which are then 4096 * q4 as signed int16s: the
+// int16 pairs SMLAD wants, with no SXTB16. (w << 12), (w << 4), (w << 8) and
+// w itself, masked by 0xF000F000, give the nibble pairs of columns (0, 2),
+// (1, 3), (4, 6) and (5, 7), the order of the activations' pairs. A group's
+// sum comes out times 4096 (|4096 * sum| <= 4096 * 32 * 8 * 128 < 2^31,
+// exact), an arithmetic shift by 12 undoes that exactly, and one multiply by
+// the group scale adds it to the row. The activations' pairs are made once
+// per chunk of groups and serve all 16 rows of a block.
 constexpr size_t kInt4ChunkGroups = 32;               // 1,024 columns
 constexpr size_t kInt4PairsPerGroup = 16;             // 8 words, 2 pairs each
 using Int4Pairs = int32_t[kInt4PairsPerGroup * kInt4ChunkGroups];
 
-inline uint32_t low_nibbles_x16(uint32_t w) { return (w << 4) & 0xF0F0F0F0u; }
-inline uint32_t high_nibbles_x16(uint32_t w) { return w & 0xF0F0F0F0u; }
+// (w << S) & mask in one instruction: GCC 12 would load 0xF000F000 as an
+// immediate and shift separately (two), so say the shifted-operand AND.
+template <unsigned S>
+inline int32_t nibble_pair(uint32_t w, uint32_t mask) {
+  int32_t r;
+  __asm__("and %0, %1, %2, lsl %3" : "=r"(r) : "r"(mask), "r"(w), "I"(S));
+  return r;
+}
 
 // C block rows (w and subs at the first) x R activation rows over `groups`
 // groups: out[r * 16 + c] += sum_g sub * sum_c q * q4.
 template <size_t R, size_t C>
 inline void int4_block_rows(const Int4Pairs* pairs, size_t groups, const uint8_t* w, const uint8_t* subs, int32_t* out) {
   int32_t a[R][C] = {};
+  const uint32_t mask = 0xF000F000u;
   for (size_t g = 0; g < groups; ++g, w += format::kInt4GroupBytes, subs += qs4::kBlock) {
     int32_t s[R][C] = {};
     const size_t p0 = g * kInt4PairsPerGroup;
@@ -163,16 +173,16 @@ inline void int4_block_rows(const Int4Pairs* pairs, size_t groups, const uint8_t
       for (size_t c = 0; c < C; ++c) {
         uint32_t wv;
         __builtin_memcpy(&wv, w + 64 * t + 4 * c, 4);
-        const uint32_t lo = low_nibbles_x16(wv), hi = high_nibbles_x16(wv);
-        const int32_t le = even_pair(lo), lo_odd = odd_pair(lo), he = even_pair(hi), ho = odd_pair(hi);
+        const int32_t w02 = nibble_pair<12>(wv, mask), w13 = nibble_pair<4>(wv, mask),
+                      w46 = nibble_pair<8>(wv, mask), w57 = static_cast<int32_t>(wv & mask);
         for (size_t r = 0; r < R; ++r) {
           const int32_t* p = pairs[r] + p0 + 4 * t;
-          s[r][c] = __smlad(p[3], ho, __smlad(p[2], he, __smlad(p[1], lo_odd, __smlad(p[0], le, s[r][c]))));
+          s[r][c] = __smlad(p[3], w57, __smlad(p[2], w46, __smlad(p[1], w13, __smlad(p[0], w02, s[r][c]))));
         }
       }
     }
     for (size_t r = 0; r < R; ++r)
-      for (size_t c = 0; c < C; ++c) a[r][c] += int32_t(subs[c]) * (s[r][c] >> 4);
+      for (size_t c = 0; c < C; ++c) a[r][c] += int32_t(subs[c]) * (s[r][c] >> 12);
   }
   for (size_t r = 0; r < R; ++r)
     for (size_t c = 0; c < C; ++c) out[r * qs4::kBlock + c] += a[r][c];
