@@ -232,6 +232,9 @@ def main():
                     help="the first this share of the steps trains on clean clips only; after it, 25%% of clips stay clean")
     ap.add_argument("--warp", type=float, default=0.12,
                     help="vocal-tract-length perturbation: mel axis stretched by up to this factor either way")
+    ap.add_argument("--ema", type=float, default=0.0,
+                    help="also keep an exponential moving average of the weights with this decay (0: off); "
+                         "it is evaluated at the end and saved as NAME-ema.pt")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--name", default="datespeech")
@@ -271,6 +274,7 @@ def main():
     noises = noise_mel_powers(np.random.default_rng([args.seed, 99]))
     all_targets = targets(train_bank["iso"][train["sentence"]].tolist())
     history = []
+    ema = [p.detach().clone() for p in model.parameters()] if args.ema > 0 else None
     loss_sum = ce_sum = 0.0
     skipped = 0
     for step in range(1, args.steps + 1):
@@ -307,6 +311,10 @@ def main():
             continue
         opt.step()
         sched.step()
+        if ema is not None:
+            with torch.no_grad():
+                for e, p in zip(ema, model.parameters()):
+                    e.mul_(args.ema).add_(p, alpha=1 - args.ema)
         loss_sum += loss.item()
         ce_sum += ce.item()
         if not torch.isfinite(ce):
@@ -339,9 +347,24 @@ def main():
     print("seen voices, clean: %s" % pct(s["all"]))
     for e in h["errors"][:15]:
         print("  miss", e)
+    ema_results = None
+    if ema is not None:  # the averaged weights, evaluated the same way (the raw ones stay NAME.pt)
+        with torch.no_grad():
+            for e, p in zip(ema, model.parameters()):
+                p.copy_(e)
+        save_checkpoint(os.path.join(args.data, args.name + "-ema.pt"), dims, model)
+        he = evaluate(model, heldout, heldout_bank)
+        se = evaluate(model, seen, seen_bank)
+        print("EMA weights (decay %g): held-out voices %s, seen voices clean %s" % (args.ema, pct(he["all"]), pct(se["all"])))
+        for k, v in he["by_snr"].items():
+            print("  %-8s %s" % (k, pct(v)))
+        for k, v in he["by_voice"].items():
+            print("  %-24s %s" % (k, pct(v)))
+        ema_results = {"heldout": he, "seen_clean": se}
     results = {"command": " ".join(sys.argv), "args": vars(args), "dims": dataclasses.asdict(dims),
                "parameters": n_params, "train_clips": n_train, "skipped_batches": skipped, "train_seconds": round(train_seconds),
-               "torch": torch.__version__, "checkpoint": ckpt, "heldout": h, "seen_clean": s, "history": history}
+               "torch": torch.__version__, "checkpoint": ckpt, "heldout": h, "seen_clean": s, "history": history,
+               "ema": ema_results}
     with open(os.path.join(args.data, args.name + "-results.json"), "w") as f:
         json.dump(results, f, indent=1)
     print("checkpoint %s, %.0f s of training" % (ckpt, train_seconds))
