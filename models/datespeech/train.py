@@ -211,6 +211,14 @@ def save_checkpoint(path, dims, model):
     torch.save({"dims": dataclasses.asdict(dims), "model_state_dict": model.state_dict()}, path)
 
 
+def print_breakdown(report):
+    """A held-out report's exact matches per SNR, then per voice group."""
+    for k, v in report["by_snr"].items():
+        print("  %-8s %s" % (k, pct(v)))
+    for k, v in report["by_voice"].items():
+        print("  %-24s %s" % (k, pct(v)))
+
+
 def pct(pair):
     return "%d/%d (%.1f%%)" % (pair[0], pair[1], 100.0 * pair[0] / max(1, pair[1]))
 
@@ -340,10 +348,7 @@ def main():
     h = evaluate(model, heldout, heldout_bank)
     s = evaluate(model, seen, seen_bank)
     print("held-out voices: %s" % pct(h["all"]))
-    for k, v in h["by_snr"].items():
-        print("  %-8s %s" % (k, pct(v)))
-    for k, v in h["by_voice"].items():
-        print("  %-24s %s" % (k, pct(v)))
+    print_breakdown(h)
     print("seen voices, clean: %s" % pct(s["all"]))
     for e in h["errors"][:15]:
         print("  miss", e)
@@ -356,10 +361,7 @@ def main():
         he = evaluate(model, heldout, heldout_bank)
         se = evaluate(model, seen, seen_bank)
         print("EMA weights (decay %g): held-out voices %s, seen voices clean %s" % (args.ema, pct(he["all"]), pct(se["all"])))
-        for k, v in he["by_snr"].items():
-            print("  %-8s %s" % (k, pct(v)))
-        for k, v in he["by_voice"].items():
-            print("  %-24s %s" % (k, pct(v)))
+        print_breakdown(he)
         ema_results = {"heldout": he, "seen_clean": se}
     results = {"command": " ".join(sys.argv), "args": vars(args), "dims": dataclasses.asdict(dims),
                "parameters": n_params, "train_clips": n_train, "skipped_batches": skipped, "train_seconds": round(train_seconds),
