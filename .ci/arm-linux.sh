@@ -8,7 +8,8 @@
 # sweeps (soak, 2,000-input held-out match, 1,000-input KV agreement) are left
 # to the host, and some tests run less under emulation (XATTN_TESTS_EMULATED,
 # or an emulator argument for the CLI scripts): the thread sessions 3 threads
-# only (float32 packed only), the CLI's transcription 6 of its 20 inputs.
+# only, packed files only, one KV precision per weight type; the CLI's
+# transcription 6 of its 20 inputs.
 # The suite takes 6 to 8 minutes per target under qemu on 2 cores, the build
 # 3 to 4: pass one (`bash .ci/arm-linux.sh aarch64`, `... armhf`) to run them
 # as separate steps.

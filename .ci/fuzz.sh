@@ -5,7 +5,7 @@
 # bounded time, two at a time (one per core); any crash, sanitizer report,
 # leak, timeout (an input taking over 10 s) or out-of-memory fails. Prints
 # each target's executions per second. See tests/fuzz/README.md for long
-# runs. XATTN_FUZZ_SECONDS sets the time per target (default 30).
+# runs. XATTN_FUZZ_SECONDS sets the time per target (default 20).
 # Run from the repository root with ../shared beside it; exits non-zero on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ if ! command -v clang++ >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux
   bash .ci/install-packages.sh clang libclang-rt-dev make cmake libxsimd-dev
 fi
 
-SECONDS_EACH=${XATTN_FUZZ_SECONDS:-30}
+SECONDS_EACH=${XATTN_FUZZ_SECONDS:-20}
 start=$(date +%s)
 echo "== build the fuzz targets (build-fuzz)"
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DXATTN_WARNINGS_AS_ERRORS=ON -DXATTN_BUILD_FUZZERS=ON \

@@ -9,10 +9,16 @@ bash .ci/install-packages.sh g++ make cmake libxsimd-dev doctest-dev
 start=$SECONDS
 prefix=$PWD/build/package/install
 rm -rf build/package
-echo "== install the runtime (library, headers, CMake package) to $prefix"
-cmake -S . -B build/package/xattn -DXATTN_WARNINGS_AS_ERRORS=ON -DXATTN_BUILD_TESTS=OFF -DXATTN_BUILD_BENCH=OFF -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
-cmake --build build/package/xattn -j2
-cmake --install build/package/xattn
+# The README's build (build/, CI's first stage) is installed when it is there
+# (brought up to date first, a no-op in CI); standalone, a build of its own.
+xattn_build=build
+if ! [ -f build/CMakeCache.txt ]; then
+  xattn_build=build/package/xattn
+  cmake -S . -B "$xattn_build" -DXATTN_WARNINGS_AS_ERRORS=ON -DXATTN_BUILD_TESTS=OFF -DXATTN_BUILD_BENCH=OFF >/dev/null
+fi
+echo "== install the runtime (library, headers, CMake package) from $xattn_build to $prefix"
+cmake --build "$xattn_build" -j2 --target xattn xattn_cli
+cmake --install "$xattn_build" --prefix "$prefix"
 find "$prefix" -type f | sort
 
 echo "== a consumer project against the installed tree"
@@ -30,7 +36,7 @@ build/package/subdirectory/subdirectory_consumer
 
 data=../shared/data/ct2-aren-transliteration/v2-aren-transliteration-i8
 if [ -d "$data" ]; then
-  build/package/xattn/ports/posix/xattn convert ct2 "$data" -o build/package/aren.xattn --weights int8 >/dev/null
+  "$xattn_build/ports/posix/xattn" convert ct2 "$data" -o build/package/aren.xattn --weights int8 >/dev/null
   out=$(build/package/consumer/consumer_c build/package/aren.xattn "آ ز ا")
   echo "consumer_c: $out"
   [ "$out" = "a z z a" ] || { echo "FAIL: expected 'a z z a'"; exit 1; }

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -26,17 +27,45 @@ using threads_test::bits_of;
 using threads_test::CountingPool;
 using threads_test::translate;
 
-// Under an emulator (minutes per pass), 3 threads only: an uneven split of
-// the rows, the case most likely to differ; natively 2, 3 and 4.
-#if defined(XATTN_TESTS_EMULATED)
+// Under an emulator or ThreadSanitizer (minutes per pass), 3 threads only:
+// an uneven split of the rows, the case most likely to differ; natively 2, 3
+// and 4. There each weight type also runs packed files only and with one KV
+// precision (its own: float32 or int8), natively row-major too and both.
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define XATTN_TESTS_THREAD_SANITIZER 1
+#endif
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define XATTN_TESTS_THREAD_SANITIZER 1
+#endif
+#if defined(XATTN_TESTS_EMULATED) || defined(XATTN_TESTS_THREAD_SANITIZER)
 constexpr uint32_t kFirstThreads = 3, kThreadsStep = 2;
-constexpr bool kEmulated = true;
+constexpr bool kReduced = true;
 #else
 constexpr uint32_t kFirstThreads = 2, kThreadsStep = 1;
-constexpr bool kEmulated = false;
+constexpr bool kReduced = false;
 #endif
 
-void check_model(const convert::XattnModelContents& contents, bool packed) {
+// transformer-tiny (25 M weights) takes seconds to synthesize under qemu or
+// TSan: each weight type and seed is made once for the file's cases.
+const convert::XattnModelContents& tiny_model(convert::WeightType weights, uint64_t seed) {
+  static std::map<std::pair<convert::WeightType, uint64_t>, convert::XattnModelContents> made;
+  auto found = made.find({weights, seed});
+  if (found == made.end()) {
+    convert::XattnModelContents contents;
+    REQUIRE(convert::synth_model("transformer-tiny", weights, seed, &contents).empty());
+    found = made.emplace(std::make_pair(weights, seed), std::move(contents)).first;
+  }
+  return found->second;
+}
+
+std::vector<KvPrecision> kv_precisions_for(convert::WeightType weights) {
+  if (!kReduced) return {KvPrecision::kFloat32, KvPrecision::kInt8};
+  return {weights == convert::WeightType::kInt8 ? KvPrecision::kInt8 : KvPrecision::kFloat32};
+}
+
+void check_model(const convert::XattnModelContents& contents, convert::WeightType weights, bool packed) {
   convert::XattnModelContents copy = contents;
   copy.pack_weights = packed;
   std::vector<uint8_t> file;
@@ -49,7 +78,7 @@ void check_model(const convert::XattnModelContents& contents, bool packed) {
   for (uint32_t i = 0; i < 40; ++i) inputs[0].push_back(4 + (i * 37) % 900);
   for (uint32_t i = 0; i < 9; ++i) inputs[1].push_back(10 + i * 11);
   ThreadPool pool(4);
-  for (KvPrecision kv : {KvPrecision::kFloat32, KvPrecision::kInt8}) {
+  for (KvPrecision kv : kv_precisions_for(weights)) {
     for (uint32_t beam : {1u, 4u}) {
       Limits l;
       l.max_source_length = 40;
@@ -78,26 +107,29 @@ void check_model(const convert::XattnModelContents& contents, bool packed) {
 }
 
 TEST_CASE("threads: sessions give the same bits for threads 1..4 (float32 weights, packed and row-major)") {
-  convert::XattnModelContents contents;
-  REQUIRE(convert::synth_model("transformer-tiny", convert::WeightType::kFloat32, 3, &contents).empty());
-  check_model(contents, true);
-  // Emulated float arithmetic makes each layout a minute under qemu; the
-  // row-major split is the packed one's (test_threads.cpp splits both).
-  if (!kEmulated) check_model(contents, false);
+  const convert::XattnModelContents& contents = tiny_model(convert::WeightType::kFloat32, 3);
+  // Emulated float arithmetic makes each layout a minute under qemu (and
+  // under TSan); the row-major split is the packed one's (test_threads.cpp
+  // splits both).
+  for (bool packed : {true, false}) {
+    if (!packed && kReduced) continue;
+    check_model(contents, convert::WeightType::kFloat32, packed);
+  }
 }
 
 TEST_CASE("threads: sessions give the same bits for threads 1..4 (int8 weights, packed and row-major)") {
-  convert::XattnModelContents contents;
-  REQUIRE(convert::synth_model("transformer-tiny", convert::WeightType::kInt8, 3, &contents).empty());
-  for (bool packed : {true, false}) check_model(contents, packed);
+  const convert::XattnModelContents& contents = tiny_model(convert::WeightType::kInt8, 3);
+  for (bool packed : {true, false}) {
+    if (!packed && kReduced) continue;
+    check_model(contents, convert::WeightType::kInt8, packed);
+  }
 }
 
 // A long source: 4 beams x 160 positions x 256 columns is past the split
 // bound, so the decoder's cross-attention is split by heads (in the layer
 // that returns no alignment) as well as the layers.
 TEST_CASE("threads: a long source splits cross-attention by heads, the same bits for threads 1..4") {
-  convert::XattnModelContents contents;
-  REQUIRE(convert::synth_model("transformer-tiny", convert::WeightType::kInt8, 5, &contents).empty());
+  const convert::XattnModelContents& contents = tiny_model(convert::WeightType::kInt8, 5);
   std::vector<uint8_t> file;
   REQUIRE(convert::write_xattn_model(contents, &file).empty());
   xattn_test::AlignedBytes bytes(file);
@@ -128,8 +160,7 @@ TEST_CASE("threads: a long source splits cross-attention by heads, the same bits
 }
 
 TEST_CASE("threads: init refuses threads it cannot run") {
-  convert::XattnModelContents contents;
-  REQUIRE(convert::synth_model("transformer-tiny", convert::WeightType::kInt8, 3, &contents).empty());
+  const convert::XattnModelContents& contents = tiny_model(convert::WeightType::kInt8, 3);
   std::vector<uint8_t> file;
   REQUIRE(convert::write_xattn_model(contents, &file).empty());
   xattn_test::AlignedBytes bytes(file);
@@ -161,8 +192,7 @@ TEST_CASE("threads: init refuses threads it cannot run") {
 }
 
 TEST_CASE("threads: the C API takes threads and a pool through xattn_limits") {
-  convert::XattnModelContents contents;
-  REQUIRE(convert::synth_model("transformer-tiny", convert::WeightType::kInt8, 5, &contents).empty());
+  const convert::XattnModelContents& contents = tiny_model(convert::WeightType::kInt8, 5);
   std::vector<uint8_t> file;
   REQUIRE(convert::write_xattn_model(contents, &file).empty());
   xattn_test::AlignedBytes bytes(file);
