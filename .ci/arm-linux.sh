@@ -10,8 +10,8 @@
 # or an emulator argument for the CLI scripts): the thread sessions 3 threads
 # only, packed files only, one KV precision per weight type; the CLI's
 # transcription 6 of its 20 inputs.
-# The suite takes 6 to 8 minutes per target under qemu on 2 cores, the build
-# 3 to 4: pass one (`bash .ci/arm-linux.sh aarch64`, `... armhf`) to run them
+# The suite takes 3 to 4 minutes per target under qemu on 2 cores, the build
+# 2 to 3: pass one (`bash .ci/arm-linux.sh aarch64`, `... armhf`) to run them
 # as separate steps.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -19,7 +19,7 @@ fi
 SAN="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all"
 start=$(date +%s)
 echo "== ASan + UBSan build (build-sanitize)"
-cmake -S . -B build-sanitize -DXATTN_WARNINGS_AS_ERRORS=ON -DCMAKE_BUILD_TYPE=Debug -DXATTN_BUILD_BENCH=OFF \
+cmake -S . -B build-sanitize -DXATTN_WARNINGS_AS_ERRORS=ON -DCMAKE_BUILD_TYPE=Debug -DXATTN_BUILD_BENCH=OFF -DXATTN_TEST_COMPILE_OPTIONS=-O0 \
   -DCMAKE_CXX_FLAGS="-O1 -g -fno-omit-frame-pointer $SAN" -DCMAKE_C_FLAGS="-O1 -g $SAN" \
   -DCMAKE_EXE_LINKER_FLAGS="$SAN" >/dev/null
 cmake --build build-sanitize -j2
