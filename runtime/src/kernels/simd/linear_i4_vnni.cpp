@@ -28,6 +28,31 @@ struct Qs4Avx512Vnni {
   static constexpr bool kUnsigned = true;
   static void prepare(int8_t* q, size_t count) { qs4::shift_to_unsigned(q, count); }
 
+  // One activation row, left signed (qs4_driver.h): qs4_x86.hpp's gemv
+  // with vpdpbusd, the offset-binary nibbles (q4 + 8, by one xor) unsigned
+  // against the activations; each lane's int32 group sum, less 8 * the
+  // group's sum of x, is sum q4 * x exactly.
+  static void gemv(const int8_t* x, size_t k, const uint8_t* w, const uint8_t* subs, const int16_t* four_sums,
+                   int32_t* acc) {
+    using Z = Qs4Zmm;
+    const __m512i mask = Z::nibbles(), bits = Z::offset_bits();
+    __m512i total = _mm512_setzero_si512();
+    for (size_t g = 0; g < k / format::kInt4Group; ++g, x += format::kInt4Group, subs += qs4::kBlock) {
+      __m512i sum = _mm512_setzero_si512();
+#pragma GCC unroll 4
+      for (size_t t = 0; t < 4; ++t, w += 64) {
+        qs8::prefetch_weights<1>(w);
+        const __m512i v = Z::flip(Z::load(w), bits);
+        sum = _mm512_dpbusd_epi32(sum, Z::low(v, mask), Z::bcast4(x + 8 * t));
+        sum = _mm512_dpbusd_epi32(sum, Z::high(v, mask), Z::bcast4(x + 8 * t + 4));
+      }
+      sum = _mm512_sub_epi32(sum, _mm512_set1_epi32(2 * int32_t{four_sums[g]}));
+      const __m512i scale = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(subs)));
+      total = _mm512_add_epi32(total, _mm512_mullo_epi32(sum, scale));
+    }
+    _mm512_storeu_si512(acc, total);
+  }
+
   template <size_t R>
   static void tile(const int8_t* x, size_t ldx, size_t k, const uint8_t* w, const uint8_t* subs, int32_t* acc) {
     // The unpacking is qs4_x86.hpp's at 512 bits; only the products differ.

@@ -15,6 +15,11 @@
 //     1 <= R <= kMr rows (stride ldx) x one block (nibbles at w, its group
 //     scales at subs): acc[r * 16 + o] = sum_g subs[g * 16 + o] * sum_c x[r][c] * q4[o][c]
 //     (mod 2^32: with kUnsigned the shifted sum may pass int32, the corrected one never does)
+// and optionally, for one activation row (the decoder's GEMV) left signed
+// and unprepared:
+//   static void gemv(const int8_t* x, size_t k, const uint8_t* w, const uint8_t* subs,
+//                    const int16_t* four_sums, int32_t* acc);
+//     four_sums[g] = 4 * sum of x over group g; acc as tile<1>'s, no row-sum correction
 #pragma once
 
 #include <cstddef>
@@ -33,6 +38,36 @@ static inline void shift_to_unsigned(int8_t* q, size_t count) {
   for (size_t i = 0; i < count; ++i) q[i] = static_cast<int8_t>(static_cast<uint8_t>(q[i]) ^ 0x80u);
 }
 
+// Whether policy P has the signed one-row kernel.
+template <class P, class = void>
+struct HasGemv {
+  static constexpr bool value = false;
+};
+template <class P>
+struct HasGemv<P, decltype(void(&P::gemv))> {
+  static constexpr bool value = true;
+};
+
+// linear_i4 for one activation row on a policy with gemv: x stays signed,
+// and the group sums it needs are taken once for all of n.
+template <class P>
+void gemv_i4(const int8_t* x, float x_scale, size_t k, const uint8_t* w, const uint8_t* group_scales,
+             const float* w_scales, const float* bias, size_t n, float* y) {
+  const size_t groups = k / format::kInt4Group;
+  int16_t four_sums[format::kInt4MaxCols / format::kInt4Group];  // each at most 4 * 32 * 128
+  for (size_t g = 0; g < groups; ++g) {
+    int32_t sum = 0;
+    for (size_t c = 0; c < format::kInt4Group; ++c) sum += x[g * format::kInt4Group + c];
+    four_sums[g] = static_cast<int16_t>(4 * sum);
+  }
+  int32_t acc[kBlock];
+  for (size_t j = 0; j < n; j += kBlock) {
+    const size_t width = n - j < kBlock ? n - j : kBlock;
+    P::gemv(x, k, w + j * k / 2, group_scales + j * groups, four_sums, acc);
+    qs8::dequantize(acc, nullptr, false, x_scale, w_scales + j, bias ? bias + j : nullptr, width, y + j);
+  }
+}
+
 template <class P, size_t R = P::kMr>
 static inline void tile_rows(size_t rows, const int8_t* x, size_t ldx, size_t k, const uint8_t* w, const uint8_t* subs,
                              int32_t* acc) {
@@ -49,6 +84,9 @@ template <class P>
 void linear_i4(int8_t* q, const float* x_scales, size_t m, size_t k, const uint8_t* w, const uint8_t* group_scales,
                const int32_t* row_sums, const float* w_scales, const float* bias, size_t n, float* y) {
   XATTN_KERNEL_EXPECT(k % format::kInt4Group == 0 && k <= format::kInt4MaxCols);
+  if constexpr (HasGemv<P>::value) {
+    if (m == 1) return gemv_i4<P>(q, x_scales[0], k, w, group_scales, w_scales, bias, n, y);
+  }
   P::prepare(q, m * k);
   const size_t groups = k / format::kInt4Group;
   int32_t acc[P::kMr * kBlock];
