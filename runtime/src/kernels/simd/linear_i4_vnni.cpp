@@ -21,43 +21,33 @@ namespace xattn {
 namespace kernels {
 namespace {
 
-struct Qs4Avx512Vnni {
+struct Qs4Avx512Vnni : Qs4TileAndGemv<Qs4Avx512Vnni> {
   // 8 rows: 8 totals and 8 group sums beside the unpacked chunk, and each
   // chunk's unpacking shared by 16 vpdpbusd.
   static constexpr size_t kMr = 8;
   static constexpr bool kUnsigned = true;
   static void prepare(int8_t* q, size_t count) { qs4::shift_to_unsigned(q, count); }
 
-  // One activation row, left signed (qs4_driver.h): qs4_x86.hpp's gemv
-  // with vpdpbusd, the offset-binary nibbles (q4 + 8, by one xor) unsigned
-  // against the activations; each lane's int32 group sum, less 8 * the
-  // group's sum of x, is sum q4 * x exactly.
-  static void gemv(const int8_t* x, size_t k, const uint8_t* w, const uint8_t* subs, const int16_t* four_sums,
-                   int32_t* acc) {
-    using Z = Qs4Zmm;
-    const __m512i mask = Z::nibbles(), bits = Z::offset_bits();
-    __m512i total = _mm512_setzero_si512();
-    for (size_t g = 0; g < k / format::kInt4Group; ++g, x += format::kInt4Group, subs += qs4::kBlock) {
-      __m512i sum = _mm512_setzero_si512();
-#pragma GCC unroll 4
-      for (size_t t = 0; t < 4; ++t, w += 64) {
-        qs8::prefetch_weights<1>(w);
-        const __m512i v = Z::flip(Z::load(w), bits);
-        sum = _mm512_dpbusd_epi32(sum, Z::low(v, mask), Z::bcast4(x + 8 * t));
-        sum = _mm512_dpbusd_epi32(sum, Z::high(v, mask), Z::bcast4(x + 8 * t + 4));
-      }
-      sum = _mm512_sub_epi32(sum, _mm512_set1_epi32(2 * int32_t{four_sums[g]}));
-      const __m512i scale = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(subs)));
-      total = _mm512_add_epi32(total, _mm512_mullo_epi32(sum, scale));
-    }
-    _mm512_storeu_si512(acc, total);
+  // In gemv (qs4_x86.hpp's Qs4TileAndGemv) each lane's int32 group sum of
+  // offset-binary nibbles times x, less 8 * the group's sum of x, is sum q4
+  // * x exactly.
+
+  // vpdpbusd wants its unsigned operand first: the shifted activations, or
+  // gemv's offset-binary nibbles.
+  template <bool kOffsetBinary>
+  static __m512i products(__m512i sum, __m512i x, __m512i nibbles) {
+    return kOffsetBinary ? _mm512_dpbusd_epi32(sum, nibbles, x) : _mm512_dpbusd_epi32(sum, x, nibbles);
   }
 
-  template <size_t R>
-  static void tile(const int8_t* x, size_t ldx, size_t k, const uint8_t* w, const uint8_t* subs, int32_t* acc) {
+  // The one loop nest of tile and gemv: kOffsetBinary picks gemv's
+  // unpacking, operand order and correction.
+  template <size_t R, bool kOffsetBinary>
+  static void walk(const int8_t* x, size_t ldx, size_t k, const uint8_t* w, const uint8_t* subs,
+                   const int16_t* four_sums, int32_t* acc) {
+    static_assert(!kOffsetBinary || R == 1, "four_sums is one row's");
     // The unpacking is qs4_x86.hpp's at 512 bits; only the products differ.
     using Z = Qs4Zmm;
-    const __m512i mask = Z::nibbles(), lut = Z::lut();
+    const __m512i mask = Z::nibbles(), key = kOffsetBinary ? Z::offset_bits() : Z::lut();
     __m512i total[R];
     for (size_t r = 0; r < R; ++r) total[r] = _mm512_setzero_si512();
     for (size_t g = 0; g < k / format::kInt4Group; ++g, x += format::kInt4Group, subs += qs4::kBlock) {
@@ -69,13 +59,22 @@ struct Qs4Avx512Vnni {
       for (size_t t = 0; t < 4; ++t, w += 64) {
         qs8::prefetch_weights<R>(w);
         const __m512i v = Z::load(w);
-        const __m512i lo = Z::lookup(lut, Z::low(v, mask)), hi = Z::lookup(lut, Z::high(v, mask));
+        __m512i lo, hi;
+        if constexpr (kOffsetBinary) {
+          const __m512i n = Z::flip(v, key);
+          lo = Z::low(n, mask);
+          hi = Z::high(n, mask);
+        } else {
+          lo = Z::lookup(key, Z::low(v, mask));
+          hi = Z::lookup(key, Z::high(v, mask));
+        }
 #pragma GCC unroll 8
         for (size_t r = 0; r < R; ++r) {
-          sum[r] = _mm512_dpbusd_epi32(sum[r], Z::bcast4(x + r * ldx + 8 * t), lo);
-          sum[r] = _mm512_dpbusd_epi32(sum[r], Z::bcast4(x + r * ldx + 8 * t + 4), hi);
+          sum[r] = products<kOffsetBinary>(sum[r], Z::bcast4(x + r * ldx + 8 * t), lo);
+          sum[r] = products<kOffsetBinary>(sum[r], Z::bcast4(x + r * ldx + 8 * t + 4), hi);
         }
       }
+      if constexpr (kOffsetBinary) sum[0] = _mm512_sub_epi32(sum[0], _mm512_set1_epi32(2 * int32_t{four_sums[g]}));
       const __m512i scale = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(subs)));
       for (size_t r = 0; r < R; ++r) total[r] = _mm512_add_epi32(total[r], _mm512_mullo_epi32(sum[r], scale));
     }

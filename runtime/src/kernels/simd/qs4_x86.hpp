@@ -21,7 +21,7 @@
 // rows, the encoder's GEMM ran 1.3x faster on AVX2, 1.15x on SSE4.2.
 //
 // One activation row, the decoder's GEMV, has nobody to share the unpacking
-// with: it takes gemv instead, which skips the lookups (see there); the
+// with: it takes gemv instead, which skips the lookups (Qs4TileAndGemv); the
 // decoder step ran 1.08x faster on AVX2 and 1.15x on SSE4.2 for it.
 #pragma once
 
@@ -123,8 +123,28 @@ struct Qs4Zmm {
 };
 #endif
 
+// The driver's tile and gemv for a policy P whose one loop nest is
+// P::walk<R, kOffsetBinary>(x, ldx, k, w, subs, four_sums, acc): the tiles
+// read activations shifted to unsigned and nibbles by lookup; gemv (the
+// decoder's GEMV, one activation row left signed) turns the nibbles into
+// offset binary, n = q4 + 8 in 0..15, by one xor 0x88 for both halves where
+// the tiles spend two pshufb, multiplies them unsigned against the signed
+// activations, and subtracts the group's sum of x times 8 (four_sums[g] =
+// 4 * that sum, qs4_driver.h) to leave sum q4 * x.
+template <class P>
+struct Qs4TileAndGemv {
+  template <size_t R>
+  static void tile(const int8_t* x, size_t ldx, size_t k, const uint8_t* w, const uint8_t* subs, int32_t* acc) {
+    P::template walk<R, false>(x, ldx, k, w, subs, nullptr, acc);
+  }
+  static void gemv(const int8_t* x, size_t k, const uint8_t* w, const uint8_t* subs, const int16_t* four_sums,
+                   int32_t* acc) {
+    P::template walk<1, true>(x, 0, k, w, subs, four_sums, acc);
+  }
+};
+
 template <class Vec>
-struct Qs4X86 {
+struct Qs4X86 : Qs4TileAndGemv<Qs4X86<Vec>> {
   using Reg = typename Vec::Reg;
   static constexpr size_t kSlices = qs4::kBlock / Vec::kRows;
   static constexpr size_t kSliceBytes = 64 / kSlices;
@@ -132,53 +152,28 @@ struct Qs4X86 {
   static constexpr bool kUnsigned = true;
   static void prepare(int8_t* q, size_t count) { qs4::shift_to_unsigned(q, count); }
 
-  // The decoder's GEMV, one activation row left signed (qs4_driver.h):
-  // xor 0x88 turns each nibble into offset binary, n = q4 + 8 in 0..15, one
-  // instruction for both halves where the tiles spend two pshufb, and the
-  // unsigned nibbles go first into maddubs against the signed activations
-  // (a pair at most 2 * 15 * 127). An int16 lane gathers 16 of the group's
-  // columns, sum n * x at most 16 * 15 * 127 = 30480; less four_sums[g] (4 *
-  // the group's sum of x) in each of a row's two lanes, it is sum q4 * x +
-  // 4 * (its columns' x - the other lane's), at most 16 * 8 * 127 + 8 * 16
-  // * 127 = 32512 in magnitude: exact, and the lanes' madd with the scales
-  // adds sub * (sum n * x - 8 * sum x) = sub * sum q4 * x.
-  static void gemv(const int8_t* x, size_t k, const uint8_t* w, const uint8_t* subs, const int16_t* four_sums,
-                   int32_t* acc) {
-    constexpr size_t kAtOnce = Vec::slices_at_once(1);
-    const Reg mask = Vec::nibbles(), bits = Vec::offset_bits();
-    const size_t groups = k / format::kInt4Group;
-    for (size_t s0 = 0; s0 < kSlices; s0 += kAtOnce) {
-      Reg total[kAtOnce];
-      for (size_t a = 0; a < kAtOnce; ++a) total[a] = Vec::zero();
-      for (size_t g = 0; g < groups; ++g) {
-        const uint8_t* chunks = w + g * format::kInt4GroupBytes + s0 * kSliceBytes;
-        const int8_t* xg = x + g * format::kInt4Group;
-        Reg sum[kAtOnce];
-        for (size_t a = 0; a < kAtOnce; ++a) sum[a] = Vec::zero();
-#pragma GCC unroll 4
-        for (size_t t = 0; t < 4; ++t) {
-          if (s0 == 0) qs8::prefetch_weights<1>(chunks + 64 * t);
-          const Reg xl = Vec::bcast4(xg + 8 * t), xh = Vec::bcast4(xg + 8 * t + 4);
-          for (size_t a = 0; a < kAtOnce; ++a) {
-            const Reg v = Vec::flip(Vec::load(chunks + 64 * t + a * kSliceBytes), bits);
-            sum[a] = Vec::add16(sum[a], Vec::add16(Vec::dot_pairs(Vec::low(v, mask), xl),
-                                                   Vec::dot_pairs(Vec::high(v, mask), xh)));
-          }
-        }
-        const Reg correction = Vec::bcast2(four_sums + g);
-        for (size_t a = 0; a < kAtOnce; ++a) {
-          const Reg scale = Vec::scale_pairs(subs + g * qs4::kBlock + (s0 + a) * Vec::kRows);
-          total[a] = Vec::add32(total[a], Vec::madd(Vec::sub16(sum[a], correction), scale));
-        }
-      }
-      for (size_t a = 0; a < kAtOnce; ++a) Vec::store(acc + (s0 + a) * Vec::kRows, total[a]);
-    }
+  // In gemv an int16 lane gathers 16 of the group's columns: maddubs pairs
+  // are at most 2 * 15 * 127, the lane's sum n * x at most 16 * 15 * 127 =
+  // 30480; less four_sums[g] in each of a row's two lanes it is sum q4 * x
+  // + 4 * (its columns' x - the other lane's), at most 16 * 8 * 127 + 8 *
+  // 16 * 127 = 32512 in magnitude: exact, and the lanes' madd with the
+  // scales adds sub * (sum n * x - 8 * sum x) = sub * sum q4 * x.
+
+  // maddubs wants its unsigned operand first: the shifted activations, or
+  // gemv's offset-binary nibbles.
+  template <bool kOffsetBinary>
+  static Reg products(Reg x, Reg nibbles) {
+    return kOffsetBinary ? Vec::dot_pairs(nibbles, x) : Vec::dot_pairs(x, nibbles);
   }
 
-  template <size_t R>
-  static void tile(const int8_t* x, size_t ldx, size_t k, const uint8_t* w, const uint8_t* subs, int32_t* acc) {
+  // The one loop nest of tile and gemv: kOffsetBinary picks gemv's
+  // unpacking, operand order and correction.
+  template <size_t R, bool kOffsetBinary>
+  static void walk(const int8_t* x, size_t ldx, size_t k, const uint8_t* w, const uint8_t* subs,
+                   const int16_t* four_sums, int32_t* acc) {
+    static_assert(!kOffsetBinary || R == 1, "four_sums is one row's");
     constexpr size_t kAtOnce = Vec::slices_at_once(R);
-    const Reg mask = Vec::nibbles(), lut = Vec::lut();
+    const Reg mask = Vec::nibbles(), key = kOffsetBinary ? Vec::offset_bits() : Vec::lut();
     const size_t groups = k / format::kInt4Group;
     for (size_t s0 = 0; s0 < kSlices; s0 += kAtOnce) {
       Reg total[R][kAtOnce];
@@ -196,19 +191,29 @@ struct Qs4X86 {
           Reg lo[kAtOnce], hi[kAtOnce];
           for (size_t a = 0; a < kAtOnce; ++a) {
             const Reg v = Vec::load(chunks + 64 * t + a * kSliceBytes);
-            lo[a] = Vec::lookup(lut, Vec::low(v, mask));
-            hi[a] = Vec::lookup(lut, Vec::high(v, mask));
+            if constexpr (kOffsetBinary) {
+              const Reg n = Vec::flip(v, key);
+              lo[a] = Vec::low(n, mask);
+              hi[a] = Vec::high(n, mask);
+            } else {
+              lo[a] = Vec::lookup(key, Vec::low(v, mask));
+              hi[a] = Vec::lookup(key, Vec::high(v, mask));
+            }
           }
 #pragma GCC unroll 4
           for (size_t r = 0; r < R; ++r) {
             const Reg xl = Vec::bcast4(xg + r * ldx + 8 * t), xh = Vec::bcast4(xg + r * ldx + 8 * t + 4);
             for (size_t a = 0; a < kAtOnce; ++a)
-              sum[r][a] = Vec::add16(sum[r][a], Vec::add16(Vec::dot_pairs(xl, lo[a]), Vec::dot_pairs(xh, hi[a])));
+              sum[r][a] = Vec::add16(sum[r][a], Vec::add16(products<kOffsetBinary>(xl, lo[a]),
+                                                           products<kOffsetBinary>(xh, hi[a])));
           }
         }
         for (size_t a = 0; a < kAtOnce; ++a) {
           const Reg scale = Vec::scale_pairs(subs + g * qs4::kBlock + (s0 + a) * Vec::kRows);
-          for (size_t r = 0; r < R; ++r) total[r][a] = Vec::add32(total[r][a], Vec::madd(sum[r][a], scale));
+          for (size_t r = 0; r < R; ++r) {
+            if constexpr (kOffsetBinary) sum[r][a] = Vec::sub16(sum[r][a], Vec::bcast2(four_sums + g));
+            total[r][a] = Vec::add32(total[r][a], Vec::madd(sum[r][a], scale));
+          }
         }
       }
       for (size_t r = 0; r < R; ++r)
