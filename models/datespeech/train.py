@@ -233,9 +233,10 @@ def main():
     ap.add_argument("--dec-layers", type=int, default=2)
     ap.add_argument("--steps", type=int, default=7000)
     ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--conv-gain", type=float, default=2.0, help="scale on the He-normal conv stem at init")
-    ap.add_argument("--ctc-weight", type=float, default=0.0, help="weight of the training-only CTC loss")
+    ap.add_argument("--ctc-weight", type=float, default=0.3,
+                    help="weight of the training-only CTC loss on the encoder (0: off)")
     ap.add_argument("--clean-share", type=float, default=0.4,
                     help="the first this share of the steps trains on clean clips only; after it, 25%% of clips stay clean")
     ap.add_argument("--warp", type=float, default=0.12,
@@ -300,8 +301,9 @@ def main():
         logits = model.decoder(tok[:, :-1], audio)
         loss = ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tok[:, 1:].reshape(-1))
         if args.ctc_weight > 0:
-            # Joint CTC on the encoder (a training aid only: the head is not part of the model)
-            # makes the encoder find the words early, which the decoder's cross-attention then reads.
+            # Joint CTC on the encoder (a training aid only: the head is not saved, the model stays
+            # Whisper): the letters said are a far denser signal than the ten digits of the date, so
+            # the encoder learns the words, which the decoder's cross-attention then reads.
             flat, lengths = ctc_targets(train_bank["text"][train["sentence"][idx]].tolist())
             log_probs = F.log_softmax(ctc_head(audio), -1).transpose(0, 1)
             ctc = F.ctc_loss(log_probs, flat, torch.full((len(idx),), audio.shape[1]), lengths, zero_infinity=True)
