@@ -347,11 +347,6 @@ def train_worker(rank, world, store_path, args, data, start):
     return model, dims, ema, history, skipped
 
 
-def run_worker(rank, world, store_path, args, data, start):
-    """A forked worker's entry point (ranks 1 and up)."""
-    train_worker(rank, world, store_path, args, data, start)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="/tmp/datespeech", help="make_data.py's --out; the checkpoint goes here too")
@@ -406,7 +401,7 @@ def main():
     store = tempfile.NamedTemporaryFile(prefix="datespeech-workers-", delete=False).name
     os.unlink(store)
     fork = multiprocessing.get_context("fork")
-    workers = [fork.Process(target=run_worker, args=(r, args.workers, store, args, data, start))
+    workers = [fork.Process(target=train_worker, args=(r, args.workers, store, args, data, start))
                for r in range(1, args.workers)]
     for w in workers:
         w.start()
