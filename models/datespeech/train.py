@@ -32,6 +32,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import augment  # noqa: E402
+import blas_core  # noqa: E402
 import voices  # noqa: E402
 from features import CLIP_SAMPLES, N_FRAMES, N_MELS, from_u8, import_whisper, log_mel_u8  # noqa: E402
 
@@ -377,6 +378,11 @@ def main():
     args = ap.parse_args()
     if args.workers < 1 or args.batch % args.workers:
         ap.error("--batch %d does not split over --workers %d" % (args.batch, args.workers))
+    missing = [f for f in ("features-train.npz", "features-heldout.npz", "features-seen.npz", "bank-train.npz")
+               if not os.path.exists(os.path.join(args.data, f))]
+    if missing:
+        ap.error("%s has no %s: run make_data.py --out %s first" % (args.data, missing[0], args.data))
+    blas_core.ensure_fast_blas()
     # One thread until the workers are forked: a forked child cannot use a parent's OpenMP pool.
     torch.set_num_threads(args.threads if args.workers == 1 else 1)
     # Debian's torch 1.13 computes the conv stem's weight gradients through oneDNN; on the AMD
