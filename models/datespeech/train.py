@@ -378,8 +378,8 @@ def main():
     args = ap.parse_args()
     if args.workers < 1 or args.batch % args.workers:
         ap.error("--batch %d does not split over --workers %d" % (args.batch, args.workers))
-    missing = [kind + "-" + split + ".npz" for split in ("train", "heldout", "seen") for kind in ("features", "bank")
-               if not os.path.exists(os.path.join(args.data, kind + "-" + split + ".npz"))]
+    needed = ["%s-%s.npz" % (kind, split) for split in ("train", "heldout", "seen") for kind in ("features", "bank")]
+    missing = [f for f in needed if not os.path.exists(os.path.join(args.data, f))]
     if missing:
         ap.error("%s has no %s: run make_data.py --out %s first" % (args.data, missing[0], args.data))
     blas_core.ensure_fast_blas()
