@@ -33,6 +33,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import augment  # noqa: E402
 import blas_core  # noqa: E402
+import onednn_gelu  # noqa: E402
 import voices  # noqa: E402
 from features import CLIP_SAMPLES, N_FRAMES, N_MELS, from_u8, import_whisper, log_mel_u8  # noqa: E402
 
@@ -391,6 +392,9 @@ def main():
     # agreed), which silently stalled training and made batches non-finite. PyTorch's own conv
     # kernels agree with float64 (1e-4) and are deterministic.
     torch.backends.mkldnn.enabled = False
+    # ...except for GELU, whose ATen kernel is several times slower than oneDNN's (onednn_gelu.py).
+    if not onednn_gelu.install():
+        print("oneDNN's GELU disagrees with ATen's on this CPU; training with ATen's (slower)", flush=True)
     start = time.time()
 
     train, train_bank = load_split(args.data, "train")
