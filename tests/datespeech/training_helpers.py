@@ -1,0 +1,105 @@
+"""Checks models/datespeech's training helpers that are not the model: the workers' gradient
+averaging over shared memory (train.average_gradients) must give gloo's all-reduce mean bit for
+bit, and the oneDNN GELU (onednn_gelu.py) must agree with ATen's, with its check able to refuse.
+
+    python3 tests/datespeech/training_helpers.py MODELS_DATESPEECH_DIR
+
+Prints XATTN-SKIP when torch is absent; exits non-zero on a failure.
+"""
+import datetime
+import multiprocessing
+import os
+import sys
+import tempfile
+
+try:
+    import torch
+    import torch.distributed as dist
+except ImportError:
+    print("XATTN-SKIP: python3 has no torch")
+    sys.exit(0)
+
+sys.path.insert(0, sys.argv[1])
+import onednn_gelu  # noqa: E402
+import train  # noqa: E402
+
+WORLD, STEPS = 2, 12
+SHAPES = [(128, 80, 3), (128,), (13, 128), (7,)]
+
+
+def gradients(rank, step):
+    """Parameters whose gradients differ per worker and step, over many magnitudes."""
+    g = torch.Generator().manual_seed(1000 * rank + step)
+    params = [torch.nn.Parameter(torch.zeros(s)) for s in SHAPES]
+    for p in params:
+        p.grad = torch.randn(p.shape, generator=g) * 10.0 ** int(torch.randint(-8, 9, (1,), generator=g))
+    return params
+
+
+def worker(rank, store, exchange, results):
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method="file://" + store, rank=rank, world_size=WORLD,
+                            timeout=datetime.timedelta(minutes=2))
+    mismatches = 0
+    for step in range(STEPS):
+        shared, reference = gradients(rank, step), gradients(rank, step)
+        train.average_gradients(shared, WORLD, rank, exchange)
+        flat = torch.cat([p.grad.reshape(-1) for p in reference])
+        dist.all_reduce(flat)
+        flat /= WORLD
+        mismatches += not torch.equal(torch.cat([p.grad.reshape(-1) for p in shared]), flat)
+        dist.all_reduce(torch.zeros(1))  # where train.py's next step all-reduces its loss
+    results.put((rank, mismatches))
+    dist.destroy_process_group()
+
+
+def check_averaging():
+    store = tempfile.NamedTemporaryFile(prefix="datespeech-test-", delete=False).name
+    os.unlink(store)
+    exchange = torch.zeros(WORLD, sum(p.numel() for p in gradients(0, 0))).share_memory_()
+    fork = multiprocessing.get_context("fork")
+    results = fork.Queue()
+    procs = [fork.Process(target=worker, args=(r, store, exchange, results)) for r in range(WORLD)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=120)
+    if os.path.exists(store):
+        os.unlink(store)
+    if any(p.exitcode != 0 for p in procs):
+        return "a worker failed (exit codes %s)" % [p.exitcode for p in procs]
+    got = dict(results.get() for _ in range(WORLD))
+    bad = {r: n for r, n in got.items() if n}
+    return "shared-memory averaging differs from gloo's all-reduce (worker: steps) %s" % bad if bad else None
+
+
+def check_gelu():
+    if not torch.backends.mkldnn.is_available():
+        return None  # onednn_gelu.gelu is ATen's then
+    x = torch.linspace(-20, 20, 10001).requires_grad_()
+    want = torch.nn.functional.gelu(x)
+    (want_grad,) = torch.autograd.grad(want, x, torch.ones_like(x))
+    got = onednn_gelu.gelu(x)
+    (got_grad,) = torch.autograd.grad(got, x, torch.ones_like(x))
+    worst = max(float((got - want).abs().max()), float((got_grad - want_grad).abs().max()))
+    if worst > 1e-5:
+        return "oneDNN GELU differs from ATen's by %.3g" % worst
+    if not onednn_gelu.agrees_with_aten():
+        return "agrees_with_aten() refuses a GELU that agrees"
+    if onednn_gelu.agrees_with_aten(tolerance=-1.0):
+        return "agrees_with_aten() cannot refuse"
+    return None
+
+
+def main():
+    torch.backends.mkldnn.enabled = False  # as train.py runs
+    failures = [f for f in (check_averaging(), check_gelu()) if f]
+    for f in failures:
+        print("FAIL:", f)
+    if failures:
+        sys.exit(1)
+    print("gradient averaging equals gloo's all-reduce on %d steps x %d workers; GELU agrees" % (STEPS, WORLD))
+
+
+if __name__ == "__main__":
+    main()
