@@ -1,6 +1,7 @@
 """Checks models/datespeech's training helpers that are not the model: the workers' gradient
 averaging over shared memory (train.average_gradients) must give gloo's all-reduce mean bit for
-bit, and the oneDNN GELU (onednn_gelu.py) must agree with ATen's, with its check able to refuse.
+bit, the oneDNN GELU (onednn_gelu.py) must agree with ATen's, with its check able to refuse, and the
+clean renderings (train.clean_train_features) must not depend on how many processes make them.
 
     python3 tests/datespeech/training_helpers.py MODELS_DATESPEECH_DIR
 
@@ -91,14 +92,39 @@ def check_gelu():
     return None
 
 
+def check_clean_rendering():
+    """train.clean_train_features on 1, 2 and 3 processes against each sentence rendered on its own."""
+    import numpy as np
+    import augment
+    import make_data
+    from features import CLIP_SAMPLES, log_mel_u8
+    rng = np.random.default_rng(3)
+    lengths = [16000, 24000, 9000, 31000, 12000, 20000, 27000]
+    audio = (rng.standard_normal(sum(lengths)) * 3000).astype(np.int16)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    with tempfile.TemporaryDirectory() as data:
+        np.savez(os.path.join(data, "bank-train.npz"), audio=audio, offsets=offsets)
+        bank = {"audio": audio, "offsets": offsets}
+        rows = [log_mel_u8(augment.test_clip(make_data.clip(bank, i), CLIP_SAMPLES, np.random.default_rng([5, 7, i]),
+                                             None, "white")) for i in range(len(lengths))]
+        for workers in (1, 2, 3):
+            got = train.clean_train_features(data, 5, workers)
+            if not (np.array_equal(got["mel"], np.stack([q for q, _ in rows]))
+                    and np.array_equal(got["top"], np.array([t for _, t in rows], np.float32))
+                    and np.array_equal(got["sentence"], np.arange(len(lengths)))):
+                return "clean_train_features on %d processes differs from the clips rendered one by one" % workers
+    return None
+
+
 def main():
     torch.backends.mkldnn.enabled = False  # as train.py runs
-    failures = [f for f in (check_averaging(), check_gelu()) if f]
+    failures = [f for f in (check_averaging(), check_gelu(), check_clean_rendering()) if f]
     for f in failures:
         print("FAIL:", f)
     if failures:
         sys.exit(1)
-    print("gradient averaging equals gloo's all-reduce on %d steps x %d workers; GELU agrees" % (STEPS, WORLD))
+    print("gradient averaging equals gloo's all-reduce on %d steps x %d workers; GELU agrees; the clean "
+          "renderings are the same on 1, 2 and 3 processes" % (STEPS, WORLD))
 
 
 if __name__ == "__main__":
