@@ -19,6 +19,7 @@ import dataclasses
 import datetime
 import json
 import math
+import mmap
 import multiprocessing
 import os
 import sys
@@ -178,15 +179,17 @@ def clean_train_features(data, seed, workers=1):
     import make_data
     bank = dict(np.load(os.path.join(data, "bank-train.npz")))
     n = len(bank["offsets"]) - 1
-    mel = torch.zeros((n, N_MELS, N_FRAMES), dtype=torch.uint8).share_memory_()
-    top = torch.zeros(n, dtype=torch.float32).share_memory_()
+    if n < 1:
+        sys.exit("%s has no training sentences: run make_data.py again" % os.path.join(data, "bank-train.npz"))
+    # Anonymous shared mappings, which forked processes write into: unlike torch's share_memory_(),
+    # not files in /dev/shm, which is 64 MiB in a default Docker container.
+    mel = np.frombuffer(mmap.mmap(-1, n * N_MELS * N_FRAMES), np.uint8).reshape(n, N_MELS, N_FRAMES)
+    top = np.frombuffer(mmap.mmap(-1, 4 * n), np.float32)
 
     def render(begin, end):
         for i in range(begin, end):
-            q, t = log_mel_u8(augment.test_clip(make_data.clip(bank, i), CLIP_SAMPLES,
-                                                np.random.default_rng([seed, 7, i]), None, "white"))
-            mel[i] = torch.from_numpy(q)
-            top[i] = t
+            mel[i], top[i] = log_mel_u8(augment.test_clip(make_data.clip(bank, i), CLIP_SAMPLES,
+                                                          np.random.default_rng([seed, 7, i]), None, "white"))
 
     bounds = [n * w // workers for w in range(workers + 1)]
     fork = multiprocessing.get_context("fork")
@@ -199,7 +202,7 @@ def clean_train_features(data, seed, workers=1):
     if any(h.exitcode != 0 for h in helpers):
         sys.exit("rendering the clean training clips failed in a helper process (exit codes %s)"
                  % [h.exitcode for h in helpers])
-    return {"mel": mel.numpy(), "top": top.numpy(), "sentence": np.arange(n)}
+    return {"mel": mel, "top": top, "sentence": np.arange(n)}
 
 
 def load_split(data, split):
