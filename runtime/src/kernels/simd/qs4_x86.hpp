@@ -42,6 +42,13 @@ struct Qs4Xmm {
   static constexpr size_t slices_at_once(size_t rows) { return rows == 1 ? 2 : 1; }
   static Reg load(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
   static Reg bcast4(const int8_t* p) { return _mm_set1_epi32(qs8::load_word(p)); }
+  // Words 0 and 1 of p, each to every lane: one 8-byte load for both (3
+  // instructions where two bcast4 take 4).
+  static void bcast8(const int8_t* p, Reg& lo, Reg& hi) {
+    const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    lo = _mm_shuffle_epi32(v, 0x00);
+    hi = _mm_shuffle_epi32(v, 0x55);
+  }
   static Reg nibbles() { return _mm_set1_epi8(0x0F); }
   static Reg lut() { return _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, -8, -7, -6, -5, -4, -3, -2, -1); }
   static Reg low(Reg v, Reg mask) { return _mm_and_si128(v, mask); }
@@ -56,10 +63,11 @@ struct Qs4Xmm {
   static Reg add32(Reg a, Reg b) { return _mm_add_epi32(a, b); }
   static Reg madd(Reg a, Reg b) { return _mm_madd_epi16(a, b); }
   static Reg zero() { return _mm_setzero_si128(); }
-  // The slice's kRows group scales as int16 pairs (sub, sub) per 32-bit lane.
+  // The slice's kRows group scales as int16 pairs (sub, sub) per 32-bit lane:
+  // widened to int16, each paired with itself by one unpack.
   static Reg scale_pairs(const uint8_t* subs) {
-    const __m128i s = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(qs8::load_word(subs)));
-    return _mm_or_si128(s, _mm_slli_epi32(s, 16));
+    const __m128i s = _mm_cvtepu8_epi16(_mm_cvtsi32_si128(qs8::load_word(subs)));
+    return _mm_unpacklo_epi16(s, s);
   }
   static void store(int32_t* p, Reg v) { _mm_storeu_si128(reinterpret_cast<__m128i*>(p), v); }
 };
@@ -72,6 +80,7 @@ struct Qs4Ymm {
   static constexpr size_t slices_at_once(size_t rows) { return rows <= 2 ? 2 : 1; }
   static Reg load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
   static Reg bcast4(const int8_t* p) { return _mm256_set1_epi32(qs8::load_word(p)); }
+  static void bcast8(const int8_t* p, Reg& lo, Reg& hi) { lo = bcast4(p), hi = bcast4(p + 4); }
   static Reg nibbles() { return _mm256_set1_epi8(0x0F); }
   static Reg lut() { return _mm256_broadcastsi128_si256(Qs4Xmm::lut()); }
   static Reg low(Reg v, Reg mask) { return _mm256_and_si256(v, mask); }
@@ -101,6 +110,7 @@ struct Qs4Zmm {
   static constexpr size_t slices_at_once(size_t) { return 1; }
   static Reg load(const uint8_t* p) { return _mm512_loadu_si512(p); }
   static Reg bcast4(const int8_t* p) { return _mm512_set1_epi32(qs8::load_word(p)); }
+  static void bcast8(const int8_t* p, Reg& lo, Reg& hi) { lo = bcast4(p), hi = bcast4(p + 4); }
   static Reg nibbles() { return _mm512_set1_epi8(0x0F); }
   static Reg lut() { return _mm512_broadcast_i32x4(Qs4Xmm::lut()); }
   static Reg low(Reg v, Reg mask) { return _mm512_and_si512(v, mask); }
@@ -202,7 +212,8 @@ struct Qs4X86 : Qs4TileAndGemv<Qs4X86<Vec>> {
           }
 #pragma GCC unroll 4
           for (size_t r = 0; r < R; ++r) {
-            const Reg xl = Vec::bcast4(xg + r * ldx + 8 * t), xh = Vec::bcast4(xg + r * ldx + 8 * t + 4);
+            Reg xl, xh;
+            Vec::bcast8(xg + r * ldx + 8 * t, xl, xh);
             for (size_t a = 0; a < kAtOnce; ++a)
               sum[r][a] = Vec::add16(sum[r][a], Vec::add16(products<kOffsetBinary>(xl, lo[a]),
                                                            products<kOffsetBinary>(xh, hi[a])));
