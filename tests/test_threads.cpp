@@ -147,10 +147,10 @@ TEST_CASE("linear: split over 2..4 tasks is bit-identical to one call, every tab
   reversed.run = run_reversed;
   std::mt19937 rng(41);
   std::uniform_real_distribution<float> value(-2.0f, 2.0f);
-  const size_t ms[] = {1, 2, 5};
+  const size_t ms[] = {1, 2, 5, 16, 27};  // 16 and 27 rows: int8 and int4 layers split by activation rows
   const size_t ks[] = {4, 36, 68};
   const size_t ns[] = {1, 15, 16, 17, 33, 47, 100, 300};
-  size_t compared = 0, split = 0;
+  size_t compared = 0, split = 0, split_by_rows = 0;
   for (size_t t = 0; t < table_count; ++t) {
     CAPTURE(std::string(tables[t]->name));
     for (uint8_t kind = 0; kind < kLinearKernelCount; ++kind) {
@@ -189,13 +189,16 @@ TEST_CASE("linear: split over 2..4 tasks is bit-identical to one call, every tab
                 linear(c, layer.view, x.data(), m, y.data());
                 CHECK(std::memcmp(one.data(), y.data(), y.size() * sizeof(float)) == 0);
                 ++compared;
-                split += linear_tasks(c, m, n, k) > 1;
+                const size_t by_rows = linear_row_tasks(c, static_cast<LinearKernel>(kind), m, n, k);
+                split += by_rows > 1 || linear_tasks(c, m, n, k) > 1;
+                split_by_rows += by_rows > 1;
               }
             }
           }
     }
   }
   CHECK(split > compared / 2);  // most comparisons did split
+  CHECK(split_by_rows > compared / 8);
 }
 
 TEST_CASE("linear: tiny layers stay on one thread") {
@@ -223,6 +226,19 @@ ModelConfig small_config() {
   c.target_vocab_size = 60;
   c.max_positions = 256;
   return c;
+}
+
+TEST_CASE("linear: integer layers of many activation rows split by them, in whole tiles") {
+  LinearContext c;
+  c.tasks = 2;
+  CHECK(linear_row_tasks(c, LinearKernel::kInt8Packed, 32, 512, 512) == 2 * kRowTasksPerThread);  // the encoder's
+  CHECK(linear_row_tasks(c, LinearKernel::kInt4, 32, 512, 512) == 2 * kRowTasksPerThread);
+  CHECK(linear_row_tasks(c, LinearKernel::kInt8Packed, 15, 512, 512) == 1);    // under two tiles
+  CHECK(linear_row_tasks(c, LinearKernel::kFloat32Packed, 32, 512, 512) == 1);  // float: split by rows of W
+  CHECK(linear_row_tasks(c, LinearKernel::kInt8Packed, 16, 16, 16) == 1);      // too little work
+  CHECK(linear_row_tasks(c, LinearKernel::kInt8Packed, 20, 512, 512) == 2);    // 16 + 4 rows
+  c.tasks = 1;
+  CHECK(linear_row_tasks(c, LinearKernel::kInt8Packed, 32, 512, 512) == 1);
 }
 
 TEST_CASE("limits and plan: threads are checked, and only threads > 1 adds per-thread scratch") {

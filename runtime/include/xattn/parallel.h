@@ -5,7 +5,8 @@
 // small description of it; bare metal never sets one and runs on one thread.
 //
 // A session with Limits::threads = T > 1 splits a linear layer's output rows
-// (rows of W) and the encoder's attention queries into tasks (up to
+// (rows of W; an integer layer of many activation rows: those rows) and the
+// encoder's attention queries into tasks (up to
 // kTasksPerThread x T, so a thread that gets less CPU does fewer) and calls
 // run(pool, T, count, task, context); run returns when task(context, i,
 // thread) has finished for every i in [0, count), each i exactly once, on at

@@ -10,10 +10,8 @@ namespace xattn {
 namespace {
 
 // One kernel call on rows [r0, r0 + n) of W for m activation rows; y is
-// [m x n]. x holds float activations, c.quantized (for int8 and int4) the
-// quantized ones; a kernel that overwrites its input gets a copy in
-// q_scratch when that is a separate buffer (other tasks still read them).
-// r0 is a multiple of the 16-row block, so packed weights start at r0 * k
+// [m x n]. x holds float activations, q (for int8 and int4) the quantized
+// ones. r0 is a multiple of the 16-row block, so packed weights start at r0 * k
 // elements in layouts 1 and 2, and int4's nibbles at r0 * k / 2 bytes, its
 // group scales at r0 * k / 32 (FORMAT.md, layouts 1 to 3).
 struct Call {
@@ -23,13 +21,19 @@ struct Call {
   size_t m;
 };
 
-int8_t* kernel_input(const LinearContext& c, bool kernel_keeps_q, int8_t* q_scratch, size_t bytes) {
-  if (kernel_keeps_q || q_scratch == c.quantized) return c.quantized;
+// The quantized rows a task of a split by rows of W hands its kernel: the
+// shared ones, or a copy in its thread's slot when the kernel overwrites them.
+int8_t* kernel_input(const LinearContext& c, LinearKernel kernel, int8_t* q_scratch, size_t bytes) {
+  const bool keeps = kernel == LinearKernel::kInt8Packed ? c.kernels->linear_i8_packed_keeps_q
+                     : kernel == LinearKernel::kInt4     ? c.kernels->linear_i4_keeps_q
+                                                         : true;
+  if (keeps) return c.quantized;
   std::memcpy(q_scratch, c.quantized, bytes);
   return q_scratch;
 }
 
-void run_kernel(const Call& call, int8_t* q_scratch, size_t r0, size_t n, float* y) {
+// q and q_scales: the call's quantized rows (int8 and int4 kernels).
+void run_kernel(const Call& call, int8_t* q, const float* q_scales, size_t r0, size_t n, float* y) {
   const LinearContext& c = *call.c;
   const MatrixView& w = call.l->weight;
   const size_t k = w.cols, m = call.m;
@@ -42,16 +46,15 @@ void run_kernel(const Call& call, int8_t* q_scratch, size_t r0, size_t n, float*
       c.kernels->linear_f32_packed(call.x, m, k, static_cast<const float*>(w.data) + r0 * k, bias, n, y);
       return;
     case LinearKernel::kInt8:
-      c.kernels->linear_i8(c.quantized, c.quantized_scales, m, k, static_cast<const int8_t*>(w.data) + r0 * k,
+      c.kernels->linear_i8(q, q_scales, m, k, static_cast<const int8_t*>(w.data) + r0 * k,
                            w.scales + r0, bias, n, y);
       return;
     case LinearKernel::kInt8Packed:
-      c.kernels->linear_i8_packed(kernel_input(c, c.kernels->linear_i8_packed_keeps_q, q_scratch, m * k),
-                                  c.quantized_scales, m, k, static_cast<const int8_t*>(w.data) + r0 * k,
+      c.kernels->linear_i8_packed(q, q_scales, m, k, static_cast<const int8_t*>(w.data) + r0 * k,
                                   w.row_sums + r0, w.scales + r0, bias, n, y);
       return;
     case LinearKernel::kInt4:
-      c.kernels->linear_i4(kernel_input(c, c.kernels->linear_i4_keeps_q, q_scratch, m * k), c.quantized_scales, m, k,
+      c.kernels->linear_i4(q, q_scales, m, k,
                            static_cast<const uint8_t*>(w.data) + r0 * k / 2,
                            w.group_scales + r0 * (k / format::kInt4Group), w.row_sums + r0, w.scales + r0, bias, n, y);
       return;
@@ -75,22 +78,61 @@ void linear_task(void* context, uint32_t t, uint32_t thread) {
   const LinearContext& c = *s.call.c;
   const size_t begin = t * s.chunk;
   const size_t end = begin + s.chunk < s.n ? begin + s.chunk : s.n;
-  int8_t* q = reinterpret_cast<int8_t*>(c.task_quantized + thread * c.task_quantized_slot);
+  int8_t* slot = reinterpret_cast<int8_t*>(c.task_quantized + thread * c.task_quantized_slot);
+  const size_t k = s.call.l->weight.cols;
+  int8_t* q = s.call.l->weight.kernel >= LinearKernel::kInt8 ? kernel_input(c, s.call.l->weight.kernel, slot, s.call.m * k)
+                                                             : nullptr;
   if (s.call.m == 1) {
-    run_kernel(s.call, q, begin, end - begin, s.y + begin);
+    run_kernel(s.call, q, c.quantized_scales, begin, end - begin, s.y + begin);
     return;
   }
   float* stage = reinterpret_cast<float*>(c.task_output + thread * c.task_output_slot);
   for (size_t r0 = begin; r0 < end; r0 += kParallelStageRows) {
     const size_t n = end - r0 < kParallelStageRows ? end - r0 : kParallelStageRows;
-    run_kernel(s.call, q, r0, n, stage);
+    if (q != nullptr && q != c.quantized && r0 != begin) std::memcpy(q, c.quantized, s.call.m * k);  // overwritten by the last call
+    run_kernel(s.call, q, c.quantized_scales, r0, n, stage);
     for (size_t i = 0; i < s.call.m; ++i) std::memcpy(s.y + i * s.n + r0, stage + i * n, n * sizeof(float));
   }
 }
 
 size_t blocks(size_t n) { return (n + format::kPackRows - 1) / format::kPackRows; }
 
+struct RowSplit {
+  Call call;
+  size_t chunk = 0;  // activation rows per task
+  float* y = nullptr;
+};
+
+// Task t of a split by activation rows: it quantizes its own rows (in their
+// place in the shared scratch: no other task reads them) and multiplies them
+// by all of W, straight into their rows of y.
+void row_task(void* context, uint32_t t, uint32_t) {
+  const RowSplit& s = *static_cast<const RowSplit*>(context);
+  const LinearContext& c = *s.call.c;
+  const MatrixView& w = s.call.l->weight;
+  const size_t k = w.cols, begin = t * s.chunk;
+  const size_t rows = begin + s.chunk < s.call.m ? s.chunk : s.call.m - begin;
+  int8_t* q = c.quantized + begin * k;
+  float* q_scales = c.quantized_scales + begin;
+  c.kernels->quantize_rows(s.call.x + begin * k, rows, k, c.rounding, q, q_scales);
+  run_kernel(Call{&c, s.call.l, s.call.x + begin * k, rows}, q, q_scales, 0, w.rows, s.y + begin * w.rows);
+}
+
 }  // namespace
+
+size_t linear_row_tasks(const LinearContext& c, LinearKernel kernel, size_t rows, size_t n, size_t k) {
+  // Integer kernels only: their sums are exact, so a row's outputs do not
+  // depend on which rows share its call. A float kernel's tile shape can
+  // change the order of its additions.
+  if (c.tasks <= 1 || kernel < LinearKernel::kInt8 || rows < 2 * kMinRowsPerTask) return 1;
+  if (rows * n * k / c.min_task_work < 2) return 1;
+  size_t tasks = rows / kMinRowsPerTask;
+  const size_t most = size_t{kRowTasksPerThread} * c.tasks;
+  if (tasks > most) tasks = most;
+  // Whole multiples of kMinRowsPerTask per task (the kernels' row tiles).
+  const size_t chunk = (rows + tasks * kMinRowsPerTask - 1) / (tasks * kMinRowsPerTask) * kMinRowsPerTask;
+  return (rows + chunk - 1) / chunk;
+}
 
 size_t linear_tasks(const LinearContext& c, size_t rows, size_t n, size_t k) {
   if (c.tasks <= 1) return 1;
@@ -116,17 +158,23 @@ void linear(const LinearContext& context, const LinearView& layer, const float* 
   assert(w.kernel != LinearKernel::kInt8Packed || (w.row_sums != nullptr && w.cols % format::kPackCols == 0));
   assert(w.kernel != LinearKernel::kInt4 || (w.row_sums != nullptr && w.group_scales != nullptr &&
                                              w.cols % format::kInt4Group == 0 && w.cols <= format::kInt4MaxCols));
-  if (w.kernel >= LinearKernel::kInt8) {
-    // Once, before any split: every task reads the same quantized rows.
-    context.kernels->quantize_rows(x, rows, w.cols, context.rounding, context.quantized, context.quantized_scales);
-  }
   Split s;
   s.call = Call{&context, &layer, x, rows};
+  const size_t row_tasks = linear_row_tasks(context, w.kernel, rows, w.rows, w.cols);
+  if (row_tasks > 1) {
+    RowSplit r{s.call, (rows + row_tasks - 1) / row_tasks, y};
+    context.parallel.run(context.parallel.pool, context.tasks, static_cast<uint32_t>(row_tasks), row_task, &r);
+    return;
+  }
+  if (w.kernel >= LinearKernel::kInt8) {
+    // Once, before a split by rows of W: every task reads the same quantized rows.
+    context.kernels->quantize_rows(x, rows, w.cols, context.rounding, context.quantized, context.quantized_scales);
+  }
   s.n = w.rows;
   s.y = y;
   const size_t tasks = linear_tasks(context, rows, w.rows, w.cols);
   if (tasks == 1) {
-    run_kernel(s.call, context.quantized, 0, w.rows, y);
+    run_kernel(s.call, context.quantized, context.quantized_scales, 0, w.rows, y);
     return;
   }
   s.chunk = (blocks(w.rows) + tasks - 1) / tasks * format::kPackRows;

@@ -1,7 +1,8 @@
 // A linear layer, float32, int8 or int4 (int8 and int4 with CTranslate2's dynamic per-row
 // activation quantization), on the kernel open_model chose for its weight
 // (MatrixView::kernel) from the session's kernel table; split over the
-// session's threads by rows of W when the layer is large enough.
+// session's threads when the layer is large enough: by activation rows for
+// integer layers of many rows, otherwise by rows of W.
 #pragma once
 
 #include <cstddef>
@@ -26,6 +27,15 @@ constexpr size_t kMinTaskMultiplyAdds = size_t{1} << 17;
 // microsecond, 2^15 multiply-adds take a few.
 constexpr size_t kMinPieceMultiplyAdds = size_t{1} << 15;
 
+// A layer of int8 or int4 weights with at least 2 x kMinRowsPerTask
+// activation rows (the encoder's, a cross-attention cache fill) is split by
+// those rows instead, in pieces of whole multiples of kMinRowsPerTask, up to
+// kRowTasksPerThread per thread: each task quantizes its rows and multiplies
+// them by all of W (which stays in cache for the other threads), so nothing
+// runs before the split and nothing is staged or copied after it.
+constexpr size_t kMinRowsPerTask = 8;
+constexpr uint32_t kRowTasksPerThread = 2;
+
 // What every linear layer of a session shares, fixed at init: the kernel
 // table, the int8 activation scratch (rows x cols bytes, rows floats, sized
 // by the arena plan), the model's activation rounding, and the threads with
@@ -49,6 +59,10 @@ struct LinearContext {
 // (1: not split): chunks are whole 16-row blocks (format layout 1 and 2
 // block height).
 size_t linear_tasks(const LinearContext& context, size_t rows, size_t n, size_t k);
+
+// Tasks a layer is split into by activation rows (1: not split that way;
+// then linear_tasks decides).
+size_t linear_row_tasks(const LinearContext& context, LinearKernel kernel, size_t rows, size_t n, size_t k);
 
 // y[rows x out] = x[rows x in] . W^T + bias. y must not alias x.
 void linear(const LinearContext& context, const LinearView& layer, const float* x, size_t rows, float* y);
