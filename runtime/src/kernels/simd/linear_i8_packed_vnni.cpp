@@ -76,6 +76,8 @@ void qs8_gemm_8x32c4__avx512vnni(const int8_t* x, size_t ldx, size_t k, const in
   __m512i b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
   const int8_t* w2 = w + ldw;
   for (size_t g = 0; g < k / 4; ++g) {
+    qs8::prefetch_weights<8>(w + g * 64);  // the first pass over a block may find it in memory
+    qs8::prefetch_weights<8>(w2 + g * 64);
     const __m512i w0 = _mm512_loadu_si512(w + g * 64), w1 = _mm512_loadu_si512(w2 + g * 64);
     __m512i xv;
     XATTN_ROW(0); XATTN_ROW(1); XATTN_ROW(2); XATTN_ROW(3);
