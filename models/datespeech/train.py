@@ -171,6 +171,22 @@ def greedy(model, mel, batch=200):
     return out
 
 
+def run_forked(target, args, what):
+    """target(*args[0]) in this process and target(*a) for every later a in args in forked
+    processes started first; returns this process's result once all have ended, and stops with
+    one line naming `what` when a forked one failed."""
+    fork = multiprocessing.get_context("fork")
+    helpers = [fork.Process(target=target, args=a) for a in args[1:]]
+    for h in helpers:
+        h.start()
+    result = target(*args[0])
+    for h in helpers:
+        h.join()
+    if any(h.exitcode != 0 for h in helpers):
+        sys.exit("%s failed in a forked process (exit codes %s)" % (what, [h.exitcode for h in helpers]))
+    return result
+
+
 def clean_train_features(data, seed, workers=1):
     """Every training sentence clean (no noise, reverberation or band limit; a 0.1-0.4 s lead),
     as cached uint8 log-mel: the curriculum's easy start. Sentence i's rendering depends on i alone
@@ -193,16 +209,7 @@ def clean_train_features(data, seed, workers=1):
                                                           np.random.default_rng([seed, 7, i]), None, "white"))
 
     bounds = [n * w // workers for w in range(workers + 1)]
-    fork = multiprocessing.get_context("fork")
-    helpers = [fork.Process(target=render, args=(bounds[w], bounds[w + 1])) for w in range(1, workers)]
-    for h in helpers:
-        h.start()
-    render(bounds[0], bounds[1])
-    for h in helpers:
-        h.join()
-    if any(h.exitcode != 0 for h in helpers):
-        sys.exit("rendering the clean training clips failed in a helper process (exit codes %s)"
-                 % [h.exitcode for h in helpers])
+    run_forked(render, [(bounds[w], bounds[w + 1]) for w in range(workers)], "rendering the clean training clips")
     return {"mel": mel, "top": top, "sentence": np.arange(n)}
 
 
@@ -450,16 +457,9 @@ def main():
     n_trainable = sum(p.numel() for p in trainable(new_model(dims_for(args), args.seed),
                                                       torch.nn.Linear(args.d, len(CTC_CHARS) + 1), args))
     exchange = torch.zeros(args.workers, n_trainable).share_memory_()
-    fork = multiprocessing.get_context("fork")
-    workers = [fork.Process(target=train_worker, args=(r, args.workers, store, exchange, args, data, start))
-               for r in range(1, args.workers)]
-    for w in workers:
-        w.start()
-    model, dims, ema, history, skipped = train_worker(0, args.workers, store, exchange, args, data, start)
-    for w in workers:
-        w.join()
-    if any(w.exitcode != 0 for w in workers):
-        sys.exit("a training worker failed (exit codes %s)" % [w.exitcode for w in workers])
+    model, dims, ema, history, skipped = run_forked(
+        train_worker, [(r, args.workers, store, exchange, args, data, start) for r in range(args.workers)],
+        "training")
     if os.path.exists(store):
         os.unlink(store)
     n_params = sum(p.numel() for p in model.parameters())
