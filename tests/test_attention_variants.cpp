@@ -144,6 +144,10 @@ TEST_CASE("attention variants: each KV precision x head size selects its own, wh
         // Short rows (attend_small where the variant has it) and rows past its bound.
         for (size_t len : {size_t(1), size_t(6), size_t(90)})
           for (size_t nq : {size_t(1), size_t(4)}) check_variant(v, p, 3, dh, len, nq, rng);
+        // An audio encoder's query groups over float32 rows (attend_tiled where the head size fits:
+        // one panel, an overlapping last panel, three panels).
+        if (p == KvPrecision::kFloat32)
+          for (size_t nq : {size_t(16), size_t(37), size_t(70)}) check_variant(v, p, 3, dh, 90, nq, rng);
       }
       // A specialized variant serves its head size only; the general one all others.
       for (size_t i = 0; i < sizeof kHeadSizes / sizeof kHeadSizes[0]; ++i)
@@ -159,6 +163,37 @@ TEST_CASE("attention variants: each KV precision x head size selects its own, wh
       CHECK((select_attention(*tables[t], KvPrecision::kFloat16, dh).run != select_attention(*tables[t], KvPrecision::kInt8, dh).run));
       CHECK((select_attention(*tables[t], KvPrecision::kFloat32, dh).run != select_attention(*tables[t], KvPrecision::kInt8, dh).run));
     }
+}
+
+// The encoder's self-attention split over threads by query groups
+// (model/encoder.cpp): a call over some of the queries gives exactly those
+// queries' bits of the call over all of them, for groups as large as an
+// audio encoder's (attend_tiled, whose panels then fall differently).
+TEST_CASE("attention variants: a call over some queries gives those queries' bits of the whole call") {
+  const KernelTable* tables[16];
+  const size_t n = kernels::available_kernels(tables, 16);
+  std::mt19937 rng(67);
+  std::uniform_real_distribution<float> u(-2.0f, 2.0f);
+  const size_t heads = 3, len = 90, nq = 70, first = 20;
+  size_t compared = 0;
+  for (size_t t = 0; t < n; ++t)
+    for (size_t dh : kHeadSizes) {
+      const size_t d = heads * dh;
+      std::vector<float> q(nq * d), kx(len * d), vx(len * d), probs(nq * len), whole(nq * d), parts(nq * d, -1.0f);
+      for (float& x : q) x = u(rng);
+      for (float& x : kx) x = u(rng);
+      for (float& x : vx) x = u(rng);
+      const Cache k(kx, len, heads, dh, KvPrecision::kFloat32), v(vx, len, heads, dh, KvPrecision::kFloat32);
+      const AttentionVariant& variant = select_attention(*tables[t], KvPrecision::kFloat32, dh);
+      variant.run(attention_over(q.data(), nq, k, v, len, heads, dh, probs.data(), whole.data()));
+      variant.run(attention_over(q.data(), first, k, v, len, heads, dh, probs.data(), parts.data()));
+      variant.run(attention_over(q.data() + first * d, nq - first, k, v, len, heads, dh, probs.data(),
+                                 parts.data() + first * d));
+      INFO(tables[t]->name << " dh " << dh);
+      CHECK(std::memcmp(whole.data(), parts.data(), whole.size() * sizeof(float)) == 0);
+      ++compared;
+    }
+  CHECK(compared == n * (sizeof kHeadSizes / sizeof *kHeadSizes));
 }
 
 // The decoder's cross-attention split over threads (model/decoder.cpp): a

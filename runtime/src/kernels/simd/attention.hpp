@@ -245,6 +245,7 @@ void attend_small(const Attention& a) {
 }  // namespace xattn
 
 #include "kernels/simd/attention_long.hpp"
+#include "kernels/simd/attention_tiled.hpp"
 
 namespace xattn {
 namespace kernels {
@@ -253,13 +254,17 @@ namespace simd {
 // The variant for K/V rows of type T and heads of DH values (0: any), one
 // entry of a table's KernelTable::attention. Head sizes 4 and 8 and float32
 // rows of any head size take attend_small when the call's scores fit it;
-// other head sizes over long rows attend_long (attention_long.hpp).
+// other head sizes over long rows attend_long (attention_long.hpp), or with
+// many queries and float32 rows attend_tiled (attention_tiled.hpp).
 template <class Arch, class T, size_t DH>
 void attention(const Attention& a) {
   using namespace attention_detail;
   XATTN_KERNEL_EXPECT(attention_bounds_hold(a) && a.k.precision == precision_of<T>() && (DH == 0 || a.dh == DH));
   if constexpr (DH != 0 || std::is_same<T, float>::value) {
     if (a.nq * a.len * padded_heads<Arch>(a.heads) <= kSmall) return attend_small<Arch, T, DH>(a);
+  }
+  if constexpr (DH == 0 && std::is_same<T, float>::value) {
+    if (tiles_fit<Arch>(a)) return attend_tiled<Arch>(a);
   }
   if constexpr (DH == 0) {
     if (long_rows_fit<Arch>(a)) return attend_long<Arch, T>(a);
