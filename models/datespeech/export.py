@@ -67,7 +67,11 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(1)
     checkpoint = args.checkpoint or os.path.join(args.data, "datespeech.pt")
-    shutil.copyfile(checkpoint, os.path.join(HERE, "datespeech.pt"))
+    if not os.path.exists(checkpoint):
+        sys.exit("no checkpoint at %s: train one (train.py) or pass --checkpoint" % checkpoint)
+    committed = os.path.join(HERE, "datespeech.pt")
+    if not (os.path.exists(committed) and os.path.samefile(checkpoint, committed)):  # re-measuring the committed one
+        shutil.copyfile(checkpoint, committed)
     work = tempfile.mkdtemp(prefix="datespeech-export-", dir=args.data)
     files = convert(args.xattn, os.path.join(HERE, "datespeech.pt"), work)
     model = evaluate.load_model(os.path.join(HERE, "datespeech.pt"))
