@@ -181,10 +181,32 @@ static inline size_t padded_heads(size_t heads) {
   return (heads + W - 1) / W * W;
 }
 
-template <class Arch, class T, size_t DH>
-void attend_small(const Attention& a) {
+// A softmax down the len rows of s[len][width] for each of its width
+// columns (a multiple of W), each lane on its own: the max NaN-skipping, as
+// ref::max_f32, then the exps and their sum.
+template <class Arch>
+static inline void softmax_columns(float* s, size_t len, size_t width) {
   using B = FBatch<Arch>;
   constexpr size_t W = B::size;
+  for (size_t c = 0; c < width; c += W) {
+    B m = B::load_unaligned(s + c);
+    for (size_t j = 1; j < len; ++j) {
+      const B v = B::load_unaligned(s + j * width + c);
+      m = xsimd::select(v > m, v, m);
+    }
+    B sum(0.0f);
+    for (size_t j = 0; j < len; ++j) {
+      const B e = xsimd::exp(B::load_unaligned(s + j * width + c) - m);
+      e.store_unaligned(s + j * width + c);
+      sum += e;
+    }
+    const B inv = B(1.0f) / sum;
+    for (size_t j = 0; j < len; ++j) (B::load_unaligned(s + j * width + c) * inv).store_unaligned(s + j * width + c);
+  }
+}
+
+template <class Arch, class T, size_t DH>
+void attend_small(const Attention& a) {
   const size_t len = a.len, nq = a.nq, heads = a.heads, hp = padded_heads<Arch>(heads);
   const size_t dh = DH ? DH : a.dh;  // DH 0: float32 rows, read in place (buf unused)
   XATTN_KERNEL_EXPECT(nq * len * hp <= kSmall && (DH == 0 || a.dh == DH));
@@ -202,21 +224,7 @@ void attend_small(const Attention& a) {
   }
   for (size_t b = 0; b < nq; ++b) {
     float* sb = s + b * len * hp;
-    for (size_t hb = 0; hb < hp; hb += W) {
-      B m = B::load_aligned(sb + hb);
-      for (size_t j = 1; j < len; ++j) {
-        const B v = B::load_aligned(sb + j * hp + hb);
-        m = xsimd::select(v > m, v, m);  // NaN-skipping, as ref::max_f32
-      }
-      B sum(0.0f);
-      for (size_t j = 0; j < len; ++j) {
-        const B e = xsimd::exp(B::load_aligned(sb + j * hp + hb) - m);
-        e.store_aligned(sb + j * hp + hb);
-        sum += e;
-      }
-      const B inv = B(1.0f) / sum;
-      for (size_t j = 0; j < len; ++j) (B::load_aligned(sb + j * hp + hb) * inv).store_aligned(sb + j * hp + hb);
-    }
+    softmax_columns<Arch>(sb, len, hp);
     if (a.align) {
       const float head_weight = 1.0f / static_cast<float>(heads);
       for (size_t j = 0; j < len; ++j) {

@@ -72,25 +72,6 @@ static inline void score_rows(const float* keys, size_t k_stride, const float* q
   }
 }
 
-// Each lane's softmax down the len rows of s[len][P].
-template <class Arch>
-static inline void softmax_columns(float* s, size_t len, size_t panel) {
-  using B = FBatch<Arch>;
-  constexpr size_t W = B::size;
-  for (size_t v = 0; v < panel; v += W) {
-    B mx = B::load_unaligned(s + v);
-    for (size_t j = 1; j < len; ++j) mx = xsimd::max(mx, B::load_unaligned(s + j * panel + v));
-    B sum(0.0f);
-    for (size_t j = 0; j < len; ++j) {
-      const B e = xsimd::exp(B::load_unaligned(s + j * panel + v) - mx);
-      e.store_unaligned(s + j * panel + v);
-      sum += e;
-    }
-    const B inv = B(1.0f) / sum;
-    for (size_t j = 0; j < len; ++j) (B::load_unaligned(s + j * panel + v) * inv).store_unaligned(s + j * panel + v);
-  }
-}
-
 // Outputs of queries q0..q0+4 for `vectors` (1 or 2) vectors of values at v
 // (row j0 there, the next v_stride on), rows [j0, j1) of the sum over rows of probability x value: the sums so far
 // are taken from out (unless j0 is 0) and put back, so each output is one
@@ -140,7 +121,7 @@ static inline void attend_panel(const Attention& a, size_t b0, size_t panel) {
       score_rows<Arch, 4>(keys + j * a.k.stride + col, a.k.stride, qt, dh, panel, a.scale, s + j * panel);
     for (; j < len; ++j)
       score_rows<Arch, 1>(keys + j * a.k.stride + col, a.k.stride, qt, dh, panel, a.scale, s + j * panel);
-    softmax_columns<Arch>(s, len, panel);
+    softmax_columns<Arch>(s, len, panel);  // attention.hpp
     for (size_t j0 = 0; j0 < len; j0 += kRowBlock) {
       const size_t j1 = len - j0 < kRowBlock ? len : j0 + kRowBlock;
       for (size_t j = j0; j < j1; ++j)
