@@ -97,6 +97,13 @@ void linear_task(void* context, uint32_t t, uint32_t thread) {
 
 size_t blocks(size_t n) { return (n + format::kPackRows - 1) / format::kPackRows; }
 
+// Activation rows per task of a split by them into `tasks`: whole multiples
+// of kMinRowsPerTask (the kernels' row tiles). For the count
+// linear_row_tasks returns, every task gets rows.
+size_t row_chunk(size_t rows, size_t tasks) {
+  return (rows + tasks * kMinRowsPerTask - 1) / (tasks * kMinRowsPerTask) * kMinRowsPerTask;
+}
+
 struct RowSplit {
   Call call;
   size_t chunk = 0;  // activation rows per task
@@ -129,8 +136,7 @@ size_t linear_row_tasks(const LinearContext& c, LinearKernel kernel, size_t rows
   size_t tasks = rows / kMinRowsPerTask;
   const size_t most = size_t{kRowTasksPerThread} * c.tasks;
   if (tasks > most) tasks = most;
-  // Whole multiples of kMinRowsPerTask per task (the kernels' row tiles).
-  const size_t chunk = (rows + tasks * kMinRowsPerTask - 1) / (tasks * kMinRowsPerTask) * kMinRowsPerTask;
+  const size_t chunk = row_chunk(rows, tasks);
   return (rows + chunk - 1) / chunk;
 }
 
@@ -162,7 +168,7 @@ void linear(const LinearContext& context, const LinearView& layer, const float* 
   s.call = Call{&context, &layer, x, rows};
   const size_t row_tasks = linear_row_tasks(context, w.kernel, rows, w.rows, w.cols);
   if (row_tasks > 1) {
-    RowSplit r{s.call, (rows + row_tasks - 1) / row_tasks, y};
+    RowSplit r{s.call, row_chunk(rows, row_tasks), y};
     context.parallel.run(context.parallel.pool, context.tasks, static_cast<uint32_t>(row_tasks), row_task, &r);
     return;
   }
