@@ -168,15 +168,21 @@ TEST_CASE("linear: split over 2..4 tasks is bit-identical to one call, every tab
             for (float& v : x) v = value(rng);
             std::vector<int8_t> quantized(m * k);
             std::vector<float> quantized_scales(m);
-            std::vector<uint8_t> task_q(4 * m * k), task_out(4 * m * kParallelStageRows * sizeof(float));
+            // Per-thread slots as small as the arena plans them (private
+            // quantized copies under kRowSplitMinRows rows), staging 11
+            // activation rows at a time: blocks of 8 (the float kernels' largest
+            // row tile) for 16 rows and more.
+            const size_t q_slot = (m < kRowSplitMinRows ? m : kRowSplitMinRows - 1) * k;
+            const size_t out_slot = 11 * kParallelStageRows * sizeof(float);
+            std::vector<uint8_t> task_q(4 * q_slot), task_out(4 * out_slot);
             LinearContext c;
             c.kernels = tables[t];
             c.quantized = quantized.data();
             c.quantized_scales = quantized_scales.data();
             c.task_quantized = task_q.data();
-            c.task_quantized_slot = m * k;
+            c.task_quantized_slot = q_slot;
             c.task_output = task_out.data();
-            c.task_output_slot = m * kParallelStageRows * sizeof(float);
+            c.task_output_slot = out_slot;
             c.min_task_work = 1;
             c.min_piece_work = 1;
             std::vector<float> one(m * n), y(m * n);
@@ -253,9 +259,16 @@ TEST_CASE("limits and plan: threads are checked, and only threads > 1 adds per-t
   l.threads = 3;
   const ArenaPlan three = plan_arena(c, l);
   CHECK(three.task_quantized.bytes == 3 * three.task_quantized_slot);
-  CHECK(three.task_quantized_slot >= 20 * 128);       // rows x widest linear input
+  // Private quantized copies only under kRowSplitMinRows rows (wider ones
+  // split by activation rows), staging at most kParallelStageActivationRows.
+  CHECK(three.task_quantized_slot == (kRowSplitMinRows - 1) * 128);  // rows x widest linear input
   CHECK(three.task_output.bytes == 3 * three.task_output_slot);
-  CHECK(three.task_output_slot >= 20 * kParallelStageRows * sizeof(float));
+  CHECK(three.task_output_slot == 20 * kParallelStageRows * sizeof(float));
+  l.max_source_length = 100;
+  const ArenaPlan long_source = plan_arena(c, l);
+  CHECK(long_source.task_quantized_slot == three.task_quantized_slot);
+  CHECK(long_source.task_output_slot == kParallelStageActivationRows * kParallelStageRows * sizeof(float));
+  l.max_source_length = 20;
   CHECK(three.task_probs.bytes == 3 * three.task_probs_slot);
   CHECK(three.task_probs_slot >= 3 * 20 * sizeof(float));  // a group of max_beam queries over the source
   CHECK(three.task_quantized_slot % kArenaAlignment == 0);

@@ -60,9 +60,11 @@ struct ArenaPlan {
   // Per-thread scratch, only when Limits::threads > 1 (empty otherwise): one
   // slot per thread of task_*_slot bytes (a multiple of 64, so threads never
   // share a cache line) in each. task_quantized: a private copy of the quantized
-  // activations (a packed int8 kernel may overwrite its input);
-  // task_output: a thread's outputs for kParallelStageRows rows of W when
-  // several activation rows are multiplied (their outputs are strided in y);
+  // activations of an integer layer split by rows of W (fewer than
+  // kRowSplitMinRows rows: a packed int8 kernel may overwrite its input);
+  // task_output: a thread's outputs for up to kParallelStageActivationRows
+  // activation rows x kParallelStageRows rows of W when several activation
+  // rows are multiplied in a split by rows of W (their outputs are strided in y);
   // task_probs: attention probabilities of a thread's queries.
   ArenaRegion task_quantized, task_output, task_probs;
   size_t task_quantized_slot = 0, task_output_slot = 0, task_probs_slot = 0;
@@ -109,6 +111,14 @@ constexpr bool plannable(const ModelConfig& c, const Limits& l) {
 // a 512..2048-wide layer (64..256 KiB) stay in L2 while every activation row
 // passes, and the staging copy is 1/k of the work.
 constexpr size_t kParallelStageRows = 128;
+// Activation rows such a task stages per kernel call: its slot holds this
+// many rows of kParallelStageRows outputs (32 KiB), however long the source.
+constexpr size_t kParallelStageActivationRows = 64;
+// Activation rows from which an int8 or int4 layer is split over threads by
+// those rows (each task quantizes its own in the shared scratch) instead of
+// by rows of W (each task with a private copy of all the quantized rows when
+// its kernel overwrites them): the private copies hold fewer rows than this.
+constexpr size_t kRowSplitMinRows = 16;
 
 // Output frames of Whisper's conv stem computed per linear call (the
 // stem's im2col scratch holds this many rows).
@@ -177,6 +187,7 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   const uint64_t conv_columns = chunk1 * 3 * c.n_mels > chunk2 * 3 * d ? chunk1 * 3 * c.n_mels : chunk2 * 3 * d;
   const uint64_t linear_rows = rows > chunk1 ? rows : chunk1;  // activation rows of one linear call
   const uint64_t quant_bytes = rows * quant_cols > conv_columns ? rows * quant_cols : conv_columns;
+  const uint64_t quant_width = max3(quant_cols, audio ? 3 * c.n_mels : 0, audio ? 3 * d : 0);  // widest linear input
 
   ArenaPlan p{};
   arena_detail::Cursor a;
@@ -211,8 +222,10 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   p.decoder_bias = a.take(relative ? c.num_heads * positions * f : 0);
   p.audio_columns = a.take(conv_columns * f);
   const uint64_t tasks = l.threads > 1 ? l.threads : 0;
-  p.task_quantized_slot = static_cast<size_t>(arena_detail::round_up(quant_bytes));
-  p.task_output_slot = static_cast<size_t>(arena_detail::round_up(linear_rows * kParallelStageRows * f));
+  const uint64_t copied_rows = linear_rows < kRowSplitMinRows ? linear_rows : kRowSplitMinRows - 1;
+  const uint64_t staged_rows = linear_rows < kParallelStageActivationRows ? linear_rows : kParallelStageActivationRows;
+  p.task_quantized_slot = static_cast<size_t>(arena_detail::round_up(copied_rows * quant_width));
+  p.task_output_slot = static_cast<size_t>(arena_detail::round_up(staged_rows * kParallelStageRows * f));
   p.task_probs_slot = static_cast<size_t>(arena_detail::round_up(query_rows * src * f));
   p.task_quantized = a.take(tasks * p.task_quantized_slot);
   p.task_output = a.take(tasks * p.task_output_slot);

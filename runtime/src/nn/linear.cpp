@@ -21,13 +21,18 @@ struct Call {
   size_t m;
 };
 
+// Whether the kernel for `kernel` leaves its quantized input as it found it.
+bool keeps_input(const LinearContext& c, LinearKernel kernel) {
+  return kernel == LinearKernel::kInt8Packed ? c.kernels->linear_i8_packed_keeps_q
+         : kernel == LinearKernel::kInt4     ? c.kernels->linear_i4_keeps_q
+                                             : true;
+}
+
 // The quantized rows a task of a split by rows of W hands its kernel: the
 // shared ones, or a copy in its thread's slot when the kernel overwrites them.
 int8_t* kernel_input(const LinearContext& c, LinearKernel kernel, int8_t* q_scratch, size_t bytes) {
-  const bool keeps = kernel == LinearKernel::kInt8Packed ? c.kernels->linear_i8_packed_keeps_q
-                     : kernel == LinearKernel::kInt4     ? c.kernels->linear_i4_keeps_q
-                                                         : true;
-  if (keeps) return c.quantized;
+  if (keeps_input(c, kernel)) return c.quantized;
+  assert(bytes <= c.task_quantized_slot);
   std::memcpy(q_scratch, c.quantized, bytes);
   return q_scratch;
 }
@@ -71,27 +76,38 @@ struct Split {
 };
 
 // Task t: its rows of W. One activation row writes straight into y; several
-// go through its thread's staging slot kParallelStageRows rows of W at a time,
-// then to their strided place in y.
+// go through its thread's staging slot, kParallelStageRows rows of W by as
+// many activation rows as the slot holds at a time, then to their strided
+// place in y. The float kernels tile activation rows from the first in tiles
+// of up to kMinRowsPerTask, and a row's sums follow its tile's shape, so the
+// blocks are whole multiples of it: their tiles are the whole call's, bit for bit.
 void linear_task(void* context, uint32_t t, uint32_t thread) {
   const Split& s = *static_cast<const Split*>(context);
   const LinearContext& c = *s.call.c;
   const size_t begin = t * s.chunk;
   const size_t end = begin + s.chunk < s.n ? begin + s.chunk : s.n;
   int8_t* slot = reinterpret_cast<int8_t*>(c.task_quantized + thread * c.task_quantized_slot);
-  const size_t k = s.call.l->weight.cols;
-  int8_t* q = s.call.l->weight.kernel >= LinearKernel::kInt8 ? kernel_input(c, s.call.l->weight.kernel, slot, s.call.m * k)
-                                                             : nullptr;
-  if (s.call.m == 1) {
+  const size_t k = s.call.l->weight.cols, m = s.call.m;
+  const bool integer = s.call.l->weight.kernel >= LinearKernel::kInt8;
+  int8_t* q = integer ? kernel_input(c, s.call.l->weight.kernel, slot, m * k) : nullptr;
+  if (m == 1) {
     run_kernel(s.call, q, c.quantized_scales, begin, end - begin, s.y + begin);
     return;
   }
   float* stage = reinterpret_cast<float*>(c.task_output + thread * c.task_output_slot);
+  const size_t held = c.task_output_slot / (kParallelStageRows * sizeof(float));  // activation rows the slot holds
+  const size_t block = held >= m ? m : held / kMinRowsPerTask * kMinRowsPerTask;
+  assert(block > 0);
   for (size_t r0 = begin; r0 < end; r0 += kParallelStageRows) {
     const size_t n = end - r0 < kParallelStageRows ? end - r0 : kParallelStageRows;
-    if (q != nullptr && q != c.quantized && r0 != begin) std::memcpy(q, c.quantized, s.call.m * k);  // overwritten by the last call
-    run_kernel(s.call, q, c.quantized_scales, r0, n, stage);
-    for (size_t i = 0; i < s.call.m; ++i) std::memcpy(s.y + i * s.n + r0, stage + i * n, n * sizeof(float));
+    for (size_t i0 = 0; i0 < m; i0 += block) {
+      const size_t rows = m - i0 < block ? m - i0 : block;
+      int8_t* qi = q != nullptr ? q + i0 * k : nullptr;
+      // A kernel that overwrites its input gets a fresh copy for every call after the first.
+      if (q != nullptr && q != c.quantized && (r0 != begin || i0 != 0)) std::memcpy(qi, c.quantized + i0 * k, rows * k);
+      run_kernel(Call{&c, s.call.l, s.call.x + i0 * k, rows}, qi, c.quantized_scales + i0, r0, n, stage);
+      for (size_t i = 0; i < rows; ++i) std::memcpy(s.y + (i0 + i) * s.n + r0, stage + i * n, n * sizeof(float));
+    }
   }
 }
 
@@ -131,7 +147,7 @@ size_t linear_row_tasks(const LinearContext& c, LinearKernel kernel, size_t rows
   // Integer kernels only: their sums are exact, so a row's outputs do not
   // depend on which rows share its call. A float kernel's tile shape can
   // change the order of its additions.
-  if (c.tasks <= 1 || kernel < LinearKernel::kInt8 || rows < 2 * kMinRowsPerTask) return 1;
+  if (c.tasks <= 1 || kernel < LinearKernel::kInt8 || rows < kRowSplitMinRows) return 1;
   if (rows * n * k / c.min_task_work < 2) return 1;
   size_t tasks = rows / kMinRowsPerTask;
   const size_t most = size_t{kRowTasksPerThread} * c.tasks;

@@ -8,6 +8,7 @@
 #include <cstddef>
 
 #include "kernels/kernels.h"
+#include "xattn/arena.h"
 #include "xattn/model.h"
 #include "xattn/parallel.h"
 
@@ -27,14 +28,19 @@ constexpr size_t kMinTaskMultiplyAdds = size_t{1} << 17;
 // microsecond, 2^15 multiply-adds take a few.
 constexpr size_t kMinPieceMultiplyAdds = size_t{1} << 15;
 
-// A layer of int8 or int4 weights with at least 2 x kMinRowsPerTask
+// A layer of int8 or int4 weights with at least kRowSplitMinRows (xattn/arena.h)
 // activation rows (the encoder's, a cross-attention cache fill) is split by
 // those rows instead, in pieces of whole multiples of kMinRowsPerTask, up to
 // kRowTasksPerThread per thread: each task quantizes its rows and multiplies
 // them by all of W (which stays in cache for the other threads), so nothing
 // runs before the split and nothing is staged or copied after it.
+// kMinRowsPerTask is also the largest tile of activation rows any kernel
+// uses (AVX-512's float32 and VNNI tiles): pieces of whole multiples of it
+// tile their rows as the whole call does.
 constexpr size_t kMinRowsPerTask = 8;
 constexpr uint32_t kRowTasksPerThread = 2;
+static_assert(kRowSplitMinRows >= 2 * kMinRowsPerTask, "a split by activation rows makes at least two tasks");
+static_assert(kParallelStageActivationRows % kMinRowsPerTask == 0, "staged blocks are whole tiles");
 
 // What every linear layer of a session shares, fixed at init: the kernel
 // table, the int8 activation scratch (rows x cols bytes, rows floats, sized
