@@ -124,17 +124,20 @@ constexpr size_t kRowSplitMinRows = 16;
 // stem's im2col scratch holds this many rows).
 constexpr size_t kAudioChunkFrames = 64;
 
-// Encoder self-attention queries per attention call. Text models keep
-// max_beam (the probability rows the decoder needs anyway). An audio encoder
+// Encoder self-attention queries per attention call. A text encoder takes
+// 16 (or max_beam if more; no more than the source has): enough for the
+// kernels' tiled path (attention_tiled.hpp), few enough that a short source
+// still splits over threads. An audio encoder
 // attends over hundreds to 1500 positions, whose K and V rows outgrow the
 // caches: 64 queries per pass over them cut that traffic 64-fold for 64
 // probability rows (no more than the source has; whisper-tiny at 30 s,
 // int8, AVX2: 1 query per pass 7.8 s, 16 2.6 s, 64 1.9 s, 128 no faster).
 constexpr size_t kAudioQueryGroup = 64;
+constexpr size_t kTextQueryGroup = 16;
 constexpr size_t encoder_query_group(const ModelConfig& c, const Limits& l) {
   const size_t beam = l.max_beam < 1 ? 1 : l.max_beam;
-  if (c.encoder_input != EncoderInput::kAudio) return beam;
-  const size_t group = beam > kAudioQueryGroup ? beam : kAudioQueryGroup;
+  const size_t wanted = c.encoder_input == EncoderInput::kAudio ? kAudioQueryGroup : kTextQueryGroup;
+  const size_t group = beam > wanted ? beam : wanted;
   return group < l.max_source_length ? group : (l.max_source_length > beam ? l.max_source_length : beam);
 }
 
@@ -171,8 +174,8 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   const bool audio = c.encoder_input == EncoderInput::kAudio;
   const uint64_t wide_cols = max3(3 * a_width, c.ffn_in_rows(), audio ? 2 * d : 2 * a_width);
   const uint64_t quant_cols = max3(d, a_width, c.ffn_dim);  // linear inputs: d, the attention output, the FFN's
-  // Attention probabilities: one row per query of a call (up to `beam`
-  // queries over the source, or one over the self-attention positions).
+  // Attention probabilities: one row per query of a call (up to the
+  // encoder's query group over the source, or one over the self-attention positions).
   const uint64_t query_rows = encoder_query_group(c, l);  // >= beam
   const uint64_t probs_len = query_rows * src > positions ? query_rows * src : positions;
   const uint64_t layers = c.decoder_layers;

@@ -35,8 +35,8 @@ struct Workspace {
   Limits limits;
   size_t positions = 0;  // self-attention cache rows per beam: one per decoding step
   size_t max_beam = 1;
-  // Encoder self-attention queries per kernel call: max_beam (text models),
-  // or at least kAudioQueryGroup for audio encoders (arena.h).
+  // Encoder self-attention queries per kernel call: encoder_query_group
+  // (arena.h), kTextQueryGroup or kAudioQueryGroup, or max_beam if more.
   size_t query_group = 1;
   size_t self_beam_bytes = 0;  // one beam's K or V rows of the self-attention cache
   LinearContext linear_context;

@@ -1,6 +1,6 @@
-// Attention of many queries over long float32 rows: an audio encoder's
+// Attention of many queries over long float32 rows: an encoder's
 // self-attention (Whisper: groups of 64 queries over up to 1500 positions
-// per head). attend_long is made for few queries (a decoding step): per
+// per head; text encoders: groups of 16 over sources of 32 tokens or more). attend_long is made for few queries (a decoding step): per
 // query and block of rows it spends a horizontal reduction, and a load per
 // multiply. With tens of queries the scores and the weighted sum are small
 // matrix products, and this path tiles them in registers.
@@ -27,8 +27,8 @@ namespace kernels {
 namespace simd {
 namespace attention_detail {
 
-// Calls of at least this many queries take attend_tiled (an audio
-// encoder's query groups); fewer (a decoding step's beams) attend_long.
+// Calls of at least this many queries take attend_tiled (an encoder's
+// query groups); fewer (a decoding step's beams) attend_long.
 constexpr size_t kTiledQueries = 16;
 // Queries per panel at most: its transposed queries, kChunk x this many
 // floats, stay on the stack (32 KiB).
