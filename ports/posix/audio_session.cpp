@@ -69,6 +69,9 @@ std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool* c
   WavAudio audio;
   if (error.empty()) error = read_wav_file(path, &audio);
   if (!error.empty()) return error;
+  // An empty recording would still decode to something (a model trained
+  // only on speech says what it says for silence): nothing to transcribe.
+  if (audio.samples() == 0) return path + ": WAV: no samples (its data chunk is empty)";
   *conversion = audio.conversion_note();
   error = front->compute(audio, cut);
   return error.empty() ? "" : path + ": " + error;

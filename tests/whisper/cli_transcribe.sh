@@ -225,6 +225,11 @@ with open('$out/alaw.wav', 'wb') as f:
     f.write(b'RIFF' + struct.pack('<I', 4 + 24 + 8 + len(body)) + b'WAVEfmt ' + struct.pack('<I', 16) + fmt
             + b'data' + struct.pack('<I', len(body)) + body)" || fail "A-law WAV"
   expect_error "A-law samples" $emu "$xattn" transcribe --model "$out/w.xattn" "$out/alaw.wav"
+  "$python" -c "
+import wave
+with wave.open('$out/empty.wav', 'wb') as w:
+    w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000)" || fail "empty WAV"
+  expect_error "empty.wav: WAV: no samples" $emu "$xattn" transcribe --model "$out/w.xattn" "$out/empty.wav"
 fi
 if [ -w /dev/full ]; then
   # shellcheck disable=SC2086
