@@ -1,7 +1,8 @@
 // Attention of many queries over long float32 rows: an encoder's
 // self-attention (Whisper: groups of 64 queries over up to 1500 positions
-// per head; text encoders: groups of 16 over sources of 32 tokens or more). attend_long is made for few queries (a decoding step): per
-// query and block of rows it spends a horizontal reduction, and a load per
+// per head; text encoders: groups of 16 over sources of 32 tokens or
+// more). attend_long is made for few queries (a decoding step): per query
+// and block of rows it spends a horizontal reduction, and a load per
 // multiply. With tens of queries the scores and the weighted sum are small
 // matrix products, and this path tiles them in registers.
 //
