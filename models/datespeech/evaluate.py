@@ -1,4 +1,5 @@
-"""Evaluates a spoken-date Whisper checkpoint on the cached test sets: exact match per held-out voice and SNR.
+"""Evaluates a spoken-date Whisper checkpoint on the cached test sets: exact match per held-out voice and SNR, and
+per form (month named, or numbers only).
 
     OMP_WAIT_POLICY=PASSIVE nice -n 19 /usr/bin/python3 models/datespeech/evaluate.py \
         --data /tmp/datespeech --checkpoint /tmp/datespeech/datespeech.pt
@@ -44,6 +45,8 @@ def main():
         for k, v in list(r["by_snr"].items()) + list(r["by_voice"].items()):
             if split == "heldout":
                 print("  %-24s %s" % (k, train.pct(v)))
+        for k, v in r["by_form"].items():  # dates said in numbers only, and the rest
+            print("  %-24s %s" % (k, train.pct(v)))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)

@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import augment  # noqa: E402
 import blas_core  # noqa: E402
 import onednn_gelu  # noqa: E402
+import spoken  # noqa: E402
 import voices  # noqa: E402
 from features import CLIP_SAMPLES, N_FRAMES, N_MELS, from_u8, import_whisper, log_mel_u8  # noqa: E402
 
@@ -228,13 +229,27 @@ def group_of(voice):
     return "espeak:" + base if base in voices.ESPEAK_HELDOUT_BASES else "+" + variant
 
 
+def is_numeric(text):
+    """Whether a sentence says its date in numbers only ("six twelve twenty-eight"), naming no month."""
+    return not any(month in text.lower() for month in spoken.MONTHS)
+
+
+def sampling_weights(texts, numeric_weight):
+    """Each training clip's chance of being drawn: numeric-form sentences numeric_weight times as
+    likely as the others (None when 1: the plain uniform draw, as the committed model was trained)."""
+    if numeric_weight == 1:
+        return None
+    w = np.array([numeric_weight if is_numeric(t) else 1.0 for t in texts])
+    return w / w.sum()
+
+
 def evaluate(model, feats, bank, limit=None):
     idx = np.arange(len(feats["mel"]))[:limit]
     mel = torch.from_numpy(from_u8(feats["mel"][idx], feats["top"][idx]))
     got = greedy(model, mel)
     want = bank["iso"][feats["sentence"][idx]]
     right = np.array([g == w for g, w in zip(got, want)])
-    report = {"all": [int(right.sum()), len(right)], "by_snr": {}, "by_voice": {}}
+    report = {"all": [int(right.sum()), len(right)], "by_snr": {}, "by_voice": {}, "by_form": {}}
     for snr in sorted(set(feats["snr"][idx].tolist())):
         m = feats["snr"][idx] == snr
         report["by_snr"]["clean" if snr < 0 else "%d dB" % snr] = [int(right[m].sum()), int(m.sum())]
@@ -242,6 +257,9 @@ def evaluate(model, feats, bank, limit=None):
     for g in sorted(set(groups.tolist())):
         m = groups == g
         report["by_voice"][g] = [int(right[m].sum()), int(m.sum())]
+    numeric = np.array([is_numeric(str(t)) for t in bank["text"][feats["sentence"][idx]]])
+    for name, m in (("month named", ~numeric), ("numbers only", numeric)):
+        report["by_form"][name] = [int(right[m].sum()), int(m.sum())]
     report["errors"] = [[str(bank["voice"][feats["sentence"][i]]), str(bank["text"][feats["sentence"][i]]),
                          int(feats["snr"][i]), g, w] for i, g, w, r in zip(idx, got, want, right) if not r][:40]
     return report
@@ -257,6 +275,8 @@ def print_breakdown(report):
     for k, v in report["by_snr"].items():
         print("  %-8s %s" % (k, pct(v)))
     for k, v in report["by_voice"].items():
+        print("  %-24s %s" % (k, pct(v)))
+    for k, v in report["by_form"].items():
         print("  %-24s %s" % (k, pct(v)))
 
 
@@ -316,13 +336,14 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
     rng = np.random.default_rng(args.seed if rank == 0 else [args.seed, rank])
     noises = noise_mel_powers(np.random.default_rng([args.seed, 99]))
     all_targets = targets(train_bank["iso"][train["sentence"]].tolist())
+    weights = sampling_weights(train_bank["text"][train["sentence"]].tolist(), args.numeric_weight)
     share = args.batch // world
     history = []
     ema = [p.detach().clone() for p in model.parameters()] if args.ema > 0 else None
     loss_sum = ce_sum = 0.0
     skipped = 0
     for step in range(1, args.steps + 1):
-        idx = np.sort(rng.choice(n_train, share, replace=False))
+        idx = np.sort(rng.choice(n_train, share, replace=False, p=weights))
         mel = torch.from_numpy(from_u8(train["mel"][idx], train["top"][idx]))
         mel = torch.from_numpy(spec_augment(mix_in_features(mel, noises, rng).numpy(), rng))
         # Curriculum: clean clips first (the attention has to find the words before it can
@@ -408,6 +429,8 @@ def main():
                     help="the first this share of the steps trains on clean clips only; after it, 25%% of clips stay clean")
     ap.add_argument("--warp", type=float, default=0.12,
                     help="vocal-tract-length perturbation: mel axis stretched by up to this factor either way")
+    ap.add_argument("--numeric-weight", type=float, default=3.0,
+                    help="draw sentences that say the date in numbers only this many times as often (1: uniform)")
     ap.add_argument("--ema", type=float, default=0.0,
                     help="also keep an exponential moving average of the weights with this decay (0: off); "
                          "it is evaluated at the end and saved as NAME-ema.pt")

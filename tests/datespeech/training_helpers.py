@@ -1,6 +1,6 @@
 """Checks models/datespeech's training helpers that are not the model: the workers' gradient
 averaging over shared memory (train.average_gradients) must give gloo's all-reduce mean bit for
-bit, the oneDNN GELU (onednn_gelu.py) must agree with ATen's, with its check able to refuse, and the
+bit, the numeric-form sentences must be weighted as --numeric-weight asks, the oneDNN GELU (onednn_gelu.py) must agree with ATen's, with its check able to refuse, and the
 clean renderings (train.clean_train_features) must not depend on how many processes make them.
 
     python3 tests/datespeech/training_helpers.py MODELS_DATESPEECH_DIR
@@ -116,15 +116,35 @@ def check_clean_rendering():
     return None
 
 
+def check_numeric_weight():
+    """train.sampling_weights: None (the uniform draw) at weight 1; otherwise sentences naming no
+    month drawn exactly `weight` times as often as the others, summing to 1."""
+    import spoken
+    texts = ["six twelve twenty-eight", "the third of march, 2020", "friday, oh three, ten, fifty-one",
+             "twenty twenty-six, november twenty-third", "it's twenty-three eleven twenty-six"]
+    numeric = [train.is_numeric(t) for t in texts]
+    if numeric != [True, False, True, False, True]:
+        return "is_numeric classified %s as %s" % (texts, numeric)
+    if any(train.is_numeric(m.upper() + " first, nineteen fifty") for m in spoken.MONTHS):
+        return "is_numeric took a sentence naming a month for a numeric one"
+    if train.sampling_weights(texts, 1) is not None:
+        return "sampling_weights at weight 1 is not the uniform draw"
+    w = train.sampling_weights(texts, 3.0)
+    if abs(w.sum() - 1) > 1e-12 or abs(w[0] / w[1] - 3.0) > 1e-12 or w[0] != w[2] or w[1] != w[3]:
+        return "sampling_weights at weight 3 gave %s" % w.tolist()
+    return None
+
+
 def main():
     torch.backends.mkldnn.enabled = False  # as train.py runs
-    failures = [f for f in (check_averaging(), check_gelu(), check_clean_rendering()) if f]
+    failures = [f for f in (check_averaging(), check_gelu(), check_clean_rendering(),
+                                   check_numeric_weight()) if f]
     for f in failures:
         print("FAIL:", f)
     if failures:
         sys.exit(1)
     print("gradient averaging equals gloo's all-reduce on %d steps x %d workers; GELU agrees; the clean "
-          "renderings are the same on 1, 2 and 3 processes" % (STEPS, WORLD))
+          "renderings are the same on 1, 2 and 3 processes; numeric sentences are weighted as asked" % (STEPS, WORLD))
 
 
 if __name__ == "__main__":
