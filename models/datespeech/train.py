@@ -236,7 +236,7 @@ def is_numeric(text):
 
 def sampling_weights(texts, numeric_weight):
     """Each training clip's chance of being drawn: numeric-form sentences numeric_weight times as
-    likely as the others (None when 1: the plain uniform draw, as the committed model was trained)."""
+    likely as the others (None when 1: the plain uniform draw, the one earlier models were trained on)."""
     if numeric_weight == 1:
         return None
     w = np.array([numeric_weight if is_numeric(t) else 1.0 for t in texts])

@@ -1,7 +1,8 @@
 """Checks models/datespeech's training helpers that are not the model: the workers' gradient
 averaging over shared memory (train.average_gradients) must give gloo's all-reduce mean bit for
-bit, the numeric-form sentences must be weighted as --numeric-weight asks, the oneDNN GELU (onednn_gelu.py) must agree with ATen's, with its check able to refuse, and the
-clean renderings (train.clean_train_features) must not depend on how many processes make them.
+bit, the oneDNN GELU (onednn_gelu.py) must agree with ATen's, with its check able to refuse, the
+clean renderings (train.clean_train_features) must not depend on how many processes make them, and
+numbers-only sentences must be weighted as --numeric-weight asks (train.sampling_weights).
 
     python3 tests/datespeech/training_helpers.py MODELS_DATESPEECH_DIR
 
@@ -137,8 +138,8 @@ def check_numeric_weight():
 
 def main():
     torch.backends.mkldnn.enabled = False  # as train.py runs
-    failures = [f for f in (check_averaging(), check_gelu(), check_clean_rendering(),
-                                   check_numeric_weight()) if f]
+    checks = (check_averaging(), check_gelu(), check_clean_rendering(), check_numeric_weight())
+    failures = [f for f in checks if f]
     for f in failures:
         print("FAIL:", f)
     if failures:
