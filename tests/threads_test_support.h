@@ -42,9 +42,11 @@ inline uint32_t bits_of(float f) {
 
 constexpr size_t kGuard = 256;  // bytes past the arena that must stay untouched
 
-// Every hypothesis of every input, as bits: length, tokens, score, alignment.
+// Every hypothesis of every input, as bits: length, tokens, score, alignment
+// (after `prefix`, when the model's decoder starts with a forced token).
 inline std::vector<uint32_t> translate(const ModelView& model, Limits limits, uint32_t beam, const ParallelFor* parallel,
-                                const std::vector<std::vector<uint32_t>>& inputs, bool* guard_intact) {
+                                const std::vector<std::vector<uint32_t>>& inputs, bool* guard_intact,
+                                TokenSpan prefix = {}) {
   const size_t bytes = arena_bytes(model.config, limits);
   std::vector<uint8_t> storage(bytes + kGuard + 64, 0xa5);
   uint8_t* arena = storage.data() + (64 - reinterpret_cast<uintptr_t>(storage.data()) % 64) % 64;
@@ -58,6 +60,7 @@ inline std::vector<uint32_t> translate(const ModelView& model, Limits limits, ui
     GenerateOptions o;
     o.beam_size = beam;
     o.num_hypotheses = beam;
+    o.prefix = prefix;  // forced first tokens (a target language)
     o.return_alignment = true;
     o.min_length = limits.max_target_length;  // every step runs: more layers compared
     Result r;

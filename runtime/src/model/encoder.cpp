@@ -7,27 +7,22 @@
 #include "nn/linear.h"
 
 namespace xattn {
-namespace {
 
-// The queries of one attention call, split over tasks: each task takes
-// whole groups (of up to query_group queries, the probability rows a slot
-// holds), so every query is computed in the same group for any thread count.
-struct QuerySplit {
-  const Workspace* w;
-  kernels::Attention a;
-  size_t s;      // queries
-  size_t chunk;  // queries per task, a multiple of query_group
-  bool own_probs;
-};
-
-void query_task(void* context, uint32_t t, uint32_t thread) {
-  const QuerySplit& q = *static_cast<const QuerySplit*>(context);
-  const Workspace& w = *q.w;
+kernels::Attention encoder_attention_call(const Workspace& w, size_t s) {
   const size_t aw = w.model->config.attention_width();
-  kernels::Attention a = q.a;
-  if (q.own_probs) a.probs = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(w.task_probs) + thread * w.task_probs_slot);
-  const size_t end = (t + 1) * q.chunk < q.s ? (t + 1) * q.chunk : q.s;
-  for (size_t i = t * q.chunk; i < end; i += w.query_group) {
+  kernels::Attention a = w.attention;
+  a.q_stride = 3 * aw;
+  a.k.data = w.wide + aw;
+  a.k.stride = 3 * aw;
+  a.v.data = w.wide + 2 * aw;
+  a.v.stride = 3 * aw;
+  a.len = s;
+  return a;
+}
+
+void attend_source_queries(const Workspace& w, kernels::Attention a, size_t begin, size_t end) {
+  const size_t aw = w.model->config.attention_width();
+  for (size_t i = begin; i < end; i += w.query_group) {
     a.q = w.wide + i * 3 * aw;
     a.nq = end - i < w.query_group ? end - i : w.query_group;
     a.out = w.context + i * aw;
@@ -44,6 +39,31 @@ void query_task(void* context, uint32_t t, uint32_t thread) {
   }
 }
 
+float* task_probs(const Workspace& w, uint32_t thread) {
+  return reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(w.task_probs) + thread * w.task_probs_slot);
+}
+
+namespace {
+
+// The queries of one attention call, split over tasks: each task takes
+// whole groups (of up to query_group queries, the probability rows a slot
+// holds), so every query is computed in the same group for any thread count.
+struct QuerySplit {
+  const Workspace* w;
+  kernels::Attention a;
+  size_t s;      // queries
+  size_t chunk;  // queries per task, a multiple of query_group
+  bool own_probs;
+};
+
+void query_task(void* context, uint32_t t, uint32_t thread) {
+  const QuerySplit& q = *static_cast<const QuerySplit*>(context);
+  kernels::Attention a = q.a;
+  if (q.own_probs) a.probs = task_probs(*q.w, thread);
+  const size_t end = (t + 1) * q.chunk < q.s ? (t + 1) * q.chunk : q.s;
+  attend_source_queries(*q.w, a, t * q.chunk, end);
+}
+
 // Self-attention reads K and V in place from the fused [S x 3A] projection
 // (A = attention_width(); rows 3A apart); queries go to the kernel in groups of up to query_group rows,
 // the probability rows the arena holds. Groups are split over threads when
@@ -52,13 +72,7 @@ void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const f
                             float* out) {
   const size_t aw = w.model->config.attention_width();
   w.linear(layer.self_qkv, in, s, w.wide);
-  QuerySplit q{&w, w.attention, s, 0, false};
-  q.a.q_stride = 3 * aw;
-  q.a.k.data = w.wide + aw;
-  q.a.k.stride = 3 * aw;
-  q.a.v.data = w.wide + 2 * aw;
-  q.a.v.stride = 3 * aw;
-  q.a.len = s;
+  QuerySplit q{&w, encoder_attention_call(w, s), s, 0, false};
   const size_t groups = (s + w.query_group - 1) / w.query_group;
   const LinearContext& lc = w.linear_context;
   const size_t work = 2 * s * s * aw;  // scores and weighted sum
@@ -107,6 +121,7 @@ void run_encoder_layers(Workspace& w, size_t s) {
   embedding_norm(w, m.encoder_embedding_norm, c.has_embedding_norm(false), s);
   for (size_t l = 0; l < c.encoder_layers; ++l) {
     const EncoderLayerView& layer = m.encoder[l];
+    if (encoder_layer_by_rows(w, layer, s)) continue;
     residual_block(w, layer.self_norm, s, [&](const float* in, float* out) {
       encoder_self_attention(w, layer, in, s, out);
     });

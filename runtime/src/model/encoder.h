@@ -23,4 +23,18 @@ void run_audio_encoder(Workspace& w, const float* mel, size_t frames);
 // cache, over the s rows of w.x (embeddings plus positions).
 void run_encoder_layers(Workspace& w, size_t s);
 
+// Self-attention over the s rows of the fused [s x 3A] projection in w.wide
+// (A = attention_width()): the call with its K and V in place, and its
+// queries [begin, end) run in groups of w.query_group from begin into
+// w.context, with T5's bias when the model has one.
+kernels::Attention encoder_attention_call(const Workspace& w, size_t s);
+void attend_source_queries(const Workspace& w, kernels::Attention a, size_t begin, size_t end);
+// A thread's probability rows, for attention split over tasks (threads > 1).
+float* task_probs(const Workspace& w, uint32_t thread);
+
+// Runs one encoder layer over the s rows of w.x split by those rows
+// (encoder_rows.cpp) and returns true, or returns false when the layer is
+// not split that way (then the caller runs it layer by layer).
+bool encoder_layer_by_rows(Workspace& w, const EncoderLayerView& layer, size_t s);
+
 }  // namespace xattn

@@ -135,13 +135,19 @@ void row_task(void* context, uint32_t t, uint32_t) {
   const MatrixView& w = s.call.l->weight;
   const size_t k = w.cols, begin = t * s.chunk;
   const size_t rows = begin + s.chunk < s.call.m ? s.chunk : s.call.m - begin;
-  int8_t* q = c.quantized + begin * k;
-  float* q_scales = c.quantized_scales + begin;
-  c.kernels->quantize_rows(s.call.x + begin * k, rows, k, c.rounding, q, q_scales);
-  run_kernel(Call{&c, s.call.l, s.call.x + begin * k, rows}, q, q_scales, 0, w.rows, s.y + begin * w.rows);
+  linear_rows(c, *s.call.l, s.call.x + begin * k, rows, c.quantized + begin * k, c.quantized_scales + begin,
+              s.y + begin * w.rows);
 }
 
 }  // namespace
+
+void linear_rows(const LinearContext& c, const LinearView& layer, const float* x, size_t rows, int8_t* q,
+                 float* q_scales, float* y) {
+  const MatrixView& w = layer.weight;
+  assert(w.kernel >= LinearKernel::kInt8 && rows > 0);
+  c.kernels->quantize_rows(x, rows, w.cols, c.rounding, q, q_scales);
+  run_kernel(Call{&c, &layer, x, rows}, q, q_scales, 0, w.rows, y);
+}
 
 size_t linear_row_tasks(const LinearContext& c, LinearKernel kernel, size_t rows, size_t n, size_t k) {
   // Integer kernels only: their sums are exact, so a row's outputs do not

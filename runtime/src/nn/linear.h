@@ -73,4 +73,11 @@ size_t linear_row_tasks(const LinearContext& context, LinearKernel kernel, size_
 // y[rows x out] = x[rows x in] . W^T + bias. y must not alias x.
 void linear(const LinearContext& context, const LinearView& layer, const float* x, size_t rows, float* y);
 
+// The same for an int8 or int4 layer, on the calling thread: x's rows are
+// quantized into q (rows x in bytes) and q_scales (rows floats), which no
+// other thread may use meanwhile. A row's outputs are the bits linear gives
+// it, whichever rows share the call (integer sums are exact).
+void linear_rows(const LinearContext& context, const LinearView& layer, const float* x, size_t rows, int8_t* q,
+                 float* q_scales, float* y);
+
 }  // namespace xattn

@@ -1,0 +1,146 @@
+// An encoder layer split over threads by source rows, in three parallel
+// regions instead of one per linear layer and attention: everything but the
+// attention over all keys is row-local (norms, residuals, activations and the
+// int8/int4 layers, whose exact sums give a row the same bits whichever rows
+// share its call), so each task carries its rows from one barrier to the
+// next. The regions, for rows [b, e) of task t:
+//   1. (pre-norm: the attention's norm) and the fused QKV projection;
+//   2. attention of the rows' queries over every key, the output
+//      projection, the residual and the norm after it (post-norm: the
+//      attention's; pre-norm: the feed-forward's);
+//   3. the feed-forward block, its residual (post-norm: and its norm).
+// Region 2 reads every row's K and V, written in region 1; region 3 writes
+// w.wide, which region 2 reads. Nothing else is shared, so a barrier between
+// regions is all the ordering needed.
+#include <cassert>
+
+#include "model/encoder.h"
+#include "nn/linear.h"
+
+namespace xattn {
+namespace {
+
+struct LayerRows {
+  Workspace* w;
+  const EncoderLayerView* layer;
+  size_t s;
+  size_t chunk;         // rows per task, a multiple of w->query_group
+  size_t quant_stride;  // bytes of quantized scratch per row: any layer's input fits
+};
+
+struct Rows {
+  size_t begin, count;
+};
+
+Rows rows_of(const LayerRows& r, uint32_t t) {
+  const size_t begin = t * r.chunk;
+  return {begin, begin + r.chunk < r.s ? r.chunk : r.s - begin};
+}
+
+// A row-local linear layer over the task's rows, quantizing into the rows'
+// own stretch of the shared scratch (wide enough for any layer's input, so
+// tasks at different layers of a region never meet).
+void linear_on(const LayerRows& r, Rows rows, const LinearView& layer, const float* in, float* out) {
+  const Workspace& w = *r.w;
+  const size_t k = layer.weight.cols, n = layer.weight.rows;
+  linear_rows(w.linear_context, layer, in + rows.begin * k, rows.count, w.linear_context.quantized + rows.begin * r.quant_stride,
+              w.linear_context.quantized_scales + rows.begin, out + rows.begin * n);
+}
+
+void norm_on(const Workspace& w, Rows rows, const NormView& norm, const float* in, float* out) {
+  const ModelConfig& c = w.model->config;
+  const size_t d = c.d_model;
+  w.norm(in + rows.begin * d, rows.count, d, norm.gamma, norm.beta, c.layer_norm_epsilon, out + rows.begin * d);
+}
+
+bool pre_norm(const Workspace& w) { return w.model->config.norm == NormPlacement::kPreNorm; }
+
+void project_task(void* context, uint32_t t, uint32_t) {
+  const LayerRows& r = *static_cast<const LayerRows*>(context);
+  Workspace& w = *r.w;
+  const Rows rows = rows_of(r, t);
+  const float* in = w.x;
+  if (pre_norm(w)) {
+    norm_on(w, rows, r.layer->self_norm, w.x, w.normed);
+    in = w.normed;
+  }
+  linear_on(r, rows, r.layer->self_qkv, in, w.wide);
+}
+
+void attend_task(void* context, uint32_t t, uint32_t thread) {
+  const LayerRows& r = *static_cast<const LayerRows*>(context);
+  Workspace& w = *r.w;
+  const Rows rows = rows_of(r, t);
+  const size_t d = w.model->config.d_model;
+  kernels::Attention a = encoder_attention_call(w, r.s);
+  a.probs = task_probs(w, thread);
+  attend_source_queries(w, a, rows.begin, rows.begin + rows.count);
+  linear_on(r, rows, r.layer->self_out, w.context, w.normed);
+  w.kernels->add(w.x + rows.begin * d, w.normed + rows.begin * d, rows.count * d);
+  if (pre_norm(w)) {
+    norm_on(w, rows, r.layer->ffn_norm, w.x, w.normed);
+  } else {
+    norm_on(w, rows, r.layer->self_norm, w.x, w.x);
+  }
+}
+
+void feed_forward_task(void* context, uint32_t t, uint32_t) {
+  const LayerRows& r = *static_cast<const LayerRows*>(context);
+  Workspace& w = *r.w;
+  const ModelConfig& c = w.model->config;
+  const Rows rows = rows_of(r, t);
+  const size_t d = c.d_model, f = c.ffn_dim, wide_row = c.ffn_in_rows();
+  linear_on(r, rows, r.layer->ffn_in, pre_norm(w) ? w.normed : w.x, w.wide);
+  float* hidden = w.wide + rows.begin * wide_row;
+  if (c.ffn_gated) {
+    // As feed_forward does, but packed within the task's own rows of w.wide:
+    // row i's F inner values to hidden + i * F, never past its read.
+    for (size_t i = 0; i < rows.count; ++i) {
+      float* gate = hidden + i * 2 * f;
+      w.kernels->activation(c.activation, gate, f);
+      float* inner = hidden + i * f;
+      for (size_t j = 0; j < f; ++j) inner[j] = gate[j] * gate[f + j];
+    }
+  } else {
+    w.kernels->activation(c.activation, hidden, rows.count * f);
+  }
+  // ffn_out reads rows of F from `hidden`, the task's first row there.
+  assert(r.layer->ffn_out.weight.cols == f);
+  linear_rows(w.linear_context, r.layer->ffn_out, hidden, rows.count,
+              w.linear_context.quantized + rows.begin * r.quant_stride, w.linear_context.quantized_scales + rows.begin,
+              w.normed + rows.begin * d);
+  w.kernels->add(w.x + rows.begin * d, w.normed + rows.begin * d, rows.count * d);
+  if (!pre_norm(w)) norm_on(w, rows, r.layer->ffn_norm, w.x, w.x);
+}
+
+bool integer(const LinearView& l) { return l.weight.kernel >= LinearKernel::kInt8; }
+
+}  // namespace
+
+bool encoder_layer_by_rows(Workspace& w, const EncoderLayerView& layer, size_t s) {
+  const ModelConfig& c = w.model->config;
+  const LinearContext& lc = w.linear_context;
+  if (lc.tasks <= 1 || !integer(layer.self_qkv) || !integer(layer.self_out) || !integer(layer.ffn_in) ||
+      !integer(layer.ffn_out)) {
+    return false;
+  }
+  // The same bound as the QKV layer's own split by rows (nn/linear.cpp).
+  if (linear_row_tasks(lc, layer.self_qkv.weight.kernel, s, layer.self_qkv.weight.rows, c.d_model) <= 1) return false;
+  // Whole query groups per task, so every query is attended in the group it
+  // has on one thread; up to kRowTasksPerThread tasks per thread.
+  const size_t group = w.query_group, groups = (s + group - 1) / group;
+  if (groups < 2) return false;
+  size_t tasks = size_t{kRowTasksPerThread} * lc.tasks;
+  if (tasks > groups) tasks = groups;
+  LayerRows r{&w, &layer, s, (groups + tasks - 1) / tasks * group, 0};
+  const size_t aw = c.attention_width();
+  r.quant_stride = c.d_model > aw ? c.d_model : aw;
+  if (c.ffn_dim > r.quant_stride) r.quant_stride = c.ffn_dim;
+  tasks = (s + r.chunk - 1) / r.chunk;
+  w.parallel_for(tasks, project_task, &r);
+  w.parallel_for(tasks, attend_task, &r);
+  w.parallel_for(tasks, feed_forward_task, &r);
+  return true;
+}
+
+}  // namespace xattn
