@@ -44,7 +44,7 @@ echo "ok: the suite is clean under ASan + UBSan ($(( $(date +%s) - start )) s)"
 
 echo "== the thread tests under ThreadSanitizer (build-tsan)"
 TSAN="-fsanitize=thread"
-cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DXATTN_BUILD_BENCH=OFF -DXATTN_TEST_FILES="test_threads(_session)?[.]cpp" \
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DXATTN_BUILD_BENCH=OFF -DXATTN_TEST_FILES="test_(threads(_session)?|family_threads)[.]cpp" \
   -DCMAKE_CXX_FLAGS="-O1 -g $TSAN" -DCMAKE_C_FLAGS="-O1 -g $TSAN" -DCMAKE_EXE_LINKER_FLAGS="$TSAN" >/dev/null
 cmake --build build-tsan -j2 --target xattn_tests
 TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/xattn_tests -tc='thread pool*,linear: split*,threads:*'
