@@ -16,7 +16,10 @@ NURSE towards [E O:], lax or tense final vowels ("twenty" as -[I] or -[i:]), TH-
 sentence a shift is applied to every occurrence (an accent is systematic), each shift with
 probability `rate`.
 """
+import functools
 import subprocess
+
+import spoken
 
 # Per sound, the sounds an accent may say instead (espeak-ng English mnemonics, all in the
 # phoneme tables of every English voice).
@@ -67,10 +70,42 @@ def tokens(mnemonics):
     return out
 
 
-def shift(mnemonics, rng, rate=0.35):
-    """`mnemonics` with each sound of SHIFTS moved, everywhere, with probability `rate` (rng: random.Random)."""
-    moved = {}
-    for sound in sorted(SHIFTS):
-        if rng.random() < rate:
-            moved[sound] = rng.choice(SHIFTS[sound])
+# The words a date is said with: a shift that makes two of them sound alike ("thirty" said as
+# [f'O:ti], "forty") would teach the model one word for two numbers.
+DATE_WORDS = sorted(set(spoken.ONES + spoken.TENS[2:] + spoken.ORDINAL_ONES + list(spoken.ORDINAL_TENS.values())
+                        + spoken.MONTHS + spoken.WEEKDAYS + ["oh", "hundred", "thousand", "and"]))
+STRESS = "',%=_:"  # stress and pause marks: not what tells two words apart
+
+
+@functools.lru_cache(maxsize=None)
+def lexicon(rules_voice):
+    """Every date word's phoneme tokens under one voice's rules."""
+    return tuple(tuple(tokens(phonemes(rules_voice, word))) for word in DATE_WORDS)
+
+
+def _sounds(word_tokens, moved):
+    return "".join(moved.get(t, t) for t in word_tokens if t not in STRESS)
+
+
+def draw_shifts(rng, rate, words=None, tries=20):
+    """Which sounds move and to what: each sound of SHIFTS with probability `rate`. With `words`
+    (lexicon()), a draw that would say two different date words alike is drawn again (after
+    `tries` such draws, nothing moves)."""
+    for _ in range(tries):
+        moved = {}
+        for sound in sorted(SHIFTS):
+            if rng.random() < rate:
+                moved[sound] = rng.choice(SHIFTS[sound])
+        if words is None:
+            return moved
+        said = {}
+        if all(said.setdefault(_sounds(w, moved), _sounds(w, {})) == _sounds(w, {}) for w in words):
+            return moved
+    return {}
+
+
+def shift(mnemonics, rng, rate=0.35, words=None):
+    """`mnemonics` with each sound of SHIFTS moved, everywhere, with probability `rate` (rng: random.Random);
+    with `words`, never so that two date words sound alike (draw_shifts)."""
+    moved = draw_shifts(rng, rate, words)
     return "".join(moved.get(t, t) for t in tokens(mnemonics))

@@ -13,6 +13,7 @@ from one seeded stream, and clip i's augmentation from the seed (seed, split, i,
 so the result does not depend on --jobs.
 """
 import argparse
+import functools
 import multiprocessing
 import os
 import random
@@ -55,12 +56,12 @@ def specs_for(split, count, seed, flite_share=0.25, festival_share=0.0, accent_s
     return out
 
 
-def synthesize_one(spec):
+def synthesize_one(spec, accent_rate=0.35):
     text, _, voice, speed, pitch, accent_seed = spec
     if accent_seed >= 0:  # phoneme input: a training accent's rules, some sounds shifted
         rng = random.Random(accent_seed)
         rules = rng.choice(voices.ESPEAK_TRAIN_BASES)
-        text = "[[%s]]" % accent.shift(accent.phonemes(rules, text), rng)
+        text = "[[%s]]" % accent.shift(accent.phonemes(rules, text), rng, accent_rate, accent.lexicon(rules))
     for _ in range(3):
         x = voices.trim_silence(voices.synthesize(voice, text, speed, pitch))
         seconds = len(x) / voices.SAMPLE_RATE
@@ -70,13 +71,13 @@ def synthesize_one(spec):
     return None
 
 
-def make_bank(path, split, count, seed, pool, flite_share, festival_share, accent_share):
+def make_bank(path, split, count, seed, pool, flite_share, festival_share, accent_share, accent_rate=0.35):
     if os.path.exists(path):
         return dict(np.load(path))
     specs = specs_for(split, count, seed, flite_share, festival_share, accent_share if split == "train" else 0.0)
     start = time.time()
     clips = []
-    for clip_audio in pool.imap(synthesize_one, specs, chunksize=16):
+    for clip_audio in pool.imap(functools.partial(synthesize_one, accent_rate=accent_rate), specs, chunksize=16):
         clips.append(clip_audio)
         if len(clips) % 1000 == 0:
             print("  %s: %d sentences, %.0f s" % (split, len(clips), time.time() - start), flush=True)
@@ -154,8 +155,10 @@ def main():
     ap.add_argument("--flite-share", type=float, default=0.25, help="training sentences said by flite voices")
     ap.add_argument("--festival-share", type=float, default=0.0,
                     help="training sentences said by festival voices (needs festival and its voices: README.md)")
-    ap.add_argument("--accent-share", type=float, default=0.0,
-                    help="espeak training sentences said with shifted sounds (accent.py; README.md: tried, not kept)")
+    ap.add_argument("--accent-share", type=float, default=0.3,
+                    help="espeak training sentences said with shifted sounds (accent.py; 0: none, as before)")
+    ap.add_argument("--accent-rate", type=float, default=0.2,
+                    help="the chance of each of accent.py's shifts in a shifted sentence")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     n_groups = len(voices.heldout_groups())
@@ -163,7 +166,7 @@ def main():
     with multiprocessing.Pool(args.jobs) as pool:
         for split in ["heldout", "seen", "train"]:
             make_bank(os.path.join(args.out, "bank-%s.npz" % split), split, counts[split], args.seed, pool,
-                      args.flite_share, args.festival_share, args.accent_share)
+                      args.flite_share, args.festival_share, args.accent_share, args.accent_rate)
 
     for split in ["heldout", "seen", "train"]:
         path = os.path.join(args.out, "features-%s.npz" % split)

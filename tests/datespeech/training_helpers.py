@@ -1,8 +1,9 @@
 """Checks models/datespeech's training helpers that are not the model: the workers' gradient
 averaging over shared memory (train.average_gradients) must give gloo's all-reduce mean bit for
 bit, the oneDNN GELU (onednn_gelu.py) must agree with ATen's, with its check able to refuse, the
-clean renderings (train.clean_train_features) must not depend on how many processes make them, and
-numbers-only sentences must be weighted as --numeric-weight asks (train.sampling_weights).
+clean renderings (train.clean_train_features) must not depend on how many processes make them,
+numbers-only sentences must be weighted as --numeric-weight asks (train.sampling_weights), and an
+accent draw (accent.draw_shifts) must never make two date words sound alike.
 
     python3 tests/datespeech/training_helpers.py MODELS_DATESPEECH_DIR
 
@@ -136,16 +137,41 @@ def check_numeric_weight():
     return None
 
 
+def check_accent_collisions():
+    """accent.draw_shifts with a lexicon never says two date words alike; without one it can (the
+    check refuses something). The lexicon is written here, in espeak-ng's mnemonics, so no
+    synthesizer is needed: "thirty" said with th-fronting and NURSE as [O:] is "forty"."""
+    import random
+    import accent
+    words = [("T", "'", "3:", "t", "i"), ("f", "'", "O:", "t", "i"), ("s", "'", "I", "k", "s"),
+             ("T", "'", "3:", "t", "i:", "n"), ("f", "'", "O:", "t", "i:", "n")]
+    plain = {accent._sounds(w, {}) for w in words}
+
+    def collides(moved):
+        return len({accent._sounds(w, moved) for w in words}) < len(plain)
+
+    unchecked = sum(collides(accent.draw_shifts(random.Random(seed), 0.9)) for seed in range(200))
+    checked = sum(collides(accent.draw_shifts(random.Random(seed), 0.9, words)) for seed in range(200))
+    if unchecked == 0:
+        return "no unchecked draw at rate 0.9 said two words alike: the test shows nothing"
+    if checked:
+        return "%d of 200 checked accent draws said two date words alike" % checked
+    if accent.shift("T'3:ti", random.Random(1), 0.0, words) != "T'3:ti":
+        return "accent.shift at rate 0 moved a sound"
+    return None
+
+
 def main():
     torch.backends.mkldnn.enabled = False  # as train.py runs
-    checks = (check_averaging(), check_gelu(), check_clean_rendering(), check_numeric_weight())
+    checks = (check_averaging(), check_gelu(), check_clean_rendering(), check_numeric_weight(),
+              check_accent_collisions())
     failures = [f for f in checks if f]
     for f in failures:
         print("FAIL:", f)
     if failures:
         sys.exit(1)
     print("gradient averaging equals gloo's all-reduce on %d steps x %d workers; GELU agrees; the clean "
-          "renderings are the same on 1, 2 and 3 processes; numeric sentences are weighted as asked" % (STEPS, WORLD))
+          "renderings are the same on 1, 2 and 3 processes; numeric sentences are weighted as asked; accent draws keep date words apart" % (STEPS, WORLD))
 
 
 if __name__ == "__main__":
