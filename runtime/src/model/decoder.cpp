@@ -94,7 +94,7 @@ void head_task(void* context, uint32_t t, uint32_t thread) {
   a.out += col;
   a.k = heads_of(s.a.k, h0, a.dh, s.a.heads, s.element_bytes);
   a.v = heads_of(s.a.v, h0, a.dh, s.a.heads, s.element_bytes);
-  a.probs = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(w.task_probs) + thread * w.task_probs_slot);
+  a.probs = thread_probs(w, thread);
   w.cross_attention.run(a);
 }
 

@@ -39,10 +39,6 @@ void attend_source_queries(const Workspace& w, kernels::Attention a, size_t begi
   }
 }
 
-float* task_probs(const Workspace& w, uint32_t thread) {
-  return reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(w.task_probs) + thread * w.task_probs_slot);
-}
-
 namespace {
 
 // The queries of one attention call, split over tasks: each task takes
@@ -59,7 +55,7 @@ struct QuerySplit {
 void query_task(void* context, uint32_t t, uint32_t thread) {
   const QuerySplit& q = *static_cast<const QuerySplit*>(context);
   kernels::Attention a = q.a;
-  if (q.own_probs) a.probs = task_probs(*q.w, thread);
+  if (q.own_probs) a.probs = thread_probs(*q.w, thread);
   const size_t end = (t + 1) * q.chunk < q.s ? (t + 1) * q.chunk : q.s;
   attend_source_queries(*q.w, a, t * q.chunk, end);
 }

@@ -29,8 +29,6 @@ void run_encoder_layers(Workspace& w, size_t s);
 // w.context, with T5's bias when the model has one.
 kernels::Attention encoder_attention_call(const Workspace& w, size_t s);
 void attend_source_queries(const Workspace& w, kernels::Attention a, size_t begin, size_t end);
-// A thread's probability rows, for attention split over tasks (threads > 1).
-float* task_probs(const Workspace& w, uint32_t thread);
 
 // Runs one encoder layer over the s rows of w.x split by those rows
 // (encoder_rows.cpp) and returns true, or returns false when the layer is

@@ -15,6 +15,7 @@
 #include <cassert>
 
 #include "model/encoder.h"
+#include "model/sublayers.h"
 #include "nn/linear.h"
 
 namespace xattn {
@@ -73,7 +74,7 @@ void attend_task(void* context, uint32_t t, uint32_t thread) {
   const Rows rows = rows_of(r, t);
   const size_t d = w.model->config.d_model;
   kernels::Attention a = encoder_attention_call(w, r.s);
-  a.probs = task_probs(w, thread);
+  a.probs = thread_probs(w, thread);
   attend_source_queries(w, a, rows.begin, rows.begin + rows.count);
   linear_on(r, rows, r.layer->self_out, w.context, w.normed);
   w.kernels->add(w.x + rows.begin * d, w.normed + rows.begin * d, rows.count * d);
@@ -89,23 +90,14 @@ void feed_forward_task(void* context, uint32_t t, uint32_t) {
   Workspace& w = *r.w;
   const ModelConfig& c = w.model->config;
   const Rows rows = rows_of(r, t);
-  const size_t d = c.d_model, f = c.ffn_dim, wide_row = c.ffn_in_rows();
+  const size_t d = c.d_model;
   linear_on(r, rows, r.layer->ffn_in, pre_norm(w) ? w.normed : w.x, w.wide);
-  float* hidden = w.wide + rows.begin * wide_row;
-  if (c.ffn_gated) {
-    // As feed_forward does, but packed within the task's own rows of w.wide:
-    // row i's F inner values to hidden + i * F, never past its read.
-    for (size_t i = 0; i < rows.count; ++i) {
-      float* gate = hidden + i * 2 * f;
-      w.kernels->activation(c.activation, gate, f);
-      float* inner = hidden + i * f;
-      for (size_t j = 0; j < f; ++j) inner[j] = gate[j] * gate[f + j];
-    }
-  } else {
-    w.kernels->activation(c.activation, hidden, rows.count * f);
-  }
+  // Gated: the task's F-wide inner rows are packed from its own first row
+  // in w.wide, not from row 0 as feed_forward's are.
+  float* hidden = w.wide + rows.begin * c.ffn_in_rows();
+  ffn_activation(w, hidden, rows.count);
   // ffn_out reads rows of F from `hidden`, the task's first row there.
-  assert(r.layer->ffn_out.weight.cols == f);
+  assert(r.layer->ffn_out.weight.cols == c.ffn_dim);
   linear_rows(w.linear_context, r.layer->ffn_out, hidden, rows.count,
               w.linear_context.quantized + rows.begin * r.quant_stride, w.linear_context.quantized_scales + rows.begin,
               w.normed + rows.begin * d);

@@ -43,6 +43,11 @@ inline const float* final_norm(Workspace& w, const NormView& norm, bool present,
   return out;
 }
 
+// The feed-forward's activation over `rows` rows of W1's outputs at hidden
+// (rows of ffn_in_rows()), in place, leaving rows of F inner values there;
+// gated (T5 v1.1): act(first F) * second F.
+void ffn_activation(const Workspace& w, float* hidden, size_t rows);
+
 // out = W2 . act(W1 . in + b1) + b2, through w.wide; gated (T5 v1.1):
 // W1 holds 2F rows and the inner value is act(first F) * second F.
 void feed_forward(Workspace& w, const LinearView& in_proj, const LinearView& out_proj, const float* in,

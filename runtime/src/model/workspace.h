@@ -113,6 +113,11 @@ struct Workspace {
   float* self_scale_rows(size_t layer, size_t kv, size_t beam, size_t position = 0) const;
 };
 
+// A thread's attention probability rows when attention is split over tasks (threads > 1).
+inline float* thread_probs(const Workspace& w, uint32_t thread) {
+  return reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(w.task_probs) + thread * w.task_probs_slot);
+}
+
 // Inline: the decoder calls these for every beam, layer and step.
 inline uint8_t* Workspace::self(size_t layer, size_t kv, size_t beam) const {
   return self_cache + ((layer * 2 + kv) * max_beam + beam) * self_beam_bytes;
