@@ -22,6 +22,7 @@
 #include "wav_reader.h"
 #include "xattn/arena.h"
 #include "xattn/audio.h"
+#include "xattn/date_rule.h"
 #include "xattn/model.h"
 #include "xattn/session.h"
 #include "xattn/whisper.h"
@@ -107,10 +108,10 @@ class Runner {
     REQUIRE_MESSAGE(s.is_ok(), s.message());
   }
 
-  Decoded run_features(const std::vector<float>& mel) {
+  Decoded run_features(const std::vector<float>& mel, const DateRule* rule = nullptr) {
     const Status s = session_.encode_features(mel.data(), view_.config.n_mels, 2 * limits_.max_source_length);
     REQUIRE_MESSAGE(s.is_ok(), s.message());
-    return generate();
+    return generate(rule);
   }
 
   Decoded run_pcm(const posix::WavAudio& audio) {
@@ -120,19 +121,22 @@ class Runner {
   }
 
  private:
-  Decoded generate() {
+  // Greedy decoding; with a rule, under it (and no logits captured).
+  Decoded generate(const DateRule* rule = nullptr) {
     Decoded d;
     LogitCapture capture{&d.logits, view_.config.target_vocab_size};
     GenerateOptions o;
     o.min_length = 0;
     o.logit_hook.context = &capture;
     o.logit_hook.apply = &LogitCapture::apply;
+    if (rule) o.logit_hook = rule->hook();
     Result result;
     const Status s = session_.generate(o, &result);
     REQUIRE_MESSAGE(s.is_ok(), s.message());
     const Hypothesis& h = result.hypotheses[0];
     d.tokens.assign(h.tokens, h.tokens + h.length);
-    if (d.logits.size() / view_.config.target_vocab_size > h.length) d.tokens.push_back(view_.config.target_tokens.eos);
+    if (rule || d.logits.size() / view_.config.target_vocab_size > h.length)  // the end token was generated
+      d.tokens.push_back(view_.config.target_tokens.eos);
     return d;
   }
 
@@ -172,6 +176,8 @@ TEST_CASE("datespeech: xattn float32 gives PyTorch's logits (1e-4) and dates on 
   CHECK(file_bytes(kModelDir + "/datespeech-int8.xattn") == int8_bytes);
 
   Runner float_runner(f32.view), int8_runner(int8.view);
+  DateRule rule;
+  REQUIRE(rule.init(f32.view));
   const std::vector<std::string> names = read_lines(dir + "/list.txt");
   REQUIRE(names.size() >= 5);
   size_t int8_same = 0;
@@ -184,6 +190,8 @@ TEST_CASE("datespeech: xattn float32 gives PyTorch's logits (1e-4) and dates on 
 
     const Decoded d = float_runner.run_features(mel);
     CHECK(d.tokens == tokens);
+    // Under the date rule: the tokens of PyTorch's greedy decoding under date_rule.py, the twin.
+    CHECK(float_runner.run_features(mel, &rule).tokens == read_tokens(dir + "/" + name + ".ruled.txt"));
     const double worst = worst_difference(d.logits, reference);
     CHECK(worst <= 1e-4);
 

@@ -16,6 +16,7 @@ std::string AudioSession::open(const std::string& path, const Choices& c) {
   if (model_.config.encoder_input != EncoderInput::kAudio)
     return path + ": not an audio model (xattn transcribe takes Whisper models; text models: xattn translate)";
   own_tokens_ = whisper_has_own_tokens(model_);
+  dated_ = own_tokens_ && c.date_rule && date_rule_.init(model_);  // a model that spells dates
   if (!own_tokens_) {
     s = decoder_.init(model_);
     if (!s) return path + ": " + s.message();
@@ -44,6 +45,20 @@ std::string AudioSession::open(const std::string& path, const Choices& c) {
   uint8_t* arena = base + (kArenaAlignment - reinterpret_cast<uintptr_t>(base) % kArenaAlignment) % kArenaAlignment;
   s = session_.init(model_, limits, arena, arena_size_);
   return s ? "" : std::string(s.message());
+}
+
+GenerateOptions AudioSession::plain_options() const {
+  GenerateOptions o;
+  o.beam_size = session_.limits().max_beam;
+  if (dated_) o.logit_hook = date_rule_.hook();
+  return o;
+}
+
+std::vector<uint32_t> AudioSession::text_tokens(const Hypothesis& h) const {
+  std::vector<uint32_t> ids;
+  for (uint32_t i = 0; i < h.length; ++i)
+    if (!(dated_ && date_rule_.is_weekday(h.tokens[i]))) ids.push_back(h.tokens[i]);
+  return ids;
 }
 
 std::string LogMelFrontEnd::init(const ModelView& model, uint32_t frames) {

@@ -1,7 +1,8 @@
 // An audio model opened for recognition, shared by `xattn transcribe` and
 // `xattn demo --speech`: the mapped file, a session in an arena sized for
 // the model's window (or a shorter one), a thread pool when asked for, and
-// Whisper's decoder for models with Whisper's tokens. Plus the front end
+// Whisper's decoder for models with Whisper's tokens, the date rule for
+// models whose own tokens spell dates (xattn/date_rule.h). Plus the front end
 // with its buffers kept: a WAV's first window as log-mel.
 #pragma once
 
@@ -15,6 +16,7 @@
 #include "thread_pool.h"
 #include "wav_reader.h"
 #include "xattn/audio.h"
+#include "xattn/date_rule.h"
 #include "xattn/model.h"
 #include "xattn/session.h"
 #include "xattn/whisper.h"
@@ -32,6 +34,7 @@ class AudioSession {
     KvPrecision self_kv_cache = KvPrecision::kFloat32;
     uint32_t threads = 1;
     bool alignment = false;  // the decoder's cross-attention is returned
+    bool date_rule = true;   // a date model decodes under its rule (off: the model's raw choices)
   };
 
   // "" or a one-line error (a text model, an --audio-ctx beyond the model, ...).
@@ -44,6 +47,11 @@ class AudioSession {
   Session& session() { return session_; }
   const Session& session() const { return session_; }
   WhisperDecoder& decoder() { return decoder_; }
+  // A model with its own tokens: the options of a plain decoding, from its
+  // start token to its end token, under the date rule when it applies.
+  GenerateOptions plain_options() const;
+  // The hypothesis' tokens that are text: all but a date model's weekday token.
+  std::vector<uint32_t> text_tokens(const Hypothesis& h) const;
   uint32_t window_frames() const { return 2 * session_.limits().max_source_length; }
   size_t arena_size() const { return arena_size_; }
 
@@ -51,6 +59,8 @@ class AudioSession {
   MappedFile file_;
   ModelView model_;
   bool own_tokens_ = false;
+  bool dated_ = false;  // decoded under date_rule_
+  DateRule date_rule_;
   WhisperDecoder decoder_;
   std::unique_ptr<ThreadPool> pool_;  // before session_: it outlives the session's use of it
   Session session_;

@@ -73,7 +73,8 @@ class SpeechRunner {
     return error;
   }
 
-  // One clip: log-mel, encoder, greedy decoder; the text in the model's text mode.
+  // One clip: log-mel, encoder, greedy decoder (under the date rule of a date model); the text in
+  // the model's text mode.
   std::string run(const WavAudio& audio, std::string* text, Timing* timing) {
     Clock::time_point t = Clock::now();
     bool cut = false;
@@ -86,11 +87,11 @@ class SpeechRunner {
     timing->encoder_ms = ms_since(t);
     t = Clock::now();
     Result result;
-    if (s) s = session_.session().generate(GenerateOptions(), &result);
+    if (s) s = session_.session().generate(session_.plain_options(), &result);
     timing->decoder_ms = ms_since(t);
     if (!s) return s.message();
-    const Hypothesis& h = result.hypotheses[0];
-    return tokens_text(model, h.tokens, h.length, false, text);
+    const std::vector<uint32_t> ids = session_.text_tokens(result.hypotheses[0]);
+    return tokens_text(model, ids.data(), ids.size(), false, text);
   }
 
   const ModelView& model() const { return session_.model(); }

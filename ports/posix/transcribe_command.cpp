@@ -9,7 +9,8 @@
 // gets a note on stderr. A Whisper trained with an output vocabulary of its
 // own (no <|notimestamps|>: models/datespeech) is decoded plainly, from
 // <|startoftranscript|> to <|endoftext|>, its tokens joined by the model's
-// text mode; the Whisper prompt options do not apply to it.
+// text mode (under the date rule when its tokens spell dates, xattn/date_rule.h);
+// the Whisper prompt options do not apply to it.
 #include <cstdio>
 #include <fstream>
 #include <ostream>
@@ -36,7 +37,8 @@ namespace {
 const char kUsage[] =
     "usage: xattn transcribe --model FILE.xattn [--language xx|auto] [--task transcribe|translate] [--timestamps]\n"
     "                        [--beam N] [--max-new-tokens N] [--ids] [--audio-ctx N] [--kv-cache f32|f16|int8]\n"
-    "                        [--self-kv-cache f32|f16|int8] [--threads N] [--alignment-svg FILE] AUDIO.wav...\n"
+    "                        [--self-kv-cache f32|f16|int8] [--threads N] [--alignment-svg FILE] [--no-date-rule]\n"
+    "                        AUDIO.wav...\n"
     "       xattn transcribe --model FILE.xattn [options] --frames N --features FILE.f32 [--features FILE.f32]...\n"
     "  AUDIO.wav: PCM (8-32 bit) or float, any rate and channel count (other than 16 kHz mono: averaged to mono and\n"
     "  resampled, with a note on stderr); the first window only (30 s for Whisper, 2 x --audio-ctx frames)\n"
@@ -47,7 +49,9 @@ const char kUsage[] =
     "  --kv-cache, --self-kv-cache: the cross- and self-attention caches' precision (default f32; f16 is\n"
     "  whisper.cpp's); --threads N: split layers over N threads (default 1)\n"
     "  --alignment-svg FILE: the cross-attention over the audio, with the log-mel under it, one plot per input\n"
-    "  (FILE, FILE-2.svg, ...); for models with their own output tokens (e.g. models/datespeech)";
+    "  (FILE, FILE-2.svg, ...); for models with their own output tokens (e.g. models/datespeech)\n"
+    "  a model whose own tokens spell dates (models/datespeech) outputs only real YYYY-MM-DD dates, on the weekday\n"
+    "  it heard when it outputs one first; --no-date-rule: its raw choices instead";
 
 constexpr double kSecondsPerFrame = 0.01;                   // hop 160 at 16 kHz
 
@@ -121,7 +125,7 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
             {{"--model", true}, {"--language", true}, {"--task", true}, {"--timestamps", false}, {"--beam", true},
              {"--max-new-tokens", true}, {"--ids", false}, {"--audio-ctx", true}, {"--features", true, true},
              {"--frames", true}, {"--kv-cache", true}, {"--self-kv-cache", true}, {"--threads", true},
-             {"--alignment-svg", true}});
+             {"--alignment-svg", true}, {"--no-date-rule", false}});
   if (args.help()) {
     out << kUsage << '\n';
     out.flush();
@@ -149,6 +153,7 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   args.number("--threads", 1, kMaxThreads, &choices.threads);
   std::string svg_path;
   choices.alignment = args.text("--alignment-svg", &svg_path);
+  choices.date_rule = !args.flag("--no-date-rule");
   std::vector<std::string> wavs;
   for (std::string p; args.positional(&p);) wavs.push_back(p);
   std::string error = args.finish();
@@ -178,8 +183,7 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   options.timestamps = timestamps;
   options.beam_size = choices.beam;
   options.max_new_tokens = max_new;
-  GenerateOptions plain;  // a model with its own output tokens: from its start token to its end token
-  plain.beam_size = choices.beam;
+  GenerateOptions plain = t.plain_options();  // a model with its own output tokens
   // --max-new-tokens counts as Whisper's does (the end token included), cut to the session's positions.
   const uint32_t positions = t.session().limits().max_target_length;
   plain.max_length = max_new < positions ? max_new : positions;
@@ -267,6 +271,10 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
       line += '\n';
     } else if (timestamps) {
       error = timestamp_lines(model, layout, ids, n, n_frames * kSecondsPerFrame, &line);
+    } else if (t.own_tokens()) {
+      const std::vector<uint32_t> text = t.text_tokens(h);  // a date model's weekday token is not text
+      error = decode_text(model, text_below, text.data(), text.size(), &line);
+      line += '\n';
     } else {
       error = decode_text(model, text_below, ids, n, &line);
       line += '\n';

@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <new>
 
+#include "xattn/date_rule.h"
 #include "xattn/limits_check.h"
 #include "xattn/whisper.h"
 #include "xattn/xattn.hpp"
@@ -123,6 +124,7 @@ xattn_generate_options xattn_default_options(void) {
   c.suppress_at_start.length = 0;
   c.length_excludes_prefix = o.length_counts_prefix ? 0 : 1;
   c.length_excludes_end = o.length_counts_end ? 0 : 1;
+  c.date_rule = 0;
   return c;
 }
 
@@ -406,6 +408,13 @@ xattn_status xattn_generate(xattn_session* session, const xattn_generate_options
   o.suppress_at_start.length = options->suppress_at_start.length;
   o.length_counts_prefix = options->length_excludes_prefix == 0;
   o.length_counts_end = options->length_excludes_end == 0;
+  xattn::DateRule date_rule;  // lives through the generation its hook serves
+  if (options->date_rule) {
+    const xattn::ModelView* model = session->session.model();
+    const Status ready = model ? date_rule.init(*model) : Status::error(StatusCode::kInvalidArgument).add("generate: no model");
+    if (!ready) return report(ready, session->message);
+    o.logit_hook = date_rule.hook();
+  }
   const Status s = session->session.generate(o, &session->result);
   if (!s) session->result = xattn::Result();
   return report(s, session->message);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The spoken-date model (models/datespeech) through the CLI: `xattn transcribe`
-# on the committed demo WAVs prints one well-formed date per clip (and the
-# date of one again from a 44.1 kHz stereo copy), as many of
+# on the committed demo WAVs prints one well-formed date per clip under the
+# date rule (and a line per clip with --no-date-rule, the model's raw choices;
+# and the date of one again from a 44.1 kHz stereo copy), as many of
 # them right as the README states (a floor, measured), the same lines with
 # --threads 2 and as `xattn demo --speech`; --alignment-svg draws one row of
 # cells per output character across the encoder's positions, with the
@@ -32,6 +33,12 @@ floor=$(sed -n 's/^demo clips right (int8): \([0-9]*\).*/\1/p' "$dir/README.md")
 [ -n "$floor" ] || fail "README.md states no 'demo clips right (int8):' floor"
 echo "$right of $n demo dates right (floor $floor)"
 [ "$right" -ge "$floor" ] || fail "$right dates right, the README states $floor"
+
+# --no-date-rule: the model's raw greedy choices, still one line per clip
+# (the rule only ever changes a line into a real date).
+# shellcheck disable=SC2086
+$emu "$xattn" transcribe --model "$model" --no-date-rule $wavs > "$out/raw" || fail "--no-date-rule"
+[ "$(wc -l < "$out/raw")" -eq "$n" ] || fail "--no-date-rule: not one line per clip"
 
 # shellcheck disable=SC2086
 $emu "$xattn" transcribe --model "$model" --threads 2 $wavs > "$out/threads" || fail "--threads 2"

@@ -12,6 +12,8 @@ OUT_DIR/f32/ggml-model-f32.bin, and for every committed demo WAV
                     whole vocabulary, up to <|endoftext|> or the decoder's positions),
                     the end token included when it was generated
   NAME.logits.f32   the logits of every step of that decoding, [steps][n_vocab]
+  NAME.ruled.txt    greedy decoding under the date rule (models/datespeech/date_rule.py,
+                    the twin of xattn/date_rule.h), the end token included
 and list.txt with the names. Prints XATTN-SKIP (and exits 0) when torch, the
 reference folder or the checkpoint is absent.
 """
@@ -71,7 +73,8 @@ def main():
             skip(path + " absent")
     wavs = sorted(f for f in os.listdir(demo) if f.endswith(".wav"))
     done = os.path.join(out_dir, "done.txt")
-    version = version_of([__file__, checkpoint] + [os.path.join(demo, w) for w in wavs])
+    version = version_of([__file__, checkpoint, os.path.join(MODEL_DIR, "date_rule.py")] +
+                         [os.path.join(demo, w) for w in wavs])
     if os.path.isfile(done) and open(done).read().strip() == version:
         print("up to date: " + out_dir)
         return
@@ -88,6 +91,8 @@ def main():
     model.load_state_dict(saved["model_state_dict"])
     vocab = open(os.path.join(MODEL_DIR, "vocabulary.txt")).read().split("\n")[:-1]
     sot, eot = vocab.index("<|startoftranscript|>"), vocab.index("<|endoftext|>")
+    sys.path.insert(0, MODEL_DIR)
+    import date_rule
 
     os.makedirs(os.path.join(out_dir, "f32"), exist_ok=True)
     subprocess.run([sys.executable, converter, checkpoint, whisper_root, os.path.join(out_dir, "f32"), "use-f32"],
@@ -107,6 +112,13 @@ def main():
                 tokens.append(int(logits.argmax()))
                 if tokens[-1] == eot:
                     break
+            ruled = [sot]
+            while ruled[-1] != eot:
+                logits = model.logits(torch.tensor([ruled]), features)[0, -1]
+                allowed = date_rule.allowed_tokens(vocab, ruled[1:])
+                ruled.append(max(allowed, key=lambda t: float(logits[t])))
+            with open(os.path.join(out_dir, name + ".ruled.txt"), "w") as f:
+                f.write(" ".join(str(t) for t in ruled[1:]) + "\n")
             mel.numpy().astype("<f4").tofile(os.path.join(out_dir, name + ".mel.f32"))
             np.stack(rows).astype("<f4").tofile(os.path.join(out_dir, name + ".logits.f32"))
             with open(os.path.join(out_dir, name + ".tokens.txt"), "w") as f:

@@ -133,6 +133,10 @@ typedef struct xattn_generate_options {
   xattn_token_span suppress_at_start;
   int length_excludes_prefix;
   int length_excludes_end;
+  /* Spoken-date models (models/datespeech): non-zero keeps the output a real
+     YYYY-MM-DD date, on the weekday the model output first if it did
+     (xattn/date_rule.h). A model without a date vocabulary is refused. */
+  int date_rule;
 } xattn_generate_options;
 
 typedef struct xattn_hypothesis {

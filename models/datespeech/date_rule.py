@@ -1,0 +1,73 @@
+"""The decoding rule for the spoken-date model: every output is a real YYYY-MM-DD date, and when the
+model first outputs the weekday it heard, a date on that weekday.
+
+The model's targets are an optional weekday token, then the ten characters of the date. A digit is
+allowed at a step only if some real date (years 0001-9999, the proleptic Gregorian calendar, as
+Python's datetime) completes the text so far with it, on the weekday output first if there is one;
+'-' only at positions 4 and 7, the end only after the tenth character. So greedy decoding never
+dead-ends and a misheard digit that breaks the date or its weekday is replaced by the model's best
+consistent one. xattn applies the same rule (runtime/src/search/date_rule.cpp); train.greedy and
+export.py's parity check use this twin.
+"""
+import calendar
+import datetime
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from spoken import WEEKDAYS  # noqa: E402
+
+WEEKDAY_TOKENS = ["<|%s|>" % w for w in WEEKDAYS]
+DATE_LENGTH = 10  # YYYY-MM-DD
+END = None  # stands for the end token in allowed_next
+
+
+def spoken_weekday(text):
+    """The weekday (0 = Monday) a sentence names, or -1 for none or several."""
+    hits = [i for i, w in enumerate(WEEKDAYS) if w in text.lower()]
+    return hits[0] if len(hits) == 1 else -1
+
+
+def _day_digits(year, month, typed, weekday):
+    """Digits that may follow `typed` (the day's first digit, or nothing) in a real day of the month."""
+    out = set()
+    for day in range(1, calendar.monthrange(year, month)[1] + 1):
+        text = "%02d" % day
+        if text.startswith(typed) and (weekday < 0 or datetime.date(year, month, day).weekday() == weekday):
+            out.add(text[len(typed)])
+    return out
+
+
+def allowed_next(date_so_far, weekday=-1):
+    """The characters that may come next after `date_so_far` (a prefix of YYYY-MM-DD): a set of
+    digits, {'-'} or {END}. weekday: 0-6 (Monday first) when the model output one, else -1."""
+    p = len(date_so_far)
+    if p == DATE_LENGTH:
+        return {END}
+    if p in (4, 7):
+        return {"-"}
+    digits = set("0123456789")
+    if p < 4:
+        return digits - {"0"} if date_so_far == "000" else digits  # year 0000 does not exist
+    if p == 5:
+        return {"0", "1"}
+    if p == 6:
+        return set("123456789") if date_so_far[5] == "0" else {"0", "1", "2"}
+    return _day_digits(int(date_so_far[:4]), int(date_so_far[5:7]), date_so_far[8:], weekday)
+
+
+def allowed_tokens(vocab, generated):
+    """Token ids allowed after `generated` (the ids after the start token) for a model whose
+    vocabulary is `vocab` (weekday tokens optional), with '<|endoftext|>' as the end."""
+    weekday = -1
+    chars = ""
+    for t in generated:
+        name = vocab[t]
+        if name in WEEKDAY_TOKENS:
+            weekday = WEEKDAY_TOKENS.index(name)
+        else:
+            chars += name
+    out = [vocab.index("<|endoftext|>") if c is END else vocab.index(c) for c in allowed_next(chars, weekday)]
+    if not generated:  # the weekday, if the model has weekday tokens, comes first or not at all
+        out += [i for i, name in enumerate(vocab) if name in WEEKDAY_TOKENS]
+    return sorted(out)

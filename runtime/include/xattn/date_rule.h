@@ -1,0 +1,60 @@
+// The decoding rule of spoken-date models (models/datespeech): every output
+// is a real YYYY-MM-DD date (years 0001-9999, proleptic Gregorian calendar)
+// and, when the model first outputs the weekday it heard (<|monday|> ...
+// <|sunday|>), a date on that weekday.
+//
+// A digit is allowed at a step only if some such date completes the text so
+// far with it; '-' only after the year and the month; the end only after the
+// tenth character; a weekday token only as the first token. Greedy decoding
+// then never dead-ends, and a misheard digit that would break the date or its
+// weekday gives way to the model's best consistent one. The Python twin is
+// models/datespeech/date_rule.py (train.py's and export.py's decoding).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "xattn/model.h"
+#include "xattn/session.h"
+#include "xattn/status.h"
+
+namespace xattn {
+
+// Calendar facts the rule needs (month 1-12, day 1-31; weekday 0 = Monday).
+bool is_leap_year(uint32_t year);
+uint32_t days_in_month(uint32_t year, uint32_t month);
+uint32_t weekday_of(uint32_t year, uint32_t month, uint32_t day);
+
+constexpr size_t kIsoDateLength = 10;  // YYYY-MM-DD
+constexpr int32_t kAnyWeekday = -1;
+
+// Bit c set when character c ('0'-'9' as 0-9) may follow `date_so_far` (a
+// prefix of YYYY-MM-DD, `length` < 10, not at positions 4 and 7, whose
+// characters are assumed allowed by the rule) on `weekday` (0-6, or
+// kAnyWeekday).
+uint32_t allowed_digits(const char* date_so_far, size_t length, int32_t weekday);
+
+class DateRule {
+ public:
+  // Finds '0'-'9', '-' and the end token (<|endoftext|>) in the model's
+  // target vocabulary, and the seven weekday tokens if it has them all.
+  // Fails, in one line, for a model without a date vocabulary.
+  Status init(const ModelView& model);
+  bool has_weekdays() const { return has_weekdays_; }
+  // Masks (-infinity) every token the rule does not allow after `sampled`.
+  void apply(const uint32_t* sampled, size_t n_sampled, float* logits) const;
+  // For GenerateOptions::logit_hook; the rule must outlive the generation.
+  LogitHook hook() const;
+  // Whether a token is one of the weekday tokens (not part of the date's text).
+  bool is_weekday(uint32_t token) const;
+
+ private:
+  uint32_t digit_[10] = {};
+  uint32_t dash_ = kNoToken;
+  uint32_t end_ = kNoToken;
+  uint32_t weekday_[7] = {};
+  bool has_weekdays_ = false;
+  uint32_t n_vocab_ = 0;
+};
+
+}  // namespace xattn

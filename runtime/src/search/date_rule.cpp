@@ -1,0 +1,139 @@
+// The spoken-date decoding rule (xattn/date_rule.h).
+#include "xattn/date_rule.h"
+
+#include <cstring>
+#include <limits>
+
+namespace xattn {
+
+namespace {
+
+constexpr float kMasked = -std::numeric_limits<float>::infinity();
+constexpr const char* kWeekdayTokens[7] = {"<|monday|>", "<|tuesday|>",  "<|wednesday|>", "<|thursday|>",
+                                           "<|friday|>", "<|saturday|>", "<|sunday|>"};
+constexpr uint32_t kAllDigits = (1u << 10) - 1;
+
+uint32_t find_token(const ModelView& model, const char* text) {
+  return model.target_vocab.find(text, std::strlen(text), kNoToken);
+}
+
+uint32_t number(const char* digits, size_t count) {
+  uint32_t n = 0;
+  for (size_t i = 0; i < count; ++i) n = n * 10 + static_cast<uint32_t>(digits[i] - '0');
+  return n;
+}
+
+void apply_rule(const void* context, const uint32_t* sampled, size_t n_sampled, float* logits) {
+  static_cast<const DateRule*>(context)->apply(sampled, n_sampled, logits);
+}
+
+}  // namespace
+
+bool is_leap_year(uint32_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+
+uint32_t days_in_month(uint32_t year, uint32_t month) {
+  static const uint8_t kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12) return 0;
+  return kDays[month - 1] + (month == 2 && is_leap_year(year) ? 1 : 0);
+}
+
+uint32_t weekday_of(uint32_t year, uint32_t month, uint32_t day) {
+  // Days since a Monday, counted in whole 400-year cycles (146,097 days, a
+  // multiple of 7) from 1 March of year 0, so that leap days fall at the
+  // end of a counted year.
+  const uint32_t y = month < 3 ? year - 1 + 400 : year + 400;  // + 400: never below zero for year 1
+  const uint32_t m = month < 3 ? month + 9 : month - 3;          // March = 0
+  const uint32_t days = 365 * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + day - 1;
+  return (days + 2) % 7;  // 1 March of year 0 (proleptic Gregorian) was a Wednesday
+}
+
+uint32_t allowed_digits(const char* s, size_t length, int32_t weekday) {
+  if (length < 4) return length == 3 && std::memcmp(s, "000", 3) == 0 ? kAllDigits & ~1u : kAllDigits;
+  if (length == 5) return 0x3;                              // month 0x or 1x
+  if (length == 6) return s[5] == '0' ? kAllDigits & ~1u : 0x7;  // 01-09, 10-12
+  if (length != 8 && length != 9) return 0;
+  const uint32_t year = number(s, 4), month = number(s + 5, 2);
+  uint32_t bits = 0;
+  for (uint32_t day = 1; day <= days_in_month(year, month); ++day) {
+    if (weekday != kAnyWeekday && weekday_of(year, month, day) != static_cast<uint32_t>(weekday)) continue;
+    if (length == 8)
+      bits |= 1u << (day / 10);
+    else if (day / 10 == static_cast<uint32_t>(s[8] - '0'))
+      bits |= 1u << (day % 10);
+  }
+  return bits;
+}
+
+Status DateRule::init(const ModelView& model) {
+  char digit[2] = {'0', '\0'};
+  for (uint32_t i = 0; i < 10; ++i, ++digit[0]) digit_[i] = find_token(model, digit);
+  dash_ = find_token(model, "-");
+  end_ = find_token(model, "<|endoftext|>");
+  for (uint32_t i = 0; i < 10; ++i)
+    if (digit_[i] == kNoToken) dash_ = kNoToken;
+  if (dash_ == kNoToken || end_ == kNoToken)
+    return Status::error(StatusCode::kInvalidArgument)
+        .add("date rule: the model's vocabulary has no '0'-'9', '-' and <|endoftext|> (not a date model)");
+  has_weekdays_ = true;
+  for (uint32_t i = 0; i < 7; ++i) {
+    weekday_[i] = find_token(model, kWeekdayTokens[i]);
+    has_weekdays_ = has_weekdays_ && weekday_[i] != kNoToken;
+  }
+  n_vocab_ = model.config.target_vocab_size;
+  return Status::ok();
+}
+
+bool DateRule::is_weekday(uint32_t token) const {
+  for (uint32_t i = 0; has_weekdays_ && i < 7; ++i)
+    if (weekday_[i] == token) return true;
+  return false;
+}
+
+void DateRule::apply(const uint32_t* sampled, size_t n_sampled, float* logits) const {
+  // The date so far, from the hypothesis' tokens.
+  int32_t weekday = kAnyWeekday;
+  char date[kIsoDateLength];
+  size_t length = 0;
+  bool valid = true;
+  for (size_t i = 0; i < n_sampled && valid; ++i) {
+    const uint32_t t = sampled[i];
+    if (i == 0 && is_weekday(t)) {
+      for (int32_t d = 0; d < 7; ++d)
+        if (weekday_[d] == t) weekday = d;
+      continue;
+    }
+    char c = t == dash_ ? '-' : '\0';
+    for (uint32_t d = 0; d < 10; ++d)
+      if (digit_[d] == t) c = static_cast<char>('0' + d);
+    valid = c != '\0' && length < kIsoDateLength;
+    if (valid) date[length++] = c;
+  }
+
+  // What may come next: kept aside, every logit masked, then put back.
+  uint32_t keep[10 + 7 + 1];
+  size_t n_keep = 0;
+  if (!valid || length == kIsoDateLength) {
+    keep[n_keep++] = end_;  // a hypothesis the rule did not make can only end
+  } else if (length == 4 || length == 7) {
+    keep[n_keep++] = dash_;
+  } else {
+    const uint32_t digits = allowed_digits(date, length, weekday);
+    for (uint32_t d = 0; d < 10; ++d)
+      if (digits & (1u << d)) keep[n_keep++] = digit_[d];
+  }
+  if (n_sampled == 0 && has_weekdays_)
+    for (uint32_t d = 0; d < 7; ++d) keep[n_keep++] = weekday_[d];
+  float kept[10 + 7 + 1];
+  for (size_t i = 0; i < n_keep; ++i) kept[i] = logits[keep[i]];
+  for (uint32_t v = 0; v < n_vocab_; ++v) logits[v] = kMasked;
+  for (size_t i = 0; i < n_keep; ++i) logits[keep[i]] = kept[i];
+}
+
+LogitHook DateRule::hook() const {
+  LogitHook h;
+  h.apply = &apply_rule;
+  h.context = this;
+  return h;
+}
+
+}  // namespace xattn

@@ -1,0 +1,269 @@
+// The spoken-date decoding rule (xattn/date_rule.h), against a calendar
+// counted day by day from 0001-01-01 (a Monday) to 9999-12-31, and inside
+// greedy and beam search on a model with a date vocabulary.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "model_test_support.h"
+#include "xattn/date_rule.h"
+#include "xattn/session.h"
+#include "xattn/xattn.h"
+
+namespace xattn {
+namespace {
+
+struct CountedDate {
+  char text[kIsoDateLength];
+  uint8_t weekday;
+};
+
+// Every date from 0001-01-01 to 9999-12-31 in order (so in text order too),
+// its weekday counted on from Monday: the oracle shares nothing with the rule
+// but the leap-year rule, written out again here.
+const std::vector<CountedDate>& every_date() {
+  static const std::vector<CountedDate> dates = [] {
+    std::vector<CountedDate> out;
+    out.reserve(3652059);
+    uint8_t weekday = 0;
+    for (uint32_t year = 1; year <= 9999; ++year) {
+      const bool leap = year % 400 == 0 || (year % 4 == 0 && year % 100 != 0);
+      const uint32_t lengths[12] = {31, leap ? 29u : 28u, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+      for (uint32_t month = 1; month <= 12; ++month)
+        for (uint32_t day = 1; day <= lengths[month - 1]; ++day) {
+          CountedDate d;
+          char text[16];
+          std::snprintf(text, sizeof text, "%04u-%02u-%02u", year, month, day);
+          std::memcpy(d.text, text, kIsoDateLength);
+          d.weekday = weekday;
+          out.push_back(d);
+          weekday = static_cast<uint8_t>((weekday + 1) % 7);
+        }
+    }
+    return out;
+  }();
+  return dates;
+}
+
+// The digits that follow `prefix` in the counted dates on `weekday` (or any).
+uint32_t oracle_digits(const std::string& prefix, int32_t weekday) {
+  const std::vector<CountedDate>& dates = every_date();
+  const size_t n = prefix.size();
+  auto first = std::lower_bound(dates.begin(), dates.end(), prefix, [n](const CountedDate& d, const std::string& p) {
+    return std::memcmp(d.text, p.data(), n) < 0;
+  });
+  uint32_t bits = 0;
+  for (auto it = first; it != dates.end() && std::memcmp(it->text, prefix.data(), n) == 0; ++it)
+    if (weekday == kAnyWeekday || it->weekday == weekday) bits |= 1u << (it->text[n] - '0');
+  return bits;
+}
+
+std::string four_digits(uint32_t year) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04u", year);
+  return text;
+}
+
+TEST_CASE("date rule: weekday_of and days_in_month agree with a day-by-day count over 0001-9999") {
+  size_t wrong = 0;
+  for (const CountedDate& d : every_date()) {
+    const uint32_t year = (d.text[0] - '0') * 1000u + (d.text[1] - '0') * 100u + (d.text[2] - '0') * 10u + (d.text[3] - '0');
+    const uint32_t month = (d.text[5] - '0') * 10u + (d.text[6] - '0');
+    const uint32_t day = (d.text[8] - '0') * 10u + (d.text[9] - '0');
+    wrong += weekday_of(year, month, day) != d.weekday;
+    if (day == 1) wrong += days_in_month(year, month == 1 ? 12 : month - 1) == 0;
+  }
+  CHECK(wrong == 0);
+  CHECK(every_date().size() == 3652059);  // datetime.date.max.toordinal()
+  CHECK(weekday_of(2026, 12, 4) == 4);    // a Friday
+  CHECK(weekday_of(1582, 10, 15) == 4);   // the Gregorian calendar's first day, a Friday
+  CHECK(days_in_month(2000, 2) == 29);
+  CHECK(days_in_month(1900, 2) == 28);
+  CHECK(days_in_month(2024, 13) == 0);
+}
+
+TEST_CASE("date rule: the digits allowed after a prefix are exactly those of the real dates that extend it") {
+  std::vector<std::string> prefixes = {"", "0", "00", "000", "1", "19", "999", "200"};
+  std::vector<uint32_t> years = {1, 2, 4, 99, 100, 400, 1582, 1600, 1700, 1900, 2000, 2023, 2024, 2026, 2100, 2400, 9999};
+  std::mt19937 rng(7);
+  for (int i = 0; i < 40; ++i) years.push_back(1 + rng() % 9999);
+  for (uint32_t year : years) {
+    const std::string y = four_digits(year) + "-";
+    prefixes.push_back(y);
+    prefixes.push_back(y + "0");
+    prefixes.push_back(y + "1");
+    for (uint32_t month = 1; month <= 12; ++month) {
+      const std::string m = y + (month < 10 ? "0" : "") + std::to_string(month) + "-";
+      prefixes.push_back(m);
+      for (char tens = '0'; tens <= '3'; ++tens) prefixes.push_back(m + tens);
+    }
+  }
+  size_t checked = 0, wrong = 0;
+  for (const std::string& p : prefixes) {
+    for (int32_t weekday = kAnyWeekday; weekday < 7; ++weekday) {
+      const uint32_t want = oracle_digits(p, weekday);
+      const uint32_t got = allowed_digits(p.data(), p.size(), weekday);
+      if (got != want) {
+        ++wrong;
+        MESSAGE("prefix '" << p << "' weekday " << weekday << ": got " << got << ", the calendar says " << want);
+      }
+      ++checked;
+      if (p.size() < 5) break;  // a year's digits do not depend on the weekday
+    }
+  }
+  CHECK(checked > 5000);
+  CHECK(wrong == 0);
+}
+
+// A tiny text model whose target vocabulary is the date model's: '0'-'9',
+// '-', <|endoftext|>, <|startoftranscript|>, then the weekdays (or none).
+model_test::Bytes date_vocabulary_model(bool weekdays, uint32_t seed) {
+  xattn::convert::XattnModelContents m = model_test::synthetic_contents();
+  m.target_vocab = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "-", "<|endoftext|>", "<|startoftranscript|>"};
+  if (weekdays)
+    for (const char* w : {"<|monday|>", "<|tuesday|>", "<|wednesday|>", "<|thursday|>", "<|friday|>", "<|saturday|>",
+                          "<|sunday|>"})
+      m.target_vocab.push_back(w);
+  m.config.target_vocab_size = static_cast<uint32_t>(m.target_vocab.size());
+  m.config.target_tokens = SpecialTokens{11, 12, 11, 11};
+  m.tensors.clear();
+  xattn_test::add_random_tensors(&m, false, seed);
+  return model_test::write_model(m);
+}
+
+// The date a hypothesis spells (weekday token left out), and its weekday token's day (or -1).
+std::string spelled(const ModelView& model, const DateRule& rule, const Hypothesis& h, int32_t* weekday) {
+  static const char* const kNames[7] = {"<|monday|>", "<|tuesday|>",  "<|wednesday|>", "<|thursday|>",
+                                        "<|friday|>", "<|saturday|>", "<|sunday|>"};
+  std::string text;
+  *weekday = kAnyWeekday;
+  for (uint32_t i = 0; i < h.length; ++i) {
+    const TokenText t = model.target_vocab.token(h.tokens[i]);
+    const std::string name(t.data, t.size);
+    if (rule.is_weekday(h.tokens[i])) {
+      for (int32_t d = 0; d < 7; ++d)
+        if (name == kNames[d]) *weekday = d;
+    } else {
+      text += name;
+    }
+  }
+  return text;
+}
+
+bool real_date(const std::string& s, int32_t weekday) {
+  const std::vector<CountedDate>& dates = every_date();
+  if (s.size() != kIsoDateLength) return false;
+  auto it = std::lower_bound(dates.begin(), dates.end(), s,
+                             [](const CountedDate& d, const std::string& p) { return std::memcmp(d.text, p.data(), kIsoDateLength) < 0; });
+  return it != dates.end() && std::memcmp(it->text, s.data(), kIsoDateLength) == 0 &&
+         (weekday == kAnyWeekday || it->weekday == weekday);
+}
+
+TEST_CASE("date rule: greedy and beam search under the rule give real dates, on the weekday output first") {
+  for (bool weekdays : {false, true}) {
+    size_t said_weekday = 0;
+    for (uint32_t seed = 1; seed <= 12; ++seed) {
+      CAPTURE(weekdays);
+      CAPTURE(seed);
+      const model_test::Bytes file = date_vocabulary_model(weekdays, seed);
+      model_test::AlignedBytes bytes(file);
+      auto model = model_test::new_view();
+      REQUIRE(open_model(bytes.data(), bytes.size(), model.get()));
+      DateRule rule;
+      REQUIRE(rule.init(*model));
+      CHECK(rule.has_weekdays() == weekdays);
+      Limits limits;
+      limits.max_source_length = 8;
+      limits.max_target_length = 16;
+      limits.max_beam = 4;
+      std::vector<uint8_t> arena(arena_bytes(model->config, limits) + kArenaAlignment);
+      uint8_t* base = arena.data() + (kArenaAlignment - reinterpret_cast<uintptr_t>(arena.data()) % kArenaAlignment) % kArenaAlignment;
+      Session session;
+      REQUIRE(session.init(*model, limits, base, arena.size() - kArenaAlignment));
+      const uint32_t source[5] = {4, 5, 6, 7, static_cast<uint32_t>(seed % 3)};
+      REQUIRE(session.encode(source, 5));
+      for (uint32_t beam : {1u, 4u}) {
+        GenerateOptions o;
+        o.beam_size = beam;
+        o.logit_hook = rule.hook();
+        Result result;
+        REQUIRE(session.generate(o, &result));
+        int32_t weekday = kAnyWeekday;
+        const std::string date = spelled(*model, rule, result.hypotheses[0], &weekday);
+        CAPTURE(date);
+        CHECK(real_date(date, weekday));
+        said_weekday += weekday != kAnyWeekday;
+      }
+    }
+    // Random weights choose a weekday token first in some runs (weekday
+    // tokens are 7 of the first step's 17 choices): the constrained day is exercised.
+    if (weekdays) CHECK(said_weekday > 0);
+  }
+}
+
+TEST_CASE("date rule: a model without '0'-'9', '-' and <|endoftext|> is refused in one line") {
+  const model_test::Bytes file = model_test::synthetic_model();
+  model_test::AlignedBytes bytes(file);
+  auto model = model_test::new_view();
+  REQUIRE(open_model(bytes.data(), bytes.size(), model.get()));
+  DateRule rule;
+  const Status s = rule.init(*model);
+  CHECK(!s);
+  CHECK(std::string(s.message()).find("not a date model") != std::string::npos);
+  CHECK(std::string(s.message()).find('\n') == std::string::npos);
+}
+
+// The C API's date_rule option on a model's bytes: the status, and the
+// generated date (weekday token left out) when it succeeds.
+xattn_status c_api_date(const model_test::Bytes& file, std::string* date, std::string* message) {
+  model_test::AlignedBytes bytes(file);
+  xattn_model_storage storage;
+  xattn_model* model = nullptr;
+  xattn_error error;
+  REQUIRE(xattn_model_open(bytes.data(), bytes.size(), &storage, &model, &error) == XATTN_OK);
+  xattn_limits limits = xattn_default_limits();
+  limits.max_source_length = 8;
+  limits.max_target_length = 16;
+  limits.max_beam = 1;
+  const size_t need = xattn_session_buffer_bytes(model, &limits);
+  model_test::AlignedBytes buffer(nullptr, need);
+  xattn_session* session = nullptr;
+  REQUIRE(xattn_session_create(model, &limits, buffer.data(), need, &session, &error) == XATTN_OK);
+  const uint32_t source[3] = {4, 5, 6};
+  REQUIRE(xattn_encode(session, source, 3) == XATTN_OK);
+  xattn_generate_options options = xattn_default_options();
+  CHECK(options.date_rule == 0);
+  options.date_rule = 1;
+  const xattn_status s = xattn_generate(session, &options);
+  *message = xattn_session_message(session);
+  xattn_hypothesis best;
+  if (s == XATTN_OK && xattn_get_hypothesis(session, 0, &best) == XATTN_OK) {
+    date->clear();
+    for (uint32_t i = 0; i < best.length; ++i) {
+      char text[16];
+      xattn_detokenize(model, XATTN_TARGET, best.tokens + i, 1, text, sizeof text);
+      if (text[0] != '<') *date += text;
+    }
+  }
+  return s;
+}
+
+TEST_CASE("date rule: the C API's date_rule gives real dates, and refuses a model that does not spell dates") {
+  for (uint32_t seed = 1; seed <= 6; ++seed) {
+    std::string date, message;
+    REQUIRE(c_api_date(date_vocabulary_model(true, seed), &date, &message) == XATTN_OK);
+    CAPTURE(date);
+    CHECK(real_date(date, kAnyWeekday));
+  }
+  std::string date, message;
+  CHECK(c_api_date(model_test::synthetic_model(), &date, &message) == XATTN_INVALID_ARGUMENT);
+  CHECK(message.find("not a date model") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace xattn
