@@ -173,7 +173,7 @@ constexpr ArenaPlan plan_arena(const ModelConfig& c, const Limits& l) {
   // Audio encoders also hold conv1's [2 max_source][d] output in wide.
   const bool audio = c.encoder_input == EncoderInput::kAudio;
   const uint64_t wide_cols = max3(3 * a_width, c.ffn_in_rows(), audio ? 2 * d : 2 * a_width);
-  const uint64_t quant_cols = max3(d, a_width, c.ffn_dim);  // linear inputs: d, the attention output, the FFN's
+  const uint64_t quant_cols = c.linear_input_width();
   // Attention probabilities: one row per query of a call (up to the
   // encoder's query group over the source, or one over the self-attention positions).
   const uint64_t query_rows = encoder_query_group(c, l);  // >= beam

@@ -146,6 +146,12 @@ struct ModelConfig {
   constexpr uint32_t encoder_positions() const { return source_positions ? source_positions : max_positions; }
   // Rows of ffn/linear_0: F, or 2F for a gated FFN (both halves in one matrix).
   constexpr uint32_t ffn_in_rows() const { return ffn_gated ? 2 * ffn_dim : ffn_dim; }
+  // The widest input of a layer's linear projections (d, the attention output,
+  // the FFN's hidden): a row of quantized activations holds any of them.
+  constexpr uint32_t linear_input_width() const {
+    const uint32_t a = attention_width() > d_model ? attention_width() : d_model;
+    return ffn_dim > a ? ffn_dim : a;
+  }
 };
 
 // The largest work one session holds. Everything in the arena scales with these.

@@ -125,9 +125,7 @@ bool encoder_layer_by_rows(Workspace& w, const EncoderLayerView& layer, size_t s
   size_t tasks = size_t{kRowTasksPerThread} * lc.tasks;
   if (tasks > groups) tasks = groups;
   LayerRows r{&w, &layer, s, (groups + tasks - 1) / tasks * group, 0};
-  const size_t aw = c.attention_width();
-  r.quant_stride = c.d_model > aw ? c.d_model : aw;
-  if (c.ffn_dim > r.quant_stride) r.quant_stride = c.ffn_dim;
+  r.quant_stride = c.linear_input_width();  // the arena's quantized rows (xattn/arena.h)
   tasks = (s + r.chunk - 1) / r.chunk;
   w.parallel_for(tasks, project_task, &r);
   w.parallel_for(tasks, attend_task, &r);
