@@ -204,7 +204,7 @@ TEST_CASE("datespeech: xattn float32 gives PyTorch's logits (1e-4) and dates on 
     MESSAGE(name << ": max |logit - PyTorch| " << worst << ", int8 " << std::string(q.tokens == tokens ? "same" : "differs"));
   }
   // int8 is reported against PyTorch, not required equal: on the whole held-out set it gives
-  // PyTorch's date on 3,535 of 3,600 clips (models/datespeech/README.md); on the demo clips the
+  // PyTorch's date on 3,545 of 3,600 clips (models/datespeech/README.md); on the demo clips the
   // committed model's floor, measured, is 7 of 7 (the int8 kernels are bit-identical on every
   // kernel table, so this does not move from host to host).
   MESSAGE("int8 gives PyTorch's date on " << int8_same << " of " << names.size() << " demo clips");
@@ -228,8 +228,10 @@ TEST_CASE("datespeech: convert ggml --vocabulary refuses a vocabulary that does 
     ImportResult imported;
     return convert::import_ggml_file(ggml, WeightType::kFloat32, &imported, path);
   };
+  const std::string n_vocab = std::to_string(tokens.size());
   std::vector<std::string> short_list(tokens.begin(), tokens.end() - 1);
-  CHECK(refusal(short_list) == ggml + ": --vocabulary has 12 tokens, the model's n_vocab is 13");
+  CHECK(refusal(short_list) ==
+        ggml + ": --vocabulary has " + std::to_string(tokens.size() - 1) + " tokens, the model's n_vocab is " + n_vocab);
   std::vector<std::string> no_start = tokens;
   std::replace(no_start.begin(), no_start.end(), std::string("<|startoftranscript|>"), std::string("<|start|>"));
   CHECK(refusal(no_start) ==
@@ -238,7 +240,7 @@ TEST_CASE("datespeech: convert ggml --vocabulary refuses a vocabulary that does 
   // Without it, the file's n_vocab is named as not Whisper's, with the way out.
   ImportResult imported;
   const std::string error = convert::import_ggml_file(ggml, WeightType::kFloat32, &imported);
-  CHECK(error.find("n_vocab 13 is not a Whisper vocabulary") != std::string::npos);
+  CHECK(error.find("n_vocab " + n_vocab + " is not a Whisper vocabulary") != std::string::npos);
   CHECK(error.find("--vocabulary") != std::string::npos);
   CHECK(error.find('\n') == std::string::npos);
 }

@@ -34,15 +34,17 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import augment  # noqa: E402
 import blas_core  # noqa: E402
+import date_rule  # noqa: E402
 import onednn_gelu  # noqa: E402
 import spoken  # noqa: E402
 import voices  # noqa: E402
 from features import CLIP_SAMPLES, N_FRAMES, N_MELS, from_u8, import_whisper, log_mel_u8  # noqa: E402
 
-# Tokens: the 11 characters of an ISO date, then Whisper's two specials in Whisper's order.
-VOCAB = list("0123456789-") + ["<|endoftext|>", "<|startoftranscript|>"]
+# Tokens: the 11 characters of an ISO date, Whisper's two specials in Whisper's order, then the
+# weekdays (models before the weekday targets have the first 13 only: vocab_of).
+VOCAB = list("0123456789-") + ["<|endoftext|>", "<|startoftranscript|>"] + date_rule.WEEKDAY_TOKENS
 EOT, SOT = VOCAB.index("<|endoftext|>"), VOCAB.index("<|startoftranscript|>")
-TEXT_LEN = 10  # YYYY-MM-DD
+TEXT_LEN = 1 + date_rule.DATE_LENGTH  # the weekday heard (when one is said), then YYYY-MM-DD
 
 
 def dims_for(args):
@@ -87,8 +89,19 @@ def ctc_targets(texts):
     return torch.tensor([i for r in rows for i in r]), torch.tensor([len(r) for r in rows])
 
 
-def targets(isos):
-    return torch.tensor([[SOT] + [VOCAB.index(c) for c in iso] + [EOT] for iso in isos])
+def vocab_of(model):
+    return VOCAB[:model.dims.n_vocab]
+
+
+def targets(isos, texts):
+    """<|startoftranscript|>, the weekday the sentence names (if it names one), the date, <|endoftext|>;
+    rows padded with -100 (cross_entropy's ignored label; fed to the decoder as <|endoftext|>)."""
+    rows = []
+    for iso, text in zip(isos, texts):
+        weekday = date_rule.spoken_weekday(text)
+        rows.append([SOT] + ([SOT + 1 + weekday] if weekday >= 0 else []) + [VOCAB.index(c) for c in iso] + [EOT])
+    width = TEXT_LEN + 2
+    return torch.tensor([r + [-100] * (width - len(r)) for r in rows])
 
 
 def spec_augment(mel, rng):
@@ -154,20 +167,25 @@ def warp_frequencies(mel, rng, amount):
 @torch.no_grad()
 def greedy(model, mel, batch=200):
     """Greedy decoding as `xattn transcribe` does it: from <|startoftranscript|>, the argmax over the
-    whole vocabulary at each step, until <|endoftext|> or the decoder's last position; the text is the
-    characters generated (a special token other than the end is kept visible as its name)."""
+    tokens date_rule allows at each step, until <|endoftext|>; the text is the date (the weekday
+    token, when the model outputs one, is not part of it)."""
     model.eval()
+    vocab = vocab_of(model)
     out = []
     for i in range(0, len(mel), batch):
         audio = model.embed_audio(mel[i:i + batch])
         tokens = torch.full((len(audio), 1), SOT)
         done = torch.zeros(len(audio), dtype=torch.bool)
-        while tokens.shape[1] < model.dims.n_text_ctx and not bool(done.all()):
-            logits = model.logits(tokens, audio)[:, -1, :]
-            step = torch.where(done, torch.full_like(done, EOT, dtype=torch.long), logits.argmax(-1))
+        while not bool(done.all()):
+            logits = model.logits(tokens, audio)[:, -1, :].float()
+            mask = torch.full_like(logits, float("-inf"))
+            for row, generated in enumerate(tokens[:, 1:].tolist()):
+                if not done[row]:
+                    mask[row, date_rule.allowed_tokens(vocab, generated)] = 0.0
+            step = torch.where(done, torch.full_like(done, EOT, dtype=torch.long), (logits + mask).argmax(-1))
             done |= step == EOT
             tokens = torch.cat([tokens, step[:, None]], 1)
-        out += ["".join(VOCAB[t] for t in row[1:] if t != EOT) for row in tokens.tolist()]
+        out += ["".join(vocab[t] for t in row[1:] if t != EOT and t < SOT) for row in tokens.tolist()]
     model.train()
     return out
 
@@ -335,7 +353,7 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
     # One worker draws exactly as the single-process training always has; the others from their own seeds.
     rng = np.random.default_rng(args.seed if rank == 0 else [args.seed, rank])
     noises = noise_mel_powers(np.random.default_rng([args.seed, 99]))
-    all_targets = targets(train_bank["iso"][train["sentence"]].tolist())
+    all_targets = targets(train_bank["iso"][train["sentence"]].tolist(), train_bank["text"][train["sentence"]].tolist())
     weights = sampling_weights(train_bank["text"][train["sentence"]].tolist(), args.numeric_weight)
     share = args.batch // world
     history = []
@@ -354,7 +372,7 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
         mel = warp_frequencies(mel, rng, args.warp)
         tok = all_targets[idx]
         audio = model.encoder(mel)
-        logits = model.decoder(tok[:, :-1], audio)
+        logits = model.decoder(tok[:, :-1].clamp(min=0) + (tok[:, :-1] < 0) * EOT, audio)
         loss = ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tok[:, 1:].reshape(-1))
         if args.ctc_weight > 0:
             # Joint CTC on the encoder (a training aid only: the head is not saved, the model stays

@@ -16,7 +16,8 @@ std::string AudioSession::open(const std::string& path, const Choices& c) {
   if (model_.config.encoder_input != EncoderInput::kAudio)
     return path + ": not an audio model (xattn transcribe takes Whisper models; text models: xattn translate)";
   own_tokens_ = whisper_has_own_tokens(model_);
-  dated_ = own_tokens_ && c.date_rule && date_rule_.init(model_);  // a model that spells dates
+  spells_dates_ = own_tokens_ && date_rule_.init(model_);
+  dated_ = spells_dates_ && c.date_rule;
   if (!own_tokens_) {
     s = decoder_.init(model_);
     if (!s) return path + ": " + s.message();
@@ -57,7 +58,7 @@ GenerateOptions AudioSession::plain_options() const {
 std::vector<uint32_t> AudioSession::text_tokens(const Hypothesis& h) const {
   std::vector<uint32_t> ids;
   for (uint32_t i = 0; i < h.length; ++i)
-    if (!(dated_ && date_rule_.is_weekday(h.tokens[i]))) ids.push_back(h.tokens[i]);
+    if (!(spells_dates_ && date_rule_.is_weekday(h.tokens[i]))) ids.push_back(h.tokens[i]);
   return ids;
 }
 

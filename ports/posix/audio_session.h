@@ -59,7 +59,8 @@ class AudioSession {
   MappedFile file_;
   ModelView model_;
   bool own_tokens_ = false;
-  bool dated_ = false;  // decoded under date_rule_
+  bool spells_dates_ = false;  // its own tokens spell dates (date_rule_ knows them)
+  bool dated_ = false;         // and it is decoded under date_rule_
   DateRule date_rule_;
   WhisperDecoder decoder_;
   std::unique_ptr<ThreadPool> pool_;  // before session_: it outlives the session's use of it

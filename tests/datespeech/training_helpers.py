@@ -2,8 +2,10 @@
 averaging over shared memory (train.average_gradients) must give gloo's all-reduce mean bit for
 bit, the oneDNN GELU (onednn_gelu.py) must agree with ATen's, with its check able to refuse, the
 clean renderings (train.clean_train_features) must not depend on how many processes make them,
-numbers-only sentences must be weighted as --numeric-weight asks (train.sampling_weights), and an
-accent draw (accent.draw_shifts) must never make two date words sound alike.
+numbers-only sentences must be weighted as --numeric-weight asks (train.sampling_weights), an
+accent draw (accent.draw_shifts) must never make two date words sound alike, the date rule
+(date_rule.py) must allow exactly the characters of Python's real dates, and the targets must put
+the weekday said first.
 
     python3 tests/datespeech/training_helpers.py MODELS_DATESPEECH_DIR
 
@@ -12,6 +14,7 @@ Prints XATTN-SKIP when torch is absent; exits non-zero on a failure.
 import datetime
 import multiprocessing
 import os
+import random
 import sys
 import tempfile
 
@@ -161,17 +164,60 @@ def check_accent_collisions():
     return None
 
 
+def check_date_rule():
+    """date_rule.allowed_next against every real date of a sample of years, counted by datetime, and
+    train.targets: the weekday token first when the sentence names one."""
+    import date_rule
+    rng = random.Random(3)
+    years = [1, 4, 100, 400, 1582, 1900, 2000, 2024, 2026, 9999] + [rng.randint(1, 9999) for _ in range(20)]
+    nexts = {}
+    for year in years:
+        day = datetime.date(year, 1, 1)
+        for _ in range(366 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 365):
+            text = day.isoformat()
+            for n in range(5, 10):
+                for weekday in (-1, day.weekday()):
+                    nexts.setdefault((text[:n], weekday), set()).add(text[n])
+            if day < datetime.date.max:
+                day += datetime.timedelta(days=1)
+    for (prefix, weekday), want in nexts.items():
+        got = date_rule.allowed_next(prefix, weekday)
+        if got != want:
+            return "date_rule.allowed_next(%r, %d) = %s, the calendar says %s" % (prefix, weekday, sorted(got), sorted(want))
+    for prefix in ("2023-02-", "2024-02-2", "2023-02-2", "2023-02-3"):  # leap days, and a day no February has
+        days = ["%02d" % d for d in range(1, 32) if _real(prefix[:8] + "%02d" % d)]
+        want = {d[len(prefix) - 8] for d in days if d.startswith(prefix[8:])}
+        if date_rule.allowed_next(prefix) != want:
+            return "date_rule.allowed_next(%r) = %s, expected %s" % (prefix, date_rule.allowed_next(prefix), want)
+    if date_rule.allowed_next("000") != set("123456789") or date_rule.allowed_next("1999-12-31") != {date_rule.END}:
+        return "date_rule: the year 0000 or the end is wrong"
+    rows = train.targets(["2026-12-04", "2020-03-01"], ["friday, december fourth, twenty twenty-six", "march 1 2020"])
+    friday = train.VOCAB.index("<|friday|>")
+    if rows[0, 1] != friday or rows[1, 1] != train.VOCAB.index("2") or rows[1, -1] != -100 or rows[0, -1] != train.EOT:
+        return "train.targets: the weekday said is not first, or the padding is wrong: %s" % rows.tolist()
+    return None
+
+
+def _real(text):
+    try:
+        datetime.date.fromisoformat(text)
+        return True
+    except ValueError:
+        return False
+
+
 def main():
     torch.backends.mkldnn.enabled = False  # as train.py runs
     checks = (check_averaging(), check_gelu(), check_clean_rendering(), check_numeric_weight(),
-              check_accent_collisions())
+              check_accent_collisions(), check_date_rule())
     failures = [f for f in checks if f]
     for f in failures:
         print("FAIL:", f)
     if failures:
         sys.exit(1)
     print("gradient averaging equals gloo's all-reduce on %d steps x %d workers; GELU agrees; the clean "
-          "renderings are the same on 1, 2 and 3 processes; numeric sentences are weighted as asked; accent draws keep date words apart" % (STEPS, WORLD))
+          "renderings are the same on 1, 2 and 3 processes; numeric sentences are weighted as asked; accent draws keep date words apart; the date rule allows "
+          "exactly the real dates, and the weekday said comes first" % (STEPS, WORLD))
 
 
 if __name__ == "__main__":
