@@ -185,7 +185,8 @@ def greedy(model, mel, batch=200):
             step = torch.where(done, torch.full_like(done, EOT, dtype=torch.long), (logits + mask).argmax(-1))
             done |= step == EOT
             tokens = torch.cat([tokens, step[:, None]], 1)
-        out += ["".join(vocab[t] for t in row[1:] if t != EOT and t < SOT) for row in tokens.tolist()]
+        out += ["".join(vocab[t] for t in row[1:] if t != EOT and vocab[t] not in date_rule.WEEKDAY_TOKENS)
+                for row in tokens.tolist()]
     model.train()
     return out
 
