@@ -50,6 +50,8 @@ class AudioSession {
   // A model with its own tokens: the options of a plain decoding, from its
   // start token to its end token, under the date rule when it applies.
   GenerateOptions plain_options() const;
+  // The rule a date model is decoded under, or null.
+  const DateRule* date_rule() const { return dated_ ? &date_rule_ : nullptr; }
   // The hypothesis' tokens that are text: all but a date model's weekday token.
   std::vector<uint32_t> text_tokens(const Hypothesis& h) const;
   uint32_t window_frames() const { return 2 * session_.limits().max_source_length; }

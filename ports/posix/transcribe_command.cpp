@@ -26,6 +26,7 @@
 #include "tokens_text.h"
 #include "wav_reader.h"
 #include "whisper_segments.h"
+#include "xattn/date_rule.h"
 #include "xattn/model.h"
 #include "xattn/session.h"
 #include "xattn/whisper.h"
@@ -192,6 +193,14 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
     err << "xattn transcribe: --alignment-svg: drawn for models with their own output tokens (such as "
            "models/datespeech); Whisper's prompt and timestamp tokens are not plotted\n";
     return 2;
+  }
+  if (const DateRule* rule = t.date_rule()) {  // a cut date would look like a date model's answer
+    const uint32_t needed = static_cast<uint32_t>(kIsoDateLength) + (rule->has_weekdays() ? 1 : 0);
+    if (max_new != 0 && max_new < needed) {
+      err << "xattn transcribe: --max-new-tokens " << max_new << ": the date model needs at least " << needed
+          << (rule->has_weekdays() ? " (the weekday and YYYY-MM-DD)\n" : " (YYYY-MM-DD)\n");
+      return 2;
+    }
   }
   if (t.own_tokens()) {
     const char* refused = language != "auto" ? "--language" : task != "transcribe" ? "--task" : timestamps ? "--timestamps" : nullptr;

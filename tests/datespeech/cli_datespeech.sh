@@ -75,6 +75,11 @@ grep -q 'class="mel"' "$out/a.svg" || fail "--alignment-svg: no spectrogram"
 $emu "$xattn" transcribe --model "$model" --alignment-svg "$model" "$first" 2> "$out/err" && fail "an SVG over the model"
 [ "$(wc -l < "$out/err")" -eq 1 ] || fail "an SVG over the model: not one line"
 
+# Fewer new tokens than a date takes would print a cut date: refused in one line, exit 2.
+$emu "$xattn" transcribe --model "$model" --max-new-tokens 9 "$first" > /dev/null 2> "$out/err"
+[ $? -eq 2 ] || fail "--max-new-tokens 9: not exit 2"
+grep -q "the date model needs at least" "$out/err" && [ "$(wc -l < "$out/err")" -eq 1 ] || fail "--max-new-tokens 9: $(cat "$out/err")"
+
 # Whisper's prompt options do not apply: refused in one line, exit 2.
 for option in "--language fr" "--task translate" "--timestamps"; do
   # shellcheck disable=SC2086
