@@ -58,7 +58,7 @@ GenerateOptions AudioSession::plain_options() const {
 std::vector<uint32_t> AudioSession::text_tokens(const Hypothesis& h) const {
   std::vector<uint32_t> ids;
   for (uint32_t i = 0; i < h.length; ++i)
-    if (!(spells_dates_ && date_rule_.is_weekday(h.tokens[i]))) ids.push_back(h.tokens[i]);
+    if (!spells_dates_ || date_rule_.weekday_of_token(h.tokens[i]) == kAnyWeekday) ids.push_back(h.tokens[i]);
   return ids;
 }
 

@@ -45,8 +45,9 @@ class DateRule {
   void apply(const uint32_t* sampled, size_t n_sampled, float* logits) const;
   // For GenerateOptions::logit_hook; the rule must outlive the generation.
   LogitHook hook() const;
-  // Whether a token is one of the weekday tokens (not part of the date's text).
-  bool is_weekday(uint32_t token) const;
+  // The weekday (0 = Monday) a token names, or kAnyWeekday for a token that
+  // is not a weekday (weekday tokens are not part of the date's text).
+  int32_t weekday_of_token(uint32_t token) const;
 
  private:
   uint32_t digit_[10] = {};

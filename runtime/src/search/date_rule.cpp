@@ -69,9 +69,9 @@ Status DateRule::init(const ModelView& model) {
   for (uint32_t i = 0; i < 10; ++i, ++digit[0]) digit_[i] = find_token(model, digit);
   dash_ = find_token(model, "-");
   end_ = find_token(model, "<|endoftext|>");
-  for (uint32_t i = 0; i < 10; ++i)
-    if (digit_[i] == kNoToken) dash_ = kNoToken;
-  if (dash_ == kNoToken || end_ == kNoToken)
+  bool found = dash_ != kNoToken && end_ != kNoToken;
+  for (uint32_t i = 0; i < 10; ++i) found = found && digit_[i] != kNoToken;
+  if (!found)
     return Status::error(StatusCode::kInvalidArgument)
         .add("date rule: the model's vocabulary has no '0'-'9', '-' and <|endoftext|> (not a date model)");
   has_weekdays_ = true;
@@ -83,10 +83,10 @@ Status DateRule::init(const ModelView& model) {
   return Status::ok();
 }
 
-bool DateRule::is_weekday(uint32_t token) const {
-  for (uint32_t i = 0; has_weekdays_ && i < 7; ++i)
-    if (weekday_[i] == token) return true;
-  return false;
+int32_t DateRule::weekday_of_token(uint32_t token) const {
+  for (int32_t d = 0; has_weekdays_ && d < 7; ++d)
+    if (weekday_[d] == token) return d;
+  return kAnyWeekday;
 }
 
 void DateRule::apply(const uint32_t* sampled, size_t n_sampled, float* logits) const {
@@ -97,11 +97,7 @@ void DateRule::apply(const uint32_t* sampled, size_t n_sampled, float* logits) c
   bool valid = true;
   for (size_t i = 0; i < n_sampled && valid; ++i) {
     const uint32_t t = sampled[i];
-    if (i == 0 && is_weekday(t)) {
-      for (int32_t d = 0; d < 7; ++d)
-        if (weekday_[d] == t) weekday = d;
-      continue;
-    }
+    if (i == 0 && (weekday = weekday_of_token(t)) != kAnyWeekday) continue;
     char c = t == dash_ ? '-' : '\0';
     for (uint32_t d = 0; d < 10; ++d)
       if (digit_[d] == t) c = static_cast<char>('0' + d);
