@@ -57,7 +57,7 @@ struct Qs4Avx512Vnni : Qs4TileAndGemv<Qs4Avx512Vnni> {
       for (size_t r = 0; r < R; ++r) sum[r] = _mm512_setzero_si512();
 #pragma GCC unroll 4
       for (size_t t = 0; t < 4; ++t, w += 64) {
-        qs8::prefetch_weights<R>(w);
+        qs8::prefetch_weights<R>(w, k / format::kInt4Group * format::kInt4GroupBytes);
         const __m512i v = Z::load(w);
         __m512i lo, hi;
         if constexpr (kOffsetBinary) {

@@ -41,8 +41,7 @@ void qs8_gemm_rx16c4__avx512vnni(const int8_t* x, size_t ldx, size_t k, const in
   for (; g + C <= groups; g += C) {
 #pragma GCC unroll 4
     for (size_t c = 0; c < C; ++c) {
-      // One row is the decoder's GEMV, which streams the weights from memory.
-      if constexpr (R == 1) qs8::prefetch_weights<1>(w + (g + c) * 64);
+      qs8::prefetch_weights<R>(w + (g + c) * 64, qs8::kBlock * k);
       const __m512i wv = _mm512_loadu_si512(w + (g + c) * 64);
 #pragma GCC unroll 8
       for (size_t r = 0; r < R; ++r) a[c][r] = _mm512_dpbusd_epi32(a[c][r], bcast(u + r * ldx + 4 * (g + c)), wv);
@@ -76,8 +75,8 @@ void qs8_gemm_8x32c4__avx512vnni(const int8_t* x, size_t ldx, size_t k, const in
   __m512i b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
   const int8_t* w2 = w + ldw;
   for (size_t g = 0; g < k / 4; ++g) {
-    qs8::prefetch_weights<8>(w + g * 64);  // the first pass over a block may find it in memory
-    qs8::prefetch_weights<8>(w2 + g * 64);
+    qs8::prefetch_weights<8>(w + g * 64, 2 * ldw);  // the next two blocks
+    qs8::prefetch_weights<8>(w2 + g * 64, 2 * ldw);
     const __m512i w0 = _mm512_loadu_si512(w + g * 64), w1 = _mm512_loadu_si512(w2 + g * 64);
     __m512i xv;
     XATTN_ROW(0); XATTN_ROW(1); XATTN_ROW(2); XATTN_ROW(3);

@@ -44,7 +44,7 @@ inline void qs8_gemm_rx16c4__avx2(const int8_t* x, size_t ldx, size_t k, const i
   __m256i lo[R], hi[R];
   for (size_t r = 0; r < R; ++r) lo[r] = hi[r] = _mm256_setzero_si256();
   for (size_t g = 0; g < k / 4; ++g, w += 64) {
-    qs8::prefetch_weights<R>(w);
+    qs8::prefetch_weights<R>(w, qs8::kBlock * k);
     const __m256i w0 = qs8_load32(w), w1 = qs8_load32(w + 32);
     const __m256i a0 = _mm256_abs_epi8(w0), a1 = _mm256_abs_epi8(w1);
 #pragma GCC unroll 4
@@ -68,8 +68,8 @@ inline void qs8_gemv_1x16c4__avx2(const int8_t* x, size_t k, const int8_t* w, in
   const size_t groups = k / 4;
   size_t g = 0;
   for (; g + 2 <= groups; g += 2, w += 128) {
-    qs8::prefetch_weights<1>(w);
-    qs8::prefetch_weights<1>(w + 64);
+    qs8::prefetch_weights<1>(w, 0);
+    qs8::prefetch_weights<1>(w + 64, 0);
     const __m256i w0 = qs8_load32(w), w1 = qs8_load32(w + 32), w2 = qs8_load32(w + 64), w3 = qs8_load32(w + 96);
     const __m256i x0 = qs8_bcast4(x + 4 * g), x1 = qs8_bcast4(x + 4 * g + 4);
     lo0 = qs8_mac(lo0, _mm256_abs_epi8(w0), w0, x0, ones);

@@ -52,17 +52,23 @@ constexpr size_t kGroup = format::kPackCols;  // columns per group
 // medians of 5 interleaved runs): 1.15 ms at 2 KiB ahead, 0.99 at 4, 0.84
 // at 8, 0.78 at 16, 0.80 at 32, 0.84 at 64 (bench/README.md, "GEMV prefetch").
 constexpr size_t kGemvPrefetchBytes = 16384;
-// Wider tiles (the encoder's GEMM) reuse each block from L1 across their
-// rows: they prefetch this far ahead into L1.
+// The row-major kernels' 4 interleaved weight rows prefetch this far ahead
+// into L1.
 constexpr size_t kTilePrefetchBytes = 2048;
 
-// The x86 microkernels' prefetch ahead of the weights at w for an R-row
-// tile: one row is the decoder's GEMV, which streams from memory
-// (prefetcht1, into L2); wider tiles prefetcht0.
+// The x86 layout-1 microkernels' prefetch ahead of the weights at w, into
+// L2. One row is the decoder's GEMV, which streams the matrix from memory:
+// kGemvPrefetchBytes ahead. A tile of several rows passes over its block
+// once per tile of rows, from L1 after the first pass, so it fetches the
+// same bytes of the next block (block_bytes further on, the next call's
+// first pass) instead: the weights of a large model come from memory for
+// every input, and a few KiB ahead in the block being read did not hide
+// that (transformer-base int8 encoder, 32 tokens, one thread, avx512-vnni
+// on Zen 5: 3.05 ms with 2 KiB ahead into L1, 2.72 ms with the next block;
+// bench/README.md, "Threads"). A prefetch past the matrix is harmless.
 template <size_t R>
-static inline void prefetch_weights(const void* w) {
-  if constexpr (R == 1) __builtin_prefetch(static_cast<const char*>(w) + kGemvPrefetchBytes, 0, 2);
-  else __builtin_prefetch(static_cast<const char*>(w) + kTilePrefetchBytes, 0, 3);
+static inline void prefetch_weights(const void* w, size_t block_bytes) {
+  __builtin_prefetch(static_cast<const char*>(w) + (R == 1 ? kGemvPrefetchBytes : block_bytes), 0, 2);
 }
 
 // One group's 4 activation bytes as one int32, to broadcast to every lane

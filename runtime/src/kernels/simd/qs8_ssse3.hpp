@@ -31,7 +31,7 @@ struct Qs8PackedSsse3 {
     for (size_t r = 0; r < R; ++r)
       for (size_t q = 0; q < 4; ++q) a[r][q] = _mm_setzero_si128();
     for (size_t g = 0; g < k / 4; ++g, w += 64) {
-      qs8::prefetch_weights<R>(w);
+      qs8::prefetch_weights<R>(w, qs8::kBlock * k);
       __m128i xv[R];
       for (size_t r = 0; r < R; ++r) xv[r] = bcast4(x + r * ldx + 4 * g);
 #pragma GCC unroll 4

@@ -79,7 +79,7 @@ struct Qs8RowMajorAvx512 {
 void qs8_gemm_1x16c4__avx512bw(const int8_t* x, size_t k, const int8_t* w, int32_t* out) {
   __m512i a0 = _mm512_setzero_si512(), a1 = a0;
   for (size_t g = 0; g < k / 4; ++g, w += 64) {
-    qs8::prefetch_weights<1>(w);
+    qs8::prefetch_weights<1>(w, 0);
     const __m512i xv = _mm512_broadcastq_epi64(_mm_cvtepi8_epi16(_mm_cvtsi32_si128(qs8::load_word(x + 4 * g))));
     a0 = mac(a0, widen(load(w)), xv);
     a1 = mac(a1, widen(load(w + 32)), xv);
@@ -101,6 +101,7 @@ void qs8_gemm_rx16c4__avx512bw(const int8_t* x, size_t ldx, size_t k, const int8
   __m512i a[R];
   for (size_t r = 0; r < R; ++r) a[r] = _mm512_setzero_si512();
   for (size_t g = 0; g < k / 4; ++g, w += 64) {
+    qs8::prefetch_weights<R>(w, qs8::kBlock * k);
     const __m512i wv = _mm512_loadu_si512(w);
     const __m512i wa = _mm512_abs_epi8(wv);
     // AVX-512 has no vpsignb: q is negated where w < 0 by a masked subtract
