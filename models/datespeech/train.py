@@ -348,7 +348,7 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
     ctc_head = torch.nn.Linear(args.d, len(CTC_CHARS) + 1)
     params = trainable(model, ctc_head, args)
     opt = torch.optim.AdamW(params, lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
-    warmup = max(1, min(100, args.steps // 15))
+    warmup = max(1, args.warmup if args.warmup is not None else min(100, args.steps // 15))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (
         1 + math.cos(math.pi * min(1.0, s / args.steps))))
     # One worker draws exactly as the single-process training always has; the others from their own seeds.
@@ -441,6 +441,8 @@ def main():
     ap.add_argument("--steps", type=int, default=7000)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--warmup", type=int, default=None,
+                    help="steps of linear learning-rate warm-up (default: min(100, steps / 15), 100 at the default steps)")
     ap.add_argument("--conv-gain", type=float, default=2.0, help="scale on the He-normal conv stem at init")
     ap.add_argument("--ctc-weight", type=float, default=0.3,
                     help="weight of the training-only CTC loss on the encoder (0: off)")
