@@ -5,7 +5,8 @@
 // beam 4. Sources of 48 tokens split the encoder layers by rows
 // (model/encoder_rows.cpp: three parallel regions a layer, norms and
 // residuals in them), the path the other threads tests reach on pre-norm
-// models only. The pool is checked to be called; nothing past the arena is
+// models only, and the static cache's fill by rows; the families take the
+// cache's three precisions in turn (its rows are written by the tasks). The pool is checked to be called; nothing past the arena is
 // written. Skipped, saying why, without the family data.
 #include <doctest/doctest.h>
 
@@ -28,7 +29,7 @@ constexpr uint32_t kFirstThreads = 3, kThreadsStep = 2;  // an uneven split only
 constexpr uint32_t kFirstThreads = 2, kThreadsStep = 1;
 #endif
 
-void check_family(const char* family, convert::WeightType weights, ThreadPool& pool) {
+void check_family(const char* family, convert::WeightType weights, KvPrecision cache, ThreadPool& pool) {
   xattn_test::AlignedBytes bytes(test::convert_family(family, "model-f32", weights));
   auto model = std::make_unique<ModelView>();
   REQUIRE(open_model(bytes.data(), bytes.size(), model.get()));
@@ -47,7 +48,9 @@ void check_family(const char* family, convert::WeightType weights, ThreadPool& p
     l.max_source_length = 48;
     l.max_target_length = 5;
     l.max_beam = beam;
-    INFO(std::string(family) << (weights == convert::WeightType::kInt4 ? " int4" : " int8") << ", beam " << beam);
+    l.kv_cache = cache;
+    INFO(std::string(family) << (weights == convert::WeightType::kInt4 ? " int4" : " int8") << ", beam " << beam
+                             << ", static cache " << static_cast<int>(cache));
     bool intact = false;
     const std::vector<uint32_t> one = threads_test::translate(*model, l, beam, nullptr, inputs, &intact, prefix);
     CHECK(intact);
@@ -70,8 +73,11 @@ void check_family(const char* family, convert::WeightType weights, ThreadPool& p
 TEST_CASE("threads: every text family, int8 and int4, gives one thread's bits on 2..4 threads") {
   if (!test::have_families()) return;
   ThreadPool pool(4);
+  const KvPrecision caches[] = {KvPrecision::kFloat32, KvPrecision::kFloat16, KvPrecision::kInt8};
+  size_t turn = 0;
   for (const char* family : test::kFamilyNames)
-    for (convert::WeightType weights : {convert::WeightType::kInt8, convert::WeightType::kInt4}) check_family(family, weights, pool);
+    for (convert::WeightType weights : {convert::WeightType::kInt8, convert::WeightType::kInt4})
+      check_family(family, weights, caches[turn++ % 3], pool);
 }
 
 }  // namespace xattn

@@ -86,6 +86,7 @@ void encoder_self_attention(Workspace& w, const EncoderLayerView& layer, const f
 // Fills the static cache: K and V of every decoder layer over the encoder
 // output, stored at the session's KV precision.
 void fill_cross_cache(Workspace& w, const float* memory, size_t s) {
+  if (fill_cross_cache_by_rows(w, memory, s)) return;
   const ModelConfig& c = w.model->config;
   const size_t aw = c.attention_width();
   for (size_t l = 0; l < c.decoder_layers; ++l) {

@@ -35,4 +35,10 @@ void attend_source_queries(const Workspace& w, kernels::Attention a, size_t begi
 // not split that way (then the caller runs it layer by layer).
 bool encoder_layer_by_rows(Workspace& w, const EncoderLayerView& layer, size_t s);
 
+// Fills the static cache from the s rows of `memory` (the encoder output)
+// split by those rows, every decoder layer in one parallel region
+// (encoder_rows.cpp), and returns true; or returns false when it is not split
+// that way (then the caller fills it layer by layer).
+bool fill_cross_cache_by_rows(Workspace& w, const float* memory, size_t s);
+
 }  // namespace xattn

@@ -12,6 +12,11 @@
 // Region 2 reads every row's K and V, written in region 1; region 3 writes
 // w.wide, which region 2 reads. Nothing else is shared, so a barrier between
 // regions is all the ordering needed.
+//
+// The static cache's fill is row-local too: one region in which each task
+// projects its rows of the encoder output to every decoder layer's K and V
+// and stores them in the cache (instead of a parallel projection, then a
+// one-thread store, per decoder layer).
 #include <cassert>
 
 #include "model/encoder.h"
@@ -107,6 +112,33 @@ void feed_forward_task(void* context, uint32_t t, uint32_t) {
 
 bool integer(const LinearView& l) { return l.weight.kernel >= LinearKernel::kInt8; }
 
+struct CacheRows {
+  Workspace* w;
+  const float* memory;
+  size_t s;
+  size_t chunk;         // rows per task, a multiple of kMinRowsPerTask
+  size_t quant_stride;  // as LayerRows'
+};
+
+// Task t: its rows' K and V for every decoder layer, each layer's projection
+// into the rows' own stretch of w.wide and from there into the cache.
+void fill_cache_task(void* context, uint32_t t, uint32_t) {
+  const CacheRows& r = *static_cast<const CacheRows*>(context);
+  Workspace& w = *r.w;
+  const ModelConfig& c = w.model->config;
+  const size_t begin = t * r.chunk, count = begin + r.chunk < r.s ? r.chunk : r.s - begin;
+  const size_t d = c.d_model, aw = c.attention_width(), element = kv_element_bytes(w.limits.kv_cache);
+  float* kv_rows = w.wide + begin * 2 * aw;
+  for (size_t l = 0; l < c.decoder_layers; ++l) {
+    linear_rows(w.linear_context, w.model->decoder[l].cross_kv, r.memory + begin * d, count,
+                w.linear_context.quantized + begin * r.quant_stride, w.linear_context.quantized_scales + begin, kv_rows);
+    for (size_t kv = 0; kv < 2; ++kv) {
+      w.kernels->store_kv(kv_rows + kv * aw, count, 2 * aw, c.num_heads, c.head_dim(), w.limits.kv_cache,
+                          w.cross(l, kv) + begin * aw * element, w.cross_scale_rows(l, kv) + begin * c.num_heads);
+    }
+  }
+}
+
 }  // namespace
 
 bool encoder_layer_by_rows(Workspace& w, const EncoderLayerView& layer, size_t s) {
@@ -130,6 +162,23 @@ bool encoder_layer_by_rows(Workspace& w, const EncoderLayerView& layer, size_t s
   w.parallel_for(tasks, project_task, &r);
   w.parallel_for(tasks, attend_task, &r);
   w.parallel_for(tasks, feed_forward_task, &r);
+  return true;
+}
+
+bool fill_cross_cache_by_rows(Workspace& w, const float* memory, size_t s) {
+  const ModelConfig& c = w.model->config;
+  const LinearContext& lc = w.linear_context;
+  if (lc.tasks <= 1 || c.decoder_layers == 0) return false;
+  for (size_t l = 0; l < c.decoder_layers; ++l) {
+    if (!integer(w.model->decoder[l].cross_kv)) return false;
+  }
+  const LinearView& first = w.model->decoder[0].cross_kv;
+  // As many tasks as one such layer's own split by rows would make.
+  const size_t tasks = linear_row_tasks(lc, first.weight.kernel, s, first.weight.rows, first.weight.cols);
+  if (tasks <= 1) return false;
+  const size_t chunk = (s + tasks * kMinRowsPerTask - 1) / (tasks * kMinRowsPerTask) * kMinRowsPerTask;
+  CacheRows r{&w, memory, s, chunk, c.linear_input_width()};
+  w.parallel_for((s + chunk - 1) / chunk, fill_cache_task, &r);
   return true;
 }
 
