@@ -130,8 +130,9 @@ void fill_cache_task(void* context, uint32_t t, uint32_t) {
   const size_t d = c.d_model, aw = c.attention_width(), element = kv_element_bytes(w.limits.kv_cache);
   float* kv_rows = w.wide + begin * 2 * aw;
   for (size_t l = 0; l < c.decoder_layers; ++l) {
-    linear_rows(w.linear_context, w.model->decoder[l].cross_kv, r.memory + begin * d, count,
-                w.linear_context.quantized + begin * r.quant_stride, w.linear_context.quantized_scales + begin, kv_rows);
+    const LinearContext& lc = w.linear_context;
+    linear_rows(lc, w.model->decoder[l].cross_kv, r.memory + begin * d, count, lc.quantized + begin * r.quant_stride,
+                lc.quantized_scales + begin, kv_rows);
     for (size_t kv = 0; kv < 2; ++kv) {
       w.kernels->store_kv(kv_rows + kv * aw, count, 2 * aw, c.num_heads, c.head_dim(), w.limits.kv_cache,
                           w.cross(l, kv) + begin * aw * element, w.cross_scale_rows(l, kv) + begin * c.num_heads);

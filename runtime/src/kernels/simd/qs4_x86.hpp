@@ -197,7 +197,8 @@ struct Qs4X86 : Qs4TileAndGemv<Qs4X86<Vec>> {
           for (size_t a = 0; a < kAtOnce; ++a) sum[r][a] = Vec::zero();
 #pragma GCC unroll 4
         for (size_t t = 0; t < 4; ++t) {
-          if (s0 == 0) qs8::prefetch_weights<R>(chunks + 64 * t, groups * format::kInt4GroupBytes);  // later slices find the block in L1
+          // The first slice fetches the next block; later slices find this one in L1.
+          if (s0 == 0) qs8::prefetch_weights<R>(chunks + 64 * t, groups * format::kInt4GroupBytes);
           Reg lo[kAtOnce], hi[kAtOnce];
           for (size_t a = 0; a < kAtOnce; ++a) {
             const Reg v = Vec::load(chunks + 64 * t + a * kSliceBytes);
