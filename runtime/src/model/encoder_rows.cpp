@@ -129,8 +129,8 @@ void fill_cache_task(void* context, uint32_t t, uint32_t) {
   const size_t begin = t * r.chunk, count = begin + r.chunk < r.s ? r.chunk : r.s - begin;
   const size_t d = c.d_model, aw = c.attention_width(), element = kv_element_bytes(w.limits.kv_cache);
   float* kv_rows = w.wide + begin * 2 * aw;
+  const LinearContext& lc = w.linear_context;
   for (size_t l = 0; l < c.decoder_layers; ++l) {
-    const LinearContext& lc = w.linear_context;
     linear_rows(lc, w.model->decoder[l].cross_kv, r.memory + begin * d, count, lc.quantized + begin * r.quant_stride,
                 lc.quantized_scales + begin, kv_rows);
     for (size_t kv = 0; kv < 2; ++kv) {
@@ -177,7 +177,7 @@ bool fill_cross_cache_by_rows(Workspace& w, const float* memory, size_t s) {
   // As many tasks as one such layer's own split by rows would make.
   const size_t tasks = linear_row_tasks(lc, first.weight.kernel, s, first.weight.rows, first.weight.cols);
   if (tasks <= 1) return false;
-  const size_t chunk = (s + tasks * kMinRowsPerTask - 1) / (tasks * kMinRowsPerTask) * kMinRowsPerTask;
+  const size_t chunk = row_chunk(s, tasks);
   CacheRows r{&w, memory, s, chunk, c.linear_input_width()};
   w.parallel_for((s + chunk - 1) / chunk, fill_cache_task, &r);
   return true;

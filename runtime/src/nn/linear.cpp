@@ -113,13 +113,6 @@ void linear_task(void* context, uint32_t t, uint32_t thread) {
 
 size_t blocks(size_t n) { return (n + format::kPackRows - 1) / format::kPackRows; }
 
-// Activation rows per task of a split by them into `tasks`: whole multiples
-// of kMinRowsPerTask (the kernels' row tiles). For the count
-// linear_row_tasks returns, every task gets rows.
-size_t row_chunk(size_t rows, size_t tasks) {
-  return (rows + tasks * kMinRowsPerTask - 1) / (tasks * kMinRowsPerTask) * kMinRowsPerTask;
-}
-
 struct RowSplit {
   Call call;
   size_t chunk = 0;  // activation rows per task
@@ -147,6 +140,10 @@ void linear_rows(const LinearContext& c, const LinearView& layer, const float* x
   assert(w.kernel >= LinearKernel::kInt8 && rows > 0);
   c.kernels->quantize_rows(x, rows, w.cols, c.rounding, q, q_scales);
   run_kernel(Call{&c, &layer, x, rows}, q, q_scales, 0, w.rows, y);
+}
+
+size_t row_chunk(size_t rows, size_t tasks) {
+  return (rows + tasks * kMinRowsPerTask - 1) / (tasks * kMinRowsPerTask) * kMinRowsPerTask;
 }
 
 size_t linear_row_tasks(const LinearContext& c, LinearKernel kernel, size_t rows, size_t n, size_t k) {

@@ -70,6 +70,11 @@ size_t linear_tasks(const LinearContext& context, size_t rows, size_t n, size_t 
 // then linear_tasks decides).
 size_t linear_row_tasks(const LinearContext& context, LinearKernel kernel, size_t rows, size_t n, size_t k);
 
+// Activation rows per task of a split by them into `tasks`: whole multiples
+// of kMinRowsPerTask (the kernels' row tiles). For the count
+// linear_row_tasks returns, every task gets rows.
+size_t row_chunk(size_t rows, size_t tasks);
+
 // y[rows x out] = x[rows x in] . W^T + bias. y must not alias x.
 void linear(const LinearContext& context, const LinearView& layer, const float* x, size_t rows, float* y);
 
