@@ -11,6 +11,12 @@ import numpy as np
 
 SAMPLE_RATE = 16000
 NOISE_TYPES = ["white", "pink", "brown", "hum", "babble"]
+TEST_NOISES = ["white", "pink", "brown"]  # a test sentence's noise, by its index (test_noise)
+
+
+def test_noise(sentence):
+    """The kind of noise make_data.py mixes into every noisy clip of test sentence `sentence`."""
+    return TEST_NOISES[sentence % len(TEST_NOISES)]
 
 
 def colored_noise(n, kind, rng):

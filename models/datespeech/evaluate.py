@@ -42,7 +42,7 @@ def main():
         feats, bank = train.load_split(args.data, split)
         r = report[split] = train.evaluate(model, feats, bank)
         print("%s: %s" % (title, train.pct(r["all"])))
-        for k, v in list(r["by_snr"].items()) + list(r["by_voice"].items()):
+        for k, v in list(r["by_snr"].items()) + list(r["by_noise"].items()) + list(r["by_voice"].items()):
             if split == "heldout":
                 print("  %-24s %s" % (k, train.pct(v)))
         for k, v in r["by_form"].items():  # dates said in numbers only, and the rest

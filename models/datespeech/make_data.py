@@ -32,7 +32,6 @@ from features import CLIP_SAMPLES, log_mel_u8  # noqa: E402
 
 MAX_SPEECH = 3.7  # seconds of speech in the 4 s window; longer sentences are said faster
 TEST_SNRS = [None, 20, 10, 5]  # None: clean
-TEST_NOISES = ["white", "pink", "brown"]
 SPLIT_IDS = {"train": 1, "heldout": 2, "seen": 3}
 
 
@@ -130,7 +129,7 @@ def test_features(job):
     out = []
     for k, snr in enumerate(snrs):
         rng = np.random.default_rng([seed, SPLIT_IDS[split], i, k])
-        x = augment.test_clip(speech, CLIP_SAMPLES, rng, snr, TEST_NOISES[i % len(TEST_NOISES)])
+        x = augment.test_clip(speech, CLIP_SAMPLES, rng, snr, augment.test_noise(i))
         out.append((log_mel_u8(x), x if i < 400 else None))
     return out
 

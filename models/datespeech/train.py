@@ -268,10 +268,14 @@ def evaluate(model, feats, bank, limit=None):
     got = greedy(model, mel)
     want = bank["iso"][feats["sentence"][idx]]
     right = np.array([g == w for g, w in zip(got, want)])
-    report = {"all": [int(right.sum()), len(right)], "by_snr": {}, "by_voice": {}, "by_form": {}}
+    report = {"all": [int(right.sum()), len(right)], "by_snr": {}, "by_noise": {}, "by_voice": {}, "by_form": {}}
+    noise = np.array([augment.test_noise(int(i)) for i in feats["sentence"][idx]])
     for snr in sorted(set(feats["snr"][idx].tolist())):
         m = feats["snr"][idx] == snr
         report["by_snr"]["clean" if snr < 0 else "%d dB" % snr] = [int(right[m].sum()), int(m.sum())]
+        for kind in augment.TEST_NOISES if snr >= 0 else []:  # each noisy SNR per kind of noise
+            k = m & (noise == kind)
+            report["by_noise"]["%d dB %s" % (snr, kind)] = [int(right[k].sum()), int(k.sum())]
     groups = np.array([group_of(v) for v in bank["voice"][feats["sentence"][idx]]])
     for g in sorted(set(groups.tolist())):
         m = groups == g
@@ -290,9 +294,11 @@ def save_checkpoint(path, dims, model):
 
 
 def print_breakdown(report):
-    """A held-out report's exact matches per SNR, then per voice group."""
+    """A held-out report's exact matches per SNR, per SNR and kind of noise, then per voice group."""
     for k, v in report["by_snr"].items():
         print("  %-8s %s" % (k, pct(v)))
+    for k, v in report.get("by_noise", {}).items():
+        print("  %-14s %s" % (k, pct(v)))
     for k, v in report["by_voice"].items():
         print("  %-24s %s" % (k, pct(v)))
     for k, v in report["by_form"].items():
