@@ -118,6 +118,9 @@ struct Report {
   const char* kv_cache = "f32";    // static encoder KV cache precision
   const char* self_kv_cache = "f32";  // decoder self-attention cache precision
   uint32_t threads = 1;            // Limits::threads
+  // threads > 1: an in-cache int8 GEMM's time on the threads / on one,
+  // measured before and after the run (compute_split.h); 0: not measured.
+  double compute_split_before = 0, compute_split_after = 0;
   uint64_t model_bytes = 0;
   uint64_t arena_bytes = 0;
   Plan plan;

@@ -15,6 +15,7 @@
 #include "allocation_counter.h"
 #include "bench_core.h"
 #include "bench_options.h"
+#include "compute_split.h"
 #include "kernel_figures.h"
 #include "tokenizer_bench.h"
 #include "kernels/kernels.h"
@@ -34,6 +35,7 @@ uint64_t now_ns() {
   return static_cast<uint64_t>(t.tv_sec) * 1000000000ull + static_cast<uint64_t>(t.tv_nsec);
 }
 constexpr xb::Clock kClock{now_ns, 1e9};
+double now_seconds() { return static_cast<double>(now_ns()) * 1e-9; }
 
 void print_stdout(const char* text) { std::fputs(text, stdout); }
 
@@ -211,11 +213,15 @@ int main(int argc, char** argv) {
   report.model_bytes = size;
   report.arena_bytes = arena_size;
   report.plan = o.plan;
+  // What the host gives N threads, before the run and after it (it changes
+  // when other tenants come and go).
+  report.compute_split_before = xb::compute_split_ratio(*table, pool.parallel(), o.threads, now_seconds);
   const size_t slots = static_cast<size_t>(o.plan.iterations) * o.plan.sentences;
   std::vector<double> samples(3 * (slots > 0 ? slots : 1));
   xb::Samples sample_view{samples.data(), samples.data() + slots, samples.data() + 2 * slots, slots};
   st = xb::run(session, o.plan, inputs, kClock, sample_view, &report.measured);
   if (!st.is_ok()) return fail(st.message());
+  report.compute_split_after = xb::compute_split_ratio(*table, pool.parallel(), o.threads, now_seconds);
 
   // The heap proof: one sentence, 1 iteration, then N; same count expected.
   if (o.alloc_iterations > 0) {

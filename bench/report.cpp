@@ -44,6 +44,10 @@ void print_table(const Report& r, PrintFn print) {
   const Measurement& m = r.measured;
   p("model          %s (%s weights, %llu bytes)\n", r.model, r.weights, static_cast<unsigned long long>(r.model_bytes));
   p("kernels        %s, %u thread%s\n", r.kernels, r.threads, r.threads == 1 ? "" : "s");
+  if (r.compute_split_before > 0) {
+    p("host threads   an in-cache int8 GEMM on %u threads: %.2fx of one thread's time before the run, %.2fx after"
+      " (%.2fx on free, equal cores)\n", r.threads, r.compute_split_before, r.compute_split_after, 1.0 / r.threads);
+  }
   p("arena          %llu bytes (KV cache %s, self-attention cache %s)\n", static_cast<unsigned long long>(r.arena_bytes),
     r.kv_cache, r.self_kv_cache);
   p("work           %u sentences x %u iterations (+%u warm-up), beam %u, %s %u steps\n", plan.sentences,
@@ -75,6 +79,10 @@ void print_json(const Report& r, PrintFn print) {
   p("{\n  \"model\": \"%s\",\n  \"weights\": \"%s\",\n  \"kernels\": \"%s\",\n", r.model, r.weights, r.kernels);
   p("  \"kv_cache\": \"%s\",\n  \"self_kv_cache\": \"%s\",\n", r.kv_cache, r.self_kv_cache);
   p("  \"threads\": %u,\n", r.threads);
+  if (r.compute_split_before > 0) {
+    p("  \"compute_split_before\": %.4f,\n  \"compute_split_after\": %.4f,\n", r.compute_split_before,
+      r.compute_split_after);
+  }
   p("  \"model_bytes\": %llu,\n  \"arena_bytes\": %llu,\n", static_cast<unsigned long long>(r.model_bytes),
     static_cast<unsigned long long>(r.arena_bytes));
   p("  \"sentences\": %u,\n  \"iterations\": %u,\n  \"warmup\": %u,\n  \"beam\": %u,\n", plan.sentences,

@@ -1,7 +1,8 @@
 #!/bin/sh
 # xattn-bench as a user runs it: a short run of every weight type on 1 and
 # 2 threads in JSON (the weight type, the thread count, 3 steps x 2
-# iterations, the heap-allocation proof at 0), --roofline on 1 and 2
+# iterations, the heap-allocation proof at 0; on 2 threads the host's
+# compute split, a positive ratio before and after the run), --roofline on 1 and 2
 # threads, every row of the kernel figures (int4 included) with positive
 # figures, and bad options refused in one line. Timings are never compared.
 # Run by ctest (cli_bench) as
@@ -33,6 +34,11 @@ for weights in f32 int8 int4; do
         ! field allocations_1_iteration 0 || ! field allocations_n_iterations 0 ||
         ! grep -q '^  "encoder_ms": {"p50": [0-9.]*, ' "$WORK/out"; then
       fail "$what: fields"
+    elif [ "$threads" -gt 1 ] && ! awk -F': ' '/^  "compute_split_(before|after)": / { v = $2 + 0; n++;
+          if (v <= 0 || v > 4) bad = 1 } END { exit (n != 2 || bad) }' "$WORK/out"; then
+      fail "$what: the host's compute split before and after the run"
+    elif [ "$threads" -eq 1 ] && grep -q compute_split "$WORK/out"; then
+      fail "$what: one thread has no compute split"
     elif [ -s "$WORK/err" ]; then
       fail "$what: a short run wrote to stderr (the allocation proof's time note is for proofs over 5 s)"
     fi
