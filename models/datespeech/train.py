@@ -130,16 +130,17 @@ def noise_mel_powers(rng, count=16):
     return torch.stack(out)
 
 
-def mix_in_features(mel, noises, rng):
+def mix_in_features(mel, noises, rng, share=0.5, snr_range=(0.0, 30.0)):
     """Train-time augmentation on cached log-mel (in place): a gain change (a shift of the
-    log-mel, exact since whisper's clamp is relative to the maximum) and, for half the clips,
-    more noise added in the power domain at 0-30 dB SNR, then whisper's log, clamp and scale again."""
+    log-mel, exact since whisper's clamp is relative to the maximum) and, for `share` of the clips,
+    more noise added in the power domain at an SNR uniform in `snr_range` (dB), then whisper's log,
+    clamp and scale again. The defaults draw exactly as before the options existed."""
     for b in range(mel.shape[0]):
         x = mel[b]
-        if rng.random() < 0.5:
+        if rng.random() < share:
             power = 10.0 ** (4.0 * x - 4.0)
             noise = noises[int(rng.integers(len(noises)))]
-            snr = rng.uniform(0, 30)
+            snr = rng.uniform(*snr_range)
             power = power + noise * (power.mean() / noise.mean() / 10 ** (snr / 10))
             log_spec = torch.log10(torch.clamp(power, min=1e-10))
             x = (torch.maximum(log_spec, log_spec.max() - 8.0) + 4.0) / 4.0
@@ -370,7 +371,7 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
     for step in range(1, args.steps + 1):
         idx = np.sort(rng.choice(n_train, share, replace=False, p=weights))
         mel = torch.from_numpy(from_u8(train["mel"][idx], train["top"][idx]))
-        mel = torch.from_numpy(spec_augment(mix_in_features(mel, noises, rng).numpy(), rng))
+        mel = torch.from_numpy(spec_augment(mix_in_features(mel, noises, rng, args.mix_share, args.mix_snr).numpy(), rng))
         # Curriculum: clean clips first (the attention has to find the words before it can
         # find them in noise), then mostly augmented clips with some clean ones kept.
         easy = np.ones(len(idx), bool) if step <= clean_steps else rng.random(len(idx)) < 0.25
@@ -454,6 +455,10 @@ def main():
                     help="weight of the training-only CTC loss on the encoder (0: off)")
     ap.add_argument("--clean-share", type=float, default=0.4,
                     help="the first this share of the steps trains on clean clips only; after it, 25%% of clips stay clean")
+    ap.add_argument("--mix-share", type=float, default=0.5,
+                    help="share of training clips that get more noise mixed into their log-mel")
+    ap.add_argument("--mix-snr", type=float, nargs=2, default=[0.0, 30.0], metavar=("LO", "HI"),
+                    help="that noise's SNR range in dB (uniform)")
     ap.add_argument("--warp", type=float, default=0.12,
                     help="vocal-tract-length perturbation: mel axis stretched by up to this factor either way")
     ap.add_argument("--numeric-weight", type=float, default=3.0,
