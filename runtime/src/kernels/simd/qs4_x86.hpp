@@ -78,7 +78,7 @@ struct Qs4Xmm {
 struct Qs4Ymm {
   using Reg = __m256i;
   static constexpr size_t kMr = 4, kRows = 8;  // 4R + 6 registers for R <= 2, 2R + 6 above
-  static constexpr bool kOpaqueSums = false;
+  static constexpr bool kOpaqueSums = true;
   static constexpr size_t slices_at_once(size_t rows) { return rows <= 2 ? 2 : 1; }
   static Reg load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
   static Reg bcast4(const int8_t* p) { return _mm256_set1_epi32(qs8::load_word(p)); }
@@ -179,49 +179,6 @@ struct Qs4X86 : Qs4TileAndGemv<Qs4X86<Vec>> {
     return kOffsetBinary ? Vec::dot_pairs(nibbles, x) : Vec::dot_pairs(x, nibbles);
   }
 
-  // The decoder's GEMV on AVX2 (a register holds half a block): both
-  // halves through every group, their sums and totals in named variables.
-  // walk<1, true> computes the same sums (the same bits), but GCC 12 kept
-  // its accumulator arrays and half its products on the stack there, about
-  // 8 spills and 8 reloads per group; this is 1.07x as fast in cache and
-  // from memory (bench/README.md, "int4 weights"). SSSE3 (a quarter block
-  // a register) and AVX-512 keep walk: on SSSE3 this form was 2% slower.
-  static void gemv(const int8_t* x, size_t k, const uint8_t* w, const uint8_t* subs, const int16_t* four_sums,
-                   int32_t* acc) {
-    if constexpr (kSlices != 2) {
-      walk<1, true>(x, 0, k, w, subs, four_sums, acc);
-    } else {
-      const Reg mask = Vec::nibbles(), bits = Vec::offset_bits();
-      Reg total0 = Vec::zero(), total1 = Vec::zero();
-      for (size_t g = 0; g < k / format::kInt4Group; ++g) {
-        const uint8_t* chunks = w + g * format::kInt4GroupBytes;
-        const int8_t* xg = x + g * format::kInt4Group;
-        Reg sum0 = Vec::zero(), sum1 = Vec::zero();
-#pragma GCC unroll 4
-        for (size_t t = 0; t < 4; ++t) {
-          qs8::prefetch_weights<1>(chunks + 64 * t, 0);
-          const Reg n0 = Vec::flip(Vec::load(chunks + 64 * t), bits);
-          const Reg n1 = Vec::flip(Vec::load(chunks + 64 * t + kSliceBytes), bits);
-          Reg xl, xh;
-          Vec::bcast8(xg + 8 * t, xl, xh);
-          sum0 = Vec::add16(sum0, Vec::add16(Vec::dot_pairs(Vec::low(n0, mask), xl),
-                                             Vec::dot_pairs(Vec::high(n0, mask), xh)));
-          sum1 = Vec::add16(sum1, Vec::add16(Vec::dot_pairs(Vec::low(n1, mask), xl),
-                                             Vec::dot_pairs(Vec::high(n1, mask), xh)));
-          // Opaque to GCC: its reassociation of the wrapping int16 adds
-          // otherwise keeps every product to the group's end.
-          __asm__("" : "+v"(sum0), "+v"(sum1));
-        }
-        const Reg correction = Vec::bcast2(four_sums + g);
-        const uint8_t* scales = subs + g * qs4::kBlock;
-        total0 = Vec::add32(total0, Vec::madd(Vec::sub16(sum0, correction), Vec::scale_pairs(scales)));
-        total1 = Vec::add32(total1, Vec::madd(Vec::sub16(sum1, correction), Vec::scale_pairs(scales + Vec::kRows)));
-      }
-      Vec::store(acc, total0);
-      Vec::store(acc + Vec::kRows, total1);
-    }
-  }
-
   // The one loop nest of tile and gemv: kOffsetBinary picks gemv's
   // unpacking, operand order and correction.
   template <size_t R, bool kOffsetBinary>
@@ -264,10 +221,10 @@ struct Qs4X86 : Qs4TileAndGemv<Qs4X86<Vec>> {
             for (size_t a = 0; a < kAtOnce; ++a) {
               sum[r][a] = Vec::add16(sum[r][a], Vec::add16(products<kOffsetBinary>(xl, lo[a]),
                                                            products<kOffsetBinary>(xh, hi[a])));
-              // AVX-512: opaque to GCC, whose reassociation of the wrapping
-              // int16 adds otherwise keeps products to the group's end (8% on
-              // the encoder's GEMM; SSSE3 and AVX2 tiles gained nothing, SSSE3
-              // lost 3%).
+              // Opaque to GCC (AVX2, AVX-512), whose reassociation of the
+              // wrapping int16 adds otherwise keeps products and sums on the
+              // stack to the group's end: AVX2's GEMV 1.07x faster with it,
+              // AVX-512's encoder GEMM 1.08x; SSSE3 was 2-4% slower with it.
               if constexpr (Vec::kOpaqueSums) __asm__("" : "+v"(sum[r][a]));
             }
           }
