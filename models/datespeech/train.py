@@ -298,7 +298,7 @@ def print_breakdown(report):
     """A held-out report's exact matches per SNR, per SNR and kind of noise, then per voice group."""
     for k, v in report["by_snr"].items():
         print("  %-8s %s" % (k, pct(v)))
-    for k, v in report.get("by_noise", {}).items():
+    for k, v in report["by_noise"].items():
         print("  %-14s %s" % (k, pct(v)))
     for k, v in report["by_voice"].items():
         print("  %-24s %s" % (k, pct(v)))
