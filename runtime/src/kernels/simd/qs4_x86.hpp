@@ -14,11 +14,14 @@
 //
 // A 64-byte chunk of a block is 16 rows x 8 columns (format layout 3); one
 // register holds Vec::kRows rows of it (a slice). Vec::slices_at_once(R)
-// slices go through every group together, as registers allow: the whole
-// block on AVX-512; on AVX2 both halves for one or two activation rows, a
-// half for three or four; a quarter (one activation row: a half) at a time
-// on SSSE3. Tiles of 4 rows share each chunk's unpacking 4 ways: against 2
-// rows, the encoder's GEMM ran 1.3x faster on AVX2, 1.15x on SSE4.2.
+// slices go through every group together: the whole block on AVX-512 and
+// on AVX2 (each activation word is broadcast once per block, not once per
+// half: with 3 or 4 rows the group totals then live on the stack, read and
+// written once a group, and the tile still ran 1.05-1.07x faster than half
+// a block at a time); a quarter (one activation row: a half) at a time on
+// SSSE3, where half blocks were no faster. Tiles of 4 rows share each
+// chunk's unpacking 4 ways: against 2 rows, the encoder's GEMM ran 1.3x
+// faster on AVX2, 1.15x on SSE4.2.
 //
 // One activation row, the decoder's GEMV, has nobody to share the unpacking
 // with: it takes gemv instead, which skips the lookups (Qs4TileAndGemv); the
@@ -77,9 +80,9 @@ struct Qs4Xmm {
 #if defined(__AVX2__)
 struct Qs4Ymm {
   using Reg = __m256i;
-  static constexpr size_t kMr = 4, kRows = 8;  // 4R + 6 registers for R <= 2, 2R + 6 above
+  static constexpr size_t kMr = 4, kRows = 8;  // 2R sums + 6 registers; 2R totals too, to R = 2
   static constexpr bool kOpaqueSums = true;
-  static constexpr size_t slices_at_once(size_t rows) { return rows <= 2 ? 2 : 1; }
+  static constexpr size_t slices_at_once(size_t) { return 2; }
   static Reg load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
   static Reg bcast4(const int8_t* p) { return _mm256_set1_epi32(qs8::load_word(p)); }
   static void bcast8(const int8_t* p, Reg& lo, Reg& hi) { lo = bcast4(p), hi = bcast4(p + 4); }
