@@ -83,33 +83,40 @@ static inline int32_t load_word(const void* p) {
 // (no row sums unless shifted) for `width` outputs: ref::dequant_i8 exactly
 // (IEEE division, no reciprocal, no contraction possible), 8 lanes at a time
 // in GCC's generic vectors, which the including file's ISA flags lower to
-// its widest registers (GCC left the plain loop scalar: y may alias).
-typedef float Qs8F8 __attribute__((vector_size(32)));
-typedef int32_t Qs8I8 __attribute__((vector_size(32)));
+// its widest registers (GCC left the plain loop scalar: y may alias). On Arm,
+// 4 lanes, the registers' width: GCC 12 lowered the 8-lane int-to-float
+// conversion for AArch64 NEON to one scalar scvtf and a lane insert per value.
+#if defined(__ARM_NEON) || defined(__ARM_FEATURE_MVE)
+constexpr size_t kDequantLanes = 4;
+#else
+constexpr size_t kDequantLanes = 8;
+#endif
+typedef float Qs8Floats __attribute__((vector_size(4 * kDequantLanes)));
+typedef int32_t Qs8Ints __attribute__((vector_size(4 * kDequantLanes)));
 
 static inline void dequantize(const int32_t* acc, const int32_t* row_sums, bool shifted, float x_scale,
                               const float* w_scales, const float* bias, size_t width, float* y) {
-  const Qs8F8 xs = Qs8F8{} + x_scale;
+  const Qs8Floats xs = Qs8Floats{} + x_scale;
   size_t o = 0;
-  for (; o + 8 <= width; o += 8) {
-    Qs8I8 a, sums;
-    Qs8F8 ws, b;
+  for (; o + kDequantLanes <= width; o += kDequantLanes) {
+    Qs8Ints a, sums;
+    Qs8Floats ws, b;
     __builtin_memcpy(&a, acc + o, sizeof a);
     if (shifted) {
       __builtin_memcpy(&sums, row_sums + o, sizeof sums);
       a -= sums * 128;
     }
     __builtin_memcpy(&ws, w_scales + o, sizeof ws);
-    Qs8F8 v = __builtin_convertvector(a, Qs8F8) / (xs * ws);
+    Qs8Floats v = __builtin_convertvector(a, Qs8Floats) / (xs * ws);
     if (bias) {
       __builtin_memcpy(&b, bias + o, sizeof b);
       v += b;
     }
     __builtin_memcpy(y + o, &v, sizeof v);
   }
-  // At most 7 left: the bound written so (o < width alone) keeps GCC's
+  // Fewer than a vector left: the bound written so (o < width alone) keeps GCC's
   // loop analysis on 32-bit targets from warning about huge iteration counts.
-  for (const size_t end = o + width % 8; o < end; ++o)
+  for (const size_t end = o + width % kDequantLanes; o < end; ++o)
     y[o] = ref::dequant_i8(shifted ? acc[o] - 128 * row_sums[o] : acc[o], x_scale, w_scales[o], bias, o);
 }
 
