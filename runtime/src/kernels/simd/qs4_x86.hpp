@@ -17,7 +17,7 @@
 // slices go through every group together: the whole block on AVX-512 and
 // on AVX2 (each activation word is broadcast once per block, not once per
 // half: with 3 or 4 rows the group totals then live on the stack, read and
-// written once a group, and the tile still ran 1.05-1.07x faster than half
+// written once a group, and the tile still ran 1.05-1.08x faster than half
 // a block at a time); a quarter (one activation row: a half) at a time on
 // SSSE3, where half blocks were no faster. Tiles of 4 rows share each
 // chunk's unpacking 4 ways: against 2 rows, the encoder's GEMM ran 1.3x
@@ -80,7 +80,7 @@ struct Qs4Xmm {
 #if defined(__AVX2__)
 struct Qs4Ymm {
   using Reg = __m256i;
-  static constexpr size_t kMr = 4, kRows = 8;  // 2R sums + 6 registers; 2R totals too, to R = 2
+  static constexpr size_t kMr = 4, kRows = 8;  // 2R sums, 2R totals (on the stack past R = 2), 6 more
   static constexpr bool kOpaqueSums = true;
   static constexpr size_t slices_at_once(size_t) { return 2; }
   static Reg load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
