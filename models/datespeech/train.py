@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import augment  # noqa: E402
 import blas_core  # noqa: E402
 import date_rule  # noqa: E402
+import heap_reuse  # noqa: E402
 import onednn_gelu  # noqa: E402
 import spoken  # noqa: E402
 import voices  # noqa: E402
@@ -480,6 +481,8 @@ def main():
     if missing:
         ap.error("%s has no %s: run make_data.py --out %s first" % (args.data, missing[0], args.data))
     blas_core.ensure_fast_blas()
+    if not heap_reuse.install():
+        print("could not keep freed memory in the process (not glibc?); steps may be slower", flush=True)
     # One thread until the workers are forked: a forked child cannot use a parent's OpenMP pool.
     torch.set_num_threads(args.threads if args.workers == 1 else 1)
     # Debian's torch 1.13 computes the conv stem's weight gradients through oneDNN; on the AMD

@@ -5,7 +5,8 @@ clean renderings (train.clean_train_features) must not depend on how many proces
 numbers-only sentences must be weighted as --numeric-weight asks (train.sampling_weights), an
 accent draw (accent.draw_shifts) must never make two date words sound alike, the date rule
 (date_rule.py) must allow exactly the characters of Python's real dates, and the targets must put
-the weekday said first.
+the weekday said first, and heap_reuse.install() must keep freed memory in the process, so memory
+freed and taken again is not faulted in again.
 
     python3 tests/datespeech/training_helpers.py MODELS_DATESPEECH_DIR
 
@@ -14,6 +15,7 @@ Prints XATTN-SKIP when torch is absent; exits non-zero on a failure.
 import datetime
 import multiprocessing
 import os
+import platform
 import random
 import sys
 import tempfile
@@ -26,6 +28,7 @@ except ImportError:
     sys.exit(0)
 
 sys.path.insert(0, sys.argv[1])
+import heap_reuse  # noqa: E402
 import onednn_gelu  # noqa: E402
 import train  # noqa: E402
 
@@ -94,6 +97,39 @@ def check_gelu():
         return "agrees_with_aten() refuses a GELU that agrees"
     if onednn_gelu.agrees_with_aten(tolerance=-1.0):
         return "agrees_with_aten() cannot refuse"
+    return None
+
+
+def _refault_share(install, results):
+    """Minor page faults of the second and third rounds of taking and freeing 48 MiB in 1 MiB arrays,
+    as a share of the first round's (a forked process, so the setting stays there)."""
+    import resource
+    import numpy as np
+    installed = heap_reuse.install() if install else None
+    faults = []
+    for _ in range(3):
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        arrays = [np.ones(1 << 18, np.float32) for _ in range(48)]  # written, so every page is touched
+        del arrays
+        faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+    results.put((installed, max(faults[1:]) / max(1, faults[0])))
+
+
+def check_heap_reuse():
+    fork = multiprocessing.get_context("fork")
+    shares = []
+    for install in (False, True):
+        results = fork.Queue()
+        p = fork.Process(target=_refault_share, args=(install, results))
+        p.start()
+        shares.append(results.get(timeout=60))
+        p.join()
+    (_, without), (installed, share) = shares
+    if not installed:
+        return "heap_reuse.install() did not take on glibc" if platform.libc_ver()[0] == "glibc" else None
+    if share > 0.05:
+        return ("with heap_reuse memory freed and taken again is faulted in again (%.0f%% of the first round's "
+                "faults; %.0f%% without it)" % (100 * share, 100 * without))
     return None
 
 
@@ -209,7 +245,7 @@ def _real(text):
 def main():
     torch.backends.mkldnn.enabled = False  # as train.py runs
     checks = (check_averaging(), check_gelu(), check_clean_rendering(), check_numeric_weight(),
-              check_accent_collisions(), check_date_rule())
+              check_accent_collisions(), check_date_rule(), check_heap_reuse())
     failures = [f for f in checks if f]
     for f in failures:
         print("FAIL:", f)
@@ -217,7 +253,7 @@ def main():
         sys.exit(1)
     print("gradient averaging equals gloo's all-reduce on %d steps x %d workers; GELU agrees; the clean "
           "renderings are the same on 1, 2 and 3 processes; numeric sentences are weighted as asked; accent draws keep date words apart; the date rule allows "
-          "exactly the real dates, and the weekday said comes first" % (STEPS, WORLD))
+          "exactly the real dates, and the weekday said comes first; freed memory is kept" % (STEPS, WORLD))
 
 
 if __name__ == "__main__":
