@@ -4,7 +4,7 @@ bit, the oneDNN GELU (onednn_gelu.py) must agree with ATen's, with its check abl
 clean renderings (train.clean_train_features) must not depend on how many processes make them,
 numbers-only sentences must be weighted as --numeric-weight asks (train.sampling_weights), an
 accent draw (accent.draw_shifts) must never make two date words sound alike, the date rule
-(date_rule.py) must allow exactly the characters of Python's real dates, and the targets must put
+(date_rule.py) must allow exactly the characters of Python's real dates, the targets must put
 the weekday said first, and heap_reuse.install() must keep freed memory in the process, so memory
 freed and taken again is not faulted in again.
 
