@@ -1,13 +1,15 @@
-"""GELU through oneDNN for training, while train.py keeps oneDNN off for everything else.
+"""GELU through oneDNN for training, fed contiguous gradients.
 
 Debian's torch 1.13 computes the exact (erf) GELU with oneDNN's kernel when oneDNN is enabled and
 with ATen's own otherwise, and ATen's is slow in that build: in the encoder's MLP (16 clips x 200
 positions x 512) it took 9-10 ms a call against about 1 ms (Intel Xeon model 207, one thread), and
-GELU was a fifth of a training step. train.py turns oneDNN off because its conv weight gradients
-were wrong on an AMD Zen 5 (see there), so GELU lost it too. `install()` gives GELU back to oneDNN,
-forward and backward, and nothing else: it replaces torch.nn.functional.gelu in this process, which
-whisper's encoder (F.gelu) and its MLP (nn.GELU) both call. The model is unchanged; the checkpoint
-is evaluated and converted with the stock function.
+GELU was a fifth of a training step. But oneDNN's backward, as ATen calls it, reads a
+non-contiguous incoming gradient as if it were contiguous (a permuted gradient came back as zeros
+on an AMD Zen 5), and Whisper's conv stem hands its last GELU exactly such a gradient; that
+garbled the stem's weight gradients (onednn.py). `install()` replaces torch.nn.functional.gelu in
+this process, which whisper's encoder (F.gelu) and its MLP (nn.GELU) both call, by a function that
+runs oneDNN's forward and backward kernels on contiguous tensors. The model is unchanged; the
+checkpoint is evaluated and converted with the stock function.
 """
 import torch
 import torch.nn.functional as F
@@ -37,15 +39,18 @@ def gelu(x, approximate="none"):
 
 
 def agrees_with_aten(tolerance=1e-5):
-    """Whether this GELU and ATen's agree, values and gradients, on a spread of inputs: a oneDNN
-    that computes garbage on some CPU (as its conv gradients did) is caught before training."""
+    """Whether this GELU, with oneDNN on, and ATen's, with it off, agree, values and gradients, on a
+    spread of inputs and a non-contiguous gradient: a oneDNN that computes garbage on some CPU is
+    caught before training."""
     x = torch.linspace(-12, 12, 4096).reshape(8, 512).requires_grad_()
-    grad = torch.linspace(-1, 1, 4096).reshape(8, 512)
+    # Transposed, as Whisper's permute hands the conv stem's GELU its gradient.
+    grad = torch.linspace(-1, 1, 4096).reshape(512, 8).t()
     with torch.backends.mkldnn.flags(enabled=False):
         want = _aten_gelu(x)
         (want_grad,) = torch.autograd.grad(want, x, grad)
-    got = gelu(x)
-    (got_grad,) = torch.autograd.grad(got, x, grad)
+    with torch.backends.mkldnn.flags(enabled=True):
+        got = gelu(x)
+        (got_grad,) = torch.autograd.grad(got, x, grad)
     return bool((got - want).abs().max() <= tolerance and (got_grad - want_grad).abs().max() <= tolerance)
 
 

@@ -4,7 +4,9 @@
 
 Two worker processes by default (--workers 2, one thread each, the batch split
 between them and the gradients averaged): on 2 cores a step is about 1.5x as
-fast as one process on two threads.
+fast as one process on two threads. oneDNN runs the step once it is shown to
+give PyTorch's own gradients (onednn.py); --precision bf16 makes its products
+bfloat16 on CPUs that multiply bfloat16 (mixed_precision.py).
 
 The model is OpenAI's `whisper.model.Whisper(ModelDimensions(...))`, imported
 from ../shared/reference/openai-whisper (not a copy), so OpenAI's package and
@@ -36,7 +38,8 @@ import augment  # noqa: E402
 import blas_core  # noqa: E402
 import date_rule  # noqa: E402
 import heap_reuse  # noqa: E402
-import onednn_gelu  # noqa: E402
+import mixed_precision  # noqa: E402
+import onednn  # noqa: E402
 import spoken  # noqa: E402
 import voices  # noqa: E402
 from features import CLIP_SAMPLES, N_FRAMES, N_MELS, from_u8, import_whisper, log_mel_u8  # noqa: E402
@@ -351,6 +354,7 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
     model = new_model(dims, args.seed, args.conv_gain)
     if args.init:  # warm start: continue from an earlier checkpoint of the same dimensions
         model.load_state_dict(torch.load(args.init, map_location="cpu")["model_state_dict"])
+    bf16 = args.precision == "bf16"
     if rank == 0:
         print("dims", dataclasses.asdict(dims), "parameters", sum(p.numel() for p in model.parameters()), flush=True)
     ctc_head = torch.nn.Linear(args.d, len(CTC_CHARS) + 1)
@@ -380,15 +384,18 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
         mel[torch.from_numpy(easy)] = torch.from_numpy(from_u8(clean["mel"][sent], clean["top"][sent]))
         mel = warp_frequencies(mel, rng, args.warp)
         tok = all_targets[idx]
-        audio = model.encoder(mel)
-        logits = model.decoder(tok[:, :-1].clamp(min=0) + (tok[:, :-1] < 0) * EOT, audio)
-        loss = ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tok[:, 1:].reshape(-1))
+        with mixed_precision.autocast(bf16):
+            audio = model.encoder(mel)
+            logits = model.decoder(tok[:, :-1].clamp(min=0) + (tok[:, :-1] < 0) * EOT, audio)
+        loss = ce = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tok[:, 1:].reshape(-1))
         if args.ctc_weight > 0:
             # Joint CTC on the encoder (a training aid only: the head is not saved, the model stays
             # Whisper): the letters said are a far denser signal than the ten digits of the date, so
             # the encoder learns the words, which the decoder's cross-attention then reads.
             flat, lengths = ctc_targets(train_bank["text"][train["sentence"][idx]].tolist())
-            log_probs = F.log_softmax(ctc_head(audio), -1).transpose(0, 1)
+            with mixed_precision.autocast(bf16):
+                ctc_logits = ctc_head(audio)
+            log_probs = F.log_softmax(ctc_logits.float(), -1).transpose(0, 1)
             ctc = F.ctc_loss(log_probs, flat, torch.full((len(idx),), audio.shape[1]), lengths, zero_infinity=True)
             loss = (1 - args.ctc_weight) * loss + args.ctc_weight * ctc
         opt.zero_grad()
@@ -446,7 +453,7 @@ def main():
     ap.add_argument("--heads", type=int, default=4)
     ap.add_argument("--enc-layers", type=int, default=2)
     ap.add_argument("--dec-layers", type=int, default=2)
-    ap.add_argument("--steps", type=int, default=7000)
+    ap.add_argument("--steps", type=int, default=10500)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=None,
@@ -470,6 +477,9 @@ def main():
     ap.add_argument("--workers", type=int, default=2,
                     help="training processes, each on batch / workers clips of every step, gradients averaged")
     ap.add_argument("--threads", type=int, default=1, help="threads per worker")
+    ap.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                    help="the training's matrix products: bf16 (oneDNN, on CPUs with bfloat16 arithmetic), "
+                         "fp32, or auto (bf16 where the CPU has it); the model is float32 either way")
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--name", default="datespeech")
     ap.add_argument("--init", default=None, help="start from this checkpoint (same dimensions)")
@@ -485,15 +495,20 @@ def main():
         print("could not keep freed memory in the process (not glibc?); steps may be slower", flush=True)
     # One thread until the workers are forked: a forked child cannot use a parent's OpenMP pool.
     torch.set_num_threads(args.threads if args.workers == 1 else 1)
-    # Debian's torch 1.13 computes the conv stem's weight gradients through oneDNN; on the AMD
-    # Zen 5 host here they came out as garbage that changed from process to process (|grad| up to
-    # 1e10 on the same batch and weights, measured against a float64 run; every other gradient
-    # agreed), which silently stalled training and made batches non-finite. PyTorch's own conv
-    # kernels agree with float64 (1e-4) and are deterministic.
-    torch.backends.mkldnn.enabled = False
-    # ...except for GELU, whose ATen kernel is several times slower than oneDNN's (onednn_gelu.py).
-    if not onednn_gelu.install():
-        print("oneDNN's GELU disagrees with ATen's on this CPU; training with ATen's (slower)", flush=True)
+    # oneDNN for convolutions, GELU and bfloat16 products, once a step through it is shown to give
+    # PyTorch's own gradients (its GELU backward needs contiguous gradients: onednn.py).
+    if not onednn.install():
+        print("oneDNN is off (absent, or its gradients disagree with PyTorch's on this CPU): slower steps, "
+              "float32 only", flush=True)
+    if args.precision != "fp32":
+        bf16_here = mixed_precision.available()
+        if args.precision == "bf16" and not bf16_here:
+            ap.error("--precision bf16: this CPU or torch has no bfloat16 products through oneDNN (or they "
+                     "disagree with float64); use --precision fp32")
+        if args.precision == "auto":
+            args.precision = "bf16" if bf16_here else "fp32"
+            print("matrix products in %s (--precision auto: this CPU %s bfloat16 arithmetic)" % (
+                args.precision, "has" if bf16_here else "has no usable"), flush=True)
     start = time.time()
 
     train, train_bank = load_split(args.data, "train")

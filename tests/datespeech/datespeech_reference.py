@@ -85,7 +85,7 @@ def main():
         skip("python3 cannot import numpy/torch (" + str(e) + "); apt-get install python3-torch")
     whisper = import_whisper(whisper_root)
     torch.set_num_threads(1)
-    torch.backends.mkldnn.enabled = False  # PyTorch's own conv kernels, as train.py uses
+    torch.backends.mkldnn.enabled = False  # the oracle on PyTorch's own kernels, oneDNN aside
     saved = torch.load(checkpoint, map_location="cpu")
     model = whisper.model.Whisper(whisper.model.ModelDimensions(**saved["dims"])).eval()
     model.load_state_dict(saved["model_state_dict"])

@@ -5,8 +5,9 @@ clean renderings (train.clean_train_features) must not depend on how many proces
 numbers-only sentences must be weighted as --numeric-weight asks (train.sampling_weights), an
 accent draw (accent.draw_shifts) must never make two date words sound alike, the date rule
 (date_rule.py) must allow exactly the characters of Python's real dates, the targets must put
-the weekday said first, and heap_reuse.install() must keep freed memory in the process, so memory
-freed and taken again is not faulted in again.
+the weekday said first, heap_reuse.install() must keep freed memory in the process, so memory
+freed and taken again is not faulted in again, oneDNN (onednn.py) must give PyTorch's own
+gradients on a whole step, and a bfloat16 step (mixed_precision.py) must be close to float32's.
 
     python3 tests/datespeech/training_helpers.py MODELS_DATESPEECH_DIR
 
@@ -29,6 +30,8 @@ except ImportError:
 
 sys.path.insert(0, sys.argv[1])
 import heap_reuse  # noqa: E402
+import mixed_precision  # noqa: E402
+import onednn  # noqa: E402
 import onednn_gelu  # noqa: E402
 import train  # noqa: E402
 
@@ -131,6 +134,54 @@ def check_heap_reuse():
         return ("with heap_reuse memory freed and taken again is faulted in again (%.0f%% of the first round's "
                 "faults; %.0f%% without it)" % (100 * share, 100 * without))
     return None
+
+
+def _model_step(model, mel, tokens, bf16):
+    """One training forward and backward of a copy of `model` on a batch: (loss, every gradient flat)."""
+    import copy
+    model = copy.deepcopy(model)
+    with mixed_precision.autocast(bf16):
+        logits = model.decoder(tokens[:, :-1], model.encoder(mel))
+    loss = torch.nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), tokens[:, 1:].reshape(-1))
+    loss.backward()
+    return float(loss), torch.cat([p.grad.reshape(-1) for p in model.parameters()])
+
+
+def check_onednn_and_bf16():
+    """oneDNN on (onednn.install) must give PyTorch's own gradients on a whole step, its check must be
+    able to refuse, and a bfloat16 step of a small Whisper must be close to float32's."""
+    if not torch.backends.mkldnn.is_available():
+        return None
+    if mixed_precision.cpu_has_native_bf16({"avx2", "fma"}) or not mixed_precision.cpu_has_native_bf16({"avx512_bf16"}):
+        return "mixed_precision.cpu_has_native_bf16 misreads the CPU flags"
+    gelu = torch.nn.functional.gelu
+    try:
+        if not onednn.install():
+            return "onednn.install() refused oneDNN: its GELU or a step's gradients disagree with PyTorch's own"
+        if onednn.step_agrees(tolerance=-1.0):
+            return "onednn.step_agrees() cannot refuse"
+        if not mixed_precision.available():
+            return None  # training stays float32 here: nothing more to compare
+        if mixed_precision.agrees_with_float(tolerance=-1.0):
+            return "mixed_precision.agrees_with_float() cannot refuse"
+        from features import N_FRAMES, N_MELS
+        g = torch.Generator().manual_seed(3)
+        args = type("Args", (), {"d": 64, "heads": 2, "enc_layers": 1, "dec_layers": 1})
+        model = train.new_model(train.dims_for(args), seed=4, conv_gain=2.0)
+        mel = torch.randn(4, N_MELS, N_FRAMES, generator=g)
+        tokens = torch.randint(0, len(train.VOCAB), (4, train.TEXT_LEN + 2), generator=g)
+        loss32, grad32 = _model_step(model, mel, tokens, bf16=False)
+        loss16, grad16 = _model_step(model, mel, tokens, bf16=True)
+        if torch.equal(grad16, grad32):
+            return "mixed_precision.autocast(True) left the step in float32"
+        cosine = float(torch.nn.functional.cosine_similarity(grad32, grad16, dim=0))
+        if abs(loss16 - loss32) > 0.01 * abs(loss32) or cosine < 0.999:
+            return "a bfloat16 step is not close to float32's: loss %.5f against %.5f, gradient cosine %.5f" % (
+                loss16, loss32, cosine)
+        return None
+    finally:
+        torch.nn.functional.gelu = gelu
+        torch.backends.mkldnn.enabled = False
 
 
 def check_clean_rendering():
@@ -243,9 +294,9 @@ def _real(text):
 
 
 def main():
-    torch.backends.mkldnn.enabled = False  # as train.py runs
+    torch.backends.mkldnn.enabled = False  # PyTorch's own kernels, unless a check turns oneDNN on
     checks = (check_averaging(), check_gelu(), check_clean_rendering(), check_numeric_weight(),
-              check_accent_collisions(), check_date_rule(), check_heap_reuse())
+              check_accent_collisions(), check_date_rule(), check_heap_reuse(), check_onednn_and_bf16())
     failures = [f for f in checks if f]
     for f in failures:
         print("FAIL:", f)
@@ -253,7 +304,8 @@ def main():
         sys.exit(1)
     print("gradient averaging equals gloo's all-reduce on %d steps x %d workers; GELU agrees; the clean "
           "renderings are the same on 1, 2 and 3 processes; numeric sentences are weighted as asked; accent draws keep date words apart; the date rule allows "
-          "exactly the real dates, and the weekday said comes first; freed memory is kept" % (STEPS, WORLD))
+          "exactly the real dates, and the weekday said comes first; freed memory is kept; oneDNN "
+          "gives PyTorch's gradients and bfloat16 steps are close to float32's" % (STEPS, WORLD))
 
 
 if __name__ == "__main__":
