@@ -154,7 +154,7 @@ def main():
     ap.add_argument("--flite-share", type=float, default=0.25, help="training sentences said by flite voices")
     ap.add_argument("--festival-share", type=float, default=0.0,
                     help="training sentences said by festival voices (needs festival and its voices: README.md)")
-    ap.add_argument("--accent-share", type=float, default=0.3,
+    ap.add_argument("--accent-share", type=float, default=0.5,
                     help="espeak training sentences said with shifted sounds (accent.py; 0: none, as before)")
     ap.add_argument("--accent-rate", type=float, default=0.2,
                     help="the chance of each of accent.py's shifts in a shifted sentence")
