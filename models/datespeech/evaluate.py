@@ -1,5 +1,5 @@
 """Evaluates a spoken-date Whisper checkpoint on the cached test sets: exact match per held-out voice and SNR, and
-per form (month named, or numbers only).
+per form (month named, or numbers only; a weekday said, or none).
 
     OMP_WAIT_POLICY=PASSIVE nice -n 19 /usr/bin/python3 models/datespeech/evaluate.py \
         --data /tmp/datespeech --checkpoint /tmp/datespeech/datespeech.pt
@@ -45,7 +45,7 @@ def main():
         for k, v in list(r["by_snr"].items()) + list(r["by_noise"].items()) + list(r["by_voice"].items()):
             if split == "heldout":
                 print("  %-24s %s" % (k, train.pct(v)))
-        for k, v in r["by_form"].items():  # dates said in numbers only, and the rest
+        for k, v in r["by_form"].items():  # numbers only or not; a weekday said or not
             print("  %-24s %s" % (k, train.pct(v)))
     if args.json:
         with open(args.json, "w") as f:

@@ -70,7 +70,7 @@ def synthesize_one(spec, accent_rate=0.35):
     return None
 
 
-def make_bank(path, split, count, seed, pool, flite_share, festival_share, accent_share, accent_rate=0.35):
+def make_bank(path, split, count, seed, pool, flite_share, festival_share, accent_share, accent_rate):
     if os.path.exists(path):
         return dict(np.load(path))
     specs = specs_for(split, count, seed, flite_share, festival_share, accent_share if split == "train" else 0.0)

@@ -286,7 +286,9 @@ def evaluate(model, feats, bank, limit=None):
         m = groups == g
         report["by_voice"][g] = [int(right[m].sum()), int(m.sum())]
     numeric = np.array([is_numeric(str(t)) for t in bank["text"][feats["sentence"][idx]]])
-    for name, m in (("month named", ~numeric), ("numbers only", numeric)):
+    weekday = np.array([date_rule.spoken_weekday(str(t)) >= 0 for t in bank["text"][feats["sentence"][idx]]])
+    for name, m in (("month named", ~numeric), ("numbers only", numeric),
+                    ("a weekday said", weekday), ("no weekday said", ~weekday)):
         report["by_form"][name] = [int(right[m].sum()), int(m.sum())]
     report["errors"] = [[str(bank["voice"][feats["sentence"][i]]), str(bank["text"][feats["sentence"][i]]),
                          int(feats["snr"][i]), g, w] for i, g, w, r in zip(idx, got, want, right) if not r][:40]

@@ -5,7 +5,8 @@ clean renderings (train.clean_train_features) must not depend on how many proces
 numbers-only sentences must be weighted as --numeric-weight asks (train.sampling_weights), an
 accent draw (accent.draw_shifts) must never make two date words sound alike, the date rule
 (date_rule.py) must allow exactly the characters of Python's real dates, the targets must put
-the weekday said first, heap_reuse.install() must keep freed memory in the process, so memory
+the weekday said first, the held-out report (train.evaluate) must count each clip in its
+SNR, voice and form rows, heap_reuse.install() must keep freed memory in the process, so memory
 freed and taken again is not faulted in again, oneDNN (onednn.py) must give PyTorch's own
 gradients on a whole step, and a bfloat16 step (mixed_precision.py) must be close to float32's.
 
@@ -285,6 +286,34 @@ def check_date_rule():
     return None
 
 
+def check_report():
+    """train.evaluate's rows, with greedy decoding replaced by known outputs: each clip counted
+    once per breakdown, in the right SNR, voice group and form (month or numbers, weekday or not)."""
+    import numpy as np
+    texts = ["friday, december fourth, twenty twenty-six", "march 1 2020", "six twelve twenty-eight",
+             "sunday six twelve twenty-eight"]
+    iso = ["2026-12-04", "2020-03-01", "2028-06-12", "2028-06-12"]
+    bank = {"text": np.array(texts), "iso": np.array(iso),
+            "voice": np.array(["espeak:en-029+m1", "flite:awb", "espeak:en-us+m5", "espeak:en-us+m5"])}
+    feats = {"mel": np.zeros((4, 80, 4), np.uint8), "top": np.zeros(4, np.float32),
+             "sentence": np.arange(4), "snr": np.array([-1, 5, 5, -1])}
+    got = ["2026-12-04", "2020-03-02", "2028-06-12", "2028-06-12"]  # all but clip 1 right
+    real_greedy = train.greedy
+    train.greedy = lambda model, mel: got
+    try:
+        r = train.evaluate(None, feats, bank)
+    finally:
+        train.greedy = real_greedy
+    want = {"all": [3, 4], "clean": [2, 2], "5 dB": [1, 2], "month named": [1, 2], "numbers only": [2, 2],
+            "a weekday said": [2, 2], "no weekday said": [1, 2], "espeak:en-029": [1, 1], "flite:awb": [0, 1],
+            "+m5": [2, 2]}
+    rows = dict(r["by_snr"], **r["by_form"], **r["by_voice"], all=r["all"])
+    wrong = {k: rows.get(k) for k, v in want.items() if rows.get(k) != v}
+    if wrong or len(r["errors"]) != 1:
+        return "train.evaluate: rows %s differ from %s, or errors are not the one miss" % (wrong, want)
+    return None
+
+
 def _real(text):
     try:
         datetime.date.fromisoformat(text)
@@ -296,7 +325,7 @@ def _real(text):
 def main():
     torch.backends.mkldnn.enabled = False  # PyTorch's own kernels, unless a check turns oneDNN on
     checks = (check_averaging(), check_gelu(), check_clean_rendering(), check_numeric_weight(),
-              check_accent_collisions(), check_date_rule(), check_heap_reuse(), check_onednn_and_bf16())
+              check_accent_collisions(), check_date_rule(), check_report(), check_heap_reuse(), check_onednn_and_bf16())
     failures = [f for f in checks if f]
     for f in failures:
         print("FAIL:", f)
@@ -304,7 +333,7 @@ def main():
         sys.exit(1)
     print("gradient averaging equals gloo's all-reduce on %d steps x %d workers; GELU agrees; the clean "
           "renderings are the same on 1, 2 and 3 processes; numeric sentences are weighted as asked; accent draws keep date words apart; the date rule allows "
-          "exactly the real dates, and the weekday said comes first; freed memory is kept; oneDNN "
+          "exactly the real dates, and the weekday said comes first; the report counts each clip in its rows; freed memory is kept; oneDNN "
           "gives PyTorch's gradients and bfloat16 steps are close to float32's" % (STEPS, WORLD))
 
 
