@@ -1,5 +1,6 @@
 """Evaluates a spoken-date Whisper checkpoint on the cached test sets: exact match per held-out voice and SNR, and
-per form (month named, or numbers only; a weekday said, or none).
+per form (month named, or numbers only; a weekday said, or none); and per held-out voice group, which part of the
+date its misses got wrong.
 
     OMP_WAIT_POLICY=PASSIVE nice -n 19 /usr/bin/python3 models/datespeech/evaluate.py \
         --data /tmp/datespeech --checkpoint /tmp/datespeech/datespeech.pt
@@ -47,6 +48,10 @@ def main():
                 print("  %-24s %s" % (k, train.pct(v)))
         for k, v in r["by_form"].items():  # numbers only or not; a weekday said or not
             print("  %-24s %s" % (k, train.pct(v)))
+        if split == "heldout":  # which part of the date the misses got wrong, per voice group
+            print("  misses per group: %s" % ", ".join(train.WRONG_FIELDS))
+            for k, v in r["wrong_fields"].items():
+                print("  %-24s %s" % (k, " / ".join(str(v[f]) for f in train.WRONG_FIELDS)))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)

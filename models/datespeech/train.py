@@ -290,9 +290,37 @@ def evaluate(model, feats, bank, limit=None):
     for name, m in (("month named", ~numeric), ("numbers only", numeric),
                     ("a weekday said", weekday), ("no weekday said", ~weekday)):
         report["by_form"][name] = [int(right[m].sum()), int(m.sum())]
+    report["wrong_fields"] = {}
+    for g in sorted(set(groups.tolist())):
+        report["wrong_fields"][g] = wrong_fields([o for o, w, m in zip(got, want, groups == g) if m],
+                                                 [str(w) for w, m in zip(want, groups == g) if m])
     report["errors"] = [[str(bank["voice"][feats["sentence"][i]]), str(bank["text"][feats["sentence"][i]]),
                          int(feats["snr"][i]), g, w] for i, g, w, r in zip(idx, got, want, right) if not r][:40]
     return report
+
+
+WRONG_FIELDS = ["misses", "year", "month", "day", "-teen/-ty only"]
+
+
+def wrong_fields(got, want):
+    """Of the misses, how many have the year, the month, the day wrong (a miss may count in several), and
+    how many differ only by a -teen/-ty swap ("thirty" heard as "thirteen": 30 <-> 13 ... 90 <-> 19 in the
+    year's last two digits or the day; the century may differ, as "sixty" and "sixteen" give 1960 and 2016)."""
+    swaps = {(10 + x, 10 * x) for x in range(3, 10)}
+    swaps |= {(b, a) for a, b in swaps}
+    out = dict.fromkeys(WRONG_FIELDS, 0)
+    for g, w in zip(got, want):
+        if g == w:
+            continue
+        out["misses"] += 1
+        if len(g) != len(w):
+            continue
+        for field, (a, b) in (("year", (0, 4)), ("month", (5, 7)), ("day", (8, 10))):
+            out[field] += g[a:b] != w[a:b]
+        pairs = [(g[a:b], w[a:b]) for a, b in ((2, 4), (8, 10)) if g[a:b] != w[a:b]]
+        if g[5:7] == w[5:7] and all(x.isdigit() and (int(x), int(y)) in swaps for x, y in pairs):
+            out["-teen/-ty only"] += 1
+    return out
 
 
 def save_checkpoint(path, dims, model):

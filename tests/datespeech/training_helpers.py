@@ -6,7 +6,7 @@ numbers-only sentences must be weighted as --numeric-weight asks (train.sampling
 accent draw (accent.draw_shifts) must never make two date words sound alike, the date rule
 (date_rule.py) must allow exactly the characters of Python's real dates, the targets must put
 the weekday said first, the held-out report (train.evaluate) must count each clip in its
-SNR, voice and form rows, heap_reuse.install() must keep freed memory in the process, so memory
+SNR, voice and form rows and each miss's wrong fields, heap_reuse.install() must keep freed memory in the process, so memory
 freed and taken again is not faulted in again, oneDNN (onednn.py) must give PyTorch's own
 gradients on a whole step, and a bfloat16 step (mixed_precision.py) must be close to float32's.
 
@@ -311,6 +311,14 @@ def check_report():
     wrong = {k: rows.get(k) for k, v in want.items() if rows.get(k) != v}
     if wrong or len(r["errors"]) != 1:
         return "train.evaluate: rows %s differ from %s, or errors are not the one miss" % (wrong, want)
+    awb = {"misses": 1, "year": 0, "month": 0, "day": 1, "-teen/-ty only": 0}
+    if r["wrong_fields"].get("flite:awb") != awb or r["wrong_fields"].get("+m5", {}).get("misses") != 0:
+        return "train.evaluate: the misses' fields %s, not awb's %s" % (r["wrong_fields"], awb)
+    # "twenty thirty" heard as 2013 and "sixty" as 2016 (swaps); a day 03 for 13, 2017 for 1960 (not).
+    fields = train.wrong_fields(["2013-06-16", "2030-06-16", "1960-08-03", "2016-08-03", "2017-08-03"],
+                                ["2030-06-16", "2030-06-16", "1960-08-13", "1960-08-03", "1960-08-03"])
+    if fields != {"misses": 4, "year": 3, "month": 0, "day": 1, "-teen/-ty only": 2}:
+        return "train.wrong_fields: %s" % fields
     return None
 
 
