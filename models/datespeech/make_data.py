@@ -55,7 +55,7 @@ def specs_for(split, count, seed, flite_share=0.25, festival_share=0.0, accent_s
     return out
 
 
-def synthesize_one(spec, accent_rate=0.35):
+def synthesize_one(spec, accent_rate):
     text, _, voice, speed, pitch, accent_seed = spec
     if accent_seed >= 0:  # phoneme input: a training accent's rules, some sounds shifted
         rng = random.Random(accent_seed)
