@@ -273,7 +273,8 @@ def evaluate(model, feats, bank, limit=None):
     got = greedy(model, mel)
     want = bank["iso"][feats["sentence"][idx]]
     right = np.array([g == w for g, w in zip(got, want)])
-    report = {"all": [int(right.sum()), len(right)], "by_snr": {}, "by_noise": {}, "by_voice": {}, "by_form": {}}
+    report = {"all": [int(right.sum()), len(right)], "by_snr": {}, "by_noise": {}, "by_voice": {}, "by_form": {},
+              "wrong_fields": {}}
     noise = np.array([augment.test_noise(int(i)) for i in feats["sentence"][idx]])
     for snr in sorted(set(feats["snr"][idx].tolist())):
         m = feats["snr"][idx] == snr
@@ -285,15 +286,13 @@ def evaluate(model, feats, bank, limit=None):
     for g in sorted(set(groups.tolist())):
         m = groups == g
         report["by_voice"][g] = [int(right[m].sum()), int(m.sum())]
-    numeric = np.array([is_numeric(str(t)) for t in bank["text"][feats["sentence"][idx]]])
-    weekday = np.array([date_rule.spoken_weekday(str(t)) >= 0 for t in bank["text"][feats["sentence"][idx]]])
+        report["wrong_fields"][g] = wrong_fields([got[i] for i in np.flatnonzero(m)], want[m])
+    texts = [str(t) for t in bank["text"][feats["sentence"][idx]]]
+    numeric = np.array([is_numeric(t) for t in texts])
+    weekday = np.array([date_rule.spoken_weekday(t) >= 0 for t in texts])
     for name, m in (("month named", ~numeric), ("numbers only", numeric),
                     ("a weekday said", weekday), ("no weekday said", ~weekday)):
         report["by_form"][name] = [int(right[m].sum()), int(m.sum())]
-    report["wrong_fields"] = {}
-    for g in sorted(set(groups.tolist())):
-        report["wrong_fields"][g] = wrong_fields([o for o, w, m in zip(got, want, groups == g) if m],
-                                                 [str(w) for w, m in zip(want, groups == g) if m])
     report["errors"] = [[str(bank["voice"][feats["sentence"][i]]), str(bank["text"][feats["sentence"][i]]),
                          int(feats["snr"][i]), g, w] for i, g, w, r in zip(idx, got, want, right) if not r][:40]
     return report

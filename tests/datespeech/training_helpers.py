@@ -6,9 +6,10 @@ numbers-only sentences must be weighted as --numeric-weight asks (train.sampling
 accent draw (accent.draw_shifts) must never make two date words sound alike, the date rule
 (date_rule.py) must allow exactly the characters of Python's real dates, the targets must put
 the weekday said first, the held-out report (train.evaluate) must count each clip in its
-SNR, voice and form rows and each miss's wrong fields, heap_reuse.install() must keep freed memory in the process, so memory
-freed and taken again is not faulted in again, oneDNN (onednn.py) must give PyTorch's own
-gradients on a whole step, and a bfloat16 step (mixed_precision.py) must be close to float32's.
+SNR, voice and form rows and each miss's wrong fields, heap_reuse.install() must keep freed
+memory in the process, so memory freed and taken again is not faulted in again, oneDNN
+(onednn.py) must give PyTorch's own gradients on a whole step, and a bfloat16 step
+(mixed_precision.py) must be close to float32's.
 
     python3 tests/datespeech/training_helpers.py MODELS_DATESPEECH_DIR
 
@@ -333,7 +334,8 @@ def _real(text):
 def main():
     torch.backends.mkldnn.enabled = False  # PyTorch's own kernels, unless a check turns oneDNN on
     checks = (check_averaging(), check_gelu(), check_clean_rendering(), check_numeric_weight(),
-              check_accent_collisions(), check_date_rule(), check_report(), check_heap_reuse(), check_onednn_and_bf16())
+              check_accent_collisions(), check_date_rule(), check_report(), check_heap_reuse(),
+              check_onednn_and_bf16())
     failures = [f for f in checks if f]
     for f in failures:
         print("FAIL:", f)
