@@ -43,15 +43,7 @@ def main():
         feats, bank = train.load_split(args.data, split)
         r = report[split] = train.evaluate(model, feats, bank)
         print("%s: %s" % (title, train.pct(r["all"])))
-        for k, v in list(r["by_snr"].items()) + list(r["by_noise"].items()) + list(r["by_voice"].items()):
-            if split == "heldout":
-                print("  %-24s %s" % (k, train.pct(v)))
-        for k, v in r["by_form"].items():  # numbers only or not; a weekday said or not
-            print("  %-24s %s" % (k, train.pct(v)))
-        if split == "heldout":  # which part of the date the misses got wrong, per voice group
-            print("  misses per group: %s" % ", ".join(train.WRONG_FIELDS))
-            for k, v in r["wrong_fields"].items():
-                print("  %-24s %s" % (k, " / ".join(str(v[f]) for f in train.WRONG_FIELDS)))
+        train.print_breakdown(r, held_out=split == "heldout")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)

@@ -327,16 +327,19 @@ def save_checkpoint(path, dims, model):
     torch.save({"dims": dataclasses.asdict(dims), "model_state_dict": model.state_dict()}, path)
 
 
-def print_breakdown(report):
-    """A held-out report's exact matches per SNR, per SNR and kind of noise, then per voice group."""
-    for k, v in report["by_snr"].items():
-        print("  %-8s %s" % (k, pct(v)))
-    for k, v in report["by_noise"].items():
-        print("  %-14s %s" % (k, pct(v)))
-    for k, v in report["by_voice"].items():
+def print_breakdown(report, held_out=True):
+    """A report's exact matches per form (month named or not, weekday said or not); for held-out voices
+    also per SNR, per SNR and kind of noise, per voice group, and which part of the date each group's
+    misses got wrong (train.py and evaluate.py print the same rows)."""
+    rows = list(report["by_form"].items())
+    if held_out:
+        rows = list(report["by_snr"].items()) + list(report["by_noise"].items()) + list(report["by_voice"].items()) + rows
+    for k, v in rows:
         print("  %-24s %s" % (k, pct(v)))
-    for k, v in report["by_form"].items():
-        print("  %-24s %s" % (k, pct(v)))
+    if held_out:
+        print("  misses per group: %s" % ", ".join(WRONG_FIELDS))
+        for k, v in report["wrong_fields"].items():
+            print("  %-24s %s" % (k, " / ".join(str(v[f]) for f in WRONG_FIELDS)))
 
 
 def pct(pair):
@@ -579,6 +582,7 @@ def main():
     print("held-out voices: %s" % pct(h["all"]))
     print_breakdown(h)
     print("seen voices, clean: %s" % pct(s["all"]))
+    print_breakdown(s, held_out=False)
     for e in h["errors"][:15]:
         print("  miss", e)
     ema_results = None

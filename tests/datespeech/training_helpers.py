@@ -15,7 +15,9 @@ memory in the process, so memory freed and taken again is not faulted in again, 
 
 Prints XATTN-SKIP when torch is absent; exits non-zero on a failure.
 """
+import contextlib
 import datetime
+import io
 import multiprocessing
 import os
 import platform
@@ -315,6 +317,11 @@ def check_report():
     awb = {"misses": 1, "year": 0, "month": 0, "day": 1, "-teen/-ty only": 0}
     if r["wrong_fields"].get("flite:awb") != awb or r["wrong_fields"].get("+m5", {}).get("misses") != 0:
         return "train.evaluate: the misses' fields %s, not awb's %s" % (r["wrong_fields"], awb)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        train.print_breakdown(r)
+    if "  flite:awb                1 / 0 / 0 / 1 / 0\n" not in printed.getvalue():
+        return "train.print_breakdown: no awb row of wrong fields in\n" + printed.getvalue()
     # "twenty thirty" heard as 2013 and "sixty" as 2016 (swaps); a day 03 for 13, 2017 for 1960 (not).
     fields = train.wrong_fields(["2013-06-16", "2030-06-16", "1960-08-03", "2016-08-03", "2017-08-03"],
                                 ["2030-06-16", "2030-06-16", "1960-08-13", "1960-08-03", "1960-08-03"])
