@@ -3,6 +3,7 @@
 #include <new>
 
 #include "file_safety.h"
+#include "loudest_window.h"
 #include "xattn/arena.h"
 
 namespace xattn {
@@ -72,15 +73,19 @@ std::string LogMelFrontEnd::init(const ModelView& model, uint32_t frames) {
   return "";
 }
 
-std::string LogMelFrontEnd::compute(const WavAudio& audio, bool* cut) {
+std::string LogMelFrontEnd::compute(const WavAudio& audio, bool* cut, size_t first) {
   PcmView pcm = audio.view();
   *cut = log_mel_frame_count(pcm) > frames_;
+  first = first < pcm.count ? first : pcm.count;
+  if (pcm.s16 != nullptr) pcm.s16 += first;
+  if (pcm.f32 != nullptr) pcm.f32 += first;
+  pcm.count -= first;
   pcm.trailing_zeros = kWhisperPadSamples;
   const Status s = log_mel_spectrogram(bank_, pcm, frames_, scratch_.data(), log_mel_scratch_bytes(), mel_.data());
   return s ? "" : std::string(s.message());
 }
 
-std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool* cut, std::string* conversion) {
+std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool loudest, WavWindow* window) {
   std::string error = convert::refuse_unreadable(path);  // a FIFO would block the read
   WavAudio audio;
   if (error.empty()) error = read_wav_file(path, &audio);
@@ -88,8 +93,10 @@ std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool* c
   // An empty recording would still decode to something (a model trained
   // only on speech says what it says for silence): nothing to transcribe.
   if (audio.samples() == 0) return path + ": WAV: no samples (its data chunk is empty)";
-  *conversion = audio.conversion_note();
-  error = front->compute(audio, cut);
+  window->conversion = audio.conversion_note();
+  const size_t hop = kAudioSampleRate / 100;  // 10 ms, one log-mel frame
+  window->first_sample = loudest ? loudest_window_start(audio.view(), size_t{front->frames()} * hop, hop) : 0;
+  error = front->compute(audio, &window->cut, window->first_sample);
   return error.empty() ? "" : path + ": " + error;
 }
 

@@ -77,8 +77,9 @@ class AudioSession {
 class LogMelFrontEnd {
  public:
   std::string init(const ModelView& model, uint32_t frames);
-  // *cut: the audio is longer than the window (the rest is not heard).
-  std::string compute(const WavAudio& audio, bool* cut);
+  // *cut: the audio is longer than the window (the rest is not heard). The
+  // window starts at sample `first` (0: the recording's start).
+  std::string compute(const WavAudio& audio, bool* cut, size_t first = 0);
   const std::vector<float>& mel() const { return mel_; }  // [n_mels][frames]
   uint32_t frames() const { return frames_; }
 
@@ -89,11 +90,20 @@ class LogMelFrontEnd {
   std::vector<AudioReal> scratch_;
 };
 
+// What wav_features heard of a file.
+struct WavWindow {
+  bool cut = false;         // longer than the window: part of it is not heard
+  size_t first_sample = 0;  // where the window starts (16 kHz samples)
+  // What the file held and what was done to it when it was not 16 kHz mono
+  // PCM16 or float32 (WavAudio::conversion_note), else "".
+  std::string conversion;
+};
+
 // A WAV file's log-mel, computed by `front` (initialized once for all files)
-// into front->mel(); errors name the file. *conversion: what the file held
-// and what was done to it when it was not 16 kHz mono PCM16 or float32
-// (WavAudio::conversion_note), else "".
-std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool* cut, std::string* conversion);
+// into front->mel(); errors name the file. A recording longer than the
+// window is heard from its start, or with `loudest` from its loudest window
+// (loudest_window.h).
+std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool loudest, WavWindow* window);
 
 }  // namespace posix
 }  // namespace xattn

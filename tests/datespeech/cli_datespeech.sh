@@ -6,7 +6,8 @@
 # them right as the README states (a floor, measured), the same lines with
 # --threads 2 and as `xattn demo --speech`; --alignment-svg draws one row of
 # cells per output character across the encoder's positions, with the
-# spectrogram under it; the Whisper prompt options are refused for a model
+# spectrogram under it; a recording longer than 4 s is heard through its
+# loudest 4 s, and noise alone gets an unsure note; the Whisper prompt options are refused for a model
 # with its own tokens; `inspect` fits its limits to the model and lists the
 # arena's regions; `convert ggml --vocabulary` refuses a wrong vocabulary
 # in one line.
@@ -60,7 +61,27 @@ if command -v sox > /dev/null && [ -n "$good" ]; then
   $emu "$xattn" transcribe --model "$model" "$out/phone.wav" > "$out/phone" 2> "$out/phone-err" || fail "a 44.1 kHz stereo WAV"
   [ "$(cat "$out/phone")" = "$want" ] || fail "$clip at 44.1 kHz stereo: $(cat "$out/phone"), expected $want"
   grep -q "44100 Hz, 2 channels, 24-bit PCM, resampled to 16 kHz mono" "$out/phone-err" || fail "no resampling note: $(cat "$out/phone-err")"
+  grep -q "unsure" "$out/phone-err" && fail "a right clip called unsure: $(cat "$out/phone-err")"
   echo "$clip at 44.1 kHz stereo 24-bit: $want, right"
+
+  # A recording longer than the model's 4 s, the words after 3 s of silence:
+  # heard through its loudest 4 s (the first 4 s would cut the date off).
+  sox "$clip" "$out/late.wav" pad 3 1.5 || fail "sox pad"
+  $emu "$xattn" transcribe --model "$model" "$out/late.wav" > "$out/late" 2> "$out/late-err" || fail "a 7.5 s recording"
+  [ "$(cat "$out/late")" = "$want" ] || fail "$clip after 3 s of silence: $(cat "$out/late"), expected $want"
+  grep -Eq "longer than 4 s: the loudest 4 s, from [0-9.]+ s on, are transcribed" "$out/late-err" ||
+    fail "no loudest-window note: $(cat "$out/late-err")"
+  echo "$clip after 3 s of silence: $want, right ($(cat "$out/late-err"))"
+
+  # Noise alone: the model still says a date (it knows nothing else), with the
+  # unsure note on stderr; --min-confidence 0 turns the note off.
+  sox -n -r 16000 -c 1 -b 16 "$out/noise.wav" synth 3 whitenoise vol 0.1 || fail "sox synth"
+  $emu "$xattn" transcribe --model "$model" "$out/noise.wav" > "$out/noise" 2> "$out/noise-err" || fail "a noise clip"
+  [ "$(wc -l < "$out/noise")" -eq 1 ] || fail "noise: not one line"
+  grep -Eq "noise.wav: unsure: confidence 0\.[0-9]+, under 0\.85 " "$out/noise-err" || fail "noise: no unsure note: $(cat "$out/noise-err")"
+  $emu "$xattn" transcribe --model "$model" --min-confidence 0 "$out/noise.wav" > /dev/null 2> "$out/noise-err" || fail "--min-confidence 0"
+  [ -s "$out/noise-err" ] && fail "--min-confidence 0: $(cat "$out/noise-err")"
+  echo "white noise: $(cat "$out/noise"), called unsure"
 else
   echo "sox absent or no demo clip right: the 44.1 kHz stereo check is skipped"
 fi
@@ -74,6 +95,10 @@ rows=$(grep -c 'class="tgt"' "$out/a.svg")
 grep -q 'class="mel"' "$out/a.svg" || fail "--alignment-svg: no spectrogram"
 $emu "$xattn" transcribe --model "$model" --alignment-svg "$model" "$first" 2> "$out/err" && fail "an SVG over the model"
 [ "$(wc -l < "$out/err")" -eq 1 ] || fail "an SVG over the model: not one line"
+
+# --min-confidence is a probability.
+$emu "$xattn" transcribe --model "$model" --min-confidence 1.5 "$first" > /dev/null 2> "$out/err"
+[ $? -eq 2 ] && [ "$(wc -l < "$out/err")" -eq 1 ] || fail "--min-confidence 1.5: $(cat "$out/err")"
 
 # Fewer new tokens than a date takes would print a cut date: refused in one line, exit 2.
 $emu "$xattn" transcribe --model "$model" --max-new-tokens 9 "$first" > /dev/null 2> "$out/err"

@@ -1,0 +1,45 @@
+#include "loudest_window.h"
+
+#include <vector>
+
+namespace xattn {
+namespace posix {
+namespace {
+
+double sample_at(const PcmView& pcm, size_t i) {
+  return pcm.s16 != nullptr ? pcm.s16[i] / 32768.0 : static_cast<double>(pcm.f32[i]);
+}
+
+}  // namespace
+
+size_t loudest_window_start(const PcmView& pcm, size_t window, size_t hop) {
+  if (pcm.count <= window || hop == 0) return 0;
+  // Energy per hop-sized block, then a running window of whole blocks; the
+  // last window is cut to end at the last sample instead of running past it.
+  const size_t blocks = (pcm.count + hop - 1) / hop;
+  std::vector<double> prefix(blocks + 1, 0.0);
+  for (size_t b = 0; b < blocks; ++b) {
+    double e = 0.0;
+    for (size_t i = b * hop; i < (b + 1) * hop && i < pcm.count; ++i) e += sample_at(pcm, i) * sample_at(pcm, i);
+    prefix[b + 1] = prefix[b] + e;
+  }
+  const size_t span = window / hop;                // whole blocks in a window
+  const size_t last = (pcm.count - window) / hop;  // the last start that keeps the window inside the recording
+  std::vector<double> energy(last + 1);
+  size_t best = 0;
+  for (size_t s = 0; s <= last; ++s) {
+    energy[s] = prefix[s + span < blocks ? s + span : blocks] - prefix[s];
+    if (energy[s] > energy[best]) best = s;
+  }
+  // Every window that holds all the words is about as loud as the loudest;
+  // the middle one of those leaves the words centred, with room both sides.
+  const double near = 0.99 * energy[best];
+  size_t first = best, end = best;
+  while (first > 0 && energy[first - 1] >= near) --first;
+  while (end < last && energy[end + 1] >= near) ++end;
+  best = first + (end - first) / 2;
+  return best * hop;
+}
+
+}  // namespace posix
+}  // namespace xattn
