@@ -153,7 +153,7 @@ int run_speech_demo(const std::string& model_arg, const std::string& clips_arg, 
     out << '\n';
   }
   out << right << " of " << clips.size() << " dates right (the voices were never heard in training)\n"
-      << "try your own:   xattn transcribe --model " << model << " your-recording.wav   (a WAV of up to 4 s)\n";
+      << "try your own:   xattn transcribe --model " << model << " your-recording.wav   (any WAV; a longer one is heard through its loudest 4 s)\n";
   return 0;
 }
 
