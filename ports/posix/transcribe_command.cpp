@@ -6,8 +6,9 @@
 // with --timestamps and text, one line per segment as openai-whisper's
 // transcribe prints them. Only one window is transcribed: the first (30 s for
 // Whisper's 1500 encoder positions, --audio-ctx shortens it), or for a model
-// of its own tokens the loudest; longer audio gets a note on stderr. A Whisper trained with an output vocabulary of its
-// own (no <|notimestamps|>: models/datespeech) is decoded plainly, from
+// of its own tokens the loudest; longer audio gets a note on stderr. A
+// Whisper trained with an output vocabulary of its own (no
+// <|notimestamps|>: models/datespeech) is decoded plainly, from
 // <|startoftranscript|> to <|endoftext|>, its tokens joined by the model's
 // text mode (under the date rule when its tokens spell dates, xattn/date_rule.h);
 // the Whisper prompt options do not apply to it. Its answer's confidence (the

@@ -215,6 +215,9 @@ expect_error "an audio model has no source text" $emu "$xattn" tokenize --model 
 # shellcheck disable=SC2086
 expect_error "--kv-cache" $emu "$xattn" transcribe --model "$out/w.xattn" --kv-cache f8 $one
 expect_error "--frames" $emu "$xattn" transcribe --model "$out/w.xattn" --features "$data/mel/mel-000.f32"
+# shellcheck disable=SC2086
+expect_error "--min-confidence: for models with their own output tokens" $emu "$xattn" transcribe \
+  --model "$out/w.xattn" --min-confidence 0.5 $one
 if [ -n "$python" ]; then
   # Other rates are resampled (tests/audio/cli_mel.sh); a compressed format is refused.
   "$python" -c "
