@@ -94,8 +94,7 @@ std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool lo
   // only on speech says what it says for silence): nothing to transcribe.
   if (audio.samples() == 0) return path + ": WAV: no samples (its data chunk is empty)";
   window->conversion = audio.conversion_note();
-  const size_t hop = kAudioSampleRate / 100;  // 10 ms, one log-mel frame
-  window->first_sample = loudest ? loudest_window_start(audio.view(), size_t{front->frames()} * hop, hop) : 0;
+  window->first_sample = loudest ? loudest_window_start(audio.view(), size_t{front->frames()} * kMelHop, kMelHop) : 0;
   error = front->compute(audio, &window->cut, window->first_sample);
   return error.empty() ? "" : path + ": " + error;
 }

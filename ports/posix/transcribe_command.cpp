@@ -279,14 +279,16 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
     Status s = Status::ok();
     if (error.empty()) {
       if (!heard.conversion.empty()) err << input << ": " << heard.conversion << "\n";
-      if (heard.cut && t.own_tokens()) {
-        char from[32];
-        std::snprintf(from, sizeof from, "%.2f", static_cast<double>(heard.first_sample) / kAudioSampleRate);
-        err << input << ": longer than " << n_frames * kSecondsPerFrame << " s: the loudest "
-            << n_frames * kSecondsPerFrame << " s, from " << from << " s on, are transcribed\n";
-      } else if (heard.cut) {
-        err << input << ": longer than " << n_frames * kSecondsPerFrame << " s: only the first "
-            << n_frames * kSecondsPerFrame << " s are transcribed\n";
+      if (heard.cut) {
+        const double window_seconds = n_frames * kSecondsPerFrame;
+        err << input << ": longer than " << window_seconds << " s: ";
+        if (t.own_tokens()) {
+          char from[32];
+          std::snprintf(from, sizeof from, "%.2f", static_cast<double>(heard.first_sample) / kAudioSampleRate);
+          err << "the loudest " << window_seconds << " s, from " << from << " s on, are transcribed\n";
+        } else {
+          err << "only the first " << window_seconds << " s are transcribed\n";
+        }
       }
       s = t.session().encode_features(features_of_input, model.config.n_mels, n_frames);
     }
