@@ -114,12 +114,12 @@ def _init_worker(bank_path):
 
 
 def train_features(job):
-    seed, i, copies = job
+    seed, i, copies, uniform_lead = job
     speech = clip(_BANK, i)
     out = []
     for c in range(copies):
         rng = np.random.default_rng([seed, SPLIT_IDS["train"], i, c])
-        out.append(log_mel_u8(augment.augment(speech, CLIP_SAMPLES, rng, _BANK["babble"])))
+        out.append(log_mel_u8(augment.augment(speech, CLIP_SAMPLES, rng, _BANK["babble"], uniform_lead)))
     return out
 
 
@@ -158,6 +158,9 @@ def main():
                     help="espeak training sentences said with shifted sounds (accent.py; 0: none, as before)")
     ap.add_argument("--accent-rate", type=float, default=0.2,
                     help="the chance of each of accent.py's shifts in a shifted sentence")
+    ap.add_argument("--lead", choices=["early", "uniform"], default="early",
+                    help="where a training clip's words start in the window: anywhere it leaves room, "
+                         "uniformly, or skewed to the start (the committed model's data)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     n_groups = len(voices.heldout_groups())
@@ -181,7 +184,7 @@ def main():
         kept_rows = []  # held-out: the first sentences' audio, for the WAV files
         with multiprocessing.Pool(args.jobs, _init_worker, (bank_path,)) as pool:
             if split == "train":
-                rows = pool.imap(train_features, [(args.seed, i, args.copies) for i in range(n)], chunksize=32)
+                rows = pool.imap(train_features, [(args.seed, i, args.copies, args.lead == "uniform") for i in range(n)], chunksize=32)
             else:
                 rows = pool.imap(test_features, [(args.seed, split, i, snrs) for i in range(n)], chunksize=32)
             for i, row in enumerate(rows):

@@ -9,7 +9,8 @@ the weekday said first, the held-out report (train.evaluate) must count each cli
 SNR, voice and form rows and each miss's wrong fields, heap_reuse.install() must keep freed
 memory in the process, so memory freed and taken again is not faulted in again, oneDNN
 (onednn.py) must give PyTorch's own gradients on a whole step, and a bfloat16 step
-(mixed_precision.py) must be close to float32's.
+(mixed_precision.py) must be close to float32's, and augment.place's uniform lead must fill the
+room evenly.
 
     python3 tests/datespeech/training_helpers.py MODELS_DATESPEECH_DIR
 
@@ -330,6 +331,26 @@ def check_report():
     return None
 
 
+def check_placement():
+    """augment.place: uniform starts fill the room evenly, up to the words ending with the window;
+    the older draw is skewed to the start, as its docstring says."""
+    import augment
+    import numpy as np
+    speech, n = np.ones(1000), 3000
+    for uniform, low, high in [(True, 0.08, 0.12), (False, 0.0, 0.02)]:
+        rng = np.random.default_rng(3)
+        starts = []
+        for _ in range(4000):
+            out, end = augment.place(speech, n, rng, uniform=uniform)
+            if end != int(np.flatnonzero(out)[-1]) + 1 or out.sum() != len(speech):
+                return "augment.place: the words are not whole, or the end it returns is wrong"
+            starts.append(end - len(speech))
+        late = np.mean(np.array(starts) >= 0.9 * (n - len(speech)))
+        if not low <= late <= high or max(starts) > n - len(speech):
+            return "augment.place(uniform=%s): %.3f of the starts in the room's last tenth" % (uniform, late)
+    return None
+
+
 def _real(text):
     try:
         datetime.date.fromisoformat(text)
@@ -342,7 +363,7 @@ def main():
     torch.backends.mkldnn.enabled = False  # PyTorch's own kernels, unless a check turns oneDNN on
     checks = (check_averaging(), check_gelu(), check_clean_rendering(), check_numeric_weight(),
               check_accent_collisions(), check_date_rule(), check_report(), check_heap_reuse(),
-              check_onednn_and_bf16())
+              check_onednn_and_bf16(), check_placement())
     failures = [f for f in checks if f]
     for f in failures:
         print("FAIL:", f)
@@ -351,7 +372,7 @@ def main():
     print("gradient averaging equals gloo's all-reduce on %d steps x %d workers; GELU agrees; the clean "
           "renderings are the same on 1, 2 and 3 processes; numeric sentences are weighted as asked; accent draws keep date words apart; the date rule allows "
           "exactly the real dates, and the weekday said comes first; the report counts each clip in its rows; freed memory is kept; oneDNN "
-          "gives PyTorch's gradients and bfloat16 steps are close to float32's" % (STEPS, WORLD))
+          "gives PyTorch's gradients and bfloat16 steps are close to float32's; uniform leads fill the room" % (STEPS, WORLD))
 
 
 if __name__ == "__main__":
