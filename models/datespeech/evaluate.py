@@ -1,7 +1,8 @@
 """Evaluates a spoken-date Whisper checkpoint on the cached test sets: exact match per held-out voice and SNR, and
 per form (month named, or numbers only; a weekday said, or none); and per held-out voice group, which part of the
-date its misses got wrong. --placement: the held-out sentences again, clean, with the words at several places in
-the 4 s window (the test clips start them 0.1-0.4 s in).
+date its misses got wrong. --placement: the held-out sentences again, clean and at 10 dB, with the words at several
+places in the 4 s window (the test clips start them 0.1-0.4 s in); with --xattn, also what `xattn transcribe` makes of
+those clips as WAV files, choosing where its window starts as it does for a user's recording.
 
     OMP_WAIT_POLICY=PASSIVE nice -n 19 /usr/bin/python3 models/datespeech/evaluate.py \
         --data /tmp/datespeech --checkpoint /tmp/datespeech/datespeech.pt
@@ -13,7 +14,10 @@ train.py's greedy decoding, so the figures are the ones train.py reports.
 import argparse
 import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import torch
@@ -25,6 +29,7 @@ import train  # noqa: E402
 from features import CLIP_SAMPLES, from_u8, import_whisper, log_mel_u8  # noqa: E402
 
 LEADS = [0.25, 0.75, 1.25, "at the end"]  # seconds of lead-in, or the words ending 0.1 s before the window does
+NOISY_ROWS = [(lead, 10, kind) for lead in (0.25, "at the end") for kind in augment.NOISE_TYPES[:3]]
 
 
 def load_model(path):
@@ -35,27 +40,57 @@ def load_model(path):
     return model
 
 
-def placement(model, data):
-    """Exact matches of the clean held-out sentences per place of the words in the window: {lead: [right, clips]}
-    (a sentence too long for a lead is left out of its row)."""
-    bank = dict(np.load(os.path.join(data, "bank-heldout.npz")))
-    out = {}
-    for lead in LEADS:
-        mels, want = [], []
-        for i in range(len(bank["offsets"]) - 1):
-            x = make_data.clip(bank, i).astype(np.float64)
-            room = (CLIP_SAMPLES - len(x)) / augment.SAMPLE_RATE
-            seconds = room - 0.1 if lead == LEADS[-1] else lead
-            if seconds > room:
-                continue
-            rng = np.random.default_rng(i)
-            y, _ = augment.place(x, CLIP_SAMPLES, rng, lead=max(seconds, 0.0))
-            q, top = log_mel_u8(augment.finish(y, -22.0, rng).astype(np.float32))
-            mels.append(torch.from_numpy(from_u8(q, top)))
-            want.append(bank["iso"][i])
-        got = train.greedy(model, torch.stack(mels))
-        out[str(lead)] = [int(sum(g == w for g, w in zip(got, want))), len(want)]
+def placed_clips(bank, lead, snr, kind):
+    """The held-out sentences with their words `lead` s into a 4 s clip, clean or with `kind` noise at `snr` dB:
+    [(sentence, audio)] (a sentence too long for the lead is left out)."""
+    out = []
+    for i in range(len(bank["offsets"]) - 1):
+        x = make_data.clip(bank, i).astype(np.float64)
+        room = (CLIP_SAMPLES - len(x)) / augment.SAMPLE_RATE
+        seconds = room - 0.1 if lead == LEADS[-1] else lead
+        if seconds > room:
+            continue
+        rng = np.random.default_rng(i)
+        y, _ = augment.place(x, CLIP_SAMPLES, rng, lead=max(seconds, 0.0))
+        if snr is not None:
+            noise = augment.colored_noise(CLIP_SAMPLES, kind, rng)
+            y = y + noise * augment.rms(x) / augment.rms(noise) / 10 ** (snr / 20)
+        out.append((i, augment.finish(y, -22.0, rng).astype(np.float32)))
     return out
+
+
+def xattn_dates(xattn, model_file, clips, folder):
+    """`xattn transcribe` on each clip written as a 16 kHz WAV: the dates, as a user's recording would give them
+    (the CLI chooses where its window starts)."""
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    for k, (_, audio) in enumerate(clips):
+        paths.append(os.path.join(folder, "%04d.wav" % k))
+        make_data.write_wav(paths[-1], audio)
+    run = subprocess.run([xattn, "transcribe", "--model", model_file, "--min-confidence", "0"] + paths,
+                         check=True, capture_output=True, text=True)
+    return run.stdout.split("\n")[:len(paths)]
+
+
+def placement(model, data, xattn=None, model_file=None):
+    """Exact matches of the held-out sentences per place of the words in the window, clean (and at 10 dB):
+    {row: [right, clips]} from PyTorch on the clip as placed, and with xattn, {row: [right, clips]} from
+    `xattn transcribe` on the clip as a WAV file."""
+    bank = dict(np.load(os.path.join(data, "bank-heldout.npz")))
+    out, cli = {}, {}
+    work = tempfile.mkdtemp(prefix="placement-", dir=data)
+    for lead, snr, kind in [(lead, None, None) for lead in LEADS] + NOISY_ROWS:
+        clips = placed_clips(bank, lead, snr, kind)
+        want = [bank["iso"][i] for i, _ in clips]
+        mels = [torch.from_numpy(from_u8(*log_mel_u8(audio))) for _, audio in clips]
+        got = train.greedy(model, torch.stack(mels))
+        row = ("after %s s" % lead if lead != LEADS[-1] else lead) + ("" if snr is None else ", %d dB %s" % (snr, kind))
+        out[row] = [int(sum(g == w for g, w in zip(got, want))), len(want)]
+        if xattn:
+            got = xattn_dates(xattn, model_file, clips, os.path.join(work, str(len(cli))))
+            cli[row] = [int(sum(g == w for g, w in zip(got, want))), len(want)]
+    shutil.rmtree(work)
+    return out, cli
 
 
 def main():
@@ -64,7 +99,10 @@ def main():
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", help="also write the full report (with the first errors) here")
-    ap.add_argument("--placement", action="store_true", help="also the clean held-out sentences at several leads")
+    ap.add_argument("--placement", action="store_true", help="also the held-out sentences at several leads")
+    ap.add_argument("--xattn", help="with --placement: also `xattn transcribe` (this tool) on the placed clips as WAVs")
+    ap.add_argument("--model", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "datespeech-int8.xattn"),
+                    help="the .xattn file --xattn runs (default: the committed int8 model)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     model = load_model(args.checkpoint)
@@ -75,10 +113,11 @@ def main():
         print("%s: %s" % (title, train.pct(r["all"])))
         train.print_breakdown(r, held_out=split == "heldout")
     if args.placement:
-        report["placement"] = placement(model, args.data)
-        print("held-out sentences, clean, by where the words start:")
-        for k, v in report["placement"].items():
-            print("  %-24s %s" % (k if k == LEADS[-1] else "after %s s" % k, train.pct(v)))
+        report["placement"], report["placement_xattn"] = placement(model, args.data, args.xattn, args.model)
+        print("held-out sentences by where the words start: PyTorch on the clip%s" % (
+            "; xattn transcribe on it as a WAV" if args.xattn else ""))
+        for row, v in report["placement"].items():
+            print("  %-32s %s%s" % (row, train.pct(v), "   " + train.pct(report["placement_xattn"][row]) if args.xattn else ""))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)

@@ -99,10 +99,13 @@ struct WavWindow {
   std::string conversion;
 };
 
+// Where a model of its own tokens hears a recording: its loudest window,
+// the words 0.25 s in (loudest_window.h); 0 when they start early enough.
+size_t speech_window_start(const WavAudio& audio, const LogMelFrontEnd& front);
+
 // A WAV file's log-mel, computed by `front` (initialized once for all files)
-// into front->mel(); errors name the file. A recording longer than the
-// window is heard from its start, or with `loudest` from its loudest window
-// (loudest_window.h).
+// into front->mel(); errors name the file. A recording is heard from its
+// start, or with `loudest` from speech_window_start.
 std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool loudest, WavWindow* window);
 
 }  // namespace posix

@@ -1,5 +1,6 @@
 #include "loudest_window.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace xattn {
@@ -12,33 +13,40 @@ double sample_at(const PcmView& pcm, size_t i) {
 
 }  // namespace
 
-size_t loudest_window_start(const PcmView& pcm, size_t window, size_t hop) {
-  if (pcm.count <= window || hop == 0) return 0;
-  // Energy per hop-sized block, summed from the start: a window of whole
-  // blocks is then the difference of two sums.
+size_t loudest_window_start(const PcmView& pcm, size_t window, size_t hop, size_t lead) {
+  if (pcm.count == 0 || hop == 0 || window < hop) return 0;
+  // Energy per hop-sized block (blocks past the end are zeros).
   const size_t blocks = (pcm.count + hop - 1) / hop;
-  std::vector<double> prefix(blocks + 1, 0.0);
-  for (size_t b = 0; b < blocks; ++b) {
-    double e = 0.0;
+  std::vector<double> block(blocks, 0.0);
+  for (size_t b = 0; b < blocks; ++b)
     for (size_t i = b * hop; i < (b + 1) * hop && i < pcm.count; ++i) {
       const double x = sample_at(pcm, i);
-      e += x * x;
+      block[b] += x * x;
     }
-    prefix[b + 1] = prefix[b] + e;
-  }
-  const size_t span = window / hop;                // whole blocks in a window
-  const size_t last = (pcm.count - window) / hop;  // the last start that keeps the window inside the recording
-  auto energy = [&](size_t s) { return prefix[s + span] - prefix[s]; };
+  // Steady noise is not the words: without twice the quietest tenth's
+  // energy taken off every block, a window holding less of a noisy
+  // recording's noise would hold 1% less energy and never be chosen.
+  std::vector<double> sorted(block);
+  std::nth_element(sorted.begin(), sorted.begin() + blocks / 10, sorted.end());
+  const double noise = 2.0 * sorted[blocks / 10];
+  // Summed from the start: a window of whole blocks is the difference of two sums.
+  std::vector<double> prefix(blocks + 1, 0.0);
+  for (size_t b = 0; b < blocks; ++b) prefix[b + 1] = prefix[b] + std::max(0.0, block[b] - noise);
+  const size_t span = window / hop;  // whole blocks in a window
+  auto energy = [&](size_t s) { return prefix[std::min(s + span, blocks)] - prefix[s]; };
   size_t best = 0;
-  for (size_t s = 1; s <= last; ++s)
+  for (size_t s = 1; s < blocks; ++s)
     if (energy(s) > energy(best)) best = s;
   // Every window that holds all the words is about as loud as the loudest;
-  // the middle one of those leaves the words centred, with room both sides.
+  // the last of them starts where the words do (to their quietest 1%).
+  if (energy(best) <= 0.0) return 0;  // nothing above the floor: silence, or steady noise alone
   const double near = 0.99 * energy(best);
-  size_t first = best, end = best;
+  size_t first = best, last = best;
   while (first > 0 && energy(first - 1) >= near) --first;
-  while (end < last && energy(end + 1) >= near) ++end;
-  return (first + (end - first) / 2) * hop;
+  while (last + 1 < blocks && energy(last + 1) >= near) ++last;
+  const size_t lead_blocks = lead / hop;
+  const size_t start = last > first + lead_blocks ? last - lead_blocks : first;
+  return first == 0 && start <= lead_blocks ? 0 : start * hop;
 }
 
 }  // namespace posix

@@ -78,7 +78,7 @@ class SpeechRunner {
   std::string run(const WavAudio& audio, std::string* text, Timing* timing) {
     Clock::time_point t = Clock::now();
     bool cut = false;
-    std::string error = front_.compute(audio, &cut);
+    std::string error = front_.compute(audio, &cut, speech_window_start(audio, front_));  // as transcribe hears it
     timing->front_ms = ms_since(t);
     if (!error.empty()) return error;
     const ModelView& model = session_.model();
@@ -153,7 +153,7 @@ int run_speech_demo(const std::string& model_arg, const std::string& clips_arg, 
     out << '\n';
   }
   out << right << " of " << clips.size() << " dates right (the voices were never heard in training)\n"
-      << "try your own:   xattn transcribe --model " << model << " your-recording.wav   (any WAV; a longer one is heard through its loudest 4 s)\n";
+      << "try your own:   xattn transcribe --model " << model << " your-recording.wav   (any WAV: heard through its loudest 4 s, the words 0.25 s in)\n";
   return 0;
 }
 

@@ -6,7 +6,8 @@
 // with --timestamps and text, one line per segment as openai-whisper's
 // transcribe prints them. Only one window is transcribed: the first (30 s for
 // Whisper's 1500 encoder positions, --audio-ctx shortens it), or for a model
-// of its own tokens the loudest; longer audio gets a note on stderr. A
+// of its own tokens the loudest, with the words 0.25 s in (a recording of
+// any length); longer audio gets a note on stderr. A
 // Whisper trained with an output vocabulary of its own (no
 // <|notimestamps|>: models/datespeech) is decoded plainly, from
 // <|startoftranscript|> to <|endoftext|>, its tokens joined by the model's
@@ -47,7 +48,7 @@ const char kUsage[] =
     "       xattn transcribe --model FILE.xattn [options] --frames N --features FILE.f32 [--features FILE.f32]...\n"
     "  AUDIO.wav: PCM (8-32 bit) or float, any rate and channel count (other than 16 kHz mono: averaged to mono and\n"
     "  resampled, with a note on stderr); one window only (2 x --audio-ctx frames): the first 30 s for Whisper,\n"
-    "  the loudest window of a longer recording for a model of its own tokens (models/datespeech: 4 s)\n"
+    "  for a model of its own tokens (models/datespeech: 4 s) the loudest window, its words 0.25 s in\n"
     "  --features: raw little-endian float32 log-mel [n_mels][N] (as xattn mel -o writes)\n"
     "  output: one line per input, the text (the model's tokenizer) or, without one or with --ids, the generated\n"
     "  ids; --timestamps with text: a line per segment, [mm:ss.mmm --> mm:ss.mmm] text; the detected language\n"

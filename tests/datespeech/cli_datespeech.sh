@@ -7,7 +7,8 @@
 # --threads 2 and as `xattn demo --speech`; --alignment-svg draws one row of
 # cells per output character across the encoder's positions, with the
 # spectrogram under it; a recording longer than 4 s is heard through its
-# loudest 4 s, and noise alone gets an unsure note; the Whisper prompt options are refused for a model
+# loudest 4 s, a shorter one with its words 1 s in from 0.25 s before them,
+# and noise alone gets an unsure note; the Whisper prompt options are refused for a model
 # with its own tokens; `inspect` fits its limits to the model and lists the
 # arena's regions; `convert ggml --vocabulary` refuses a wrong vocabulary
 # in one line.
@@ -72,6 +73,14 @@ if command -v sox > /dev/null && [ -n "$good" ]; then
   grep -Eq "longer than 4 s: the loudest 4 s, from [0-9.]+ s on, are transcribed" "$out/late-err" ||
     fail "no loudest-window note: $(cat "$out/late-err")"
   echo "$clip after 3 s of silence: $want, right ($(cat "$out/late-err"))"
+
+  # A recording shorter than 4 s with the words 1 s in: heard from 0.25 s
+  # before them, as the training clips start their words (from the recording's
+  # start, this clip came out 2016-08-03 for 1960-08-03).
+  sox "$clip" "$out/pause.wav" pad 1 0 || fail "sox pad"
+  $emu "$xattn" transcribe --model "$model" "$out/pause.wav" > "$out/pause" 2> "$out/pause-err" || fail "a clip after 1 s of silence"
+  [ "$(cat "$out/pause")" = "$want" ] || fail "$clip after 1 s of silence: $(cat "$out/pause"), expected $want"
+  echo "$clip after 1 s of silence: $want, right"
 
   # Noise alone: the model still says a date (it knows nothing else), with the
   # unsure note on stderr; --min-confidence 0 turns the note off.
