@@ -37,9 +37,9 @@ size_t loudest_window_start(const PcmView& pcm, size_t window, size_t hop, size_
   size_t best = 0;
   for (size_t s = 1; s < blocks; ++s)
     if (energy(s) > energy(best)) best = s;
+  if (energy(best) <= 0.0) return 0;  // nothing above the floor: silence, or steady noise alone
   // Every window that holds all the words is about as loud as the loudest;
   // the last of them starts where the words do (to their quietest 1%).
-  if (energy(best) <= 0.0) return 0;  // nothing above the floor: silence, or steady noise alone
   const double near = 0.99 * energy(best);
   size_t first = best, last = best;
   while (first > 0 && energy(first - 1) >= near) --first;
