@@ -169,6 +169,26 @@ def warp_frequencies(mel, rng, amount):
     return mel
 
 
+def speed_up(mel, rng, amount):
+    """Tempo perturbation on the log-mel (in place): each clip's time axis compressed by a factor in
+    [1, 1 + amount] (linear interpolation between frames), the frames freed at the end filled with the
+    clip's quietest level per mel bin (its noise floor). Faster only: slowing down would push the end of
+    a long sentence out of the window, and the target would name words no longer heard."""
+    if amount <= 0:
+        return mel
+    t = torch.arange(N_FRAMES, dtype=torch.float32)
+    for b in range(mel.shape[0]):
+        where = t * float(rng.uniform(1, 1 + amount))
+        inside = where <= N_FRAMES - 1
+        where = where.clamp(max=N_FRAMES - 1)
+        lo = where.floor().long()
+        hi = torch.clamp(lo + 1, max=N_FRAMES - 1)
+        w = (where - lo)[None, :]
+        floor = mel[b].min(dim=1, keepdim=True).values
+        mel[b] = torch.where(inside[None, :], mel[b][:, lo] * (1 - w) + mel[b][:, hi] * w, floor)
+    return mel
+
+
 @torch.no_grad()
 def greedy(model, mel, batch=200):
     """Greedy decoding as `xattn transcribe` does it: from <|startoftranscript|>, the argmax over the
@@ -414,7 +434,7 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
         easy = np.ones(len(idx), bool) if step <= clean_steps else rng.random(len(idx)) < 0.25
         sent = train["sentence"][idx[easy]]
         mel[torch.from_numpy(easy)] = torch.from_numpy(from_u8(clean["mel"][sent], clean["top"][sent]))
-        mel = warp_frequencies(mel, rng, args.warp)
+        mel = speed_up(warp_frequencies(mel, rng, args.warp), rng, args.tempo)
         tok = all_targets[idx]
         with mixed_precision.autocast(bf16):
             audio = model.encoder(mel)
@@ -499,6 +519,8 @@ def main():
                     help="share of training clips that get more noise mixed into their log-mel")
     ap.add_argument("--mix-snr", type=float, nargs=2, default=[0.0, 30.0], metavar=("LO", "HI"),
                     help="that noise's SNR range in dB (uniform)")
+    ap.add_argument("--tempo", type=float, default=0.0,
+                    help="tempo perturbation: each clip's log-mel sped up by a factor in [1, 1 + TEMPO] (0: off)")
     ap.add_argument("--warp", type=float, default=0.12,
                     help="vocal-tract-length perturbation: mel axis stretched by up to this factor either way")
     ap.add_argument("--numeric-weight", type=float, default=3.0,

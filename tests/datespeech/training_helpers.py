@@ -9,8 +9,8 @@ the weekday said first, the held-out report (train.evaluate) must count each cli
 SNR, voice and form rows and each miss's wrong fields, heap_reuse.install() must keep freed
 memory in the process, so memory freed and taken again is not faulted in again, oneDNN
 (onednn.py) must give PyTorch's own gradients on a whole step, and a bfloat16 step
-(mixed_precision.py) must be close to float32's, and augment.place's uniform lead must fill the
-room evenly.
+(mixed_precision.py) must be close to float32's, augment.place's uniform lead must fill the
+room evenly, and train.speed_up must read each frame where its factor says.
 
     python3 tests/datespeech/training_helpers.py MODELS_DATESPEECH_DIR
 
@@ -351,6 +351,29 @@ def check_placement():
     return None
 
 
+def check_speed_up():
+    """train.speed_up: a ramp sped up by f reads frame t * f, the frames past the clip's end are its
+    quietest level per bin, and amount 0 leaves the clip alone."""
+    import numpy as np
+    n = train.N_FRAMES
+    ramp = torch.arange(n, dtype=torch.float32).repeat(2, 3, 1) + 5.0
+    ramp[:, 1] *= 2.0
+    got = train.speed_up(ramp.clone(), np.random.default_rng(4), 0.15)
+    for b in range(2):
+        f = float(got[b, 0, 1] - got[b, 0, 0])  # the factor drawn, read back off the ramp
+        inside = int((n - 1) / f) + 1
+        if not 1.0 < f <= 1.15:
+            return "train.speed_up: factor %.3f outside [1, 1.15]" % f
+        want = torch.arange(inside, dtype=torch.float32) * f + 5.0
+        if not torch.allclose(got[b, 0, :inside], want, atol=1e-3) or not torch.allclose(got[b, 1, :inside], 2 * want, atol=2e-3):
+            return "train.speed_up: frame t is not read from t * %.3f" % f
+        if not (bool((got[b, 0, inside:] == 5.0).all()) and bool((got[b, 1, inside:] == 10.0).all())):
+            return "train.speed_up: the frames past the end are not the clip's quietest level"
+    if not torch.equal(train.speed_up(ramp.clone(), np.random.default_rng(4), 0.0), ramp):
+        return "train.speed_up: amount 0 changed the clip"
+    return None
+
+
 def _real(text):
     try:
         datetime.date.fromisoformat(text)
@@ -363,7 +386,7 @@ def main():
     torch.backends.mkldnn.enabled = False  # PyTorch's own kernels, unless a check turns oneDNN on
     checks = (check_averaging(), check_gelu(), check_clean_rendering(), check_numeric_weight(),
               check_accent_collisions(), check_date_rule(), check_report(), check_heap_reuse(),
-              check_onednn_and_bf16(), check_placement())
+              check_onednn_and_bf16(), check_placement(), check_speed_up())
     failures = [f for f in checks if f]
     for f in failures:
         print("FAIL:", f)
@@ -372,7 +395,7 @@ def main():
     print("gradient averaging equals gloo's all-reduce on %d steps x %d workers; GELU agrees; the clean "
           "renderings are the same on 1, 2 and 3 processes; numeric sentences are weighted as asked; accent draws keep date words apart; the date rule allows "
           "exactly the real dates, and the weekday said comes first; the report counts each clip in its rows; freed memory is kept; oneDNN "
-          "gives PyTorch's gradients and bfloat16 steps are close to float32's; uniform leads fill the room" % (STEPS, WORLD))
+          "gives PyTorch's gradients and bfloat16 steps are close to float32's; uniform leads fill the room; speed_up reads the right frames" % (STEPS, WORLD))
 
 
 if __name__ == "__main__":
