@@ -5,6 +5,7 @@
 // rows and scratch; misuse is refused with its reason.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -234,4 +235,44 @@ TEST_CASE("c api: xattn_encode_pcm_s16 decodes as encode_features on the host sp
   REQUIRE(best.length == h.length);
   for (uint32_t i = 0; i < h.length; ++i) CHECK(best.tokens[i] == h.tokens[i]);
   CHECK(best.score == h.score);
+}
+
+TEST_CASE("c api: xattn_speech_window_start_* finds the session's window as speech_window_start does") {
+  if (!test::have_whisper()) return;
+  test::OpenWhisper opened;
+  test::open_whisper("model-f32", convert::WeightType::kFloat32, &opened);
+  const ModelView& m = *opened.view;
+  xattn_model_storage storage;
+  xattn_model* model = nullptr;
+  xattn_error error;
+  REQUIRE(xattn_model_open(opened.bytes->data(), opened.bytes->size(), &storage, &model, &error) == XATTN_OK);
+  for (uint32_t positions : {m.config.encoder_positions(), m.config.encoder_positions() / 2}) {
+    xattn_limits limits = xattn_default_limits();
+    limits.max_source_length = positions;
+    limits.max_target_length = 12;
+    limits.max_beam = 1;
+    limits.alignment = 0;
+    limits.pcm_input = 1;
+    const size_t bytes = xattn_session_buffer_bytes(model, &limits);
+    xattn_test::AlignedBytes buffer(nullptr, bytes);
+    xattn_session* session = nullptr;
+    REQUIRE(xattn_session_create(model, &limits, buffer.data(), bytes, &session, &error) == XATTN_OK);
+    // A sweep 1.5 windows into silence three windows long.
+    const size_t window = size_t{2} * positions * kMelHop;
+    std::vector<float> f32(3 * window, 0.0f);
+    const std::vector<float> words = sweep(window / 4);
+    std::copy(words.begin(), words.end(), f32.begin() + 3 * window / 2);
+    const std::vector<int16_t> s16 = to_s16(f32);
+    PcmView pcm;
+    pcm.s16 = s16.data();
+    pcm.count = s16.size();
+    const size_t want = speech_window_start(pcm, window, kMelHop, kSpeechLeadSamples);
+    CAPTURE(positions);
+    CHECK(want > window);
+    CHECK(want < 3 * window / 2);
+    CHECK(xattn_speech_window_start_s16(session, s16.data(), s16.size()) == want);
+    CHECK(xattn_speech_window_start_f32(session, f32.data(), f32.size()) == want);
+    CHECK(xattn_speech_window_start_s16(nullptr, s16.data(), s16.size()) == 0);
+    CHECK(xattn_speech_window_start_f32(session, nullptr, f32.size()) == 0);
+  }
 }

@@ -189,6 +189,22 @@ def speed_up(mel, rng, amount):
     return mel
 
 
+def tilt_spectrum(mel, rng, db):
+    """A random smooth equalizer on the log-mel (in place): each clip's mel bins get a gain curve
+    sum_k a_k cos(pi k (f + 1/2) / 80), k = 1..3, a_k uniform in [-db/3, db/3] dB, so at most db dB
+    either way, then whisper's clamp to the clip's maximum - 8 (log10) again. Voices and microphones
+    differ in spectral tilt and broad resonances that the vocal-tract warp (a stretch) does not make."""
+    if db <= 0:
+        return mel
+    f = torch.arange(N_MELS, dtype=torch.float32)
+    basis = torch.stack([torch.cos(math.pi * k * (f + 0.5) / N_MELS) for k in (1, 2, 3)])
+    for b in range(mel.shape[0]):
+        a = torch.from_numpy(rng.uniform(-db / 3, db / 3, 3).astype(np.float32))
+        x = mel[b] + (a @ basis)[:, None] / 40.0  # 1 unit of the scaled log-mel is 40 dB
+        mel[b] = torch.maximum(x, x.max() - 2.0)
+    return mel
+
+
 @torch.no_grad()
 def greedy(model, mel, batch=200):
     """Greedy decoding as `xattn transcribe` does it: from <|startoftranscript|>, the argmax over the
@@ -434,7 +450,7 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
         easy = np.ones(len(idx), bool) if step <= clean_steps else rng.random(len(idx)) < 0.25
         sent = train["sentence"][idx[easy]]
         mel[torch.from_numpy(easy)] = torch.from_numpy(from_u8(clean["mel"][sent], clean["top"][sent]))
-        mel = speed_up(warp_frequencies(mel, rng, args.warp), rng, args.tempo)
+        mel = tilt_spectrum(speed_up(warp_frequencies(mel, rng, args.warp), rng, args.tempo), rng, args.tilt)
         tok = all_targets[idx]
         with mixed_precision.autocast(bf16):
             audio = model.encoder(mel)
@@ -521,6 +537,9 @@ def main():
                     help="that noise's SNR range in dB (uniform)")
     ap.add_argument("--tempo", type=float, default=0.0,
                     help="tempo perturbation: each clip's log-mel sped up by a factor in [1, 1 + TEMPO] (0: off)")
+    ap.add_argument("--tilt", type=float, default=0.0,
+                    help="random smooth equalizer: each clip's mel bins get a gain curve of up to TILT dB either "
+                         "way (0: off)")
     ap.add_argument("--warp", type=float, default=0.12,
                     help="vocal-tract-length perturbation: mel axis stretched by up to this factor either way")
     ap.add_argument("--numeric-weight", type=float, default=3.0,

@@ -3,7 +3,6 @@
 #include <new>
 
 #include "file_safety.h"
-#include "loudest_window.h"
 #include "xattn/arena.h"
 
 namespace xattn {
@@ -86,10 +85,7 @@ std::string LogMelFrontEnd::compute(const WavAudio& audio, bool* cut, size_t fir
 }
 
 size_t speech_window_start(const WavAudio& audio, const LogMelFrontEnd& front) {
-  // models/datespeech's training clips start their words 0.1-0.4 s in; moved to the window's end,
-  // its words were heard right 5.7 points less often (its README, "Where the words are in the recording").
-  constexpr size_t kLead = kAudioSampleRate / 4;
-  return loudest_window_start(audio.view(), size_t{front.frames()} * kMelHop, kMelHop, kLead);
+  return xattn::speech_window_start(audio.view(), size_t{front.frames()} * kMelHop, kMelHop, kSpeechLeadSamples);
 }
 
 std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool loudest, WavWindow* window) {

@@ -100,7 +100,7 @@ struct WavWindow {
 };
 
 // Where a model of its own tokens hears a recording: its loudest window,
-// the words 0.25 s in (loudest_window.h); 0 when they start early enough.
+// the words 0.25 s in (xattn/audio.h: speech_window_start); 0 when they start early enough.
 size_t speech_window_start(const WavAudio& audio, const LogMelFrontEnd& front);
 
 // A WAV file's log-mel, computed by `front` (initialized once for all files)

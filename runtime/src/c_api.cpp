@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <new>
 
+#include "xattn/audio.h"
 #include "xattn/date_rule.h"
 #include "xattn/limits_check.h"
 #include "xattn/whisper.h"
@@ -338,6 +339,30 @@ xattn_status xattn_encode_pcm_f32(xattn_session* session, const float* samples, 
   pcm.f32 = samples;
   pcm.count = count;
   return encode_pcm(session, pcm, cut);
+}
+
+namespace {
+size_t speech_window(const xattn_session* session, const xattn::PcmView& pcm) {
+  if (!session || session->session.model() == nullptr ||
+      session->session.model()->config.encoder_input != xattn::EncoderInput::kAudio)
+    return 0;
+  const size_t window = size_t{2} * session->session.limits().max_source_length * xattn::kMelHop;
+  return xattn::speech_window_start(pcm, window, xattn::kMelHop, xattn::kSpeechLeadSamples);
+}
+}  // namespace
+
+size_t xattn_speech_window_start_s16(const xattn_session* session, const int16_t* samples, size_t count) {
+  xattn::PcmView pcm;
+  pcm.s16 = samples;
+  pcm.count = samples ? count : 0;
+  return speech_window(session, pcm);
+}
+
+size_t xattn_speech_window_start_f32(const xattn_session* session, const float* samples, size_t count) {
+  xattn::PcmView pcm;
+  pcm.f32 = samples;
+  pcm.count = samples ? count : 0;
+  return speech_window(session, pcm);
 }
 
 xattn_whisper_options xattn_whisper_default_options(void) {

@@ -374,6 +374,37 @@ def check_speed_up():
     return None
 
 
+def check_tilt():
+    """train.tilt_spectrum: each clip gets one smooth gain curve over the mel bins (3 cosines), the
+    same at every frame, of at most the asked dB either way; whisper's 8-decade clamp holds after it;
+    0 dB leaves the clip alone."""
+    import math
+    import numpy as np
+    n_mels, n = train.N_MELS, train.N_FRAMES
+    torch.manual_seed(6)
+    mel = 1.0 + 0.1 * torch.rand(8, n_mels, n)  # far above the clamp: the curve alone moves it
+    got = train.tilt_spectrum(mel.clone(), np.random.default_rng(6), 10.0)
+    gain = (got - mel) * 40.0  # dB
+    if float((gain - gain[:, :, :1]).abs().max()) > 1e-4:
+        return "train.tilt_spectrum: the gain is not the same at every frame"
+    f = torch.arange(n_mels, dtype=torch.float64)
+    basis = torch.stack([torch.cos(math.pi * k * (f + 0.5) / n_mels) for k in (1, 2, 3)], 1)
+    curves = gain[:, :, 0].double().T
+    weights = torch.linalg.lstsq(basis, curves).solution  # [3, clips], dB
+    if float((basis @ weights - curves).abs().max()) > 1e-3:
+        return "train.tilt_spectrum: the gain is not a sum of the three cosines"
+    top = float(weights.abs().max())
+    if not 2.0 < top <= 10.0 / 3 + 1e-3:
+        return "train.tilt_spectrum: a cosine's weight is %.2f dB, asked for at most 10 / 3" % top
+    floored = torch.rand(2, n_mels, n) * 2.0
+    out = train.tilt_spectrum(floored.clone(), np.random.default_rng(7), 10.0)
+    if float((out.amax(dim=(1, 2)) - out.amin(dim=(1, 2))).max()) > 2.0 + 1e-5:
+        return "train.tilt_spectrum: the clamp to the maximum - 8 decades does not hold after it"
+    if not torch.equal(train.tilt_spectrum(mel.clone(), np.random.default_rng(6), 0.0), mel):
+        return "train.tilt_spectrum: 0 dB changed the clip"
+    return None
+
+
 def _real(text):
     try:
         datetime.date.fromisoformat(text)
@@ -386,7 +417,7 @@ def main():
     torch.backends.mkldnn.enabled = False  # PyTorch's own kernels, unless a check turns oneDNN on
     checks = (check_averaging(), check_gelu(), check_clean_rendering(), check_numeric_weight(),
               check_accent_collisions(), check_date_rule(), check_report(), check_heap_reuse(),
-              check_onednn_and_bf16(), check_placement(), check_speed_up())
+              check_onednn_and_bf16(), check_placement(), check_speed_up(), check_tilt())
     failures = [f for f in checks if f]
     for f in failures:
         print("FAIL:", f)
@@ -395,7 +426,7 @@ def main():
     print("gradient averaging equals gloo's all-reduce on %d steps x %d workers; GELU agrees; the clean "
           "renderings are the same on 1, 2 and 3 processes; numeric sentences are weighted as asked; accent draws keep date words apart; the date rule allows "
           "exactly the real dates, and the weekday said comes first; the report counts each clip in its rows; freed memory is kept; oneDNN "
-          "gives PyTorch's gradients and bfloat16 steps are close to float32's; uniform leads fill the room; speed_up reads the right frames" % (STEPS, WORLD))
+          "gives PyTorch's gradients and bfloat16 steps are close to float32's; uniform leads fill the room; speed_up reads the right frames; tilts are smooth and bounded" % (STEPS, WORLD))
 
 
 if __name__ == "__main__":

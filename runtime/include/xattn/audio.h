@@ -91,4 +91,29 @@ void log_mel_finish(float* values, size_t count, float global_max);
 Status log_mel_spectrogram(const MelFilterBank& bank, const PcmView& pcm, size_t frames, void* scratch,
                            size_t scratch_bytes, float* out);
 
+// Where a model with a short audio window (a spoken-date model hears 4 s)
+// hears a recording of any length: the first sample of the window of
+// `window` samples, starting on a multiple of `hop`, that holds the most
+// energy above the recording's noise floor (twice its quietest tenth of
+// hop-sized blocks), placed so the words start `lead` samples into it. A
+// user's recording often starts with a second or two of room noise: heard
+// from its start, the words would be cut off, or pushed to the window's end,
+// where a model trained on words near the start hears them worst.
+//
+// The window may run past the recording's end (the front end pads with
+// zeros). Of the windows within 1% of the loudest's energy next to it (all
+// of them hold the words), the one that starts `lead` before the last of
+// them, or the first of them if that is later. 0 when the recording's start
+// is one of them and the choice is within `lead` of it (words that start
+// early enough are heard as recorded), and when nothing stands above the
+// floor. PCM16 and float samples of the same values give the same start.
+// No allocation and no scratch: it reads the samples about a dozen times.
+size_t speech_window_start(const PcmView& pcm, size_t window, size_t hop, size_t lead);
+
+// The lead the CLI, the C API and the firmware use: models/datespeech's
+// training clips start their words 0.1-0.4 s in; moved to the window's end,
+// its words were heard right 5.7 points less often (its README, "Where the
+// words are in the recording").
+constexpr size_t kSpeechLeadSamples = kAudioSampleRate / 4;
+
 }  // namespace xattn

@@ -221,6 +221,17 @@ xattn_status xattn_encode_features(xattn_session* session, const float* mel, uin
    ran past the window. */
 xattn_status xattn_encode_pcm_s16(xattn_session* session, const int16_t* samples, size_t count, int* cut);
 xattn_status xattn_encode_pcm_f32(xattn_session* session, const float* samples, size_t count, int* cut);
+/* Where a recording of any length is heard by an audio model of its own
+   tokens with a short window (models/datespeech: 4 s): the first sample of
+   the session's window (2 x max_source_length frames) that holds the
+   loudest stretch above the recording's noise floor, the words starting
+   0.25 s into it; 0 when they start early enough, when nothing stands out,
+   and for a null session or samples or a model that does not take audio.
+   Pass samples + that to xattn_encode_pcm_*. No allocation or scratch; it
+   reads the samples about a dozen times (xattn/audio.h:
+   speech_window_start). Whisper hears its 30 s windows from the start. */
+size_t xattn_speech_window_start_s16(const xattn_session* session, const int16_t* samples, size_t count);
+size_t xattn_speech_window_start_f32(const xattn_session* session, const float* samples, size_t count);
 xattn_status xattn_generate(xattn_session* session, const xattn_generate_options* options);
 /* Whisper (xattn/whisper.h's WhisperDecoder): the prompt, the model file's
  * suppress lists, the timestamp rules when asked, Whisper's score; with no

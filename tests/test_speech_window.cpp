@@ -1,5 +1,5 @@
 // Tests of where a recording is heard by a model with a short window
-// (ports/posix/loudest_window): a burst anywhere in a recording, longer or
+// (xattn/audio.h: speech_window_start): a burst anywhere in a recording, longer or
 // shorter than the window, is heard whole with its start `lead` into the
 // window; steady noise around it does not hold the window back; words that
 // start early enough, silence and noise alone are heard from the start;
@@ -9,10 +9,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "loudest_window.h"
+#include "xattn/audio.h"
 
 using namespace xattn;
-using namespace xattn::posix;
 
 namespace {
 
@@ -31,14 +30,14 @@ size_t start_of(const std::vector<int16_t>& pcm) {
   PcmView view;
   view.s16 = pcm.data();
   view.count = pcm.size();
-  return loudest_window_start(view, kWindow, kHop, kLead);
+  return speech_window_start(view, kWindow, kHop, kLead);
 }
 
 long distance(size_t a, size_t b) { return a > b ? static_cast<long>(a - b) : static_cast<long>(b - a); }
 
 }  // namespace
 
-TEST_CASE("loudest window: a burst anywhere is heard whole, starting the lead into the window") {
+TEST_CASE("speech window: a burst anywhere is heard whole, starting the lead into the window") {
   for (size_t samples : {30000u, 64000u, 64001u, 96000u, 160000u, 480037u}) {
     for (size_t at : {1000u, 9000u, 20000u, 40000u, 70000u, 150000u, 400000u}) {
       const size_t length = 20000;
@@ -61,7 +60,7 @@ TEST_CASE("loudest window: a burst anywhere is heard whole, starting the lead in
   }
 }
 
-TEST_CASE("loudest window: the louder of two bursts wins, silence and steady noise start at 0") {
+TEST_CASE("speech window: the louder of two bursts wins, silence and steady noise start at 0") {
   std::vector<int16_t> pcm = recording(200000, 10000, 20000);
   for (size_t i = 150000; i < 170000; ++i) pcm[i] = static_cast<int16_t>(i % 2 ? 12000 : -12000);
   const size_t start = start_of(pcm);
@@ -77,6 +76,6 @@ TEST_CASE("loudest window: the louder of two bursts wins, silence and steady noi
   PcmView view;
   view.f32 = f32.data();
   view.count = f32.size();
-  CHECK(loudest_window_start(view, kWindow, kHop, kLead) == start_of(s16));
+  CHECK(speech_window_start(view, kWindow, kHop, kLead) == start_of(s16));
   CHECK(start_of(s16) > 0);
 }

@@ -1,0 +1,131 @@
+// speech_window_start (xattn/audio.h): where a model with a short audio
+// window hears a longer or late-starting recording. No allocation and no
+// scratch, so the firmware and the C API have it as the CLI does: the
+// samples are read again instead of stored, about a dozen times (8 sweeps
+// select the noise floor, 2 find the loudest window, 2 the windows as loud).
+#include <cstdint>
+#include <cstring>
+
+#include "xattn/audio.h"
+
+namespace xattn {
+namespace {
+
+// Energy of hop-sized blocks, zero past the end. PCM16 sums its squares as
+// integers and float as double; both are exact for PCM16-valued samples, so
+// the two agree, and a device finds the host's window bit for bit (no FMA
+// contraction or summation order can move it).
+uint64_t square(int16_t x) { return static_cast<uint64_t>(static_cast<int32_t>(x) * x); }
+double square(float x) { return static_cast<double>(x) * x; }
+uint64_t order_key(uint64_t e) { return e; }
+uint64_t order_key(double e) {  // non-negative doubles order as their bit patterns do
+  uint64_t k;
+  std::memcpy(&k, &e, sizeof k);
+  return k;
+}
+
+template <class Sample, class EnergyType>
+struct Blocks {
+  using Energy = EnergyType;
+  const Sample* samples;
+  size_t count, hop;
+  Energy at(size_t b) const {
+    Energy e = 0;
+    for (size_t i = b * hop; i < (b + 1) * hop && i < count; ++i) e += square(samples[i]);
+    return e;
+  }
+  static uint64_t key(Energy e) { return order_key(e); }
+};
+
+// The rank-th smallest block energy (0-based), as a sort would give it: a
+// radix selection on the keys, one byte a sweep from the top, counting only
+// the blocks that match the bytes chosen so far.
+template <class Blocks>
+typename Blocks::Energy select_energy(const Blocks& blocks, size_t n, size_t rank) {
+  uint64_t prefix = 0, mask = 0;
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    uint32_t count[256] = {};
+    for (size_t b = 0; b < n; ++b) {
+      const uint64_t k = Blocks::key(blocks.at(b));
+      if ((k & mask) == prefix) ++count[(k >> shift) & 0xFF];
+    }
+    uint32_t digit = 0;
+    while (rank >= count[digit]) rank -= count[digit++];
+    prefix |= static_cast<uint64_t>(digit) << shift;
+    mask |= static_cast<uint64_t>(0xFF) << shift;
+  }
+  for (size_t b = 0; b < n; ++b)  // the energy whose key was chosen
+    if (Blocks::key(blocks.at(b)) == prefix) return blocks.at(b);
+  return 0;
+}
+
+// Block energies above the noise floor, and windows of `span` of them
+// starting at each block in turn (a running sum: add the block entering,
+// take off the one leaving).
+template <class Blocks>
+struct Windows {
+  const Blocks& blocks;
+  size_t n, span;
+  typename Blocks::Energy noise;
+  using Energy = typename Blocks::Energy;
+  Energy above(size_t b) const {
+    if (b >= n) return 0;
+    const Energy e = blocks.at(b);
+    return e > noise ? e - noise : 0;
+  }
+  Energy first() const {
+    Energy e = 0;
+    for (size_t b = 0; b < span; ++b) e += above(b);
+    return e;
+  }
+  Energy next(Energy e, size_t s) const { return (e - above(s)) + above(s + span); }  // window s -> s + 1
+};
+
+template <class Blocks>
+size_t start_for(const Blocks& blocks, size_t samples, size_t window, size_t hop, size_t lead) {
+  const size_t n = (samples + hop - 1) / hop;
+  // Steady noise is not the words: without twice the quietest tenth's
+  // energy taken off every block, a window holding less of a noisy
+  // recording's noise would hold 1% less energy and never be chosen.
+  const typename Blocks::Energy noise = 2 * select_energy(blocks, n, n / 10);
+  const Windows<Blocks> windows{blocks, n, window / hop, noise};
+  using Energy = typename Blocks::Energy;
+  size_t best = 0;
+  Energy top = windows.first();
+  Energy e = top;
+  for (size_t s = 1; s < n; ++s) {
+    e = windows.next(e, s - 1);
+    if (e > top) top = e, best = s;
+  }
+  if (!(top > 0)) return 0;  // nothing above the floor: silence, or steady noise alone
+  // Every window that holds all the words is about as loud as the loudest:
+  // the run of them around it. The last starts where the words do (to their
+  // quietest 1%).
+  const double near = 0.99 * static_cast<double>(top);
+  size_t first = 0, last = n - 1, run = 0;
+  e = windows.first();
+  for (size_t s = 0; s < n; ++s) {
+    if (s > 0) e = windows.next(e, s - 1);
+    const bool loud = static_cast<double>(e) >= near;
+    if (!loud) run = s + 1;
+    if (s == best) first = run;
+    if (s > best && !loud) {
+      last = s - 1;
+      break;
+    }
+  }
+  const size_t lead_blocks = lead / hop;
+  const size_t start = last > first + lead_blocks ? last - lead_blocks : first;
+  return first == 0 && start <= lead_blocks ? 0 : start * hop;
+}
+
+}  // namespace
+
+size_t speech_window_start(const PcmView& pcm, size_t window, size_t hop, size_t lead) {
+  if (pcm.count == 0 || hop == 0 || window < hop) return 0;
+  if (pcm.s16 != nullptr) return start_for(Blocks<int16_t, uint64_t>{pcm.s16, pcm.count, hop}, pcm.count, window, hop, lead);
+  if (pcm.f32 != nullptr) return start_for(Blocks<float, double>{pcm.f32, pcm.count, hop}, pcm.count, window, hop, lead);
+  return 0;
+}
+
+}  // namespace xattn
