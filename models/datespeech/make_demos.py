@@ -6,7 +6,11 @@ Takes, from the held-out bank (voices never trained on), the first short
 sentence of a few held-out groups, with 0.15 s of silence around it (one with
 pink noise at 10 dB SNR), and writes demo/NN-<voice>.wav and demo/demo.tsv
 (file, voice, what was said, the expected date, and the PyTorch model's
-greedy output when --checkpoint exists).
+greedy output when --checkpoint exists). The last clip is a recording as a
+user makes one: room noise throughout (pink, 30 dB under the words) and 2.5 s
+of it before the words, 4.5 s or more in all, so that heard from its start
+the words would run past the 4 s window; its PyTorch output is the model's
+on the window the runtime's rule chooses (speech_window.py, the twin).
 """
 import argparse
 import os
@@ -17,6 +21,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import augment  # noqa: E402
+import speech_window  # noqa: E402
 import train  # noqa: E402
 from features import log_mel  # noqa: E402
 from make_data import clip, write_wav  # noqa: E402
@@ -24,6 +29,8 @@ from make_data import clip, write_wav  # noqa: E402
 GROUPS = ["flite:awb", "espeak:en-029", "espeak:en-gb-x-gbcwmd", "+f4", "+klatt4", "+grandma", "+m5"]
 MAX_SECONDS = 2.0
 NOISY = "+klatt4"  # this one gets pink noise at 10 dB SNR
+LATE = "+Annie"  # the recording with 2.5 s of room noise before the words
+LATE_LEAD_SECONDS = 2.5
 
 
 def main():
@@ -43,23 +50,27 @@ def main():
         model = whisper.model.Whisper(whisper.model.ModelDimensions(**state["dims"]))
         model.load_state_dict(state["model_state_dict"])
     rows = ["file\tvoice\tsaid\texpected\tpytorch"]
-    for n, group in enumerate(GROUPS):
+    for n, group in enumerate(GROUPS + [LATE]):
         i = next(i for i in range(len(bank["voice"]))
                  if train.group_of(str(bank["voice"][i])) == group and len(clip(bank, i)) <= MAX_SECONDS * 16000)
         speech = clip(bank, i).astype(np.float64)
-        pad = np.zeros(int(0.15 * 16000))
-        x = np.concatenate([pad, speech, pad])
+        late = n == len(GROUPS)
+        x = np.concatenate([np.zeros(int((LATE_LEAD_SECONDS if late else 0.15) * 16000)), speech,
+                            np.zeros(int((0.3 if late else 0.15) * 16000))])
         rng = np.random.default_rng([n, 7])
-        if group == NOISY:
+        if group == NOISY or late:
             noise = augment.colored_noise(len(x), "pink", rng)
-            x = x + noise * augment.rms(speech) / augment.rms(noise) / 10 ** 0.5
+            x = x + noise * augment.rms(speech) / augment.rms(noise) / 10 ** (1.5 if late else 0.5)
         x = augment.finish(x, -20.0, rng)
-        name = "%02d-%s.wav" % (n + 1, group.replace("espeak:", "").replace("flite:", "").replace("+", ""))
+        name = "%02d-%s%s.wav" % (n + 1, group.replace("espeak:", "").replace("flite:", "").replace("+", ""),
+                                   "-late" if late else "")
         write_wav(os.path.join(out, name), x)
         got = ""
         if model is not None:
-            got = train.greedy(model, log_mel(x.astype(np.float32))[None])[0]
-        rows.append("\t".join([name, str(bank["voice"][i]) + (" +10dB pink noise" if group == NOISY else ""),
+            heard = x[speech_window.start(np.round(np.clip(x, -1, 32767 / 32768) * 32768).astype(np.int16)):]
+            got = train.greedy(model, log_mel(heard.astype(np.float32))[None])[0]
+        note = " +10dB pink noise" if group == NOISY else " +30dB pink room noise, words 2.5 s in" if late else ""
+        rows.append("\t".join([name, str(bank["voice"][i]) + note,
                                str(bank["text"][i]), str(bank["iso"][i]), got]))
     with open(os.path.join(out, "demo.tsv"), "w") as f:
         f.write("\n".join(rows) + "\n")

@@ -75,10 +75,11 @@ class SpeechRunner {
 
   // One clip: log-mel, encoder, greedy decoder (under the date rule of a date model); the text in
   // the model's text mode.
-  std::string run(const WavAudio& audio, std::string* text, Timing* timing) {
+  std::string run(const WavAudio& audio, std::string* text, Timing* timing, size_t* first_sample) {
     Clock::time_point t = Clock::now();
     bool cut = false;
-    std::string error = front_.compute(audio, &cut, speech_window_start(audio, front_));  // as transcribe hears it
+    *first_sample = speech_window_start(audio, front_);  // as transcribe hears it
+    std::string error = front_.compute(audio, &cut, *first_sample);
     timing->front_ms = ms_since(t);
     if (!error.empty()) return error;
     const ModelView& model = session_.model();
@@ -137,8 +138,9 @@ int run_speech_demo(const std::string& model_arg, const std::string& clips_arg, 
     error = read_wav_file(dir + "/" + clip.file, &audio);
     std::string text;
     Timing timing;
-    if (error.empty()) error = runner.run(audio, &text, &timing);
-    if (error.empty()) error = runner.run(audio, &text, &timing);
+    size_t first = 0;
+    if (error.empty()) error = runner.run(audio, &text, &timing, &first);
+    if (error.empty()) error = runner.run(audio, &text, &timing, &first);
     if (!error.empty()) {
       err << "xattn demo: " << clip.file << ": " << error << '\n';
       return 1;
@@ -150,6 +152,10 @@ int run_speech_demo(const std::string& model_arg, const std::string& clips_arg, 
       ++right;
     else
       out << "  (expected " << clip.expected << ")";
+    if (first > 0) {
+      std::snprintf(line, sizeof line, "  (heard from %.2f s)", static_cast<double>(first) / kAudioSampleRate);
+      out << line;
+    }
     out << '\n';
   }
   out << right << " of " << clips.size() << " dates right (the voices were never heard in training)\n"

@@ -14,6 +14,9 @@ OUT_DIR/f32/ggml-model-f32.bin, and for every committed demo WAV
   NAME.logits.f32   the logits of every step of that decoding, [steps][n_vocab]
   NAME.ruled.txt    greedy decoding under the date rule (models/datespeech/date_rule.py,
                     the twin of xattn/date_rule.h), the end token included
+  NAME.window.txt   the first sample of the window `xattn transcribe` hears the WAV
+                    through (models/datespeech/speech_window.py, the twin of
+                    xattn/audio.h's speech_window_start)
 and list.txt with the names. Prints XATTN-SKIP (and exits 0) when torch, the
 reference folder or the checkpoint is absent.
 """
@@ -73,7 +76,8 @@ def main():
             skip(path + " absent")
     wavs = sorted(f for f in os.listdir(demo) if f.endswith(".wav"))
     done = os.path.join(out_dir, "done.txt")
-    version = version_of([__file__, checkpoint, os.path.join(MODEL_DIR, "date_rule.py")] +
+    version = version_of([__file__, checkpoint, os.path.join(MODEL_DIR, "date_rule.py"),
+                          os.path.join(MODEL_DIR, "speech_window.py")] +
                          [os.path.join(demo, w) for w in wavs])
     if os.path.isfile(done) and open(done).read().strip() == version:
         print("up to date: " + out_dir)
@@ -93,6 +97,7 @@ def main():
     sot, eot = vocab.index("<|startoftranscript|>"), vocab.index("<|endoftext|>")
     sys.path.insert(0, MODEL_DIR)
     import date_rule
+    import speech_window
 
     os.makedirs(os.path.join(out_dir, "f32"), exist_ok=True)
     subprocess.run([sys.executable, converter, checkpoint, whisper_root, os.path.join(out_dir, "f32"), "use-f32"],
@@ -101,7 +106,10 @@ def main():
     with torch.no_grad():
         for wav in wavs:
             name = wav[:-4]
-            audio = whisper.audio.pad_or_trim(torch.from_numpy(read_wav_s16(os.path.join(demo, wav))), CLIP_SAMPLES)
+            samples = read_wav_s16(os.path.join(demo, wav))
+            with open(os.path.join(out_dir, name + ".window.txt"), "w") as f:
+                f.write("%d\n" % speech_window.start(np.round(samples * 32768.0).astype(np.int16)))
+            audio = whisper.audio.pad_or_trim(torch.from_numpy(samples), CLIP_SAMPLES)
             mel = whisper.audio.log_mel_spectrogram(audio, model.dims.n_mels)
             features = model.embed_audio(mel[None])
             tokens = [sot]
