@@ -134,12 +134,17 @@ def test_features(job):
     return out
 
 
+def pcm16(x):
+    """float samples in [-1, 1) -> int16, as the WAV files hold them."""
+    return np.round(np.clip(x, -1, 32767 / 32768) * 32768).astype("<i2")
+
+
 def write_wav(path, x):
     with wave.open(path, "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(voices.SAMPLE_RATE)
-        w.writeframes(np.round(np.clip(x, -1, 32767 / 32768) * 32768).astype("<i2").tobytes())
+        w.writeframes(pcm16(x).tobytes())
 
 
 def main():

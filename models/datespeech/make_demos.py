@@ -24,7 +24,7 @@ import augment  # noqa: E402
 import speech_window  # noqa: E402
 import train  # noqa: E402
 from features import log_mel  # noqa: E402
-from make_data import clip, write_wav  # noqa: E402
+from make_data import clip, pcm16, write_wav  # noqa: E402
 
 GROUPS = ["flite:awb", "espeak:en-029", "espeak:en-gb-x-gbcwmd", "+f4", "+klatt4", "+grandma", "+m5"]
 MAX_SECONDS = 2.0
@@ -67,7 +67,7 @@ def main():
         write_wav(os.path.join(out, name), x)
         got = ""
         if model is not None:
-            heard = x[speech_window.start(np.round(np.clip(x, -1, 32767 / 32768) * 32768).astype(np.int16)):]
+            heard = x[speech_window.start(pcm16(x)):]
             got = train.greedy(model, log_mel(heard.astype(np.float32))[None])[0]
         note = " +10dB pink noise" if group == NOISY else " +30dB pink room noise, words 2.5 s in" if late else ""
         rows.append("\t".join([name, str(bank["voice"][i]) + note,

@@ -17,12 +17,16 @@ namespace {
 // contraction or summation order can move it).
 uint64_t square(int16_t x) { return static_cast<uint64_t>(static_cast<int32_t>(x) * x); }
 double square(float x) { return static_cast<double>(x) * x; }
+// Keys that order as the energies do (non-negative doubles order as their
+// bit patterns), and back.
 uint64_t order_key(uint64_t e) { return e; }
-uint64_t order_key(double e) {  // non-negative doubles order as their bit patterns do
+uint64_t order_key(double e) {
   uint64_t k;
   std::memcpy(&k, &e, sizeof k);
   return k;
 }
+void from_key(uint64_t k, uint64_t* e) { *e = k; }
+void from_key(uint64_t k, double* e) { std::memcpy(e, &k, sizeof *e); }
 
 template <class Sample, class EnergyType>
 struct Blocks {
@@ -34,7 +38,6 @@ struct Blocks {
     for (size_t i = b * hop; i < (b + 1) * hop && i < count; ++i) e += square(samples[i]);
     return e;
   }
-  static uint64_t key(Energy e) { return order_key(e); }
 };
 
 // The rank-th smallest block energy (0-based), as a sort would give it: a
@@ -46,7 +49,7 @@ typename Blocks::Energy select_energy(const Blocks& blocks, size_t n, size_t ran
   for (int shift = 56; shift >= 0; shift -= 8) {
     uint32_t count[256] = {};
     for (size_t b = 0; b < n; ++b) {
-      const uint64_t k = Blocks::key(blocks.at(b));
+      const uint64_t k = order_key(blocks.at(b));
       if ((k & mask) == prefix) ++count[(k >> shift) & 0xFF];
     }
     uint32_t digit = 0;
@@ -54,9 +57,9 @@ typename Blocks::Energy select_energy(const Blocks& blocks, size_t n, size_t ran
     prefix |= static_cast<uint64_t>(digit) << shift;
     mask |= static_cast<uint64_t>(0xFF) << shift;
   }
-  for (size_t b = 0; b < n; ++b)  // the energy whose key was chosen
-    if (Blocks::key(blocks.at(b)) == prefix) return blocks.at(b);
-  return 0;
+  typename Blocks::Energy chosen;
+  from_key(prefix, &chosen);  // every byte chosen: the key of a block's energy
+  return chosen;
 }
 
 // Block energies above the noise floor, and windows of `span` of them
