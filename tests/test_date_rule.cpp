@@ -206,6 +206,65 @@ TEST_CASE("date rule: greedy and beam search under the rule give real dates, on 
   }
 }
 
+// Records the rows the rule is given, then applies it (a hook on the log-probabilities, as the rule's own).
+struct RecordingRule {
+  const DateRule* rule;
+  std::vector<std::vector<float>>* rows;
+  size_t vocab;
+  static void apply(const void* context, const uint32_t* sampled, size_t n_sampled, float* scores) {
+    const RecordingRule* r = static_cast<const RecordingRule*>(context);
+    r->rows->emplace_back(scores, scores + r->vocab);
+    r->rule->hook().apply(r->rule, sampled, n_sampled, scores);
+  }
+};
+
+TEST_CASE("date rule: a date scores the model's own probability of its tokens, the rule masking after the log-softmax") {
+  const model_test::Bytes file = date_vocabulary_model(true, 5);
+  model_test::AlignedBytes bytes(file);
+  auto model = model_test::new_view();
+  REQUIRE(open_model(bytes.data(), bytes.size(), model.get()));
+  DateRule rule;
+  REQUIRE(rule.init(*model));
+  CHECK(rule.hook().on_log_probs);
+  Limits limits;
+  limits.max_source_length = 8;
+  limits.max_target_length = 16;
+  Session session;
+  std::vector<uint8_t> arena(arena_bytes(model->config, limits) + kArenaAlignment);
+  uint8_t* base = arena.data() + (kArenaAlignment - reinterpret_cast<uintptr_t>(arena.data()) % kArenaAlignment) % kArenaAlignment;
+  REQUIRE(session.init(*model, limits, base, arena.size() - kArenaAlignment));
+  const uint32_t source[4] = {4, 5, 6, 7};
+  REQUIRE(session.encode(source, 4));
+  const size_t vocab = model->config.target_vocab_size;
+  std::vector<std::vector<float>> rows;
+  RecordingRule recording{&rule, &rows, vocab};
+  GenerateOptions o;
+  o.logit_hook.apply = &RecordingRule::apply;
+  o.logit_hook.context = &recording;
+  o.logit_hook.on_log_probs = true;
+  Result result;
+  REQUIRE(session.generate(o, &result));
+  const Hypothesis& h = result.hypotheses[0];
+  REQUIRE(rows.size() == h.length + 1);  // one row a step, the end token's included
+  double sum = 0.0, masked_mass = 0.0;
+  for (size_t step = 0; step < rows.size(); ++step) {
+    double mass = 0.0;  // of the whole vocabulary: the rule sees the log-softmax, not the logits
+    for (float v : rows[step]) mass += std::exp(static_cast<double>(v));
+    CHECK(mass == doctest::Approx(1.0).epsilon(1e-5));
+    const uint32_t token = step < h.length ? h.tokens[step] : model->config.target_tokens.eos;
+    sum += rows[step][token];
+    // What the rule takes away is not given to the allowed tokens.
+    std::vector<float> ruled = rows[step];
+    rule.hook().apply(&rule, h.tokens, step, ruled.data());
+    for (size_t v = 0; v < vocab; ++v)
+      if (std::isinf(ruled[v])) masked_mass += std::exp(static_cast<double>(rows[step][v]));
+  }
+  CHECK(h.score == doctest::Approx(sum / static_cast<double>(h.length + 1)).epsilon(1e-5));
+  CHECK(masked_mass > 0.01);  // random weights put probability on tokens the rule forbids: the score pays for it
+  int32_t weekday = kAnyWeekday;
+  CHECK(real_date(spelled(*model, h, &weekday), weekday));
+}
+
 TEST_CASE("date rule: a model without '0'-'9', '-' and <|endoftext|> is refused in one line") {
   const model_test::Bytes file = model_test::synthetic_model();
   model_test::AlignedBytes bytes(file);

@@ -93,13 +93,14 @@ struct Decoded {
   std::vector<float> logits;     // [steps][vocab], as the search saw them
 };
 
-// Greedy decoding of one clip, from log-mel features or from PCM through xattn's own front end.
+// Greedy decoding of one clip, from log-mel features or from PCM through xattn's own front end
+// (under the date rule: greedy or a beam search).
 class Runner {
  public:
   explicit Runner(const ModelView& view) : view_(view) {
     limits_.max_source_length = view.config.encoder_positions();
     limits_.max_target_length = view.config.max_positions;
-    limits_.max_beam = 1;
+    limits_.max_beam = kDateRuleBeam;
     limits_.alignment = false;
     limits_.pcm_input = true;
     storage_.resize(arena_bytes(view.config, limits_) + kArenaAlignment);
@@ -108,10 +109,10 @@ class Runner {
     REQUIRE_MESSAGE(s.is_ok(), s.message());
   }
 
-  Decoded run_features(const std::vector<float>& mel, const DateRule* rule = nullptr) {
+  Decoded run_features(const std::vector<float>& mel, const DateRule* rule = nullptr, uint32_t beam = 1) {
     const Status s = session_.encode_features(mel.data(), view_.config.n_mels, 2 * limits_.max_source_length);
     REQUIRE_MESSAGE(s.is_ok(), s.message());
-    return generate(rule);
+    return generate(rule, beam);
   }
 
   Decoded run_pcm(const posix::WavAudio& audio) {
@@ -121,11 +122,12 @@ class Runner {
   }
 
  private:
-  // Greedy decoding; with a rule, under it (and no logits captured).
-  Decoded generate(const DateRule* rule = nullptr) {
+  // Greedy decoding; with a rule, under it, greedy or by a beam search (and no logits captured).
+  Decoded generate(const DateRule* rule = nullptr, uint32_t beam = 1) {
     Decoded d;
     LogitCapture capture{&d.logits, view_.config.target_vocab_size};
     GenerateOptions o;
+    o.beam_size = beam;
     o.min_length = 0;
     o.logit_hook.context = &capture;
     o.logit_hook.apply = &LogitCapture::apply;
@@ -180,7 +182,7 @@ TEST_CASE("datespeech: xattn float32 gives PyTorch's logits (1e-4) and dates on 
   REQUIRE(rule.init(f32.view));
   const std::vector<std::string> names = read_lines(dir + "/list.txt");
   REQUIRE(names.size() >= 5);
-  size_t int8_same = 0, heard_later = 0;
+  size_t int8_same = 0, heard_later = 0, beam_differs = 0;
   for (const std::string& name : names) {
     CAPTURE(name);
     const std::vector<float> mel = test::read_raw<float>(dir + "/" + name + ".mel.f32");
@@ -191,7 +193,12 @@ TEST_CASE("datespeech: xattn float32 gives PyTorch's logits (1e-4) and dates on 
     const Decoded d = float_runner.run_features(mel);
     CHECK(d.tokens == tokens);
     // Under the date rule: the tokens of PyTorch's greedy decoding under date_rule.py, the twin.
-    CHECK(float_runner.run_features(mel, &rule).tokens == read_tokens(dir + "/" + name + ".ruled.txt"));
+    const Decoded ruled = float_runner.run_features(mel, &rule);
+    CHECK(ruled.tokens == read_tokens(dir + "/" + name + ".ruled.txt"));
+    // The date-rule beam search the CLI and the firmware decode with: beam_search.py's tokens, the twin.
+    const Decoded beamed = float_runner.run_features(mel, &rule, kDateRuleBeam);
+    CHECK(beamed.tokens == read_tokens(dir + "/" + name + ".beam.txt"));
+    beam_differs += beamed.tokens != ruled.tokens;
     const double worst = worst_difference(d.logits, reference);
     CHECK(worst <= 1e-4);
 
@@ -215,6 +222,9 @@ TEST_CASE("datespeech: xattn float32 gives PyTorch's logits (1e-4) and dates on 
   MESSAGE("int8 gives PyTorch's date on " << int8_same << " of " << names.size() << " demo clips");
   CHECK(int8_same >= 8);
   CHECK(heard_later >= 1);  // 08-Annie-late's words start 2.5 s in: the twins agree on a window that moved
+  MESSAGE("the beam of " << kDateRuleBeam << " chooses other tokens than greedy decoding on " << beam_differs << " of "
+                         << names.size() << " demo clips");
+  CHECK(beam_differs >= 1);  // measured: 1 (so the beam's own path, not greedy's, is what matches the twin)
 }
 
 TEST_CASE("datespeech: convert ggml --vocabulary refuses a vocabulary that does not fit the model, in one line") {

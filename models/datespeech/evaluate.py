@@ -9,7 +9,8 @@ those clips as WAV files, choosing where its window starts as it does for a user
 
 The checkpoint is OpenAI's layout ({"dims", "model_state_dict"}), loaded into
 whisper.model.Whisper from ../shared/reference/openai-whisper; decoding is
-train.py's greedy decoding, so the figures are the ones train.py reports.
+the date-rule beam search of 4 (beam_search.py), as `xattn transcribe` decodes; --beam 1 gives train.py's
+greedy decoding and the figures train.py reports.
 """
 import argparse
 import json
@@ -72,7 +73,7 @@ def xattn_dates(xattn, model_file, clips, folder):
     return run.stdout.split("\n")[:len(paths)]
 
 
-def placement(model, data, xattn=None, model_file=None):
+def placement(model, data, xattn=None, model_file=None, beam=1):
     """Exact matches of the held-out sentences per place of the words in the window, clean (and at 10 dB):
     {row: [right, clips]} from PyTorch on the clip as placed, and with xattn, {row: [right, clips]} from
     `xattn transcribe` on the clip as a WAV file."""
@@ -83,7 +84,7 @@ def placement(model, data, xattn=None, model_file=None):
         clips = placed_clips(bank, lead, snr, kind)
         want = [bank["iso"][i] for i, _ in clips]
         mels = [torch.from_numpy(from_u8(*log_mel_u8(audio))) for _, audio in clips]
-        got = train.greedy(model, torch.stack(mels))
+        got = train.decode(model, torch.stack(mels), beam)
         row = ("after %s s" % lead if lead != LEADS[-1] else lead) + ("" if snr is None else ", %d dB %s" % (snr, kind))
         out[row] = [int(sum(g == w for g, w in zip(got, want))), len(want)]
         if xattn:
@@ -98,6 +99,9 @@ def main():
     ap.add_argument("--data", default="/tmp/datespeech", help="make_data.py's --out")
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--beam", type=int, default=4,
+                    help="1: greedy under the date rule (train.py's figures); else the date-rule beam search "
+                         "(beam_search.py), 4 as `xattn transcribe` decodes a date model")
     ap.add_argument("--json", help="also write the full report (with the first errors) here")
     ap.add_argument("--placement", action="store_true", help="also the held-out sentences at several leads")
     ap.add_argument("--xattn", help="with --placement: also `xattn transcribe` (this tool) on the placed clips as WAVs")
@@ -109,11 +113,11 @@ def main():
     report = {}
     for split, title in [("heldout", "held-out voices"), ("seen", "seen voices, clean")]:
         feats, bank = train.load_split(args.data, split)
-        r = report[split] = train.evaluate(model, feats, bank)
+        r = report[split] = train.evaluate(model, feats, bank, beam=args.beam)
         print("%s: %s" % (title, train.pct(r["all"])))
         train.print_breakdown(r, held_out=split == "heldout")
     if args.placement:
-        report["placement"], report["placement_xattn"] = placement(model, args.data, args.xattn, args.model)
+        report["placement"], report["placement_xattn"] = placement(model, args.data, args.xattn, args.model, args.beam)
         print("held-out sentences by where the words start: PyTorch on the clip%s" % (
             "; xattn transcribe on it as a WAV" if args.xattn else ""))
         for row, v in report["placement"].items():

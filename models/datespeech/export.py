@@ -6,8 +6,9 @@
 2. converts it with whisper.cpp's convert-pt-to-ggml.py (../shared/reference, float32) and then
    `xattn convert ggml --vocabulary vocabulary.txt` into datespeech-int8.xattn (committed) and a
    float32 file (in DATA, for the comparison);
-3. runs PyTorch's greedy decoding (train.py's, the same rule as `xattn transcribe`) and
-   `xattn transcribe --features` with both files on every held-out clip (the cached log-mel,
+3. runs PyTorch's decoding under the date rule (the beam search of 4, beam_search.py, as `xattn
+   transcribe` decodes; --beam 1: greedy) and `xattn transcribe --features` with both files on every
+   held-out clip (the cached log-mel,
    written as float32) and on the seen-voice clips, and writes DATA/parity.json: how many
    outputs agree, per model, and the exact-match accuracy of each.
 """
@@ -45,11 +46,11 @@ def convert(xattn, checkpoint, work):
     return out
 
 
-def xattn_outputs(xattn, model, mels, work, batch=400):
-    """`xattn transcribe --features` on each [80, 400] log-mel; one line per clip."""
+def xattn_outputs(xattn, model, mels, work, beam, batch=400):
+    """`xattn transcribe --features --beam N` on each [80, 400] log-mel; one line per clip."""
     lines = []
     for start in range(0, len(mels), batch):
-        args = [xattn, "transcribe", "--model", model, "--frames", str(mels.shape[-1])]
+        args = [xattn, "transcribe", "--model", model, "--frames", str(mels.shape[-1]), "--beam", str(beam)]
         for i in range(start, min(start + batch, len(mels))):
             path = os.path.join(work, "mel-%05d.f32" % i)
             if not os.path.exists(path):
@@ -64,6 +65,7 @@ def main():
     ap.add_argument("--data", default="/tmp/datespeech")
     ap.add_argument("--xattn", required=True, help="the xattn tool (a build of this repository)")
     ap.add_argument("--checkpoint", default=None, help="default: DATA/datespeech.pt")
+    ap.add_argument("--beam", type=int, default=4, help="the decoding compared: 1 greedy, else the date-rule beam search")
     args = ap.parse_args()
     torch.set_num_threads(1)
     checkpoint = args.checkpoint or os.path.join(args.data, "datespeech.pt")
@@ -80,12 +82,12 @@ def main():
         feats, bank = train.load_split(args.data, split)
         mels = from_u8(feats["mel"], feats["top"])
         want = bank["iso"][feats["sentence"]]
-        torch_out = train.greedy(model, torch.from_numpy(mels))
+        torch_out = train.decode(model, torch.from_numpy(mels), args.beam)
         row = {"clips": len(mels), "pytorch_right": int(sum(g == w for g, w in zip(torch_out, want)))}
         for weights, path in files.items():
             folder = os.path.join(work, split)
             os.makedirs(folder, exist_ok=True)
-            got = xattn_outputs(args.xattn, path, mels, folder)
+            got = xattn_outputs(args.xattn, path, mels, folder, args.beam)
             row[weights + "_same_as_pytorch"] = int(sum(a == b for a, b in zip(got, torch_out)))
             row[weights + "_right"] = int(sum(g == w for g, w in zip(got, want)))
         report[split] = row

@@ -6,7 +6,7 @@ Takes, from the held-out bank (voices never trained on), the first short
 sentence of a few held-out groups, with 0.15 s of silence around it (one with
 pink noise at 10 dB SNR), and writes demo/NN-<voice>.wav and demo/demo.tsv
 (file, voice, what was said, the expected date, and the PyTorch model's
-greedy output when --checkpoint exists). The last clip is a recording as a
+output when --checkpoint exists, decoded as `xattn transcribe` decodes: train.decode, a beam of 4). The last clip is a recording as a
 user makes one: room noise throughout (pink, 30 dB under the words) and 2.5 s
 of it before the words, 4.5 s or more in all, so that heard from its start
 the words would run past the 4 s window; its PyTorch output is the model's
@@ -68,7 +68,7 @@ def main():
         got = ""
         if model is not None:
             heard = x[speech_window.start(pcm16(x)):]
-            got = train.greedy(model, log_mel(heard.astype(np.float32))[None])[0]
+            got = train.decode(model, log_mel(heard.astype(np.float32))[None], beam=4)[0]
         note = " +10dB pink noise" if group == NOISY else " +30dB pink room noise, words 2.5 s in" if late else ""
         rows.append("\t".join([name, str(bank["voice"][i]) + note,
                                str(bank["text"][i]), str(bank["iso"][i]), got]))

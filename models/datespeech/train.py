@@ -35,6 +35,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import augment  # noqa: E402
+import beam_search  # noqa: E402
 import blas_core  # noqa: E402
 import date_rule  # noqa: E402
 import heap_reuse  # noqa: E402
@@ -232,6 +233,16 @@ def greedy(model, mel, batch=200):
     return out
 
 
+def decode(model, mel, beam=1):
+    """The dates `xattn transcribe` makes of log-mel [clips, 80, frames]: greedy under the date rule for
+    beam 1, else the date-rule beam search (beam_search.py; the runtime's default is 4)."""
+    if beam == 1:
+        return greedy(model, mel)
+    vocab = vocab_of(model)
+    rows = beam_search.decode(model, mel, beam, vocab, SOT, EOT)
+    return ["".join(vocab[t] for t in row if vocab[t] not in date_rule.WEEKDAY_TOKENS) for row in rows]
+
+
 def run_forked(target, args, what):
     """target(*args[0]) in this process and target(*a) for every later a in args in forked
     processes started first; returns this process's result once all have ended, and stops with
@@ -303,10 +314,10 @@ def sampling_weights(texts, numeric_weight):
     return w / w.sum()
 
 
-def evaluate(model, feats, bank, limit=None):
+def evaluate(model, feats, bank, limit=None, beam=1):
     idx = np.arange(len(feats["mel"]))[:limit]
     mel = torch.from_numpy(from_u8(feats["mel"][idx], feats["top"][idx]))
-    got = greedy(model, mel)
+    got = decode(model, mel, beam)
     want = bank["iso"][feats["sentence"][idx]]
     right = np.array([g == w for g, w in zip(got, want)])
     report = {"all": [int(right.sum()), len(right)], "by_snr": {}, "by_noise": {}, "by_voice": {}, "by_form": {},

@@ -3,8 +3,8 @@
  * log-mel on the device from where the words are (xattn_speech_window_start_s16:
  * the loudest 4 s above the noise floor, the words 0.25 s in, as the host's
  * `xattn transcribe` hears a recording) with xattn_encode_pcm_s16 (the front
- * end and the encoder in one call), decodes greedily to `YYYY-MM-DD` under the date rule (a real
- * date, on the weekday the model heard: xattn/date_rule.h), and prints it with
+ * end and the encoder in one call), decodes to `YYYY-MM-DD` by a beam search of 4 under the date rule
+ * (a real date, on the weekday the model heard, weighed whole: xattn/date_rule.h), and prints it with
  * the cycles each stage took. One static session buffer, no heap. Exits 0
  * only when every output equals the host's `xattn transcribe` output on the
  * same model file (compiled in at build time), 1 otherwise; whether a date
@@ -46,7 +46,7 @@ int main(void) {
   clock_start();
   limits.max_source_length = SPEECH_DATESPEECH_MODEL_MAX_SOURCE;
   limits.max_target_length = SPEECH_DATESPEECH_MODEL_MAX_TARGET;
-  limits.max_beam = 1;
+  limits.max_beam = SPEECH_DATESPEECH_MODEL_MAX_BEAM;
   limits.alignment = 0;
   limits.pcm_input = 1;
   limits.kv_cache = (xattn_kv_precision)SPEECH_DATESPEECH_MODEL_KV_CACHE;  /* as embedded (int8: less SRAM) */
@@ -72,6 +72,7 @@ int main(void) {
     xattn_status s = xattn_encode_pcm_s16(session, clip->samples + first, clip->count - first, NULL);
     const uint64_t t1 = clock_cycles();
     options.date_rule = 1;
+    options.beam_size = SPEECH_DATESPEECH_MODEL_MAX_BEAM;
     if (s == XATTN_OK) s = xattn_generate(session, &options);
     if (s == XATTN_OK) s = xattn_get_hypothesis(session, 0, &best);
     if (s == XATTN_OK) {

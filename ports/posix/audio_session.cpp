@@ -29,7 +29,7 @@ std::string AudioSession::open(const std::string& path, const Choices& c) {
   Limits limits;
   limits.max_source_length = c.audio_ctx ? c.audio_ctx : positions;
   limits.max_target_length = model_.config.max_positions;
-  limits.max_beam = c.beam;
+  limits.max_beam = c.beam ? c.beam : dated_ ? kDateRuleBeam : 1;
   limits.alignment = c.alignment;
   limits.kv_cache = c.kv_cache;
   limits.self_kv_cache = c.self_kv_cache;

@@ -28,7 +28,7 @@ class AudioSession {
  public:
   // The session's choices beyond the model: search, window, caches' precision, threads.
   struct Choices {
-    uint32_t beam = 1;
+    uint32_t beam = 0;  // 0: the model's default (kDateRuleBeam for a date model under its rule, else greedy)
     uint32_t audio_ctx = 0;  // encoder positions; 0: the model's
     KvPrecision kv_cache = KvPrecision::kFloat32;
     KvPrecision self_kv_cache = KvPrecision::kFloat32;

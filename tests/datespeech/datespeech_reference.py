@@ -14,6 +14,8 @@ OUT_DIR/f32/ggml-model-f32.bin, and for every committed demo WAV
   NAME.logits.f32   the logits of every step of that decoding, [steps][n_vocab]
   NAME.ruled.txt    greedy decoding under the date rule (models/datespeech/date_rule.py,
                     the twin of xattn/date_rule.h), the end token included
+  NAME.beam.txt     the date-rule beam search of 4 (models/datespeech/beam_search.py, the
+                    twin of the runtime's beam search with the rule's hook), the end token included
   NAME.window.txt   the first sample of the window `xattn transcribe` hears the WAV
                     through (models/datespeech/speech_window.py, the twin of
                     xattn/audio.h's speech_window_start)
@@ -30,6 +32,7 @@ import wave
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODEL_DIR = os.path.join(HERE, "..", "..", "models", "datespeech")
 CLIP_SAMPLES = 64000  # the model's 4 s window
+BEAM = 4  # xattn/date_rule.h's kDateRuleBeam, as `xattn transcribe` decodes a date model
 
 
 def skip(why):
@@ -77,7 +80,7 @@ def main():
     wavs = sorted(f for f in os.listdir(demo) if f.endswith(".wav"))
     done = os.path.join(out_dir, "done.txt")
     version = version_of([__file__, checkpoint, os.path.join(MODEL_DIR, "date_rule.py"),
-                          os.path.join(MODEL_DIR, "speech_window.py")] +
+                          os.path.join(MODEL_DIR, "beam_search.py"), os.path.join(MODEL_DIR, "speech_window.py")] +
                          [os.path.join(demo, w) for w in wavs])
     if os.path.isfile(done) and open(done).read().strip() == version:
         print("up to date: " + out_dir)
@@ -96,6 +99,7 @@ def main():
     vocab = open(os.path.join(MODEL_DIR, "vocabulary.txt")).read().split("\n")[:-1]
     sot, eot = vocab.index("<|startoftranscript|>"), vocab.index("<|endoftext|>")
     sys.path.insert(0, MODEL_DIR)
+    import beam_search
     import date_rule
     import speech_window
 
@@ -127,6 +131,9 @@ def main():
                 ruled.append(max(allowed, key=lambda t: float(logits[t])))
             with open(os.path.join(out_dir, name + ".ruled.txt"), "w") as f:
                 f.write(" ".join(str(t) for t in ruled[1:]) + "\n")
+            beam = beam_search.decode(model, mel[None], BEAM, vocab, sot, eot)[0] + [eot]
+            with open(os.path.join(out_dir, name + ".beam.txt"), "w") as f:
+                f.write(" ".join(str(t) for t in beam) + "\n")
             mel.numpy().astype("<f4").tofile(os.path.join(out_dir, name + ".mel.f32"))
             np.stack(rows).astype("<f4").tofile(os.path.join(out_dir, name + ".logits.f32"))
             with open(os.path.join(out_dir, name + ".tokens.txt"), "w") as f:

@@ -41,6 +41,13 @@ struct TokenSpan {
 struct LogitHook {
   void (*apply)(const void* context, const uint32_t* sampled, size_t n_sampled, float* logits) = nullptr;
   const void* context = nullptr;
+  // false: the hook masks the logits and the log-softmax spreads the masked
+  // tokens' probability over the others (Whisper's filters). true: it masks
+  // the log-probabilities, so a hypothesis scores what the model itself gives
+  // its tokens, and a choice the hook forces against the model costs its
+  // score (the date rule: a beam can then prefer a date the model heard as a
+  // whole over one whose digits were forced by the weekday).
+  bool on_log_probs = false;
 };
 
 struct GenerateOptions {

@@ -129,6 +129,7 @@ LogitHook DateRule::hook() const {
   LogitHook h;
   h.apply = &apply_rule;
   h.context = this;
+  h.on_log_probs = true;  // a date scores the model's own probability of it (see LogitHook)
   return h;
 }
 

@@ -43,21 +43,23 @@ void lowest_for_infinity(float* logits, size_t n) {
     if (logits[i] < lowest) logits[i] = lowest;
 }
 
-// Scores a step's rows: constraints, then log-softmax, in place. A row the
-// constraints disable entirely keeps the disabled value everywhere (a
-// log-softmax would make it uniform): whatever continues it scores at or
-// below kDisabledScore and is dropped from the results. False: a logit is not
-// finite (the weights overflow), and nothing is scored.
+// Scores a step's rows: constraints, then log-softmax, in place (a hook
+// with on_log_probs masks after it). A row the constraints disable entirely
+// keeps the disabled value everywhere (a log-softmax would make it uniform):
+// whatever continues it scores at or below kDisabledScore and is dropped from
+// the results. False: a logit is not finite (the weights overflow), and
+// nothing is scored.
 bool score_rows(Workspace& w, const GenerateOptions& o, const Plan& p, const Hypotheses& h, int buffer,
                 size_t rows, size_t step) {
   const size_t vocab = w.model->config.target_vocab_size;
   if (!all_finite(w.logits, rows * vocab)) return false;
   const bool hook = o.logit_hook.apply != nullptr && step >= p.prefix_length;
+  const bool hook_on_logits = hook && !o.logit_hook.on_log_probs;
   for (size_t b = 0; b < rows; ++b) {
     float* logits = w.logits + b * vocab;
     const uint32_t* history = h.tokens(buffer, b);
     bool disabled = disable_tokens(logits, o, p.end, step, history, step);
-    if (hook) {
+    if (hook_on_logits) {
       o.logit_hook.apply(o.logit_hook.context, history + p.prefix_length, step - p.prefix_length, logits);
       lowest_for_infinity(logits, vocab);
       disabled = true;
@@ -65,8 +67,12 @@ bool score_rows(Workspace& w, const GenerateOptions& o, const Plan& p, const Hyp
     if (disabled && !any_allowed(logits, vocab)) continue;
     w.kernels->log_softmax(logits, vocab);
     // Disabled entries exactly kDisabledScore again, whatever the row's range
-    // (a hook's masks stay as the log-softmax left them).
-    if (disabled && !hook) disable_tokens(logits, o, p.end, step, history, step);
+    // (a hook's masks on the logits stay as the log-softmax left them).
+    if (disabled && !hook_on_logits) disable_tokens(logits, o, p.end, step, history, step);
+    if (hook && !hook_on_logits) {
+      o.logit_hook.apply(o.logit_hook.context, history + p.prefix_length, step - p.prefix_length, logits);
+      lowest_for_infinity(logits, vocab);
+    }
   }
   return true;
 }
