@@ -24,6 +24,7 @@ struct xattn_session {
 };
 
 static_assert(XATTN_MAX_THREADS == xattn::kMaxThreads, "the C and C++ thread limits agree");
+static_assert(XATTN_DATE_RULE_BEAM == xattn::kDateRuleBeam, "the C and C++ date-rule beams agree");
 
 namespace {
 

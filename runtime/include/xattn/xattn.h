@@ -135,9 +135,15 @@ typedef struct xattn_generate_options {
   int length_excludes_end;
   /* Spoken-date models (models/datespeech): non-zero keeps the output a real
      YYYY-MM-DD date, on the weekday the model output first if it did
-     (xattn/date_rule.h). A model without a date vocabulary is refused. */
+     (xattn/date_rule.h), each hypothesis scored by the model's own
+     probabilities of its tokens; xattn transcribe decodes such a model with
+     beam_size XATTN_DATE_RULE_BEAM (limits.max_beam as large). A model
+     without a date vocabulary is refused. */
   int date_rule;
 } xattn_generate_options;
+
+/* The beam xattn transcribe decodes a date model with (kDateRuleBeam). */
+#define XATTN_DATE_RULE_BEAM 4u
 
 typedef struct xattn_hypothesis {
   const uint32_t* tokens;  /* without the end token; valid until the next encode/generate */
