@@ -631,7 +631,7 @@ def main():
 
     h = evaluate(model, heldout, heldout_bank)
     s = evaluate(model, seen, seen_bank)
-    print("held-out voices: %s" % pct(h["all"]))
+    print("held-out voices: %s (greedy; evaluate.py gives the beam of 4 xattn decodes with)" % pct(h["all"]))
     print_breakdown(h)
     print("seen voices, clean: %s" % pct(s["all"]))
     print_breakdown(s, held_out=False)
