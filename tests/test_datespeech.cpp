@@ -227,6 +227,35 @@ TEST_CASE("datespeech: xattn float32 gives PyTorch's logits (1e-4) and dates on 
   CHECK(beam_differs >= 1);  // measured: 1 (so the beam's own path, not greedy's, is what matches the twin)
 }
 
+TEST_CASE("datespeech: the date-rule beam search gives beam_search.py's tokens on the demo clips under noise") {
+#ifdef XATTN_TESTS_EMULATED
+  MESSAGE("XATTN-SKIP: the reference runs PyTorch on the host");
+  return;
+#endif
+  const std::string dir = test::run_reference_script(XATTN_DATESPEECH_SCRIPT, "datespeech-reference");
+  if (dir.empty()) return;
+  Opened f32;
+  open_bytes(converted(dir + "/f32/ggml-model-f32.bin", WeightType::kFloat32), &f32);
+  Runner runner(f32.view);
+  DateRule rule;
+  REQUIRE(rule.init(f32.view));
+  const std::vector<std::string> names = read_lines(dir + "/noisy-list.txt");
+  REQUIRE(names.size() >= 10);
+  size_t beam_differs = 0;
+  for (const std::string& name : names) {
+    CAPTURE(name);
+    const std::vector<float> mel = test::read_raw<float>(dir + "/" + name + ".mel.f32");
+    const Decoded ruled = runner.run_features(mel, &rule);
+    CHECK(ruled.tokens == read_tokens(dir + "/" + name + ".ruled.txt"));
+    const Decoded beamed = runner.run_features(mel, &rule, kDateRuleBeam);
+    CHECK(beamed.tokens == read_tokens(dir + "/" + name + ".beam.txt"));
+    beam_differs += beamed.tokens != ruled.tokens;
+  }
+  MESSAGE("the beam of " << kDateRuleBeam << " parts from greedy decoding on " << beam_differs << " of " << names.size()
+                         << " noisy clips");
+  CHECK(beam_differs >= 3);  // measured: 3 of 16 (so these cases test the beam's own path)
+}
+
 TEST_CASE("datespeech: convert ggml --vocabulary refuses a vocabulary that does not fit the model, in one line") {
 #ifdef XATTN_TESTS_EMULATED
   MESSAGE("XATTN-SKIP: the reference runs PyTorch on the host");

@@ -19,8 +19,9 @@ OUT_DIR/f32/ggml-model-f32.bin, and for every committed demo WAV
   NAME.window.txt   the first sample of the window `xattn transcribe` hears the WAV
                     through (models/datespeech/speech_window.py, the twin of
                     xattn/audio.h's speech_window_start)
-and list.txt with the names. Prints XATTN-SKIP (and exits 0) when torch, the
-reference folder or the checkpoint is absent.
+and list.txt with the names; then each clip under seeded white noise at 5 and 0 dB SNR as
+NAME@5dB and NAME@0dB (.mel.f32, .ruled.txt and .beam.txt only), listed in noisy-list.txt.
+Prints XATTN-SKIP (and exits 0) when torch, the reference folder or the checkpoint is absent.
 """
 import hashlib
 import os
@@ -33,6 +34,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MODEL_DIR = os.path.join(HERE, "..", "..", "models", "datespeech")
 CLIP_SAMPLES = 64000  # the model's 4 s window
 BEAM = 4  # xattn/date_rule.h's kDateRuleBeam, as `xattn transcribe` decodes a date model
+NOISY_SNRS = (5, 0)  # each demo clip again under seeded white noise at these SNRs (dB)
 
 
 def skip(why):
@@ -56,6 +58,18 @@ def read_wav_s16(path):
     with wave.open(path, "rb") as w:
         assert w.getnchannels() == 1 and w.getsampwidth() == 2 and w.getframerate() == 16000, path
         return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768.0
+
+
+def ruled_greedy(model, mel, vocab, sot, eot, date_rule):
+    """Greedy decoding under the date rule: the tokens after the start token, the end token included."""
+    import torch
+    features = model.embed_audio(mel[None])
+    ruled = [sot]
+    while ruled[-1] != eot:
+        logits = model.logits(torch.tensor([ruled]), features)[0, -1]
+        allowed = date_rule.allowed_tokens(vocab, ruled[1:])
+        ruled.append(max(allowed, key=lambda t: float(logits[t])))
+    return ruled[1:]
 
 
 def version_of(paths):
@@ -106,7 +120,7 @@ def main():
     os.makedirs(os.path.join(out_dir, "f32"), exist_ok=True)
     subprocess.run([sys.executable, converter, checkpoint, whisper_root, os.path.join(out_dir, "f32"), "use-f32"],
                    check=True, stdout=subprocess.DEVNULL)
-    names = []
+    names, noisy_names = [], []
     with torch.no_grad():
         for wav in wavs:
             name = wav[:-4]
@@ -124,13 +138,8 @@ def main():
                 tokens.append(int(logits.argmax()))
                 if tokens[-1] == eot:
                     break
-            ruled = [sot]
-            while ruled[-1] != eot:
-                logits = model.logits(torch.tensor([ruled]), features)[0, -1]
-                allowed = date_rule.allowed_tokens(vocab, ruled[1:])
-                ruled.append(max(allowed, key=lambda t: float(logits[t])))
             with open(os.path.join(out_dir, name + ".ruled.txt"), "w") as f:
-                f.write(" ".join(str(t) for t in ruled[1:]) + "\n")
+                f.write(" ".join(str(t) for t in ruled_greedy(model, mel, vocab, sot, eot, date_rule)) + "\n")
             beam = beam_search.decode(model, mel[None], BEAM, vocab, sot, eot)[0] + [eot]
             with open(os.path.join(out_dir, name + ".beam.txt"), "w") as f:
                 f.write(" ".join(str(t) for t in beam) + "\n")
@@ -139,8 +148,24 @@ def main():
             with open(os.path.join(out_dir, name + ".tokens.txt"), "w") as f:
                 f.write(" ".join(str(t) for t in tokens[1:]) + "\n")
             names.append(name)
+            # The clip again under white noise (seeded): harder cases, where the beam and greedy part more often.
+            for snr in NOISY_SNRS:
+                rng = np.random.default_rng([len(names), snr])
+                noise = rng.standard_normal(len(samples)).astype(np.float32)
+                gain = np.sqrt(np.mean(samples ** 2) / np.mean(noise ** 2)) / 10 ** (snr / 20)
+                noisy = whisper.audio.pad_or_trim(torch.from_numpy(samples + gain * noise), CLIP_SAMPLES)
+                noisy_mel = whisper.audio.log_mel_spectrogram(noisy, model.dims.n_mels)
+                noisy_name = "%s@%ddB" % (name, snr)
+                noisy_mel.numpy().astype("<f4").tofile(os.path.join(out_dir, noisy_name + ".mel.f32"))
+                for suffix, out in ((".ruled.txt", ruled_greedy(model, noisy_mel, vocab, sot, eot, date_rule)),
+                                    (".beam.txt", beam_search.decode(model, noisy_mel[None], BEAM, vocab, sot, eot)[0] + [eot])):
+                    with open(os.path.join(out_dir, noisy_name + suffix), "w") as f:
+                        f.write(" ".join(str(t) for t in out) + "\n")
+                noisy_names.append(noisy_name)
     with open(os.path.join(out_dir, "list.txt"), "w") as f:
         f.write("\n".join(names) + "\n")
+    with open(os.path.join(out_dir, "noisy-list.txt"), "w") as f:
+        f.write("\n".join(noisy_names) + "\n")
     with open(done, "w") as f:
         f.write(version + "\n")
     print("wrote %d clips to %s" % (len(names), out_dir))
