@@ -148,6 +148,16 @@ class Runner {
   Session session_;
 };
 
+// The folder of datespeech_reference.py's outputs, or "" (with a skip message) where PyTorch cannot run.
+std::string reference_outputs() {
+#ifdef XATTN_TESTS_EMULATED
+  MESSAGE("XATTN-SKIP: the reference runs PyTorch on the host");
+  return "";
+#else
+  return test::run_reference_script(XATTN_DATESPEECH_SCRIPT, "datespeech-reference");
+#endif
+}
+
 double worst_difference(const std::vector<float>& a, const std::vector<float>& b) {
   double worst = a.size() == b.size() ? 0.0 : INFINITY;
   for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
@@ -156,11 +166,7 @@ double worst_difference(const std::vector<float>& a, const std::vector<float>& b
 }
 
 TEST_CASE("datespeech: xattn float32 gives PyTorch's logits (1e-4) and dates on the demo clips, int8 agreement at its floor") {
-#ifdef XATTN_TESTS_EMULATED
-  MESSAGE("XATTN-SKIP: the reference runs PyTorch on the host");
-  return;
-#endif
-  const std::string dir = test::run_reference_script(XATTN_DATESPEECH_SCRIPT, "datespeech-reference");
+  const std::string dir = reference_outputs();
   if (dir.empty()) return;
   const std::string ggml = dir + "/f32/ggml-model-f32.bin";
   Opened f32, int8;
@@ -228,11 +234,7 @@ TEST_CASE("datespeech: xattn float32 gives PyTorch's logits (1e-4) and dates on 
 }
 
 TEST_CASE("datespeech: the date-rule beam search gives beam_search.py's tokens on the demo clips under noise") {
-#ifdef XATTN_TESTS_EMULATED
-  MESSAGE("XATTN-SKIP: the reference runs PyTorch on the host");
-  return;
-#endif
-  const std::string dir = test::run_reference_script(XATTN_DATESPEECH_SCRIPT, "datespeech-reference");
+  const std::string dir = reference_outputs();
   if (dir.empty()) return;
   Opened f32;
   open_bytes(converted(dir + "/f32/ggml-model-f32.bin", WeightType::kFloat32), &f32);
@@ -257,11 +259,7 @@ TEST_CASE("datespeech: the date-rule beam search gives beam_search.py's tokens o
 }
 
 TEST_CASE("datespeech: convert ggml --vocabulary refuses a vocabulary that does not fit the model, in one line") {
-#ifdef XATTN_TESTS_EMULATED
-  MESSAGE("XATTN-SKIP: the reference runs PyTorch on the host");
-  return;
-#endif
-  const std::string dir = test::run_reference_script(XATTN_DATESPEECH_SCRIPT, "datespeech-reference");
+  const std::string dir = reference_outputs();
   if (dir.empty()) return;
   const std::string ggml = dir + "/f32/ggml-model-f32.bin";
   const std::vector<std::string> tokens = read_lines(kModelDir + "/vocabulary.txt");
