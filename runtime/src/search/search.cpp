@@ -55,13 +55,17 @@ bool score_rows(Workspace& w, const GenerateOptions& o, const Plan& p, const Hyp
   if (!all_finite(w.logits, rows * vocab)) return false;
   const bool hook = o.logit_hook.apply != nullptr && step >= p.prefix_length;
   const bool hook_on_logits = hook && !o.logit_hook.on_log_probs;
+  const bool hook_on_log_probs = hook && o.logit_hook.on_log_probs;
   for (size_t b = 0; b < rows; ++b) {
     float* logits = w.logits + b * vocab;
     const uint32_t* history = h.tokens(buffer, b);
-    bool disabled = disable_tokens(logits, o, p.end, step, history, step);
-    if (hook_on_logits) {
+    const auto apply_hook = [&] {
       o.logit_hook.apply(o.logit_hook.context, history + p.prefix_length, step - p.prefix_length, logits);
       lowest_for_infinity(logits, vocab);
+    };
+    bool disabled = disable_tokens(logits, o, p.end, step, history, step);
+    if (hook_on_logits) {
+      apply_hook();
       disabled = true;
     }
     if (disabled && !any_allowed(logits, vocab)) continue;
@@ -69,10 +73,7 @@ bool score_rows(Workspace& w, const GenerateOptions& o, const Plan& p, const Hyp
     // Disabled entries exactly kDisabledScore again, whatever the row's range
     // (a hook's masks on the logits stay as the log-softmax left them).
     if (disabled && !hook_on_logits) disable_tokens(logits, o, p.end, step, history, step);
-    if (hook && !hook_on_logits) {
-      o.logit_hook.apply(o.logit_hook.context, history + p.prefix_length, step - p.prefix_length, logits);
-      lowest_for_infinity(logits, vocab);
-    }
+    if (hook_on_log_probs) apply_hook();
   }
   return true;
 }
