@@ -16,6 +16,9 @@ import torch
 
 import date_rule
 
+# The beam a date model decodes with: runtime/include/xattn/date_rule.h's kDateRuleBeam (XATTN_DATE_RULE_BEAM).
+DATE_RULE_BEAM = 4
+
 
 @functools.lru_cache(maxsize=None)
 def _allowed(vocab, generated):

@@ -25,6 +25,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import augment  # noqa: E402
+import beam_search  # noqa: E402
 import make_data  # noqa: E402
 import train  # noqa: E402
 from features import CLIP_SAMPLES, from_u8, import_whisper, log_mel_u8  # noqa: E402
@@ -99,7 +100,7 @@ def main():
     ap.add_argument("--data", default="/tmp/datespeech", help="make_data.py's --out")
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--beam", type=int, default=4,
+    ap.add_argument("--beam", type=int, default=beam_search.DATE_RULE_BEAM,
                     help="1: greedy under the date rule (train.py's figures); else the date-rule beam search "
                          "(beam_search.py), 4 as `xattn transcribe` decodes a date model")
     ap.add_argument("--json", help="also write the full report (with the first errors) here")

@@ -25,6 +25,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import beam_search  # noqa: E402
 import evaluate  # noqa: E402
 import train  # noqa: E402
 from features import WHISPER_DIR, from_u8  # noqa: E402
@@ -65,7 +66,8 @@ def main():
     ap.add_argument("--data", default="/tmp/datespeech")
     ap.add_argument("--xattn", required=True, help="the xattn tool (a build of this repository)")
     ap.add_argument("--checkpoint", default=None, help="default: DATA/datespeech.pt")
-    ap.add_argument("--beam", type=int, default=4, help="the decoding compared: 1 greedy, else the date-rule beam search")
+    ap.add_argument("--beam", type=int, default=beam_search.DATE_RULE_BEAM,
+                    help="the decoding compared: 1 greedy, else the date-rule beam search")
     args = ap.parse_args()
     torch.set_num_threads(1)
     checkpoint = args.checkpoint or os.path.join(args.data, "datespeech.pt")

@@ -21,6 +21,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import augment  # noqa: E402
+import beam_search  # noqa: E402
 import speech_window  # noqa: E402
 import train  # noqa: E402
 from features import log_mel  # noqa: E402
@@ -68,7 +69,7 @@ def main():
         got = ""
         if model is not None:
             heard = x[speech_window.start(pcm16(x)):]
-            got = train.decode(model, log_mel(heard.astype(np.float32))[None], beam=4)[0]
+            got = train.decode(model, log_mel(heard.astype(np.float32))[None], beam=beam_search.DATE_RULE_BEAM)[0]
         note = " +10dB pink noise" if group == NOISY else " +30dB pink room noise, words 2.5 s in" if late else ""
         rows.append("\t".join([name, str(bank["voice"][i]) + note,
                                str(bank["text"][i]), str(bank["iso"][i]), got]))

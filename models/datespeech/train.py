@@ -206,6 +206,12 @@ def tilt_spectrum(mel, rng, db):
     return mel
 
 
+def date_text(vocab, tokens):
+    """The date a decoded token row spells: the weekday token (when the model outputs one) and the
+    end token are not part of it."""
+    return "".join(vocab[t] for t in tokens if t != EOT and vocab[t] not in date_rule.WEEKDAY_TOKENS)
+
+
 @torch.no_grad()
 def greedy(model, mel, batch=200):
     """Greedy decoding as `xattn transcribe` does it: from <|startoftranscript|>, the argmax over the
@@ -227,8 +233,7 @@ def greedy(model, mel, batch=200):
             step = torch.where(done, torch.full_like(done, EOT, dtype=torch.long), (logits + mask).argmax(-1))
             done |= step == EOT
             tokens = torch.cat([tokens, step[:, None]], 1)
-        out += ["".join(vocab[t] for t in row[1:] if t != EOT and vocab[t] not in date_rule.WEEKDAY_TOKENS)
-                for row in tokens.tolist()]
+        out += [date_text(vocab, row[1:]) for row in tokens.tolist()]
     model.train()
     return out
 
@@ -240,7 +245,7 @@ def decode(model, mel, beam=1):
         return greedy(model, mel)
     vocab = vocab_of(model)
     rows = beam_search.decode(model, mel, beam, vocab, SOT, EOT)
-    return ["".join(vocab[t] for t in row if vocab[t] not in date_rule.WEEKDAY_TOKENS) for row in rows]
+    return [date_text(vocab, row) for row in rows]
 
 
 def run_forked(target, args, what):

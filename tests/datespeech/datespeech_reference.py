@@ -33,7 +33,6 @@ import wave
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODEL_DIR = os.path.join(HERE, "..", "..", "models", "datespeech")
 CLIP_SAMPLES = 64000  # the model's 4 s window
-BEAM = 4  # xattn/date_rule.h's kDateRuleBeam, as `xattn transcribe` decodes a date model
 NOISY_SNRS = (5, 0)  # each demo clip again under seeded white noise at these SNRs (dB)
 
 
@@ -117,6 +116,10 @@ def main():
     import date_rule
     import speech_window
 
+    def date_rule_beam(mel):
+        """The tokens of the date-rule beam search the runtime decodes a date model with, the end token included."""
+        return beam_search.decode(model, mel[None], beam_search.DATE_RULE_BEAM, vocab, sot, eot)[0] + [eot]
+
     os.makedirs(os.path.join(out_dir, "f32"), exist_ok=True)
     subprocess.run([sys.executable, converter, checkpoint, whisper_root, os.path.join(out_dir, "f32"), "use-f32"],
                    check=True, stdout=subprocess.DEVNULL)
@@ -140,7 +143,7 @@ def main():
                     break
             with open(os.path.join(out_dir, name + ".ruled.txt"), "w") as f:
                 f.write(" ".join(str(t) for t in ruled_greedy(model, mel, vocab, sot, eot, date_rule)) + "\n")
-            beam = beam_search.decode(model, mel[None], BEAM, vocab, sot, eot)[0] + [eot]
+            beam = date_rule_beam(mel)
             with open(os.path.join(out_dir, name + ".beam.txt"), "w") as f:
                 f.write(" ".join(str(t) for t in beam) + "\n")
             mel.numpy().astype("<f4").tofile(os.path.join(out_dir, name + ".mel.f32"))
@@ -158,7 +161,7 @@ def main():
                 noisy_name = "%s@%ddB" % (name, snr)
                 noisy_mel.numpy().astype("<f4").tofile(os.path.join(out_dir, noisy_name + ".mel.f32"))
                 for suffix, out in ((".ruled.txt", ruled_greedy(model, noisy_mel, vocab, sot, eot, date_rule)),
-                                    (".beam.txt", beam_search.decode(model, noisy_mel[None], BEAM, vocab, sot, eot)[0] + [eot])):
+                                    (".beam.txt", date_rule_beam(noisy_mel))):
                     with open(os.path.join(out_dir, noisy_name + suffix), "w") as f:
                         f.write(" ".join(str(t) for t in out) + "\n")
                 noisy_names.append(noisy_name)
