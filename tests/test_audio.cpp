@@ -1,7 +1,7 @@
 // Tests of the audio front end's parts (runtime/src/audio): the 400-point
 // real DFT against a direct double-precision DFT, frame counts and reflect
-// padding, the filter bank's checks, scratch and argument errors, and a
-// spectrogram computed by hand. Parity with openai-whisper itself is in
+// padding, the filter bank's checks, scratch and argument errors, a
+// spectrogram computed by hand, and the stretched spectrogram. Parity with openai-whisper itself is in
 // test_audio_whisper.cpp.
 #include <doctest/doctest.h>
 
@@ -307,4 +307,60 @@ TEST_CASE("audio: a spectrogram allocates nothing") {
   CHECK(init.is_ok());
   CHECK(s.is_ok());
   CHECK(allocations == 0);
+}
+
+TEST_CASE("audio: a stretched spectrogram reads frame j at j x stretch, linearly between frames") {
+  WhisperBank w;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 0.1f);
+  std::vector<float> x(16000);  // 1 s of noise, a rising tone inside it
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = normal(rng) * 0.2f + 0.3f * static_cast<float>(std::sin(2e-7 * kPi * static_cast<double>(i) * i));
+  PcmView pcm;
+  pcm.f32 = x.data();
+  pcm.count = x.size();
+  std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal));
+  const size_t frames = 60;
+  std::vector<float> plain(80 * frames), stretched(80 * frames);
+  REQUIRE(log_mel_spectrogram(w.bank, pcm, frames, scratch.data(), log_mel_scratch_bytes(), plain.data()).is_ok());
+  REQUIRE(log_mel_spectrogram_stretched(w.bank, pcm, frames, 1000, scratch.data(), log_mel_scratch_bytes(),
+                                        stretched.data())
+              .is_ok());
+  CHECK(stretched == plain);  // 1000 thousandths: the plain spectrogram, bit for bit
+
+  // 1.37x: every frame against source frames from log_mel_frame, mixed and then finished as documented.
+  const uint32_t stretch = 1370;
+  REQUIRE(log_mel_spectrogram_stretched(w.bank, pcm, frames, stretch, scratch.data(), log_mel_scratch_bytes(),
+                                        stretched.data())
+              .is_ok());
+  std::vector<float> expected(80 * frames), a(80), b(80);
+  float top = -INFINITY, unused = 0;
+  for (size_t j = 0; j < frames; ++j) {
+    const size_t lo = j * stretch / 1000;
+    const double f = static_cast<double>(j * stretch % 1000) / 1000.0;
+    REQUIRE(log_mel_frame(w.bank, pcm, lo, scratch.data(), log_mel_scratch_bytes(), a.data(), 1, &unused).is_ok());
+    REQUIRE(log_mel_frame(w.bank, pcm, lo + 1, scratch.data(), log_mel_scratch_bytes(), b.data(), 1, &unused).is_ok());
+    for (size_t m = 0; m < 80; ++m) {
+      const float v = f == 0.0 ? a[m] : static_cast<float>((1.0 - f) * a[m] + f * b[m]);
+      expected[m * frames + j] = v;
+      top = std::max(top, v);
+    }
+  }
+  log_mel_finish(expected.data(), expected.size(), top);
+  CHECK(stretched == expected);
+  CHECK(stretched != plain);
+
+  // Its limits: 1000 to kMaxSpeechStretch thousandths, and the audio must reach the last frame read.
+  CHECK(log_mel_spectrogram_stretched(w.bank, pcm, frames, 999, scratch.data(), log_mel_scratch_bytes(),
+                                      stretched.data())
+            .code() == StatusCode::kInvalidArgument);
+  CHECK(log_mel_spectrogram_stretched(w.bank, pcm, frames, kMaxSpeechStretch + 1, scratch.data(),
+                                      log_mel_scratch_bytes(), stretched.data())
+            .code() == StatusCode::kInvalidArgument);
+  // 1 s has source frames 0-99: at 1.3x, frame 76 reads 98 and 99, frame 77 would read 100 and 101.
+  stretched.resize(80 * 78);
+  CHECK(log_mel_spectrogram_stretched(w.bank, pcm, 78, 1300, scratch.data(), log_mel_scratch_bytes(), stretched.data())
+            .code() == StatusCode::kLimitExceeded);
+  CHECK(log_mel_spectrogram_stretched(w.bank, pcm, 77, 1300, scratch.data(), log_mel_scratch_bytes(), stretched.data())
+            .is_ok());
 }

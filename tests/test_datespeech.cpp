@@ -258,6 +258,50 @@ TEST_CASE("datespeech: the date-rule beam search gives beam_search.py's tokens o
   CHECK(beam_differs >= 3);  // measured: 3 of 16 (so these cases test the beam's own path)
 }
 
+TEST_CASE("datespeech: words longer than the window are heard faster, as speech_window.py hears them") {
+  const std::string dir = reference_outputs();
+  if (dir.empty()) return;
+  Opened f32;
+  open_bytes(converted(dir + "/f32/ggml-model-f32.bin", WeightType::kFloat32), &f32);
+  const ModelConfig& c = f32.view.config;
+  Runner runner(f32.view);
+  DateRule rule;
+  REQUIRE(rule.init(f32.view));
+  MelFilterBank bank;
+  REQUIRE(bank.init(f32.view.mel_filters, c.n_mels).is_ok());
+  std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal));
+  const size_t frames = size_t{2} * c.encoder_positions();
+  const std::vector<std::string> names = read_lines(dir + "/slow-list.txt");
+  REQUIRE(names.size() >= 5);
+  size_t stretched = 0;
+  for (const std::string& name : names) {
+    CAPTURE(name);
+    const posix::WavAudio audio = wav(dir + "/" + name + ".wav");
+    const SpeechWindow heard =
+        speech_window(audio.view(), frames * kMelHop, kMelHop, kSpeechLeadSamples, kSpeechTailSamples);
+    CHECK(std::to_string(heard.start) + " " + std::to_string(heard.stretch_milli) ==
+          read_lines(dir + "/" + name + ".window.txt").at(0));
+    stretched += heard.stretch_milli > 1000;
+    PcmView pcm = audio.view();
+    REQUIRE(pcm.s16 != nullptr);
+    REQUIRE(heard.start < pcm.count);
+    pcm.s16 += heard.start;
+    pcm.count -= heard.start;
+    pcm.trailing_zeros = kWhisperPadSamples;
+    std::vector<float> mel(size_t{c.n_mels} * frames);
+    const Status s = log_mel_spectrogram_stretched(bank, pcm, frames, heard.stretch_milli, scratch.data(),
+                                                   log_mel_scratch_bytes(), mel.data());
+    REQUIRE_MESSAGE(s.is_ok(), s.message());
+    const std::vector<float> twin = test::read_raw<float>(dir + "/" + name + ".mel.f32");
+    CHECK(worst_difference(mel, twin) <= 1e-4);  // as the front end against whisper's (test_audio_whisper.cpp)
+    const std::vector<uint32_t> beam = read_tokens(dir + "/" + name + ".beam.txt");
+    CHECK(runner.run_features(twin, &rule, kDateRuleBeam).tokens == beam);
+    CHECK(runner.run_features(mel, &rule, kDateRuleBeam).tokens == beam);
+  }
+  MESSAGE(stretched << " of " << names.size() << " slowed clips heard faster");
+  CHECK(stretched >= names.size() - 1);
+}
+
 TEST_CASE("datespeech: convert ggml --vocabulary refuses a vocabulary that does not fit the model, in one line") {
   const std::string dir = reference_outputs();
   if (dir.empty()) return;

@@ -71,7 +71,7 @@ struct Placed {
 
 // What the CLI does: the padded spectrogram of one window on the host,
 // then encode_features into `session`.
-void encode_on_host(const ModelView& m, const PcmView& pcm, Session* session) {
+void encode_on_host(const ModelView& m, const PcmView& pcm, Session* session, uint32_t stretch_milli = 1000) {
   MelFilterBank bank;
   REQUIRE(bank.init(m.mel_filters, m.config.n_mels).is_ok());
   const uint32_t frames = 2 * session->limits().max_source_length;
@@ -79,7 +79,9 @@ void encode_on_host(const ModelView& m, const PcmView& pcm, Session* session) {
   padded.trailing_zeros = 30 * kAudioSampleRate;
   std::vector<float> mel(static_cast<size_t>(m.config.n_mels) * frames);
   std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal));
-  REQUIRE(log_mel_spectrogram(bank, padded, frames, scratch.data(), log_mel_scratch_bytes(), mel.data()).is_ok());
+  REQUIRE(log_mel_spectrogram_stretched(bank, padded, frames, stretch_milli, scratch.data(), log_mel_scratch_bytes(),
+                                        mel.data())
+              .is_ok());
   REQUIRE(session->encode_features(mel.data(), m.config.n_mels, frames).is_ok());
 }
 
@@ -275,4 +277,86 @@ TEST_CASE("c api: xattn_speech_window_start_* finds the session's window as spee
     CHECK(xattn_speech_window_start_s16(nullptr, s16.data(), s16.size()) == 0);
     CHECK(xattn_speech_window_start_f32(session, nullptr, f32.size()) == 0);
   }
+}
+
+TEST_CASE("c api: words longer than the window are heard faster, as speech_window and the host spectrogram say") {
+  if (!test::have_whisper()) return;
+  test::OpenWhisper opened;
+  test::open_whisper("model-f32", convert::WeightType::kFloat32, &opened);
+  const ModelView& m = *opened.view;
+  xattn_model_storage storage;
+  xattn_model* model = nullptr;
+  xattn_error error;
+  REQUIRE(xattn_model_open(opened.bytes->data(), opened.bytes->size(), &storage, &model, &error) == XATTN_OK);
+  // The model's window and a sweep 1.25 times as long, half a window into a recording of three.
+  const Limits host_limits = window_limits(m, false);
+  const size_t window = size_t{2} * host_limits.max_source_length * kMelHop;
+  xattn_limits limits = xattn_default_limits();
+  limits.max_source_length = host_limits.max_source_length;
+  limits.max_target_length = 12;
+  limits.max_beam = 1;
+  limits.alignment = 0;
+  limits.pcm_input = 1;
+  const size_t bytes = xattn_session_buffer_bytes(model, &limits);
+  xattn_test::AlignedBytes buffer(nullptr, bytes);
+  xattn_session* session = nullptr;
+  REQUIRE_MESSAGE(xattn_session_create(model, &limits, buffer.data(), bytes, &session, &error) == XATTN_OK,
+                  std::string(error.message));
+  std::vector<float> f32(3 * window, 0.0f);
+  const std::vector<float> words = sweep(window * 5 / 4);
+  std::copy(words.begin(), words.end(), f32.begin() + window / 2);
+  const std::vector<int16_t> s16 = to_s16(f32);
+  PcmView pcm;
+  pcm.s16 = s16.data();
+  pcm.count = s16.size();
+  const SpeechWindow want = speech_window(pcm, window, kMelHop, kSpeechLeadSamples, kSpeechTailSamples);
+  CHECK(want.stretch_milli > 1000);
+  size_t first = 1;
+  uint32_t stretch = 0;
+  xattn_speech_window_s16(session, s16.data(), s16.size(), &first, &stretch);
+  CHECK(first == want.start);
+  CHECK(stretch == want.stretch_milli);
+  xattn_speech_window_f32(session, f32.data(), f32.size(), &first, &stretch);
+  CHECK(first == want.start);
+  CHECK(stretch == want.stretch_milli);
+  xattn_speech_window_s16(nullptr, s16.data(), s16.size(), &first, &stretch);
+  CHECK(first == 0);
+  CHECK(stretch == 1000);
+
+  PcmView heard = pcm;
+  heard.s16 += want.start;
+  heard.count -= want.start;
+  const test::WhisperData data = test::whisper_data();
+  const uint32_t prefix[] = {data.token("<|en|>"), data.token("<|transcribe|>"), data.token("<|notimestamps|>")};
+  Placed host(m, host_limits);
+  encode_on_host(m, heard, &host.session, want.stretch_milli);
+  GenerateOptions o;
+  o.beam_size = 1;
+  o.prefix = TokenSpan{prefix, 3};
+  o.max_length = 12;
+  Result expected;
+  REQUIRE(host.session.generate(o, &expected).is_ok());
+  REQUIRE(expected.count >= 1);
+  const Hypothesis& h = expected.hypotheses[0];
+  xattn_generate_options co = xattn_default_options();
+  co.beam_size = 1;
+  co.prefix = xattn_token_span{prefix, 3};
+  co.max_length = 12;
+  int cut = -1;
+  REQUIRE_MESSAGE(xattn_encode_pcm_stretched_s16(session, heard.s16, heard.count, want.stretch_milli, &cut) == XATTN_OK,
+                  std::string(xattn_session_message(session)));
+  CHECK(cut == 1);
+  REQUIRE(xattn_generate(session, &co) == XATTN_OK);
+  xattn_hypothesis best;
+  REQUIRE(xattn_get_hypothesis(session, 0, &best) == XATTN_OK);
+  REQUIRE(best.length == h.length);
+  for (uint32_t i = 0; i < h.length; ++i) CHECK(best.tokens[i] == h.tokens[i]);
+  CHECK(best.score == h.score);
+  // Heard at its pace, the same window scores otherwise.
+  REQUIRE(xattn_encode_pcm_s16(session, heard.s16, heard.count, nullptr) == XATTN_OK);
+  REQUIRE(xattn_generate(session, &co) == XATTN_OK);
+  REQUIRE(xattn_get_hypothesis(session, 0, &best) == XATTN_OK);
+  CHECK(best.score != h.score);
+  CHECK(xattn_encode_pcm_stretched_s16(session, heard.s16, heard.count, 999, nullptr) == XATTN_INVALID_ARGUMENT);
+  CHECK(xattn_encode_pcm_stretched_f32(session, f32.data(), f32.size(), 2001, nullptr) == XATTN_INVALID_ARGUMENT);
 }

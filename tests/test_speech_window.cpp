@@ -1,8 +1,9 @@
 // Tests of where a recording is heard by a model with a short window
-// (xattn/audio.h: speech_window_start): a burst anywhere in a recording, longer or
+// (xattn/audio.h: speech_window_start and speech_window): a burst anywhere in a recording, longer or
 // shorter than the window, is heard whole with its start `lead` into the
 // window; steady noise around it does not hold the window back; words that
 // start early enough, silence and noise alone are heard from the start;
+// words longer than the window (less a lead and a tail) are heard faster;
 // PCM16 and float alike.
 #include <doctest/doctest.h>
 
@@ -78,4 +79,74 @@ TEST_CASE("speech window: the louder of two bursts wins, silence and steady nois
   view.count = f32.size();
   CHECK(speech_window_start(view, kWindow, kHop, kLead) == start_of(s16));
   CHECK(start_of(s16) > 0);
+}
+
+namespace {
+
+constexpr size_t kTail = 2400;  // 0.15 s
+
+SpeechWindow window_of(const std::vector<int16_t>& pcm) {
+  PcmView view;
+  view.s16 = pcm.data();
+  view.count = pcm.size();
+  return speech_window(view, kWindow, kHop, kLead, kTail);
+}
+
+SpeechWindow window_of_floats(const std::vector<int16_t>& pcm) {
+  std::vector<float> x(pcm.size());
+  for (size_t i = 0; i < pcm.size(); ++i) x[i] = pcm[i] / 32768.0f;
+  PcmView view;
+  view.f32 = x.data();
+  view.count = x.size();
+  return speech_window(view, kWindow, kHop, kLead, kTail);
+}
+
+}  // namespace
+
+TEST_CASE("speech window: words longer than the window are heard faster, the lead before them") {
+  // 510 blocks of burst from block 200 in quiet noise: the core runs from the block where 2% of the
+  // energy above the floor is passed (10.2 blocks: block 210) to the one where 98% is reached (499.8:
+  // block 699, so [210, 700)); with 15 blocks before and 30 after, the words are blocks [195, 730),
+  // 85,600 samples, against 64,000 - 4,000 - 2,400 = 57,600 of room: 1486.1 thousandths, rounded up.
+  const std::vector<int16_t> pcm = recording(200000, 200 * kHop, 510 * kHop);
+  const SpeechWindow w = window_of(pcm);
+  CHECK(w.stretch_milli == 1487);
+  CHECK(w.start == 195 * kHop - kLead * 1487 / 1000);  // the lead, heard faster too, before the words
+  const SpeechWindow f = window_of_floats(pcm);
+  CHECK(f.stretch_milli == w.stretch_milli);
+  CHECK(f.start == w.start);
+
+  // Words that need more than kMaxSpeechStretch are heard at it (and the rest is cut).
+  const SpeechWindow longest = window_of(recording(400000, 20000, 300000));
+  CHECK(longest.stretch_milli == kMaxSpeechStretch);
+  CHECK(longest.start < 20000);
+}
+
+TEST_CASE("speech window: words that fit are heard as speech_window_start places them, at their pace") {
+  for (size_t samples : {30000u, 64000u, 100000u, 200000u}) {
+    for (size_t length : {20000u, 50000u, 57000u}) {
+      for (int noise : {1, 100}) {
+        if (5000 + length > samples) continue;
+        CAPTURE(samples);
+        CAPTURE(length);
+        CAPTURE(noise);
+        const std::vector<int16_t> pcm = recording(samples, 5000, length, noise);
+        const SpeechWindow w = window_of(pcm);
+        // 57,000 samples of burst: words of 57,000 + 0.45 s of margins, more than the room, but a
+        // recording no longer than the window is heard as it is.
+        if (length == 57000 && samples > kWindow) {
+          CHECK(w.stretch_milli > 1000);
+        } else {
+          CHECK(w.stretch_milli == 1000);
+          CHECK(w.start == start_of(pcm));
+        }
+      }
+    }
+  }
+  // Silence and steady noise alone: from the start, at their pace.
+  for (int noise : {0, 1, 100}) {
+    const SpeechWindow w = window_of(recording(200000, 0, 0, noise));
+    CHECK(w.start == 0);
+    CHECK(w.stretch_milli == 1000);
+  }
 }

@@ -72,7 +72,7 @@ std::string LogMelFrontEnd::init(const ModelView& model, uint32_t frames) {
   return "";
 }
 
-std::string LogMelFrontEnd::compute(const WavAudio& audio, bool* cut, size_t first) {
+std::string LogMelFrontEnd::compute(const WavAudio& audio, bool* cut, size_t first, uint32_t stretch_milli) {
   PcmView pcm = audio.view();
   *cut = log_mel_frame_count(pcm) > frames_;
   first = first < pcm.count ? first : pcm.count;
@@ -80,12 +80,17 @@ std::string LogMelFrontEnd::compute(const WavAudio& audio, bool* cut, size_t fir
   if (pcm.f32 != nullptr) pcm.f32 += first;
   pcm.count -= first;
   pcm.trailing_zeros = kWhisperPadSamples;
-  const Status s = log_mel_spectrogram(bank_, pcm, frames_, scratch_.data(), log_mel_scratch_bytes(), mel_.data());
+  const Status s =
+      stretch_milli == 1000
+          ? log_mel_spectrogram(bank_, pcm, frames_, scratch_.data(), log_mel_scratch_bytes(), mel_.data())
+          : log_mel_spectrogram_stretched(bank_, pcm, frames_, stretch_milli, scratch_.data(), log_mel_scratch_bytes(),
+                                          mel_.data());
   return s ? "" : std::string(s.message());
 }
 
-size_t speech_window_start(const WavAudio& audio, const LogMelFrontEnd& front) {
-  return xattn::speech_window_start(audio.view(), size_t{front.frames()} * kMelHop, kMelHop, kSpeechLeadSamples);
+SpeechWindow speech_window(const WavAudio& audio, const LogMelFrontEnd& front) {
+  return xattn::speech_window(audio.view(), size_t{front.frames()} * kMelHop, kMelHop, kSpeechLeadSamples,
+                              kSpeechTailSamples);
 }
 
 std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool loudest, WavWindow* window) {
@@ -97,8 +102,10 @@ std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool lo
   // only on speech says what it says for silence): nothing to transcribe.
   if (audio.samples() == 0) return path + ": WAV: no samples (its data chunk is empty)";
   window->conversion = audio.conversion_note();
-  window->first_sample = loudest ? speech_window_start(audio, *front) : 0;
-  error = front->compute(audio, &window->cut, window->first_sample);
+  const SpeechWindow heard = loudest ? speech_window(audio, *front) : SpeechWindow{};
+  window->first_sample = heard.start;
+  window->stretch_milli = heard.stretch_milli;
+  error = front->compute(audio, &window->cut, heard.start, heard.stretch_milli);
   return error.empty() ? "" : path + ": " + error;
 }
 

@@ -78,8 +78,9 @@ class LogMelFrontEnd {
  public:
   std::string init(const ModelView& model, uint32_t frames);
   // *cut: the audio is longer than the window (the rest is not heard). The
-  // window starts at sample `first` (0: the recording's start).
-  std::string compute(const WavAudio& audio, bool* cut, size_t first = 0);
+  // window starts at sample `first` (0: the recording's start) and hears the
+  // audio stretch_milli / 1000 times faster (xattn/audio.h: speech_window).
+  std::string compute(const WavAudio& audio, bool* cut, size_t first = 0, uint32_t stretch_milli = 1000);
   const std::vector<float>& mel() const { return mel_; }  // [n_mels][frames]
   uint32_t frames() const { return frames_; }
 
@@ -94,18 +95,20 @@ class LogMelFrontEnd {
 struct WavWindow {
   bool cut = false;         // longer than the window: part of it is not heard
   size_t first_sample = 0;  // where the window starts (16 kHz samples)
+  uint32_t stretch_milli = 1000;  // above 1000: the words heard that many thousandths faster, to fit
   // What the file held and what was done to it when it was not 16 kHz mono
   // PCM16 or float32 (WavAudio::conversion_note), else "".
   std::string conversion;
 };
 
 // Where a model of its own tokens hears a recording: its loudest window,
-// the words 0.25 s in (xattn/audio.h: speech_window_start); 0 when they start early enough.
-size_t speech_window_start(const WavAudio& audio, const LogMelFrontEnd& front);
+// the words 0.25 s in; 0 when they start early enough; and words longer
+// than the window heard faster, to fit (xattn/audio.h: speech_window).
+SpeechWindow speech_window(const WavAudio& audio, const LogMelFrontEnd& front);
 
 // A WAV file's log-mel, computed by `front` (initialized once for all files)
 // into front->mel(); errors name the file. A recording is heard from its
-// start, or with `loudest` from speech_window_start.
+// start, or with `loudest` as speech_window places it.
 std::string wav_features(const std::string& path, LogMelFrontEnd* front, bool loudest, WavWindow* window);
 
 }  // namespace posix

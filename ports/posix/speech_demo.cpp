@@ -78,8 +78,9 @@ class SpeechRunner {
   std::string run(const WavAudio& audio, std::string* text, Timing* timing, size_t* first_sample) {
     Clock::time_point t = Clock::now();
     bool cut = false;
-    *first_sample = speech_window_start(audio, front_);  // as transcribe hears it
-    std::string error = front_.compute(audio, &cut, *first_sample);
+    const SpeechWindow heard = speech_window(audio, front_);  // as transcribe hears it
+    *first_sample = heard.start;
+    std::string error = front_.compute(audio, &cut, heard.start, heard.stretch_milli);
     timing->front_ms = ms_since(t);
     if (!error.empty()) return error;
     const ModelView& model = session_.model();

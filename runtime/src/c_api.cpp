@@ -318,11 +318,11 @@ xattn_status xattn_encode_features(xattn_session* session, const float* mel, uin
 }
 
 namespace {
-xattn_status encode_pcm(xattn_session* session, const xattn::PcmView& pcm, int* cut) {
+xattn_status encode_pcm(xattn_session* session, const xattn::PcmView& pcm, int* cut, uint32_t stretch_milli = 1000) {
   if (!session) return XATTN_INVALID_ARGUMENT;
   session->result = xattn::Result();
   bool was_cut = false;
-  const xattn_status s = report(session->session.encode_pcm(pcm, &was_cut), session->message);
+  const xattn_status s = report(session->session.encode_pcm(pcm, &was_cut, stretch_milli), session->message);
   if (cut) *cut = was_cut ? 1 : 0;
   return s;
 }
@@ -342,15 +342,62 @@ xattn_status xattn_encode_pcm_f32(xattn_session* session, const float* samples, 
   return encode_pcm(session, pcm, cut);
 }
 
+xattn_status xattn_encode_pcm_stretched_s16(xattn_session* session, const int16_t* samples, size_t count,
+                                            uint32_t stretch_milli, int* cut) {
+  xattn::PcmView pcm;
+  pcm.s16 = samples;
+  pcm.count = count;
+  return encode_pcm(session, pcm, cut, stretch_milli);
+}
+
+xattn_status xattn_encode_pcm_stretched_f32(xattn_session* session, const float* samples, size_t count,
+                                            uint32_t stretch_milli, int* cut) {
+  xattn::PcmView pcm;
+  pcm.f32 = samples;
+  pcm.count = count;
+  return encode_pcm(session, pcm, cut, stretch_milli);
+}
+
 namespace {
+bool hears_audio(const xattn_session* session) {
+  return session && session->session.model() != nullptr &&
+         session->session.model()->config.encoder_input == xattn::EncoderInput::kAudio;
+}
+
+size_t window_samples(const xattn_session* session) {
+  return size_t{2} * session->session.limits().max_source_length * xattn::kMelHop;
+}
+
 size_t speech_window(const xattn_session* session, const xattn::PcmView& pcm) {
-  if (!session || session->session.model() == nullptr ||
-      session->session.model()->config.encoder_input != xattn::EncoderInput::kAudio)
-    return 0;
-  const size_t window = size_t{2} * session->session.limits().max_source_length * xattn::kMelHop;
-  return xattn::speech_window_start(pcm, window, xattn::kMelHop, xattn::kSpeechLeadSamples);
+  if (!hears_audio(session)) return 0;
+  return xattn::speech_window_start(pcm, window_samples(session), xattn::kMelHop, xattn::kSpeechLeadSamples);
+}
+
+void stretched_window(const xattn_session* session, const xattn::PcmView& pcm, size_t* first, uint32_t* stretch_milli) {
+  const xattn::SpeechWindow w = hears_audio(session) ? xattn::speech_window(pcm, window_samples(session), xattn::kMelHop,
+                                                                             xattn::kSpeechLeadSamples,
+                                                                             xattn::kSpeechTailSamples)
+                                                     : xattn::SpeechWindow{};
+  if (first) *first = w.start;
+  if (stretch_milli) *stretch_milli = w.stretch_milli;
 }
 }  // namespace
+
+void xattn_speech_window_s16(const xattn_session* session, const int16_t* samples, size_t count, size_t* first,
+                             uint32_t* stretch_milli) {
+  xattn::PcmView pcm;
+  pcm.s16 = samples;
+  pcm.count = samples ? count : 0;
+  stretched_window(session, pcm, first, stretch_milli);
+}
+
+void xattn_speech_window_f32(const xattn_session* session, const float* samples, size_t count, size_t* first,
+                             uint32_t* stretch_milli) {
+  xattn::PcmView pcm;
+  pcm.f32 = samples;
+  pcm.count = samples ? count : 0;
+  stretched_window(session, pcm, first, stretch_milli);
+}
 
 size_t xattn_speech_window_start_s16(const xattn_session* session, const int16_t* samples, size_t count) {
   xattn::PcmView pcm;

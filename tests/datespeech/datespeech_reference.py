@@ -20,7 +20,11 @@ OUT_DIR/f32/ggml-model-f32.bin, and for every committed demo WAV
                     through (models/datespeech/speech_window.py, the twin of
                     xattn/audio.h's speech_window_start)
 and list.txt with the names; then each clip under seeded white noise at 5 and 0 dB SNR as
-NAME@5dB and NAME@0dB (.mel.f32, .ruled.txt and .beam.txt only), listed in noisy-list.txt.
+NAME@5dB and NAME@0dB (.mel.f32, .ruled.txt and .beam.txt only), listed in noisy-list.txt;
+then each clip said 2.5 times slower (resampled), its words longer than the window, as
+NAME-slow: .wav (PCM16), .window.txt (the first sample and the stretch in thousandths that
+speech_window.window, the twin of xattn/audio.h's speech_window, gives), .mel.f32 (the
+stretched log-mel, speech_window.stretched_log_mel) and .beam.txt, listed in slow-list.txt.
 Prints XATTN-SKIP (and exits 0) when torch, the reference folder or the checkpoint is absent.
 """
 import hashlib
@@ -34,6 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 MODEL_DIR = os.path.join(HERE, "..", "..", "models", "datespeech")
 CLIP_SAMPLES = 64000  # the model's 4 s window
 NOISY_SNRS = (5, 0)  # each demo clip again under seeded white noise at these SNRs (dB)
+SLOW = 2.5  # and each said this much slower (resampled: a deeper voice too), its words longer than the window
 
 
 def skip(why):
@@ -123,7 +128,7 @@ def main():
     os.makedirs(os.path.join(out_dir, "f32"), exist_ok=True)
     subprocess.run([sys.executable, converter, checkpoint, whisper_root, os.path.join(out_dir, "f32"), "use-f32"],
                    check=True, stdout=subprocess.DEVNULL)
-    names, noisy_names = [], []
+    names, noisy_names, slow_names = [], [], []
     with torch.no_grad():
         for wav in wavs:
             name = wav[:-4]
@@ -165,10 +170,31 @@ def main():
                     with open(os.path.join(out_dir, noisy_name + suffix), "w") as f:
                         f.write(" ".join(str(t) for t in out) + "\n")
                 noisy_names.append(noisy_name)
+            # The clip said slower, as a slow speaker's words run past the window: heard faster to fit, as
+            # speech_window.window (the runtime's speech_window) and its stretched log-mel hear it.
+            slow_name = name + "-slow"
+            slow = np.interp(np.arange(0.0, len(samples) - 1, 1.0 / SLOW), np.arange(len(samples)), samples)
+            slow16 = np.round(np.clip(slow, -1.0, 32767 / 32768) * 32768).astype("<i2")
+            with wave.open(os.path.join(out_dir, slow_name + ".wav"), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(16000)
+                w.writeframes(slow16.tobytes())
+            start, stretch = speech_window.window(slow16)
+            with open(os.path.join(out_dir, slow_name + ".window.txt"), "w") as f:
+                f.write("%d %d\n" % (start, stretch))
+            slow_mel = speech_window.stretched_log_mel(whisper, slow16[start:].astype(np.float32) / 32768.0,
+                                                       2 * model.dims.n_audio_ctx, stretch)
+            slow_mel.numpy().astype("<f4").tofile(os.path.join(out_dir, slow_name + ".mel.f32"))
+            with open(os.path.join(out_dir, slow_name + ".beam.txt"), "w") as f:
+                f.write(" ".join(str(t) for t in date_rule_beam(slow_mel)) + "\n")
+            slow_names.append(slow_name)
     with open(os.path.join(out_dir, "list.txt"), "w") as f:
         f.write("\n".join(names) + "\n")
     with open(os.path.join(out_dir, "noisy-list.txt"), "w") as f:
         f.write("\n".join(noisy_names) + "\n")
+    with open(os.path.join(out_dir, "slow-list.txt"), "w") as f:
+        f.write("\n".join(slow_names) + "\n")
     with open(done, "w") as f:
         f.write(version + "\n")
     print("wrote %d clips to %s" % (len(names), out_dir))

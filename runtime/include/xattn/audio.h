@@ -91,6 +91,14 @@ void log_mel_finish(float* values, size_t count, float global_max);
 Status log_mel_spectrogram(const MelFilterBank& bank, const PcmView& pcm, size_t frames, void* scratch,
                            size_t scratch_bytes, float* out);
 
+// The same heard stretch_milli / 1000 times faster (stretch_milli from 1000
+// to kMaxSpeechStretch): frame j is the log10 mel of source position p =
+// j * stretch_milli / 1000 (in frames), interpolated linearly between frames
+// floor(p) and floor(p) + 1, before the clamp (whose maximum is then over
+// these frames). stretch_milli 1000 gives log_mel_spectrogram's values.
+Status log_mel_spectrogram_stretched(const MelFilterBank& bank, const PcmView& pcm, size_t frames,
+                                     uint32_t stretch_milli, void* scratch, size_t scratch_bytes, float* out);
+
 // Where a model with a short audio window (a spoken-date model hears 4 s)
 // hears a recording of any length: the first sample of the window of
 // `window` samples, starting on a multiple of `hop`, that holds the most
@@ -115,5 +123,32 @@ size_t speech_window_start(const PcmView& pcm, size_t window, size_t hop, size_t
 // its words were heard right 5.7 points less often (its README, "Where the
 // words are in the recording").
 constexpr size_t kSpeechLeadSamples = kAudioSampleRate / 4;
+// The silence left after the words when they are heard faster to fit
+// (speech_window): the training clips hold at most 3.7 s of speech in 4 s.
+constexpr size_t kSpeechTailSamples = kAudioSampleRate * 3 / 20;
+
+// Words heard at most this much faster (in thousandths): models/datespeech's
+// training speech runs 0.85-1.35x espeak-ng's default rate, and longer
+// sentences were said faster still to fit; a slow speaker of a long date
+// needs about 1.5x.
+constexpr uint32_t kMaxSpeechStretch = 2000;
+
+// Where, and how fast, a model with a short window hears a recording whose
+// words may not fit it (a slow speaker's "Wednesday, the twenty-third of
+// November, two thousand and twenty-six" takes 4.5-6 s, and the window is
+// 4 s). stretch_milli is 1000 and start is speech_window_start's when the
+// recording is no longer than the window or its words fit in it with `lead`
+// before and `tail` after them. Otherwise the words (from where the energy
+// above the noise floor, summed from the start, passes 0.5% of its total to
+// where it reaches 99.5%) are heard stretch_milli / 1000 times faster (in
+// thousandths, rounded up, at most kMaxSpeechStretch) with the lead before
+// them: start is lead * stretch earlier than the words. The front end then
+// reads source frame j * stretch_milli / 1000 for the window's frame j
+// (log_mel_spectrogram_stretched). No allocation and no scratch.
+struct SpeechWindow {
+  size_t start = 0;
+  uint32_t stretch_milli = 1000;
+};
+SpeechWindow speech_window(const PcmView& pcm, size_t window, size_t hop, size_t lead, size_t tail);
 
 }  // namespace xattn

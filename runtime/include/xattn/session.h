@@ -131,8 +131,10 @@ class Session {
   // computed in the arena with the model's filter bank, the audio followed
   // by 30 s of silence as openai-whisper pads it (pcm.trailing_zeros is
   // ignored), then encoded as encode_features would. *cut (optional) tells
-  // whether the audio ran past the window (the rest is not seen).
-  Status encode_pcm(const PcmView& pcm, bool* cut = nullptr);
+  // whether the audio ran past the window (the rest is not seen). With
+  // stretch_milli above 1000 the window hears the audio that many thousandths
+  // faster (xattn/audio.h: speech_window, log_mel_spectrogram_stretched).
+  Status encode_pcm(const PcmView& pcm, bool* cut = nullptr, uint32_t stretch_milli = 1000);
 
   // The encoder's output (after its final norm) of the last encode or
   // encode_features: source_length() rows of d_model floats copied into

@@ -238,6 +238,22 @@ xattn_status xattn_encode_pcm_f32(xattn_session* session, const float* samples, 
    speech_window_start). Whisper hears its 30 s windows from the start. */
 size_t xattn_speech_window_start_s16(const xattn_session* session, const int16_t* samples, size_t count);
 size_t xattn_speech_window_start_f32(const xattn_session* session, const float* samples, size_t count);
+/* The same window, and how much faster it hears the words when they run
+   longer than it (less 0.25 s before them and 0.15 s after: a slow speaker's
+   long date): *stretch_milli in thousandths, 1000 when they fit (then *first
+   is xattn_speech_window_start_*'s), at most 2000; *first: the first sample
+   to hear, lead included. Pass samples + *first and *stretch_milli to
+   xattn_encode_pcm_stretched_*. No allocation or scratch (xattn/audio.h:
+   speech_window). 0 and 1000 in the cases xattn_speech_window_start_* gives 0. */
+void xattn_speech_window_s16(const xattn_session* session, const int16_t* samples, size_t count, size_t* first,
+                             uint32_t* stretch_milli);
+void xattn_speech_window_f32(const xattn_session* session, const float* samples, size_t count, size_t* first,
+                             uint32_t* stretch_milli);
+/* xattn_encode_pcm_* heard stretch_milli / 1000 times faster (1000 to 2000). */
+xattn_status xattn_encode_pcm_stretched_s16(xattn_session* session, const int16_t* samples, size_t count,
+                                            uint32_t stretch_milli, int* cut);
+xattn_status xattn_encode_pcm_stretched_f32(xattn_session* session, const float* samples, size_t count,
+                                            uint32_t stretch_milli, int* cut);
 xattn_status xattn_generate(xattn_session* session, const xattn_generate_options* options);
 /* Whisper (xattn/whisper.h's WhisperDecoder): the prompt, the model file's
  * suppress lists, the timestamp rules when asked, Whisper's score; with no

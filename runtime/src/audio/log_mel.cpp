@@ -181,4 +181,58 @@ Status log_mel_spectrogram(const MelFilterBank& bank, const PcmView& pcm, size_t
   return Status::ok();
 }
 
+Status log_mel_spectrogram_stretched(const MelFilterBank& bank, const PcmView& pcm, size_t frames,
+                                     uint32_t stretch_milli, void* scratch, size_t scratch_bytes, float* out) {
+  if (bank.n_mels() == 0) return Status::error(StatusCode::kNotReady).add("mel filters not initialized");
+  Status status = check_pcm(pcm);
+  if (!status) return status;
+  status = check_scratch(scratch, scratch_bytes);
+  if (!status) return status;
+  if (stretch_milli < 1000 || stretch_milli > kMaxSpeechStretch)
+    return Status::error(StatusCode::kInvalidArgument)
+        .add("log-mel: stretch ")
+        .add(static_cast<uint64_t>(stretch_milli))
+        .add(" thousandths, expected 1000 to ")
+        .add(static_cast<uint64_t>(kMaxSpeechStretch));
+  // The last frame read: the one after the last frame's source position.
+  const uint64_t last_read = frames == 0 ? 0 : (static_cast<uint64_t>(frames - 1) * stretch_milli) / 1000 + 1;
+  if (frames == 0 || last_read >= log_mel_frame_count(pcm))
+    return Status::error(StatusCode::kLimitExceeded)
+        .add("log-mel: ")
+        .add(static_cast<uint64_t>(frames))
+        .add(" frames at ")
+        .add(static_cast<uint64_t>(stretch_milli))
+        .add(" thousandths asked, the audio has ")
+        .add(static_cast<uint64_t>(log_mel_frame_count(pcm)));
+  if (out == nullptr) return Status::error(StatusCode::kInvalidArgument).add("log-mel: no output");
+  const uint32_t n_mels = bank.n_mels();
+  AudioReal* work = static_cast<AudioReal*>(scratch);
+  // The source frame after the last one interpolated, kept for the next
+  // output frame, which usually starts from it.
+  float after[kMaxMelBins];
+  uint64_t after_frame = UINT64_MAX;
+  float global_max = -INFINITY;
+  for (size_t j = 0; j < frames; ++j) {
+    const uint64_t at = static_cast<uint64_t>(j) * stretch_milli, lo = at / 1000, part = at % 1000;
+    float* column = out + j;
+    if (lo == after_frame) {
+      for (uint32_t m = 0; m < n_mels; ++m) column[m * frames] = after[m];
+    } else {
+      compute_frame(bank, pcm, static_cast<size_t>(lo), work, column, frames);
+    }
+    if (part != 0) {
+      compute_frame(bank, pcm, static_cast<size_t>(lo + 1), work, after, 1);
+      after_frame = lo + 1;
+      // (1 - f) a + f b in double, then one rounding to float (the Python twin does the same).
+      const double f = static_cast<double>(part) / 1000.0;
+      for (uint32_t m = 0; m < n_mels; ++m)
+        column[m * frames] = static_cast<float>((1.0 - f) * column[m * frames] + f * after[m]);
+    }
+    for (uint32_t m = 0; m < n_mels; ++m)
+      if (column[m * frames] > global_max) global_max = column[m * frames];
+  }
+  log_mel_finish(out, static_cast<size_t>(n_mels) * frames, global_max);
+  return Status::ok();
+}
+
 }  // namespace xattn

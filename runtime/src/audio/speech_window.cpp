@@ -122,7 +122,69 @@ size_t start_for(const Blocks& blocks, size_t samples, size_t window, size_t hop
   return first == 0 && start <= lead_blocks ? 0 : start * hop;
 }
 
+// Where the words are: their core runs from the block where the energy
+// above the floor, summed from the start, passes 2% of its total to the one
+// where it reaches 98% (a click or a stretch of noise at either end does not
+// move it); the words are the core with 0.15 s before it and 0.3 s after it,
+// for the quiet sounds at their edges that hold little energy (an onset, a
+// final "s"). Empty (first == last) when nothing stands above the floor.
+struct Span {
+  size_t first = 0, last = 0;  // blocks [first, last)
+};
+
+template <class Blocks>
+Span words_span(const Blocks& blocks, size_t n) {
+  using Energy = typename Blocks::Energy;
+  const Windows<Blocks> windows{blocks, n, 0, 2 * select_energy(blocks, n, n / 10)};
+  Energy total = 0;
+  for (size_t b = 0; b < n; ++b) total += windows.above(b);
+  Span span;
+  if (!(total > 0)) return span;
+  const double begin_at = 0.02 * static_cast<double>(total), end_at = 0.98 * static_cast<double>(total);
+  Energy sum = 0;
+  bool started = false;
+  for (size_t b = 0; b < n; ++b) {
+    sum += windows.above(b);
+    if (!started && static_cast<double>(sum) > begin_at) started = true, span.first = b;
+    if (static_cast<double>(sum) >= end_at) {
+      span.last = b + 1;
+      break;
+    }
+  }
+  const size_t before = kAudioSampleRate * 15 / 100 / blocks.hop, after = kAudioSampleRate * 3 / 10 / blocks.hop;
+  span.first = span.first > before ? span.first - before : 0;
+  span.last = span.last + after < n ? span.last + after : n;
+  return span;
+}
+
+template <class Blocks>
+SpeechWindow window_for(const Blocks& blocks, size_t samples, size_t window, size_t hop, size_t lead, size_t tail) {
+  SpeechWindow w;
+  w.start = start_for(blocks, samples, window, hop, lead);
+  if (samples <= window || window <= lead + tail) return w;
+  const Span span = words_span(blocks, (samples + hop - 1) / hop);
+  const uint64_t words = static_cast<uint64_t>(span.last - span.first) * hop, room = window - lead - tail;
+  if (words <= room) return w;
+  // Thousandths, rounded up: the words then fit, and integer arithmetic
+  // gives every frame's source position exactly (and the Python twin too).
+  uint64_t stretch = (words * 1000 + room - 1) / room;
+  if (stretch > kMaxSpeechStretch) stretch = kMaxSpeechStretch;
+  w.stretch_milli = static_cast<uint32_t>(stretch);
+  const uint64_t lead_in = lead * stretch / 1000, at = static_cast<uint64_t>(span.first) * hop;
+  w.start = at > lead_in ? static_cast<size_t>(at - lead_in) : 0;
+  return w;
+}
+
 }  // namespace
+
+SpeechWindow speech_window(const PcmView& pcm, size_t window, size_t hop, size_t lead, size_t tail) {
+  if (pcm.count == 0 || hop == 0 || window < hop) return SpeechWindow{};
+  if (pcm.s16 != nullptr)
+    return window_for(Blocks<int16_t, uint64_t>{pcm.s16, pcm.count, hop}, pcm.count, window, hop, lead, tail);
+  if (pcm.f32 != nullptr)
+    return window_for(Blocks<float, double>{pcm.f32, pcm.count, hop}, pcm.count, window, hop, lead, tail);
+  return SpeechWindow{};
+}
 
 size_t speech_window_start(const PcmView& pcm, size_t window, size_t hop, size_t lead) {
   if (pcm.count == 0 || hop == 0 || window < hop) return 0;
