@@ -1,8 +1,10 @@
-// speech_window_start (xattn/audio.h): where a model with a short audio
-// window hears a longer or late-starting recording. No allocation and no
+// speech_window_start and speech_window (xattn/audio.h): where a model with
+// a short audio window hears a longer or late-starting recording, and how
+// much faster it hears words longer than the window. No allocation and no
 // scratch, so the firmware and the C API have it as the CLI does: the
 // samples are read again instead of stored, about a dozen times (8 sweeps
-// select the noise floor, 2 find the loudest window, 2 the windows as loud).
+// select the noise floor, 2 find the loudest window, 2 the windows as loud;
+// for a recording longer than the window, 2 more find the words' span).
 #include <cstdint>
 #include <cstring>
 
@@ -84,13 +86,18 @@ struct Windows {
   Energy next(Energy e, size_t s) const { return (e - above(s)) + above(s + span); }  // window s -> s + 1
 };
 
+// Steady noise is not the words: without twice the quietest tenth's
+// energy taken off every block, a window holding less of a noisy
+// recording's noise would hold 1% less energy and never be chosen.
 template <class Blocks>
-size_t start_for(const Blocks& blocks, size_t samples, size_t window, size_t hop, size_t lead) {
+typename Blocks::Energy noise_floor(const Blocks& blocks, size_t n) {
+  return 2 * select_energy(blocks, n, n / 10);
+}
+
+template <class Blocks>
+size_t start_for(const Blocks& blocks, size_t samples, size_t window, size_t hop, size_t lead,
+                 typename Blocks::Energy noise) {
   const size_t n = (samples + hop - 1) / hop;
-  // Steady noise is not the words: without twice the quietest tenth's
-  // energy taken off every block, a window holding less of a noisy
-  // recording's noise would hold 1% less energy and never be chosen.
-  const typename Blocks::Energy noise = 2 * select_energy(blocks, n, n / 10);
   const Windows<Blocks> windows{blocks, n, window / hop, noise};
   using Energy = typename Blocks::Energy;
   size_t best = 0;
@@ -133,9 +140,9 @@ struct Span {
 };
 
 template <class Blocks>
-Span words_span(const Blocks& blocks, size_t n) {
+Span words_span(const Blocks& blocks, size_t n, typename Blocks::Energy noise) {
   using Energy = typename Blocks::Energy;
-  const Windows<Blocks> windows{blocks, n, 0, 2 * select_energy(blocks, n, n / 10)};
+  const Windows<Blocks> windows{blocks, n, 0, noise};
   Energy total = 0;
   for (size_t b = 0; b < n; ++b) total += windows.above(b);
   Span span;
@@ -160,9 +167,11 @@ Span words_span(const Blocks& blocks, size_t n) {
 template <class Blocks>
 SpeechWindow window_for(const Blocks& blocks, size_t samples, size_t window, size_t hop, size_t lead, size_t tail) {
   SpeechWindow w;
-  w.start = start_for(blocks, samples, window, hop, lead);
+  const size_t n = (samples + hop - 1) / hop;
+  const typename Blocks::Energy noise = noise_floor(blocks, n);
+  w.start = start_for(blocks, samples, window, hop, lead, noise);
   if (samples <= window || window <= lead + tail) return w;
-  const Span span = words_span(blocks, (samples + hop - 1) / hop);
+  const Span span = words_span(blocks, n, noise);
   const uint64_t words = static_cast<uint64_t>(span.last - span.first) * hop, room = window - lead - tail;
   if (words <= room) return w;
   // Thousandths, rounded up: the words then fit, and integer arithmetic
@@ -188,8 +197,15 @@ SpeechWindow speech_window(const PcmView& pcm, size_t window, size_t hop, size_t
 
 size_t speech_window_start(const PcmView& pcm, size_t window, size_t hop, size_t lead) {
   if (pcm.count == 0 || hop == 0 || window < hop) return 0;
-  if (pcm.s16 != nullptr) return start_for(Blocks<int16_t, uint64_t>{pcm.s16, pcm.count, hop}, pcm.count, window, hop, lead);
-  if (pcm.f32 != nullptr) return start_for(Blocks<float, double>{pcm.f32, pcm.count, hop}, pcm.count, window, hop, lead);
+  const size_t n = (pcm.count + hop - 1) / hop;
+  if (pcm.s16 != nullptr) {
+    const Blocks<int16_t, uint64_t> blocks{pcm.s16, pcm.count, hop};
+    return start_for(blocks, pcm.count, window, hop, lead, noise_floor(blocks, n));
+  }
+  if (pcm.f32 != nullptr) {
+    const Blocks<float, double> blocks{pcm.f32, pcm.count, hop};
+    return start_for(blocks, pcm.count, window, hop, lead, noise_floor(blocks, n));
+  }
   return 0;
 }
 
