@@ -91,6 +91,55 @@ std::vector<float> host_path(const ModelView& m, const PcmView& pcm) {
   return p.encoder_output(m);
 }
 
+// A sweep of `length` samples `at` samples into silence `total` samples long, as float and as PCM16.
+struct Recording {
+  std::vector<float> f32;
+  std::vector<int16_t> s16;
+  Recording(size_t total, size_t at, size_t length) : f32(total, 0.0f) {
+    const std::vector<float> words = sweep(length);
+    std::copy(words.begin(), words.end(), f32.begin() + at);
+    s16 = to_s16(f32);
+  }
+  PcmView pcm16() const {
+    PcmView pcm;
+    pcm.s16 = s16.data();
+    pcm.count = s16.size();
+    return pcm;
+  }
+};
+
+// The model opened through the C API.
+struct CModel {
+  xattn_model_storage storage;
+  xattn_model* model = nullptr;
+  explicit CModel(const test::OpenWhisper& opened) {
+    xattn_error error;
+    REQUIRE(xattn_model_open(opened.bytes->data(), opened.bytes->size(), &storage, &model, &error) == XATTN_OK);
+  }
+};
+
+// A C API session with room for PCM in: `positions` encoder positions, 12 target positions, greedy.
+struct CSession {
+  xattn_limits limits;
+  xattn_test::AlignedBytes buffer;
+  xattn_session* session = nullptr;
+  static xattn_limits pcm_limits(uint32_t positions) {
+    xattn_limits l = xattn_default_limits();
+    l.max_source_length = positions;
+    l.max_target_length = 12;
+    l.max_beam = 1;
+    l.alignment = 0;
+    l.pcm_input = 1;
+    return l;
+  }
+  CSession(const xattn_model* model, uint32_t positions)
+      : limits(pcm_limits(positions)), buffer(nullptr, xattn_session_buffer_bytes(model, &limits)) {
+    xattn_error error;
+    REQUIRE_MESSAGE(xattn_session_create(model, &limits, buffer.data(), buffer.size(), &session, &error) == XATTN_OK,
+                    std::string(error.message));
+  }
+};
+
 }  // namespace
 
 TEST_CASE("encode_pcm: the window's log-mel in the arena gives the host path's encoder output, bit for bit") {
@@ -244,31 +293,16 @@ TEST_CASE("c api: xattn_speech_window_start_* finds the session's window as spee
   test::OpenWhisper opened;
   test::open_whisper("model-f32", convert::WeightType::kFloat32, &opened);
   const ModelView& m = *opened.view;
-  xattn_model_storage storage;
-  xattn_model* model = nullptr;
-  xattn_error error;
-  REQUIRE(xattn_model_open(opened.bytes->data(), opened.bytes->size(), &storage, &model, &error) == XATTN_OK);
+  const CModel c(opened);
   for (uint32_t positions : {m.config.encoder_positions(), m.config.encoder_positions() / 2}) {
-    xattn_limits limits = xattn_default_limits();
-    limits.max_source_length = positions;
-    limits.max_target_length = 12;
-    limits.max_beam = 1;
-    limits.alignment = 0;
-    limits.pcm_input = 1;
-    const size_t bytes = xattn_session_buffer_bytes(model, &limits);
-    xattn_test::AlignedBytes buffer(nullptr, bytes);
-    xattn_session* session = nullptr;
-    REQUIRE(xattn_session_create(model, &limits, buffer.data(), bytes, &session, &error) == XATTN_OK);
+    const CSession placed(c.model, positions);
+    xattn_session* session = placed.session;
     // A sweep 1.5 windows into silence three windows long.
     const size_t window = size_t{2} * positions * kMelHop;
-    std::vector<float> f32(3 * window, 0.0f);
-    const std::vector<float> words = sweep(window / 4);
-    std::copy(words.begin(), words.end(), f32.begin() + 3 * window / 2);
-    const std::vector<int16_t> s16 = to_s16(f32);
-    PcmView pcm;
-    pcm.s16 = s16.data();
-    pcm.count = s16.size();
-    const size_t want = speech_window_start(pcm, window, kMelHop, kSpeechLeadSamples);
+    const Recording r(3 * window, 3 * window / 2, window / 4);
+    const std::vector<float>& f32 = r.f32;
+    const std::vector<int16_t>& s16 = r.s16;
+    const size_t want = speech_window_start(r.pcm16(), window, kMelHop, kSpeechLeadSamples);
     CAPTURE(positions);
     CHECK(want > window);
     CHECK(want < 3 * window / 2);
@@ -284,31 +318,16 @@ TEST_CASE("c api: words longer than the window are heard faster, as speech_windo
   test::OpenWhisper opened;
   test::open_whisper("model-f32", convert::WeightType::kFloat32, &opened);
   const ModelView& m = *opened.view;
-  xattn_model_storage storage;
-  xattn_model* model = nullptr;
-  xattn_error error;
-  REQUIRE(xattn_model_open(opened.bytes->data(), opened.bytes->size(), &storage, &model, &error) == XATTN_OK);
+  const CModel c(opened);
   // The model's window and a sweep 1.25 times as long, half a window into a recording of three.
   const Limits host_limits = window_limits(m, false);
   const size_t window = size_t{2} * host_limits.max_source_length * kMelHop;
-  xattn_limits limits = xattn_default_limits();
-  limits.max_source_length = host_limits.max_source_length;
-  limits.max_target_length = 12;
-  limits.max_beam = 1;
-  limits.alignment = 0;
-  limits.pcm_input = 1;
-  const size_t bytes = xattn_session_buffer_bytes(model, &limits);
-  xattn_test::AlignedBytes buffer(nullptr, bytes);
-  xattn_session* session = nullptr;
-  REQUIRE_MESSAGE(xattn_session_create(model, &limits, buffer.data(), bytes, &session, &error) == XATTN_OK,
-                  std::string(error.message));
-  std::vector<float> f32(3 * window, 0.0f);
-  const std::vector<float> words = sweep(window * 5 / 4);
-  std::copy(words.begin(), words.end(), f32.begin() + window / 2);
-  const std::vector<int16_t> s16 = to_s16(f32);
-  PcmView pcm;
-  pcm.s16 = s16.data();
-  pcm.count = s16.size();
+  const CSession placed(c.model, host_limits.max_source_length);
+  xattn_session* session = placed.session;
+  const Recording r(3 * window, window / 2, window * 5 / 4);
+  const std::vector<float>& f32 = r.f32;
+  const std::vector<int16_t>& s16 = r.s16;
+  const PcmView pcm = r.pcm16();
   const SpeechWindow want = speech_window(pcm, window, kMelHop, kSpeechLeadSamples, kSpeechTailSamples);
   CHECK(want.stretch_milli > 1000);
   size_t first = 1;

@@ -318,6 +318,20 @@ xattn_status xattn_encode_features(xattn_session* session, const float* mel, uin
 }
 
 namespace {
+xattn::PcmView pcm_s16(const int16_t* samples, size_t count) {
+  xattn::PcmView pcm;
+  pcm.s16 = samples;
+  pcm.count = count;
+  return pcm;
+}
+
+xattn::PcmView pcm_f32(const float* samples, size_t count) {
+  xattn::PcmView pcm;
+  pcm.f32 = samples;
+  pcm.count = count;
+  return pcm;
+}
+
 xattn_status encode_pcm(xattn_session* session, const xattn::PcmView& pcm, int* cut, uint32_t stretch_milli = 1000) {
   if (!session) return XATTN_INVALID_ARGUMENT;
   session->result = xattn::Result();
@@ -329,33 +343,21 @@ xattn_status encode_pcm(xattn_session* session, const xattn::PcmView& pcm, int* 
 }  // namespace
 
 xattn_status xattn_encode_pcm_s16(xattn_session* session, const int16_t* samples, size_t count, int* cut) {
-  xattn::PcmView pcm;
-  pcm.s16 = samples;
-  pcm.count = count;
-  return encode_pcm(session, pcm, cut);
+  return encode_pcm(session, pcm_s16(samples, count), cut);
 }
 
 xattn_status xattn_encode_pcm_f32(xattn_session* session, const float* samples, size_t count, int* cut) {
-  xattn::PcmView pcm;
-  pcm.f32 = samples;
-  pcm.count = count;
-  return encode_pcm(session, pcm, cut);
+  return encode_pcm(session, pcm_f32(samples, count), cut);
 }
 
 xattn_status xattn_encode_pcm_stretched_s16(xattn_session* session, const int16_t* samples, size_t count,
                                             uint32_t stretch_milli, int* cut) {
-  xattn::PcmView pcm;
-  pcm.s16 = samples;
-  pcm.count = count;
-  return encode_pcm(session, pcm, cut, stretch_milli);
+  return encode_pcm(session, pcm_s16(samples, count), cut, stretch_milli);
 }
 
 xattn_status xattn_encode_pcm_stretched_f32(xattn_session* session, const float* samples, size_t count,
                                             uint32_t stretch_milli, int* cut) {
-  xattn::PcmView pcm;
-  pcm.f32 = samples;
-  pcm.count = count;
-  return encode_pcm(session, pcm, cut, stretch_milli);
+  return encode_pcm(session, pcm_f32(samples, count), cut, stretch_milli);
 }
 
 namespace {
@@ -385,32 +387,20 @@ void stretched_window(const xattn_session* session, const xattn::PcmView& pcm, s
 
 void xattn_speech_window_s16(const xattn_session* session, const int16_t* samples, size_t count, size_t* first,
                              uint32_t* stretch_milli) {
-  xattn::PcmView pcm;
-  pcm.s16 = samples;
-  pcm.count = samples ? count : 0;
-  stretched_window(session, pcm, first, stretch_milli);
+  stretched_window(session, pcm_s16(samples, samples ? count : 0), first, stretch_milli);
 }
 
 void xattn_speech_window_f32(const xattn_session* session, const float* samples, size_t count, size_t* first,
                              uint32_t* stretch_milli) {
-  xattn::PcmView pcm;
-  pcm.f32 = samples;
-  pcm.count = samples ? count : 0;
-  stretched_window(session, pcm, first, stretch_milli);
+  stretched_window(session, pcm_f32(samples, samples ? count : 0), first, stretch_milli);
 }
 
 size_t xattn_speech_window_start_s16(const xattn_session* session, const int16_t* samples, size_t count) {
-  xattn::PcmView pcm;
-  pcm.s16 = samples;
-  pcm.count = samples ? count : 0;
-  return speech_window(session, pcm);
+  return speech_window(session, pcm_s16(samples, samples ? count : 0));
 }
 
 size_t xattn_speech_window_start_f32(const xattn_session* session, const float* samples, size_t count) {
-  xattn::PcmView pcm;
-  pcm.f32 = samples;
-  pcm.count = samples ? count : 0;
-  return speech_window(session, pcm);
+  return speech_window(session, pcm_f32(samples, samples ? count : 0));
 }
 
 xattn_whisper_options xattn_whisper_default_options(void) {

@@ -97,6 +97,13 @@ float compute_frame(const MelFilterBank& bank, const PcmView& pcm, size_t frame,
   return frame_max;
 }
 
+// What every entry point checks first: a bank, samples and scratch.
+Status check_inputs(const MelFilterBank& bank, const PcmView& pcm, const void* scratch, size_t scratch_bytes) {
+  if (bank.n_mels() == 0) return Status::error(StatusCode::kNotReady).add("mel filters not initialized");
+  const Status status = check_pcm(pcm);
+  return status ? check_scratch(scratch, scratch_bytes) : status;
+}
+
 }  // namespace
 
 size_t log_mel_frame_count(const PcmView& pcm) {
@@ -133,10 +140,7 @@ Status MelFilterBank::init(const float* weights, uint32_t n_mels) {
 
 Status log_mel_frame(const MelFilterBank& bank, const PcmView& pcm, size_t frame, void* scratch,
                      size_t scratch_bytes, float* out, size_t out_stride, float* frame_max) {
-  if (bank.n_mels() == 0) return Status::error(StatusCode::kNotReady).add("mel filters not initialized");
-  Status status = check_pcm(pcm);
-  if (!status) return status;
-  status = check_scratch(scratch, scratch_bytes);
+  Status status = check_inputs(bank, pcm, scratch, scratch_bytes);
   if (!status) return status;
   if (frame >= log_mel_frame_count(pcm))
     return Status::error(StatusCode::kLimitExceeded)
@@ -160,10 +164,7 @@ void log_mel_finish(float* values, size_t count, float global_max) {
 
 Status log_mel_spectrogram(const MelFilterBank& bank, const PcmView& pcm, size_t frames, void* scratch,
                            size_t scratch_bytes, float* out) {
-  if (bank.n_mels() == 0) return Status::error(StatusCode::kNotReady).add("mel filters not initialized");
-  Status status = check_pcm(pcm);
-  if (!status) return status;
-  status = check_scratch(scratch, scratch_bytes);
+  Status status = check_inputs(bank, pcm, scratch, scratch_bytes);
   if (!status) return status;
   if (frames == 0 || frames > log_mel_frame_count(pcm))
     return Status::error(StatusCode::kLimitExceeded)
@@ -183,10 +184,7 @@ Status log_mel_spectrogram(const MelFilterBank& bank, const PcmView& pcm, size_t
 
 Status log_mel_spectrogram_stretched(const MelFilterBank& bank, const PcmView& pcm, size_t frames,
                                      uint32_t stretch_milli, void* scratch, size_t scratch_bytes, float* out) {
-  if (bank.n_mels() == 0) return Status::error(StatusCode::kNotReady).add("mel filters not initialized");
-  Status status = check_pcm(pcm);
-  if (!status) return status;
-  status = check_scratch(scratch, scratch_bytes);
+  Status status = check_inputs(bank, pcm, scratch, scratch_bytes);
   if (!status) return status;
   if (stretch_milli < 1000 || stretch_milli > kMaxSpeechStretch)
     return Status::error(StatusCode::kInvalidArgument)
