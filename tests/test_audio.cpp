@@ -337,11 +337,11 @@ TEST_CASE("audio: a stretched spectrogram reads frame j at j x stretch, linearly
   float top = -INFINITY, unused = 0;
   for (size_t j = 0; j < frames; ++j) {
     const size_t lo = j * stretch / 1000;
-    const double f = static_cast<double>(j * stretch % 1000) / 1000.0;
+    const double part = static_cast<double>(j * stretch % 1000);
     REQUIRE(log_mel_frame(w.bank, pcm, lo, scratch.data(), log_mel_scratch_bytes(), a.data(), 1, &unused).is_ok());
     REQUIRE(log_mel_frame(w.bank, pcm, lo + 1, scratch.data(), log_mel_scratch_bytes(), b.data(), 1, &unused).is_ok());
     for (size_t m = 0; m < 80; ++m) {
-      const float v = f == 0.0 ? a[m] : static_cast<float>((1.0 - f) * a[m] + f * b[m]);
+      const float v = part == 0.0 ? a[m] : static_cast<float>(((1000.0 - part) * a[m] + part * b[m]) / 1000.0);
       expected[m * frames + j] = v;
       top = std::max(top, v);
     }

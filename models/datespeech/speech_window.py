@@ -97,7 +97,8 @@ def window(pcm16, window=WINDOW, hop=HOP, lead=LEAD, tail=TAIL, **span_args):
 
 def stretched_log_mel(whisper, audio, frames, stretch):
     """The runtime's log_mel_spectrogram_stretched: whisper's log10 mel of `audio` (float32, 16 kHz, padded
-    with 30 s of zeros), frame j read at j * stretch / 1000 (linear between frames, in float64, then float32),
+    with 30 s of zeros), frame j read at j * stretch / 1000 (linear between frames: ((1000 - part) a + part b) / 1000
+    in float64, then float32),
     then whisper's clamp to the maximum of these frames less 8 and (x + 4) / 4."""
     import torch
     padded = torch.nn.functional.pad(torch.as_tensor(audio, dtype=torch.float32), (0, 30 * 16000))
@@ -106,7 +107,8 @@ def stretched_log_mel(whisper, audio, frames, stretch):
     filters = whisper.audio.mel_filters(power.device, 80)
     log_spec = torch.clamp(filters @ power, min=1e-10).log10().numpy().astype(np.float64)
     at = np.arange(frames, dtype=np.int64) * stretch
-    lo, part = at // 1000, (at % 1000).astype(np.float64) / 1000.0
-    mixed = ((1.0 - part) * log_spec[:, lo] + part * log_spec[:, lo + 1]).astype(np.float32)
+    lo, part = at // 1000, (at % 1000).astype(np.float64)
+    # The runtime's arithmetic: both products exact in float64, one rounding of their sum, then / 1000.
+    mixed = (((1000.0 - part) * log_spec[:, lo] + part * log_spec[:, lo + 1]) / 1000.0).astype(np.float32)
     mixed = np.maximum(mixed, mixed.max() - 8.0)
     return torch.from_numpy((mixed + 4.0) / 4.0)

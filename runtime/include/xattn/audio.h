@@ -94,8 +94,9 @@ Status log_mel_spectrogram(const MelFilterBank& bank, const PcmView& pcm, size_t
 // The same heard stretch_milli / 1000 times faster (stretch_milli from 1000
 // to kMaxSpeechStretch): frame j is the log10 mel of source position p =
 // j * stretch_milli / 1000 (in frames), interpolated linearly between frames
-// floor(p) and floor(p) + 1, before the clamp (whose maximum is then over
-// these frames). stretch_milli 1000 gives log_mel_spectrogram's values.
+// floor(p) and floor(p) + 1 as ((1000 - part) a + part b) / 1000 in double
+// (part: the thousandths past floor(p)), before the clamp (whose maximum is
+// then over these frames). stretch_milli 1000 gives log_mel_spectrogram's values.
 Status log_mel_spectrogram_stretched(const MelFilterBank& bank, const PcmView& pcm, size_t frames,
                                      uint32_t stretch_milli, void* scratch, size_t scratch_bytes, float* out);
 

@@ -221,10 +221,12 @@ Status log_mel_spectrogram_stretched(const MelFilterBank& bank, const PcmView& p
     if (part != 0) {
       compute_frame(bank, pcm, static_cast<size_t>(lo + 1), work, after, 1);
       after_frame = lo + 1;
-      // (1 - f) a + f b in double, then one rounding to float (the Python twin does the same).
-      const double f = static_cast<double>(part) / 1000.0;
+      // ((1000 - part) a + part b) / 1000 in double: both products are exact
+      // (10 bits by a float's 24), so a target that fuses the multiply-add
+      // rounds the sum as one that does not, and the Python twin gets it too.
+      const double w_lo = static_cast<double>(1000 - part), w_hi = static_cast<double>(part);
       for (uint32_t m = 0; m < n_mels; ++m)
-        column[m * frames] = static_cast<float>((1.0 - f) * column[m * frames] + f * after[m]);
+        column[m * frames] = static_cast<float>((w_lo * column[m * frames] + w_hi * after[m]) / 1000.0);
     }
     for (uint32_t m = 0; m < n_mels; ++m)
       if (column[m * frames] > global_max) global_max = column[m * frames];
