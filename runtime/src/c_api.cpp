@@ -96,6 +96,21 @@ xattn::Limits to_limits(const xattn_limits& l) {
 
 xattn::Side to_side(int side) { return side == XATTN_TARGET ? xattn::Side::kTarget : xattn::Side::kSource; }
 
+// Samples for the runtime's audio calls (defined outside extern "C": they return a C++ type).
+xattn::PcmView pcm_s16(const int16_t* samples, size_t count) {
+  xattn::PcmView pcm;
+  pcm.s16 = samples;
+  pcm.count = count;
+  return pcm;
+}
+
+xattn::PcmView pcm_f32(const float* samples, size_t count) {
+  xattn::PcmView pcm;
+  pcm.f32 = samples;
+  pcm.count = count;
+  return pcm;
+}
+
 }  // namespace
 
 extern "C" {
@@ -318,20 +333,6 @@ xattn_status xattn_encode_features(xattn_session* session, const float* mel, uin
 }
 
 namespace {
-xattn::PcmView pcm_s16(const int16_t* samples, size_t count) {
-  xattn::PcmView pcm;
-  pcm.s16 = samples;
-  pcm.count = count;
-  return pcm;
-}
-
-xattn::PcmView pcm_f32(const float* samples, size_t count) {
-  xattn::PcmView pcm;
-  pcm.f32 = samples;
-  pcm.count = count;
-  return pcm;
-}
-
 xattn_status encode_pcm(xattn_session* session, const xattn::PcmView& pcm, int* cut, uint32_t stretch_milli = 1000) {
   if (!session) return XATTN_INVALID_ARGUMENT;
   session->result = xattn::Result();
