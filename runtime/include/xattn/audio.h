@@ -139,9 +139,10 @@ constexpr uint32_t kMaxSpeechStretch = 2000;
 // November, two thousand and twenty-six" takes 4.5-6 s, and the window is
 // 4 s). stretch_milli is 1000 and start is speech_window_start's when the
 // recording is no longer than the window or its words fit in it with `lead`
-// before and `tail` after them. Otherwise the words (from where the energy
-// above the noise floor, summed from the start, passes 0.5% of its total to
-// where it reaches 99.5%) are heard stretch_milli / 1000 times faster (in
+// before and `tail` after them. Otherwise the words (their core from where
+// the energy above the noise floor, summed from the start, passes 2% of its
+// total to where it reaches 98%, with 0.15 s before it and 0.3 s after it
+// for quiet edges such as a final "s") are heard stretch_milli / 1000 times faster (in
 // thousandths, rounded up, at most kMaxSpeechStretch) with the lead before
 // them: start is lead * stretch earlier than the words. The front end then
 // reads source frame j * stretch_milli / 1000 for the window's frame j
