@@ -321,33 +321,37 @@ TEST_CASE("audio: a stretched spectrogram reads frame j at j x stretch, linearly
   pcm.count = x.size();
   std::vector<AudioReal> scratch(log_mel_scratch_bytes() / sizeof(AudioReal));
   const size_t frames = 60;
+  // Every frame against source frames from log_mel_frame, mixed and then finished as documented.
+  const auto expected_at = [&](uint32_t stretch) {
+    std::vector<float> expected(80 * frames), a(80), b(80);
+    float top = -INFINITY, unused = 0;
+    for (size_t j = 0; j < frames; ++j) {
+      const size_t lo = j * stretch / 1000;
+      const double part = static_cast<double>(j * stretch % 1000);
+      REQUIRE(log_mel_frame(w.bank, pcm, lo, scratch.data(), log_mel_scratch_bytes(), a.data(), 1, &unused).is_ok());
+      REQUIRE(log_mel_frame(w.bank, pcm, lo + 1, scratch.data(), log_mel_scratch_bytes(), b.data(), 1, &unused).is_ok());
+      for (size_t m = 0; m < 80; ++m) {
+        const float v = part == 0.0 ? a[m] : static_cast<float>(((1000.0 - part) * a[m] + part * b[m]) / 1000.0);
+        expected[m * frames + j] = v;
+        top = std::max(top, v);
+      }
+    }
+    log_mel_finish(expected.data(), expected.size(), top);
+    return expected;
+  };
   std::vector<float> plain(80 * frames), stretched(80 * frames);
+  // 1000 thousandths, and log_mel_spectrogram: source frame j for frame j, nothing mixed.
   REQUIRE(log_mel_spectrogram(w.bank, pcm, frames, scratch.data(), log_mel_scratch_bytes(), plain.data()).is_ok());
+  CHECK(plain == expected_at(1000));
   REQUIRE(log_mel_spectrogram_stretched(w.bank, pcm, frames, 1000, scratch.data(), log_mel_scratch_bytes(),
                                         stretched.data())
               .is_ok());
-  CHECK(stretched == plain);  // 1000 thousandths: the plain spectrogram, bit for bit
-
-  // 1.37x: every frame against source frames from log_mel_frame, mixed and then finished as documented.
-  const uint32_t stretch = 1370;
-  REQUIRE(log_mel_spectrogram_stretched(w.bank, pcm, frames, stretch, scratch.data(), log_mel_scratch_bytes(),
+  CHECK(stretched == plain);
+  // 1.37x: frames mixed from two.
+  REQUIRE(log_mel_spectrogram_stretched(w.bank, pcm, frames, 1370, scratch.data(), log_mel_scratch_bytes(),
                                         stretched.data())
               .is_ok());
-  std::vector<float> expected(80 * frames), a(80), b(80);
-  float top = -INFINITY, unused = 0;
-  for (size_t j = 0; j < frames; ++j) {
-    const size_t lo = j * stretch / 1000;
-    const double part = static_cast<double>(j * stretch % 1000);
-    REQUIRE(log_mel_frame(w.bank, pcm, lo, scratch.data(), log_mel_scratch_bytes(), a.data(), 1, &unused).is_ok());
-    REQUIRE(log_mel_frame(w.bank, pcm, lo + 1, scratch.data(), log_mel_scratch_bytes(), b.data(), 1, &unused).is_ok());
-    for (size_t m = 0; m < 80; ++m) {
-      const float v = part == 0.0 ? a[m] : static_cast<float>(((1000.0 - part) * a[m] + part * b[m]) / 1000.0);
-      expected[m * frames + j] = v;
-      top = std::max(top, v);
-    }
-  }
-  log_mel_finish(expected.data(), expected.size(), top);
-  CHECK(stretched == expected);
+  CHECK(stretched == expected_at(1370));
   CHECK(stretched != plain);
 
   // Its limits: 1000 to kMaxSpeechStretch thousandths, and the audio must reach the last frame read.

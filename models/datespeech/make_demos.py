@@ -68,9 +68,7 @@ def main():
         write_wav(os.path.join(out, name), x)
         got = ""
         if model is not None:
-            start, stretch = speech_window.window(pcm16(x))  # as `xattn transcribe` hears it
-            mel = (log_mel(x[start:].astype(np.float32)) if stretch == 1000 else
-                   speech_window.stretched_log_mel(whisper, pcm16(x)[start:].astype(np.float32) / 32768.0, 400, stretch))
+            mel = speech_window.heard_log_mel(whisper, x, pcm16(x), log_mel)  # as `xattn transcribe` hears it
             got = train.decode(model, torch.as_tensor(mel)[None], beam=beam_search.DATE_RULE_BEAM)[0]
         note = " +10dB pink noise" if group == NOISY else " +30dB pink room noise, words 2.5 s in" if late else ""
         rows.append("\t".join([name, str(bank["voice"][i]) + note,

@@ -64,10 +64,7 @@ def heard(whisper, x, stretched):
     p = pcm16(x)
     if not stretched:
         return torch.as_tensor(log_mel(x[speech_window.start(p):].astype(np.float32)))
-    start, stretch = speech_window.window(p)
-    if stretch == 1000:
-        return torch.as_tensor(log_mel(x[start:].astype(np.float32)))
-    return speech_window.stretched_log_mel(whisper, p[start:].astype(np.float32) / 32768.0, 400, stretch)
+    return torch.as_tensor(speech_window.heard_log_mel(whisper, x, p, log_mel))
 
 
 def xattn_dates(xattn, model, recordings, folder):

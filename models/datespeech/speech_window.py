@@ -95,6 +95,15 @@ def window(pcm16, window=WINDOW, hop=HOP, lead=LEAD, tail=TAIL, **span_args):
     return (at - lead_in if at > lead_in else 0), stretch
 
 
+def heard_log_mel(whisper, x, pcm16, log_mel):
+    """The log-mel `xattn transcribe` makes of a recording (x: float samples, pcm16: the same as PCM16): from
+    where window() places it, at its own pace through log_mel (the model's front end), or heard faster."""
+    begin, stretch = window(pcm16)
+    if stretch == 1000:
+        return log_mel(x[begin:].astype(np.float32))
+    return stretched_log_mel(whisper, pcm16[begin:].astype(np.float32) / 32768.0, WINDOW // HOP, stretch)
+
+
 def stretched_log_mel(whisper, audio, frames, stretch):
     """The runtime's log_mel_spectrogram_stretched: whisper's log10 mel of `audio` (float32, 16 kHz, padded
     with 30 s of zeros), frame j read at j * stretch / 1000 (linear between frames: ((1000 - part) a + part b) / 1000

@@ -80,11 +80,8 @@ std::string LogMelFrontEnd::compute(const WavAudio& audio, bool* cut, size_t fir
   if (pcm.f32 != nullptr) pcm.f32 += first;
   pcm.count -= first;
   pcm.trailing_zeros = kWhisperPadSamples;
-  const Status s =
-      stretch_milli == 1000
-          ? log_mel_spectrogram(bank_, pcm, frames_, scratch_.data(), log_mel_scratch_bytes(), mel_.data())
-          : log_mel_spectrogram_stretched(bank_, pcm, frames_, stretch_milli, scratch_.data(), log_mel_scratch_bytes(),
-                                          mel_.data());
+  const Status s = log_mel_spectrogram_stretched(bank_, pcm, frames_, stretch_milli, scratch_.data(),
+                                                 log_mel_scratch_bytes(), mel_.data());
   return s ? "" : std::string(s.message());
 }
 

@@ -164,22 +164,8 @@ void log_mel_finish(float* values, size_t count, float global_max) {
 
 Status log_mel_spectrogram(const MelFilterBank& bank, const PcmView& pcm, size_t frames, void* scratch,
                            size_t scratch_bytes, float* out) {
-  Status status = check_inputs(bank, pcm, scratch, scratch_bytes);
-  if (!status) return status;
-  if (frames == 0 || frames > log_mel_frame_count(pcm))
-    return Status::error(StatusCode::kLimitExceeded)
-        .add("log-mel: ")
-        .add(static_cast<uint64_t>(frames))
-        .add(" frames asked, the audio has ")
-        .add(static_cast<uint64_t>(log_mel_frame_count(pcm)));
-  if (out == nullptr) return Status::error(StatusCode::kInvalidArgument).add("log-mel: no output");
-  float global_max = -INFINITY;
-  for (size_t t = 0; t < frames; ++t) {
-    const float m = compute_frame(bank, pcm, t, static_cast<AudioReal*>(scratch), out + t, frames);
-    if (m > global_max) global_max = m;
-  }
-  log_mel_finish(out, static_cast<size_t>(bank.n_mels()) * frames, global_max);
-  return Status::ok();
+  // At its own pace: every frame j is source frame j, nothing mixed.
+  return log_mel_spectrogram_stretched(bank, pcm, frames, 1000, scratch, scratch_bytes, out);
 }
 
 Status log_mel_spectrogram_stretched(const MelFilterBank& bank, const PcmView& pcm, size_t frames,
@@ -192,16 +178,15 @@ Status log_mel_spectrogram_stretched(const MelFilterBank& bank, const PcmView& p
         .add(static_cast<uint64_t>(stretch_milli))
         .add(" thousandths, expected 1000 to ")
         .add(static_cast<uint64_t>(kMaxSpeechStretch));
-  // The last frame read: the one after the last frame's source position.
-  const uint64_t last_read = frames == 0 ? 0 : (static_cast<uint64_t>(frames - 1) * stretch_milli) / 1000 + 1;
-  if (frames == 0 || last_read >= log_mel_frame_count(pcm))
-    return Status::error(StatusCode::kLimitExceeded)
-        .add("log-mel: ")
-        .add(static_cast<uint64_t>(frames))
-        .add(" frames at ")
-        .add(static_cast<uint64_t>(stretch_milli))
-        .add(" thousandths asked, the audio has ")
-        .add(static_cast<uint64_t>(log_mel_frame_count(pcm)));
+  // The last source frame read: the last frame's position, and the frame
+  // after it when the position falls between two.
+  const uint64_t last_at = frames == 0 ? 0 : static_cast<uint64_t>(frames - 1) * stretch_milli;
+  const uint64_t last_read = last_at / 1000 + (last_at % 1000 != 0);
+  if (frames == 0 || last_read >= log_mel_frame_count(pcm)) {
+    Status s = Status::error(StatusCode::kLimitExceeded).add("log-mel: ").add(static_cast<uint64_t>(frames)).add(" frames");
+    if (stretch_milli != 1000) s.add(" at ").add(static_cast<uint64_t>(stretch_milli)).add(" thousandths");
+    return s.add(" asked, the audio has ").add(static_cast<uint64_t>(log_mel_frame_count(pcm)));
+  }
   if (out == nullptr) return Status::error(StatusCode::kInvalidArgument).add("log-mel: no output");
   const uint32_t n_mels = bank.n_mels();
   AudioReal* work = static_cast<AudioReal*>(scratch);

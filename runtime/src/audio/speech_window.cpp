@@ -169,18 +169,22 @@ SpeechWindow window_for(const Blocks& blocks, size_t samples, size_t window, siz
   SpeechWindow w;
   const size_t n = (samples + hop - 1) / hop;
   const typename Blocks::Energy noise = noise_floor(blocks, n);
+  if (samples > window && window > lead + tail) {
+    const Span span = words_span(blocks, n, noise);
+    const uint64_t words = static_cast<uint64_t>(span.last - span.first) * hop, room = window - lead - tail;
+    if (words > room) {
+      // Thousandths, rounded up: the words then fit, and integer arithmetic
+      // gives every frame's source position exactly (and the Python twin too).
+      uint64_t stretch = (words * 1000 + room - 1) / room;
+      if (stretch > kMaxSpeechStretch) stretch = kMaxSpeechStretch;
+      w.stretch_milli = static_cast<uint32_t>(stretch);
+      const uint64_t lead_in = lead * stretch / 1000, at = static_cast<uint64_t>(span.first) * hop;
+      w.start = at > lead_in ? static_cast<size_t>(at - lead_in) : 0;
+      return w;
+    }
+  }
+  // The words fit: the loudest window places them.
   w.start = start_for(blocks, samples, window, hop, lead, noise);
-  if (samples <= window || window <= lead + tail) return w;
-  const Span span = words_span(blocks, n, noise);
-  const uint64_t words = static_cast<uint64_t>(span.last - span.first) * hop, room = window - lead - tail;
-  if (words <= room) return w;
-  // Thousandths, rounded up: the words then fit, and integer arithmetic
-  // gives every frame's source position exactly (and the Python twin too).
-  uint64_t stretch = (words * 1000 + room - 1) / room;
-  if (stretch > kMaxSpeechStretch) stretch = kMaxSpeechStretch;
-  w.stretch_milli = static_cast<uint32_t>(stretch);
-  const uint64_t lead_in = lead * stretch / 1000, at = static_cast<uint64_t>(span.first) * hop;
-  w.start = at > lead_in ? static_cast<size_t>(at - lead_in) : 0;
   return w;
 }
 

@@ -39,10 +39,8 @@ Status Session::encode_pcm(const PcmView& pcm, bool* cut, uint32_t stretch_milli
   padded.trailing_zeros = kWhisperPadSamples;
   const uint32_t frames = 2 * w.limits.max_source_length;
   if (cut != nullptr) *cut = log_mel_frame_count(pcm) > frames;
-  s = stretch_milli == 1000
-          ? log_mel_spectrogram(bank, padded, frames, w.pcm_scratch, w.pcm_scratch_bytes, w.pcm_mel)
-          : log_mel_spectrogram_stretched(bank, padded, frames, stretch_milli, w.pcm_scratch, w.pcm_scratch_bytes,
-                                          w.pcm_mel);
+  s = log_mel_spectrogram_stretched(bank, padded, frames, stretch_milli, w.pcm_scratch, w.pcm_scratch_bytes,
+                                    w.pcm_mel);
   if (!s) return s;
   return encode_features(w.pcm_mel, c.n_mels, frames);
 }
