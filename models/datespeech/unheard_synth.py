@@ -1,0 +1,89 @@
+"""Speech from a synthesizer the model never heard: festival's voices (ked and kal, diphone voices; slt, an
+HTS voice), which no training clip of the committed model uses (make_data.py's --festival-share is 0).
+flite's kal and slt are the same speakers through another engine; ked is a speaker of its own. Each
+sentence is drawn as the held-out set's are (spoken.py, speed 0.85-1.35, pitch 0.15-0.85, said faster when
+longer than 3.7 s) and heard as a held-out clip is (augment.test_clip: clean and with white, pink or brown
+noise by its index at 20, 10 and 5 dB). Prints the dates right per voice and per SNR for each checkpoint,
+decoded as `xattn transcribe` decodes (a beam of 4 under the date rule).
+
+    sudo apt-get install -y festival festvox-kdlpc16k festvox-kallpc16k festvox-us-slt-hts
+    OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 models/datespeech/unheard_synth.py \\
+        --checkpoint models/datespeech/datespeech.pt [OTHER.pt ...] [--sentences 60] [--beam 4]
+
+Synthesis is seeded and cached in --cache.
+"""
+import argparse
+import multiprocessing
+import os
+import random
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import augment  # noqa: E402
+import beam_search  # noqa: E402
+import spoken  # noqa: E402
+import train  # noqa: E402
+import voices  # noqa: E402
+from evaluate import load_model  # noqa: E402
+from features import CLIP_SAMPLES, from_u8, log_mel_u8  # noqa: E402
+from make_data import TEST_SNRS, synthesize_one  # noqa: E402
+
+VOICES = ["festival:" + name for name in sorted(voices.FESTIVAL_VOICES)]
+
+
+def spec(i):
+    """(text, iso, voice, speed, pitch, accent) of sentence i, the voices in turn (no accent shift)."""
+    rng = random.Random("festival/%d" % i)
+    text, iso = spoken.make_sentence(rng)
+    return text, iso, VOICES[i % len(VOICES)], rng.uniform(0.85, 1.35), rng.uniform(0.15, 0.85), -1
+
+
+def synthesize(s):
+    return synthesize_one(s, 0.0)
+
+
+def clips_of(speech, i):
+    """The sentence's test clips, one per SNR of TEST_SNRS, as the held-out set's log-mel (uint8 and its top)."""
+    x = speech.astype(np.float32) / 32768.0
+    return [log_mel_u8(augment.test_clip(x, CLIP_SAMPLES, np.random.default_rng([i, k, 13]), snr,
+                                         augment.test_noise(i)))
+            for k, snr in enumerate(TEST_SNRS)]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--checkpoint", nargs="+", required=True)
+    ap.add_argument("--sentences", type=int, default=60, help="per voice")
+    ap.add_argument("--beam", type=int, default=beam_search.DATE_RULE_BEAM)
+    ap.add_argument("--cache", default="/tmp/datespeech-festival.npz")
+    args = ap.parse_args()
+    specs = [spec(i) for i in range(args.sentences * len(VOICES))]
+    if os.path.exists(args.cache) and len(np.load(args.cache, allow_pickle=True)["clips"]) == len(specs):
+        speech = list(np.load(args.cache, allow_pickle=True)["clips"])
+    else:
+        with multiprocessing.Pool(2) as pool:
+            speech = pool.map(synthesize, specs, chunksize=4)
+        np.savez(args.cache, clips=np.array(speech, dtype=object))
+    kept = [i for i, s in enumerate(speech) if s is not None]
+    if len(kept) < len(specs):
+        print("%d sentences not said within the window even faster: left out" % (len(specs) - len(kept)))
+    rows = [(i, k) for i in kept for k in range(len(TEST_SNRS))]
+    feats = {i: clips_of(speech[i], i) for i in kept}
+    mel = torch.stack([torch.as_tensor(from_u8(*feats[i][k])) for i, k in rows])
+    for path in args.checkpoint:
+        got = train.decode(load_model(path).eval(), mel, args.beam)
+        right = [g == specs[i][1] for g, (i, _) in zip(got, rows)]
+        print("%s: %d / %d right (%.1f%%)" % (path, sum(right), len(right), 100.0 * sum(right) / len(right)))
+        for voice in VOICES:
+            cells = []
+            for k, snr in enumerate(TEST_SNRS):
+                mine = [r for r, (i, kk) in zip(right, rows) if kk == k and specs[i][2] == voice]
+                cells.append("%s %d/%d" % ("clean" if snr is None else "%d dB" % snr, sum(mine), len(mine)))
+            print("  %-16s %s" % (voice, ", ".join(cells)))
+
+
+if __name__ == "__main__":
+    main()
