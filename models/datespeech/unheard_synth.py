@@ -4,11 +4,13 @@ flite's kal and slt are the same speakers through another engine; ked is a speak
 sentence is drawn as the held-out set's are (spoken.py, speed 0.85-1.35, pitch 0.15-0.85, said faster when
 longer than 3.7 s) and heard as a held-out clip is (augment.test_clip: clean and with white, pink or brown
 noise by its index at 20, 10 and 5 dB). Prints the dates right per voice and per SNR for each checkpoint,
-decoded as `xattn transcribe` decodes (a beam of 4 under the date rule).
+decoded as `xattn transcribe` decodes (a beam of 4 under the date rule), and with --xattn what `xattn
+transcribe` itself makes of the same clips as WAV files.
 
     sudo apt-get install -y festival festvox-kdlpc16k festvox-kallpc16k festvox-us-slt-hts
     OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 models/datespeech/unheard_synth.py \\
-        --checkpoint models/datespeech/datespeech.pt [OTHER.pt ...] [--sentences 60] [--beam 4]
+        --checkpoint models/datespeech/datespeech.pt [OTHER.pt ...] [--sentences 60] [--beam 4] \\
+        [--xattn build/ports/posix/xattn --model models/datespeech/datespeech-int8.xattn]
 
 Synthesis is seeded and cached in --cache.
 """
@@ -17,6 +19,7 @@ import multiprocessing
 import os
 import random
 import sys
+import tempfile
 
 import numpy as np
 import torch
@@ -30,6 +33,7 @@ import voices  # noqa: E402
 from evaluate import load_model  # noqa: E402
 from features import CLIP_SAMPLES, from_u8, log_mel_u8  # noqa: E402
 from make_data import TEST_SNRS, synthesize_one  # noqa: E402
+from slow_speech import xattn_dates  # noqa: E402
 
 VOICES = ["festival:" + name for name in sorted(voices.FESTIVAL_VOICES)]
 
@@ -46,11 +50,20 @@ def synthesize(s):
 
 
 def clips_of(speech, i):
-    """The sentence's test clips, one per SNR of TEST_SNRS, as the held-out set's log-mel (uint8 and its top)."""
+    """The sentence's test clips (4 s of audio), one per SNR of TEST_SNRS, as the held-out set's are made."""
     x = speech.astype(np.float32) / 32768.0
-    return [log_mel_u8(augment.test_clip(x, CLIP_SAMPLES, np.random.default_rng([i, k, 13]), snr,
-                                         augment.test_noise(i)))
+    return [augment.test_clip(x, CLIP_SAMPLES, np.random.default_rng([i, k, 13]), snr, augment.test_noise(i))
             for k, snr in enumerate(TEST_SNRS)]
+
+
+def report(name, right, rows, specs):
+    print("%s: %d / %d right (%.1f%%)" % (name, sum(right), len(right), 100.0 * sum(right) / len(right)))
+    for voice in VOICES:
+        cells = []
+        for k, snr in enumerate(TEST_SNRS):
+            mine = [r for r, (i, kk) in zip(right, rows) if kk == k and specs[i][2] == voice]
+            cells.append("%s %d/%d" % ("clean" if snr is None else "%d dB" % snr, sum(mine), len(mine)))
+        print("  %-16s %s" % (voice, ", ".join(cells)), flush=True)
 
 
 def main():
@@ -59,6 +72,8 @@ def main():
     ap.add_argument("--sentences", type=int, default=60, help="per voice")
     ap.add_argument("--beam", type=int, default=beam_search.DATE_RULE_BEAM)
     ap.add_argument("--cache", default="/tmp/datespeech-festival.npz")
+    ap.add_argument("--xattn", default=None)
+    ap.add_argument("--model", default=None, help="with --xattn: the .xattn file")
     args = ap.parse_args()
     specs = [spec(i) for i in range(args.sentences * len(VOICES))]
     if os.path.exists(args.cache) and len(np.load(args.cache, allow_pickle=True)["clips"]) == len(specs):
@@ -71,18 +86,17 @@ def main():
     if len(kept) < len(specs):
         print("%d sentences not said within the window even faster: left out" % (len(specs) - len(kept)))
     rows = [(i, k) for i in kept for k in range(len(TEST_SNRS))]
-    feats = {i: clips_of(speech[i], i) for i in kept}
-    mel = torch.stack([torch.as_tensor(from_u8(*feats[i][k])) for i, k in rows])
+    audio = {i: clips_of(speech[i], i) for i in kept}
+    want = [specs[i][1] for i, _ in rows]
+    # PyTorch reads the clips as the held-out set's cache holds them (8-bit log-mel, features.py).
+    mel = torch.stack([torch.as_tensor(from_u8(*log_mel_u8(audio[i][k]))) for i, k in rows])
     for path in args.checkpoint:
         got = train.decode(load_model(path).eval(), mel, args.beam)
-        right = [g == specs[i][1] for g, (i, _) in zip(got, rows)]
-        print("%s: %d / %d right (%.1f%%)" % (path, sum(right), len(right), 100.0 * sum(right) / len(right)))
-        for voice in VOICES:
-            cells = []
-            for k, snr in enumerate(TEST_SNRS):
-                mine = [r for r, (i, kk) in zip(right, rows) if kk == k and specs[i][2] == voice]
-                cells.append("%s %d/%d" % ("clean" if snr is None else "%d dB" % snr, sum(mine), len(mine)))
-            print("  %-16s %s" % (voice, ", ".join(cells)))
+        report(path, [g == w for g, w in zip(got, want)], rows, specs)
+    if args.xattn:
+        with tempfile.TemporaryDirectory() as folder:
+            got = xattn_dates(args.xattn, args.model, [audio[i][k] for i, k in rows], folder)
+        report("xattn transcribe " + args.model, [g == w for g, w in zip(got, want)], rows, specs)
 
 
 if __name__ == "__main__":
