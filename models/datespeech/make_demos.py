@@ -10,7 +10,11 @@ output when --checkpoint exists, decoded as `xattn transcribe` decodes: train.de
 user makes one: room noise throughout (pink, 30 dB under the words) and 2.5 s
 of it before the words, 4.5 s or more in all, so that heard from its start
 the words would run past the 4 s window; its PyTorch output is the model's
-on the window the runtime's rule chooses (speech_window.py, the twin).
+on the window the runtime's rule chooses (speech_window.py, the twin). The
+one after it is a slow speaker: the first held-out sentence of its group
+that names a weekday in 50 characters or more, said again at 0.7x the
+default rate, so that the words themselves are longer than the window and
+are heard faster to fit (speech_window.window and its stretched log-mel).
 """
 import argparse
 import os
@@ -24,6 +28,7 @@ import augment  # noqa: E402
 import beam_search  # noqa: E402
 import speech_window  # noqa: E402
 import train  # noqa: E402
+import voices  # noqa: E402
 from features import log_mel  # noqa: E402
 from make_data import clip, pcm16, write_wav  # noqa: E402
 
@@ -32,6 +37,17 @@ MAX_SECONDS = 2.0
 NOISY = "+klatt4"  # this one gets pink noise at 10 dB SNR
 LATE = "+Annie"  # the recording with 2.5 s of room noise before the words
 LATE_LEAD_SECONDS = 2.5
+SLOW = "+benjamin"  # the slow speaker
+SLOW_SPEED = 0.7  # x espeak-ng's default rate (175 words a minute)
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def slow_speech(bank):
+    """The slow speaker's words: (bank index, audio), said again at SLOW_SPEED with the voice's default pitch."""
+    i = next(i for i in range(len(bank["voice"])) if train.group_of(str(bank["voice"][i])) == SLOW and
+             len(str(bank["text"][i])) >= 50 and any(d in str(bank["text"][i]) for d in WEEKDAYS))
+    said = voices.synthesize(str(bank["voice"][i]), str(bank["text"][i]), SLOW_SPEED, 0.5)
+    return i, voices.trim_silence(said).astype(np.float64)
 
 
 def main():
@@ -51,26 +67,31 @@ def main():
         model = whisper.model.Whisper(whisper.model.ModelDimensions(**state["dims"]))
         model.load_state_dict(state["model_state_dict"])
     rows = ["file\tvoice\tsaid\texpected\tpytorch"]
-    for n, group in enumerate(GROUPS + [LATE]):
-        i = next(i for i in range(len(bank["voice"]))
-                 if train.group_of(str(bank["voice"][i])) == group and len(clip(bank, i)) <= MAX_SECONDS * 16000)
-        speech = clip(bank, i).astype(np.float64)
-        late = n == len(GROUPS)
-        x = np.concatenate([np.zeros(int((LATE_LEAD_SECONDS if late else 0.15) * 16000)), speech,
-                            np.zeros(int((0.3 if late else 0.15) * 16000))])
+    for n, group in enumerate(GROUPS + [LATE, SLOW]):
+        late, slow = n == len(GROUPS), n == len(GROUPS) + 1
+        if slow:
+            i, speech = slow_speech(bank)
+        else:
+            i = next(i for i in range(len(bank["voice"]))
+                     if train.group_of(str(bank["voice"][i])) == group and len(clip(bank, i)) <= MAX_SECONDS * 16000)
+            speech = clip(bank, i).astype(np.float64)
+        lead, tail = (LATE_LEAD_SECONDS, 0.3) if late else (0.5, 0.5) if slow else (0.15, 0.15)
+        x = np.concatenate([np.zeros(int(lead * 16000)), speech, np.zeros(int(tail * 16000))])
         rng = np.random.default_rng([n, 7])
-        if group == NOISY or late:
+        if group == NOISY or late or slow:
             noise = augment.colored_noise(len(x), "pink", rng)
-            x = x + noise * augment.rms(speech) / augment.rms(noise) / 10 ** (1.5 if late else 0.5)
+            x = x + noise * augment.rms(speech) / augment.rms(noise) / 10 ** (0.5 if group == NOISY else 1.5)
         x = augment.finish(x, -20.0, rng)
         name = "%02d-%s%s.wav" % (n + 1, group.replace("espeak:", "").replace("flite:", "").replace("+", ""),
-                                   "-late" if late else "")
+                                   "-late" if late else "-slow" if slow else "")
         write_wav(os.path.join(out, name), x)
         got = ""
         if model is not None:
             mel = speech_window.heard_log_mel(whisper, x, pcm16(x), log_mel)  # as `xattn transcribe` hears it
             got = train.decode(model, torch.as_tensor(mel)[None], beam=beam_search.DATE_RULE_BEAM)[0]
-        note = " +10dB pink noise" if group == NOISY else " +30dB pink room noise, words 2.5 s in" if late else ""
+        note = (" +10dB pink noise" if group == NOISY else " +30dB pink room noise, words 2.5 s in" if late else
+                " at %.1fx the default rate, words %.1f s, +30dB pink room noise" % (SLOW_SPEED, len(speech) / 16000)
+                if slow else "")
         rows.append("\t".join([name, str(bank["voice"][i]) + note,
                                str(bank["text"][i]), str(bank["iso"][i]), got]))
     with open(os.path.join(out, "demo.tsv"), "w") as f:

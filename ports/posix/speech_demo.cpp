@@ -75,12 +75,11 @@ class SpeechRunner {
 
   // One clip: log-mel, encoder, greedy decoder (under the date rule of a date model); the text in
   // the model's text mode.
-  std::string run(const WavAudio& audio, std::string* text, Timing* timing, size_t* first_sample) {
+  std::string run(const WavAudio& audio, std::string* text, Timing* timing, SpeechWindow* heard) {
     Clock::time_point t = Clock::now();
     bool cut = false;
-    const SpeechWindow heard = speech_window(audio, front_);  // as transcribe hears it
-    *first_sample = heard.start;
-    std::string error = front_.compute(audio, &cut, heard.start, heard.stretch_milli);
+    *heard = speech_window(audio, front_);  // as transcribe hears it
+    std::string error = front_.compute(audio, &cut, heard->start, heard->stretch_milli);
     timing->front_ms = ms_since(t);
     if (!error.empty()) return error;
     const ModelView& model = session_.model();
@@ -139,9 +138,9 @@ int run_speech_demo(const std::string& model_arg, const std::string& clips_arg, 
     error = read_wav_file(dir + "/" + clip.file, &audio);
     std::string text;
     Timing timing;
-    size_t first = 0;
-    if (error.empty()) error = runner.run(audio, &text, &timing, &first);
-    if (error.empty()) error = runner.run(audio, &text, &timing, &first);
+    SpeechWindow heard;
+    if (error.empty()) error = runner.run(audio, &text, &timing, &heard);
+    if (error.empty()) error = runner.run(audio, &text, &timing, &heard);
     if (!error.empty()) {
       err << "xattn demo: " << clip.file << ": " << error << '\n';
       return 1;
@@ -153,14 +152,19 @@ int run_speech_demo(const std::string& model_arg, const std::string& clips_arg, 
       ++right;
     else
       out << "  (expected " << clip.expected << ")";
-    if (first > 0) {
-      std::snprintf(line, sizeof line, "  (heard from %.2f s)", static_cast<double>(first) / kAudioSampleRate);
+    if (heard.stretch_milli > 1000) {
+      std::snprintf(line, sizeof line, "  (heard from %.2f s, %.3fx faster)",
+                    static_cast<double>(heard.start) / kAudioSampleRate, heard.stretch_milli / 1000.0);
+      out << line;
+    } else if (heard.start > 0) {
+      std::snprintf(line, sizeof line, "  (heard from %.2f s)", static_cast<double>(heard.start) / kAudioSampleRate);
       out << line;
     }
     out << '\n';
   }
   out << right << " of " << clips.size() << " dates right (the voices were never heard in training)\n"
-      << "try your own:   xattn transcribe --model " << model << " your-recording.wav   (any WAV: heard through its loudest 4 s, the words 0.25 s in)\n";
+      << "try your own:   xattn transcribe --model " << model << " your-recording.wav   (any WAV: heard through its loudest 4 s, the words 0.25 s in, "
+         "slow words faster to fit)\n";
   return 0;
 }
 

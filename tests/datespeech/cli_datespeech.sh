@@ -50,6 +50,8 @@ $emu "$xattn" demo --speech > "$out/demo" || fail "demo --speech"
 grep -o -- '-> [0-9][0-9-]*' "$out/demo" | cut -c4- > "$out/demo-dates"
 cmp -s "$out/dates" "$out/demo-dates" || fail "demo --speech and transcribe disagree"
 grep -q "^$right of $n dates right" "$out/demo" || fail "demo --speech: no '$right of $n dates right' line"
+# The slow speaker's clip (09-benjamin-slow.wav): its words are longer than the window, heard faster, and said so.
+grep -Eq '\(heard from [0-9.]+ s, 1\.[0-9]{3}x faster\)$' "$out/demo" || fail "demo --speech: no clip heard faster"
 
 # A recording as a phone or a laptop makes it (44.1 kHz stereo, 24-bit, made by
 # sox from the first clip the model gets right): resampled on the way in, with
