@@ -76,9 +76,8 @@ def main():
     ap.add_argument("--model", default=None, help="with --xattn: the .xattn file")
     args = ap.parse_args()
     specs = [spec(i) for i in range(args.sentences * len(VOICES))]
-    if os.path.exists(args.cache) and len(np.load(args.cache, allow_pickle=True)["clips"]) == len(specs):
-        speech = list(np.load(args.cache, allow_pickle=True)["clips"])
-    else:
+    speech = list(np.load(args.cache, allow_pickle=True)["clips"]) if os.path.exists(args.cache) else []
+    if len(speech) != len(specs):
         with multiprocessing.Pool(2) as pool:
             speech = pool.map(synthesize, specs, chunksize=4)
         np.savez(args.cache, clips=np.array(speech, dtype=object))
