@@ -120,6 +120,15 @@ TEST_CASE("date rule: the digits allowed after a prefix are exactly those of the
   CHECK(wrong == 0);
 }
 
+// Token ids of date_vocabulary_model: '0'-'9' are 0-9, '-' 10, the
+// weekdays 13-19 (Monday first).
+std::vector<uint32_t> date_tokens(int32_t weekday, const std::string& text) {
+  std::vector<uint32_t> out;
+  if (weekday != kAnyWeekday) out.push_back(13u + static_cast<uint32_t>(weekday));
+  for (char c : text) out.push_back(c == '-' ? 10u : static_cast<uint32_t>(c - '0'));
+  return out;
+}
+
 // A tiny text model whose target vocabulary is the date model's: '0'-'9',
 // '-', <|endoftext|>, <|startoftranscript|>, then the weekdays (or none).
 model_test::Bytes date_vocabulary_model(bool weekdays, uint32_t seed) {
@@ -164,7 +173,65 @@ bool real_date(const std::string& s, int32_t weekday) {
          (weekday == kAnyWeekday || it->weekday == weekday);
 }
 
-TEST_CASE("date rule: greedy and beam search under the rule give real dates, on the weekday output first") {
+TEST_CASE("date rule: a day digit off the weekday heard costs the penalty, once a date") {
+  const model_test::Bytes file = date_vocabulary_model(true, 1);
+  model_test::AlignedBytes bytes(file);
+  auto model = model_test::new_view();
+  REQUIRE(open_model(bytes.data(), bytes.size(), model.get()));
+  const float penalty = 2.5f;
+  DateRule rule, strict;
+  REQUIRE(rule.init(*model, penalty));
+  REQUIRE(strict.init(*model, INFINITY));
+  const size_t vocab = model->config.target_vocab_size;
+  // What the rule makes of log-probabilities that are all -1, for a day's
+  // first or second digit, against the calendar: 0 added on the weekday
+  // heard, -penalty for a digit whose dates are all off it, -inf for no date;
+  // once the first digit has left the weekday, its days are free again.
+  std::mt19937 rng(11);
+  size_t checked = 0, wrong = 0, charged = 0, free_after = 0;
+  for (int i = 0; i < 300; ++i) {
+    const uint32_t year = 1 + rng() % 9999, month = 1 + rng() % 12;
+    const int32_t weekday = static_cast<int32_t>(rng() % 7);
+    char head[16];
+    std::snprintf(head, sizeof head, "%04u-%02u-", year, month);
+    for (char tens = '0'; tens <= '4'; ++tens) {
+      const std::string prefix = tens == '4' ? std::string(head) : std::string(head) + tens;
+      if (oracle_digits(prefix, kAnyWeekday) == 0) continue;  // no such day ('3' in February)
+      const uint32_t on_day = oracle_digits(prefix, weekday), any_day = oracle_digits(prefix, kAnyWeekday);
+      const std::vector<uint32_t> sampled = date_tokens(weekday, prefix);
+      for (const DateRule* r : {&rule, &strict}) {
+        std::vector<float> scores(vocab, -1.0f);
+        r->apply(sampled.data(), sampled.size(), scores.data());
+        const float cost = r == &rule ? penalty : INFINITY;
+        for (uint32_t d = 0; d < 10; ++d) {
+          const bool on = on_day == 0 ? (any_day >> d) & 1 : (on_day >> d) & 1;
+          const float want = on ? -1.0f : (any_day >> d) & 1 ? -1.0f - cost : -INFINITY;
+          wrong += scores[d] != want;
+          charged += r == &rule && !on && std::isfinite(want);
+          free_after += r == &rule && on_day == 0 && on;
+          ++checked;
+        }
+        for (size_t v = 10; v < vocab; ++v) wrong += !std::isinf(scores[v]);  // no '-', end or weekday here
+      }
+    }
+  }
+  CHECK(checked > 10000);
+  CHECK(wrong == 0);
+  CHECK(charged > 0);
+  CHECK(free_after > 0);
+  // The issue's own example: "saturday 23 november 2026", a Monday.
+  std::vector<float> scores(vocab, -1.0f);
+  const std::vector<uint32_t> said = date_tokens(5, "2026-11-2");
+  rule.apply(said.data(), said.size(), scores.data());
+  CHECK(scores[1] == -1.0f);  // the 21st, a Saturday
+  CHECK(scores[3] == -1.0f - penalty);
+  const Status negative = rule.init(*model, -1.0f), nan = rule.init(*model, NAN);
+  CHECK(!negative);
+  CHECK(!nan);
+  CHECK(std::string(negative.message()).find("weekday penalty") != std::string::npos);
+}
+
+TEST_CASE("date rule: greedy and beam search under the strict rule give real dates, on the weekday output first") {
   for (bool weekdays : {false, true}) {
     size_t said_weekday = 0;
     for (uint32_t seed = 1; seed <= 12; ++seed) {
@@ -175,7 +242,7 @@ TEST_CASE("date rule: greedy and beam search under the rule give real dates, on 
       auto model = model_test::new_view();
       REQUIRE(open_model(bytes.data(), bytes.size(), model.get()));
       DateRule rule;
-      REQUIRE(rule.init(*model));
+      REQUIRE(rule.init(*model, INFINITY));  // never off the weekday
       CHECK(rule.has_weekdays() == weekdays);
       Limits limits;
       limits.max_source_length = 8;

@@ -21,8 +21,9 @@ DATE_RULE_BEAM = 4
 
 
 @functools.lru_cache(maxsize=None)
-def _allowed(vocab, generated):
-    return date_rule.allowed_tokens(list(vocab), list(generated))
+def _rule(vocab, generated, weekday_penalty):
+    scores = date_rule.token_scores(list(vocab), list(generated), weekday_penalty)
+    return list(scores), list(scores.values())
 
 
 def _cross_keys_values(model, audio):
@@ -35,7 +36,7 @@ def _cross_keys_values(model, audio):
     return out
 
 
-def _step_scores(model, audio, cross, rows, vocab, sot):
+def _step_scores(model, audio, cross, rows, vocab, sot, weekday_penalty):
     """Masked log-probabilities [len(rows), vocab] of the next token after each (clip, generated) row."""
     tokens = torch.tensor([[sot] + list(g) for _, g in rows])
     clips = torch.tensor([c for c, _ in rows])
@@ -46,12 +47,13 @@ def _step_scores(model, audio, cross, rows, vocab, sot):
     scores = torch.log_softmax(logits, -1)
     mask = torch.full_like(scores, float("-inf"))
     for r, (_, generated) in enumerate(rows):
-        mask[r, _allowed(vocab, generated)] = 0.0
+        ids, offsets = _rule(vocab, generated, weekday_penalty)
+        mask[r, ids] = torch.tensor(offsets)
     return scores + mask
 
 
 @torch.no_grad()
-def decode(model, mel, beam, vocab, sot, eot, batch=25):
+def decode(model, mel, beam, vocab, sot, eot, batch=25, weekday_penalty=date_rule.WEEKDAY_PENALTY):
     """The date-rule beam search on log-mel [clips, 80, frames]: one token list per clip (the weekday
     token, when there is one, and the date's characters; no start or end token)."""
     was_training = model.training
@@ -70,7 +72,7 @@ def decode(model, mel, beam, vocab, sot, eot, batch=25):
             if not live:
                 break
             rows = [(c, g) for c in live for g, _ in alive[c]]
-            scores = _step_scores(model, audio, cross, rows, vocab, sot)
+            scores = _step_scores(model, audio, cross, rows, vocab, sot, weekday_penalty)
             at = 0
             last = step + 1 == max_length
             for c in live:

@@ -1,16 +1,21 @@
 """The decoding rule for the spoken-date model: every output is a real YYYY-MM-DD date, and when the
-model first outputs the weekday it heard, a date on that weekday.
+model first outputs the weekday it heard, a date on that weekday, or, at a cost of `weekday_penalty` to
+its log-probability, the date as said when the speaker named the wrong weekday.
 
 The model's targets are an optional weekday token, then the ten characters of the date. A digit is
 allowed at a step only if some real date (years 0001-9999, the proleptic Gregorian calendar, as
 Python's datetime) completes the text so far with it, on the weekday output first if there is one;
 '-' only at positions 4 and 7, the end only after the tenth character. So greedy decoding never
 dead-ends and a misheard digit that breaks the date or its weekday is replaced by the model's best
-consistent one. xattn applies the same rule (runtime/src/search/date_rule.cpp); train.greedy and
+consistent one. A day digit that leaves the weekday (no date on it completes the text) is allowed
+too, WEEKDAY_PENALTY below the model's own log-probability, once per date: "saturday, the 23rd of
+november 2026" (a Monday) gives 2026-11-23 when the model is sure of the 23, not the 21st or 28th.
+xattn applies the same rule (runtime/src/search/date_rule.cpp); train.greedy, beam_search.py and
 export.py's parity check use this twin.
 """
 import calendar
 import datetime
+import math
 import os
 import sys
 
@@ -18,6 +23,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from spoken import WEEKDAYS  # noqa: E402
 
 WEEKDAY_TOKENS = ["<|%s|>" % w for w in WEEKDAYS]
+# The log-probability a date off the weekday heard pays: runtime/include/xattn/date_rule.h's
+# kWeekdayPenalty (README.md, "A weekday said wrong"). math.inf: never off the weekday.
+WEEKDAY_PENALTY = 4.0
 DATE_LENGTH = 10  # YYYY-MM-DD
 END = None  # stands for the end token in allowed_next
 
@@ -56,9 +64,10 @@ def allowed_next(date_so_far, weekday=-1):
     return _day_digits(int(date_so_far[:4]), int(date_so_far[5:7]), date_so_far[8:], weekday)
 
 
-def allowed_tokens(vocab, generated):
-    """Token ids allowed after `generated` (the ids after the start token) for a model whose
-    vocabulary is `vocab` (weekday tokens optional), with '<|endoftext|>' as the end."""
+def token_scores(vocab, generated, weekday_penalty=WEEKDAY_PENALTY):
+    """{token id: what the rule adds to its log-probability} for the tokens allowed after `generated` (the
+    ids after the start token) for a model whose vocabulary is `vocab` (weekday tokens optional), with
+    '<|endoftext|>' as the end: 0, or -weekday_penalty for a day digit that leaves the weekday heard."""
     weekday = -1
     chars = ""
     for t in generated:
@@ -67,7 +76,17 @@ def allowed_tokens(vocab, generated):
             weekday = WEEKDAY_TOKENS.index(name)
         else:
             chars += name
-    out = [vocab.index("<|endoftext|>") if c is END else vocab.index(c) for c in allowed_next(chars, weekday)]
+    on_day = allowed_next(chars, weekday)
+    any_day = allowed_next(chars) if weekday >= 0 else on_day
+    if not on_day:  # already off the weekday (its one penalty paid): the date goes on as said
+        on_day = any_day
+    off_day = any_day - on_day if weekday_penalty < math.inf else set()
+
+    def index(c):
+        return vocab.index("<|endoftext|>") if c is END else vocab.index(c)
+    out = {index(c): 0.0 for c in on_day}
+    out.update({index(c): -weekday_penalty for c in off_day})
     if not generated:  # the weekday, if the model has weekday tokens, comes first or not at all
-        out += [i for i, name in enumerate(vocab) if name in WEEKDAY_TOKENS]
-    return sorted(out)
+        out.update({i: 0.0 for i, name in enumerate(vocab) if name in WEEKDAY_TOKENS})
+    return out
+

@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -26,9 +25,11 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import augment  # noqa: E402
 import beam_search  # noqa: E402
+import date_rule  # noqa: E402
 import make_data  # noqa: E402
 import train  # noqa: E402
 from features import CLIP_SAMPLES, from_u8, import_whisper, log_mel_u8  # noqa: E402
+from xattn_cli import xattn_dates  # noqa: E402
 
 LEADS = [0.25, 0.75, 1.25, "at the end"]  # seconds of lead-in, or the words ending 0.1 s before the window does
 NOISY_ROWS = [(lead, 10, kind) for lead in (0.25, "at the end") for kind in augment.NOISE_TYPES[:3]]
@@ -61,19 +62,6 @@ def placed_clips(bank, lead, snr, kind):
     return out
 
 
-def xattn_dates(xattn, model_file, clips, folder):
-    """`xattn transcribe` on each clip written as a 16 kHz WAV: the dates, as a user's recording would give them
-    (the CLI chooses where its window starts)."""
-    os.makedirs(folder, exist_ok=True)
-    paths = []
-    for k, (_, audio) in enumerate(clips):
-        paths.append(os.path.join(folder, "%04d.wav" % k))
-        make_data.write_wav(paths[-1], audio)
-    run = subprocess.run([xattn, "transcribe", "--model", model_file, "--min-confidence", "0"] + paths,
-                         check=True, capture_output=True, text=True)
-    return run.stdout.split("\n")[:len(paths)]
-
-
 def placement(model, data, xattn=None, model_file=None, beam=1):
     """Exact matches of the held-out sentences per place of the words in the window, clean (and at 10 dB):
     {row: [right, clips]} from PyTorch on the clip as placed, and with xattn, {row: [right, clips]} from
@@ -89,7 +77,9 @@ def placement(model, data, xattn=None, model_file=None, beam=1):
         row = ("after %s s" % lead if lead != LEADS[-1] else lead) + ("" if snr is None else ", %d dB %s" % (snr, kind))
         out[row] = [int(sum(g == w for g, w in zip(got, want))), len(want)]
         if xattn:
-            got = xattn_dates(xattn, model_file, clips, os.path.join(work, str(len(cli))))
+            folder = os.path.join(work, str(len(cli)))
+            os.makedirs(folder)
+            got = xattn_dates(xattn, model_file, [audio for _, audio in clips], folder)
             cli[row] = [int(sum(g == w for g, w in zip(got, want))), len(want)]
     shutil.rmtree(work)
     return out, cli
@@ -103,6 +93,8 @@ def main():
     ap.add_argument("--beam", type=int, default=beam_search.DATE_RULE_BEAM,
                     help="1: greedy under the date rule (train.py's figures); else the date-rule beam search "
                          "(beam_search.py), 4 as `xattn transcribe` decodes a date model")
+    ap.add_argument("--weekday-penalty", type=float, default=date_rule.WEEKDAY_PENALTY,
+                    help="log-probability a date off the weekday heard pays (inf: never off it; date_rule.py)")
     ap.add_argument("--json", help="also write the full report (with the first errors) here")
     ap.add_argument("--placement", action="store_true", help="also the held-out sentences at several leads")
     ap.add_argument("--xattn", help="with --placement: also `xattn transcribe` (this tool) on the placed clips as WAVs")
@@ -114,7 +106,7 @@ def main():
     report = {}
     for split, title in [("heldout", "held-out voices"), ("seen", "seen voices, clean")]:
         feats, bank = train.load_split(args.data, split)
-        r = report[split] = train.evaluate(model, feats, bank, beam=args.beam)
+        r = report[split] = train.evaluate(model, feats, bank, beam=args.beam, weekday_penalty=args.weekday_penalty)
         print("%s: %s" % (title, train.pct(r["all"])))
         train.print_breakdown(r, held_out=split == "heldout")
     if args.placement:

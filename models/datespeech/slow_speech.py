@@ -16,7 +16,6 @@ import argparse
 import multiprocessing
 import os
 import random
-import subprocess
 import sys
 import tempfile
 
@@ -30,7 +29,8 @@ import spoken  # noqa: E402
 import train  # noqa: E402
 import voices  # noqa: E402
 from features import import_whisper, log_mel  # noqa: E402
-from make_data import pcm16, write_wav  # noqa: E402
+from make_data import pcm16  # noqa: E402
+from xattn_cli import xattn_dates  # noqa: E402
 
 CONDITIONS = [None, ("white", 20), ("pink", 10), ("brown", 10), ("white", 5)]
 LONG_SECONDS = 3.6  # words longer than the window's room (4 s less the 0.25 s lead and 0.15 s tail)
@@ -65,18 +65,6 @@ def heard(whisper, x, stretched):
     if not stretched:
         return torch.as_tensor(log_mel(x[speech_window.start(p):].astype(np.float32)))
     return torch.as_tensor(speech_window.heard_log_mel(whisper, x, p, log_mel))
-
-
-def xattn_dates(xattn, model, recordings, folder):
-    paths = []
-    for k, x in enumerate(recordings):
-        paths.append(os.path.join(folder, "%04d.wav" % k))
-        write_wav(paths[-1], x)
-    out = []
-    for b in range(0, len(paths), 200):
-        run = subprocess.run([xattn, "transcribe", "--model", model] + paths[b:b + 200], capture_output=True, text=True)
-        out += run.stdout.split("\n")[:len(paths[b:b + 200])]
-    return out
 
 
 def main():

@@ -213,7 +213,7 @@ def date_text(vocab, tokens):
 
 
 @torch.no_grad()
-def greedy(model, mel, batch=200):
+def greedy(model, mel, batch=200, weekday_penalty=date_rule.WEEKDAY_PENALTY):
     """Greedy decoding as `xattn transcribe` does it: from <|startoftranscript|>, the argmax over the
     tokens date_rule allows at each step, until <|endoftext|>; the text is the date (the weekday
     token, when the model outputs one, is not part of it)."""
@@ -229,7 +229,8 @@ def greedy(model, mel, batch=200):
             mask = torch.full_like(logits, float("-inf"))
             for row, generated in enumerate(tokens[:, 1:].tolist()):
                 if not done[row]:
-                    mask[row, date_rule.allowed_tokens(vocab, generated)] = 0.0
+                    scores = date_rule.token_scores(vocab, generated, weekday_penalty)
+                    mask[row, list(scores)] = torch.tensor(list(scores.values()))
             step = torch.where(done, torch.full_like(done, EOT, dtype=torch.long), (logits + mask).argmax(-1))
             done |= step == EOT
             tokens = torch.cat([tokens, step[:, None]], 1)
@@ -238,13 +239,13 @@ def greedy(model, mel, batch=200):
     return out
 
 
-def decode(model, mel, beam=1):
+def decode(model, mel, beam=1, weekday_penalty=date_rule.WEEKDAY_PENALTY):
     """The dates `xattn transcribe` makes of log-mel [clips, 80, frames]: greedy under the date rule for
     beam 1, else the date-rule beam search (beam_search.py; the runtime's default is 4)."""
     if beam == 1:
-        return greedy(model, mel)
+        return greedy(model, mel, weekday_penalty=weekday_penalty)
     vocab = vocab_of(model)
-    rows = beam_search.decode(model, mel, beam, vocab, SOT, EOT)
+    rows = beam_search.decode(model, mel, beam, vocab, SOT, EOT, weekday_penalty=weekday_penalty)
     return [date_text(vocab, row) for row in rows]
 
 
@@ -319,10 +320,10 @@ def sampling_weights(texts, numeric_weight):
     return w / w.sum()
 
 
-def evaluate(model, feats, bank, limit=None, beam=1):
+def evaluate(model, feats, bank, limit=None, beam=1, weekday_penalty=date_rule.WEEKDAY_PENALTY):
     idx = np.arange(len(feats["mel"]))[:limit]
     mel = torch.from_numpy(from_u8(feats["mel"][idx], feats["top"][idx]))
-    got = decode(model, mel, beam)
+    got = decode(model, mel, beam, weekday_penalty)
     want = bank["iso"][feats["sentence"][idx]]
     right = np.array([g == w for g, w in zip(got, want)])
     report = {"all": [int(right.sum()), len(right)], "by_snr": {}, "by_noise": {}, "by_voice": {}, "by_form": {},

@@ -33,7 +33,7 @@ import voices  # noqa: E402
 from evaluate import load_model  # noqa: E402
 from features import CLIP_SAMPLES, from_u8, log_mel_u8  # noqa: E402
 from make_data import TEST_SNRS, synthesize_one  # noqa: E402
-from slow_speech import xattn_dates  # noqa: E402
+from xattn_cli import xattn_dates  # noqa: E402
 
 VOICES = ["festival:" + name for name in sorted(voices.FESTIVAL_VOICES)]
 

@@ -16,7 +16,7 @@ std::string AudioSession::open(const std::string& path, const Choices& c) {
   if (model_.config.encoder_input != EncoderInput::kAudio)
     return path + ": not an audio model (xattn transcribe takes Whisper models; text models: xattn translate)";
   own_tokens_ = whisper_has_own_tokens(model_);
-  spells_dates_ = own_tokens_ && date_rule_.init(model_);
+  spells_dates_ = own_tokens_ && date_rule_.init(model_, c.weekday_penalty);
   dated_ = spells_dates_ && c.date_rule;
   if (!own_tokens_) {
     s = decoder_.init(model_);

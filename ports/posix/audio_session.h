@@ -35,6 +35,7 @@ class AudioSession {
     uint32_t threads = 1;
     bool alignment = false;  // the decoder's cross-attention is returned
     bool date_rule = true;   // a date model decodes under its rule (off: the model's raw choices)
+    float weekday_penalty = kWeekdayPenalty;  // the rule's cost of a date off the weekday heard (>= 0)
   };
 
   // "" or a one-line error (a text model, an --audio-ctx beyond the model, ...).

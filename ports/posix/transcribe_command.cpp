@@ -14,9 +14,11 @@
 // text mode (under the date rule when its tokens spell dates, xattn/date_rule.h);
 // the Whisper prompt options do not apply to it. Its answer's confidence (the
 // geometric mean of its tokens' probabilities) under --min-confidence gets a
-// note on stderr: a model that only knows dates says one even for noise.
+// note on stderr: a model that only knows dates says one even for noise. So
+// does a date off the weekday the model heard (a weekday said wrong).
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <ostream>
 #include <string>
@@ -44,7 +46,7 @@ const char kUsage[] =
     "usage: xattn transcribe --model FILE.xattn [--language xx|auto] [--task transcribe|translate] [--timestamps]\n"
     "                        [--beam N] [--max-new-tokens N] [--ids] [--audio-ctx N] [--kv-cache f32|f16|int8]\n"
     "                        [--self-kv-cache f32|f16|int8] [--threads N] [--alignment-svg FILE] [--no-date-rule]\n"
-    "                        [--min-confidence P] AUDIO.wav...\n"
+    "                        [--weekday-penalty P] [--min-confidence P] AUDIO.wav...\n"
     "       xattn transcribe --model FILE.xattn [options] --frames N --features FILE.f32 [--features FILE.f32]...\n"
     "  AUDIO.wav: PCM (8-32 bit) or float, any rate and channel count (other than 16 kHz mono: averaged to mono and\n"
     "  resampled, with a note on stderr); one window only (2 x --audio-ctx frames): the first 30 s for Whisper,\n"
@@ -59,18 +61,38 @@ const char kUsage[] =
     "  --alignment-svg FILE: the cross-attention over the audio, with the log-mel under it, one plot per input\n"
     "  (FILE, FILE-2.svg, ...); for models with their own output tokens (e.g. models/datespeech)\n"
     "  a model whose own tokens spell dates (models/datespeech) outputs only real YYYY-MM-DD dates, on the weekday\n"
-    "  it heard when it outputs one first, by a beam search of 4 (the dates' whole probabilities weighed; --beam N\n"
-    "  to change it); --no-date-rule: its raw greedy choices instead\n"
+    "  it heard when it outputs one first (or the date as said, below), by a beam search of 4 (the dates' whole\n"
+    "  probabilities weighed; --beam N to change it); --no-date-rule: its raw greedy choices instead\n"
+    "  --weekday-penalty P: the log-probability a date off the weekday heard pays (default 4; inf: always a\n"
+    "  date on it), so a weekday said wrong (\"saturday 23 november 2026\", a Monday) gives the date as said,\n"
+    "  with a note on stderr\n"
     "  --min-confidence P: for models with their own output tokens, a note on stderr when the answer's\n"
     "  confidence (the geometric mean of its tokens' probabilities, the end included) is under P (default 0.85;\n"
     "  0: never): such a model answers even noise or speech without a date, with its best guess";
 
-// Under it on models/datespeech's held-out voices (int8, a beam of 4): 89 of
-// its 258 wrong dates and 34 of its 3,342 right ones, and every noise-only
-// clip tried (models/datespeech/README.md, "Confidence").
+// Under it on models/datespeech's held-out voices (int8, a beam of 4, the
+// strict weekday rule of then): 89 of its 258 wrong dates and 34 of its 3,342
+// right ones, and every noise-only clip tried (models/datespeech/README.md,
+// "Confidence").
 constexpr float kDefaultMinConfidence = 0.85f;
 
 constexpr double kSecondsPerFrame = 0.01;                   // hop 160 at 16 kHz
+
+static_assert(kWeekdayPenalty == 4.0f, "the usage names the default weekday penalty");
+
+// "inf", or a finite number; NaN for anything else (refused with the option's text).
+float weekday_penalty_of(const std::string& text) {
+  if (text == "inf") return INFINITY;
+  char* end = nullptr;
+  const float v = std::strtof(text.c_str(), &end);
+  return !text.empty() && *end == '\0' && std::isfinite(v) ? v : NAN;
+}
+
+// The weekday of a line that starts with YYYY-MM-DD (a date model's answer).
+uint32_t weekday_of_date(const std::string& line) {
+  const auto field = [&](size_t at, size_t n) { return static_cast<uint32_t>(std::strtoul(line.substr(at, n).c_str(), nullptr, 10)); };
+  return weekday_of(field(0, 4), field(5, 2), field(8, 2));
+}
 
 std::string printable_number(float v) {
   char text[32];
@@ -148,7 +170,8 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
             {{"--model", true}, {"--language", true}, {"--task", true}, {"--timestamps", false}, {"--beam", true},
              {"--max-new-tokens", true}, {"--ids", false}, {"--audio-ctx", true}, {"--features", true, true},
              {"--frames", true}, {"--kv-cache", true}, {"--self-kv-cache", true}, {"--threads", true},
-             {"--alignment-svg", true}, {"--no-date-rule", false}, {"--min-confidence", true}});
+             {"--alignment-svg", true}, {"--no-date-rule", false}, {"--min-confidence", true},
+             {"--weekday-penalty", true}});
   if (args.help()) {
     out << kUsage << '\n';
     out.flush();
@@ -179,6 +202,9 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   choices.date_rule = !args.flag("--no-date-rule");
   float min_confidence = kDefaultMinConfidence;
   const bool has_min_confidence = args.real("--min-confidence", &min_confidence);
+  std::string penalty_text;
+  const bool has_weekday_penalty = args.text("--weekday-penalty", &penalty_text);
+  if (has_weekday_penalty) choices.weekday_penalty = weekday_penalty_of(penalty_text);
   std::vector<std::string> wavs;
   for (std::string p; args.positional(&p);) wavs.push_back(p);
   std::string error = args.finish();
@@ -190,6 +216,8 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
   if (error.empty() && language.empty()) error = "--language needs a language code (en, de, ...) or auto";
   if (error.empty() && task != "transcribe" && task != "translate") error = "--task " + task + ": expected transcribe or translate";
   if (error.empty() && choices.alignment && svg_path.empty()) error = "--alignment-svg needs a file name";
+  if (error.empty() && !(choices.weekday_penalty >= 0.0f))
+    error = "--weekday-penalty '" + penalty_text + "': expected a number, 0 or more, or inf (never off the weekday)";
   if (error.empty() && !(min_confidence >= 0.0f && min_confidence <= 1.0f))
     error = "--min-confidence " + printable_number(min_confidence) + ": expected a probability from 0 to 1";
   if (!error.empty()) {
@@ -227,6 +255,11 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
           << (rule->has_weekdays() ? " (the weekday and YYYY-MM-DD)\n" : " (YYYY-MM-DD)\n");
       return 2;
     }
+  }
+  if (has_weekday_penalty && t.date_rule() == nullptr) {
+    err << "xattn transcribe: --weekday-penalty: for date models (such as models/datespeech) decoded under "
+           "their rule\n";
+    return 2;
   }
   if (has_min_confidence && !t.own_tokens()) {
     err << "xattn transcribe: --min-confidence: for models with their own output tokens (such as "
@@ -344,10 +377,18 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
       err << "xattn transcribe: " << input << ": " << error << '\n';
       return 1;
     }
+    // A date off the weekday heard: said so, and its score less the rule's penalty is the model's own.
+    const DateRule* rule = t.date_rule();
+    const int32_t missed = rule ? rule->weekday_missed(h.tokens, h.length) : kAnyWeekday;
+    if (missed != kAnyWeekday) {
+      err << input << ": heard " << weekday_name(missed) << ", but " << line.substr(0, kIsoDateLength) << " is a "
+          << weekday_name(static_cast<int32_t>(weekday_of_date(line))) << ": the date as said\n";
+    }
     if (t.own_tokens() && min_confidence > 0.0f) {
       // The score is the log-probability sum over the tokens and the end, divided by their count
       // (plain options: no prefix, length penalty 1), so its exponential is their geometric mean.
-      const double confidence = std::exp(static_cast<double>(h.score));
+      const double paid = missed != kAnyWeekday ? static_cast<double>(rule->weekday_penalty()) : 0.0;
+      const double confidence = std::exp(static_cast<double>(h.score) + paid / (h.length + 1));
       if (confidence < min_confidence) {
         char note[96];
         std::snprintf(note, sizeof note, "unsure: confidence %.2f, under %g", confidence, static_cast<double>(min_confidence));

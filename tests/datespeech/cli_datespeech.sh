@@ -131,6 +131,22 @@ $emu "$xattn" transcribe --model "$model" --max-new-tokens 9 "$first" > /dev/nul
 [ $? -eq 2 ] || fail "--max-new-tokens 9: not exit 2"
 grep -q "the date model needs at least" "$out/err" && [ "$(wc -l < "$out/err")" -eq 1 ] || fail "--max-new-tokens 9: $(cat "$out/err")"
 
+# A weekday said wrong: the issue's own example, "Saturday 23 November 2026"
+# (a Monday), said by espeak-ng 1.51's held-out voice en-029 (`espeak-ng -v
+# en-029 -w raw.wav "Saturday 23 November 2026"`, then `sox -D raw.wav -r 16000
+# -b 16`). The date as said, with a note naming both weekdays; with
+# --weekday-penalty inf, a date on the Saturday heard; a bad penalty is refused.
+said=$(dirname "$0")/saturday-23-november-2026.wav
+$emu "$xattn" transcribe --model "$model" "$said" > "$out/said" 2> "$out/err" || fail "the weekday said wrong"
+[ "$(cat "$out/said")" = "2026-11-23" ] || fail "Saturday 23 November 2026: $(cat "$out/said"), not the date as said"
+grep -q "heard Saturday, but 2026-11-23 is a Monday: the date as said" "$out/err" || fail "no weekday note: $(cat "$out/err")"
+grep -q "unsure" "$out/err" && fail "the weekday said wrong made the answer unsure: $(cat "$out/err")"
+$emu "$xattn" transcribe --model "$model" --weekday-penalty inf "$said" > "$out/said" 2> /dev/null || fail "--weekday-penalty inf"
+[ "$(cat "$out/said")" = "2026-11-21" ] || [ "$(cat "$out/said")" = "2026-11-28" ] ||
+  fail "--weekday-penalty inf: $(cat "$out/said"), not a Saturday near the 23rd"
+$emu "$xattn" transcribe --model "$model" --weekday-penalty -2 "$said" > /dev/null 2> "$out/err"
+[ $? -eq 2 ] && grep -q "weekday-penalty '-2'" "$out/err" || fail "--weekday-penalty -2: $(cat "$out/err")"
+
 # Whisper's prompt options do not apply: refused in one line, exit 2.
 for option in "--language fr" "--task translate" "--timestamps"; do
   # shellcheck disable=SC2086

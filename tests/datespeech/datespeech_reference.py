@@ -71,8 +71,8 @@ def ruled_greedy(model, mel, vocab, sot, eot, date_rule):
     ruled = [sot]
     while ruled[-1] != eot:
         logits = model.logits(torch.tensor([ruled]), features)[0, -1]
-        allowed = date_rule.allowed_tokens(vocab, ruled[1:])
-        ruled.append(max(allowed, key=lambda t: float(logits[t])))
+        scores = date_rule.token_scores(vocab, ruled[1:])  # offsets: 0, or the weekday penalty
+        ruled.append(max(scores, key=lambda t: float(logits[t]) + scores[t]))
     return ruled[1:]
 
 

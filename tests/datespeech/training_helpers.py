@@ -257,8 +257,9 @@ def check_accent_collisions():
 
 
 def check_date_rule():
-    """date_rule.allowed_next against every real date of a sample of years, counted by datetime, and
-    train.targets: the weekday token first when the sentence names one."""
+    """date_rule.allowed_next against every real date of a sample of years, counted by datetime; the weekday
+    penalty charged once, on the day digit that leaves the weekday heard; and train.targets: the weekday
+    token first when the sentence names one."""
     import date_rule
     rng = random.Random(3)
     years = [1, 4, 100, 400, 1582, 1900, 2000, 2024, 2026, 9999] + [rng.randint(1, 9999) for _ in range(20)]
@@ -283,6 +284,19 @@ def check_date_rule():
             return "date_rule.allowed_next(%r) = %s, expected %s" % (prefix, date_rule.allowed_next(prefix), want)
     if date_rule.allowed_next("000") != set("123456789") or date_rule.allowed_next("1999-12-31") != {date_rule.END}:
         return "date_rule: the year 0000 or the end is wrong"
+    # A weekday said wrong: "saturday ... 2026-11-2" may go on to the 21st or 28th freely, to any other day
+    # at the penalty, once: after "3" (the 30th, a Monday) the "0" is free again.
+    vocab = train.VOCAB
+    saturday = [vocab.index("<|saturday|>")] + [vocab.index(c) for c in "2026-11-"]
+    scores = date_rule.token_scores(vocab, saturday + [vocab.index("2")], 3.0)
+    if {vocab[t]: v for t, v in scores.items()} != {**{d: -3.0 for d in "02345679"}, "1": 0.0, "8": 0.0}:
+        return "date_rule.token_scores: the days after 'saturday 2026-11-2' are scored %s" % scores
+    first = {vocab[t]: v for t, v in date_rule.token_scores(vocab, saturday, 3.0).items()}
+    after = {vocab[t]: v for t, v in date_rule.token_scores(vocab, saturday + [vocab.index("3")], 3.0).items()}
+    strict = {vocab[t] for t in date_rule.token_scores(vocab, saturday, float("inf"))}
+    if first != {"0": 0.0, "1": 0.0, "2": 0.0, "3": -3.0} or after != {"0": 0.0} or strict != {"0", "1", "2"}:
+        return "date_rule.token_scores: a day off the weekday is not charged exactly once: %s, %s, %s" % (
+            first, after, strict)
     rows = train.targets(["2026-12-04", "2020-03-01"], ["friday, december fourth, twenty twenty-six", "march 1 2020"])
     friday = train.VOCAB.index("<|friday|>")
     if rows[0, 1] != friday or rows[1, 1] != train.VOCAB.index("2") or rows[1, -1] != -100 or rows[0, -1] != train.EOT:
@@ -303,7 +317,7 @@ def check_report():
              "sentence": np.arange(4), "snr": np.array([-1, 5, 5, -1])}
     got = ["2026-12-04", "2020-03-02", "2028-06-12", "2028-06-12"]  # all but clip 1 right
     real_greedy = train.greedy
-    train.greedy = lambda model, mel: got
+    train.greedy = lambda model, mel, **options: got
     try:
         r = train.evaluate(None, feats, bank)
     finally:

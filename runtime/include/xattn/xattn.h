@@ -134,8 +134,10 @@ typedef struct xattn_generate_options {
   int length_excludes_prefix;
   int length_excludes_end;
   /* Spoken-date models (models/datespeech): non-zero keeps the output a real
-     YYYY-MM-DD date, on the weekday the model output first if it did
-     (xattn/date_rule.h), each hypothesis scored by the model's own
+     YYYY-MM-DD date, on the weekday the model output first if it did, or
+     off it at a cost of kWeekdayPenalty in log-probability, so that a weekday
+     said wrong gives the date as said (xattn/date_rule.h), each hypothesis
+     scored by the model's own
      probabilities of its tokens; xattn transcribe decodes such a model with
      beam_size XATTN_DATE_RULE_BEAM (limits.max_beam as large). A model
      without a date vocabulary is refused. */

@@ -1,6 +1,7 @@
 // The spoken-date decoding rule (xattn/date_rule.h).
 #include "xattn/date_rule.h"
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -47,6 +48,11 @@ uint32_t weekday_of(uint32_t year, uint32_t month, uint32_t day) {
   return (days + 2) % 7;  // 1 March of year 0 (proleptic Gregorian) was a Wednesday
 }
 
+const char* weekday_name(int32_t weekday) {
+  static const char* const kNames[7] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+  return weekday >= 0 && weekday < 7 ? kNames[weekday] : "";
+}
+
 uint32_t allowed_digits(const char* s, size_t length, int32_t weekday) {
   if (length < 4) return length == 3 && std::memcmp(s, "000", 3) == 0 ? kAllDigits & ~1u : kAllDigits;
   if (length == 5) return 0x3;                              // month 0x or 1x
@@ -64,7 +70,10 @@ uint32_t allowed_digits(const char* s, size_t length, int32_t weekday) {
   return bits;
 }
 
-Status DateRule::init(const ModelView& model) {
+Status DateRule::init(const ModelView& model, float weekday_penalty) {
+  if (std::isnan(weekday_penalty) || weekday_penalty < 0.0f)
+    return Status::error(StatusCode::kInvalidArgument).add("date rule: the weekday penalty must be 0 or more (inf: never off the weekday)");
+  weekday_penalty_ = weekday_penalty;
   char digit[2] = {'0', '\0'};
   for (uint32_t i = 0; i < 10; ++i, ++digit[0]) digit_[i] = find_token(model, digit);
   dash_ = find_token(model, "-");
@@ -89,10 +98,29 @@ int32_t DateRule::weekday_of_token(uint32_t token) const {
   return kAnyWeekday;
 }
 
+int32_t DateRule::weekday_missed(const uint32_t* tokens, size_t n) const {
+  const int32_t heard = n > 0 ? weekday_of_token(tokens[0]) : kAnyWeekday;
+  if (heard == kAnyWeekday || n != 1 + kIsoDateLength) return kAnyWeekday;
+  uint32_t field[3] = {}, f = 0;
+  for (size_t i = 1; i < n; ++i) {
+    if (tokens[i] == dash_) {
+      ++f;
+      continue;
+    }
+    uint32_t d = 0;
+    while (d < 10 && digit_[d] != tokens[i]) ++d;
+    if (d == 10 || f > 2) return kAnyWeekday;  // not a date the rule made
+    field[f] = field[f] * 10 + d;
+  }
+  if (f != 2 || field[1] < 1 || field[1] > 12 || field[2] < 1 || field[2] > days_in_month(field[0], field[1]))
+    return kAnyWeekday;
+  return weekday_of(field[0], field[1], field[2]) == static_cast<uint32_t>(heard) ? kAnyWeekday : heard;
+}
+
 void DateRule::apply(const uint32_t* sampled, size_t n_sampled, float* logits) const {
   // The date so far, from the hypothesis' tokens.
   int32_t weekday = kAnyWeekday;
-  char date[kIsoDateLength];
+  char date[kIsoDateLength] = {};
   size_t length = 0;
   bool valid = true;
   for (size_t i = 0; i < n_sampled && valid; ++i) {
@@ -105,22 +133,31 @@ void DateRule::apply(const uint32_t* sampled, size_t n_sampled, float* logits) c
     if (valid) date[length++] = c;
   }
 
-  // What may come next: kept aside, every logit masked, then put back.
+  // What may come next: kept aside, every logit masked, then put back (a
+  // day digit off the weekday heard less the penalty).
   uint32_t keep[10 + 7 + 1];
+  float cost[10 + 7 + 1] = {};
   size_t n_keep = 0;
   if (!valid || length == kIsoDateLength) {
     keep[n_keep++] = end_;  // a hypothesis the rule did not make can only end
   } else if (length == 4 || length == 7) {
     keep[n_keep++] = dash_;
   } else {
-    const uint32_t digits = allowed_digits(date, length, weekday);
-    for (uint32_t d = 0; d < 10; ++d)
-      if (digits & (1u << d)) keep[n_keep++] = digit_[d];
+    const uint32_t any_day = allowed_digits(date, length, kAnyWeekday);
+    uint32_t on_day = weekday == kAnyWeekday ? any_day : allowed_digits(date, length, weekday);
+    if (on_day == 0) on_day = any_day;  // already off the weekday, its one penalty paid
+    const uint32_t off_day = std::isinf(weekday_penalty_) ? 0 : any_day & ~on_day;
+    for (uint32_t d = 0; d < 10; ++d) {
+      if ((on_day | off_day) & (1u << d)) {
+        cost[n_keep] = off_day & (1u << d) ? weekday_penalty_ : 0.0f;
+        keep[n_keep++] = digit_[d];
+      }
+    }
   }
   if (n_sampled == 0 && has_weekdays_)
     for (uint32_t d = 0; d < 7; ++d) keep[n_keep++] = weekday_[d];
   float kept[10 + 7 + 1];
-  for (size_t i = 0; i < n_keep; ++i) kept[i] = logits[keep[i]];
+  for (size_t i = 0; i < n_keep; ++i) kept[i] = logits[keep[i]] - cost[i];
   for (uint32_t v = 0; v < n_vocab_; ++v) logits[v] = kMasked;
   for (size_t i = 0; i < n_keep; ++i) logits[keep[i]] = kept[i];
 }
