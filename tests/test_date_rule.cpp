@@ -231,6 +231,39 @@ TEST_CASE("date rule: a day digit off the weekday heard costs the penalty, once 
   CHECK(std::string(negative.message()).find("weekday penalty") != std::string::npos);
 }
 
+TEST_CASE("date rule: weekday_missed names the weekday heard only for a whole date off it") {
+  const model_test::Bytes file = date_vocabulary_model(true, 2);
+  model_test::AlignedBytes bytes(file);
+  auto model = model_test::new_view();
+  REQUIRE(open_model(bytes.data(), bytes.size(), model.get()));
+  DateRule rule;
+  REQUIRE(rule.init(*model));
+  const auto missed = [&](int32_t weekday, const std::string& text) {
+    const std::vector<uint32_t> t = date_tokens(weekday, text);
+    return rule.weekday_missed(t.data(), t.size());
+  };
+  CHECK(missed(5, "2026-11-23") == 5);                    // heard Saturday, said a Monday
+  CHECK(missed(0, "2026-11-23") == kAnyWeekday);          // on the weekday heard
+  CHECK(missed(kAnyWeekday, "2026-11-23") == kAnyWeekday);  // no weekday heard
+  CHECK(missed(5, "2026-11-2") == kAnyWeekday);           // not a whole date
+  CHECK(missed(5, "2026-02-30") == kAnyWeekday);          // not a real date
+  CHECK(missed(6, "0001-01-01") == 6);                    // a Monday
+  CHECK(missed(0, "0001-01-01") == kAnyWeekday);
+  CHECK(std::string(weekday_name(5)) == "Saturday");
+  CHECK(std::string(weekday_name(7)).empty());
+  // Every date of a sample against the calendar: missed exactly when its counted weekday is another.
+  std::mt19937 rng(5);
+  size_t wrong = 0;
+  const std::vector<CountedDate>& dates = every_date();
+  for (int i = 0; i < 2000; ++i) {
+    const CountedDate& d = dates[rng() % dates.size()];
+    const int32_t heard = static_cast<int32_t>(rng() % 7);
+    const int32_t got = missed(heard, std::string(d.text, kIsoDateLength));
+    wrong += got != (heard == d.weekday ? kAnyWeekday : heard);
+  }
+  CHECK(wrong == 0);
+}
+
 TEST_CASE("date rule: greedy and beam search under the strict rule give real dates, on the weekday output first") {
   for (bool weekdays : {false, true}) {
     size_t said_weekday = 0;
