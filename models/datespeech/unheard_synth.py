@@ -56,6 +56,24 @@ def clips_of(speech, i):
             for k, snr in enumerate(TEST_SNRS)]
 
 
+def heard_clips(specs, synthesize, cache):
+    """The specs' sentences synthesized by synthesize(spec) (cached in `cache`) and heard as held-out clips:
+    rows [(sentence, SNR index)], audio {sentence: [4 s clip per SNR]} and the rows' log-mel [rows, 80,
+    frames], as PyTorch reads the held-out set's cache (8-bit log-mel, features.py)."""
+    speech = list(np.load(cache, allow_pickle=True)["clips"]) if os.path.exists(cache) else []
+    if len(speech) != len(specs):
+        with multiprocessing.Pool(2) as pool:
+            speech = pool.map(synthesize, specs, chunksize=4)
+        np.savez(cache, clips=np.array(speech, dtype=object))
+    kept = [i for i, s in enumerate(speech) if s is not None]
+    if len(kept) < len(specs):
+        print("%d sentences not said within the window even faster: left out" % (len(specs) - len(kept)))
+    rows = [(i, k) for i in kept for k in range(len(TEST_SNRS))]
+    audio = {i: clips_of(speech[i], i) for i in kept}
+    mel = torch.stack([torch.as_tensor(from_u8(*log_mel_u8(audio[i][k]))) for i, k in rows])
+    return rows, audio, mel
+
+
 def report(name, right, rows, specs):
     print("%s: %d / %d right (%.1f%%)" % (name, sum(right), len(right), 100.0 * sum(right) / len(right)))
     for voice in VOICES:
@@ -76,19 +94,8 @@ def main():
     ap.add_argument("--model", default=None, help="with --xattn: the .xattn file")
     args = ap.parse_args()
     specs = [spec(i) for i in range(args.sentences * len(VOICES))]
-    speech = list(np.load(args.cache, allow_pickle=True)["clips"]) if os.path.exists(args.cache) else []
-    if len(speech) != len(specs):
-        with multiprocessing.Pool(2) as pool:
-            speech = pool.map(synthesize, specs, chunksize=4)
-        np.savez(args.cache, clips=np.array(speech, dtype=object))
-    kept = [i for i, s in enumerate(speech) if s is not None]
-    if len(kept) < len(specs):
-        print("%d sentences not said within the window even faster: left out" % (len(specs) - len(kept)))
-    rows = [(i, k) for i in kept for k in range(len(TEST_SNRS))]
-    audio = {i: clips_of(speech[i], i) for i in kept}
+    rows, audio, mel = heard_clips(specs, synthesize, args.cache)
     want = [specs[i][1] for i, _ in rows]
-    # PyTorch reads the clips as the held-out set's cache holds them (8-bit log-mel, features.py).
-    mel = torch.stack([torch.as_tensor(from_u8(*log_mel_u8(audio[i][k]))) for i, k in rows])
     for path in args.checkpoint:
         got = train.decode(load_model(path).eval(), mel, args.beam)
         report(path, [g == w for g, w in zip(got, want)], rows, specs)

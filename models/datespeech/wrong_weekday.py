@@ -18,14 +18,10 @@ Synthesis is seeded and cached in --cache.
 import argparse
 import datetime
 import math
-import multiprocessing
 import os
 import random
 import sys
 import tempfile
-
-import numpy as np
-import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import beam_search  # noqa: E402
@@ -34,10 +30,9 @@ import spoken  # noqa: E402
 import train  # noqa: E402
 import voices  # noqa: E402
 from evaluate import load_model  # noqa: E402
-from features import from_u8, log_mel_u8  # noqa: E402
 from make_data import TEST_SNRS, synthesize_one  # noqa: E402
+from unheard_synth import heard_clips  # noqa: E402
 from xattn_cli import xattn_dates  # noqa: E402
-from unheard_synth import clips_of  # noqa: E402
 
 
 def spec(i):
@@ -85,17 +80,7 @@ def main():
     ap.add_argument("--model", default=None, help="with --xattn: the .xattn file")
     args = ap.parse_args()
     specs = [spec(i) for i in range(args.sentences)]
-    speech = list(np.load(args.cache, allow_pickle=True)["clips"]) if os.path.exists(args.cache) else []
-    if len(speech) != len(specs):
-        with multiprocessing.Pool(2) as pool:
-            speech = pool.map(synthesize, specs, chunksize=4)
-        np.savez(args.cache, clips=np.array(speech, dtype=object))
-    kept = [i for i, s in enumerate(speech) if s is not None]
-    if len(kept) < len(specs):
-        print("%d sentences not said within the window even faster: left out" % (len(specs) - len(kept)))
-    rows = [(i, k) for i in kept for k in range(len(TEST_SNRS))]
-    audio = {i: clips_of(speech[i], i) for i in kept}
-    mel = torch.stack([torch.as_tensor(from_u8(*log_mel_u8(audio[i][k]))) for i, k in rows])
+    rows, audio, mel = heard_clips(specs, synthesize, args.cache)
     model = load_model(args.checkpoint).eval()
     for penalty in dict.fromkeys(args.penalty):
         report("weekday penalty %g" % penalty, train.decode(model, mel, args.beam, penalty), rows, specs)
