@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -145,6 +146,15 @@ model_test::Bytes date_vocabulary_model(bool weekdays, uint32_t seed) {
   return model_test::write_model(m);
 }
 
+// date_vocabulary_model, opened: the view reads `bytes`, so both live here.
+struct OpenedDateModel {
+  OpenedDateModel(bool weekdays, uint32_t seed) : bytes(date_vocabulary_model(weekdays, seed)), view(model_test::new_view()) {
+    REQUIRE(open_model(bytes.data(), bytes.size(), view.get()));
+  }
+  model_test::AlignedBytes bytes;
+  std::unique_ptr<ModelView> view;
+};
+
 // The date a hypothesis spells (weekday token left out), and its weekday
 // token's day (or -1), read from the token names, apart from the rule's own.
 std::string spelled(const ModelView& model, const Hypothesis& h, int32_t* weekday) {
@@ -174,10 +184,8 @@ bool real_date(const std::string& s, int32_t weekday) {
 }
 
 TEST_CASE("date rule: a day digit off the weekday heard costs the penalty, once a date") {
-  const model_test::Bytes file = date_vocabulary_model(true, 1);
-  model_test::AlignedBytes bytes(file);
-  auto model = model_test::new_view();
-  REQUIRE(open_model(bytes.data(), bytes.size(), model.get()));
+  const OpenedDateModel opened(true, 1);
+  const ModelView* model = opened.view.get();
   const float penalty = 2.5f;
   DateRule rule, strict;
   REQUIRE(rule.init(*model, penalty));
@@ -232,17 +240,20 @@ TEST_CASE("date rule: a day digit off the weekday heard costs the penalty, once 
 }
 
 TEST_CASE("date rule: weekday_missed names the weekday heard only for a whole date off it") {
-  const model_test::Bytes file = date_vocabulary_model(true, 2);
-  model_test::AlignedBytes bytes(file);
-  auto model = model_test::new_view();
-  REQUIRE(open_model(bytes.data(), bytes.size(), model.get()));
+  const OpenedDateModel opened(true, 2);
+  const ModelView* model = opened.view.get();
   DateRule rule;
   REQUIRE(rule.init(*model));
+  int32_t date_weekday = kAnyWeekday;  // what the last call missed for gave as the date's weekday
   const auto missed = [&](int32_t weekday, const std::string& text) {
     const std::vector<uint32_t> t = date_tokens(weekday, text);
-    return rule.weekday_missed(t.data(), t.size());
+    date_weekday = kAnyWeekday;
+    return rule.weekday_missed(t.data(), t.size(), &date_weekday);
   };
   CHECK(missed(5, "2026-11-23") == 5);                    // heard Saturday, said a Monday
+  CHECK(date_weekday == 0);
+  CHECK(missed(5, "2026-1-123") == kAnyWeekday);          // dashes out of place: not a date the rule made
+  CHECK(missed(5, "20261-1-23") == kAnyWeekday);
   CHECK(missed(0, "2026-11-23") == kAnyWeekday);          // on the weekday heard
   CHECK(missed(kAnyWeekday, "2026-11-23") == kAnyWeekday);  // no weekday heard
   CHECK(missed(5, "2026-11-2") == kAnyWeekday);           // not a whole date
@@ -260,6 +271,7 @@ TEST_CASE("date rule: weekday_missed names the weekday heard only for a whole da
     const int32_t heard = static_cast<int32_t>(rng() % 7);
     const int32_t got = missed(heard, std::string(d.text, kIsoDateLength));
     wrong += got != (heard == d.weekday ? kAnyWeekday : heard);
+    wrong += date_weekday != (heard == d.weekday ? kAnyWeekday : d.weekday);
   }
   CHECK(wrong == 0);
 }
@@ -270,10 +282,8 @@ TEST_CASE("date rule: greedy and beam search under the strict rule give real dat
     for (uint32_t seed = 1; seed <= 12; ++seed) {
       CAPTURE(weekdays);
       CAPTURE(seed);
-      const model_test::Bytes file = date_vocabulary_model(weekdays, seed);
-      model_test::AlignedBytes bytes(file);
-      auto model = model_test::new_view();
-      REQUIRE(open_model(bytes.data(), bytes.size(), model.get()));
+      const OpenedDateModel opened(weekdays, seed);
+      const ModelView* model = opened.view.get();
       DateRule rule;
       REQUIRE(rule.init(*model, INFINITY));  // never off the weekday
       CHECK(rule.has_weekdays() == weekdays);
@@ -319,10 +329,8 @@ struct RecordingRule {
 };
 
 TEST_CASE("date rule: a date scores the model's own probability of its tokens, the rule masking after the log-softmax") {
-  const model_test::Bytes file = date_vocabulary_model(true, 5);
-  model_test::AlignedBytes bytes(file);
-  auto model = model_test::new_view();
-  REQUIRE(open_model(bytes.data(), bytes.size(), model.get()));
+  const OpenedDateModel opened(true, 5);
+  const ModelView* model = opened.view.get();
   DateRule rule;
   REQUIRE(rule.init(*model));
   CHECK(rule.hook().on_log_probs);

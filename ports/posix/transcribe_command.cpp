@@ -88,12 +88,6 @@ float weekday_penalty_of(const std::string& text) {
   return !text.empty() && *end == '\0' && std::isfinite(v) ? v : NAN;
 }
 
-// The weekday of a line that starts with YYYY-MM-DD (a date model's answer).
-uint32_t weekday_of_date(const std::string& line) {
-  const auto field = [&](size_t at, size_t n) { return static_cast<uint32_t>(std::strtoul(line.substr(at, n).c_str(), nullptr, 10)); };
-  return weekday_of(field(0, 4), field(5, 2), field(8, 2));
-}
-
 std::string printable_number(float v) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", static_cast<double>(v));
@@ -379,10 +373,11 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
     }
     // A date off the weekday heard: said so, and its score less the rule's penalty is the model's own.
     const DateRule* rule = t.date_rule();
-    const int32_t missed = rule ? rule->weekday_missed(h.tokens, h.length) : kAnyWeekday;
+    int32_t date_weekday = kAnyWeekday;
+    const int32_t missed = rule ? rule->weekday_missed(h.tokens, h.length, &date_weekday) : kAnyWeekday;
     if (missed != kAnyWeekday) {
       err << input << ": heard " << weekday_name(missed) << ", but " << line.substr(0, kIsoDateLength) << " is a "
-          << weekday_name(static_cast<int32_t>(weekday_of_date(line))) << ": the date as said\n";
+          << weekday_name(date_weekday) << ": the date as said\n";
     }
     if (t.own_tokens() && min_confidence > 0.0f) {
       // The score is the log-probability sum over the tokens and the end, divided by their count

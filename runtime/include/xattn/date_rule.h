@@ -71,8 +71,9 @@ class DateRule {
   float weekday_penalty() const { return weekday_penalty_; }
   // The weekday a hypothesis (the tokens after the start token, end left
   // out) first output when its whole date falls on another one (it paid the
-  // penalty), else kAnyWeekday.
-  int32_t weekday_missed(const uint32_t* tokens, size_t n) const;
+  // penalty), else kAnyWeekday. Then `date_weekday`, if given, receives the
+  // weekday the date falls on.
+  int32_t weekday_missed(const uint32_t* tokens, size_t n, int32_t* date_weekday = nullptr) const;
   // For GenerateOptions::logit_hook; the rule must outlive the generation.
   LogitHook hook() const;
   // The weekday (0 = Monday) a token names, or kAnyWeekday for a token that
@@ -80,6 +81,17 @@ class DateRule {
   int32_t weekday_of_token(uint32_t token) const;
 
  private:
+  // A hypothesis' tokens read as the rule reads them: the weekday first
+  // output, the date's characters so far, and whether every token was a
+  // digit or '-' within the date's ten characters.
+  struct Hypothesis {
+    int32_t weekday = kAnyWeekday;
+    char date[kIsoDateLength] = {};
+    size_t length = 0;
+    bool valid = true;
+  };
+  Hypothesis read(const uint32_t* tokens, size_t n) const;
+
   uint32_t digit_[10] = {};
   uint32_t dash_ = kNoToken;
   uint32_t end_ = kNoToken;

@@ -98,40 +98,40 @@ int32_t DateRule::weekday_of_token(uint32_t token) const {
   return kAnyWeekday;
 }
 
-int32_t DateRule::weekday_missed(const uint32_t* tokens, size_t n) const {
-  const int32_t heard = n > 0 ? weekday_of_token(tokens[0]) : kAnyWeekday;
-  if (heard == kAnyWeekday || n != 1 + kIsoDateLength) return kAnyWeekday;
-  uint32_t field[3] = {}, f = 0;
-  for (size_t i = 1; i < n; ++i) {
-    if (tokens[i] == dash_) {
-      ++f;
-      continue;
-    }
-    uint32_t d = 0;
-    while (d < 10 && digit_[d] != tokens[i]) ++d;
-    if (d == 10 || f > 2) return kAnyWeekday;  // not a date the rule made
-    field[f] = field[f] * 10 + d;
-  }
-  if (f != 2 || field[1] < 1 || field[1] > 12 || field[2] < 1 || field[2] > days_in_month(field[0], field[1]))
-    return kAnyWeekday;
-  return weekday_of(field[0], field[1], field[2]) == static_cast<uint32_t>(heard) ? kAnyWeekday : heard;
-}
-
-void DateRule::apply(const uint32_t* sampled, size_t n_sampled, float* logits) const {
-  // The date so far, from the hypothesis' tokens.
-  int32_t weekday = kAnyWeekday;
-  char date[kIsoDateLength] = {};
-  size_t length = 0;
-  bool valid = true;
-  for (size_t i = 0; i < n_sampled && valid; ++i) {
-    const uint32_t t = sampled[i];
-    if (i == 0 && (weekday = weekday_of_token(t)) != kAnyWeekday) continue;
+DateRule::Hypothesis DateRule::read(const uint32_t* tokens, size_t n) const {
+  Hypothesis h;
+  for (size_t i = 0; i < n && h.valid; ++i) {
+    const uint32_t t = tokens[i];
+    if (i == 0 && (h.weekday = weekday_of_token(t)) != kAnyWeekday) continue;
     char c = t == dash_ ? '-' : '\0';
     for (uint32_t d = 0; d < 10; ++d)
       if (digit_[d] == t) c = static_cast<char>('0' + d);
-    valid = c != '\0' && length < kIsoDateLength;
-    if (valid) date[length++] = c;
+    h.valid = c != '\0' && h.length < kIsoDateLength;
+    if (h.valid) h.date[h.length++] = c;
   }
+  return h;
+}
+
+int32_t DateRule::weekday_missed(const uint32_t* tokens, size_t n, int32_t* date_weekday) const {
+  const Hypothesis h = read(tokens, n);
+  if (h.weekday == kAnyWeekday || !h.valid || h.length != kIsoDateLength || h.date[4] != '-' || h.date[7] != '-')
+    return kAnyWeekday;
+  for (size_t i = 0; i < kIsoDateLength; ++i)
+    if (i != 4 && i != 7 && h.date[i] == '-') return kAnyWeekday;  // not a date the rule made
+  const uint32_t year = number(h.date, 4), month = number(h.date + 5, 2), day = number(h.date + 8, 2);
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month)) return kAnyWeekday;
+  const int32_t on = static_cast<int32_t>(weekday_of(year, month, day));
+  if (on == h.weekday) return kAnyWeekday;
+  if (date_weekday != nullptr) *date_weekday = on;
+  return h.weekday;
+}
+
+void DateRule::apply(const uint32_t* sampled, size_t n_sampled, float* logits) const {
+  const Hypothesis h = read(sampled, n_sampled);  // the date so far
+  const int32_t weekday = h.weekday;
+  const char* date = h.date;
+  const size_t length = h.length;
+  const bool valid = h.valid;
 
   // What may come next: kept aside, every logit masked, then put back (a
   // day digit off the weekday heard less the penalty).
