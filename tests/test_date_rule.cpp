@@ -386,8 +386,14 @@ TEST_CASE("date rule: a model without '0'-'9', '-' and <|endoftext|> is refused 
 }
 
 // The C API's date_rule option on a model's bytes: the status, and the
-// generated date (weekday token left out) when it succeeds.
-xattn_status c_api_date(const model_test::Bytes& file, std::string* date, std::string* message) {
+// generated date (weekday token left out) and hypothesis when it succeeds.
+struct CApiDate {
+  std::string date, message;
+  int32_t heard = kAnyWeekday;  // the weekday token generated first, if any
+  int32_t weekday_missed = 0, date_weekday = 0;
+};
+
+xattn_status c_api_date(const model_test::Bytes& file, float weekday_penalty, CApiDate* out) {
   model_test::AlignedBytes bytes(file);
   xattn_model_storage storage;
   xattn_model* model = nullptr;
@@ -405,31 +411,77 @@ xattn_status c_api_date(const model_test::Bytes& file, std::string* date, std::s
   REQUIRE(xattn_encode(session, source, 3) == XATTN_OK);
   xattn_generate_options options = xattn_default_options();
   CHECK(options.date_rule == 0);
+  CHECK(options.weekday_penalty == kWeekdayPenalty);
   options.date_rule = 1;
+  options.weekday_penalty = weekday_penalty;
   const xattn_status s = xattn_generate(session, &options);
-  *message = xattn_session_message(session);
+  out->message = xattn_session_message(session);
   xattn_hypothesis best;
   if (s == XATTN_OK && xattn_get_hypothesis(session, 0, &best) == XATTN_OK) {
-    date->clear();
+    out->date.clear();
     for (uint32_t i = 0; i < best.length; ++i) {
       char text[16];
       xattn_detokenize(model, XATTN_TARGET, best.tokens + i, 1, text, sizeof text);
-      if (text[0] != '<') *date += text;
+      if (text[0] != '<') out->date += text;
     }
+    out->heard = best.length > 0 && best.tokens[0] >= 13 ? static_cast<int32_t>(best.tokens[0] - 13) : kAnyWeekday;
+    out->weekday_missed = best.weekday_missed;
+    out->date_weekday = best.date_weekday;
+    // Without the rule the same session's hypothesis says nothing of weekdays.
+    options.date_rule = 0;
+    REQUIRE(xattn_generate(session, &options) == XATTN_OK);
+    REQUIRE(xattn_get_hypothesis(session, 0, &best) == XATTN_OK);
+    CHECK(best.weekday_missed == kAnyWeekday);
+    CHECK(best.date_weekday == kAnyWeekday);
   }
   return s;
 }
 
 TEST_CASE("date rule: the C API's date_rule gives real dates, and refuses a model that does not spell dates") {
   for (uint32_t seed = 1; seed <= 6; ++seed) {
-    std::string date, message;
-    REQUIRE(c_api_date(date_vocabulary_model(true, seed), &date, &message) == XATTN_OK);
-    CAPTURE(date);
-    CHECK(real_date(date, kAnyWeekday));
+    CApiDate got;
+    REQUIRE(c_api_date(date_vocabulary_model(true, seed), kWeekdayPenalty, &got) == XATTN_OK);
+    CAPTURE(got.date);
+    CHECK(real_date(got.date, kAnyWeekday));
   }
-  std::string date, message;
-  CHECK(c_api_date(model_test::synthetic_model(), &date, &message) == XATTN_INVALID_ARGUMENT);
-  CHECK(message.find("not a date model") != std::string::npos);
+  CApiDate got;
+  CHECK(c_api_date(model_test::synthetic_model(), kWeekdayPenalty, &got) == XATTN_INVALID_ARGUMENT);
+  CHECK(got.message.find("not a date model") != std::string::npos);
+  for (float bad : {-1.0f, NAN}) {
+    CHECK(c_api_date(date_vocabulary_model(true, 1), bad, &got) == XATTN_INVALID_ARGUMENT);
+    CHECK(got.message.find("weekday penalty") != std::string::npos);
+  }
+}
+
+TEST_CASE("date rule: the C API's weekday_penalty, and the hypothesis naming a weekday said wrong") {
+  // Random weights: at no penalty the day follows the model, not the
+  // weekday it output first; at infinity the date always falls on it. The
+  // hypothesis names the miss exactly when the calendar says so.
+  size_t heard = 0, missed = 0, wrong = 0;
+  for (uint32_t seed = 1; seed <= 40; ++seed) {
+    for (float penalty : {0.0f, INFINITY}) {
+      CApiDate got;
+      REQUIRE(c_api_date(date_vocabulary_model(true, seed), penalty, &got) == XATTN_OK);
+      CAPTURE(got.date);
+      CHECK(real_date(got.date, kAnyWeekday));
+      if (got.heard == kAnyWeekday) {
+        wrong += got.weekday_missed != kAnyWeekday || got.date_weekday != kAnyWeekday;
+        continue;
+      }
+      heard += penalty == 0.0f;
+      const bool on_heard = real_date(got.date, got.heard);
+      if (std::isinf(penalty)) wrong += !on_heard;
+      if (on_heard) {
+        wrong += got.weekday_missed != kAnyWeekday || got.date_weekday != kAnyWeekday;
+      } else {
+        missed += 1;
+        wrong += got.weekday_missed != got.heard || !real_date(got.date, got.date_weekday) || got.date_weekday == got.heard;
+      }
+    }
+  }
+  CHECK(wrong == 0);
+  CHECK(heard > 3);
+  CHECK(missed > 0);  // a weekday heard, a date off it: the fields were exercised
 }
 
 }  // namespace

@@ -20,13 +20,23 @@ struct xattn_model {
 struct xattn_session {
   xattn::Session session;
   xattn::Result result;
+  // The rule of the last generate with date_rule (its hook's context during
+  // the generation); date_result says the result is its.
+  xattn::DateRule date_rule;
+  bool date_result = false;
   char message[XATTN_MESSAGE_BYTES];
 };
 
 static_assert(XATTN_MAX_THREADS == xattn::kMaxThreads, "the C and C++ thread limits agree");
 static_assert(XATTN_DATE_RULE_BEAM == xattn::kDateRuleBeam, "the C and C++ date-rule beams agree");
+static_assert(XATTN_WEEKDAY_PENALTY == xattn::kWeekdayPenalty, "the C and C++ weekday penalties agree");
 
 namespace {
+
+void clear_result(xattn_session* session) {
+  session->result = xattn::Result();
+  session->date_result = false;
+}
 
 using xattn::Status;
 using xattn::StatusCode;
@@ -142,6 +152,7 @@ xattn_generate_options xattn_default_options(void) {
   c.length_excludes_prefix = o.length_counts_prefix ? 0 : 1;
   c.length_excludes_end = o.length_counts_end ? 0 : 1;
   c.date_rule = 0;
+  c.weekday_penalty = XATTN_WEEKDAY_PENALTY;
   return c;
 }
 
@@ -316,26 +327,26 @@ size_t xattn_detokenize(const xattn_model* model, xattn_side side, const uint32_
 
 xattn_status xattn_encode(xattn_session* session, const uint32_t* ids, size_t count) {
   if (!session) return XATTN_INVALID_ARGUMENT;
-  session->result = xattn::Result();
+  clear_result(session);
   return report(session->session.encode(ids, count), session->message);
 }
 
 xattn_status xattn_encode_text(xattn_session* session, const char* text, size_t length) {
   if (!session) return XATTN_INVALID_ARGUMENT;
-  session->result = xattn::Result();
+  clear_result(session);
   return report(session->session.encode_text(text, length), session->message);
 }
 
 xattn_status xattn_encode_features(xattn_session* session, const float* mel, uint32_t n_mels, uint32_t frames) {
   if (!session) return XATTN_INVALID_ARGUMENT;
-  session->result = xattn::Result();
+  clear_result(session);
   return report(session->session.encode_features(mel, n_mels, frames), session->message);
 }
 
 namespace {
 xattn_status encode_pcm(xattn_session* session, const xattn::PcmView& pcm, int* cut, uint32_t stretch_milli = 1000) {
   if (!session) return XATTN_INVALID_ARGUMENT;
-  session->result = xattn::Result();
+  clear_result(session);
   bool was_cut = false;
   const xattn_status s = report(session->session.encode_pcm(pcm, &was_cut, stretch_milli), session->message);
   if (cut) *cut = was_cut ? 1 : 0;
@@ -417,7 +428,7 @@ xattn_whisper_options xattn_whisper_default_options(void) {
 xattn_status xattn_whisper_generate(xattn_session* session, const xattn_whisper_options* options,
                                     xattn_whisper_info* info) {
   if (!session) return XATTN_INVALID_ARGUMENT;
-  session->result = xattn::Result();
+  clear_result(session);
   if (!options || !info) return fail(XATTN_INVALID_ARGUMENT, "whisper: null options or info", session->message);
   const xattn::ModelView* model = session->session.model();
   if (!model) return fail(XATTN_NOT_READY, "whisper: session not created", session->message);
@@ -437,7 +448,7 @@ xattn_status xattn_whisper_generate(xattn_session* session, const xattn_whisper_
   xattn::WhisperDecodeInfo decoded;
   s = decoder.generate(session->session, o, &session->result, &decoded);
   if (!s) {
-    session->result = xattn::Result();
+    clear_result(session);
     return report(s, session->message);
   }
   info->detected = decoded.detected ? 1 : 0;
@@ -453,7 +464,7 @@ xattn_status xattn_whisper_generate(xattn_session* session, const xattn_whisper_
 
 xattn_status xattn_generate(xattn_session* session, const xattn_generate_options* options) {
   if (!session) return XATTN_INVALID_ARGUMENT;
-  session->result = xattn::Result();
+  clear_result(session);
   if (!options) return fail(XATTN_INVALID_ARGUMENT, "generate: null options", session->message);
   xattn::GenerateOptions o;
   o.beam_size = options->beam_size;
@@ -472,15 +483,16 @@ xattn_status xattn_generate(xattn_session* session, const xattn_generate_options
   o.suppress_at_start.length = options->suppress_at_start.length;
   o.length_counts_prefix = options->length_excludes_prefix == 0;
   o.length_counts_end = options->length_excludes_end == 0;
-  xattn::DateRule date_rule;  // lives through the generation its hook serves
   if (options->date_rule) {
     const xattn::ModelView* model = session->session.model();
-    const Status ready = model ? date_rule.init(*model) : Status::error(StatusCode::kInvalidArgument).add("generate: no model");
+    const Status ready = model ? session->date_rule.init(*model, options->weekday_penalty)
+                               : Status::error(StatusCode::kInvalidArgument).add("generate: no model");
     if (!ready) return report(ready, session->message);
-    o.logit_hook = date_rule.hook();
+    o.logit_hook = session->date_rule.hook();
   }
   const Status s = session->session.generate(o, &session->result);
-  if (!s) session->result = xattn::Result();
+  if (!s) clear_result(session);
+  session->date_result = s && options->date_rule;
   return report(s, session->message);
 }
 
@@ -494,6 +506,9 @@ xattn_status xattn_get_hypothesis(const xattn_session* session, uint32_t index, 
   out->length = h.length;
   out->score = h.score;
   out->alignment = h.alignment;
+  out->date_weekday = xattn::kAnyWeekday;
+  out->weekday_missed = session->date_result ? session->date_rule.weekday_missed(h.tokens, h.length, &out->date_weekday)
+                                             : xattn::kAnyWeekday;
   return XATTN_OK;
 }
 

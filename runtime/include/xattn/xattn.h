@@ -135,23 +135,37 @@ typedef struct xattn_generate_options {
   int length_excludes_end;
   /* Spoken-date models (models/datespeech): non-zero keeps the output a real
      YYYY-MM-DD date, on the weekday the model output first if it did, or
-     off it at a cost of kWeekdayPenalty in log-probability, so that a weekday
+     off it at a cost of weekday_penalty in log-probability, so that a weekday
      said wrong gives the date as said (xattn/date_rule.h), each hypothesis
      scored by the model's own
      probabilities of its tokens; xattn transcribe decodes such a model with
      beam_size XATTN_DATE_RULE_BEAM (limits.max_beam as large). A model
      without a date vocabulary is refused. */
   int date_rule;
+  /* Under date_rule: what a date off the weekday heard pays in
+     log-probability, 0 or more; INFINITY keeps every date on it. A negative
+     or NaN penalty is XATTN_INVALID_ARGUMENT. xattn_default_options() sets
+     XATTN_WEEKDAY_PENALTY (a zeroed struct's 0 lets the day ignore the
+     weekday). */
+  float weekday_penalty;
 } xattn_generate_options;
 
 /* The beam xattn transcribe decodes a date model with (kDateRuleBeam). */
 #define XATTN_DATE_RULE_BEAM 4u
+/* The weekday penalty of xattn transcribe and the defaults (kWeekdayPenalty). */
+#define XATTN_WEEKDAY_PENALTY 4.0f
 
 typedef struct xattn_hypothesis {
   const uint32_t* tokens;  /* without the end token; valid until the next encode/generate */
   uint32_t length;
   float score;
   const float* alignment;  /* [length x source_length] or NULL */
+  /* Generated under date_rule, a whole date off the weekday the model output
+     first (a weekday said wrong: the score includes the penalty):
+     weekday_missed is the weekday heard, date_weekday the date's own
+     (0 = Monday ... 6 = Sunday). Otherwise both are -1. */
+  int32_t weekday_missed;
+  int32_t date_weekday;
 } xattn_hypothesis;
 
 /* Defaults: limits 64/64/beam 4 with alignment, float32 KV caches, one thread; options greedy, as CTranslate2. */
