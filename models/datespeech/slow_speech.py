@@ -13,7 +13,6 @@ them now (words that do not fit heard faster, speech_window.window and stretched
 Synthesis (espeak-ng, flite) is seeded and cached in --cache.
 """
 import argparse
-import multiprocessing
 import os
 import random
 import sys
@@ -30,6 +29,7 @@ import train  # noqa: E402
 import voices  # noqa: E402
 from features import import_whisper, log_mel  # noqa: E402
 from make_data import pcm16  # noqa: E402
+from synth_cache import cached_speech  # noqa: E402
 from xattn_cli import xattn_dates  # noqa: E402
 
 CONDITIONS = [None, ("white", 20), ("pink", 10), ("brown", 10), ("white", 5)]
@@ -77,12 +77,7 @@ def main():
     ap.add_argument("--model", default=None, help="with --xattn: the .xattn file")
     args = ap.parse_args()
     specs = [spec(i) for i in range(args.sentences)]
-    if os.path.exists(args.cache) and len(np.load(args.cache, allow_pickle=True)["clips"]) == args.sentences:
-        clips = list(np.load(args.cache, allow_pickle=True)["clips"])
-    else:
-        with multiprocessing.Pool(2) as pool:
-            clips = pool.map(synthesize, specs, chunksize=8)
-        np.savez(args.cache, clips=np.array(clips, dtype=object))
+    clips = cached_speech(specs, synthesize, args.cache, chunksize=8)
     whisper = import_whisper()
     saved = torch.load(args.checkpoint, map_location="cpu")
     model = whisper.model.Whisper(whisper.model.ModelDimensions(**saved["dims"]))

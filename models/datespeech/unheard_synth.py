@@ -15,7 +15,6 @@ transcribe` itself makes of the same clips as WAV files.
 Synthesis is seeded and cached in --cache.
 """
 import argparse
-import multiprocessing
 import os
 import random
 import sys
@@ -33,6 +32,7 @@ import voices  # noqa: E402
 from evaluate import load_model  # noqa: E402
 from features import CLIP_SAMPLES, from_u8, log_mel_u8  # noqa: E402
 from make_data import TEST_SNRS, synthesize_one  # noqa: E402
+from synth_cache import cached_speech  # noqa: E402
 from xattn_cli import xattn_dates  # noqa: E402
 
 VOICES = ["festival:" + name for name in sorted(voices.FESTIVAL_VOICES)]
@@ -60,11 +60,7 @@ def heard_clips(specs, synthesize, cache):
     """The specs' sentences synthesized by synthesize(spec) (cached in `cache`) and heard as held-out clips:
     rows [(sentence, SNR index)], audio {sentence: [4 s clip per SNR]} and the rows' log-mel [rows, 80,
     frames], as PyTorch reads the held-out set's cache (8-bit log-mel, features.py)."""
-    speech = list(np.load(cache, allow_pickle=True)["clips"]) if os.path.exists(cache) else []
-    if len(speech) != len(specs):
-        with multiprocessing.Pool(2) as pool:
-            speech = pool.map(synthesize, specs, chunksize=4)
-        np.savez(cache, clips=np.array(speech, dtype=object))
+    speech = cached_speech(specs, synthesize, cache)
     kept = [i for i, s in enumerate(speech) if s is not None]
     if len(kept) < len(specs):
         print("%d sentences not said within the window even faster: left out" % (len(specs) - len(kept)))
