@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "aligned_bytes.h"
+#include "c_api_session.h"
 #include "wav_reader.h"
 #include "xattn/date_rule.h"
 #include "xattn/xattn.h"
@@ -33,21 +34,15 @@ Heard transcribe(float weekday_penalty) {
   const std::vector<uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   REQUIRE(!file.empty());
   xattn_test::AlignedBytes bytes(file);
-  xattn_model_storage storage;
-  xattn_model* model = nullptr;
-  xattn_error error;
-  REQUIRE(xattn_model_open(bytes.data(), bytes.size(), &storage, &model, &error) == XATTN_OK);
   xattn_limits limits = xattn_default_limits();
   limits.max_source_length = 200;  // the model's 4 s window
   limits.max_target_length = 12;   // the start token, the weekday, YYYY-MM-DD
   limits.max_beam = XATTN_DATE_RULE_BEAM;
   limits.alignment = 0;
   limits.pcm_input = 1;
-  const size_t need = xattn_session_buffer_bytes(model, &limits);
-  REQUIRE(need > 0);
-  xattn_test::AlignedBytes buffer(nullptr, need);
-  xattn_session* session = nullptr;
-  REQUIRE(xattn_session_create(model, &limits, buffer.data(), need, &session, &error) == XATTN_OK);
+  const xattn_test::CApiSession c(bytes.data(), bytes.size(), limits);
+  xattn_model* model = c.model;
+  xattn_session* session = c.session;
 
   posix::WavAudio audio;
   const std::string read = posix::read_wav_file(kRecording, &audio);

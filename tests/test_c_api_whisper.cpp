@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "c_api_session.h"
 #include "whisper_model_support.h"
 #include "xattn/xattn.h"
 
@@ -18,20 +19,14 @@ TEST_CASE("c api: a Whisper model encodes features and decodes as CTranslate2 do
   if (!test::have_whisper()) return;
   test::OpenWhisper opened;
   test::open_whisper("model-f32", convert::WeightType::kFloat32, &opened);
-  xattn_model_storage storage;
-  xattn_model* model = nullptr;
-  xattn_error error;
-  REQUIRE(xattn_model_open(opened.bytes->data(), opened.bytes->size(), &storage, &model, &error) == XATTN_OK);
   xattn_limits limits = xattn_default_limits();
   const test::WhisperData data = test::whisper_data();
   limits.max_source_length = (data.frames - 1) / 2 + 1;
   limits.max_target_length = 43;
   limits.max_beam = 1;
-  const size_t bytes = xattn_session_buffer_bytes(model, &limits);
-  REQUIRE(bytes > 0);
-  xattn_test::AlignedBytes buffer(nullptr, bytes);
-  xattn_session* session = nullptr;
-  REQUIRE(xattn_session_create(model, &limits, buffer.data(), bytes, &session, &error) == XATTN_OK);
+  const xattn_test::CApiSession c(opened.bytes->data(), opened.bytes->size(), limits);
+  xattn_model* model = c.model;
+  xattn_session* session = c.session;
 
   const uint32_t ids[] = {1, 2};
   CHECK(xattn_encode(session, ids, 2) == XATTN_INVALID_ARGUMENT);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "c_api_session.h"
 #include "model_test_support.h"
 #include "xattn/date_rule.h"
 #include "xattn/session.h"
@@ -395,18 +396,13 @@ struct CApiDate {
 
 xattn_status c_api_date(const model_test::Bytes& file, float weekday_penalty, CApiDate* out) {
   model_test::AlignedBytes bytes(file);
-  xattn_model_storage storage;
-  xattn_model* model = nullptr;
-  xattn_error error;
-  REQUIRE(xattn_model_open(bytes.data(), bytes.size(), &storage, &model, &error) == XATTN_OK);
   xattn_limits limits = xattn_default_limits();
   limits.max_source_length = 8;
   limits.max_target_length = 16;
   limits.max_beam = 1;
-  const size_t need = xattn_session_buffer_bytes(model, &limits);
-  model_test::AlignedBytes buffer(nullptr, need);
-  xattn_session* session = nullptr;
-  REQUIRE(xattn_session_create(model, &limits, buffer.data(), need, &session, &error) == XATTN_OK);
+  const xattn_test::CApiSession c(bytes.data(), bytes.size(), limits);
+  xattn_model* model = c.model;
+  xattn_session* session = c.session;
   const uint32_t source[3] = {4, 5, 6};
   REQUIRE(xattn_encode(session, source, 3) == XATTN_OK);
   xattn_generate_options options = xattn_default_options();
