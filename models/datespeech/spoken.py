@@ -102,6 +102,13 @@ def comma(rng, p=0.6):
     return ", " if rng.random() < p else " "
 
 
+def said_month_first(date):
+    """Whether a numeric date is said month first, as in the US ("eleven twenty-three twenty-six"):
+    half the dates whose day cannot be a month (over 12), so the order is never ambiguous. Chosen from
+    the date, not drawn, so that every other sentence's draws stay as they were before the form."""
+    return date.day > 12 and date.toordinal() % 2 == 0
+
+
 def sentence_for(date, rng):
     """One way of saying `date`."""
     month = MONTHS[date.month - 1]
@@ -118,11 +125,13 @@ def sentence_for(date, rng):
         the = "the " if rng.random() < 0.2 else ""
         text = prefix.replace(", the ", ", ") + month + " " + the + \
             day_spoken(date.day, rng, not the) + comma(rng) + year_spoken(date.year, rng)
-    elif form < 0.92:  # numeric, day first: twenty-three eleven twenty-six
+    elif form < 0.92:  # numeric, day first: twenty-three eleven twenty-six (or month first, below)
         day = cardinal(date.day) if date.day >= 10 or rng.random() < 0.5 else two_digits(date.day, rng)
         mon = cardinal(date.month) if date.month >= 10 or rng.random() < 0.5 else two_digits(date.month, rng)
         year = two_digits(date.year % 100, rng) if rng.random() < 0.6 else year_words(date.year, rng)
         sep = rng.choice([" ", ", "])
+        if said_month_first(date):
+            day, mon = mon, day
         text = prefix.replace(", the ", ", ") + day + sep + mon + sep + year
     else:  # year first: twenty twenty-six, november twenty-third
         text = prefix.replace(", the ", ", ") + year_words(date.year, rng) + ", " + month + " " + \

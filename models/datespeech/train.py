@@ -342,8 +342,9 @@ def evaluate(model, feats, bank, limit=None, beam=1, weekday_penalty=date_rule.W
         report["wrong_fields"][g] = wrong_fields([got[i] for i in np.flatnonzero(m)], want[m])
     texts = [str(t) for t in bank["text"][feats["sentence"][idx]]]
     numeric = np.array([is_numeric(t) for t in texts])
+    month_first = numeric & np.array([spoken.said_month_first(datetime.date.fromisoformat(w)) for w in want])
     weekday = np.array([date_rule.spoken_weekday(t) >= 0 for t in texts])
-    for name, m in (("month named", ~numeric), ("numbers only", numeric),
+    for name, m in (("month named", ~numeric), ("numbers only", numeric), ("numbers only, month first", month_first),
                     ("a weekday said", weekday), ("no weekday said", ~weekday)):
         report["by_form"][name] = [int(right[m].sum()), int(m.sum())]
     report["errors"] = [[str(bank["voice"][feats["sentence"][i]]), str(bank["text"][feats["sentence"][i]]),

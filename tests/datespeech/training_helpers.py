@@ -232,6 +232,32 @@ def check_numeric_weight():
     return None
 
 
+def check_month_first():
+    """spoken.py's numeric dates: month first exactly when said_month_first (then the day is over 12,
+    so the order is never ambiguous), for about half of such dates; day first otherwise. The order is
+    read from the words: the month's number word against the day's (13-31, a word no month has)."""
+    import datetime
+    import random
+    import spoken
+    rng = random.Random(7)
+    first, over_12 = 0, 0
+    for _ in range(20000):
+        text, iso = spoken.make_sentence(rng)
+        if not train.is_numeric(text):
+            continue
+        date = datetime.date.fromisoformat(iso)
+        words = text.replace(",", " ").split()
+        day_at = words.index(spoken.cardinal(date.day)) if date.day > 12 else None
+        month_at = words.index(spoken.ONES[date.month]) if spoken.ONES[date.month] in words else None
+        if spoken.said_month_first(date) != (day_at is not None and month_at is not None and month_at < day_at):
+            return "%r (%s): said_month_first %s" % (text, iso, spoken.said_month_first(date))
+        over_12 += date.day > 12
+        first += spoken.said_month_first(date)
+    if not 0.4 < first / max(over_12, 1) < 0.6:
+        return "%d of %d numeric dates with a day over 12 said month first, not about half" % (first, over_12)
+    return None
+
+
 def check_accent_collisions():
     """accent.draw_shifts with a lexicon never says two date words alike; without one it can (the
     check refuses something). The lexicon is written here, in espeak-ng's mnemonics, so no
@@ -429,7 +455,7 @@ def _real(text):
 
 def main():
     torch.backends.mkldnn.enabled = False  # PyTorch's own kernels, unless a check turns oneDNN on
-    checks = (check_averaging(), check_gelu(), check_clean_rendering(), check_numeric_weight(),
+    checks = (check_averaging(), check_gelu(), check_clean_rendering(), check_numeric_weight(), check_month_first(),
               check_accent_collisions(), check_date_rule(), check_report(), check_heap_reuse(),
               check_onednn_and_bf16(), check_placement(), check_speed_up(), check_tilt())
     failures = [f for f in checks if f]
@@ -438,7 +464,7 @@ def main():
     if failures:
         sys.exit(1)
     print("gradient averaging equals gloo's all-reduce on %d steps x %d workers; GELU agrees; the clean "
-          "renderings are the same on 1, 2 and 3 processes; numeric sentences are weighted as asked; accent draws keep date words apart; the date rule allows "
+          "renderings are the same on 1, 2 and 3 processes; numeric sentences are weighted as asked and said month first only where unambiguous; accent draws keep date words apart; the date rule allows "
           "exactly the real dates, and the weekday said comes first; the report counts each clip in its rows; freed memory is kept; oneDNN "
           "gives PyTorch's gradients and bfloat16 steps are close to float32's; uniform leads fill the room; speed_up reads the right frames; tilts are smooth and bounded" % (STEPS, WORLD))
 

@@ -40,15 +40,17 @@ constexpr int32_t kAnyWeekday = -1;
 // The beam a date model decodes with unless told otherwise (xattn transcribe,
 // demo --speech, the M55 firmware). With the rule scoring the model's own
 // probabilities, a beam can trade a digit the weekday forced for a date heard
-// as a whole: on models/datespeech's 3,600 held-out clips greedy gets 3,298
-// right, beams of 2, 4 and 8 get 3,336, 3,342 and 3,347 (its README).
+// as a whole: when the beam was chosen, on models/datespeech's 3,600 held-out
+// clips greedy got 3,298 right, beams of 2, 4 and 8 3,336, 3,342 and 3,347
+// (its README, the model before the current one).
 constexpr uint32_t kDateRuleBeam = 4;
 
 // What a date off the weekday heard pays in log-probability. Infinity keeps
-// every date on it: then, of 960 clips of models/datespeech's held-out voices
-// naming a weekday that is not the date's, 108 (11%) came out as the date
-// said; at 4, 803 (84%), for 2 fewer right of its 3,600 held-out clips (3,340
-// against 3,342), whose weekdays are right (its README, "A weekday said wrong").
+// every date on it: when the penalty was chosen, of 960 clips of
+// models/datespeech's held-out voices naming a weekday that is not the
+// date's, 108 (11%) came out as the date said; at 4, 803 (84%), for 2 fewer
+// right of its 3,600 held-out clips (3,340 against 3,342), whose weekdays are
+// right (its README, "A weekday said wrong"; the model before the current one).
 constexpr float kWeekdayPenalty = 4.0f;
 
 // Bit c set when character c ('0'-'9' as 0-9) may follow `date_so_far` (a
