@@ -25,7 +25,6 @@ TEST_CASE("c api: a Whisper model encodes features and decodes as CTranslate2 do
   limits.max_target_length = 43;
   limits.max_beam = 1;
   const xattn_test::CApiSession c(opened.bytes->data(), opened.bytes->size(), limits);
-  xattn_model* model = c.model;
   xattn_session* session = c.session;
 
   const uint32_t ids[] = {1, 2};
