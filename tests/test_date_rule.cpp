@@ -124,9 +124,11 @@ TEST_CASE("date rule: the digits allowed after a prefix are exactly those of the
 
 // Token ids of date_vocabulary_model: '0'-'9' are 0-9, '-' 10, the
 // weekdays 13-19 (Monday first).
+constexpr uint32_t kMondayToken = 13;
+
 std::vector<uint32_t> date_tokens(int32_t weekday, const std::string& text) {
   std::vector<uint32_t> out;
-  if (weekday != kAnyWeekday) out.push_back(13u + static_cast<uint32_t>(weekday));
+  if (weekday != kAnyWeekday) out.push_back(kMondayToken + static_cast<uint32_t>(weekday));
   for (char c : text) out.push_back(c == '-' ? 10u : static_cast<uint32_t>(c - '0'));
   return out;
 }
@@ -420,7 +422,8 @@ xattn_status c_api_date(const model_test::Bytes& file, float weekday_penalty, CA
       xattn_detokenize(model, XATTN_TARGET, best.tokens + i, 1, text, sizeof text);
       if (text[0] != '<') out->date += text;
     }
-    out->heard = best.length > 0 && best.tokens[0] >= 13 ? static_cast<int32_t>(best.tokens[0] - 13) : kAnyWeekday;
+    out->heard = best.length > 0 && best.tokens[0] >= kMondayToken ? static_cast<int32_t>(best.tokens[0] - kMondayToken)
+                                                                   : kAnyWeekday;
     out->weekday_missed = best.weekday_missed;
     out->date_weekday = best.date_weekday;
     // Without the rule the same session's hypothesis says nothing of weekdays.

@@ -128,23 +128,19 @@ int32_t DateRule::weekday_missed(const uint32_t* tokens, size_t n, int32_t* date
 
 void DateRule::apply(const uint32_t* sampled, size_t n_sampled, float* logits) const {
   const Hypothesis h = read(sampled, n_sampled);  // the date so far
-  const int32_t weekday = h.weekday;
-  const char* date = h.date;
-  const size_t length = h.length;
-  const bool valid = h.valid;
 
   // What may come next: kept aside, every logit masked, then put back (a
   // day digit off the weekday heard less the penalty).
   uint32_t keep[10 + 7 + 1];
   float cost[10 + 7 + 1] = {};
   size_t n_keep = 0;
-  if (!valid || length == kIsoDateLength) {
+  if (!h.valid || h.length == kIsoDateLength) {
     keep[n_keep++] = end_;  // a hypothesis the rule did not make can only end
-  } else if (length == 4 || length == 7) {
+  } else if (h.length == 4 || h.length == 7) {
     keep[n_keep++] = dash_;
   } else {
-    const uint32_t any_day = allowed_digits(date, length, kAnyWeekday);
-    uint32_t on_day = weekday == kAnyWeekday ? any_day : allowed_digits(date, length, weekday);
+    const uint32_t any_day = allowed_digits(h.date, h.length, kAnyWeekday);
+    uint32_t on_day = h.weekday == kAnyWeekday ? any_day : allowed_digits(h.date, h.length, h.weekday);
     if (on_day == 0) on_day = any_day;  // already off the weekday, its one penalty paid
     const uint32_t off_day = std::isinf(weekday_penalty_) ? 0 : any_day & ~on_day;
     for (uint32_t d = 0; d < 10; ++d) {
