@@ -270,7 +270,7 @@ def clean_train_features(data, seed, workers=1):
     as cached uint8 log-mel: the curriculum's easy start. Sentence i's rendering depends on i alone
     (its own random stream), so `workers` forked processes, each filling a contiguous share of one
     shared-memory array, give the same bytes as one process; they share the rendering, not the
-    reading of bank-train.npz (78 s of loading against 113 s on one process, README)."""
+    reading of bank-train.npz (78 s of loading against 113 s on one process, HISTORY.md)."""
     import make_data
     bank = dict(np.load(os.path.join(data, "bank-train.npz")))
     n = len(bank["offsets"]) - 1

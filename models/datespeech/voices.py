@@ -19,7 +19,7 @@ ESPEAK_HELDOUT_BASES = ["en-029", "en-gb-x-gbcwmd"]
 FLITE_TRAIN = ["kal", "kal16", "rms", "slt"]
 FLITE_HELDOUT = ["awb"]
 # festival's voices (packages festvox-kdlpc16k, festvox-kallpc16k, festvox-us-slt-hts): in training only with
-# make_data.py --festival-share > 0 (the committed model has none: see README.md), so unheard_synth.py measures
+# make_data.py --festival-share > 0 (the committed model has none: see HISTORY.md), so unheard_synth.py measures
 # the model on them as speech from a synthesizer it never heard.
 FESTIVAL_VOICES = {"ked": "voice_ked_diphone", "kal": "voice_kal_diphone", "slt": "voice_cmu_us_slt_arctic_hts"}
 HELDOUT_VARIANTS = ["f4", "m5", "klatt4", "Annie", "benjamin", "grandma", "edward2", "iven3", "robosoft3",

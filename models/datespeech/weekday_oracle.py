@@ -1,5 +1,6 @@
 """How much a spoken weekday could correct: beam search on a checkpoint, with and without keeping
-only dates that fall on the weekday the clip's sentence says (README.md, "the weekday").
+only dates that fall on the weekday the clip's sentence says (HISTORY.md, "Where a third of the misses
+were: the weekday").
 
     OMP_WAIT_POLICY=PASSIVE nice -n 19 /usr/bin/python3 models/datespeech/weekday_oracle.py \
         --data /tmp/datespeech --checkpoint models/datespeech/datespeech.pt
