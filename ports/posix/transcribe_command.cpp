@@ -70,10 +70,9 @@ const char kUsage[] =
     "  confidence (the geometric mean of its tokens' probabilities, the end included) is under P (default 0.85;\n"
     "  0: never): such a model answers even noise or speech without a date, with its best guess";
 
-// Under it on models/datespeech's held-out voices (int8, a beam of 4, the
-// strict weekday rule of then): 89 of its 258 wrong dates and 34 of its 3,342
-// right ones, and every noise-only clip tried (models/datespeech/README.md,
-// "Confidence").
+// Under it on models/datespeech's held-out voices (int8, a beam of 4): 83 of
+// its 270 wrong dates and 45 of its 3,330 right ones, and every noise-only
+// clip tried (models/datespeech/README.md, "Confidence"; confidence.py).
 constexpr float kDefaultMinConfidence = 0.85f;
 
 constexpr double kSecondsPerFrame = 0.01;                   // hop 160 at 16 kHz
