@@ -28,7 +28,7 @@ sys.path.insert(0, HERE)
 import augment  # noqa: E402
 import train  # noqa: E402
 import voices  # noqa: E402
-from export import xattn_outputs  # noqa: E402
+from export import mel_path, xattn_outputs  # noqa: E402
 from features import CLIP_SAMPLES, from_u8  # noqa: E402
 from make_data import write_wav  # noqa: E402
 
@@ -84,8 +84,8 @@ def main():
     mels = from_u8(feats["mel"], feats["top"])
     want = bank["iso"][feats["sentence"]]
     with tempfile.TemporaryDirectory(prefix="confidence-") as work:
-        got = xattn_outputs(args.xattn, args.model, mels, work, beam=4)  # writes mel-NNNNN.f32 for every clip
-        mel_paths = [os.path.join(work, "mel-%05d.f32" % i) for i in range(len(mels))]
+        got = xattn_outputs(args.xattn, args.model, mels, work, beam=4)  # writes every clip's log-mel
+        mel_paths = [mel_path(work, i) for i in range(len(mels))]
         right = {p for p, g, w in zip(mel_paths, got, want) if g == w}
         groups = {}
         for name, clips in (("noise", noise_clips()), ("no date", no_date_clips())):

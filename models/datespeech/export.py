@@ -47,13 +47,18 @@ def convert(xattn, checkpoint, work):
     return out
 
 
+def mel_path(work, i):
+    """Where xattn_outputs writes clip i's log-mel (raw float32) in `work`."""
+    return os.path.join(work, "mel-%05d.f32" % i)
+
+
 def xattn_outputs(xattn, model, mels, work, beam, batch=400):
     """`xattn transcribe --features --beam N` on each [80, 400] log-mel; one line per clip."""
     lines = []
     for start in range(0, len(mels), batch):
         args = [xattn, "transcribe", "--model", model, "--frames", str(mels.shape[-1]), "--beam", str(beam)]
         for i in range(start, min(start + batch, len(mels))):
-            path = os.path.join(work, "mel-%05d.f32" % i)
+            path = mel_path(work, i)
             if not os.path.exists(path):
                 mels[i].astype("<f4").tofile(path)
             args += ["--features", path]
