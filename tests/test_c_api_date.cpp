@@ -24,7 +24,7 @@ const std::string kRecording = XATTN_DATESPEECH_TESTS "/saturday-23-november-202
 
 struct Heard {
   std::string date;  // the weekday token left out
-  int32_t weekday_missed = 0, date_weekday = 0;
+  int32_t weekday_missed = 0, date_weekday = 0, no_date = -1;
 };
 
 // The recording through the C API as a firmware would run it: the speech
@@ -68,6 +68,7 @@ Heard transcribe(float weekday_penalty) {
   }
   heard.weekday_missed = best.weekday_missed;
   heard.date_weekday = best.date_weekday;
+  heard.no_date = best.no_date;
   return heard;
 }
 
@@ -76,12 +77,14 @@ TEST_CASE("c api: a weekday said wrong gives the date as said, and the hypothesi
   CHECK(said.date == "2026-11-23");
   CHECK(said.weekday_missed == 5);  // heard Saturday
   CHECK(said.date_weekday == 0);    // 2026-11-23 is a Monday
+  CHECK(said.no_date == 0);         // a date was said
   // The strict rule: a Saturday near the 23rd, on the weekday heard, nothing missed.
   const Heard strict = transcribe(INFINITY);
   CAPTURE(strict.date);
   CHECK((strict.date == "2026-11-21" || strict.date == "2026-11-28"));
   CHECK(strict.weekday_missed == kAnyWeekday);
   CHECK(strict.date_weekday == kAnyWeekday);
+  CHECK(strict.no_date == 0);
 }
 
 }  // namespace

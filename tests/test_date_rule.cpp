@@ -134,24 +134,39 @@ std::vector<uint32_t> date_tokens(int32_t weekday, const std::string& text) {
 }
 
 // A tiny text model whose target vocabulary is the date model's: '0'-'9',
-// '-', <|endoftext|>, <|startoftranscript|>, then the weekdays (or none).
-model_test::Bytes date_vocabulary_model(bool weekdays, uint32_t seed) {
+// '-', <|endoftext|>, <|startoftranscript|>, then the weekdays (or none),
+// then, with `no_date`, <|nodate|> (20 after the weekdays, else 13), its
+// output bias raised by `no_date_bias` (a model sure it heard no date), and
+// the end's by `end_bias`.
+model_test::Bytes date_vocabulary_model(bool weekdays, uint32_t seed, bool no_date = false, float no_date_bias = 0.0f,
+                                        float end_bias = 0.0f) {
   xattn::convert::XattnModelContents m = model_test::synthetic_contents();
   m.target_vocab = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "-", "<|endoftext|>", "<|startoftranscript|>"};
   if (weekdays)
     for (const char* w : {"<|monday|>", "<|tuesday|>", "<|wednesday|>", "<|thursday|>", "<|friday|>", "<|saturday|>",
                           "<|sunday|>"})
       m.target_vocab.push_back(w);
+  if (no_date) m.target_vocab.push_back("<|nodate|>");
   m.config.target_vocab_size = static_cast<uint32_t>(m.target_vocab.size());
   m.config.target_tokens = SpecialTokens{11, 12, 11, 11};
   m.tensors.clear();
   xattn_test::add_random_tensors(&m, false, seed);
+  bool biased = !no_date;
+  for (xattn::convert::HostTensor& t : m.tensors) {
+    if (no_date && t.id == global_id(GlobalRole::kOutputBias)) {
+      t.values.back() += no_date_bias;
+      t.values[11] += end_bias;  // <|endoftext|>
+      biased = true;
+    }
+  }
+  REQUIRE(biased);
   return model_test::write_model(m);
 }
 
 // date_vocabulary_model, opened: the view reads `bytes`, so both live here.
 struct OpenedDateModel {
-  OpenedDateModel(bool weekdays, uint32_t seed) : bytes(date_vocabulary_model(weekdays, seed)), view(model_test::new_view()) {
+  OpenedDateModel(bool weekdays, uint32_t seed, bool no_date = false, float no_date_bias = 0.0f)
+      : bytes(date_vocabulary_model(weekdays, seed, no_date, no_date_bias)), view(model_test::new_view()) {
     REQUIRE(open_model(bytes.data(), bytes.size(), view.get()));
   }
   model_test::AlignedBytes bytes;
@@ -279,6 +294,134 @@ TEST_CASE("date rule: weekday_missed names the weekday heard only for a whole da
   CHECK(wrong == 0);
 }
 
+// Token ids of date_vocabulary_model with weekdays and <|nodate|>.
+constexpr uint32_t kEndToken = 11;
+constexpr uint32_t kNoDateToken = 20;
+
+TEST_CASE("date rule: <|nodate|> is allowed only first, at the model's own log-probability, and only the end after it") {
+  const OpenedDateModel with(true, 3, true), without(true, 3), no_weekdays(false, 3, true);
+  DateRule rule, plain, bare;
+  REQUIRE(rule.init(*with.view));
+  REQUIRE(plain.init(*without.view));
+  REQUIRE(bare.init(*no_weekdays.view));
+  REQUIRE(with.view->config.target_vocab_size == kNoDateToken + 1);
+  CHECK(rule.has_no_date());
+  CHECK(!plain.has_no_date());  // a vocabulary without it: the rule as before
+  CHECK(bare.has_no_date());
+  CHECK(!bare.has_weekdays());
+  std::mt19937 rng(13);
+  std::uniform_real_distribution<float> value(-9.0f, -0.1f);
+  const auto random_row = [&](size_t n) {
+    std::vector<float> row(n);
+    for (float& v : row) v = value(rng);
+    return row;
+  };
+  const uint32_t none = 0;  // a valid pointer for an empty history
+
+  // The first step: the year's first digit, a weekday or <|nodate|>, each at its own value.
+  std::vector<float> in = random_row(kNoDateToken + 1), got = in;
+  rule.apply(&none, 0, got.data());
+  for (uint32_t v = 0; v <= kNoDateToken; ++v) {
+    CAPTURE(v);
+    const bool allowed = v < 10 || (v >= kMondayToken && v < kMondayToken + 7) || v == kNoDateToken;
+    CHECK(got[v] == (allowed ? in[v] : -INFINITY));
+  }
+  // Without weekday tokens <|nodate|> is id 13, and allowed first all the same.
+  in = random_row(14);
+  got = in;
+  bare.apply(&none, 0, got.data());
+  for (uint32_t v = 0; v < 14; ++v) CHECK(got[v] == (v < 10 || v == 13 ? in[v] : -INFINITY));
+
+  // After it only the end, at its own value; also after anything that follows it.
+  for (const std::vector<uint32_t>& after : {std::vector<uint32_t>{kNoDateToken}, std::vector<uint32_t>{kNoDateToken, 2},
+                                             std::vector<uint32_t>{kNoDateToken, kMondayToken}}) {
+    in = random_row(kNoDateToken + 1);
+    got = in;
+    rule.apply(after.data(), after.size(), got.data());
+    for (uint32_t v = 0; v <= kNoDateToken; ++v) CHECK(got[v] == (v == kEndToken ? in[v] : -INFINITY));
+  }
+
+  // Anywhere else (after a weekday, inside or after a date) it is masked, and
+  // every other token gets what the rule without <|nodate|> gives it.
+  size_t checked = 0, wrong = 0, after_weekday = 0;
+  for (int i = 0; i < 400; ++i) {
+    const uint32_t year = 1 + rng() % 9999, month = 1 + rng() % 12;
+    const uint32_t day = 1 + rng() % days_in_month(year, month);
+    char text[48];
+    std::snprintf(text, sizeof text, "%04u-%02u-%02u", year, month, day);
+    const int32_t weekday = rng() % 2 ? static_cast<int32_t>(rng() % 7) : kAnyWeekday;
+    const std::vector<uint32_t> sampled = date_tokens(weekday, std::string(text, rng() % (kIsoDateLength + 1)));
+    if (sampled.empty()) continue;  // the first step, checked above
+    in = random_row(kNoDateToken + 1);
+    got = in;
+    std::vector<float> want(in.begin(), in.begin() + kNoDateToken);
+    rule.apply(sampled.data(), sampled.size(), got.data());
+    plain.apply(sampled.data(), sampled.size(), want.data());
+    for (uint32_t v = 0; v < kNoDateToken; ++v) wrong += got[v] != want[v];
+    wrong += got[kNoDateToken] != -INFINITY;
+    after_weekday += sampled.size() == 1 && weekday != kAnyWeekday;
+    ++checked;
+  }
+  CHECK(checked > 300);
+  CHECK(after_weekday > 0);
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("date rule: is_no_date is <|nodate|> alone, and weekday_missed names no weekday for it") {
+  const OpenedDateModel with(true, 4, true), without(true, 4);
+  DateRule rule, plain;
+  REQUIRE(rule.init(*with.view));
+  REQUIRE(plain.init(*without.view));
+  const auto no_date = [](const DateRule& r, std::vector<uint32_t> t) { return r.is_no_date(t.data(), t.size()); };
+  CHECK(no_date(rule, {kNoDateToken}));
+  CHECK(!no_date(rule, {kNoDateToken, kEndToken}));  // a hypothesis' tokens leave the end out
+  CHECK(!no_date(rule, {kNoDateToken, 2}));
+  CHECK(!no_date(rule, {kMondayToken, kNoDateToken}));
+  CHECK(!no_date(rule, {kMondayToken}));
+  CHECK(!no_date(rule, {2}));
+  CHECK(!no_date(rule, {}));
+  CHECK(!no_date(plain, {kNoDateToken}));  // no such token in its vocabulary
+  CHECK(!no_date(plain, {kMondayToken + 6}));
+  int32_t date_weekday = 42;
+  const uint32_t alone = kNoDateToken;
+  CHECK(rule.weekday_missed(&alone, 1, &date_weekday) == kAnyWeekday);
+  CHECK(date_weekday == 42);  // untouched: nothing was missed
+  CHECK(rule.weekday_of_token(kNoDateToken) == kAnyWeekday);
+  std::vector<uint32_t> then_date = date_tokens(kAnyWeekday, "2026-11-23");
+  then_date.insert(then_date.begin(), kNoDateToken);
+  CHECK(rule.weekday_missed(then_date.data(), then_date.size(), &date_weekday) == kAnyWeekday);
+  // The weekday rules are the same with it: Saturday heard, a Monday said.
+  const std::vector<uint32_t> said = date_tokens(5, "2026-11-23");
+  CHECK(rule.weekday_missed(said.data(), said.size(), &date_weekday) == 5);
+  CHECK(date_weekday == 0);
+}
+
+// A session for `model` in an aligned arena of its exact size, with `source`
+// encoded: small limits, a beam of up to 4.
+struct EncodedSession {
+  std::vector<uint8_t> arena;
+  Session session;
+  EncodedSession(const ModelView& model, const std::vector<uint32_t>& source) {
+    Limits limits;
+    limits.max_source_length = 8;
+    limits.max_target_length = 16;
+    limits.max_beam = 4;
+    arena.resize(arena_bytes(model.config, limits) + kArenaAlignment);
+    const uintptr_t misalignment = reinterpret_cast<uintptr_t>(arena.data()) % kArenaAlignment;
+    uint8_t* base = arena.data() + (kArenaAlignment - misalignment) % kArenaAlignment;
+    REQUIRE(session.init(model, limits, base, arena.size() - kArenaAlignment));
+    REQUIRE(session.encode(source.data(), source.size()));
+  }
+  // The best hypothesis under `rule` by a beam of `beam` (1: greedy), held by `result`.
+  const Hypothesis& best(const DateRule& rule, uint32_t beam, Result* result) {
+    GenerateOptions o;
+    o.beam_size = beam;
+    o.logit_hook = rule.hook();
+    REQUIRE(session.generate(o, result));
+    return result->hypotheses[0];
+  }
+};
+
 TEST_CASE("date rule: greedy and beam search under the strict rule give real dates, on the weekday output first") {
   for (bool weekdays : {false, true}) {
     size_t said_weekday = 0;
@@ -290,24 +433,11 @@ TEST_CASE("date rule: greedy and beam search under the strict rule give real dat
       DateRule rule;
       REQUIRE(rule.init(*model, INFINITY));  // never off the weekday
       CHECK(rule.has_weekdays() == weekdays);
-      Limits limits;
-      limits.max_source_length = 8;
-      limits.max_target_length = 16;
-      limits.max_beam = 4;
-      std::vector<uint8_t> arena(arena_bytes(model->config, limits) + kArenaAlignment);
-      uint8_t* base = arena.data() + (kArenaAlignment - reinterpret_cast<uintptr_t>(arena.data()) % kArenaAlignment) % kArenaAlignment;
-      Session session;
-      REQUIRE(session.init(*model, limits, base, arena.size() - kArenaAlignment));
-      const uint32_t source[5] = {4, 5, 6, 7, static_cast<uint32_t>(seed % 3)};
-      REQUIRE(session.encode(source, 5));
+      EncodedSession placed(*model, {4, 5, 6, 7, seed % 3});
       for (uint32_t beam : {1u, 4u}) {
-        GenerateOptions o;
-        o.beam_size = beam;
-        o.logit_hook = rule.hook();
         Result result;
-        REQUIRE(session.generate(o, &result));
         int32_t weekday = kAnyWeekday;
-        const std::string date = spelled(*model, result.hypotheses[0], &weekday);
+        const std::string date = spelled(*model, placed.best(rule, beam, &result), &weekday);
         CAPTURE(date);
         CHECK(real_date(date, weekday));
         said_weekday += weekday != kAnyWeekday;
@@ -329,6 +459,14 @@ struct RecordingRule {
     r->rows->emplace_back(scores, scores + r->vocab);
     r->rule->hook().apply(r->rule, sampled, n_sampled, scores);
   }
+  // Greedy options whose hook records each row, then applies the rule.
+  GenerateOptions options() const {
+    GenerateOptions o;
+    o.logit_hook.apply = &RecordingRule::apply;
+    o.logit_hook.context = this;
+    o.logit_hook.on_log_probs = true;
+    return o;
+  }
 };
 
 TEST_CASE("date rule: a date scores the model's own probability of its tokens, the rule masking after the log-softmax") {
@@ -337,24 +475,12 @@ TEST_CASE("date rule: a date scores the model's own probability of its tokens, t
   DateRule rule;
   REQUIRE(rule.init(*model));
   CHECK(rule.hook().on_log_probs);
-  Limits limits;
-  limits.max_source_length = 8;
-  limits.max_target_length = 16;
-  Session session;
-  std::vector<uint8_t> arena(arena_bytes(model->config, limits) + kArenaAlignment);
-  uint8_t* base = arena.data() + (kArenaAlignment - reinterpret_cast<uintptr_t>(arena.data()) % kArenaAlignment) % kArenaAlignment;
-  REQUIRE(session.init(*model, limits, base, arena.size() - kArenaAlignment));
-  const uint32_t source[4] = {4, 5, 6, 7};
-  REQUIRE(session.encode(source, 4));
+  EncodedSession placed(*model, {4, 5, 6, 7});
   const size_t vocab = model->config.target_vocab_size;
   std::vector<std::vector<float>> rows;
-  RecordingRule recording{&rule, &rows, vocab};
-  GenerateOptions o;
-  o.logit_hook.apply = &RecordingRule::apply;
-  o.logit_hook.context = &recording;
-  o.logit_hook.on_log_probs = true;
+  const RecordingRule recording{&rule, &rows, vocab};
   Result result;
-  REQUIRE(session.generate(o, &result));
+  REQUIRE(placed.session.generate(recording.options(), &result));
   const Hypothesis& h = result.hypotheses[0];
   REQUIRE(rows.size() == h.length + 1);  // one row a step, the end token's included
   double sum = 0.0, masked_mass = 0.0;
@@ -376,6 +502,85 @@ TEST_CASE("date rule: a date scores the model's own probability of its tokens, t
   CHECK(real_date(spelled(*model, h, &weekday), weekday));
 }
 
+TEST_CASE("date rule: a model sure it heard no date answers <|nodate|> then the end, scored as any hypothesis") {
+  const OpenedDateModel opened(true, 6, true, 30.0f);  // <|nodate|>'s output bias 30 above the random ones
+  const ModelView* model = opened.view.get();
+  DateRule rule;
+  REQUIRE(rule.init(*model));
+  EncodedSession placed(*model, {4, 5, 6, 7});
+  Session& session = placed.session;
+  // Greedy, the rows recorded before the rule: the score is the two tokens' own log-probabilities, averaged.
+  std::vector<std::vector<float>> rows;
+  const RecordingRule recording{&rule, &rows, model->config.target_vocab_size};
+  GenerateOptions o = recording.options();
+  Result result;
+  REQUIRE(session.generate(o, &result));
+  const Hypothesis& greedy = result.hypotheses[0];
+  REQUIRE(greedy.length == 1);
+  CHECK(greedy.tokens[0] == kNoDateToken);
+  CHECK(rule.is_no_date(greedy.tokens, greedy.length));
+  REQUIRE(rows.size() == 2);
+  const double own = (static_cast<double>(rows[0][kNoDateToken]) + rows[1][kEndToken]) / 2.0;
+  CHECK(greedy.score == doctest::Approx(own).epsilon(1e-5));
+  CHECK(rows[0][kNoDateToken] > -0.01f);  // the bias made the model sure of it
+  // A beam of 4: the same answer, the same score, and the other hypotheses are real dates.
+  o.logit_hook = rule.hook();
+  o.beam_size = 4;
+  o.num_hypotheses = 4;
+  REQUIRE(session.generate(o, &result));
+  REQUIRE(result.count >= 2);
+  CHECK(rule.is_no_date(result.hypotheses[0].tokens, result.hypotheses[0].length));
+  CHECK(result.hypotheses[0].score == doctest::Approx(own).epsilon(1e-5));
+  for (uint32_t i = 1; i < result.count; ++i) {
+    const Hypothesis& h = result.hypotheses[i];
+    int32_t weekday = kAnyWeekday;
+    const std::string date = spelled(*model, h, &weekday);
+    CAPTURE(date);
+    CHECK(!rule.is_no_date(h.tokens, h.length));
+    CHECK(real_date(date, kAnyWeekday));
+    CHECK(h.score < result.hypotheses[0].score);
+  }
+}
+
+TEST_CASE("date rule: with <|nodate|> in the vocabulary every answer is a real date or <|nodate|> alone") {
+  // Random weights, the bias swept: whatever the model prefers, greedy and
+  // the beam give one of the two, and both kinds come out.
+  size_t no_dates = 0, dates = 0;
+  for (uint32_t seed = 1; seed <= 8; ++seed) {
+    for (float bias : {0.0f, 2.0f, 4.0f}) {
+      CAPTURE(seed);
+      CAPTURE(bias);
+      const OpenedDateModel opened(true, seed, true, bias);
+      const ModelView* model = opened.view.get();
+      DateRule rule;
+      REQUIRE(rule.init(*model));
+      EncodedSession placed(*model, {4, 5, 6, 7, seed % 3});
+      for (uint32_t beam : {1u, 4u}) {
+        Result result;
+        const Hypothesis& h = placed.best(rule, beam, &result);
+        bool mentions_no_date = false;
+        for (uint32_t i = 0; i < h.length; ++i) mentions_no_date = mentions_no_date || h.tokens[i] == kNoDateToken;
+        int32_t weekday = kAnyWeekday;
+        const std::string date = spelled(*model, h, &weekday);
+        CAPTURE(date);
+        if (mentions_no_date) {
+          CHECK(h.length == 1);
+          CHECK(rule.is_no_date(h.tokens, h.length));
+          CHECK(rule.weekday_missed(h.tokens, h.length) == kAnyWeekday);
+          ++no_dates;
+        } else {
+          CHECK(!rule.is_no_date(h.tokens, h.length));
+          CHECK(real_date(date, kAnyWeekday));
+          ++dates;
+        }
+      }
+    }
+  }
+  MESSAGE(no_dates << " no-date answers, " << dates << " dates");
+  CHECK(no_dates > 0);
+  CHECK(dates > 0);
+}
+
 TEST_CASE("date rule: a model without '0'-'9', '-' and <|endoftext|> is refused in one line") {
   const model_test::Bytes file = model_test::synthetic_model();
   model_test::AlignedBytes bytes(file);
@@ -393,7 +598,8 @@ TEST_CASE("date rule: a model without '0'-'9', '-' and <|endoftext|> is refused 
 struct CApiDate {
   std::string date, message;
   int32_t heard = kAnyWeekday;  // the weekday token generated first, if any
-  int32_t weekday_missed = 0, date_weekday = 0;
+  int32_t weekday_missed = 0, date_weekday = 0, no_date = -1;
+  std::vector<uint32_t> tokens, raw_tokens;  // the hypothesis', and without the rule
 };
 
 xattn_status c_api_date(const model_test::Bytes& file, float weekday_penalty, CApiDate* out) {
@@ -415,6 +621,7 @@ xattn_status c_api_date(const model_test::Bytes& file, float weekday_penalty, CA
   const xattn_status s = xattn_generate(session, &options);
   out->message = xattn_session_message(session);
   xattn_hypothesis best;
+  std::memset(&best, 0x55, sizeof best);  // every field must be written
   if (s == XATTN_OK && xattn_get_hypothesis(session, 0, &best) == XATTN_OK) {
     out->date.clear();
     for (uint32_t i = 0; i < best.length; ++i) {
@@ -422,16 +629,21 @@ xattn_status c_api_date(const model_test::Bytes& file, float weekday_penalty, CA
       xattn_detokenize(model, XATTN_TARGET, best.tokens + i, 1, text, sizeof text);
       if (text[0] != '<') out->date += text;
     }
-    out->heard = best.length > 0 && best.tokens[0] >= kMondayToken ? static_cast<int32_t>(best.tokens[0] - kMondayToken)
-                                                                   : kAnyWeekday;
+    out->heard = best.length > 0 && best.tokens[0] >= kMondayToken && best.tokens[0] < kMondayToken + 7
+                     ? static_cast<int32_t>(best.tokens[0] - kMondayToken)
+                     : kAnyWeekday;
     out->weekday_missed = best.weekday_missed;
     out->date_weekday = best.date_weekday;
+    out->no_date = best.no_date;
+    out->tokens.assign(best.tokens, best.tokens + best.length);
     // Without the rule the same session's hypothesis says nothing of weekdays.
     options.date_rule = 0;
     REQUIRE(xattn_generate(session, &options) == XATTN_OK);
     REQUIRE(xattn_get_hypothesis(session, 0, &best) == XATTN_OK);
     CHECK(best.weekday_missed == kAnyWeekday);
     CHECK(best.date_weekday == kAnyWeekday);
+    CHECK(best.no_date == 0);
+    out->raw_tokens.assign(best.tokens, best.tokens + best.length);
   }
   return s;
 }
@@ -481,6 +693,38 @@ TEST_CASE("date rule: the C API's weekday_penalty, and the hypothesis naming a w
   CHECK(wrong == 0);
   CHECK(heard > 3);
   CHECK(missed > 0);  // a weekday heard, a date off it: the fields were exercised
+}
+
+TEST_CASE("date rule: the C API's no_date is 1 exactly for the no-date answer under date_rule") {
+  CApiDate got;
+  REQUIRE(c_api_date(date_vocabulary_model(true, 6, true, 30.0f), kWeekdayPenalty, &got) == XATTN_OK);
+  CHECK(got.tokens == std::vector<uint32_t>{kNoDateToken});
+  CHECK(got.no_date == 1);
+  CHECK(got.date.empty());
+  CHECK(got.weekday_missed == kAnyWeekday);
+  CHECK(got.date_weekday == kAnyWeekday);
+  // The end as sure after it: the model's raw choice is <|nodate|> alone too,
+  // but only an answer under date_rule is said to be the no-date answer.
+  REQUIRE(c_api_date(date_vocabulary_model(true, 6, true, 30.0f, 30.1f), kWeekdayPenalty, &got) == XATTN_OK);
+  CHECK(got.no_date == 1);
+  CHECK(got.raw_tokens == std::vector<uint32_t>{kNoDateToken});  // c_api_date checked its no_date is 0
+  // Models without the token, and models with it (its bias raised by 1, so
+  // that some choose it and some a date): 1 exactly for the token alone.
+  size_t with_token = 0;
+  for (uint32_t seed = 1; seed <= 12; ++seed) {
+    CAPTURE(seed);
+    REQUIRE(c_api_date(date_vocabulary_model(true, seed), kWeekdayPenalty, &got) == XATTN_OK);
+    CHECK(got.no_date == 0);
+    CHECK(real_date(got.date, kAnyWeekday));
+    REQUIRE(c_api_date(date_vocabulary_model(true, seed, true, 1.0f), kWeekdayPenalty, &got) == XATTN_OK);
+    const bool alone = got.tokens == std::vector<uint32_t>{kNoDateToken};
+    CHECK(got.no_date == (alone ? 1 : 0));
+    if (!alone) CHECK(real_date(got.date, kAnyWeekday));
+    with_token += alone;
+  }
+  MESSAGE(with_token << " of 12 random models with <|nodate|> chose it");
+  CHECK(with_token > 0);
+  CHECK(with_token < 12);
 }
 
 }  // namespace

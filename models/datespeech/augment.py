@@ -118,6 +118,16 @@ def augment(speech, n_samples, rng, bank, uniform_lead=False):
     return finish(x, rng.uniform(-45, -10), rng, clip_chance=0.15).astype(np.float32)
 
 
+def noise_only(n_samples, rng, bank):
+    """A training clip with no speech in it: noise of a random kind (babble from `bank`) at a random
+    level, or, one time in ten, digital silence."""
+    if rng.random() < 0.1:
+        return np.zeros(n_samples, np.float32)
+    kind = NOISE_TYPES[rng.integers(len(NOISE_TYPES))]
+    x = babble(n_samples, bank, rng) if kind == "babble" else colored_noise(n_samples, kind, rng)
+    return finish(x, rng.uniform(-60, -15), rng).astype(np.float32)
+
+
 def test_clip(speech, n_samples, rng, snr, kind):
     """A test clip: speech after a short lead-in, noise of one kind at a fixed SNR (None: clean)."""
     x, _ = place(speech.astype(np.float64), n_samples, rng, lead=rng.uniform(0.1, 0.4))

@@ -12,7 +12,8 @@ note on stderr) are counted among:
 - 21 sentences with no date in them, said by espeak-ng en-us and flite slt and awb, 0.15 s of silence
   around each.
 Then, at P = 1 (every answer gets the note, with its confidence to two decimals), the range of confidences
-of the noise and of the sentences without a date.
+of the noise and of the sentences without a date; and how many answers of each group are "no date" (a model
+with that answer: date_rule.py).
 """
 import argparse
 import os
@@ -26,6 +27,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import augment  # noqa: E402
+import date_rule  # noqa: E402
 import train  # noqa: E402
 import voices  # noqa: E402
 from export import mel_path, xattn_outputs  # noqa: E402
@@ -73,6 +75,13 @@ def unsure(xattn, model, paths, threshold, extra=()):
     return {m.group(1): float(m.group(2)) for m in notes if m}
 
 
+def answers(xattn, model, paths):
+    """The line `xattn transcribe` prints for each of `paths` (WAV files), in order."""
+    run = subprocess.run([xattn, "transcribe", "--model", model, "--min-confidence", "0"] + paths,
+                         check=True, capture_output=True, text=True)
+    return run.stdout.split("\n")[:len(paths)]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default="/tmp/datespeech", help="make_data.py's --out (the held-out features)")
@@ -113,6 +122,15 @@ def main():
             conf = unsure(args.xattn, args.model, [q for q, _ in groups[name]], 1.0)
             print("%s: confidences %.2f-%.2f; %s" % (name, min(conf.values()), max(conf.values()), ", ".join(
                 "%s %.2f" % (label, conf[q]) for q, label in groups[name])))
+        said = {name: answers(args.xattn, args.model, [q for q, _ in groups[name]]) for name in groups}
+        print("answered no date: %d of %d held-out dates (%d right dates), %s" % (
+            sum(g == date_rule.NO_DATE for g in got), len(got), n_right, ", ".join(
+                "%d of %d %s" % (sum(a == date_rule.NO_DATE for a in said[name]), len(said[name]), name)
+                for name in groups)))
+        for name in groups:
+            heard = [(label, a) for (_, label), a in zip(groups[name], said[name]) if a != date_rule.NO_DATE]
+            if heard:
+                print("  %s heard as a date: %s" % (name, "; ".join("%s -> %s" % h for h in heard)))
 
 
 if __name__ == "__main__":

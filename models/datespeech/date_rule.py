@@ -10,6 +10,8 @@ dead-ends and a misheard digit that breaks the date or its weekday is replaced b
 consistent one. A day digit that leaves the weekday (no date on it completes the text) is allowed
 too, WEEKDAY_PENALTY below the model's own log-probability, once per date: "saturday, the 23rd of
 november 2026" (a Monday) gives 2026-11-23 when the model is sure of the 23, not the 21st or 28th.
+A model whose vocabulary has NO_DATE_TOKEN may answer that the speech holds no whole date: the
+token only as the first one, at the model's own log-probability, and then only the end.
 xattn applies the same rule (runtime/src/search/date_rule.cpp); train.greedy, beam_search.py and
 export.py's parity check use this twin.
 """
@@ -23,6 +25,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from spoken import WEEKDAYS  # noqa: E402
 
 WEEKDAY_TOKENS = ["<|%s|>" % w for w in WEEKDAYS]
+NO_DATE_TOKEN = "<|nodate|>"
+NO_DATE = "no date"  # the answer's text, as xattn transcribe prints it
 # The log-probability a date off the weekday heard pays: runtime/include/xattn/date_rule.h's
 # kWeekdayPenalty (README.md, "A weekday said wrong"). math.inf: never off the weekday.
 WEEKDAY_PENALTY = 4.0
@@ -68,6 +72,8 @@ def token_scores(vocab, generated, weekday_penalty=WEEKDAY_PENALTY):
     """{token id: what the rule adds to its log-probability} for the tokens allowed after `generated` (the
     ids after the start token) for a model whose vocabulary is `vocab` (weekday tokens optional), with
     '<|endoftext|>' as the end: 0, or -weekday_penalty for a day digit that leaves the weekday heard."""
+    if generated and vocab[generated[0]] == NO_DATE_TOKEN:
+        return {vocab.index("<|endoftext|>"): 0.0}
     weekday = -1
     chars = ""
     for t in generated:
@@ -87,6 +93,6 @@ def token_scores(vocab, generated, weekday_penalty=WEEKDAY_PENALTY):
     out = {index(c): 0.0 for c in on_day}
     out.update({index(c): -weekday_penalty for c in off_day})
     if not generated:  # the weekday, if the model has weekday tokens, comes first or not at all
-        out.update({i: 0.0 for i, name in enumerate(vocab) if name in WEEKDAY_TOKENS})
+        out.update({i: 0.0 for i, name in enumerate(vocab) if name in WEEKDAY_TOKENS or name == NO_DATE_TOKEN})
     return out
 

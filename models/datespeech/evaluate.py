@@ -1,6 +1,7 @@
 """Evaluates a spoken-date Whisper checkpoint on the cached test sets: exact match per held-out voice and SNR, and
 per form (month named, or numbers only; a weekday said, or none); and per held-out voice group, which part of the
-date its misses got wrong. --placement: the held-out sentences again, clean and at 10 dB, with the words at several
+date its misses got wrong; for a model with the no-date answer, also how often it gives it to held-out speech
+without a whole date (make_data.py --no-date's split) and to the dates (it should not). --placement: the held-out sentences again, clean and at 10 dB, with the words at several
 places in the 4 s window (the test clips start them 0.1-0.4 s in); with --xattn, also what `xattn transcribe` makes of
 those clips as WAV files, choosing where its window starts as it does for a user's recording.
 
@@ -109,6 +110,14 @@ def main():
         r = report[split] = train.evaluate(model, feats, bank, beam=args.beam, weekday_penalty=args.weekday_penalty)
         print("%s: %s" % (title, train.pct(r["all"])))
         train.print_breakdown(r, held_out=split == "heldout")
+        if model.dims.n_vocab > train.NODATE:
+            print("  answered no date: %d" % r["no_date_answers"])
+    if model.dims.n_vocab > train.NODATE:
+        feats, bank = train.load_split(args.data, "nodate-heldout")
+        r = report["nodate-heldout"] = train.evaluate_no_date(model, feats, bank, beam=args.beam)
+        print("held-out voices, speech without a whole date, answered no date: %s" % train.pct(r["all"]))
+        for k, v in r["by_snr"].items():
+            print("  %-24s %s" % (k, train.pct(v)))
     if args.placement:
         report["placement"], report["placement_xattn"] = placement(model, args.data, args.xattn, args.model, args.beam)
         print("held-out sentences by where the words start: PyTorch on the clip%s" % (

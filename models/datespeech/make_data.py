@@ -8,6 +8,11 @@ Writes to --out:
   features-heldout.npz           held-out voices, each sentence clean and with noise at 20, 10, 5 dB SNR
   features-seen.npz              new sentences from training voices, clean
   heldout-wav/                   a few held-out clips as WAV files, with index.tsv
+With --no-date N (for models with a "no date" answer), also:
+  bank-nodate.npz, features-nodate.npz    N training sentences holding no whole date (no_date.py),
+                                          said by training voices, and N / 4 clips of noise only
+  bank-nodate-heldout.npz, features-nodate-heldout.npz
+                                          such sentences said by the held-out voices, as features-heldout
 Everything follows from --seed: the sentence, voice, speed and pitch of clip i come
 from one seeded stream, and clip i's augmentation from the seed (seed, split, i, copy),
 so the result does not depend on --jobs.
@@ -26,13 +31,16 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import accent  # noqa: E402
 import augment  # noqa: E402
+import date_rule  # noqa: E402
+import no_date  # noqa: E402
 import spoken  # noqa: E402
 import voices  # noqa: E402
 from features import CLIP_SAMPLES, log_mel_u8  # noqa: E402
 
 MAX_SPEECH = 3.7  # seconds of speech in the 4 s window; longer sentences are said faster
 TEST_SNRS = [None, 20, 10, 5]  # None: clean
-SPLIT_IDS = {"train": 1, "heldout": 2, "seen": 3}
+SPLIT_IDS = {"train": 1, "heldout": 2, "seen": 3, "nodate": 4, "nodate-heldout": 5}
+TRAIN_SPLITS = ("train", "nodate")  # augmented at random; the others are test splits
 
 
 def specs_for(split, count, seed, flite_share=0.25, festival_share=0.0, accent_share=0.0):
@@ -44,8 +52,8 @@ def specs_for(split, count, seed, flite_share=0.25, festival_share=0.0, accent_s
     names = sorted(groups)
     out = []
     for i in range(count):
-        text, iso = spoken.make_sentence(rng)
-        if split == "heldout":
+        text, iso = (no_date.make_sentence(rng), date_rule.NO_DATE) if split.startswith("nodate") else spoken.make_sentence(rng)
+        if split.endswith("heldout"):
             voice = rng.choice(groups[names[i % len(names)]])
         else:
             voice = voices.training_voices_sampler(rng, flite_share, festival_share)
@@ -81,6 +89,10 @@ def make_bank(path, split, count, seed, pool, flite_share, festival_share, accen
         if len(clips) % 1000 == 0:
             print("  %s: %d sentences, %.0f s" % (split, len(clips), time.time() - start), flush=True)
     keep = [i for i, c in enumerate(clips) if c is not None]
+    if split == "nodate":  # clips of noise only (no speech: empty audio), a quarter as many
+        specs += [("", date_rule.NO_DATE, "none", 1.0, 0.5, -1)] * (count // 4)
+        clips += [np.zeros(0, np.int16)] * (count // 4)
+        keep += range(count, count + count // 4)
     audio = [clips[i] for i in keep]
     bank = {
         "audio": np.concatenate(audio),
@@ -93,8 +105,10 @@ def make_bank(path, split, count, seed, pool, flite_share, festival_share, accen
         "accent": np.array([specs[i][5] for i in keep], np.int64),
     }
     np.savez(path, **bank)
-    print("%s: %d of %d sentences synthesized in %.0f s (%.1f h of speech)" % (
-        split, len(keep), count, time.time() - start, len(bank["audio"]) / 16000 / 3600), flush=True)
+    noise_only = count // 4 if split == "nodate" else 0
+    print("%s: %d of %d sentences synthesized in %.0f s (%.1f h of speech)%s" % (
+        split, len(keep) - noise_only, count, time.time() - start, len(bank["audio"]) / 16000 / 3600,
+        ", and %d clips of noise only" % noise_only if noise_only else ""), flush=True)
     return bank
 
 
@@ -110,16 +124,17 @@ def _init_worker(bank_path):
     import torch
     torch.set_num_threads(1)
     _BANK = dict(np.load(bank_path))
-    _BANK["babble"] = [clip(_BANK, j) for j in range(0, len(_BANK["offsets"]) - 1, 7)]
+    _BANK["babble"] = [c for c in (clip(_BANK, j) for j in range(0, len(_BANK["offsets"]) - 1, 7)) if len(c)]
 
 
 def train_features(job):
-    seed, i, copies, uniform_lead = job
+    seed, split, i, copies, uniform_lead = job
     speech = clip(_BANK, i)
     out = []
     for c in range(copies):
-        rng = np.random.default_rng([seed, SPLIT_IDS["train"], i, c])
-        out.append(log_mel_u8(augment.augment(speech, CLIP_SAMPLES, rng, _BANK["babble"], uniform_lead)))
+        rng = np.random.default_rng([seed, SPLIT_IDS[split], i, c])
+        out.append(log_mel_u8(augment.augment(speech, CLIP_SAMPLES, rng, _BANK["babble"], uniform_lead) if len(speech)
+                              else augment.noise_only(CLIP_SAMPLES, rng, _BANK["babble"])))
     return out
 
 
@@ -163,19 +178,25 @@ def main():
                     help="espeak training sentences said with shifted sounds (accent.py; 0: none, as before)")
     ap.add_argument("--accent-rate", type=float, default=0.2,
                     help="the chance of each of accent.py's shifts in a shifted sentence")
+    ap.add_argument("--no-date", type=int, default=0,
+                    help="training sentences holding no whole date (no_date.py), for a model with a no-date answer")
+    ap.add_argument("--no-date-heldout-per-group", type=int, default=20,
+                    help="with --no-date: such sentences per held-out voice group")
     ap.add_argument("--lead", choices=["early", "uniform"], default="early",
                     help="where a training clip's words start in the window: anywhere it leaves room, "
                          "uniformly, or skewed to the start (the committed model's data)")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     n_groups = len(voices.heldout_groups())
-    counts = {"train": args.train, "heldout": args.heldout_per_group * n_groups, "seen": args.seen}
+    counts = {"train": args.train, "heldout": args.heldout_per_group * n_groups, "seen": args.seen,
+              "nodate": args.no_date, "nodate-heldout": args.no_date_heldout_per_group * n_groups}
+    splits = ["heldout", "seen", "train"] + (["nodate-heldout", "nodate"] if args.no_date > 0 else [])
     with multiprocessing.Pool(args.jobs) as pool:
-        for split in ["heldout", "seen", "train"]:
+        for split in splits:
             make_bank(os.path.join(args.out, "bank-%s.npz" % split), split, counts[split], args.seed, pool,
                       args.flite_share, args.festival_share, args.accent_share, args.accent_rate)
 
-    for split in ["heldout", "seen", "train"]:
+    for split in splits:
         path = os.path.join(args.out, "features-%s.npz" % split)
         if os.path.exists(path):
             continue
@@ -183,25 +204,26 @@ def main():
         bank = dict(np.load(bank_path))
         n = len(bank["offsets"]) - 1
         start = time.time()
-        snrs = TEST_SNRS if split == "heldout" else [None]
-        per_sentence = args.copies if split == "train" else len(snrs)
+        snrs = TEST_SNRS if split.endswith("heldout") else [None]
+        per_sentence = args.copies if split in TRAIN_SPLITS else len(snrs)
         mel, top = None, np.zeros(n * per_sentence, np.float32)  # filled in order, no list of clips
         kept_rows = []  # held-out: the first sentences' audio, for the WAV files
         with multiprocessing.Pool(args.jobs, _init_worker, (bank_path,)) as pool:
-            if split == "train":
-                rows = pool.imap(train_features, [(args.seed, i, args.copies, args.lead == "uniform") for i in range(n)], chunksize=32)
+            if split in TRAIN_SPLITS:
+                rows = pool.imap(train_features, [(args.seed, split, i, args.copies, args.lead == "uniform")
+                                                  for i in range(n)], chunksize=32)
             else:
                 rows = pool.imap(test_features, [(args.seed, split, i, snrs) for i in range(n)], chunksize=32)
             for i, row in enumerate(rows):
                 for c, clip_features in enumerate(row):
-                    m, t = clip_features if split == "train" else clip_features[0]
+                    m, t = clip_features if split in TRAIN_SPLITS else clip_features[0]
                     if mel is None:
                         mel = np.zeros((n * per_sentence,) + m.shape, m.dtype)
                     mel[i * per_sentence + c], top[i * per_sentence + c] = m, t
                 if split == "heldout" and i < 3 * n_groups:
                     kept_rows.append(row)
         sentence = np.repeat(np.arange(n), per_sentence)
-        snr = np.full(n * per_sentence, -1) if split == "train" else np.tile([-1 if s is None else s for s in snrs], n)
+        snr = np.full(n * per_sentence, -1) if split in TRAIN_SPLITS else np.tile([-1 if s is None else s for s in snrs], n)
         if split == "heldout":
             write_heldout_wavs(args.out, bank, kept_rows, snrs, n_groups)
         np.savez(path, mel=mel, top=top, sentence=sentence, snr=snr)

@@ -45,10 +45,12 @@ import spoken  # noqa: E402
 import voices  # noqa: E402
 from features import CLIP_SAMPLES, N_FRAMES, N_MELS, from_u8, import_whisper, log_mel_u8  # noqa: E402
 
-# Tokens: the 11 characters of an ISO date, Whisper's two specials in Whisper's order, then the
-# weekdays (models before the weekday targets have the first 13 only: vocab_of).
-VOCAB = list("0123456789-") + ["<|endoftext|>", "<|startoftranscript|>"] + date_rule.WEEKDAY_TOKENS
-EOT, SOT = VOCAB.index("<|endoftext|>"), VOCAB.index("<|startoftranscript|>")
+# Tokens: the 11 characters of an ISO date, Whisper's two specials in Whisper's order, the weekdays,
+# then the no-date answer (models before the weekday targets have the first 13 only, models without
+# the no-date answer the first 20: vocab_of).
+VOCAB = list("0123456789-") + ["<|endoftext|>", "<|startoftranscript|>"] + date_rule.WEEKDAY_TOKENS + [
+    date_rule.NO_DATE_TOKEN]
+EOT, SOT, NODATE = VOCAB.index("<|endoftext|>"), VOCAB.index("<|startoftranscript|>"), VOCAB.index(date_rule.NO_DATE_TOKEN)
 TEXT_LEN = 1 + date_rule.DATE_LENGTH  # the weekday heard (when one is said), then YYYY-MM-DD
 
 
@@ -56,12 +58,24 @@ def dims_for(args):
     whisper = import_whisper()
     return whisper.model.ModelDimensions(
         n_mels=N_MELS, n_audio_ctx=N_FRAMES // 2, n_audio_state=args.d, n_audio_head=args.heads,
-        n_audio_layer=args.enc_layers, n_vocab=len(VOCAB), n_text_ctx=TEXT_LEN + 2, n_text_state=args.d,
+        n_audio_layer=args.enc_layers, n_vocab=len(VOCAB) - (args.no_date_share <= 0), n_text_ctx=TEXT_LEN + 2, n_text_state=args.d,
         n_text_head=args.heads, n_text_layer=args.dec_layers)
 
 
 def new_model(dims, seed, conv_gain=1.0):
+    """The initial model of `seed`. One with the no-date answer starts from the very weights (and
+    leaves torch's random state as) one without it would: its <|nodate|> row is drawn apart."""
     whisper = import_whisper()
+    if dims.n_vocab > NODATE:
+        model = new_model(dataclasses.replace(dims, n_vocab=NODATE), seed, conv_gain)
+        state = model.state_dict()
+        row = torch.empty(1, dims.n_text_state).normal_(0, 0.02, generator=torch.Generator().manual_seed(seed))
+        state["decoder.token_embedding.weight"] = torch.cat([state["decoder.token_embedding.weight"], row])
+        random_state = torch.get_rng_state()
+        model = whisper.model.Whisper(dims)
+        model.load_state_dict(state)
+        torch.set_rng_state(random_state)
+        return model
     torch.manual_seed(seed)
     model = whisper.model.Whisper(dims)
     # Whisper leaves the decoder positions uninitialized (torch.empty) and the token
@@ -99,10 +113,13 @@ def vocab_of(model):
 
 
 def targets(isos, texts):
-    """<|startoftranscript|>, the weekday the sentence names (if it names one), the date, <|endoftext|>;
-    rows padded with -100 (cross_entropy's ignored label; fed to the decoder as <|endoftext|>)."""
+    """<|startoftranscript|>, the weekday the sentence names (if it names one), the date, <|endoftext|>
+    (<|startoftranscript|>, <|nodate|>, <|endoftext|> for a sentence without a whole date); rows padded with -100 (cross_entropy's ignored label; fed to the decoder as <|endoftext|>)."""
     rows = []
     for iso, text in zip(isos, texts):
+        if iso == date_rule.NO_DATE:
+            rows.append([SOT, NODATE, EOT])
+            continue
         weekday = date_rule.spoken_weekday(text)
         rows.append([SOT] + ([SOT + 1 + weekday] if weekday >= 0 else []) + [VOCAB.index(c) for c in iso] + [EOT])
     width = TEXT_LEN + 2
@@ -208,7 +225,9 @@ def tilt_spectrum(mel, rng, db):
 
 def date_text(vocab, tokens):
     """The date a decoded token row spells: the weekday token (when the model outputs one) and the
-    end token are not part of it."""
+    end token are not part of it; the no-date answer is date_rule.NO_DATE."""
+    if len(tokens) and tokens[0] == NODATE:
+        return date_rule.NO_DATE
     return "".join(vocab[t] for t in tokens if t != EOT and vocab[t] not in date_rule.WEEKDAY_TOKENS)
 
 
@@ -347,8 +366,23 @@ def evaluate(model, feats, bank, limit=None, beam=1, weekday_penalty=date_rule.W
     for name, m in (("month named", ~numeric), ("numbers only", numeric), ("numbers only, month first", month_first),
                     ("a weekday said", weekday), ("no weekday said", ~weekday)):
         report["by_form"][name] = [int(right[m].sum()), int(m.sum())]
+    report["no_date_answers"] = int(sum(g == date_rule.NO_DATE for g in got))
     report["errors"] = [[str(bank["voice"][feats["sentence"][i]]), str(bank["text"][feats["sentence"][i]]),
                          int(feats["snr"][i]), g, w] for i, g, w, r in zip(idx, got, want, right) if not r][:40]
+    return report
+
+
+def evaluate_no_date(model, feats, bank, limit=None, beam=1):
+    """How often the model answers "no date" to speech that holds none (make_data.py --no-date's
+    held-out split: held-out voices, clean and at 20, 10, 5 dB), in all and per SNR."""
+    idx = np.arange(len(feats["mel"]))[:limit]
+    got = decode(model, torch.from_numpy(from_u8(feats["mel"][idx], feats["top"][idx])), beam)
+    right = np.array([g == date_rule.NO_DATE for g in got])
+    report = {"all": [int(right.sum()), len(right)], "by_snr": {}}
+    for snr in sorted(set(feats["snr"][idx].tolist())):
+        m = feats["snr"][idx] == snr
+        report["by_snr"]["clean" if snr < 0 else "%d dB" % snr] = [int(right[m].sum()), int(m.sum())]
+    report["misses"] = [[str(bank["text"][feats["sentence"][i]]), g] for i, g, r in zip(idx, got, right) if not r][:20]
     return report
 
 
@@ -428,7 +462,7 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
     clips of every step (its own draws, from its own seed) and the gradients are averaged before
     the one shared update, so the weights stay the same in every worker; rank 0 evaluates, logs
     and saves. Returns the model and its history in rank 0."""
-    train, train_bank, heldout, heldout_bank, seen, seen_bank, clean = data
+    train, train_bank, heldout, heldout_bank, seen, seen_bank, clean, nodate, nodate_bank, nodate_heldout, nodate_heldout_bank = data
     torch.set_num_threads(args.threads)
     if world > 1:
         # A worker that dies makes the others fail within minutes instead of waiting forever.
@@ -454,22 +488,35 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
     noises = noise_mel_powers(np.random.default_rng([args.seed, 99]))
     all_targets = targets(train_bank["iso"][train["sentence"]].tolist(), train_bank["text"][train["sentence"]].tolist())
     weights = sampling_weights(train_bank["text"][train["sentence"]].tolist(), args.numeric_weight)
+    if nodate is not None:
+        nodate_targets = targets(nodate_bank["iso"][nodate["sentence"]].tolist(), nodate_bank["text"][nodate["sentence"]].tolist())
+        nodate_texts = nodate_bank["text"][nodate["sentence"]]
     share = args.batch // world
     history = []
     ema = [p.detach().clone() for p in model.parameters()] if args.ema > 0 else None
     loss_sum = ce_sum = 0.0
     skipped = 0
     for step in range(1, args.steps + 1):
-        idx = np.sort(rng.choice(n_train, share, replace=False, p=weights))
+        # After the clean start, a share of the clips hold no whole date (--no-date-share).
+        n_nd = int(rng.binomial(share, args.no_date_share)) if nodate is not None and step > clean_steps else 0
+        idx = np.sort(rng.choice(n_train, share - n_nd, replace=False, p=weights))
         mel = torch.from_numpy(from_u8(train["mel"][idx], train["top"][idx]))
+        if n_nd:
+            nd = np.sort(rng.choice(len(nodate["mel"]), n_nd, replace=False))
+            mel = torch.cat([mel, torch.from_numpy(from_u8(nodate["mel"][nd], nodate["top"][nd]))])
         mel = torch.from_numpy(spec_augment(mix_in_features(mel, noises, rng, args.mix_share, args.mix_snr).numpy(), rng))
         # Curriculum: clean clips first (the attention has to find the words before it can
         # find them in noise), then mostly augmented clips with some clean ones kept.
         easy = np.ones(len(idx), bool) if step <= clean_steps else rng.random(len(idx)) < 0.25
         sent = train["sentence"][idx[easy]]
-        mel[torch.from_numpy(easy)] = torch.from_numpy(from_u8(clean["mel"][sent], clean["top"][sent]))
+        mel[torch.from_numpy(np.concatenate([easy, np.zeros(n_nd, bool)]))] = torch.from_numpy(
+            from_u8(clean["mel"][sent], clean["top"][sent]))
         mel = tilt_spectrum(speed_up(warp_frequencies(mel, rng, args.warp), rng, args.tempo), rng, args.tilt)
         tok = all_targets[idx]
+        texts = train_bank["text"][train["sentence"][idx]].tolist()
+        if n_nd:
+            tok = torch.cat([tok, nodate_targets[nd]])
+            texts += nodate_texts[nd].tolist()
         with mixed_precision.autocast(bf16):
             audio = model.encoder(mel)
             logits = model.decoder(tok[:, :-1].clamp(min=0) + (tok[:, :-1] < 0) * EOT, audio)
@@ -478,11 +525,11 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
             # Joint CTC on the encoder (a training aid only: the head is not saved, the model stays
             # Whisper): the letters said are a far denser signal than the ten digits of the date, so
             # the encoder learns the words, which the decoder's cross-attention then reads.
-            flat, lengths = ctc_targets(train_bank["text"][train["sentence"][idx]].tolist())
+            flat, lengths = ctc_targets(texts)
             with mixed_precision.autocast(bf16):
                 ctc_logits = ctc_head(audio)
             log_probs = F.log_softmax(ctc_logits.float(), -1).transpose(0, 1)
-            ctc = F.ctc_loss(log_probs, flat, torch.full((len(idx),), audio.shape[1]), lengths, zero_infinity=True)
+            ctc = F.ctc_loss(log_probs, flat, torch.full((len(tok),), audio.shape[1]), lengths, zero_infinity=True)
             loss = (1 - args.ctc_weight) * loss + args.ctc_weight * ctc
         opt.zero_grad()
         # Every worker skips a batch any worker's loss overflowed on (rare, and counted), so all stay in step.
@@ -522,9 +569,12 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
             torch.set_num_threads(args.threads * world)  # the other workers wait meanwhile
             h = evaluate(model, heldout, heldout_bank, limit=600)
             s = evaluate(model, seen, seen_bank, limit=200)
+            n = evaluate_no_date(model, nodate_heldout, nodate_heldout_bank, limit=200) if nodate is not None else None
             torch.set_num_threads(args.threads)
-            history.append({"step": step, "heldout": h["all"], "seen": s["all"], "seconds": time.time() - start})
-            print("  held-out %s, seen clean %s" % (pct(h["all"]), pct(s["all"])), flush=True)
+            history.append({"step": step, "heldout": h["all"], "seen": s["all"], "seconds": time.time() - start,
+                            "no_date": n and n["all"]})
+            print("  held-out %s, seen clean %s%s" % (pct(h["all"]), pct(s["all"]),
+                                                   ", no date heard as none %s" % pct(n["all"]) if n else ""), flush=True)
             save_checkpoint(os.path.join(args.data, args.name + ".pt"), dims, model)
     if world > 1:
         dist.destroy_process_group()
@@ -571,13 +621,17 @@ def main():
     ap.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                     help="the training's matrix products: bf16 (oneDNN, on CPUs with bfloat16 arithmetic), "
                          "fp32, or auto (bf16 where the CPU has it); the model is float32 either way")
+    ap.add_argument("--no-date-share", type=float, default=0.0,
+                    help="after the clean start, this share of the clips hold no whole date (make_data.py "
+                         "--no-date's), with the no-date answer as target (0: a model without that answer)")
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--name", default="datespeech")
     ap.add_argument("--init", default=None, help="start from this checkpoint (same dimensions)")
     args = ap.parse_args()
     if args.workers < 1 or args.batch % args.workers:
         ap.error("--batch %d does not split over --workers %d" % (args.batch, args.workers))
-    needed = ["%s-%s.npz" % (kind, split) for split in ("train", "heldout", "seen") for kind in ("features", "bank")]
+    splits = ("train", "heldout", "seen") + (("nodate", "nodate-heldout") if args.no_date_share > 0 else ())
+    needed = ["%s-%s.npz" % (kind, split) for split in splits for kind in ("features", "bank")]
     missing = [f for f in needed if not os.path.exists(os.path.join(args.data, f))]
     if missing:
         ap.error("%s has no %s: run make_data.py --out %s first" % (args.data, missing[0], args.data))
@@ -605,6 +659,10 @@ def main():
     train, train_bank = load_split(args.data, "train")
     heldout, heldout_bank = load_split(args.data, "heldout")
     seen, seen_bank = load_split(args.data, "seen")
+    nodate = nodate_bank = nodate_heldout = nodate_heldout_bank = None
+    if args.no_date_share > 0:
+        nodate, nodate_bank = load_split(args.data, "nodate")
+        nodate_heldout, nodate_heldout_bank = load_split(args.data, "nodate-heldout")
     n_train = len(train["mel"])
     rendering = time.time()
     clean = clean_train_features(args.data, args.seed, args.workers)
@@ -612,7 +670,8 @@ def main():
           "clean clips (%d processes)" % (n_train, len(train_bank["iso"]), len(heldout["mel"]), len(seen["mel"]),
                                            time.time() - start, time.time() - rendering, args.workers), flush=True)
 
-    data = (train, train_bank, heldout, heldout_bank, seen, seen_bank, clean)
+    data = (train, train_bank, heldout, heldout_bank, seen, seen_bank, clean, nodate, nodate_bank, nodate_heldout,
+            nodate_heldout_bank)
     # The workers are forked after the data is loaded (numpy arrays, shared copy-on-write, and no
     # thread pool started yet); the parent is rank 0.
     store = tempfile.NamedTemporaryFile(prefix="datespeech-workers-", delete=False).name
@@ -634,13 +693,22 @@ def main():
     save_checkpoint(ckpt, dims, model)
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "vocabulary.txt"), "w") as f:
-        f.write("\n".join(VOCAB) + "\n")
+        f.write("\n".join(vocab_of(model)) + "\n")
 
     h = evaluate(model, heldout, heldout_bank)
     s = evaluate(model, seen, seen_bank)
     print("held-out voices: %s (greedy; evaluate.py gives the beam of 4 xattn decodes with)" % pct(h["all"]))
     print_breakdown(h)
+    print("  answered no date: %d" % h["no_date_answers"])
     print("seen voices, clean: %s" % pct(s["all"]))
+    n = None
+    if nodate is not None:
+        n = evaluate_no_date(model, nodate_heldout, nodate_heldout_bank)
+        print("held-out voices, speech without a whole date, answered no date: %s" % pct(n["all"]))
+        for k, v in n["by_snr"].items():
+            print("  %-24s %s" % (k, pct(v)))
+        for m in n["misses"][:10]:
+            print("  miss", m)
     print_breakdown(s, held_out=False)
     for e in h["errors"][:15]:
         print("  miss", e)
@@ -657,7 +725,7 @@ def main():
         ema_results = {"heldout": he, "seen_clean": se}
     results = {"command": " ".join(sys.argv), "args": vars(args), "dims": dataclasses.asdict(dims),
                "parameters": n_params, "train_clips": n_train, "skipped_batches": skipped, "train_seconds": round(train_seconds),
-               "torch": torch.__version__, "checkpoint": ckpt, "heldout": h, "seen_clean": s, "history": history,
+               "torch": torch.__version__, "checkpoint": ckpt, "heldout": h, "seen_clean": s, "no_date_heldout": n, "history": history,
                "ema": ema_results}
     with open(os.path.join(args.data, args.name + "-results.json"), "w") as f:
         json.dump(results, f, indent=1)

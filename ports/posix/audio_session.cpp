@@ -57,8 +57,11 @@ GenerateOptions AudioSession::plain_options() const {
 
 std::vector<uint32_t> AudioSession::text_tokens(const Hypothesis& h) const {
   std::vector<uint32_t> ids;
-  for (uint32_t i = 0; i < h.length; ++i)
-    if (!spells_dates_ || date_rule_.weekday_of_token(h.tokens[i]) == kAnyWeekday) ids.push_back(h.tokens[i]);
+  for (uint32_t i = 0; i < h.length; ++i) {
+    const uint32_t t = h.tokens[i];
+    const bool text = date_rule_.weekday_of_token(t) == kAnyWeekday && !date_rule_.is_no_date(&t, 1);
+    if (!spells_dates_ || text) ids.push_back(t);
+  }
   return ids;
 }
 

@@ -53,8 +53,12 @@ class AudioSession {
   GenerateOptions plain_options() const;
   // The rule a date model is decoded under, or null.
   const DateRule* date_rule() const { return dated_ ? &date_rule_ : nullptr; }
-  // The hypothesis' tokens that are text: all but a date model's weekday token.
+  // The hypothesis' tokens that are text: all but a date model's weekday
+  // and <|nodate|> tokens.
   std::vector<uint32_t> text_tokens(const Hypothesis& h) const;
+  // A date model's answer that it heard no date (<|nodate|> alone), printed
+  // as "no date" (its token is not text).
+  bool no_date(const Hypothesis& h) const { return spells_dates_ && date_rule_.is_no_date(h.tokens, h.length); }
   uint32_t window_frames() const { return 2 * session_.limits().max_source_length; }
   size_t arena_size() const { return arena_size_; }
 

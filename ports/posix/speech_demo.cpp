@@ -74,7 +74,7 @@ class SpeechRunner {
   }
 
   // One clip: log-mel, encoder, greedy decoder (under the date rule of a date model); the text in
-  // the model's text mode.
+  // the model's text mode, or "no date" for a date model's answer that it heard none.
   std::string run(const WavAudio& audio, std::string* text, Timing* timing, SpeechWindow* heard) {
     Clock::time_point t = Clock::now();
     bool cut = false;
@@ -91,6 +91,10 @@ class SpeechRunner {
     if (s) s = session_.session().generate(session_.plain_options(), &result);
     timing->decoder_ms = ms_since(t);
     if (!s) return s.message();
+    if (session_.no_date(result.hypotheses[0])) {
+      *text = "no date";  // as xattn transcribe prints it
+      return "";
+    }
     const std::vector<uint32_t> ids = session_.text_tokens(result.hypotheses[0]);
     return tokens_text(model, ids.data(), ids.size(), false, text);
   }

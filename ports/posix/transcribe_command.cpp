@@ -11,7 +11,8 @@
 // Whisper trained with an output vocabulary of its own (no
 // <|notimestamps|>: models/datespeech) is decoded plainly, from
 // <|startoftranscript|> to <|endoftext|>, its tokens joined by the model's
-// text mode (under the date rule when its tokens spell dates, xattn/date_rule.h);
+// text mode (under the date rule when its tokens spell dates, xattn/date_rule.h;
+// a date model that has <|nodate|> may answer "no date" instead);
 // the Whisper prompt options do not apply to it. Its answer's confidence (the
 // geometric mean of its tokens' probabilities) under --min-confidence gets a
 // note on stderr: a model that only knows dates says one even for noise. So
@@ -62,13 +63,14 @@ const char kUsage[] =
     "  (FILE, FILE-2.svg, ...); for models with their own output tokens (e.g. models/datespeech)\n"
     "  a model whose own tokens spell dates (models/datespeech) outputs only real YYYY-MM-DD dates, on the weekday\n"
     "  it heard when it outputs one first (or the date as said, below), by a beam search of 4 (the dates' whole\n"
-    "  probabilities weighed; --beam N to change it); --no-date-rule: its raw greedy choices instead\n"
+    "  probabilities weighed; --beam N to change it), or, when its vocabulary has <|nodate|>, the line no date;\n"
+    "  --no-date-rule: its raw greedy choices instead\n"
     "  --weekday-penalty P: the log-probability a date off the weekday heard pays (default 4; inf: always a\n"
     "  date on it), so a weekday said wrong (\"saturday 23 november 2026\", a Monday) gives the date as said,\n"
     "  with a note on stderr\n"
     "  --min-confidence P: for models with their own output tokens, a note on stderr when the answer's\n"
-    "  confidence (the geometric mean of its tokens' probabilities, the end included) is under P (default 0.85;\n"
-    "  0: never): such a model answers even noise or speech without a date, with its best guess";
+    "  confidence (the geometric mean of its tokens' probabilities, the end included; no date's too) is under P\n"
+    "  (default 0.85; 0: never): such a model answers even noise or speech without a date, with its best guess";
 
 // Under it on models/datespeech's held-out voices (int8, a beam of 4): 83 of
 // its 270 wrong dates and 45 of its 3,330 right ones, and every noise-only
@@ -123,16 +125,17 @@ std::string decode_text(const ModelView& model, uint32_t text_below, const uint3
   return tokens_text(model, words.data(), words.size(), false, text);
 }
 
-// The plot of one input's cross-attention (own-vocabulary models).
+// The plot of one input's cross-attention (own-vocabulary models); the
+// no-date answer's one row is labelled as it is printed, "no date".
 std::string write_alignment_svg(const std::string& path, const std::vector<std::string>& inputs, const ModelView& model,
-                                const std::string& input, const std::string& text, const Hypothesis& h,
+                                const std::string& input, const std::string& text, const Hypothesis& h, bool no_date,
                                 uint32_t source_length, const float* mel, uint32_t frames) {
   SpeechAlignmentPlot plot;
   plot.title = input + " -> " + text + "  (cross-attention, decoder layer " +
                std::to_string(model.config.alignment_layer) + ", mean of heads)";
   for (uint32_t i = 0; i < h.length; ++i) {
-    std::string label;
-    decode_text(model, kNoToken, h.tokens + i, 1, &label);
+    std::string label = "no date";
+    if (!no_date) decode_text(model, kNoToken, h.tokens + i, 1, &label);
     plot.target.push_back(label);
   }
   plot.positions = source_length;
@@ -351,6 +354,8 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
       line += '\n';
     } else if (timestamps) {
       error = timestamp_lines(model, layout, ids, n, n_frames * kSecondsPerFrame, &line);
+    } else if (t.no_date(h)) {
+      line = "no date\n";  // what it heard, in words: its one token is not text
     } else if (t.own_tokens()) {
       const std::vector<uint32_t> text = t.text_tokens(h);  // a date model's weekday token is not text
       error = decode_text(model, text_below, text.data(), text.size(), &line);
@@ -364,7 +369,7 @@ int run_transcribe(int argc, char** argv, std::ostream& out, std::ostream& err) 
       files.push_back(model_path);
       const std::string text = line.substr(0, line.size() - 1);
       error = write_alignment_svg(numbered_path(svg_path, static_cast<size_t>(&input - &inputs[0]) + 1), files, model,
-                                  input, text, h, result.source_length, features_of_input, n_frames);
+                                  input, text, h, t.no_date(h), result.source_length, features_of_input, n_frames);
     }
     if (!error.empty()) {
       err << "xattn transcribe: " << input << ": " << error << '\n';

@@ -509,6 +509,7 @@ xattn_status xattn_get_hypothesis(const xattn_session* session, uint32_t index, 
   out->date_weekday = xattn::kAnyWeekday;
   out->weekday_missed = session->date_result ? session->date_rule.weekday_missed(h.tokens, h.length, &out->date_weekday)
                                              : xattn::kAnyWeekday;
+  out->no_date = session->date_result && session->date_rule.is_no_date(h.tokens, h.length) ? 1 : 0;
   return XATTN_OK;
 }
 

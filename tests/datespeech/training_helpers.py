@@ -171,7 +171,7 @@ def check_onednn_and_bf16():
             return "mixed_precision.agrees_with_float() cannot refuse"
         from features import N_FRAMES, N_MELS
         g = torch.Generator().manual_seed(3)
-        args = type("Args", (), {"d": 64, "heads": 2, "enc_layers": 1, "dec_layers": 1})
+        args = type("Args", (), {"d": 64, "heads": 2, "enc_layers": 1, "dec_layers": 1, "no_date_share": 0.0})
         model = train.new_model(train.dims_for(args), seed=4, conv_gain=2.0)
         mel = torch.randn(4, N_MELS, N_FRAMES, generator=g)
         tokens = torch.randint(0, len(train.VOCAB), (4, train.TEXT_LEN + 2), generator=g)
@@ -330,6 +330,57 @@ def check_date_rule():
     return None
 
 
+def check_no_date():
+    """The no-date answer: the model starts from the weights the same seed gives without it; date_rule allows <|nodate|> first only (not after a weekday, and not in a
+    20-token vocabulary), then only the end; train.targets gives it alone; no_date.py's sentences never
+    hold a day, a month and a year together (at most two number words, one beside a month, "oh" not
+    counted; or a phone number's ten digits), nor one of confidence.py's unheard sentences; augment.noise_only is a
+    clip of the window's length in range, now and then silent."""
+    import numpy as np
+    import augment
+    import confidence
+    import date_rule
+    import no_date
+    import spoken
+    vocab = train.VOCAB
+    nodate, eot = vocab.index(date_rule.NO_DATE_TOKEN), train.EOT
+    first = date_rule.token_scores(vocab, [])
+    if first.get(nodate) != 0.0 or date_rule.token_scores(vocab, [nodate]) != {eot: 0.0}:
+        return "date_rule.token_scores: <|nodate|> first %s, after it %s" % (first.get(nodate), date_rule.token_scores(vocab, [nodate]))
+    if nodate in date_rule.token_scores(vocab, [vocab.index("<|friday|>")]) or nodate in date_rule.token_scores(vocab, [vocab.index("2")]):
+        return "date_rule.token_scores: <|nodate|> allowed after the first token"
+    if set(date_rule.token_scores(vocab[:nodate], [])) != set(first) - {nodate}:
+        return "date_rule.token_scores: a vocabulary without <|nodate|> changed its first step"
+    dims = {"d": 64, "heads": 2, "enc_layers": 1, "dec_layers": 1}
+    plain = train.new_model(train.dims_for(type("Args", (), {**dims, "no_date_share": 0.0})), seed=5)
+    after_plain = torch.rand(4)
+    model = train.new_model(train.dims_for(type("Args", (), {**dims, "no_date_share": 0.05})), seed=5)
+    a, b = plain.state_dict(), model.state_dict()
+    emb = "decoder.token_embedding.weight"
+    if model.dims.n_vocab != nodate + 1 or not torch.equal(a[emb], b[emb][:nodate]) or not all(
+            torch.equal(a[k], b[k]) for k in a if k != emb) or not torch.equal(after_plain, torch.rand(4)):
+        return "train.new_model: the no-date model's initial weights or torch's random state differ from the plain one's"
+    rows = train.targets([date_rule.NO_DATE], ["see you on saturday"])
+    if rows[0, :4].tolist() != [train.SOT, nodate, eot, -100]:
+        return "train.targets: the no-date answer is %s" % rows[0].tolist()
+    numbers = set(spoken.ONES + spoken.TENS[2:] + spoken.ORDINAL_ONES + list(spoken.ORDINAL_TENS.values()))
+    numbers |= {"%s-%s" % (t, o) for t in spoken.TENS[2:] for o in spoken.ONES[1:10] + spoken.ORDINAL_ONES[1:10]}
+    rng = random.Random(4)
+    for _ in range(5000):
+        text = no_date.make_sentence(rng)
+        words = text.replace(",", " ").split()
+        said = sum(w in numbers for w in words)  # "oh" is not in it: "seven oh five" is two
+        month = any(w in spoken.MONTHS for w in words)
+        phone = sum(w in spoken.ONES[:10] for w in words) == len(words) == 10
+        if (said > (1 if month else 2) and not phone) or text in [t.lower() for t in confidence.NO_DATE]:
+            return "no_date.make_sentence: %r could be a date, or is one of confidence.py's" % text
+    clips = [augment.noise_only(augment.SAMPLE_RATE, np.random.default_rng(i), [np.ones(800)]) for i in range(40)]
+    if any(len(c) != augment.SAMPLE_RATE or not np.all(np.abs(c) <= 1.0) for c in clips) or not any(
+            np.all(c == 0) for c in clips) or all(np.all(c == 0) for c in clips):
+        return "augment.noise_only: a clip of the wrong length or range, or never (or always) silent"
+    return None
+
+
 def check_report():
     """train.evaluate's rows, with greedy decoding replaced by known outputs: each clip counted
     once per breakdown, in the right SNR, voice group and form (month or numbers, weekday or not)."""
@@ -456,7 +507,7 @@ def _real(text):
 def main():
     torch.backends.mkldnn.enabled = False  # PyTorch's own kernels, unless a check turns oneDNN on
     checks = (check_averaging(), check_gelu(), check_clean_rendering(), check_numeric_weight(), check_month_first(),
-              check_accent_collisions(), check_date_rule(), check_report(), check_heap_reuse(),
+              check_accent_collisions(), check_date_rule(), check_no_date(), check_report(), check_heap_reuse(),
               check_onednn_and_bf16(), check_placement(), check_speed_up(), check_tilt())
     failures = [f for f in checks if f]
     for f in failures:
@@ -465,7 +516,7 @@ def main():
         sys.exit(1)
     print("gradient averaging equals gloo's all-reduce on %d steps x %d workers; GELU agrees; the clean "
           "renderings are the same on 1, 2 and 3 processes; numeric sentences are weighted as asked and said month first only where unambiguous; accent draws keep date words apart; the date rule allows "
-          "exactly the real dates, and the weekday said comes first; the report counts each clip in its rows; freed memory is kept; oneDNN "
+          "exactly the real dates, and the weekday said comes first; the no-date answer stands alone and its sentences hold no date; the report counts each clip in its rows; freed memory is kept; oneDNN "
           "gives PyTorch's gradients and bfloat16 steps are close to float32's; uniform leads fill the room; speed_up reads the right frames; tilts are smooth and bounded" % (STEPS, WORLD))
 
 

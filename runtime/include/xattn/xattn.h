@@ -140,7 +140,9 @@ typedef struct xattn_generate_options {
      scored by the model's own
      probabilities of its tokens; xattn transcribe decodes such a model with
      beam_size XATTN_DATE_RULE_BEAM (limits.max_beam as large). A model
-     without a date vocabulary is refused. */
+     whose vocabulary has <|nodate|> may answer that it heard no date
+     instead (xattn_hypothesis.no_date). A model without a date vocabulary
+     is refused. */
   int date_rule;
   /* Under date_rule: what a date off the weekday heard pays in
      log-probability, 0 or more; INFINITY keeps every date on it. A negative
@@ -166,6 +168,10 @@ typedef struct xattn_hypothesis {
      (0 = Monday ... 6 = Sunday). Otherwise both are -1. */
   int32_t weekday_missed;
   int32_t date_weekday;
+  /* 1 when generated under date_rule by a model whose vocabulary has
+     <|nodate|> and the hypothesis is its no-date answer (that token alone:
+     print no date, not its text); otherwise 0. */
+  int32_t no_date;
 } xattn_hypothesis;
 
 /* Defaults: limits 64/64/beam 4 with alignment, float32 KV caches, one thread; options greedy, as CTranslate2. */

@@ -88,6 +88,7 @@ Status DateRule::init(const ModelView& model, float weekday_penalty) {
     weekday_[i] = find_token(model, kWeekdayTokens[i]);
     has_weekdays_ = has_weekdays_ && weekday_[i] != kNoToken;
   }
+  no_date_ = find_token(model, "<|nodate|>");  // kNoToken in models made before it
   n_vocab_ = model.config.target_vocab_size;
   return Status::ok();
 }
@@ -103,13 +104,18 @@ DateRule::Hypothesis DateRule::read(const uint32_t* tokens, size_t n) const {
   for (size_t i = 0; i < n && h.valid; ++i) {
     const uint32_t t = tokens[i];
     if (i == 0 && (h.weekday = weekday_of_token(t)) != kAnyWeekday) continue;
+    if (i == 0 && (h.no_date = has_no_date() && t == no_date_)) continue;
     char c = t == dash_ ? '-' : '\0';
     for (uint32_t d = 0; d < 10; ++d)
       if (digit_[d] == t) c = static_cast<char>('0' + d);
-    h.valid = c != '\0' && h.length < kIsoDateLength;
+    h.valid = !h.no_date && c != '\0' && h.length < kIsoDateLength;
     if (h.valid) h.date[h.length++] = c;
   }
   return h;
+}
+
+bool DateRule::is_no_date(const uint32_t* tokens, size_t n) const {
+  return has_no_date() && n == 1 && tokens[0] == no_date_;
 }
 
 int32_t DateRule::weekday_missed(const uint32_t* tokens, size_t n, int32_t* date_weekday) const {
@@ -130,12 +136,13 @@ void DateRule::apply(const uint32_t* sampled, size_t n_sampled, float* logits) c
   const Hypothesis h = read(sampled, n_sampled);  // the date so far
 
   // What may come next: kept aside, every logit masked, then put back (a
-  // day digit off the weekday heard less the penalty).
+  // day digit off the weekday heard less the penalty). At most the first
+  // step's ten digits, seven weekdays and <|nodate|>.
   uint32_t keep[10 + 7 + 1];
   float cost[10 + 7 + 1] = {};
   size_t n_keep = 0;
-  if (!h.valid || h.length == kIsoDateLength) {
-    keep[n_keep++] = end_;  // a hypothesis the rule did not make can only end
+  if (!h.valid || h.length == kIsoDateLength || h.no_date) {
+    keep[n_keep++] = end_;  // a hypothesis the rule did not make, or the no-date answer, can only end
   } else if (h.length == 4 || h.length == 7) {
     keep[n_keep++] = dash_;
   } else {
@@ -152,6 +159,7 @@ void DateRule::apply(const uint32_t* sampled, size_t n_sampled, float* logits) c
   }
   if (n_sampled == 0 && has_weekdays_)
     for (uint32_t d = 0; d < 7; ++d) keep[n_keep++] = weekday_[d];
+  if (n_sampled == 0 && has_no_date()) keep[n_keep++] = no_date_;  // its own probability: no cost, no bonus
   float kept[10 + 7 + 1];
   for (size_t i = 0; i < n_keep; ++i) kept[i] = logits[keep[i]] - cost[i];
   for (uint32_t v = 0; v < n_vocab_; ++v) logits[v] = kMasked;
