@@ -488,6 +488,9 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
     noises = noise_mel_powers(np.random.default_rng([args.seed, 99]))
     all_targets = targets(train_bank["iso"][train["sentence"]].tolist(), train_bank["text"][train["sentence"]].tolist())
     weights = sampling_weights(train_bank["text"][train["sentence"]].tolist(), args.numeric_weight)
+    # Clips without a date come on top of the batch, drawn and augmented from a stream of their own, so
+    # the date clips and their augmentation are the very ones the same seed gives without them.
+    nd_rng = np.random.default_rng([args.seed, rank, 4])
     if nodate is not None:
         nodate_targets = targets(nodate_bank["iso"][nodate["sentence"]].tolist(), nodate_bank["text"][nodate["sentence"]].tolist())
         nodate_texts = nodate_bank["text"][nodate["sentence"]]
@@ -497,24 +500,26 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
     loss_sum = ce_sum = 0.0
     skipped = 0
     for step in range(1, args.steps + 1):
-        # After the clean start, a share of the clips hold no whole date (--no-date-share).
-        n_nd = int(rng.binomial(share, args.no_date_share)) if nodate is not None and step > clean_steps else 0
-        idx = np.sort(rng.choice(n_train, share - n_nd, replace=False, p=weights))
+        idx = np.sort(rng.choice(n_train, share, replace=False, p=weights))
         mel = torch.from_numpy(from_u8(train["mel"][idx], train["top"][idx]))
-        if n_nd:
-            nd = np.sort(rng.choice(len(nodate["mel"]), n_nd, replace=False))
-            mel = torch.cat([mel, torch.from_numpy(from_u8(nodate["mel"][nd], nodate["top"][nd]))])
         mel = torch.from_numpy(spec_augment(mix_in_features(mel, noises, rng, args.mix_share, args.mix_snr).numpy(), rng))
         # Curriculum: clean clips first (the attention has to find the words before it can
         # find them in noise), then mostly augmented clips with some clean ones kept.
         easy = np.ones(len(idx), bool) if step <= clean_steps else rng.random(len(idx)) < 0.25
         sent = train["sentence"][idx[easy]]
-        mel[torch.from_numpy(np.concatenate([easy, np.zeros(n_nd, bool)]))] = torch.from_numpy(
-            from_u8(clean["mel"][sent], clean["top"][sent]))
+        mel[torch.from_numpy(easy)] = torch.from_numpy(from_u8(clean["mel"][sent], clean["top"][sent]))
         mel = tilt_spectrum(speed_up(warp_frequencies(mel, rng, args.warp), rng, args.tempo), rng, args.tilt)
         tok = all_targets[idx]
         texts = train_bank["text"][train["sentence"][idx]].tolist()
-        if n_nd:
+        n_nd = int(nd_rng.binomial(share, args.no_date_share)) if nodate is not None else 0
+        if n_nd:  # --no-date-share: clips holding no whole date, augmented as the others are
+            nd = np.sort(nd_rng.choice(len(nodate["mel"]), n_nd, replace=False))
+            extra = torch.from_numpy(from_u8(nodate["mel"][nd], nodate["top"][nd]))
+            extra = torch.from_numpy(spec_augment(mix_in_features(extra, noises, nd_rng, args.mix_share,
+                                                                  args.mix_snr).numpy(), nd_rng))
+            extra = tilt_spectrum(speed_up(warp_frequencies(extra, nd_rng, args.warp), nd_rng, args.tempo), nd_rng,
+                                  args.tilt)
+            mel = torch.cat([mel, extra])
             tok = torch.cat([tok, nodate_targets[nd]])
             texts += nodate_texts[nd].tolist()
         with mixed_precision.autocast(bf16):
@@ -622,8 +627,9 @@ def main():
                     help="the training's matrix products: bf16 (oneDNN, on CPUs with bfloat16 arithmetic), "
                          "fp32, or auto (bf16 where the CPU has it); the model is float32 either way")
     ap.add_argument("--no-date-share", type=float, default=0.0,
-                    help="after the clean start, this share of the clips hold no whole date (make_data.py "
-                         "--no-date's), with the no-date answer as target (0: a model without that answer)")
+                    help="clips holding no whole date (make_data.py --no-date's), with the no-date answer as "
+                         "target, added to each batch: this share of its size on average (0: a model without "
+                         "that answer)")
     ap.add_argument("--eval-every", type=int, default=1000)
     ap.add_argument("--name", default="datespeech")
     ap.add_argument("--init", default=None, help="start from this checkpoint (same dimensions)")

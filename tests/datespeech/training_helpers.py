@@ -174,7 +174,7 @@ def check_onednn_and_bf16():
         args = type("Args", (), {"d": 64, "heads": 2, "enc_layers": 1, "dec_layers": 1, "no_date_share": 0.0})
         model = train.new_model(train.dims_for(args), seed=4, conv_gain=2.0)
         mel = torch.randn(4, N_MELS, N_FRAMES, generator=g)
-        tokens = torch.randint(0, len(train.VOCAB), (4, train.TEXT_LEN + 2), generator=g)
+        tokens = torch.randint(0, model.dims.n_vocab, (4, train.TEXT_LEN + 2), generator=g)
         loss32, grad32 = _model_step(model, mel, tokens, bf16=False)
         loss16, grad16 = _model_step(model, mel, tokens, bf16=True)
         if torch.equal(grad16, grad32):
