@@ -50,7 +50,8 @@ from features import CLIP_SAMPLES, N_FRAMES, N_MELS, from_u8, import_whisper, lo
 # the no-date answer the first 20: vocab_of).
 VOCAB = list("0123456789-") + ["<|endoftext|>", "<|startoftranscript|>"] + date_rule.WEEKDAY_TOKENS + [
     date_rule.NO_DATE_TOKEN]
-EOT, SOT, NODATE = VOCAB.index("<|endoftext|>"), VOCAB.index("<|startoftranscript|>"), VOCAB.index(date_rule.NO_DATE_TOKEN)
+EOT, SOT = VOCAB.index("<|endoftext|>"), VOCAB.index("<|startoftranscript|>")
+NODATE = VOCAB.index(date_rule.NO_DATE_TOKEN)
 TEXT_LEN = 1 + date_rule.DATE_LENGTH  # the weekday heard (when one is said), then YYYY-MM-DD
 
 
@@ -58,7 +59,8 @@ def dims_for(args):
     whisper = import_whisper()
     return whisper.model.ModelDimensions(
         n_mels=N_MELS, n_audio_ctx=N_FRAMES // 2, n_audio_state=args.d, n_audio_head=args.heads,
-        n_audio_layer=args.enc_layers, n_vocab=len(VOCAB) - (args.no_date_share <= 0), n_text_ctx=TEXT_LEN + 2, n_text_state=args.d,
+        n_audio_layer=args.enc_layers, n_vocab=len(VOCAB) if args.no_date_share > 0 else NODATE,
+        n_text_ctx=TEXT_LEN + 2, n_text_state=args.d,
         n_text_head=args.heads, n_text_layer=args.dec_layers)
 
 
@@ -114,7 +116,8 @@ def vocab_of(model):
 
 def targets(isos, texts):
     """<|startoftranscript|>, the weekday the sentence names (if it names one), the date, <|endoftext|>
-    (<|startoftranscript|>, <|nodate|>, <|endoftext|> for a sentence without a whole date); rows padded with -100 (cross_entropy's ignored label; fed to the decoder as <|endoftext|>)."""
+    (<|startoftranscript|>, <|nodate|>, <|endoftext|> for a sentence without a whole date); rows
+    padded with -100 (cross_entropy's ignored label; fed to the decoder as <|endoftext|>)."""
     rows = []
     for iso, text in zip(isos, texts):
         if iso == date_rule.NO_DATE:
@@ -462,7 +465,8 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
     clips of every step (its own draws, from its own seed) and the gradients are averaged before
     the one shared update, so the weights stay the same in every worker; rank 0 evaluates, logs
     and saves. Returns the model and its history in rank 0."""
-    train, train_bank, heldout, heldout_bank, seen, seen_bank, clean, nodate, nodate_bank, nodate_heldout, nodate_heldout_bank = data
+    (train, train_bank, heldout, heldout_bank, seen, seen_bank, clean,
+     nodate, nodate_bank, nodate_heldout, nodate_heldout_bank) = data
     torch.set_num_threads(args.threads)
     if world > 1:
         # A worker that dies makes the others fail within minutes instead of waiting forever.
@@ -492,7 +496,8 @@ def train_worker(rank, world, store_path, exchange, args, data, start):
     # the date clips and their augmentation are the very ones the same seed gives without them.
     nd_rng = np.random.default_rng([args.seed, rank, 4])
     if nodate is not None:
-        nodate_targets = targets(nodate_bank["iso"][nodate["sentence"]].tolist(), nodate_bank["text"][nodate["sentence"]].tolist())
+        nodate_targets = targets(nodate_bank["iso"][nodate["sentence"]].tolist(),
+                                 nodate_bank["text"][nodate["sentence"]].tolist())
         nodate_texts = nodate_bank["text"][nodate["sentence"]]
     share = args.batch // world
     history = []
@@ -638,9 +643,12 @@ def main():
         ap.error("--batch %d does not split over --workers %d" % (args.batch, args.workers))
     splits = ("train", "heldout", "seen") + (("nodate", "nodate-heldout") if args.no_date_share > 0 else ())
     needed = ["%s-%s.npz" % (kind, split) for split in splits for kind in ("features", "bank")]
+    if not 0 <= args.no_date_share <= 1:
+        ap.error("--no-date-share %g: expected a share from 0 to 1" % args.no_date_share)
     missing = [f for f in needed if not os.path.exists(os.path.join(args.data, f))]
     if missing:
-        ap.error("%s has no %s: run make_data.py --out %s first" % (args.data, missing[0], args.data))
+        ap.error("%s has no %s: run make_data.py --out %s%s first" % (
+            args.data, missing[0], args.data, " --no-date 4000" if "nodate" in missing[0] else ""))
     blas_core.ensure_fast_blas()
     if not heap_reuse.install():
         print("could not keep freed memory in the process (not glibc?); steps may be slower", flush=True)
