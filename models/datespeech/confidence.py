@@ -66,20 +66,19 @@ def no_date_clips():
     return out
 
 
-def unsure(xattn, model, paths, threshold, extra=()):
-    """{path: confidence} of the inputs `xattn transcribe --min-confidence threshold` notes as unsure."""
+def transcribe(xattn, model, paths, threshold, extra=()):
+    """`xattn transcribe --min-confidence threshold` on `paths`: the line it prints for each, in order, and
+    {path: confidence} of those it notes as unsure (the threshold changes the notes, not the lines)."""
     run = subprocess.run([xattn, "transcribe", "--model", model, "--min-confidence", repr(threshold)] + list(extra) +
                          [a for p in paths for a in (["--features", p] if p.endswith(".f32") else [p])],
                          check=True, capture_output=True, text=True)
     notes = (NOTE.match(line) for line in run.stderr.splitlines())
-    return {m.group(1): float(m.group(2)) for m in notes if m}
+    return run.stdout.split("\n")[:len(paths)], {m.group(1): float(m.group(2)) for m in notes if m}
 
 
-def answers(xattn, model, paths):
-    """The line `xattn transcribe` prints for each of `paths` (WAV files), in order."""
-    run = subprocess.run([xattn, "transcribe", "--model", model, "--min-confidence", "0"] + paths,
-                         check=True, capture_output=True, text=True)
-    return run.stdout.split("\n")[:len(paths)]
+def unsure(xattn, model, paths, threshold, extra=()):
+    """{path: confidence} of the inputs `xattn transcribe --min-confidence threshold` notes as unsure."""
+    return transcribe(xattn, model, paths, threshold, extra)[1]
 
 
 def main():
@@ -118,11 +117,11 @@ def main():
                 paths = [q for q, _ in groups[name]]
                 cells.append("%d of %d" % (len(unsure(args.xattn, args.model, paths, p)), len(paths)))
             print("| %.2f | %d | %d | %s | %s |" % (p, *cells), flush=True)
+        said = {}  # each clip's answer, from the same run that gives its confidence
         for name in ("noise", "no date"):
-            conf = unsure(args.xattn, args.model, [q for q, _ in groups[name]], 1.0)
+            said[name], conf = transcribe(args.xattn, args.model, [q for q, _ in groups[name]], 1.0)
             print("%s: confidences %.2f-%.2f; %s" % (name, min(conf.values()), max(conf.values()), ", ".join(
                 "%s %.2f" % (label, conf[q]) for q, label in groups[name])))
-        said = {name: answers(args.xattn, args.model, [q for q, _ in groups[name]]) for name in groups}
         print("answered no date: %d of %d held-out dates (%d right dates), %s" % (
             sum(g == date_rule.NO_DATE for g in got), len(got), n_right, ", ".join(
                 "%d of %d %s" % (sum(a == date_rule.NO_DATE for a in said[name]), len(said[name]), name)

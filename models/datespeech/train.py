@@ -342,20 +342,25 @@ def sampling_weights(texts, numeric_weight):
     return w / w.sum()
 
 
+def by_snr(snrs, right):
+    """{"clean" (SNR -1) or "N dB": [clips right, clips]} for each SNR in `snrs`, in order."""
+    return {("clean" if snr < 0 else "%d dB" % snr): [int(right[snrs == snr].sum()), int((snrs == snr).sum())]
+            for snr in sorted(set(snrs.tolist()))}
+
+
 def evaluate(model, feats, bank, limit=None, beam=1, weekday_penalty=date_rule.WEEKDAY_PENALTY):
     idx = np.arange(len(feats["mel"]))[:limit]
     mel = torch.from_numpy(from_u8(feats["mel"][idx], feats["top"][idx]))
     got = decode(model, mel, beam, weekday_penalty)
     want = bank["iso"][feats["sentence"][idx]]
     right = np.array([g == w for g, w in zip(got, want)])
-    report = {"all": [int(right.sum()), len(right)], "by_snr": {}, "by_noise": {}, "by_voice": {}, "by_form": {},
-              "wrong_fields": {}}
+    snrs = feats["snr"][idx]
+    report = {"all": [int(right.sum()), len(right)], "by_snr": by_snr(snrs, right), "by_noise": {}, "by_voice": {},
+              "by_form": {}, "wrong_fields": {}}
     noise = np.array([augment.test_noise(int(i)) for i in feats["sentence"][idx]])
-    for snr in sorted(set(feats["snr"][idx].tolist())):
-        m = feats["snr"][idx] == snr
-        report["by_snr"]["clean" if snr < 0 else "%d dB" % snr] = [int(right[m].sum()), int(m.sum())]
-        for kind in augment.TEST_NOISES if snr >= 0 else []:  # each noisy SNR per kind of noise
-            k = m & (noise == kind)
+    for snr in sorted(s for s in set(snrs.tolist()) if s >= 0):  # each noisy SNR per kind of noise
+        for kind in augment.TEST_NOISES:
+            k = (snrs == snr) & (noise == kind)
             report["by_noise"]["%d dB %s" % (snr, kind)] = [int(right[k].sum()), int(k.sum())]
     groups = np.array([group_of(v) for v in bank["voice"][feats["sentence"][idx]]])
     for g in sorted(set(groups.tolist())):
@@ -381,10 +386,7 @@ def evaluate_no_date(model, feats, bank, limit=None, beam=1):
     idx = np.arange(len(feats["mel"]))[:limit]
     got = decode(model, torch.from_numpy(from_u8(feats["mel"][idx], feats["top"][idx])), beam)
     right = np.array([g == date_rule.NO_DATE for g in got])
-    report = {"all": [int(right.sum()), len(right)], "by_snr": {}}
-    for snr in sorted(set(feats["snr"][idx].tolist())):
-        m = feats["snr"][idx] == snr
-        report["by_snr"]["clean" if snr < 0 else "%d dB" % snr] = [int(right[m].sum()), int(m.sum())]
+    report = {"all": [int(right.sum()), len(right)], "by_snr": by_snr(feats["snr"][idx], right)}
     report["misses"] = [[str(bank["text"][feats["sentence"][i]]), g] for i, g, r in zip(idx, got, right) if not r][:20]
     return report
 
