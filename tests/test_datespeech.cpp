@@ -222,7 +222,7 @@ TEST_CASE("datespeech: xattn float32 gives PyTorch's logits (1e-4) and dates on 
     MESSAGE(name << ": max |logit - PyTorch| " << worst << ", int8 " << std::string(q.tokens == tokens ? "same" : "differs"));
   }
   // int8 is reported against PyTorch, not required equal: on the whole held-out set it gives
-  // PyTorch's date on 3,569 of 3,600 clips (models/datespeech/README.md, "Parity"); on the demo clips the
+  // PyTorch's date on 3,575 of 3,600 clips (models/datespeech/README.md, "Parity"); on the demo clips the
   // committed model's floor, measured, is 9 of 9 (the int8 kernels are bit-identical on every
   // kernel table, so this does not move from host to host).
   MESSAGE("int8 gives PyTorch's date on " << int8_same << " of " << names.size() << " demo clips");
@@ -230,7 +230,7 @@ TEST_CASE("datespeech: xattn float32 gives PyTorch's logits (1e-4) and dates on 
   CHECK(heard_later >= 1);  // 08-Annie-late's words start 2.5 s in: the twins agree on a window that moved
   MESSAGE("the beam of " << kDateRuleBeam << " chooses other tokens than greedy decoding on " << beam_differs << " of "
                          << names.size() << " demo clips");
-  CHECK(beam_differs >= 1);  // measured: 1 (2 with the model before; so the beam's own path, not greedy's, is what matches the twin)
+  CHECK(beam_differs >= 1);  // measured: 1, as with the model before (so the beam's own path, not greedy's, is what matches the twin)
 }
 
 TEST_CASE("datespeech: the date-rule beam search gives beam_search.py's tokens on the demo clips under noise") {
@@ -255,7 +255,7 @@ TEST_CASE("datespeech: the date-rule beam search gives beam_search.py's tokens o
   }
   MESSAGE("the beam of " << kDateRuleBeam << " parts from greedy decoding on " << beam_differs << " of " << names.size()
                          << " noisy clips");
-  CHECK(beam_differs >= 3);  // measured: 3 of 18, 4 with the model before (so these cases test the beam's own path)
+  CHECK(beam_differs >= 5);  // measured: 5 of 18, 3 with the model before (so these cases test the beam's own path)
 }
 
 TEST_CASE("datespeech: words longer than the window are heard faster, as speech_window.py hears them") {

@@ -81,8 +81,8 @@ if command -v sox > /dev/null && [ -n "$good" ]; then
   # Slow speakers: each clip at 0.4 of its pace (sox's tempo keeps the pitch; -D: no dither, so
   # the same file every time), 1 s of silence either side. Their words (4-5 s) are longer than
   # the window less its lead and tail, so they are heard faster to fit, with a note. Measured: 4
-  # of the first 7 dates right (5 with the model before this one; on 302 such sentences,
-  # slow_speech.py, the two are level); through the loudest 4 s (before), 1.
+  # of the first 7 dates right (4 with the model before this one too, 5 with the one before
+  # it); through the loudest 4 s (before), 1.
   slow_right=0
   for k in 1 2 3 4 5 6 7; do
     sox -D "$(echo "$wavs" | sed -n "${k}p")" "$out/slow.wav" tempo 0.4 pad 1 1 || fail "sox tempo"
