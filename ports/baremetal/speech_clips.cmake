@@ -1,16 +1,16 @@
 # Writes the speech firmware's clips (speech_main.c): every WAV listed in the
 # datespeech demo folder's demo.tsv as PCM16 samples in flash, with what was
 # said, the true date, and the host `xattn transcribe` output on the same
-# model file with the same static-cache precision, KV_CACHE (the firmware
-# checks itself against it). Run at build time (cmake -P), once the host
-# tool exists:
+# model file with the same static-cache precision, KV_CACHE, and beam, BEAM
+# (the firmware checks itself against it). Run at build time (cmake -P),
+# once the host tool exists:
 #
 #   cmake -DHOST_XATTN=xattn -DMODEL=datespeech-int8.xattn -DCLIPS=models/datespeech/demo
-#         -DKV_CACHE=int8 -DOUT=speech_clips.c -P speech_clips.cmake
+#         -DKV_CACHE=int8 -DBEAM=4 -DOUT=speech_clips.c -P speech_clips.cmake
 #
 # The demo WAVs are plain RIFF files (a 44-byte header: 16 kHz mono PCM16,
 # make_demos.py writes them so); anything else is refused here by name.
-foreach(var HOST_XATTN MODEL CLIPS KV_CACHE OUT)
+foreach(var HOST_XATTN MODEL CLIPS KV_CACHE BEAM OUT)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "speech_clips.cmake: -D${var}= is required")
   endif()
@@ -51,7 +51,7 @@ if(index EQUAL 0)
 endif()
 
 # The host's outputs, one line per clip, in demo.tsv's order.
-execute_process(COMMAND "${HOST_XATTN}" transcribe --model "${MODEL}" --kv-cache "${KV_CACHE}" ${files}
+execute_process(COMMAND "${HOST_XATTN}" transcribe --model "${MODEL}" --kv-cache "${KV_CACHE}" --beam "${BEAM}" ${files}
                 OUTPUT_VARIABLE host_text RESULT_VARIABLE rc ERROR_VARIABLE host_error)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "speech_clips.cmake: the host xattn transcribe failed: ${host_error}")

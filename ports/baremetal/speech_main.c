@@ -4,7 +4,8 @@
  * the loudest 4 s above the noise floor, the words 0.25 s in, and words that
  * run longer heard faster to fit, as the host's `xattn transcribe` hears a
  * recording) with xattn_encode_pcm_stretched_s16 (the front end and the
- * encoder in one call), decodes to `YYYY-MM-DD` by a beam search of 4 under the date rule
+ * encoder in one call), decodes to `YYYY-MM-DD` by a beam search (of 4 unless built with
+ * XATTN_SPEECH_BEAM) under the date rule
  * (a real date, on the weekday the model heard, weighed whole: xattn/date_rule.h; or `no date`
  * from a model whose vocabulary has <|nodate|>), and prints it with
  * the cycles each stage took. One static session buffer, no heap. Exits 0
@@ -53,9 +54,9 @@ int main(void) {
   limits.pcm_input = 1;
   limits.kv_cache = (xattn_kv_precision)SPEECH_DATESPEECH_MODEL_KV_CACHE;  /* as embedded (int8: less SRAM) */
   limits.self_kv_cache = (xattn_kv_precision)SPEECH_DATESPEECH_MODEL_SELF_KV_CACHE;
-  printf("xattn speech firmware on %s: datespeech int8, model %u bytes, session buffer %u bytes, %u clips\n",
+  printf("xattn speech firmware on %s: datespeech int8, model %u bytes, session buffer %u bytes, beam %u, %u clips\n",
          XATTN_BOARD, (unsigned)SPEECH_DATESPEECH_MODEL_BYTES, (unsigned)sizeof session_buffer,
-         (unsigned)xattn_speech_clip_count);
+         (unsigned)SPEECH_DATESPEECH_MODEL_MAX_BEAM, (unsigned)xattn_speech_clip_count);
   if (xattn_model_open(speech_datespeech_model, SPEECH_DATESPEECH_MODEL_BYTES, &model_storage, &model, &error) !=
           XATTN_OK ||
       xattn_session_create(model, &limits, session_buffer, sizeof session_buffer, &session, &error) != XATTN_OK) {
