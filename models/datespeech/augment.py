@@ -128,6 +128,11 @@ def noise_only(n_samples, rng, bank):
     return finish(x, rng.uniform(-60, -15), rng).astype(np.float32)
 
 
+def snr_label(snr):
+    """How reports name a test SNR: "clean" (None, as test_clip takes it) or "N dB"."""
+    return "clean" if snr is None else "%d dB" % snr
+
+
 def test_clip(speech, n_samples, rng, snr, kind):
     """A test clip: speech after a short lead-in, noise of one kind at a fixed SNR (None: clean)."""
     x, _ = place(speech.astype(np.float64), n_samples, rng, lead=rng.uniform(0.1, 0.4))

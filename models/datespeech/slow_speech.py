@@ -92,7 +92,7 @@ def main():
 
     for condition in CONDITIONS:
         recordings = [recording(c, i, condition) for i, c in enumerate(clips)]
-        row = "%-12s" % ("clean" if condition is None else "%s %d dB" % condition)
+        row = "%-12s" % ("clean" if condition is None else "%s %s" % (condition[0], augment.snr_label(condition[1])))
         for stretched in (False, True):
             got = train.decode(model, torch.stack([heard(whisper, x, stretched) for x in recordings]), args.beam)
             right = [g == w for g, w in zip(got, want)]

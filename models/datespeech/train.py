@@ -344,7 +344,7 @@ def sampling_weights(texts, numeric_weight):
 
 def by_snr(snrs, right):
     """{"clean" (SNR -1) or "N dB": [clips right, clips]} for each SNR in `snrs`, in order."""
-    return {("clean" if snr < 0 else "%d dB" % snr): [int(right[snrs == snr].sum()), int((snrs == snr).sum())]
+    return {augment.snr_label(None if snr < 0 else snr): [int(right[snrs == snr].sum()), int((snrs == snr).sum())]
             for snr in sorted(set(snrs.tolist()))}
 
 

@@ -76,7 +76,7 @@ def report(name, right, rows, specs):
         cells = []
         for k, snr in enumerate(TEST_SNRS):
             mine = [r for r, (i, kk) in zip(right, rows) if kk == k and specs[i][2] == voice]
-            cells.append("%s %d/%d" % ("clean" if snr is None else "%d dB" % snr, sum(mine), len(mine)))
+            cells.append("%s %d/%d" % (augment.snr_label(snr), sum(mine), len(mine)))
         print("  %-16s %s" % (voice, ", ".join(cells)), flush=True)
 
 

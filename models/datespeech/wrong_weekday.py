@@ -24,6 +24,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import augment  # noqa: E402
 import beam_search  # noqa: E402
 import date_rule  # noqa: E402
 import spoken  # noqa: E402
@@ -64,7 +65,7 @@ def report(name, got, rows, specs):
     cells = []
     for k, snr in enumerate(TEST_SNRS):
         mine = [r for r, (_, kk) in zip(right, rows) if kk == k]
-        cells.append("%s %d/%d" % ("clean" if snr is None else "%d dB" % snr, sum(mine), len(mine)))
+        cells.append("%s %d/%d" % (augment.snr_label(snr), sum(mine), len(mine)))
     print("%s: the date as said %d / %d (%.1f%%; %s); on the weekday said %d" % (
         name, sum(right), len(right), 100.0 * sum(right) / len(right), ", ".join(cells), sum(said)), flush=True)
 
