@@ -26,9 +26,9 @@ def _rule(vocab, generated, weekday_penalty):
     return list(scores), list(scores.values())
 
 
-def _cross_keys_values(model, audio):
+def cross_keys_values(model, audio):
     """Every decoder block's cross-attention keys and values of the clips, computed once (whisper's kv_cache
-    entries: the block then uses them instead of projecting the audio again for each hypothesis)."""
+    entries: the block then uses them instead of projecting the audio again for each hypothesis and step)."""
     out = {}
     for block in model.decoder.blocks:
         out[block.cross_attn.key] = block.cross_attn.key(audio)
@@ -36,13 +36,20 @@ def _cross_keys_values(model, audio):
     return out
 
 
+def prefix_cache(cross):
+    """whisper's kv_cache for a decoder call given the whole prefix: the cross-attention entries only
+    (self-attention is computed in full, as without a cache). The decoder reads its positions' offset
+    from the cache's first entry, so an empty one comes first: 0."""
+    cache = {"offset": torch.empty(1, 0)}
+    cache.update(cross)
+    return cache
+
+
 def _step_scores(model, audio, cross, rows, vocab, sot, weekday_penalty):
     """Masked log-probabilities [len(rows), vocab] of the next token after each (clip, generated) row."""
     tokens = torch.tensor([[sot] + list(g) for _, g in rows])
     clips = torch.tensor([c for c, _ in rows])
-    # The decoder reads its positions' offset from the cache's first entry: 0, as the whole prefix is given.
-    cache = {"offset": torch.empty(1, 0)}
-    cache.update({module: kv.index_select(0, clips) for module, kv in cross.items()})
+    cache = prefix_cache({module: kv.index_select(0, clips) for module, kv in cross.items()})
     logits = model.decoder(tokens, audio.index_select(0, clips), kv_cache=cache)[:, -1, :].float()
     scores = torch.log_softmax(logits, -1)
     mask = torch.full_like(scores, float("-inf"))
@@ -63,7 +70,7 @@ def decode(model, mel, beam, vocab, sot, eot, batch=25, weekday_penalty=date_rul
     out = []
     for first in range(0, len(mel), batch):
         audio = model.embed_audio(mel[first:first + batch])
-        cross = _cross_keys_values(model, audio)
+        cross = cross_keys_values(model, audio)
         n = len(audio)
         alive = [[((), 0.0)] for _ in range(n)]  # per clip: (generated, score) of its live hypotheses
         finished = [[] for _ in range(n)]        # per clip: (score, length, generated)

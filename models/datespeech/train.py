@@ -244,10 +244,13 @@ def greedy(model, mel, batch=200, weekday_penalty=date_rule.WEEKDAY_PENALTY):
     out = []
     for i in range(0, len(mel), batch):
         audio = model.embed_audio(mel[i:i + batch])
+        # The audio's cross-attention keys and values projected once, not again at every step (the
+        # same bits).
+        cache = beam_search.prefix_cache(beam_search.cross_keys_values(model, audio))
         tokens = torch.full((len(audio), 1), SOT)
         done = torch.zeros(len(audio), dtype=torch.bool)
         while not bool(done.all()):
-            logits = model.logits(tokens, audio)[:, -1, :].float()
+            logits = model.decoder(tokens, audio, kv_cache=cache)[:, -1, :].float()
             mask = torch.full_like(logits, float("-inf"))
             for row, generated in enumerate(tokens[:, 1:].tolist()):
                 if not done[row]:
